@@ -1,0 +1,120 @@
+import Router from '@koa/router';
+import Koa, { type Context, type Next } from 'koa';
+import helmet from 'koa-helmet';
+import type { Logger } from '../logger.ts';
+import { jsonBody } from './body.ts';
+import { checkReadiness, type ReadinessCheck } from './health.ts';
+import { createMetrics, measureRequests, serveMetrics, type Metrics } from './metrics.ts';
+import { HttpProblem, PROBLEM_CONTENT_TYPE } from './problem.ts';
+import { requestId } from './request-id.ts';
+
+export interface ServiceAppOptions {
+  /** Service name for metrics labels and logs. */
+  name: string;
+  logger: Logger;
+  /** Largest JSON body accepted, in bytes. Default: 64 KiB. */
+  bodyLimit?: number;
+  /** Dependencies `/readyz` checks. Default: none (ready once serving). */
+  readiness?: Record<string, ReadinessCheck>;
+  /** Serve `/metrics`. Default: true. */
+  exposeMetrics?: boolean;
+}
+
+export interface ServiceApp {
+  app: Koa;
+  /** Add the service's routes here; health and metrics routes are already on it. */
+  router: Router;
+  metrics: Metrics;
+}
+
+export interface ServiceState {
+  requestId: string;
+  log: Logger;
+}
+
+function sendProblem(ctx: Context, problem: HttpProblem): void {
+  ctx.status = problem.status;
+  for (const [name, value] of Object.entries(problem.headers)) ctx.set(name, value);
+  ctx.type = PROBLEM_CONTENT_TYPE;
+  ctx.body = problem.toJSON(ctx.path);
+}
+
+/** Errors from koa and its middleware (http-errors) carry a status and say whether they are safe to show. */
+function asProblem(error: unknown): HttpProblem | undefined {
+  if (error instanceof HttpProblem) return error;
+  const candidate = error as { status?: unknown; expose?: unknown; message?: unknown };
+  if (typeof candidate.status === 'number' && candidate.status >= 400 && candidate.status < 500) {
+    const detail = candidate.expose === true && typeof candidate.message === 'string' ? candidate.message : undefined;
+    return new HttpProblem(candidate.status, detail !== undefined ? { detail } : {});
+  }
+  return undefined;
+}
+
+function renderErrors(logger: Logger) {
+  return async function problemDetails(ctx: Context, next: Next): Promise<void> {
+    try {
+      await next();
+      // Router fallthroughs leave a bare status: give them the same problem shape as thrown errors.
+      if (ctx.body === undefined || ctx.body === null) {
+        if (ctx.status === 404) sendProblem(ctx, HttpProblem.notFound(`no route for ${ctx.method} ${ctx.path}`));
+        else if (ctx.status === 405) {
+          sendProblem(ctx, new HttpProblem(405, { detail: `${ctx.method} is not allowed here`, headers: { Allow: ctx.response.get('Allow') } }));
+        } else if (ctx.status === 501) sendProblem(ctx, new HttpProblem(501, { detail: `${ctx.method} is not implemented` }));
+      }
+    } catch (error) {
+      const problem = asProblem(error);
+      if (problem !== undefined) {
+        sendProblem(ctx, problem);
+        return;
+      }
+      const log = (ctx.state as Partial<ServiceState>).log ?? logger;
+      log.error({ err: error }, 'unhandled error');
+      sendProblem(ctx, new HttpProblem(500, { detail: 'an unexpected error occurred; it has been logged' }));
+    }
+  };
+}
+
+function accessLog(logger: Logger) {
+  return async function logRequest(ctx: Context, next: Next): Promise<void> {
+    const started = process.hrtime.bigint();
+    const log = logger.child({ req_id: ctx.state['requestId'] as string });
+    ctx.state['log'] = log;
+    try {
+      await next();
+    } finally {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      // The path only: query strings may carry one-time codes.
+      log.info({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 100) / 100 }, 'request');
+    }
+  };
+}
+
+/** A koa app with what every service needs; the caller adds routes to `router`. */
+export function createApp(options: ServiceAppOptions): ServiceApp {
+  const app = new Koa({ proxy: false });
+  const router = new Router();
+  const metrics = createMetrics(options.name);
+  app.silent = true;
+
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/readyz', async (ctx) => {
+    const report = await checkReadiness(options.readiness ?? {});
+    ctx.status = report.ready ? 200 : 503;
+    ctx.body = report;
+  });
+  if (options.exposeMetrics !== false) {
+    router.get('/metrics', (ctx) => serveMetrics(ctx, metrics));
+  }
+
+  app.use(requestId());
+  app.use(accessLog(options.logger));
+  app.use(measureRequests(metrics));
+  app.use(renderErrors(options.logger));
+  app.use(helmet());
+  app.use(jsonBody(options.bodyLimit !== undefined ? { limit: options.bodyLimit } : {}));
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return { app, router, metrics };
+}

