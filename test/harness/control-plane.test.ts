@@ -29,7 +29,14 @@ async function kubectlDryRun(manifest: string): Promise<{ ok: boolean; output: s
   const file = join(scratchDir('manifest'), 'manifest.yaml');
   writeFileSync(file, manifest);
   try {
-    const { stdout } = await run('kubectl', ['--kubeconfig', plane.kubeconfigPath, 'apply', '--dry-run=server', '-f', file]);
+    const { stdout } = await run('kubectl', [
+      '--kubeconfig',
+      plane.kubeconfigPath,
+      'apply',
+      '--dry-run=server',
+      '-f',
+      file,
+    ]);
     return { ok: true, output: stdout };
   } catch (error) {
     return { ok: false, output: (error as { stderr?: string }).stderr ?? '' };
@@ -38,7 +45,16 @@ async function kubectlDryRun(manifest: string): Promise<{ ok: boolean; output: s
 
 test('kubectl apply --dry-run=server accepts a valid manifest', async (t) => {
   const result = await kubectlDryRun(
-    ['apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: settings', '  namespace: default', 'data:', '  mode: dev', ''].join('\n'),
+    [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata:',
+      '  name: settings',
+      '  namespace: default',
+      'data:',
+      '  mode: dev',
+      '',
+    ].join('\n'),
   );
   t.true(result.ok, result.output);
   t.regex(result.output, /configmap\/settings created \(server dry run\)/);

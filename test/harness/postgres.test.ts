@@ -7,7 +7,10 @@ test('a fresh PostgreSQL answers a SQL round trip', async (t) => {
   await postgres.query('CREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL)');
   await postgres.query('INSERT INTO notes (body) VALUES ($1), ($2)', ['first', 'second']);
   const rows = await postgres.query<{ body: string }>('SELECT body FROM notes ORDER BY id');
-  t.deepEqual(rows.map((row) => row.body), ['first', 'second']);
+  t.deepEqual(
+    rows.map((row) => row.body),
+    ['first', 'second'],
+  );
   const [version] = await postgres.query<{ server_version: string }>('SHOW server_version');
   t.regex(version?.server_version ?? '', /^\d+\.\d+/);
 });

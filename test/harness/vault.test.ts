@@ -55,10 +55,31 @@ test('an unreachable Vault is a typed unavailable error within the timeout', asy
   const port = await freePort();
   const started = Date.now();
   await t.throwsAsync(
-    VaultClient.connect({ endpoint: `http://127.0.0.1:${port}`, auth: { method: 'token', token: 'x' }, timeoutMs: 500 }),
+    VaultClient.connect({
+      endpoint: `http://127.0.0.1:${port}`,
+      auth: { method: 'token', token: 'x' },
+      timeoutMs: 500,
+    }),
     { instanceOf: VaultUnavailableError },
   );
   t.true(Date.now() - started < 5000);
+});
+
+test('a short-lived token is renewed before it expires', async (t) => {
+  const created = await client.request<never>('POST', '/auth/token/create', {
+    ttl: '3s',
+    explicit_max_ttl: '1h',
+    policies: ['default'],
+    no_parent: true,
+  });
+  const shortLived = await VaultClient.connect({
+    endpoint: dev.address,
+    auth: { method: 'token', token: created.auth?.client_token ?? '' },
+  });
+  t.teardown(() => shortLived.close());
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  const self = await shortLived.request<{ ttl: number }>('GET', '/auth/token/lookup-self');
+  t.true((self.data?.ttl ?? 0) > 0, 'still valid past its original 3 s TTL');
 });
 
 test('a server-mode Vault goes from uninitialized to initialized to unsealed', async (t) => {

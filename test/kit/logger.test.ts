@@ -10,7 +10,15 @@ function capture(): { stream: Writable; lines: () => Record<string, unknown>[] }
       done();
     },
   });
-  return { stream, lines: () => chunks.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>) };
+  return {
+    stream,
+    lines: () =>
+      chunks
+        .join('')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
 }
 
 test('secret-looking fields are redacted at any depth', (t) => {
@@ -18,7 +26,11 @@ test('secret-looking fields are redacted at any depth', (t) => {
   const log = createLogger({ name: 'test', stream: out.stream });
   log.info(
     {
-      user: { email: 'a@example.org', password: 'hunter22', profile: { apiKey: 'k-1', nested: [{ refresh_token: 'r-1' }] } },
+      user: {
+        email: 'a@example.org',
+        password: 'hunter22',
+        profile: { apiKey: 'k-1', nested: [{ refresh_token: 'r-1' }] },
+      },
       headers: { authorization: 'Bearer abc', cookie: 'sid=1' },
       unsealKeys: ['u1', 'u2'],
       session: 'telegram-session-string',

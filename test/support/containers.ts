@@ -4,7 +4,15 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, realpathSync, rmSync, writ
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { binaryCacheDir } from './binaries.ts';
-import { adoptContainer, freePort, releaseContainer, scratchDir, spawnManaged, waitFor, type ManagedProcess } from './process.ts';
+import {
+  adoptContainer,
+  freePort,
+  releaseContainer,
+  scratchDir,
+  spawnManaged,
+  waitFor,
+  type ManagedProcess,
+} from './process.ts';
 
 const run = promisify(execFile);
 
@@ -46,7 +54,7 @@ async function podman(args: string[], progress?: (line: string) => void): Promis
   } catch (error) {
     const failure = error as { stderr?: string; message: string };
     progress?.(failure.stderr ?? '');
-    throw new Error(`podman ${args[0]} failed: ${(failure.stderr ?? failure.message).slice(-3000)}`);
+    throw new Error(`podman ${args[0]} failed: ${(failure.stderr ?? failure.message).slice(-3000)}`, { cause: error });
   }
 }
 
@@ -74,13 +82,19 @@ export async function ensureBaseImages(progress: (line: string) => void = () => 
     const rootfs = join(containersDir(), `bookworm-rootfs-${randomBytes(4).toString('hex')}`);
     progress('debootstrap bookworm minbase (about a minute, once per machine)');
     try {
-      await run('debootstrap', ['--variant=minbase', 'bookworm', rootfs, 'http://deb.debian.org/debian'], { maxBuffer: 64 * 1024 * 1024 });
+      await run('debootstrap', ['--variant=minbase', 'bookworm', rootfs, 'http://deb.debian.org/debian'], {
+        maxBuffer: 64 * 1024 * 1024,
+      });
       rmSync(join(rootfs, 'var/cache/apt/archives'), { recursive: true, force: true });
       mkdirSync(join(rootfs, 'var/cache/apt/archives/partial'), { recursive: true });
-      const tar = spawnSync('sh', ['-c', `tar -C '${rootfs}' -c . | podman import --change 'CMD ["bash"]' - ${BASE_IMAGES.debian}`], {
-        env: podmanEnv(),
-        encoding: 'utf8',
-      });
+      const tar = spawnSync(
+        'sh',
+        ['-c', `tar -C '${rootfs}' -c . | podman import --change 'CMD ["bash"]' - ${BASE_IMAGES.debian}`],
+        {
+          env: podmanEnv(),
+          encoding: 'utf8',
+        },
+      );
       if (tar.status !== 0) throw new Error(`podman import failed: ${tar.stderr}`);
     } finally {
       rmSync(rootfs, { recursive: true, force: true });
@@ -88,14 +102,23 @@ export async function ensureBaseImages(progress: (line: string) => void = () => 
   }
   if (!(await imageExists(BASE_IMAGES.node))) {
     progress(`building ${BASE_IMAGES.node} from ${BASE_IMAGES.debian} and ${process.execPath}`);
-    if (!process.version.startsWith('v24.')) throw new Error(`the Node image needs Node 24; the tests run on ${process.version}`);
+    if (!process.version.startsWith('v24.'))
+      throw new Error(`the Node image needs Node 24; the tests run on ${process.version}`);
     const context = scratchDir('node-image');
     copyFileSync(realpathSync(process.execPath), join(context, 'node'));
     cpSync(npmPackageDir(), join(context, 'npm'), { recursive: true });
+    // Machines whose registry traffic passes a TLS-inspecting proxy trust its CA through NODE_EXTRA_CA_CERTS;
+    // `npm ci` inside a build needs the same trust, which the official image would not need elsewhere.
+    const extraCa = process.env['NODE_EXTRA_CA_CERTS'];
+    const trust = extraCa !== undefined && existsSync(extraCa);
+    if (trust) copyFileSync(extraCa, join(context, 'extra-ca.crt'));
     writeFileSync(
       join(context, 'Containerfile'),
       [
         `FROM ${BASE_IMAGES.debian}`,
+        ...(trust
+          ? ['COPY extra-ca.crt /usr/local/share/ca-extra.crt', 'ENV NODE_EXTRA_CA_CERTS=/usr/local/share/ca-extra.crt']
+          : []),
         'COPY node /usr/local/bin/node',
         'COPY npm /usr/local/lib/node_modules/npm',
         'RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \\',
@@ -105,7 +128,10 @@ export async function ensureBaseImages(progress: (line: string) => void = () => 
         '',
       ].join('\n'),
     );
-    await podman(['build', '--pull=never', '-t', BASE_IMAGES.node, '-f', join(context, 'Containerfile'), context], progress);
+    await podman(
+      ['build', '--pull=never', '-t', BASE_IMAGES.node, '-f', join(context, 'Containerfile'), context],
+      progress,
+    );
   }
 }
 
@@ -114,12 +140,17 @@ export interface BuildOptions {
   context: string;
   dockerfile: string;
   tag: string;
+  /** Ignore the layer cache (a cold build of this image; base images are reused). Default: false. */
+  noCache?: boolean;
 }
 
 /** Builds a project Dockerfile unchanged; `--network=host` lets `npm ci` reach the registry. */
 export async function buildImage(options: BuildOptions, progress: (line: string) => void = () => {}): Promise<void> {
   await ensureBaseImages(progress);
-  await podman(['build', '--pull=never', '--network=host', '-t', options.tag, '-f', options.dockerfile, options.context], progress);
+  await podman(
+    ['build', '--pull=never', '--network=host', '-t', options.tag, '-f', options.dockerfile, options.context],
+    progress,
+  );
 }
 
 export interface RunOptions {
@@ -148,20 +179,37 @@ export async function runContainer(options: RunOptions): Promise<RunningContaine
   const port = await freePort();
   const name = `cf-test-${randomBytes(5).toString('hex')}`;
   const env = { HOST: '127.0.0.1', ...options.env, PORT: String(port) };
-  const args = ['run', '--rm', '--name', name, '--network=host', '--read-only', '--tmpfs', '/tmp:rw,size=16m', '--cap-drop=ALL'];
+  const args = [
+    'run',
+    '--rm',
+    '--name',
+    name,
+    '--network=host',
+    '--read-only',
+    '--tmpfs',
+    '/tmp:rw,size=16m',
+    '--cap-drop=ALL',
+  ];
   for (const [key, value] of Object.entries(env)) args.push('--env', `${key}=${value}`);
   args.push(options.image);
   const dir = scratchDir('container');
-  const proc = spawnManaged('podman', args, { name: `container ${options.image}`, logFile: join(dir, 'container.log'), env: podmanEnv() });
+  const proc = spawnManaged('podman', args, {
+    name: `container ${options.image}`,
+    logFile: join(dir, 'container.log'),
+    env: podmanEnv(),
+  });
   // The container runs under conmon, outside our process group: the reaper removes it by name if we die.
   adoptContainer(name, podmanEnv()['CONTAINERS_CONF'] ?? '');
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}${options.readyPath ?? '/healthz'}`, { signal: AbortSignal.timeout(1000) })).ok, {
-    what: `container ${options.image} to answer`,
-    process: proc,
-    timeoutMs: 60_000,
-    intervalMs: 200,
-  });
+  await waitFor(
+    async () => (await fetch(`${url}${options.readyPath ?? '/healthz'}`, { signal: AbortSignal.timeout(1000) })).ok,
+    {
+      what: `container ${options.image} to answer`,
+      process: proc,
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    },
+  );
   return {
     name,
     url,

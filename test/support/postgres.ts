@@ -46,16 +46,41 @@ export async function startPostgres(): Promise<PostgresServer> {
   const ids = account !== undefined ? { uid: account.uid, gid: account.gid } : {};
   await run(
     join(bin, 'initdb'),
-    ['-D', data, '-U', 'postgres', `--pwfile=${pwfile}`, '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
+    [
+      '-D',
+      data,
+      '-U',
+      'postgres',
+      `--pwfile=${pwfile}`,
+      '--auth-host=scram-sha-256',
+      '--auth-local=trust',
+      '-E',
+      'UTF8',
+      '--locale=C',
+      '--no-sync',
+    ],
     { ...ids },
   );
   const port = await freePort();
   const server = spawnManaged(
     join(bin, 'postgres'),
     [
-      '-D', data, '-p', String(port), '-k', socket,
-      '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off', '-c', 'max_connections=200',
+      '-D',
+      data,
+      '-p',
+      String(port),
+      '-k',
+      socket,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=200',
     ],
     { name: 'postgres', logFile: join(dir, 'postgres.log'), ...ids },
   );

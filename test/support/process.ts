@@ -169,7 +169,9 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false>, op
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (exitedWith !== undefined) {
-      throw new Error(`${options.what}: ${options.process?.name} exited (${exitedWith}); see ${options.process?.logFile}`);
+      throw new Error(
+        `${options.what}: ${options.process?.name} exited (${exitedWith}); see ${options.process?.logFile}`,
+      );
     }
     try {
       const value = await check();

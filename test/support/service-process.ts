@@ -20,6 +20,10 @@ export async function startServiceProcess(entry: string, env: Record<string, str
     env: { PORT: String(port), HOST: '127.0.0.1', ...env },
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/healthz`)).ok, { what: `${entry} to serve`, process: proc, timeoutMs: 20_000 });
+  await waitFor(async () => (await fetch(`${url}/healthz`)).ok, {
+    what: `${entry} to serve`,
+    process: proc,
+    timeoutMs: 20_000,
+  });
   return { url, process: proc, stop: () => proc.stop() };
 }

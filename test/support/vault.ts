@@ -50,11 +50,19 @@ export async function startVault(options: VaultOptions): Promise<VaultServer> {
   const rootToken = options.mode === 'dev' ? `root-${randomBytes(12).toString('hex')}` : undefined;
   let args: string[];
   if (options.mode === 'dev') {
-    args = ['server', '-dev', `-dev-root-token-id=${rootToken}`, `-dev-listen-address=127.0.0.1:${port}`, '-dev-no-store-token'];
+    args = [
+      'server',
+      '-dev',
+      `-dev-root-token-id=${rootToken}`,
+      `-dev-listen-address=127.0.0.1:${port}`,
+      '-dev-no-store-token',
+    ];
   } else {
     const storage = join(dir, 'raft');
     mkdirSync(storage);
-    const joins = (options.retryJoin ?? []).map((leader) => `  retry_join {\n    leader_api_addr = "${leader}"\n  }\n`).join('');
+    const joins = (options.retryJoin ?? [])
+      .map((leader) => `  retry_join {\n    leader_api_addr = "${leader}"\n  }\n`)
+      .join('');
     const config = [
       `storage "raft" {`,
       `  path = "${storage}"`,

@@ -5,9 +5,7 @@ export class ConfigError extends Error {
   readonly variables: readonly string[];
 
   constructor(issues: readonly { variable: string; message: string }[]) {
-    super(
-      `invalid configuration: ${issues.map((issue) => `${issue.variable}: ${issue.message}`).join('; ')}`,
-    );
+    super(`invalid configuration: ${issues.map((issue) => `${issue.variable}: ${issue.message}`).join('; ')}`);
     this.name = 'ConfigError';
     this.variables = issues.map((issue) => issue.variable);
   }

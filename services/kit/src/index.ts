@@ -7,7 +7,13 @@ export { checkReadiness, type ReadinessCheck, type ReadinessReport } from './htt
 export { createMetrics, type Metrics } from './http/metrics.ts';
 export { HttpProblem, PROBLEM_CONTENT_TYPE, type FieldError, type ProblemInit } from './http/problem.ts';
 export { REQUEST_ID_HEADER } from './http/request-id.ts';
-export { listen, shutdownOnSignals, type ListenOptions, type RunningServer, type ShutdownOptions } from './http/server.ts';
+export {
+  listen,
+  shutdownOnSignals,
+  type ListenOptions,
+  type RunningServer,
+  type ShutdownOptions,
+} from './http/server.ts';
 export { validate } from './http/validate.ts';
 export {
   StaticCredentials,
@@ -17,7 +23,13 @@ export {
   type VaultCredentialsOptions,
 } from './database/credentials.ts';
 export { Database, type DatabaseOptions, type Migration } from './database/database.ts';
-export { VaultClient, type DatabaseLease, type KvSecret, type VaultAuth, type VaultClientOptions } from './vault/client.ts';
+export {
+  VaultClient,
+  type DatabaseLease,
+  type KvSecret,
+  type VaultAuth,
+  type VaultClientOptions,
+} from './vault/client.ts';
 export {
   toVaultError,
   VaultError,

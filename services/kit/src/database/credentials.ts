@@ -145,8 +145,6 @@ export class VaultDatabaseCredentials extends EventEmitter<{ rotated: [string] }
     const leases = [...this.retiring.values(), ...(this.lease ? [this.lease.leaseId] : [])];
     this.retiring.clear();
     this.lease = undefined;
-    await Promise.all(
-      leases.map((leaseId) => this.options.vault.revokeLease(leaseId).catch(() => undefined)),
-    );
+    await Promise.all(leases.map((leaseId) => this.options.vault.revokeLease(leaseId).catch(() => undefined)));
   }
 }

@@ -58,8 +58,15 @@ function renderErrors(logger: Logger) {
       if (ctx.body === undefined || ctx.body === null) {
         if (ctx.status === 404) sendProblem(ctx, HttpProblem.notFound(`no route for ${ctx.method} ${ctx.path}`));
         else if (ctx.status === 405) {
-          sendProblem(ctx, new HttpProblem(405, { detail: `${ctx.method} is not allowed here`, headers: { Allow: ctx.response.get('Allow') } }));
-        } else if (ctx.status === 501) sendProblem(ctx, new HttpProblem(501, { detail: `${ctx.method} is not implemented` }));
+          sendProblem(
+            ctx,
+            new HttpProblem(405, {
+              detail: `${ctx.method} is not allowed here`,
+              headers: { Allow: ctx.response.get('Allow') },
+            }),
+          );
+        } else if (ctx.status === 501)
+          sendProblem(ctx, new HttpProblem(501, { detail: `${ctx.method} is not implemented` }));
       }
     } catch (error) {
       const problem = asProblem(error);

@@ -1,5 +1,5 @@
 /** A readiness check of one dependency: resolves when usable, rejects (or returns false) when not. */
-export type ReadinessCheck = () => Promise<boolean | void>;
+export type ReadinessCheck = () => Promise<boolean | undefined>;
 
 export interface ReadinessReport {
   ready: boolean;

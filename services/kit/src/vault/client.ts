@@ -117,7 +117,10 @@ export class VaultClient {
       }
       if (this.options.auth.method === 'kubernetes') await this.login();
     } catch (error) {
-      this.options.logger?.warn({ err: toVaultError(error, '/auth/token/renew-self') }, 'vault token renewal failed; retrying');
+      this.options.logger?.warn(
+        { err: toVaultError(error, '/auth/token/renew-self') },
+        'vault token renewal failed; retrying',
+      );
       this.renewTimer = setTimeout(() => void this.renewOrRelogin(renewable), 5000);
       this.renewTimer.unref();
     }
@@ -143,7 +146,10 @@ export class VaultClient {
 
   async kvRead<Data extends Record<string, unknown>>(mount: string, path: string): Promise<KvSecret<Data> | undefined> {
     try {
-      const response = await this.request<{ data: Data; metadata: { version: number } }>('GET', `/${mount}/data/${path}`);
+      const response = await this.request<{ data: Data; metadata: { version: number } }>(
+        'GET',
+        `/${mount}/data/${path}`,
+      );
       const payload = response.data;
       if (payload === undefined || payload.data === null) return undefined; // deleted version
       return { data: payload.data, version: payload.metadata.version };
@@ -154,7 +160,12 @@ export class VaultClient {
   }
 
   /** Writes a new version; with `cas`, only when the current version is that number (0: only if absent). */
-  async kvWrite(mount: string, path: string, data: Record<string, unknown>, options: { cas?: number } = {}): Promise<{ version: number }> {
+  async kvWrite(
+    mount: string,
+    path: string,
+    data: Record<string, unknown>,
+    options: { cas?: number } = {},
+  ): Promise<{ version: number }> {
     const body = options.cas !== undefined ? { data, options: { cas: options.cas } } : { data };
     const response = await this.request<{ version: number }>('POST', `/${mount}/data/${path}`, body);
     return { version: response.data?.version ?? 0 };
@@ -163,9 +174,12 @@ export class VaultClient {
   /** Encrypts with a transit key that never leaves Vault; returns `vault:v1:...` ciphertext. */
   async transitEncrypt(key: string, plaintext: string | Buffer, mount = 'transit'): Promise<string> {
     const encoded = Buffer.from(plaintext).toString('base64');
-    const response = await this.request<{ ciphertext: string }>('POST', `/${mount}/encrypt/${key}`, { plaintext: encoded });
+    const response = await this.request<{ ciphertext: string }>('POST', `/${mount}/encrypt/${key}`, {
+      plaintext: encoded,
+    });
     const ciphertext = response.data?.ciphertext;
-    if (ciphertext === undefined) throw new VaultRequestError(`vault ${mount}/encrypt: no ciphertext`, 200, `/${mount}/encrypt`);
+    if (ciphertext === undefined)
+      throw new VaultRequestError(`vault ${mount}/encrypt: no ciphertext`, 200, `/${mount}/encrypt`);
     return ciphertext;
   }
 

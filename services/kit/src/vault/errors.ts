@@ -58,7 +58,7 @@ export function toVaultError(error: unknown, path: string): VaultError {
   const status = candidate.response?.statusCode;
   if (typeof status === 'number') {
     const first = candidate.response?.body?.errors?.[0];
-    const text = typeof first === 'string' ? first.split('\n')[0] ?? '' : `status ${status}`;
+    const text = typeof first === 'string' ? (first.split('\n')[0] ?? '') : `status ${status}`;
     const message = `vault ${path}: ${text}`;
     if (status === 403 || status === 401) return new VaultPermissionError(message, status, path);
     if (status === 404) return new VaultNotFoundError(message, status, path);
