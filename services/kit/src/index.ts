@@ -38,3 +38,4 @@ export {
   VaultRequestError,
   VaultUnavailableError,
 } from './vault/errors.ts';
+export { mountOperations, openApiDocument, operation, type ApiInfo, type Operation } from './http/operations.ts';

@@ -18,6 +18,11 @@ export interface ServiceAppOptions {
   readiness?: Record<string, ReadinessCheck>;
   /** Serve `/metrics`. Default: true. */
   exposeMetrics?: boolean;
+  /**
+   * Take the client address from `X-Forwarded-For`. Only behind our own gateway, which overwrites the
+   * header; a service reachable directly must leave it off. Default: false.
+   */
+  trustProxy?: boolean;
 }
 
 export interface ServiceApp {
@@ -98,7 +103,7 @@ function accessLog(logger: Logger) {
 
 /** A koa app with what every service needs; the caller adds routes to `router`. */
 export function createApp(options: ServiceAppOptions): ServiceApp {
-  const app = new Koa({ proxy: false });
+  const app = new Koa({ proxy: options.trustProxy ?? false });
   const router = new Router();
   const metrics = createMetrics(options.name);
   app.silent = true;

@@ -1,0 +1,126 @@
+import type Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import { z } from 'zod';
+import { validate } from './validate.ts';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/**
+ * One HTTP operation: its route, its input schemas and its handler. The same object registers the route
+ * and describes it in the OpenAPI document, so validation and documentation cannot drift apart.
+ */
+export interface Operation<Body = unknown, Query = unknown> {
+  method: Method;
+  /** koa-router syntax, e.g. `/users/:id`. */
+  path: string;
+  summary: string;
+  tags?: string[];
+  /** `bearer` documents (and the caller's middleware enforces) an access token. Default: `none`. */
+  security?: 'bearer' | 'none';
+  body?: z.ZodType<Body>;
+  query?: z.ZodType<Query>;
+  /** Status code → description. */
+  responses: Record<number, string>;
+  /** Runs before validation, e.g. authentication. */
+  middleware?: Middleware[];
+  handler(ctx: Context, input: { body: Body; query: Query }): unknown;
+}
+
+/** Keeps the generic types of each operation while collecting them in one list. */
+export function operation<Body = unknown, Query = unknown>(definition: Operation<Body, Query>): Operation {
+  return definition as unknown as Operation;
+}
+
+export function mountOperations(router: Router, operations: readonly Operation[]): void {
+  for (const op of operations) {
+    const handle: Middleware = async (ctx) => {
+      const body = op.body !== undefined ? validate(op.body, ctx.request.body) : undefined;
+      const query = op.query !== undefined ? validate(op.query, ctx.query, 'query string') : undefined;
+      await op.handler(ctx, { body, query });
+    };
+    router[op.method](op.path, ...(op.middleware ?? []), handle);
+  }
+}
+
+function schemaOf(type: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
+  const schema = z.toJSONSchema(type, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  delete schema['$schema'];
+  return schema;
+}
+
+export interface ApiInfo {
+  title: string;
+  version: string;
+  description?: string;
+  /** Prefix clients use in front of every path, e.g. `/api` behind the gateway. Default: none. */
+  serverUrl?: string;
+}
+
+/** An OpenAPI 3.1 document of the operations, with request schemas generated from the validators. */
+export function openApiDocument(info: ApiInfo, operations: readonly Operation[]): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of operations) {
+    const path = op.path.replace(/:(\w+)/g, '{$1}');
+    const parameters: unknown[] = [...op.path.matchAll(/:(\w+)/g)].map((match) => ({
+      name: match[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
+    if (op.query !== undefined) {
+      const query = schemaOf(op.query) as { properties?: Record<string, unknown>; required?: string[] };
+      for (const [name, schema] of Object.entries(query.properties ?? {})) {
+        parameters.push({ name, in: 'query', required: query.required?.includes(name) ?? false, schema });
+      }
+    }
+    const responses = Object.fromEntries(
+      Object.entries(op.responses).map(([status, description]) => [
+        status,
+        Number(status) >= 400
+          ? {
+              description,
+              content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+            }
+          : { description },
+      ]),
+    );
+    paths[path] ??= {};
+    paths[path][op.method] = {
+      summary: op.summary,
+      ...(op.tags ? { tags: op.tags } : {}),
+      ...(parameters.length > 0 ? { parameters } : {}),
+      ...(op.body !== undefined
+        ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(op.body) } } } }
+        : {}),
+      responses,
+      ...(op.security === 'bearer' ? { security: [{ bearer: [] }] } : {}),
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: info.title, version: info.version, ...(info.description ? { description: info.description } : {}) },
+    ...(info.serverUrl ? { servers: [{ url: info.serverUrl }] } : {}),
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      schemas: {
+        Problem: {
+          type: 'object',
+          description: 'RFC 9457 problem details',
+          properties: {
+            type: { type: 'string' },
+            title: { type: 'string' },
+            status: { type: 'integer' },
+            detail: { type: 'string' },
+            instance: { type: 'string' },
+            errors: {
+              type: 'array',
+              items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
+            },
+          },
+          required: ['type', 'title', 'status'],
+        },
+      },
+    },
+  };
+}

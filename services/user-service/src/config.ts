@@ -1,0 +1,57 @@
+import { env, loadConfig } from '@cf/kit';
+import { z } from 'zod';
+
+/** Environment of user-service. Every variable is named in the error when it is missing or wrong. */
+export const userServiceEnv = {
+  PORT: env.port(8080),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: env.logLevel(),
+  /** Behind api-gateway, which sets X-Forwarded-For; off when the service is reached directly. */
+  TRUST_PROXY: env.flag(false),
+
+  DATABASE_HOST: z.string().default('127.0.0.1'),
+  DATABASE_PORT: env.port(5432),
+  DATABASE_NAME: z.string().default('users'),
+  /** Static login (local runs). When unset, credentials come from Vault's database engine. */
+  DATABASE_USER: z.string().optional(),
+  DATABASE_PASSWORD: z.string().optional(),
+  /** Role the dynamic logins `SET ROLE` to, so tables belong to the service. */
+  DATABASE_OWNER_ROLE: z.string().optional(),
+  VAULT_DATABASE_ROLE: z.string().default('user-service'),
+
+  /** Vault address; unset means the local file key store (development only). */
+  VAULT_ADDR: z.url().optional(),
+  /** `kubernetes` in a cluster; `token` for local runs and tests. */
+  VAULT_AUTH: z.enum(['kubernetes', 'token']).default('kubernetes'),
+  VAULT_TOKEN: z.string().optional(),
+  VAULT_ROLE: z.string().default('user-service'),
+  VAULT_JWT_FILE: z.string().default('/var/run/secrets/vault/token'),
+  VAULT_KV_MOUNT: z.string().default('secret'),
+  SIGNING_KEYS_PATH: z.string().default('user-service/signing-keys'),
+  /** Local key file when there is no Vault. */
+  LOCAL_KEY_FILE: z.string().default('.local/user-service-keys.json'),
+
+  JWT_ISSUER: z.string().default('https://content-factory.local/auth'),
+  JWT_AUDIENCE: z.string().default('content-factory'),
+  /** 10–15 minutes. */
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(900).default(900),
+  REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(90).default(30),
+  /** Concurrent refreshes of one token inside this window are not reuse. */
+  REFRESH_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
+  COOKIE_PATH: z.string().default('/api/auth'),
+  /** Only for plain-HTTP local runs; browsers drop Secure cookies on http://localhost otherwise in some setups. */
+  COOKIE_SECURE: env.flag(true),
+  KEY_RELOAD_SECONDS: z.coerce.number().int().min(1).default(60),
+
+  LOGIN_LIMIT_PER_EMAIL_IP: z.coerce.number().int().min(1).default(10),
+  LOGIN_LIMIT_PER_IP: z.coerce.number().int().min(1).default(100),
+  REGISTER_LIMIT_PER_IP: z.coerce.number().int().min(1).default(20),
+  /** Window of every rate limit. */
+  RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+};
+
+export type UserServiceConfig = ReturnType<typeof loadUserServiceConfig>;
+
+export function loadUserServiceConfig(source: Record<string, string | undefined> = process.env) {
+  return loadConfig(userServiceEnv, source);
+}

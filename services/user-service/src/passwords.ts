@@ -1,0 +1,53 @@
+import argon2 from 'argon2';
+import { randomBytes } from 'node:crypto';
+import { dictionary } from '@zxcvbn-ts/language-common';
+
+/**
+ * OWASP password storage: argon2id, 19 MiB, t=2, p=1. The parameters live in each hash, so raising them
+ * later rehashes accounts one successful login at a time.
+ */
+export const HASH_OPTIONS = { type: argon2.argon2id, memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 } as const;
+
+export const MIN_LENGTH = 8;
+export const MAX_LENGTH = 128;
+
+/**
+ * The 49k most common passwords from zxcvbn-ts's `passwords-common` list (MIT, derived from public
+ * breach corpora). Compared case-insensitively.
+ */
+const COMMON = new Set((dictionary['passwords-common'] ?? []).map((word) => word.toLowerCase()));
+
+/** Why a password is refused, or undefined. Length counts characters, not bytes; nothing is truncated. */
+export function passwordProblem(password: string): string | undefined {
+  const length = [...password].length;
+  if (length < MIN_LENGTH) return `must be at least ${MIN_LENGTH} characters`;
+  if (length > MAX_LENGTH) return `must be at most ${MAX_LENGTH} characters`;
+  if (COMMON.has(password.toLowerCase())) return 'is too common; choose one that is not on lists of leaked passwords';
+  return undefined;
+}
+
+/** Hashing runs on libuv's thread pool, off the event loop. */
+export function hashPassword(password: string): Promise<string> {
+  return argon2.hash(password, HASH_OPTIONS);
+}
+
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * Verifies a password; with no stored hash (unknown user) it verifies against a dummy hash so the two
+ * cases take the same time.
+ */
+export async function verifyPassword(storedHash: string | undefined, password: string): Promise<boolean> {
+  dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
+  const hash = storedHash ?? (await dummyHash);
+  try {
+    const ok = await argon2.verify(hash, password);
+    return storedHash !== undefined && ok;
+  } catch {
+    return false;
+  }
+}
+
+export function needsRehash(storedHash: string): boolean {
+  return argon2.needsRehash(storedHash, HASH_OPTIONS);
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { MAX_LENGTH, MIN_LENGTH, passwordProblem } from './passwords.ts';
+
+/** A new password: 8–128 characters, not a common one; no composition rules (NIST 800-63B). */
+export const NewPassword = z
+  .string()
+  .min(MIN_LENGTH)
+  .max(MAX_LENGTH * 4) // characters are counted below; this only bounds the work on absurd input
+  .superRefine((value, ctx) => {
+    if (value.length < MIN_LENGTH) return; // `min` above already said so
+    const problem = passwordProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `password ${problem}` });
+  })
+  .meta({ description: `${MIN_LENGTH}–${MAX_LENGTH} characters, not a commonly used password` });
+
+const Email = z.string().trim().max(254).pipe(z.email());
+const DisplayName = z.string().trim().min(1).max(80);
+
+export const RegisterBody = z.object({ email: Email, password: NewPassword, displayName: DisplayName.optional() });
+
+export const LoginBody = z.object({
+  email: z.string().max(254),
+  password: z.string().max(1024),
+  /** Non-browser clients get the refresh token in the body instead of a cookie. */
+  includeRefreshToken: z.boolean().optional(),
+});
+
+export const RefreshBody = z
+  .object({ refresh_token: z.string().max(200).optional(), includeRefreshToken: z.boolean().optional() })
+  .optional();
+
+export const LogoutBody = z.object({ refresh_token: z.string().max(200).optional() }).optional();
+
+export const PatchMeBody = z.object({ displayName: DisplayName.nullable() });
+
+export const ChangePasswordBody = z.object({ currentPassword: z.string().max(1024), newPassword: NewPassword });
+
+export const AdminListQuery = z.object({
+  page: z.coerce.number().int().min(1).default(1),
+  /** Capped at 100 whatever is asked. */
+  pageSize: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(20)
+    .transform((size) => Math.min(size, 100)),
+});
+
+export const AdminPatchBody = z
+  .object({ role: z.enum(['user', 'admin']).optional(), disabled: z.boolean().optional() })
+  .refine((body) => body.role !== undefined || body.disabled !== undefined, { message: 'give role or disabled' });
+
+export const Uuid = z.uuid();

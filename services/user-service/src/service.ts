@@ -1,0 +1,126 @@
+import { readFile } from 'node:fs/promises';
+import {
+  Database,
+  listen,
+  StaticCredentials,
+  VaultClient,
+  VaultDatabaseCredentials,
+  type CredentialSource,
+  type Logger,
+  type RunningServer,
+} from '@cf/kit';
+import { createUserService } from './app.ts';
+import type { UserServiceConfig } from './config.ts';
+import { migrations } from './db/migrations.ts';
+import { UserStore } from './db/store.ts';
+import { RateLimits } from './rate-limits.ts';
+import { Sessions } from './sessions.ts';
+import { FileKeyStore, VaultKeyStore, type KeyStore } from './tokens/key-store.ts';
+import { SigningKeys } from './tokens/signing-keys.ts';
+
+export interface RunningUserService {
+  server: RunningServer;
+  keys: SigningKeys;
+  store: UserStore;
+  /** Stops serving, then closes keys, pool and Vault client. */
+  close(): Promise<void>;
+  /** The steps `close` runs after the server stopped; for graceful shutdown on signals. */
+  cleanup: (() => Promise<void>)[];
+}
+
+export async function connectVault(config: UserServiceConfig, logger: Logger): Promise<VaultClient | undefined> {
+  if (config.VAULT_ADDR === undefined) return undefined;
+  if (config.VAULT_AUTH === 'token') {
+    if (config.VAULT_TOKEN === undefined)
+      throw new Error('invalid configuration: VAULT_TOKEN: required when VAULT_AUTH=token');
+    return VaultClient.connect({
+      endpoint: config.VAULT_ADDR,
+      auth: { method: 'token', token: config.VAULT_TOKEN },
+      logger,
+    });
+  }
+  return VaultClient.connect({
+    endpoint: config.VAULT_ADDR,
+    auth: {
+      method: 'kubernetes',
+      role: config.VAULT_ROLE,
+      jwt: async () => (await readFile(config.VAULT_JWT_FILE, 'utf8')).trim(),
+    },
+    logger,
+  });
+}
+
+export function keyStoreFor(config: UserServiceConfig, vault: VaultClient | undefined): KeyStore {
+  if (vault !== undefined) return new VaultKeyStore(vault, config.VAULT_KV_MOUNT, config.SIGNING_KEYS_PATH);
+  if (process.env['NODE_ENV'] === 'production') {
+    throw new Error(
+      'invalid configuration: VAULT_ADDR: required in production (the local key file is for development only)',
+    );
+  }
+  return new FileKeyStore(config.LOCAL_KEY_FILE);
+}
+
+/** Wires user-service from its configuration and starts serving. */
+export async function startUserService(config: UserServiceConfig, logger: Logger): Promise<RunningUserService> {
+  const vault = await connectVault(config, logger);
+  let credentials: CredentialSource;
+  if (config.DATABASE_USER !== undefined) {
+    credentials = new StaticCredentials({ username: config.DATABASE_USER, password: config.DATABASE_PASSWORD ?? '' });
+  } else if (vault !== undefined) {
+    credentials = new VaultDatabaseCredentials({ vault, role: config.VAULT_DATABASE_ROLE, logger });
+  } else {
+    throw new Error('invalid configuration: DATABASE_USER: required when VAULT_ADDR is not set');
+  }
+  const database = new Database({
+    host: config.DATABASE_HOST,
+    port: config.DATABASE_PORT,
+    database: config.DATABASE_NAME,
+    credentials,
+    ...(config.DATABASE_OWNER_ROLE !== undefined ? { ownerRole: config.DATABASE_OWNER_ROLE } : {}),
+    logger,
+  });
+  await database.migrate(migrations);
+  const keys = await SigningKeys.load(keyStoreFor(config, vault), logger);
+  keys.startReloading(config.KEY_RELOAD_SECONDS);
+  const store = new UserStore(database.sequelize);
+  const access = {
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+  };
+  const { app } = createUserService({
+    logger,
+    store,
+    keys,
+    access,
+    sessions: new Sessions(store, keys, {
+      access,
+      refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
+      graceSeconds: config.REFRESH_GRACE_SECONDS,
+    }),
+    limits: new RateLimits(database.sequelize, {
+      loginPerEmailIp: config.LOGIN_LIMIT_PER_EMAIL_IP,
+      loginPerIp: config.LOGIN_LIMIT_PER_IP,
+      registerPerIp: config.REGISTER_LIMIT_PER_IP,
+      windowSeconds: config.RATE_WINDOW_SECONDS,
+    }),
+    cookie: { path: config.COOKIE_PATH, secure: config.COOKIE_SECURE, maxAgeDays: config.REFRESH_TOKEN_TTL_DAYS },
+    trustProxy: config.TRUST_PROXY,
+    readiness: {
+      database: () => database.ping(),
+      ...(vault !== undefined ? { vault: () => vault.healthy() } : {}),
+    },
+  });
+  const server = await listen(app, { port: config.PORT, host: config.HOST });
+  const cleanup = [async () => keys.stop(), () => database.close(), async () => vault?.close()];
+  return {
+    server,
+    keys,
+    store,
+    cleanup,
+    async close() {
+      await server.close();
+      for (const step of cleanup) await step();
+    },
+  };
+}
