@@ -12,6 +12,7 @@ import {
 import { createUserService } from './app.ts';
 import type { UserServiceConfig } from './config.ts';
 import { migrations } from './db/migrations.ts';
+import { preparePasswordHashing } from './passwords.ts';
 import { UserStore } from './db/store.ts';
 import { RateLimits } from './rate-limits.ts';
 import { Sessions } from './sessions.ts';
@@ -80,6 +81,7 @@ export async function startUserService(config: UserServiceConfig, logger: Logger
     logger,
   });
   await database.migrate(migrations);
+  await preparePasswordHashing();
   const keys = await SigningKeys.load(keyStoreFor(config, vault), logger);
   keys.startReloading(config.KEY_RELOAD_SECONDS);
   const store = new UserStore(database.sequelize);

@@ -55,9 +55,8 @@ export class Sessions {
   }
 
   async start(user: UserRow, ip: string | null, userAgent: string | null): Promise<IssuedTokens> {
-    const session = await this.store.createSession(user.id, this.refreshExpiry(), ip, userAgent);
     const refreshToken = newRefreshToken();
-    await this.store.insertRefreshToken(digest(refreshToken), session.id, session.expires_at);
+    const session = await this.store.createSession(user.id, this.refreshExpiry(), ip, userAgent, digest(refreshToken));
     const access = this.accessTokenFor(user.id, session.id, user.role);
     return {
       sessionId: session.id,

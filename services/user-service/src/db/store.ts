@@ -112,15 +112,22 @@ export class UserStore {
     return { users, total: Number(count?.total ?? 0) };
   }
 
+  /** A session and its first refresh token, in one round trip. */
   async createSession(
     userId: string,
     expiresAt: Date,
     ip: string | null,
     userAgent: string | null,
+    refreshTokenHash: string,
   ): Promise<SessionRow> {
     const row = await this.one<SessionRow>(
-      `INSERT INTO sessions (id, user_id, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
-      [randomUUID(), userId, expiresAt, ip, userAgent?.slice(0, 300) ?? null],
+      `WITH s AS (
+         INSERT INTO sessions (id, user_id, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5) RETURNING *
+       ), t AS (
+         INSERT INTO refresh_tokens (token_hash, session_id, expires_at) SELECT $6, id, expires_at FROM s
+       )
+       SELECT * FROM s`,
+      [randomUUID(), userId, expiresAt, ip, userAgent?.slice(0, 300) ?? null, refreshTokenHash],
     );
     if (row === undefined) throw new Error('session insert returned nothing');
     return row;
