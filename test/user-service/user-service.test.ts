@@ -344,6 +344,15 @@ test.serial('logout kills the refresh token and the access token at once', async
   t.is((await call(f.url, 'POST', '/auth/refresh', { cookie: account.refreshToken })).status, 401);
 });
 
+test.serial('the session check answers 200 while the session lives and 401 after logout', async (t) => {
+  const account = await register();
+  const live = await call(f.url, 'GET', '/auth/session', { token: account.accessToken });
+  t.is(live.status, 200);
+  t.is(live.body['userId'], account.userId);
+  await call(f.url, 'POST', '/auth/logout', { token: account.accessToken });
+  t.is((await call(f.url, 'GET', '/auth/session', { token: account.accessToken })).status, 401);
+});
+
 test.serial('logout with only the refresh cookie ends that session', async (t) => {
   const account = await register();
   t.is((await call(f.url, 'POST', '/auth/logout', { cookie: account.refreshToken })).status, 204);
@@ -661,6 +670,7 @@ test.serial('the OpenAPI document describes every operation with the validatorsâ
   t.deepEqual(documented, [
     'DELETE /auth/sessions/{id}',
     'GET /admin/users',
+    'GET /auth/session',
     'GET /auth/sessions',
     'GET /users/me',
     'PATCH /admin/users/{id}',

@@ -39,3 +39,11 @@ export {
   VaultUnavailableError,
 } from './vault/errors.ts';
 export { mountOperations, openApiDocument, operation, type ApiInfo, type Operation } from './http/operations.ts';
+export {
+  JwksKeys,
+  requireJwt,
+  verifiedClaims,
+  type JwksOptions,
+  type RequireJwtOptions,
+  type VerifiedClaims,
+} from './auth/jwks.ts';

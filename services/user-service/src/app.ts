@@ -251,6 +251,20 @@ export function createUserService(deps: UserServiceDeps): ServiceApp & { operati
     }),
     operation({
       method: 'get',
+      path: '/auth/session',
+      summary: 'Whether the caller’s access token and its session are still good (for the gateway’s edge check)',
+      tags: ['auth'],
+      security: 'bearer',
+      middleware: [authenticated],
+      responses: { 200: 'the session is live', 401: 'no valid access token, or the session ended' },
+      handler(ctx) {
+        const claims = claimsOf(ctx);
+        ctx.set('Cache-Control', 'no-store');
+        ctx.body = { sessionId: claims.sid, userId: claims.sub, role: claims.role };
+      },
+    }),
+    operation({
+      method: 'get',
       path: '/auth/sessions',
       summary: 'The caller’s active sessions',
       tags: ['auth'],

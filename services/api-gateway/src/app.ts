@@ -1,0 +1,137 @@
+import cors from '@koa/cors';
+import type { Context, Middleware } from 'koa';
+import { createApp, HttpProblem, JwksKeys, type Logger, type ServiceApp } from '@cf/kit';
+import type { GatewayConfig } from './config.ts';
+import { rejectForeignCookieWrites } from './csrf.ts';
+import { EdgeAuth, requireRole } from './edge-auth.ts';
+import { forward } from './forwarding.ts';
+import { aggregateOpenApi, docsPage, docsScript } from './openapi.ts';
+import { EdgeRateLimits } from './rate-limit.ts';
+import { serveWebApp } from './static-files.ts';
+import { Upstream } from './upstream.ts';
+
+export const REFRESH_COOKIE = 'cf_refresh';
+
+export interface Gateway extends ServiceApp {
+  upstreams: Upstream[];
+  close(): Promise<void>;
+}
+
+function pathAfter(ctx: Context, prefix: string): string {
+  return `${ctx.path.slice(prefix.length)}${ctx.querystring ? `?${ctx.querystring}` : ''}`;
+}
+
+export function createGateway(config: GatewayConfig, logger: Logger): Gateway {
+  const userService = new Upstream('user-service', config.USER_SERVICE_URL, config.UPSTREAM_TIMEOUT_MS);
+  const integrationService = new Upstream(
+    'integration-service',
+    config.INTEGRATION_SERVICE_URL,
+    config.UPSTREAM_TIMEOUT_MS,
+  );
+  const keys = new JwksKeys({ url: config.JWKS_URL ?? `${config.USER_SERVICE_URL}/.well-known/jwks.json` });
+  const edgeAuth = new EdgeAuth({
+    keys,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    userService,
+    cacheMs: config.SESSION_CHECK_CACHE_MS,
+  });
+  const limits = new EdgeRateLimits(config.RATE_LIMIT_PER_IP, config.RATE_LIMIT_PER_USER, config.RATE_WINDOW_SECONDS);
+  const allowedOrigins = [config.PUBLIC_ORIGIN, ...config.CORS_ORIGINS];
+
+  const service = createApp({
+    name: 'api-gateway',
+    logger,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    readiness: {
+      'user-service': async () =>
+        (await userService.send({ method: 'GET', path: '/readyz', headers: {} })).status === 200,
+    },
+  });
+  const { app, router } = service;
+
+  // CORS before everything so preflights and errors both carry the allowlist's headers.
+  const corsAllowed = new Set(allowedOrigins.map((origin) => new URL(origin).origin));
+  app.middleware.unshift(
+    cors({
+      origin: (ctx) => (corsAllowed.has(ctx.get('origin')) ? ctx.get('origin') : ''),
+      credentials: true,
+      allowMethods: ['GET', 'POST', 'PATCH', 'DELETE'],
+      exposeHeaders: ['Retry-After', 'X-Request-Id'],
+      maxAge: 600,
+    }) as Middleware,
+  );
+
+  const api: Middleware[] = [limits.byIp()];
+  const authenticated: Middleware[] = [...api, edgeAuth.middleware, limits.byUser()];
+
+  router.all('/api/auth/*rest', ...api, rejectForeignCookieWrites(allowedOrigins, REFRESH_COOKIE), async (ctx) => {
+    const path = pathAfter(ctx, '/api');
+    await forward(ctx, userService, { path, cookies: true });
+    if (ctx.status === 204 && (ctx.path === '/api/auth/logout' || ctx.path === '/api/auth/logout-all')) {
+      // Sessions ended here stop being trusted here at once, not when the cache entry runs out.
+      if (ctx.path === '/api/auth/logout-all') edgeAuth.forgetAll();
+      else edgeAuth.forget(sessionIdOf(ctx.get('authorization')));
+    }
+  });
+  router.all('/api/users/*rest', ...authenticated, async (ctx) =>
+    forward(ctx, userService, { path: pathAfter(ctx, '/api'), cookies: false }),
+  );
+  router.all('/api/admin/*rest', ...authenticated, requireRole('admin'), async (ctx) =>
+    forward(ctx, userService, { path: pathAfter(ctx, '/api'), cookies: false }),
+  );
+  router.all('/api/telegram/*rest', ...authenticated, async (ctx) =>
+    forward(ctx, integrationService, { path: pathAfter(ctx, '/api'), cookies: false }),
+  );
+
+  let openApi: { document: Record<string, unknown>; at: number } | undefined;
+  router.get('/api/openapi.json', ...api, async (ctx) => {
+    if (openApi === undefined || Date.now() - openApi.at > 60_000) {
+      const document = await aggregateOpenApi(
+        [
+          { upstream: userService, prefixes: { '/auth': '/api/auth', '/users': '/api/users', '/admin': '/api/admin' } },
+          { upstream: integrationService, prefixes: { '/telegram': '/api/telegram' } },
+        ],
+        logger,
+      );
+      openApi = { document, at: Date.now() };
+    }
+    ctx.body = openApi.document;
+  });
+  if (config.DEBUG) {
+    router.get('/api/docs', (ctx) => {
+      ctx.type = 'html';
+      ctx.body = docsPage();
+    });
+    router.get('/api/docs.js', (ctx) => {
+      ctx.type = 'js';
+      ctx.body = docsScript();
+    });
+  }
+  router.all('/api/*rest', (ctx) => {
+    throw HttpProblem.notFound(`no API route for ${ctx.method} ${ctx.path}`);
+  });
+
+  if (config.WEB_ROOT !== undefined) app.use(serveWebApp(config.WEB_ROOT));
+
+  return {
+    ...service,
+    upstreams: [userService, integrationService],
+    async close() {
+      await Promise.all([userService.close(), integrationService.close()]);
+    },
+  };
+}
+
+function sessionIdOf(authorization: string): string | undefined {
+  const token = authorization.startsWith('Bearer ') ? authorization.slice(7) : '';
+  const payload = token.split('.')[1];
+  if (payload === undefined) return undefined;
+  try {
+    const sid = (JSON.parse(Buffer.from(payload, 'base64url').toString()) as { sid?: unknown }).sid;
+    return typeof sid === 'string' ? sid : undefined;
+  } catch {
+    return undefined;
+  }
+}

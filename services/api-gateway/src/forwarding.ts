@@ -1,0 +1,82 @@
+import type { Context } from 'koa';
+import type { Upstream } from './upstream.ts';
+
+/**
+ * Headers that never travel upstream from a client: hop-by-hop ones, and any that could claim an
+ * identity or an origin. The gateway sets its own X-Forwarded-For and X-Request-Id.
+ */
+const DROPPED_REQUEST_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  'forwarded',
+  'x-real-ip',
+  'x-request-id',
+  'x-client-ip',
+]);
+
+function droppedRequestHeader(name: string): boolean {
+  return (
+    DROPPED_REQUEST_HEADERS.has(name) ||
+    name.startsWith('x-forwarded-') ||
+    name.startsWith('x-user') ||
+    name.startsWith('x-auth') ||
+    name.startsWith('x-identity')
+  );
+}
+
+const PASSED_RESPONSE_HEADERS = [
+  'content-type',
+  'cache-control',
+  'retry-after',
+  'www-authenticate',
+  'location',
+  'allow',
+  'accept-post',
+];
+
+export interface ForwardOptions {
+  /** Path on the upstream, query string included. */
+  path: string;
+  /** Pass the Cookie header and Set-Cookie back (only user-service's /auth routes need them). */
+  cookies: boolean;
+}
+
+/** Sends the request on to `upstream` and copies the answer back onto `ctx`. */
+export async function forward(ctx: Context, upstream: Upstream, options: ForwardOptions): Promise<void> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(ctx.request.headers)) {
+    if (value === undefined || droppedRequestHeader(name)) continue;
+    if (name === 'cookie' && !options.cookies) continue;
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  headers['x-forwarded-for'] = ctx.ip;
+  headers['x-forwarded-proto'] = ctx.protocol;
+  headers['x-request-id'] = ctx.state['requestId'] as string;
+  const body = ctx.request.body === undefined ? undefined : JSON.stringify(ctx.request.body);
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  else delete headers['content-type'];
+  const response = await upstream.send({
+    method: ctx.method,
+    path: options.path,
+    headers,
+    ...(body !== undefined ? { body } : {}),
+  });
+  ctx.status = response.status;
+  for (const name of PASSED_RESPONSE_HEADERS) {
+    const value = response.headers[name];
+    if (value !== undefined) ctx.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const cookies = response.headers['set-cookie'];
+  if (options.cookies && cookies !== undefined) ctx.append('Set-Cookie', Array.isArray(cookies) ? cookies : [cookies]);
+  if (response.body.length > 0) ctx.body = response.body;
+  else if (response.status === 204 || response.status === 304) ctx.body = null;
+  else ctx.body = '';
+}

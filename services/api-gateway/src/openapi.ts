@@ -1,0 +1,74 @@
+import type { Logger } from '@cf/kit';
+import type { Upstream } from './upstream.ts';
+
+export interface Mount {
+  upstream: Upstream;
+  /** Upstream path prefix → public path prefix, e.g. `/auth` → `/api/auth`. */
+  prefixes: Record<string, string>;
+}
+
+/**
+ * One OpenAPI document for the public API: each upstream's own document, with its paths moved under
+ * the public prefixes the gateway routes, merged. Upstreams that are down are left out and named.
+ */
+export async function aggregateOpenApi(mounts: readonly Mount[], logger: Logger): Promise<Record<string, unknown>> {
+  const paths: Record<string, unknown> = {};
+  const schemas: Record<string, unknown> = {};
+  const missing: string[] = [];
+  for (const mount of mounts) {
+    try {
+      const response = await mount.upstream.send({ method: 'GET', path: '/openapi.json', headers: {} });
+      if (response.status !== 200) throw new Error(`status ${response.status}`);
+      const document = JSON.parse(response.body.toString()) as {
+        paths?: Record<string, unknown>;
+        components?: { schemas?: Record<string, unknown> };
+      };
+      for (const [path, item] of Object.entries(document.paths ?? {})) {
+        const prefix = Object.keys(mount.prefixes).find(
+          (candidate) => path === candidate || path.startsWith(`${candidate}/`),
+        );
+        if (prefix !== undefined) paths[`${mount.prefixes[prefix]}${path.slice(prefix.length)}`] = item;
+      }
+      Object.assign(schemas, document.components?.schemas ?? {});
+    } catch (error) {
+      missing.push(mount.upstream.name);
+      logger.warn({ err: error, upstream: mount.upstream.name }, 'OpenAPI document of an upstream is unavailable');
+    }
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Content Factory API',
+      version: '0.1.0',
+      description:
+        missing.length > 0
+          ? `Not included (unavailable): ${missing.join(', ')}`
+          : 'The public API, as routed by api-gateway',
+    },
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      schemas,
+    },
+  };
+}
+
+/** A dependency-free page listing the operations; served only with DEBUG on. */
+export function docsPage(): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Content Factory API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><main><h1>Content Factory API</h1><p>Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a></p>
+<ul id="ops"></ul></main>
+<script src="/api/docs.js"></script></body></html>`;
+}
+
+export function docsScript(): string {
+  return `fetch('/api/openapi.json').then((r) => r.json()).then((doc) => {
+  const list = document.getElementById('ops');
+  for (const [path, item] of Object.entries(doc.paths)) for (const [method, op] of Object.entries(item)) {
+    const li = document.createElement('li');
+    li.textContent = method.toUpperCase() + ' ' + path + ' — ' + (op.summary || '');
+    list.appendChild(li);
+  }
+});`;
+}

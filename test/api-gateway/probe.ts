@@ -1,0 +1,51 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { once } from 'node:events';
+
+export interface ProbeRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface Probe {
+  url: string;
+  requests: ProbeRequest[];
+  /** Behaviour for the next requests: answer, hang, or drop the connection. */
+  mode: 'answer' | 'hang' | 'drop-first';
+  close(): Promise<void>;
+}
+
+/**
+ * A recording upstream for the gateway's own behaviour (which headers it forwards, how often it tries):
+ * it stands in for no product, it is the instrument that observes what reaches a service.
+ */
+export async function startProbe(): Promise<Probe> {
+  let dropped = new Set<string>();
+  const probe: Probe = { url: '', requests: [], mode: 'answer', close: async () => {} };
+  const server: Server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      probe.requests.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body });
+      if (probe.mode === 'hang') return;
+      const key = `${request.method} ${request.url}`;
+      if (probe.mode === 'drop-first' && !dropped.has(key)) {
+        dropped.add(key);
+        request.socket.destroy();
+        return;
+      }
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ ok: true, method: request.method, url: request.url }));
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  probe.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  probe.close = async () => {
+    dropped = new Set();
+    server.closeAllConnections();
+    server.close();
+  };
+  return probe;
+}

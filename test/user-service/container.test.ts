@@ -1,0 +1,40 @@
+import test from 'ava';
+import { fileURLToPath } from 'node:url';
+import { buildImage, runContainer } from '../support/containers.ts';
+import { startPostgres } from '../support/postgres.ts';
+import { startVault } from '../support/vault.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const tag = 'localhost/cf/user-service:test';
+
+test('the user-service image serves /healthz as uid 1000 on a read-only root and registers a user', async (t) => {
+  const [postgres, vault] = await Promise.all([startPostgres(), startVault({ mode: 'dev' })]);
+  t.teardown(async () => {
+    await Promise.all([postgres.stop(), vault.stop()]);
+  });
+  await postgres.query('CREATE DATABASE users');
+  await buildImage({ context: root, dockerfile: `${root}services/user-service/Dockerfile`, tag });
+  const container = await runContainer({
+    image: tag,
+    env: {
+      DATABASE_HOST: '127.0.0.1',
+      DATABASE_PORT: String(postgres.port),
+      DATABASE_USER: postgres.user,
+      DATABASE_PASSWORD: postgres.password,
+      VAULT_ADDR: vault.address,
+      VAULT_AUTH: 'token',
+      VAULT_TOKEN: vault.rootToken ?? '',
+    },
+  });
+  t.teardown(() => container.stop());
+  t.deepEqual(await (await fetch(`${container.url}/healthz`)).json(), { status: 'ok' });
+  t.is((await fetch(`${container.url}/readyz`)).status, 200);
+  t.is((await container.exec(['id', '-u'])).stdout.trim(), '1000');
+  t.not((await container.exec(['sh', '-c', 'touch /app/x'])).code, 0);
+  const registered = await fetch(`${container.url}/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'container@example.org', password: 'a container password' }),
+  });
+  t.is(registered.status, 201);
+});
