@@ -7,7 +7,7 @@ import { EdgeAuth, requireRole } from './edge-auth.ts';
 import { forward } from './forwarding.ts';
 import { aggregateOpenApi, docsPage, docsScript } from './openapi.ts';
 import { EdgeRateLimits } from './rate-limit.ts';
-import { serveWebApp } from './static-files.ts';
+import { serveWebApp } from '@cf/kit';
 import { Upstream } from './upstream.ts';
 
 export const REFRESH_COOKIE = 'cf_refresh';

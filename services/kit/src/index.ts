@@ -47,3 +47,4 @@ export {
   type RequireJwtOptions,
   type VerifiedClaims,
 } from './auth/jwks.ts';
+export { serveWebApp } from './http/static-files.ts';

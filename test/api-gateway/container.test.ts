@@ -1,0 +1,26 @@
+import test from 'ava';
+import { fileURLToPath } from 'node:url';
+import { buildImage, runContainer } from '../support/containers.ts';
+import { call, startUserServiceFixture } from '../user-service/fixture.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+test('the api-gateway image serves /healthz as uid 1000 on a read-only root and proxies to user-service', async (t) => {
+  const users = await startUserServiceFixture();
+  t.teardown(() => users.stop());
+  const tag = 'localhost/cf/api-gateway:test';
+  await buildImage({ context: root, dockerfile: `${root}services/api-gateway/Dockerfile`, tag });
+  const container = await runContainer({
+    image: tag,
+    env: { USER_SERVICE_URL: users.url, INTEGRATION_SERVICE_URL: users.url },
+  });
+  t.teardown(() => container.stop());
+  t.deepEqual(await (await fetch(`${container.url}/healthz`)).json(), { status: 'ok' });
+  t.is((await fetch(`${container.url}/readyz`)).status, 200);
+  t.is((await container.exec(['id', '-u'])).stdout.trim(), '1000');
+  t.not((await container.exec(['sh', '-c', 'touch /app/x'])).code, 0);
+  const registered = await call(container.url, 'POST', '/api/auth/register', {
+    body: { email: 'gw-container@example.org', password: 'through the gateway' },
+  });
+  t.is(registered.status, 201);
+});
