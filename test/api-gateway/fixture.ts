@@ -27,7 +27,7 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
   });
   const config = loadGatewayConfig({ PORT: '0', HOST: '127.0.0.1', ...env });
   const gateway = createGateway(config, createLogger({ name: 'api-gateway', stream, level: 'debug' }));
-  const server = await listen(gateway.app, { port: 0 });
+  const server = await listen(gateway.app, { port: config.PORT });
   return {
     url: server.url,
     gateway,

@@ -38,7 +38,7 @@ export const telegram = {
   startQr: () => session.call<LoginState>('POST', '/telegram/logins/qr', {}),
   login: (loginId: string) => session.call<LoginState>('GET', `/telegram/logins/${loginId}`),
   accounts: () => session.call<{ accounts: TelegramAccount[] }>('GET', '/telegram/accounts'),
-  disconnect: (id: string) => session.call<void>('DELETE', `/telegram/accounts/${id}`),
+  disconnect: (id: string) => session.call<undefined>('DELETE', `/telegram/accounts/${id}`),
   logs: (page: number) =>
     session.call<{ entries: Record<string, unknown>[]; page?: number; total?: number }>(
       'GET',

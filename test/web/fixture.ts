@@ -1,0 +1,88 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { startChromium, type ChromiumHandle } from '../support/chromium.ts';
+import { freePort } from '../support/process.ts';
+import { startGateway, type GatewayHandle } from '../api-gateway/fixture.ts';
+import { startUserServiceFixture, type UserServiceFixture } from '../user-service/fixture.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+export const ARTIFACTS = join(root, 'test-results', 'web');
+
+export interface WebFixture {
+  /** `http://localhost:<port>`: the UI and the API on one origin, as in production. */
+  url: string;
+  chromium: ChromiumHandle;
+  users: UserServiceFixture;
+  gateway: GatewayHandle;
+  stop(): Promise<void>;
+}
+
+/** Builds the UI, starts user-service, the gateway serving the UI, and Chromium. */
+export async function startWebFixture(env: Record<string, string> = {}): Promise<WebFixture> {
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules/vite/bin/vite.js'), 'build', join(root, 'services/web'), '--logLevel', 'warn'],
+    { cwd: root },
+  );
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const users = await startUserServiceFixture();
+  const port = await freePort();
+  const url = `http://localhost:${port}`;
+  const gateway = await startGateway({
+    PORT: String(port),
+    USER_SERVICE_URL: users.url,
+    INTEGRATION_SERVICE_URL: env['INTEGRATION_SERVICE_URL'] ?? `http://127.0.0.1:${await freePort()}`,
+    PUBLIC_ORIGIN: url,
+    WEB_ROOT: join(root, 'services/web/dist'),
+    ...env,
+  });
+  const chromium = await startChromium();
+  return {
+    url,
+    chromium,
+    users,
+    gateway,
+    async stop() {
+      await chromium.close();
+      await gateway.stop();
+      await users.stop();
+    },
+  };
+}
+
+/** Screenshots as test artifacts, named by page and width. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  const width = page.viewportSize()?.width ?? 0;
+  await page.screenshot({ path: join(ARTIFACTS, `${name}-${width}.png`), fullPage: true });
+}
+
+/** axe-core in the page; returns the serious and critical violations. */
+export async function axeViolations(
+  page: Page,
+): Promise<{ id: string; impact: string; help: string; nodes: number }[]> {
+  await page.addScriptTag({ path: join(root, 'node_modules/axe-core/axe.min.js') });
+  return page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: {
+          run: (
+            context: Document,
+            options: object,
+          ) => Promise<{ violations: { id: string; impact: string; help: string; nodes: unknown[] }[] }>;
+        };
+      }
+    ).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+      .map((violation) => ({
+        id: violation.id,
+        impact: violation.impact,
+        help: violation.help,
+        nodes: violation.nodes.length,
+      }));
+  });
+}
