@@ -1,6 +1,9 @@
-// `npm start`: the platform on this machine, no cluster, with embedded defaults. Today: an embedded
-// PostgreSQL (kept in .local/postgres), a Vault dev server when a vault/bao binary is already here,
-// and user-service. The other services join as their issues land (api-gateway will serve :8080).
+// `npm start`: the whole platform on this machine, no cluster, embedded defaults:
+// PostgreSQL (embedded, data kept in .local/postgres), a Vault dev server when a vault/bao binary is
+// already here, user-service, integration-service (demo mode on the scripted Telegram fake unless
+// Telegram API credentials are configured), and api-gateway serving the web UI on http://localhost:8080.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveBinary } from '../test/support/binaries.ts';
@@ -9,14 +12,58 @@ import { spawnManaged, waitFor, type ManagedProcess } from '../test/support/proc
 import { startVault, type VaultServer } from '../test/support/vault.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const state = resolve(root, '.local');
+const state = resolve(process.env['CF_LOCAL_STATE'] ?? join(root, '.local'));
 const started = Date.now();
 const lines: string[] = [];
+const services: ManagedProcess[] = [];
+const gatewayPort = Number(process.env['PORT'] ?? 8080);
+const userServicePort = gatewayPort + 1;
+const integrationPort = gatewayPort + 2;
 
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Rebuilds the UI only when its sources changed since the last build (about a second when it must). */
+function ensureWebBuilt(): void {
+  const web = join(root, 'services/web');
+  const built = join(web, 'dist/index.html');
+  const sources = Math.max(newestMtime(join(web, 'src')), statSync(join(web, 'index.html')).mtimeMs);
+  if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
+  const result = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules/vite/bin/vite.js'), 'build', web, '--logLevel', 'warn'],
+    { stdio: 'inherit' },
+  );
+  if (result.status !== 0) throw new Error('building the web UI failed');
+}
+
+async function startService(name: string, entry: string, port: number, env: Record<string, string>): Promise<void> {
+  const proc = spawnManaged(process.execPath, [join(root, entry)], {
+    name,
+    logFile: join(state, `${name}.log`),
+    env: { PORT: String(port), HOST: '127.0.0.1', ...env },
+  });
+  services.push(proc);
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, {
+    what: `${name} to start`,
+    process: proc,
+    timeoutMs: 30_000,
+  });
+}
+
+const webBuild = Promise.resolve().then(ensureWebBuilt);
 const postgres = await startPostgres({ dir: join(state, 'postgres') });
-const databases = await postgres.query<{ datname: string }>('SELECT datname FROM pg_database');
-if (!databases.some((row) => row.datname === 'users')) await postgres.query('CREATE DATABASE users');
-lines.push(`PostgreSQL   127.0.0.1:${postgres.port}  (embedded; data kept in .local/postgres)`);
+const databases = new Set(
+  (await postgres.query<{ datname: string }>('SELECT datname FROM pg_database')).map((row) => row.datname),
+);
+for (const name of ['users', 'integrations']) if (!databases.has(name)) await postgres.query(`CREATE DATABASE ${name}`);
+lines.push(`PostgreSQL           127.0.0.1:${postgres.port}  embedded; data kept in .local/postgres`);
 
 let vault: VaultServer | undefined;
 try {
@@ -25,45 +72,77 @@ try {
     throw new Error('not present');
   });
   vault = await startVault({ mode: 'dev' });
-  lines.push(`Vault        ${vault.address}  (dev server, in memory: signing keys are new on every start)`);
+  lines.push(
+    `Vault                ${vault.address}  dev server, in memory (keys and encrypted sessions are new on every start)`,
+  );
 } catch {
-  lines.push('Vault        not running: no vault/bao binary here; user-service keeps its keys in .local/ (development only)');
+  lines.push(
+    'Vault                not running — no vault/bao binary here; services use their development-only local secret files in .local/',
+  );
+}
+const vaultEnv: Record<string, string> =
+  vault !== undefined
+    ? { VAULT_ADDR: vault.address, VAULT_AUTH: 'token', VAULT_TOKEN: vault.rootToken ?? '' }
+    : { VAULT_ADDR: '' };
+const database = {
+  DATABASE_PORT: String(postgres.port),
+  DATABASE_USER: postgres.user,
+  DATABASE_PASSWORD: postgres.password,
+};
+
+await startService('user-service', 'services/user-service/src/main.ts', userServicePort, {
+  ...database,
+  ...vaultEnv,
+  TRUST_PROXY: 'true',
+  // http://localhost: keep the cookie usable where a browser insists on HTTPS for Secure cookies.
+  COOKIE_SECURE: 'false',
+  LOCAL_KEY_FILE: join(state, 'user-service-keys.json'),
+});
+lines.push(`user-service         http://127.0.0.1:${userServicePort}`);
+
+const demo = process.env['TELEGRAM_API_ID'] === undefined || process.env['TELEGRAM_API_HASH'] === undefined;
+const integrationEntry = 'services/integration-service/src/main.ts';
+if (existsSync(join(root, integrationEntry))) {
+  await startService('integration-service', integrationEntry, integrationPort, {
+    ...database,
+    ...vaultEnv,
+    DATABASE_NAME: 'integrations',
+    JWKS_URL: `http://127.0.0.1:${userServicePort}/.well-known/jwks.json`,
+    POD_NAME: 'local-0',
+    PEER_ADDRESS_TEMPLATE: `http://127.0.0.1:${integrationPort}`,
+    LOCAL_SESSION_KEY_FILE: join(state, 'integration-service-session.key'),
+    VAULT_TRANSIT_ENSURE: 'true',
+    ...(demo ? { TELEGRAM_MODE: 'demo' } : {}),
+  });
+  lines.push(
+    `integration-service  http://127.0.0.1:${integrationPort}  ${demo ? 'DEMO MODE: a scripted Telegram fake, no real accounts (set TELEGRAM_API_ID and TELEGRAM_API_HASH for the real thing)' : 'real Telegram'}`,
+  );
 }
 
-const userServicePort = Number(process.env['USER_SERVICE_PORT'] ?? 8081);
-const userService: ManagedProcess = spawnManaged(process.execPath, [join(root, 'services/user-service/src/main.ts')], {
-  name: 'user-service',
-  logFile: join(state, 'user-service.log'),
-  env: {
-    PORT: String(userServicePort),
-    HOST: '127.0.0.1',
-    DATABASE_PORT: String(postgres.port),
-    DATABASE_USER: postgres.user,
-    DATABASE_PASSWORD: postgres.password,
-    // Plain http://localhost: browsers drop Secure cookies there only on some setups, so be explicit.
-    COOKIE_SECURE: 'false',
-    LOCAL_KEY_FILE: join(state, 'user-service-keys.json'),
-    ...(vault !== undefined ? { VAULT_ADDR: vault.address, VAULT_AUTH: 'token', VAULT_TOKEN: vault.rootToken ?? '' } : { VAULT_ADDR: '' }),
-  },
+await webBuild;
+await startService('api-gateway', 'services/api-gateway/src/main.ts', gatewayPort, {
+  USER_SERVICE_URL: `http://127.0.0.1:${userServicePort}`,
+  INTEGRATION_SERVICE_URL: `http://127.0.0.1:${integrationPort}`,
+  PUBLIC_ORIGIN: `http://localhost:${gatewayPort}`,
+  CORS_ORIGINS: `http://127.0.0.1:${gatewayPort}`,
+  WEB_ROOT: join(root, 'services/web/dist'),
+  DEBUG: 'true',
 });
-await waitFor(async () => (await fetch(`http://127.0.0.1:${userServicePort}/readyz`)).ok, {
-  what: 'user-service to be ready',
-  process: userService,
-  timeoutMs: 30_000,
-});
-lines.push(`user-service http://127.0.0.1:${userServicePort}  (OpenAPI at /openapi.json; logs in .local/user-service.log)`);
+lines.push(`api-gateway + web    http://localhost:${gatewayPort}  (API under /api, docs at /api/docs)`);
 
-console.log(`Content Factory (local) ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(
+  `Content Factory (local) ready in ${((Date.now() - started) / 1000).toFixed(1)} s — open http://localhost:${gatewayPort}`,
+);
 for (const line of lines) console.log(`  ${line}`);
-console.log('  Not yet part of the platform: api-gateway, integration-service, web (open issues).');
-console.log('Ctrl-C stops everything.');
+console.log(`  logs: .local/*.log · Ctrl-C stops everything`);
 
 let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
-  await userService.stop();
+  for (const proc of [...services].reverse()) await proc.stop();
   await Promise.all([postgres.stop(), vault?.stop()]);
+  console.log('Content Factory (local) stopped; nothing left running.');
   process.exit(0);
 }
 process.removeAllListeners('SIGINT');

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync, mkdtempSync } from 'node:fs';
+import { chmodSync, createWriteStream, mkdirSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,7 +45,10 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 export function scratchDir(prefix: string): string {
   const root = join(tmpdir(), 'cf-test');
   mkdirSync(root, { recursive: true, mode: 0o755 });
-  return mkdtempSync(join(root, `${prefix}-`));
+  const dir = mkdtempSync(join(root, `${prefix}-`));
+  // Traversable, so servers that run as an unprivileged account (PostgreSQL, when we are root) reach subdirectories.
+  chmodSync(dir, 0o755);
+  return dir;
 }
 
 export interface SpawnOptions {
