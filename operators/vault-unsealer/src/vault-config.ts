@@ -73,6 +73,20 @@ export const KubernetesAuth = z.object({
    * address, CA and its own ServiceAccount token (Vault runs as a pod with `system:auth-delegator`).
    */
   kubernetesHost: z.string().optional(),
+  /**
+   * Out-of-cluster Vault only (tests, a Vault outside Kubernetes): PEM of the API server's CA. When this or
+   * `tokenReviewerJwtSecret` is set, Vault stops using its own pod's CA and token (`disable_local_ca_jwt`).
+   */
+  kubernetesCaCert: z.string().optional(),
+  /** Out-of-cluster Vault only: a Secret holding a token allowed to create TokenReviews (`system:auth-delegator`). */
+  tokenReviewerJwtSecret: z
+    .object({
+      name,
+      /** Default: the operator's namespace. */
+      namespace: name.optional(),
+      key: z.string().default('token'),
+    })
+    .optional(),
   roles: z.array(
     z.object({
       name,

@@ -1,0 +1,38 @@
+import { App, YamlOutputType } from 'cdk8s';
+import { AppsChart } from './charts/apps.ts';
+import { ClusterChart } from './charts/cluster.ts';
+import { DataChart } from './charts/data.ts';
+import { NamespacesChart } from './charts/namespaces.ts';
+import { NetworkPoliciesChart } from './charts/network-policies.ts';
+import { TlsEntryChart } from './charts/tls-entry.ts';
+import { VaultChart } from './charts/vault.ts';
+import type { Profile } from './profile.ts';
+
+/** Chart ids double as file names; the number prefix is the apply order (`kubectl apply -f manifests/dev`). */
+export const chartIds = [
+  '00-cluster',
+  '01-namespaces',
+  '02-network-policies',
+  '03-data',
+  '04-vault',
+  '05-apps',
+  '06-tls-entry',
+] as const;
+
+/** Every chart of one profile in an App; `outdir` is where `app.synth()` writes one file per chart. */
+export function buildApp(profile: Profile, outdir?: string): App {
+  const app = new App({
+    yamlOutputType: YamlOutputType.FILE_PER_CHART,
+    outputFileExtension: '.yaml',
+    ...(outdir !== undefined ? { outdir } : {}),
+  });
+  const [cluster, namespaces, policies, data, vault, apps, tlsEntry] = chartIds;
+  new ClusterChart(app, cluster, profile);
+  new NamespacesChart(app, namespaces);
+  new NetworkPoliciesChart(app, policies, profile);
+  new DataChart(app, data, profile);
+  new VaultChart(app, vault, profile);
+  new AppsChart(app, apps, profile);
+  new TlsEntryChart(app, tlsEntry, profile);
+  return app;
+}

@@ -1,0 +1,176 @@
+import { Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import type { Construct } from 'constructs';
+import {
+  APP_UID,
+  containerSecurity,
+  env,
+  fieldEnv,
+  podSecurity,
+  resources,
+  standardProbes,
+  VAULT_TOKEN_DIR,
+  vaultTokenVolume,
+} from '../lib/workload.ts';
+import {
+  HTTP_PORT,
+  imageOf,
+  labels,
+  ns,
+  postgres,
+  selector,
+  services,
+  TELEGRAM_SESSION_KEY,
+  vault,
+  type ServiceSpec,
+} from '../platform.ts';
+import type { Profile } from '../profile.ts';
+
+export const integrationHeadless = 'integration-service-headless';
+
+export const JWKS_URL = `http://user-service.${ns.apps}.svc:${HTTP_PORT}/.well-known/jwks.json`;
+
+function serviceEnv(s: ServiceSpec, profile: Profile): k8s.EnvVar[] {
+  const values: Record<string, string | number> = {
+    PORT: HTTP_PORT,
+    HOST: '0.0.0.0',
+    LOG_LEVEL: 'info',
+  };
+  if (s.name !== 'web') values['TRUST_PROXY'] = 'true';
+  if (s.vault) {
+    Object.assign(values, {
+      VAULT_ADDR: vault.address,
+      VAULT_AUTH: 'kubernetes',
+      VAULT_ROLE: s.name,
+      VAULT_JWT_FILE: `${VAULT_TOKEN_DIR}/token`,
+      VAULT_KV_MOUNT: 'secret',
+    });
+  }
+  if (s.database !== undefined) {
+    Object.assign(values, {
+      DATABASE_HOST: postgres.rwService,
+      DATABASE_PORT: postgres.port,
+      DATABASE_NAME: s.database,
+      DATABASE_OWNER_ROLE: s.database,
+      VAULT_DATABASE_ROLE: s.name,
+    });
+  }
+  if (s.name !== 'web') {
+    // One issuer and audience for every verifier; user-service issues, the others check against its JWKS.
+    values['JWT_ISSUER'] = `https://${profile.host}/auth`;
+    values['JWT_AUDIENCE'] = 'content-factory';
+    if (s.name !== 'user-service') values['JWKS_URL'] = JWKS_URL;
+  }
+  if (s.name === 'integration-service') {
+    values['PEER_ADDRESS_TEMPLATE'] = `http://{pod}.${integrationHeadless}.${ns.apps}.svc:${HTTP_PORT}`;
+    values['TELEGRAM_KV_PATH'] = 'integration-service/telegram';
+    values['VAULT_TRANSIT_MOUNT'] = 'transit';
+    values['VAULT_TRANSIT_KEY'] = TELEGRAM_SESSION_KEY;
+  }
+  return [fieldEnv('POD_NAME', 'metadata.name'), fieldEnv('POD_NAMESPACE', 'metadata.namespace'), ...env(values)];
+}
+
+function podTemplate(s: ServiceSpec, profile: Profile): k8s.PodTemplateSpec {
+  const probes = standardProbes('http');
+  const volumes: k8s.Volume[] = [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }];
+  const mounts: k8s.VolumeMount[] = [{ name: 'tmp', mountPath: '/tmp' }];
+  if (s.vault) {
+    volumes.push(vaultTokenVolume(vault.audience));
+    mounts.push({ name: 'vault-token', mountPath: VAULT_TOKEN_DIR, readOnly: true });
+  }
+  return {
+    metadata: {
+      labels: labels(s.name, s.component),
+      annotations: {
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': String(HTTP_PORT),
+        'prometheus.io/path': '/metrics',
+      },
+    },
+    spec: {
+      serviceAccountName: s.name,
+      // The API token is not needed; Vault auth uses the projected token with audience `vault` below.
+      automountServiceAccountToken: false,
+      securityContext: podSecurity(APP_UID),
+      containers: [
+        {
+          name: s.name,
+          image: imageOf(s.name, profile.imageTag),
+          imagePullPolicy: 'IfNotPresent',
+          ports: [{ name: 'http', containerPort: HTTP_PORT }],
+          env: serviceEnv(s, profile),
+          resources: resources(profile.apps.resources),
+          // Tilt's live_update writes into the container: dev relaxes the read-only root for these only.
+          securityContext: containerSecurity(APP_UID, !profile.liveUpdate),
+          startupProbe: probes.startup,
+          livenessProbe: probes.liveness,
+          readinessProbe: probes.readiness,
+          volumeMounts: mounts,
+        },
+      ],
+      volumes,
+    },
+  };
+}
+
+/** web, api-gateway and user-service Deployments; integration-service StatefulSet with its headless Service. */
+export class AppsChart extends Chart {
+  constructor(scope: Construct, id: string, profile: Profile) {
+    super(scope, id);
+    const namespace = ns.apps;
+    for (const s of services) {
+      const meta = { name: s.name, namespace, labels: labels(s.name, s.component) };
+      new k8s.KubeServiceAccount(this, `${s.name}-sa`, {
+        metadata: meta,
+        // Pods mount only the projected Vault-audience token (see podTemplate).
+        automountServiceAccountToken: false,
+      });
+      new k8s.KubeService(this, `${s.name}-service`, {
+        metadata: meta,
+        spec: {
+          type: 'ClusterIP',
+          selector: selector(s.name),
+          ports: [{ name: 'http', port: HTTP_PORT, targetPort: k8s.IntOrString.fromString('http') }],
+        },
+      });
+      if (s.kind === 'StatefulSet') {
+        // Per-pod DNS names: a request for an account another pod owns is forwarded to the owner.
+        new k8s.KubeService(this, `${s.name}-headless`, {
+          metadata: { ...meta, name: integrationHeadless },
+          spec: {
+            clusterIp: 'None',
+            publishNotReadyAddresses: true,
+            selector: selector(s.name),
+            ports: [{ name: 'http', port: HTTP_PORT, targetPort: k8s.IntOrString.fromString('http') }],
+          },
+        });
+        new k8s.KubeStatefulSet(this, s.name, {
+          metadata: meta,
+          spec: {
+            serviceName: integrationHeadless,
+            replicas: profile.apps.integrationReplicas,
+            podManagementPolicy: 'Parallel',
+            selector: { matchLabels: selector(s.name) },
+            template: podTemplate(s, profile),
+          },
+        });
+      } else {
+        new k8s.KubeDeployment(this, s.name, {
+          metadata: meta,
+          spec: {
+            replicas: profile.apps.replicas,
+            selector: { matchLabels: selector(s.name) },
+            strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+            template: podTemplate(s, profile),
+          },
+        });
+      }
+      if (profile.apps.replicas > 1) {
+        new k8s.KubePodDisruptionBudget(this, `${s.name}-pdb`, {
+          metadata: meta,
+          spec: { minAvailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector(s.name) } },
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import { ApiObject, Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import type { Construct } from 'constructs';
+import { ns, PART_OF, vault } from '../platform.ts';
+import type { Profile } from '../profile.ts';
+
+const partOf = { 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/managed-by': 'cdk8s' };
+
+export const DEV_CA_ISSUER = 'cf-dev-ca';
+export const ACME_ISSUER = 'cf-letsencrypt';
+
+export function issuerName(profile: Profile): string {
+  return profile.issuer.kind === 'acme' ? ACME_ISSUER : DEV_CA_ISSUER;
+}
+
+/**
+ * Cluster-scoped objects (and the one object cert-manager needs in its own namespace). This chart has no
+ * namespace, so nothing gets one stamped on by accident (FACTS.md).
+ */
+export class ClusterChart extends Chart {
+  constructor(scope: Construct, id: string, profile: Profile) {
+    super(scope, id);
+    // Vault's kubernetes auth sends TokenReviews with Vault's own ServiceAccount token.
+    new k8s.KubeClusterRoleBinding(this, 'vault-auth-delegator', {
+      metadata: { name: 'cf-vault-auth-delegator', labels: partOf },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
+      subjects: [{ kind: 'ServiceAccount', name: vault.serviceAccount, namespace: ns.vault }],
+    });
+
+    if (profile.issuer.kind === 'acme') {
+      new ApiObject(this, 'acme-issuer', {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'ClusterIssuer',
+        metadata: { name: ACME_ISSUER, labels: partOf },
+        spec: {
+          acme: {
+            email: profile.issuer.email,
+            server: profile.issuer.server,
+            privateKeySecretRef: { name: profile.issuer.accountKeySecret },
+            solvers: [
+              {
+                http01: {
+                  gatewayHTTPRoute: {
+                    parentRefs: [{ name: 'cf-gateway', namespace: ns.apps, kind: 'Gateway', sectionName: 'http' }],
+                  },
+                },
+              },
+            ],
+          },
+        },
+      });
+    } else {
+      // A self-signed root, a CA certificate from it (in cert-manager's cluster resource namespace), and the
+      // CA issuer that signs the Gateway's certificate.
+      new ApiObject(this, 'selfsigned-issuer', {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'ClusterIssuer',
+        metadata: { name: 'cf-selfsigned', labels: partOf },
+        spec: { selfSigned: {} },
+      });
+      new ApiObject(this, 'dev-ca-certificate', {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Certificate',
+        metadata: { name: DEV_CA_ISSUER, namespace: 'cert-manager', labels: partOf },
+        spec: {
+          isCA: true,
+          commonName: 'Content Factory dev CA',
+          secretName: DEV_CA_ISSUER,
+          duration: '8760h',
+          privateKey: { algorithm: 'ECDSA', size: 256 },
+          issuerRef: { name: 'cf-selfsigned', kind: 'ClusterIssuer', group: 'cert-manager.io' },
+        },
+      });
+      new ApiObject(this, 'dev-ca-issuer', {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'ClusterIssuer',
+        metadata: { name: DEV_CA_ISSUER, labels: partOf },
+        spec: { ca: { secretName: DEV_CA_ISSUER } },
+      });
+    }
+  }
+}

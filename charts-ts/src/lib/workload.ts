@@ -1,0 +1,78 @@
+import { k8s } from 'cdk8s-plus-27';
+import type { Resources } from '../profile.ts';
+
+/** The numeric non-root user of our own images (the `node` user of node:24-bookworm-slim). */
+export const APP_UID = 1000;
+
+export function resources(r: Resources): k8s.ResourceRequirements {
+  const q = (v: string): k8s.Quantity => k8s.Quantity.fromString(v);
+  return {
+    requests: { cpu: q(r.requests.cpu), memory: q(r.requests.memory) },
+    limits: { cpu: q(r.limits.cpu), memory: q(r.limits.memory) },
+  };
+}
+
+export function httpGet(path: string, port: number | string): k8s.HttpGetAction {
+  return {
+    path,
+    port: typeof port === 'number' ? k8s.IntOrString.fromNumber(port) : k8s.IntOrString.fromString(port),
+  };
+}
+
+export interface ProbeSet {
+  liveness: k8s.Probe;
+  readiness: k8s.Probe;
+  startup: k8s.Probe;
+}
+
+/** /healthz answers while the process works; /readyz while it can serve (its dependencies answer). */
+export function standardProbes(port: number | string): ProbeSet {
+  return {
+    startup: { httpGet: httpGet('/healthz', port), periodSeconds: 2, failureThreshold: 60, timeoutSeconds: 2 },
+    liveness: { httpGet: httpGet('/healthz', port), periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2 },
+    readiness: { httpGet: httpGet('/readyz', port), periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 2 },
+  };
+}
+
+export function containerSecurity(uid: number, readOnlyRootFilesystem: boolean): k8s.SecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: uid,
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    readOnlyRootFilesystem,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+export function podSecurity(uid: number, fsGroup: number = uid): k8s.PodSecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: fsGroup,
+    fsGroup,
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+export function fieldEnv(name: string, fieldPath: string): k8s.EnvVar {
+  return { name, valueFrom: { fieldRef: { fieldPath } } };
+}
+
+export function env(values: Record<string, string | number>): k8s.EnvVar[] {
+  return Object.entries(values).map(([name, value]) => ({ name, value: String(value) }));
+}
+
+/** A projected ServiceAccount token with audience `vault`, where the kit reads it (VAULT_JWT_FILE). */
+export function vaultTokenVolume(audience: string): k8s.Volume {
+  return {
+    name: 'vault-token',
+    projected: {
+      sources: [{ serviceAccountToken: { audience, expirationSeconds: 600, path: 'token' } }],
+    },
+  };
+}
+
+export const VAULT_TOKEN_DIR = '/var/run/secrets/vault';

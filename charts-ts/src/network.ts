@@ -1,0 +1,136 @@
+import type { Profile } from './profile.ts';
+import { future, HTTP_PORT, ns, ourNamespaces, postgres, selector, services, unsealer, vault } from './platform.ts';
+
+/** A set of pods (all pods of a namespace when `pods` is undefined) or an address block outside the pod network. */
+export type Peer =
+  | { kind: 'pods'; namespace: string; pods: Record<string, string> | undefined }
+  | { kind: 'cidr'; cidr: string; except: string[] };
+
+export interface PortSpec {
+  port: number;
+  protocol: 'TCP' | 'UDP';
+}
+
+/** One allowed flow; charts turn it into an egress policy at the source and an ingress policy at the destination. */
+export interface Flow {
+  name: string;
+  from: Peer;
+  to: Peer;
+  ports: PortSpec[];
+}
+
+const tcp = (...ports: number[]): PortSpec[] => ports.map((port) => ({ port, protocol: 'TCP' as const }));
+const pods = (namespace: string, labels: Record<string, string> | undefined): Peer => ({
+  kind: 'pods',
+  namespace,
+  pods: labels,
+});
+const app = (namespace: string, name: string): Peer => pods(namespace, selector(name));
+
+export const kubeDns: Peer = pods('kube-system', { 'k8s-app': 'kube-dns' });
+export const acmeSolverLabels = { 'acme.cert-manager.io/http01-solver': 'true' };
+
+/** Every flow ARCHITECTURE.md allows, for one profile. Anything not listed here is denied. */
+export function flows(profile: Profile): Flow[] {
+  const gatewayProxy = pods(profile.gateway.proxyNamespace, profile.gateway.proxyPodLabels);
+  const apiServer: Peer = { kind: 'cidr', cidr: profile.apiServer.cidr, except: profile.apiServer.except };
+  const cnpg = pods(ns.data, postgres.podLabels);
+  const cnpgOperator = pods(profile.cnpgOperator.namespace, profile.cnpgOperator.podLabels);
+  const vaultPods = app(ns.vault, vault.name);
+  const unsealerPods = app(ns.vault, unsealer.name);
+  const prometheus = app(ns.observability, future.prometheus.name);
+  const out: Flow[] = [];
+  const add = (name: string, from: Peer, to: Peer, ports: PortSpec[]): void => {
+    out.push({ name, from, to, ports });
+  };
+
+  // TLS entry → web and api-gateway; api-gateway → the backends; integration-service pods → each other.
+  add('gateway-to-web', gatewayProxy, app(ns.apps, 'web'), tcp(HTTP_PORT));
+  add('gateway-to-api-gateway', gatewayProxy, app(ns.apps, 'api-gateway'), tcp(HTTP_PORT));
+  add('api-gateway-to-user-service', app(ns.apps, 'api-gateway'), app(ns.apps, 'user-service'), tcp(HTTP_PORT));
+  add(
+    'api-gateway-to-integration-service',
+    app(ns.apps, 'api-gateway'),
+    app(ns.apps, 'integration-service'),
+    tcp(HTTP_PORT),
+  );
+  // Downstream services verify access tokens again (defense in depth) against user-service's JWKS.
+  add(
+    'integration-service-to-user-service',
+    app(ns.apps, 'integration-service'),
+    app(ns.apps, 'user-service'),
+    tcp(HTTP_PORT),
+  );
+  add(
+    'integration-service-peers',
+    app(ns.apps, 'integration-service'),
+    app(ns.apps, 'integration-service'),
+    tcp(HTTP_PORT),
+  );
+  // integration-service → Telegram's data centres (MTProto over TCP 443, 80 or 5222).
+  add(
+    'integration-service-to-telegram',
+    app(ns.apps, 'integration-service'),
+    { kind: 'cidr', cidr: profile.telegramEgress.cidr, except: profile.telegramEgress.except },
+    tcp(...profile.telegramEgress.ports),
+  );
+  if (profile.issuer.kind === 'acme') {
+    add('gateway-to-acme-solver', gatewayProxy, pods(ns.apps, acmeSolverLabels), tcp(8089));
+  }
+
+  // Services → their database and Vault.
+  for (const s of services) {
+    if (s.database !== undefined) add(`${s.name}-to-postgres`, app(ns.apps, s.name), cnpg, tcp(postgres.port));
+    if (s.vault) add(`${s.name}-to-vault`, app(ns.apps, s.name), vaultPods, tcp(vault.apiPort));
+  }
+
+  // Vault: raft peers, the unsealer, TokenReview and service registration, the database engine.
+  add('vault-peers', vaultPods, vaultPods, tcp(vault.apiPort, vault.clusterPort));
+  add('unsealer-to-vault', unsealerPods, vaultPods, tcp(vault.apiPort));
+  add('vault-to-postgres', vaultPods, cnpg, tcp(postgres.port));
+  add('vault-to-api-server', vaultPods, apiServer, tcp(...profile.apiServer.ports));
+  add('unsealer-to-api-server', unsealerPods, apiServer, tcp(...profile.apiServer.ports));
+
+  // CloudNativePG: replication between instances, the operator's status checks, the instance manager's API calls.
+  add('postgres-peers', cnpg, cnpg, tcp(postgres.port, postgres.statusPort));
+  add('cnpg-operator-to-postgres', cnpgOperator, cnpg, tcp(postgres.statusPort, postgres.port));
+  add('postgres-to-api-server', cnpg, apiServer, tcp(...profile.apiServer.ports));
+  if (profile.postgres.backup !== undefined) {
+    add(
+      'postgres-to-object-store',
+      cnpg,
+      { kind: 'cidr', cidr: profile.postgres.backup.objectStoreCidr, except: profile.apiServer.except },
+      tcp(443),
+    );
+  }
+
+  // Prometheus scrapes everyone; Grafana reads Prometheus; Prometheus notifies Alertmanager.
+  for (const s of services) add(`prometheus-to-${s.name}`, prometheus, app(ns.apps, s.name), tcp(HTTP_PORT));
+  add('prometheus-to-vault', prometheus, vaultPods, tcp(vault.apiPort));
+  add('prometheus-to-unsealer', prometheus, unsealerPods, tcp(unsealer.port));
+  add('prometheus-to-postgres', prometheus, cnpg, tcp(postgres.metricsPort));
+  add('grafana-to-prometheus', app(ns.observability, future.grafana.name), prometheus, tcp(future.prometheus.port));
+  add(
+    'prometheus-to-alertmanager',
+    prometheus,
+    app(ns.observability, future.alertmanager.name),
+    tcp(future.alertmanager.port),
+  );
+
+  // Logs: Filebeat → Logstash → Elasticsearch ← Kibana.
+  const es = app(ns.logging, future.elasticsearch.name);
+  add(
+    'filebeat-to-logstash',
+    app(ns.logging, future.filebeat.name),
+    app(ns.logging, future.logstash.name),
+    tcp(future.logstash.port),
+  );
+  add('logstash-to-elasticsearch', app(ns.logging, future.logstash.name), es, tcp(future.elasticsearch.port));
+  add('kibana-to-elasticsearch', app(ns.logging, future.kibana.name), es, tcp(future.elasticsearch.port));
+  add('elasticsearch-peers', es, es, tcp(9300));
+  return out;
+}
+
+export function isOurs(peer: Peer): peer is Extract<Peer, { kind: 'pods' }> {
+  return peer.kind === 'pods' && ourNamespaces.includes(peer.namespace);
+}

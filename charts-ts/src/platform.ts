@@ -1,0 +1,146 @@
+/** Names every chart agrees on: namespaces, workloads, labels, ports. */
+
+export const ns = {
+  apps: 'cf-apps',
+  data: 'cf-data',
+  vault: 'cf-vault',
+  observability: 'cf-observability',
+  logging: 'cf-logging',
+} as const;
+
+export const ourNamespaces: readonly string[] = Object.values(ns);
+
+export const PART_OF = 'content-factory';
+export const HTTP_PORT = 8080;
+
+export type ServiceName = 'user-service' | 'api-gateway' | 'integration-service' | 'web';
+
+export interface ServiceSpec {
+  name: ServiceName;
+  kind: 'Deployment' | 'StatefulSet';
+  component: string;
+  /** PostgreSQL database (and owner role) of the service, when it has one. */
+  database: string | undefined;
+  /** Whether the service authenticates to Vault (web serves static files and never does). */
+  vault: boolean;
+  /** Paths in KV v2 mount `secret` the service reads, and whether it may write there (generated secrets). */
+  kv: { path: string; write: boolean } | undefined;
+  /** Transit keys the service encrypts and decrypts with. */
+  transitKeys: string[];
+}
+
+export const TELEGRAM_SESSION_KEY = 'telegram-sessions';
+
+export const services: readonly ServiceSpec[] = [
+  {
+    name: 'web',
+    kind: 'Deployment',
+    component: 'frontend',
+    database: undefined,
+    vault: false,
+    kv: undefined,
+    transitKeys: [],
+  },
+  {
+    name: 'api-gateway',
+    kind: 'Deployment',
+    component: 'gateway',
+    database: undefined,
+    vault: true,
+    kv: { path: 'api-gateway', write: true },
+    transitKeys: [],
+  },
+  {
+    name: 'user-service',
+    kind: 'Deployment',
+    component: 'backend',
+    database: 'user_service',
+    vault: true,
+    kv: { path: 'user-service', write: true },
+    transitKeys: [],
+  },
+  {
+    name: 'integration-service',
+    kind: 'StatefulSet',
+    component: 'backend',
+    database: 'integration_service',
+    vault: true,
+    kv: { path: 'integration-service', write: false },
+    transitKeys: [TELEGRAM_SESSION_KEY],
+  },
+];
+
+export function service(name: ServiceName): ServiceSpec {
+  const found = services.find((s) => s.name === name);
+  if (found === undefined) throw new Error(`unknown service ${name}`);
+  return found;
+}
+
+/** `app.kubernetes.io/*` labels; the selector subset is name + instance. */
+export function labels(name: string, component: string, version?: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': name,
+    'app.kubernetes.io/instance': name,
+    'app.kubernetes.io/component': component,
+    'app.kubernetes.io/part-of': PART_OF,
+    'app.kubernetes.io/managed-by': 'cdk8s',
+    ...(version !== undefined ? { 'app.kubernetes.io/version': version } : {}),
+  };
+}
+
+export function selector(name: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name };
+}
+
+export const vault = {
+  name: 'vault',
+  image: 'quay.io/openbao/openbao:2.7.2',
+  version: '2.7.2',
+  headless: 'vault-internal',
+  service: 'vault',
+  apiPort: 8200,
+  clusterPort: 8201,
+  serviceAccount: 'vault',
+  serverConfigMap: 'vault-server-config',
+  audience: 'vault',
+  address: `http://vault.${ns.vault}.svc:8200`,
+} as const;
+
+export const unsealer = {
+  name: 'vault-unsealer',
+  image: 'cf/vault-unsealer',
+  port: 8080,
+  configMap: 'vault-unsealer-config',
+  configDir: '/etc/vault-unsealer',
+  keySecret: 'vault-unseal-keys',
+  lease: 'vault-unsealer',
+} as const;
+
+export const postgres = {
+  cluster: 'cf-postgres',
+  /** CloudNativePG's superuser Secret (`enableSuperuserAccess`), read by vault-unsealer for the database engine. */
+  superuserSecret: 'cf-postgres-superuser',
+  rwService: `cf-postgres-rw.${ns.data}.svc`,
+  port: 5432,
+  metricsPort: 9187,
+  statusPort: 8000,
+  image: 'ghcr.io/cloudnative-pg/postgresql:18.3-system-trixie',
+  podLabels: { 'cnpg.io/cluster': 'cf-postgres' } as Record<string, string>,
+} as const;
+
+/** Workloads a later issue adds (observability, logging); their flows are allowed already. */
+export const future = {
+  prometheus: { name: 'prometheus', port: 9090 },
+  alertmanager: { name: 'alertmanager', port: 9093 },
+  grafana: { name: 'grafana', port: 3000 },
+  elasticsearch: { name: 'elasticsearch', port: 9200 },
+  logstash: { name: 'logstash', port: 5044 },
+  kibana: { name: 'kibana', port: 5601 },
+  filebeat: { name: 'filebeat', port: undefined },
+} as const;
+
+export const gateway = { name: 'cf-gateway', namespace: ns.apps, tlsSecret: 'cf-gateway-tls' } as const;
+
+export function imageOf(name: string, tag: string | undefined): string {
+  return tag === undefined ? `cf/${name}` : `cf/${name}:${tag}`;
+}

@@ -1,0 +1,95 @@
+import { VaultConfiguration, type DatabaseEngine, type VaultConfigurationInput } from '@cf/vault-unsealer/vault-config';
+import type { z } from 'zod';
+import { ns, postgres, services, TELEGRAM_SESSION_KEY, vault } from './platform.ts';
+
+type DatabaseRoleInput = z.input<typeof DatabaseEngine>['roles'][number];
+
+/** Vault database-engine role of a service: logins that `SET ROLE` to the database's owner role. */
+function databaseRole(serviceName: string, database: string): DatabaseRoleInput {
+  return {
+    name: serviceName,
+    connection: serviceName,
+    creationStatements: [
+      `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' IN ROLE ${database};`,
+      `ALTER ROLE "{{name}}" SET ROLE ${database};`,
+    ],
+    revocationStatements: [
+      `REASSIGN OWNED BY "{{name}}" TO ${database};`,
+      `DROP OWNED BY "{{name}}";`,
+      `DROP ROLE IF EXISTS "{{name}}";`,
+    ],
+    defaultTtl: '1h',
+    maxTtl: '24h',
+  };
+}
+
+/** HCL for one service's least-privilege policy: its own KV path, its database role, its transit keys. */
+export function servicePolicy(name: string): string {
+  const spec = services.find((s) => s.name === name);
+  if (spec === undefined) throw new Error(`unknown service ${name}`);
+  const blocks: string[] = [];
+  if (spec.kv !== undefined) {
+    const caps = spec.kv.write ? '["create", "read", "update"]' : '["read"]';
+    blocks.push(`path "secret/data/${spec.kv.path}/*" {\n  capabilities = ${caps}\n}`);
+    blocks.push(`path "secret/metadata/${spec.kv.path}/*" {\n  capabilities = ["read", "list"]\n}`);
+  }
+  if (spec.database !== undefined) {
+    blocks.push(`path "database/creds/${name}" {\n  capabilities = ["read"]\n}`);
+    blocks.push(`path "sys/leases/renew" {\n  capabilities = ["update"]\n}`);
+  }
+  for (const key of spec.transitKeys) {
+    blocks.push(`path "transit/encrypt/${key}" {\n  capabilities = ["update"]\n}`);
+    blocks.push(`path "transit/decrypt/${key}" {\n  capabilities = ["update"]\n}`);
+  }
+  return `${blocks.join('\n\n')}\n`;
+}
+
+/** The declarative configuration vault-unsealer applies; validated with the operator's own schema. */
+export function vaultConfiguration(): VaultConfiguration {
+  const withDb = services.filter((s) => s.database !== undefined);
+  const withVault = services.filter((s) => s.vault);
+  const input: VaultConfigurationInput = {
+    secretEngines: [
+      { type: 'kv-v2', path: 'secret', description: 'Service secrets and Telegram API credentials' },
+      {
+        type: 'transit',
+        path: 'transit',
+        description: 'Encryption of Telegram session strings',
+        keys: [{ name: TELEGRAM_SESSION_KEY, type: 'aes256-gcm96' }],
+      },
+      {
+        type: 'database',
+        path: 'database',
+        description: 'Short-lived PostgreSQL logins, one role per service',
+        connections: withDb.map((s) => ({
+          name: s.name,
+          plugin: 'postgresql-database-plugin' as const,
+          connectionUrl: `postgresql://{{username}}:{{password}}@${postgres.rwService}:${postgres.port}/${s.database}?sslmode=require`,
+          adminCredentialsSecret: {
+            name: postgres.superuserSecret,
+            namespace: ns.data,
+            usernameKey: 'username',
+            passwordKey: 'password',
+          },
+          allowedRoles: [s.name],
+        })),
+        roles: withDb.map((s) => databaseRole(s.name, s.database!)),
+      },
+    ],
+    auth: {
+      kubernetes: {
+        path: 'kubernetes',
+        roles: withVault.map((s) => ({
+          name: s.name,
+          serviceAccounts: [s.name],
+          namespaces: [ns.apps],
+          policies: [s.name],
+          audience: vault.audience,
+          ttl: '1h',
+        })),
+      },
+    },
+    policies: withVault.map((s) => ({ name: s.name, rules: servicePolicy(s.name) })),
+  };
+  return VaultConfiguration.parse(input);
+}

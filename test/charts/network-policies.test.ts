@@ -1,0 +1,174 @@
+import test from 'ava';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { future, ns, ourNamespaces, postgres } from '../../charts-ts/src/platform.ts';
+import { acmeSolverLabels } from '../../charts-ts/src/network.ts';
+import { reachability, type NetpolPeer } from '../support/charts-tools.ts';
+import { both, workloads, type K8sObject, type Synthesized } from './objects.ts';
+
+/** Rows of the reachability table in docs/network-model.md, expanded to `from → to port/proto` per profile. */
+function documented(profile: string, peers: NetpolPeer[]): Set<string> {
+  const doc = readFileSync(fileURLToPath(new URL('../../docs/network-model.md', import.meta.url)), 'utf8');
+  const lines = doc.split('\n');
+  const header = lines.findIndex((line) => /^\|\s*from\s*\|\s*to\s*\|\s*ports\s*\|\s*profiles\s*\|$/.test(line));
+  if (header < 0) throw new Error('docs/network-model.md has no reachability table');
+  const rows: string[][] = [];
+  for (const line of lines.slice(header + 2)) {
+    if (!line.startsWith('|')) break;
+    rows.push(
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    );
+  }
+  const out = new Set<string>();
+  const ours = peers.filter((p) => ourNamespaces.includes(p.namespace)).map((p) => p.name);
+  for (const [from, to, ports, profiles] of rows) {
+    if (
+      !profiles!
+        .split(',')
+        .map((s) => s.trim())
+        .includes(profile)
+    )
+      continue;
+    for (const source of from === '*' ? ours : [from!]) {
+      for (const port of ports!.split(',')) out.add(`${source} → ${to} ${port.trim()}`);
+    }
+  }
+  return out;
+}
+
+const ip = (n: number): string => `10.244.0.${n}`;
+const app = (name: string): Record<string, string> => ({
+  'app.kubernetes.io/name': name,
+  'app.kubernetes.io/instance': name,
+});
+
+/**
+ * Pods of the synthesized workloads (labels and ports as generated), CloudNativePG's instance pods (labels the
+ * operator sets), the observability and logging workloads a later issue adds, and actors outside our
+ * namespaces: the Gateway proxy, the CNPG operator, kube-dns, an unrelated pod, the API server, the internet.
+ */
+function peers(s: Synthesized): NetpolPeer[] {
+  const nsLabels = (namespace: string): Record<string, string> => ({ 'kubernetes.io/metadata.name': namespace });
+  let n = 10;
+  const pod = (
+    namespace: string,
+    name: string,
+    labels: Record<string, string>,
+    ports: [number, 'TCP' | 'UDP'][],
+  ): NetpolPeer => ({
+    name: `${namespace}/${name}`,
+    namespace,
+    namespaceLabels: nsLabels(namespace),
+    labels,
+    ip: ip(n++),
+    ports: ports.map(([port, protocol]) => ({ name: '', port, protocol })),
+  });
+  const out: NetpolPeer[] = workloads(s.all).map((w) =>
+    pod(
+      w.object.metadata.namespace!,
+      w.object.metadata.name,
+      w.podLabels,
+      w.pod.containers.flatMap((c) => (c.ports ?? []).map((p) => [p.containerPort, 'TCP'] as [number, 'TCP'])),
+    ),
+  );
+  const cluster = s.all.find((o: K8sObject) => o.kind === 'Cluster')!;
+  out.push(
+    pod(ns.data, 'postgres', { 'cnpg.io/cluster': cluster.metadata.name, 'cnpg.io/podRole': 'instance' }, [
+      [postgres.port, 'TCP'],
+      [postgres.statusPort, 'TCP'],
+      [postgres.metricsPort, 'TCP'],
+    ]),
+    pod(ns.apps, 'acme-solver', acmeSolverLabels, [[8089, 'TCP']]),
+    pod(ns.observability, 'prometheus', app(future.prometheus.name), [[9090, 'TCP']]),
+    pod(ns.observability, 'alertmanager', app(future.alertmanager.name), [[9093, 'TCP']]),
+    pod(ns.observability, 'grafana', app(future.grafana.name), [[3000, 'TCP']]),
+    pod(ns.logging, 'elasticsearch', app(future.elasticsearch.name), [
+      [9200, 'TCP'],
+      [9300, 'TCP'],
+    ]),
+    pod(ns.logging, 'logstash', app(future.logstash.name), [[5044, 'TCP']]),
+    pod(ns.logging, 'kibana', app(future.kibana.name), [[5601, 'TCP']]),
+    pod(ns.logging, 'filebeat', app(future.filebeat.name), []),
+    pod(
+      'envoy-gateway-system',
+      'envoy',
+      {
+        'app.kubernetes.io/name': 'envoy',
+        'app.kubernetes.io/component': 'proxy',
+        'gateway.envoyproxy.io/owning-gateway-name': 'cf-gateway',
+        'gateway.envoyproxy.io/owning-gateway-namespace': ns.apps,
+      },
+      [[10443, 'TCP']],
+    ),
+    pod('cnpg-system', 'cnpg-operator', { 'app.kubernetes.io/name': 'cloudnative-pg' }, [[9443, 'TCP']]),
+    pod('kube-system', 'kube-dns', { 'k8s-app': 'kube-dns' }, [
+      [53, 'UDP'],
+      [53, 'TCP'],
+    ]),
+    pod('default', 'other', { app: 'other' }, [[8080, 'TCP']]),
+    {
+      name: 'external/api-server',
+      namespace: '',
+      namespaceLabels: {},
+      labels: {},
+      ip: '172.18.0.2',
+      ports: [
+        { name: '', port: 6443, protocol: 'TCP' },
+        { name: '', port: 443, protocol: 'TCP' },
+      ],
+    },
+    {
+      name: 'external/internet',
+      namespace: '',
+      namespaceLabels: {},
+      labels: {},
+      ip: '203.0.113.10',
+      ports: [443, 80, 5222].map((port) => ({ name: '', port, protocol: 'TCP' as const })),
+    },
+  );
+  return out;
+}
+
+for (const s of both) {
+  test(`${s.profile.name}: cyclonus' reachability matrix of the generated policies equals docs/network-model.md`, async (t) => {
+    const policies = s.all.filter((o) => o.kind === 'NetworkPolicy');
+    const list = peers(s);
+    const byName = new Map(list.map((p) => [p.name, p]));
+    const verdicts = await reachability(policies, list);
+    t.is(verdicts.length, list.reduce((sum, p) => sum + p.ports.length, 0) * list.length);
+    const isOurs = (name: string): boolean => ourNamespaces.includes(byName.get(name)!.namespace);
+    const allowed = new Set(
+      verdicts
+        .filter((v) => v.allowed && (isOurs(v.from) || isOurs(v.to)))
+        .map((v) => `${v.from} → ${v.to} ${v.port}/${v.protocol}`),
+    );
+    const want = documented(s.profile.name, list);
+    t.deepEqual(
+      {
+        allowedButUndocumented: [...allowed].filter((x) => !want.has(x)).sort(),
+        documentedButDenied: [...want].filter((x) => !allowed.has(x)).sort(),
+      },
+      { allowedButUndocumented: [], documentedButDenied: [] },
+    );
+  });
+
+  test(`${s.profile.name}: every workload is isolated for ingress and egress by some policy`, async (t) => {
+    const policies = s.all.filter((o) => o.kind === 'NetworkPolicy');
+    const list = peers(s);
+    const verdicts = await reachability(policies, list);
+    for (const peer of list.filter((p) => ourNamespaces.includes(p.namespace))) {
+      // Nothing from an unrelated namespace gets in, and nothing gets out to it.
+      t.false(
+        verdicts.some((v) => v.from === 'default/other' && v.to === peer.name && v.allowed),
+        peer.name,
+      );
+      t.false(
+        verdicts.some((v) => v.from === peer.name && v.to === 'default/other' && v.allowed),
+        peer.name,
+      );
+    }
+  });
+}
