@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { startChromium, type ChromiumHandle } from '../support/chromium.ts';
 import { freePort } from '../support/process.ts';
+import { startServiceProcess, type ServiceProcess } from '../support/service-process.ts';
 import { startGateway, type GatewayHandle } from '../api-gateway/fixture.ts';
 import { startUserServiceFixture, type UserServiceFixture } from '../user-service/fixture.ts';
 
@@ -17,11 +18,18 @@ export interface WebFixture {
   chromium: ChromiumHandle;
   users: UserServiceFixture;
   gateway: GatewayHandle;
+  integration: ServiceProcess | undefined;
   stop(): Promise<void>;
 }
 
-/** Builds the UI, starts user-service, the gateway serving the UI, and Chromium. */
-export async function startWebFixture(env: Record<string, string> = {}): Promise<WebFixture> {
+/**
+ * Builds the UI, starts user-service, optionally integration-service in demo mode (the scripted Telegram
+ * fake), the gateway serving the UI, and Chromium.
+ */
+export async function startWebFixture(
+  env: Record<string, string> = {},
+  options: { telegramDemo?: boolean } = {},
+): Promise<WebFixture> {
   execFileSync(
     process.execPath,
     [join(root, 'node_modules/vite/bin/vite.js'), 'build', join(root, 'services/web'), '--logLevel', 'warn'],
@@ -29,12 +37,30 @@ export async function startWebFixture(env: Record<string, string> = {}): Promise
   );
   mkdirSync(ARTIFACTS, { recursive: true });
   const users = await startUserServiceFixture();
+  let integration: ServiceProcess | undefined;
+  if (options.telegramDemo === true) {
+    await users.postgres.query('CREATE DATABASE integrations');
+    integration = await startServiceProcess(join(root, 'services/integration-service/src/main.ts'), {
+      TELEGRAM_MODE: 'demo',
+      DATABASE_PORT: String(users.postgres.port),
+      DATABASE_USER: users.postgres.user,
+      DATABASE_PASSWORD: users.postgres.password,
+      DATABASE_NAME: 'integrations',
+      VAULT_ADDR: users.vault.address,
+      VAULT_AUTH: 'token',
+      VAULT_TOKEN: users.vault.rootToken ?? '',
+      VAULT_TRANSIT_ENSURE: 'true',
+      JWKS_URL: `${users.url}/.well-known/jwks.json`,
+      POD_NAME: 'web-test-0',
+    });
+  }
   const port = await freePort();
   const url = `http://localhost:${port}`;
   const gateway = await startGateway({
     PORT: String(port),
     USER_SERVICE_URL: users.url,
-    INTEGRATION_SERVICE_URL: env['INTEGRATION_SERVICE_URL'] ?? `http://127.0.0.1:${await freePort()}`,
+    INTEGRATION_SERVICE_URL:
+      integration?.url ?? env['INTEGRATION_SERVICE_URL'] ?? `http://127.0.0.1:${await freePort()}`,
     PUBLIC_ORIGIN: url,
     WEB_ROOT: join(root, 'services/web/dist'),
     ...env,
@@ -45,9 +71,11 @@ export async function startWebFixture(env: Record<string, string> = {}): Promise
     chromium,
     users,
     gateway,
+    integration,
     async stop() {
       await chromium.close();
       await gateway.stop();
+      await integration?.stop();
       await users.stop();
     },
   };

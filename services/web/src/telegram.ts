@@ -14,8 +14,10 @@ export interface LoginState {
   reason?: string;
   url?: string;
   expiresAt?: string;
-  qrSvg?: string;
-  account?: TelegramAccount;
+  /** The QR code as a PNG data URL. */
+  qrPng?: string;
+  passwordHint?: string | null;
+  accountId?: string;
 }
 
 export interface TelegramAccount {
@@ -24,8 +26,9 @@ export interface TelegramAccount {
   username?: string | null;
   firstName?: string | null;
   displayName?: string | null;
-  status?: string;
-  connectedAt?: string;
+  state?: string;
+  reason?: string;
+  createdAt?: string;
 }
 
 export const telegram = {
@@ -45,10 +48,7 @@ export const telegram = {
       `/telegram/logs?page=${page}`,
     ),
   errorStats: () =>
-    session.call<{ window?: string; counts?: Record<string, number>; errors?: Record<string, number> }>(
-      'GET',
-      '/telegram/stats/errors',
-    ),
+    session.call<{ windowHours?: number; errors?: Record<string, number> }>('GET', '/telegram/stats/errors'),
 };
 
 /** Human words for Telegram's code delivery types. */

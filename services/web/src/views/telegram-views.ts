@@ -1,5 +1,4 @@
 import { html, nothing } from 'lit';
-import { unsafeSVG } from 'lit/directives/unsafe-svg.js';
 import { ApiError } from '../api.ts';
 import { navigate } from '../router.ts';
 import { describeCodeType, telegram, type LoginState, type PhoneLogin, type TelegramAccount } from '../telegram.ts';
@@ -94,7 +93,9 @@ export class Accounts extends View {
                         <span class="muted"
                           >${account.username ? `@${account.username}` : ''} ${account.phone ?? ''}</span
                         >
-                        <span class="status">${account.status ?? 'connected'}</span>
+                        <span class="status"
+                          >${account.state ?? 'connected'}${account.reason ? ` (${account.reason})` : ''}</span
+                        >
                       </div>
                       <button class="danger" type="button" @click=${() => this.disconnect(account)}>Disconnect</button>
                     </li>`,
@@ -387,7 +388,16 @@ export class QrConnect extends View {
                       <li>Scan this code.</li>
                     </ol>
                     <figure data-testid="qr" data-url=${this.login.url ?? ''}>
-                      ${this.login.qrSvg ? unsafeSVG(this.login.qrSvg) : html`<code>${this.login.url}</code>`}
+                      ${
+                        this.login.qrPng
+                          ? html`<img
+                              src=${this.login.qrPng}
+                              width="220"
+                              height="220"
+                              alt="QR code to link this Telegram account"
+                            />`
+                          : html`<code>${this.login.url}</code>`
+                      }
                       <figcaption role="status">Waiting for you to scan… the code renews itself.</figcaption>
                     </figure>
                   </div>`
@@ -501,8 +511,8 @@ export class ErrorStats extends View {
     void telegram
       .errorStats()
       .then((stats) => {
-        this.counts = stats.counts ?? stats.errors ?? {};
-        this.window = stats.window ?? '';
+        this.counts = stats.errors ?? {};
+        this.window = stats.windowHours !== undefined ? `the last ${stats.windowHours} hours` : '';
       })
       .catch((error: unknown) => (this.error = message(error)));
   }
