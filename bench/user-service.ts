@@ -40,18 +40,21 @@ async function latencies(count: number, task: () => Promise<unknown>): Promise<n
 // The service runs as its own process, as deployed; the load comes from this one.
 const [postgres, vault] = await Promise.all([startPostgres(), startVault({ mode: 'dev' })]);
 await postgres.query('CREATE DATABASE users');
-const service = await startServiceProcess(fileURLToPath(new URL('../services/user-service/src/main.ts', import.meta.url)), {
-  DATABASE_PORT: String(postgres.port),
-  DATABASE_USER: postgres.user,
-  DATABASE_PASSWORD: postgres.password,
-  VAULT_ADDR: vault.address,
-  VAULT_AUTH: 'token',
-  VAULT_TOKEN: vault.rootToken ?? '',
-  LOGIN_LIMIT_PER_EMAIL_IP: '100000',
-  LOGIN_LIMIT_PER_IP: '100000',
-  REGISTER_LIMIT_PER_IP: '100000',
-  LOG_LEVEL: 'warn',
-});
+const service = await startServiceProcess(
+  fileURLToPath(new URL('../services/user-service/src/main.ts', import.meta.url)),
+  {
+    DATABASE_PORT: String(postgres.port),
+    DATABASE_USER: postgres.user,
+    DATABASE_PASSWORD: postgres.password,
+    VAULT_ADDR: vault.address,
+    VAULT_AUTH: 'token',
+    VAULT_TOKEN: vault.rootToken ?? '',
+    LOGIN_LIMIT_PER_EMAIL_IP: '100000',
+    LOGIN_LIMIT_PER_IP: '100000',
+    REGISTER_LIMIT_PER_IP: '100000',
+    LOG_LEVEL: 'warn',
+  },
+);
 const f = { url: service.url };
 try {
   const email = 'bench@example.org';
@@ -65,7 +68,9 @@ try {
   await call(f.url, 'POST', '/auth/login', { body: { email, password } });
 
   const rawPerSecond = await throughput(logins, concurrency, () => argon2.verify(hash, password));
-  const loginPerSecond = await throughput(logins, concurrency, () => call(f.url, 'POST', '/auth/login', { body: { email, password } }));
+  const loginPerSecond = await throughput(logins, concurrency, () =>
+    call(f.url, 'POST', '/auth/login', { body: { email, password } }),
+  );
 
   const idle = await latencies(300, () => call(f.url, 'GET', '/users/me', { token }));
   let storming = true;
@@ -87,12 +92,20 @@ try {
   for (let i = 0; i < verifications; i += 1) jwt.verify(token, publicKey, { algorithms: ['ES256'] });
   const verifyMicros = ((performance.now() - verifyStarted) / verifications) * 1000;
 
-  console.log(`argon2id (m=${HASH_OPTIONS.memoryCost} KiB, t=${HASH_OPTIONS.timeCost}, p=${HASH_OPTIONS.parallelism}), concurrency ${concurrency}, ${logins} operations`);
-  console.log(`raw verify: ${rawPerSecond.toFixed(1)}/s; login over HTTP: ${loginPerSecond.toFixed(1)}/s; ratio ${(loginPerSecond / rawPerSecond * 100).toFixed(1)} % (goal ≥ 90 %)`);
+  console.log(
+    `argon2id (m=${HASH_OPTIONS.memoryCost} KiB, t=${HASH_OPTIONS.timeCost}, p=${HASH_OPTIONS.parallelism}), concurrency ${concurrency}, ${logins} operations`,
+  );
+  console.log(
+    `raw verify: ${rawPerSecond.toFixed(1)}/s; login over HTTP: ${loginPerSecond.toFixed(1)}/s; ratio ${((loginPerSecond / rawPerSecond) * 100).toFixed(1)} % (goal ≥ 90 %)`,
+  );
   const idleP99 = percentile(idle, 99);
   const stormP99 = percentile(underStorm, 99);
-  console.log(`GET /users/me p99: idle ${idleP99.toFixed(2)} ms, during a 4-way login storm ${stormP99.toFixed(2)} ms; ratio ${(stormP99 / idleP99).toFixed(2)}× (goal ≤ 2×)`);
-  console.log(`per request: GET /healthz median ${median(health).toFixed(3)} ms, GET /users/me median ${median(me).toFixed(3)} ms (verification + session lookup + user read ≈ ${(median(me) - median(health)).toFixed(3)} ms); jwt.verify ES256 alone ${verifyMicros.toFixed(1)} µs`);
+  console.log(
+    `GET /users/me p99: idle ${idleP99.toFixed(2)} ms, during a 4-way login storm ${stormP99.toFixed(2)} ms; ratio ${(stormP99 / idleP99).toFixed(2)}× (goal ≤ 2×)`,
+  );
+  console.log(
+    `per request: GET /healthz median ${median(health).toFixed(3)} ms, GET /users/me median ${median(me).toFixed(3)} ms (verification + session lookup + user read ≈ ${(median(me) - median(health)).toFixed(3)} ms); jwt.verify ES256 alone ${verifyMicros.toFixed(1)} µs`,
+  );
 } finally {
   await service.stop();
   await Promise.all([postgres.stop(), vault.stop()]);

@@ -1,0 +1,132 @@
+// api-gateway's cost: an authenticated GET through the gateway against the same GET sent straight to the
+// upstream (user-service's GET /users/me), in the same run — added latency at p50/p99 and the throughput
+// ratio; then `npm start`'s time to ready. Every server is its own process; the load comes from here.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+import { freePort, scratchDir } from '../test/support/process.ts';
+import { startServiceProcess } from '../test/support/service-process.ts';
+import { startPostgres } from '../test/support/postgres.ts';
+import { startVault } from '../test/support/vault.ts';
+import { median, percentile } from './stats.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const samples = Number(process.env['BENCH_SAMPLES'] ?? 3000);
+const seconds = Number(process.env['BENCH_SECONDS'] ?? 5);
+
+const [postgres, vault] = await Promise.all([startPostgres(), startVault({ mode: 'dev' })]);
+await postgres.query('CREATE DATABASE users');
+const users = await startServiceProcess(`${root}services/user-service/src/main.ts`, {
+  DATABASE_PORT: String(postgres.port),
+  DATABASE_USER: postgres.user,
+  DATABASE_PASSWORD: postgres.password,
+  VAULT_ADDR: vault.address,
+  VAULT_AUTH: 'token',
+  VAULT_TOKEN: vault.rootToken ?? '',
+  LOG_LEVEL: 'warn',
+  TRUST_PROXY: 'true',
+});
+const gateway = await startServiceProcess(`${root}services/api-gateway/src/main.ts`, {
+  USER_SERVICE_URL: users.url,
+  INTEGRATION_SERVICE_URL: users.url,
+  LOG_LEVEL: 'warn',
+  RATE_LIMIT_PER_IP: '100000000',
+  RATE_LIMIT_PER_USER: '100000000',
+});
+
+async function measureLatency(pool: Pool, path: string, token: string, count: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const started = performance.now();
+    const response = await pool.request({ method: 'GET', path, headers: { authorization: `Bearer ${token}` } });
+    await response.body.dump();
+    if (response.statusCode !== 200) throw new Error(`${path}: ${response.statusCode}`);
+    out.push(performance.now() - started);
+  }
+  return out;
+}
+
+async function measureThroughput(pool: Pool, path: string, token: string, parallel: number): Promise<number> {
+  let done = 0;
+  const deadline = performance.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (performance.now() < deadline) {
+        const response = await pool.request({ method: 'GET', path, headers: { authorization: `Bearer ${token}` } });
+        await response.body.dump();
+        done += 1;
+      }
+    }),
+  );
+  return done / seconds;
+}
+
+async function npmStartReady(): Promise<number> {
+  const port = await freePort();
+  const state = scratchDir('bench-start');
+  const started = performance.now();
+  const child = spawn(process.execPath, [`${root}local/start.ts`], {
+    env: { ...process.env, PORT: String(port), CF_LOCAL_STATE: state },
+    stdio: 'ignore',
+    detached: true,
+  });
+  let ready = 0;
+  while (ready === 0 && performance.now() - started < 60_000) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) ready = performance.now() - started;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  process.kill(-child.pid!, 'SIGINT');
+  await new Promise((resolve) => child.once('exit', resolve));
+  return ready;
+}
+
+try {
+  const register = await fetch(`${users.url}/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'bench-gateway@example.org', password: 'gateway benchmark' }),
+  });
+  const token = ((await register.json()) as { session: { access_token: string } }).session.access_token;
+  const direct = new Pool(users.url, { connections: 32 });
+  const proxied = new Pool(gateway.url, { connections: 32 });
+  await measureLatency(direct, '/users/me', token, 200); // warm both paths
+  await measureLatency(proxied, '/api/users/me', token, 200);
+
+  const directLatency: number[] = [];
+  const proxiedLatency: number[] = [];
+  for (let round = 0; round < 5; round += 1) {
+    // Interleaved rounds, so drift on a shared machine hits both alike.
+    directLatency.push(...(await measureLatency(direct, '/users/me', token, samples / 5)));
+    proxiedLatency.push(...(await measureLatency(proxied, '/api/users/me', token, samples / 5)));
+  }
+  const directRate = await measureThroughput(direct, '/users/me', token, 16);
+  const proxiedRate = await measureThroughput(proxied, '/api/users/me', token, 16);
+  await direct.close();
+  await proxied.close();
+
+  const starts: number[] = [];
+  for (let run = 0; run < 3; run += 1) starts.push(await npmStartReady());
+
+  const p50 = median(proxiedLatency) - median(directLatency);
+  const p99 = percentile(proxiedLatency, 99) - percentile(directLatency, 99);
+  console.log(
+    `GET /users/me direct: p50 ${median(directLatency).toFixed(3)} ms, p99 ${percentile(directLatency, 99).toFixed(3)} ms (${samples} sequential)`,
+  );
+  console.log(
+    `GET /api/users/me via gateway: p50 ${median(proxiedLatency).toFixed(3)} ms, p99 ${percentile(proxiedLatency, 99).toFixed(3)} ms`,
+  );
+  console.log(`added latency: p50 ${p50.toFixed(3)} ms (goal ≤ 0.5 ms), p99 ${p99.toFixed(3)} ms`);
+  console.log(
+    `throughput at 16 in flight for ${seconds} s: direct ${directRate.toFixed(0)}/s, via gateway ${proxiedRate.toFixed(0)}/s, ratio ${(proxiedRate / directRate).toFixed(2)} (goal ≥ 0.6)`,
+  );
+  console.log(
+    `npm start to ready (warm install, fresh data dir): median ${(median(starts) / 1000).toFixed(2)} s of ${starts.map((ms) => (ms / 1000).toFixed(2)).join(', ')} (goal ≤ 10 s)`,
+  );
+} finally {
+  await gateway.stop();
+  await users.stop();
+  await Promise.all([postgres.stop(), vault.stop()]);
+}
