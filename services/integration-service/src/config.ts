@@ -1,0 +1,59 @@
+import { hostname } from 'node:os';
+import { env, loadConfig } from '@cf/kit';
+import { z } from 'zod';
+
+/** Environment of integration-service. Every variable is named in the error when it is missing or wrong. */
+export const integrationServiceEnv = {
+  PORT: env.port(8080),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: env.logLevel(),
+
+  /** `gramjs`: real Telegram (api_id/api_hash from Vault KV). `demo`: the scripted fake, no network. */
+  TELEGRAM_MODE: z.enum(['gramjs', 'demo']).default('gramjs'),
+  /** This pod's name (the StatefulSet sets it from metadata.name); the lease owner and the peer address. */
+  POD_NAME: z.string().default(hostname()),
+  /** How peers reach a pod by name; `{pod}` is replaced. */
+  PEER_ADDRESS_TEMPLATE: z.string().default('http://{pod}.integration-service-headless.cf-apps.svc:8080'),
+
+  DATABASE_HOST: z.string().default('127.0.0.1'),
+  DATABASE_PORT: env.port(5432),
+  DATABASE_NAME: z.string().default('integrations'),
+  /** Static login (local runs). When unset, credentials come from Vault's database engine. */
+  DATABASE_USER: z.string().optional(),
+  DATABASE_PASSWORD: z.string().optional(),
+  DATABASE_OWNER_ROLE: z.string().optional(),
+  VAULT_DATABASE_ROLE: z.string().default('integration-service'),
+
+  /** Vault address; unset only in demo mode without Vault (sessions then use a local key file). */
+  VAULT_ADDR: z.url().optional(),
+  VAULT_AUTH: z.enum(['kubernetes', 'token']).default('kubernetes'),
+  VAULT_TOKEN: z.string().optional(),
+  VAULT_ROLE: z.string().default('integration-service'),
+  VAULT_JWT_FILE: z.string().default('/var/run/secrets/vault/token'),
+  VAULT_KV_MOUNT: z.string().default('secret'),
+  /** KV v2 path holding `api_id` and `api_hash`. */
+  TELEGRAM_KV_PATH: z.string().default('integration-service/telegram'),
+  VAULT_TRANSIT_MOUNT: z.string().default('transit'),
+  VAULT_TRANSIT_KEY: z.string().default('telegram-sessions'),
+  /** Create the transit mount and key when missing (local runs; in a cluster vault-unsealer does it). */
+  VAULT_TRANSIT_ENSURE: env.flag(false),
+  LOCAL_SESSION_KEY_FILE: z.string().default('.local/integration-service-session.key'),
+
+  JWKS_URL: z.url().default('http://user-service.cf-apps.svc:8080/.well-known/jwks.json'),
+  JWT_ISSUER: z.string().default('https://content-factory.local/auth'),
+  JWT_AUDIENCE: z.string().default('content-factory'),
+
+  LEASE_TTL_SECONDS: z.coerce.number().min(1).default(15),
+  RECONCILE_INTERVAL_SECONDS: z.coerce.number().min(0.1).default(5),
+  LOGIN_TTL_SECONDS: z.coerce.number().int().min(1).default(900),
+  QR_REFRESH_MARGIN_SECONDS: z.coerce.number().min(0).default(5),
+  ADOPT_BATCH: z.coerce.number().int().min(1).default(500),
+  /** How often each held account's session is checked with Telegram (getSelf). */
+  HEALTH_INTERVAL_SECONDS: z.coerce.number().min(0.1).default(300),
+};
+
+export type IntegrationServiceConfig = ReturnType<typeof loadIntegrationServiceConfig>;
+
+export function loadIntegrationServiceConfig(source: Record<string, string | undefined> = process.env) {
+  return loadConfig(integrationServiceEnv, source);
+}

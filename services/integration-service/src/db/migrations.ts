@@ -1,0 +1,70 @@
+import type { Migration } from '@cf/kit';
+
+const statements = (sql: string[]): Migration['up'] =>
+  async function up({ sequelize }) {
+    for (const statement of sql) await sequelize.query(statement);
+  };
+
+export const migrations: Migration[] = [
+  {
+    name: '0001-telegram',
+    up: statements([
+      `CREATE TABLE telegram_logins (
+        id uuid PRIMARY KEY,
+        user_id text NOT NULL,
+        method text NOT NULL CHECK (method IN ('phone', 'qr')),
+        state text NOT NULL,
+        phone text,
+        phone_code_hash text,
+        code_type text,
+        next_code_type text,
+        code_timeout integer,
+        qr_url text,
+        qr_expires_at timestamptz,
+        password_hint text,
+        session_ciphertext text,
+        failure text,
+        account_id uuid,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        expires_at timestamptz NOT NULL
+      )`,
+      `CREATE INDEX telegram_logins_user ON telegram_logins (user_id, created_at DESC)`,
+      `CREATE TABLE telegram_accounts (
+        id uuid PRIMARY KEY,
+        user_id text NOT NULL,
+        telegram_user_id text NOT NULL,
+        phone text,
+        username text,
+        display_name text,
+        session_ciphertext text NOT NULL,
+        state text NOT NULL,
+        failure text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (user_id, telegram_user_id)
+      )`,
+      `CREATE TABLE leases (
+        resource text PRIMARY KEY,
+        owner text NOT NULL,
+        incarnation text NOT NULL,
+        token bigint NOT NULL,
+        expires_at timestamptz NOT NULL
+      )`,
+      `CREATE INDEX leases_expiry ON leases (expires_at)`,
+      `CREATE SEQUENCE lease_tokens`,
+      `CREATE TABLE phone_cooldowns (phone text PRIMARY KEY, until timestamptz NOT NULL)`,
+      `CREATE TABLE integration_log (
+        id bigserial PRIMARY KEY,
+        user_id text NOT NULL,
+        at timestamptz NOT NULL DEFAULT now(),
+        operation text NOT NULL,
+        outcome text NOT NULL,
+        error_kind text,
+        login_id uuid,
+        account_id uuid
+      )`,
+      `CREATE INDEX integration_log_user ON integration_log (user_id, at DESC)`,
+    ]),
+  },
+];

@@ -1,0 +1,201 @@
+import { readFile } from 'node:fs/promises';
+import {
+  Database,
+  JwksKeys,
+  listen,
+  requireJwt,
+  StaticCredentials,
+  VaultClient,
+  VaultDatabaseCredentials,
+  type CredentialSource,
+  type Logger,
+  type RunningServer,
+} from '@cf/kit';
+import { createIntegrationApp } from './app.ts';
+import { LocalCipher, TransitCipher, type SessionCipher } from './cipher.ts';
+import type { IntegrationServiceConfig } from './config.ts';
+import { migrations } from './db/migrations.ts';
+import { Store } from './db/store.ts';
+import { TelegramManager } from './manager.ts';
+import { createTelegramMetrics } from './metrics.ts';
+import { demoTelegram } from './demo.ts';
+import { GramJsPort } from './telegram/gramjs.ts';
+import type { TelegramPort } from './telegram/port.ts';
+
+export interface RunningIntegrationService {
+  server: RunningServer;
+  manager: TelegramManager;
+  store: Store;
+  port: TelegramPort;
+  /** SIGTERM path: stop serving, destroy clients, release leases, close pool and Vault. */
+  close(): Promise<void>;
+  cleanup: (() => Promise<void>)[];
+  /** Dies like a killed process: no lease released, connections dropped. For tests. */
+  crash(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Overrides the port TELEGRAM_MODE picks (tests hand in one shared fake). */
+  telegram?: TelegramPort;
+}
+
+async function connectVault(config: IntegrationServiceConfig, logger: Logger): Promise<VaultClient | undefined> {
+  if (config.VAULT_ADDR === undefined) return undefined;
+  if (config.VAULT_AUTH === 'token') {
+    if (config.VAULT_TOKEN === undefined)
+      throw new Error('invalid configuration: VAULT_TOKEN: required when VAULT_AUTH=token');
+    return VaultClient.connect({
+      endpoint: config.VAULT_ADDR,
+      auth: { method: 'token', token: config.VAULT_TOKEN },
+      logger,
+    });
+  }
+  return VaultClient.connect({
+    endpoint: config.VAULT_ADDR,
+    auth: {
+      method: 'kubernetes',
+      role: config.VAULT_ROLE,
+      jwt: async () => (await readFile(config.VAULT_JWT_FILE, 'utf8')).trim(),
+    },
+    logger,
+  });
+}
+
+async function telegramPort(config: IntegrationServiceConfig, vault: VaultClient | undefined): Promise<TelegramPort> {
+  if (config.TELEGRAM_MODE === 'demo') return demoTelegram();
+  if (vault === undefined) throw new Error('invalid configuration: VAULT_ADDR: required when TELEGRAM_MODE=gramjs');
+  const secret = await vault.kvRead<{ api_id?: unknown; api_hash?: unknown }>(
+    config.VAULT_KV_MOUNT,
+    config.TELEGRAM_KV_PATH,
+  );
+  const apiId = Number(secret?.data.api_id);
+  const apiHash = secret?.data.api_hash;
+  if (!Number.isInteger(apiId) || typeof apiHash !== 'string' || apiHash === '') {
+    throw new Error(
+      `invalid configuration: Vault KV ${config.VAULT_KV_MOUNT}/${config.TELEGRAM_KV_PATH} must hold api_id and api_hash (or set TELEGRAM_MODE=demo)`,
+    );
+  }
+  return new GramJsPort({ apiId, apiHash });
+}
+
+/** Wires integration-service from its configuration and starts serving. */
+export async function startIntegrationService(
+  config: IntegrationServiceConfig,
+  logger: Logger,
+  options: StartOptions = {},
+): Promise<RunningIntegrationService> {
+  const vault = await connectVault(config, logger);
+  try {
+    return await wire(config, logger, options, vault);
+  } catch (error) {
+    vault?.close();
+    throw error;
+  }
+}
+
+async function wire(
+  config: IntegrationServiceConfig,
+  logger: Logger,
+  options: StartOptions,
+  vault: VaultClient | undefined,
+): Promise<RunningIntegrationService> {
+  let credentials: CredentialSource;
+  if (config.DATABASE_USER !== undefined) {
+    credentials = new StaticCredentials({ username: config.DATABASE_USER, password: config.DATABASE_PASSWORD ?? '' });
+  } else if (vault !== undefined) {
+    credentials = new VaultDatabaseCredentials({ vault, role: config.VAULT_DATABASE_ROLE, logger });
+  } else {
+    throw new Error('invalid configuration: DATABASE_USER: required when VAULT_ADDR is not set');
+  }
+  let cipher: SessionCipher;
+  if (vault !== undefined) {
+    const transit = new TransitCipher(vault, config.VAULT_TRANSIT_KEY, config.VAULT_TRANSIT_MOUNT);
+    if (config.VAULT_TRANSIT_ENSURE) await transit.ensureKey();
+    cipher = transit;
+  } else {
+    if (process.env['NODE_ENV'] === 'production' || config.TELEGRAM_MODE !== 'demo') {
+      throw new Error(
+        'invalid configuration: VAULT_ADDR: required outside local demo mode (sessions are encrypted with Vault transit)',
+      );
+    }
+    cipher = new LocalCipher(config.LOCAL_SESSION_KEY_FILE);
+  }
+  const port = options.telegram ?? (await telegramPort(config, vault));
+  const database = new Database({
+    host: config.DATABASE_HOST,
+    port: config.DATABASE_PORT,
+    database: config.DATABASE_NAME,
+    credentials,
+    ...(config.DATABASE_OWNER_ROLE !== undefined ? { ownerRole: config.DATABASE_OWNER_ROLE } : {}),
+    pool: { max: 10 },
+    logger,
+  });
+  await database.migrate(migrations);
+  const store = new Store(database.sequelize);
+  const log = logger.child({ pod: config.POD_NAME });
+  let manager: TelegramManager | undefined = undefined;
+  const metrics = createTelegramMetrics(config.POD_NAME, () => manager?.connectedAccounts() ?? 0);
+  manager = new TelegramManager({
+    port,
+    store,
+    cipher,
+    metrics,
+    logger: log,
+    options: {
+      pod: config.POD_NAME,
+      leaseTtlSeconds: config.LEASE_TTL_SECONDS,
+      reconcileIntervalSeconds: config.RECONCILE_INTERVAL_SECONDS,
+      loginTtlSeconds: config.LOGIN_TTL_SECONDS,
+      qrRefreshMarginSeconds: config.QR_REFRESH_MARGIN_SECONDS,
+      adoptBatch: config.ADOPT_BATCH,
+      healthIntervalSeconds: config.HEALTH_INTERVAL_SECONDS,
+    },
+  });
+  const running = manager;
+  const { app, metrics: appMetrics } = createIntegrationApp({
+    logger: log,
+    store,
+    manager: running,
+    authenticate: requireJwt({
+      keys: new JwksKeys({ url: config.JWKS_URL }),
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+    }),
+    peerAddressTemplate: config.PEER_ADDRESS_TEMPLATE,
+    readiness: {
+      database: () => database.ping(),
+      ...(vault !== undefined ? { vault: () => vault.healthy() } : {}),
+    },
+  });
+  metrics.registerInto(appMetrics.registry);
+  const server = await listen(app, { port: config.PORT, host: config.HOST });
+  running.start();
+  log.info({ mode: config.TELEGRAM_MODE, url: server.url }, 'integration-service listening');
+  // Order matters: clients are destroyed before their leases are released (inside shutdown).
+  const cleanup = [() => running.shutdown(), () => database.close(), async () => vault?.close()];
+  let closed: Promise<void> | undefined;
+  return {
+    server,
+    manager: running,
+    store,
+    port,
+    cleanup,
+    close() {
+      closed ??= (async () => {
+        await server.close(2000);
+        for (const step of cleanup) await step();
+      })();
+      return closed;
+    },
+    crash() {
+      closed ??= (async () => {
+        server.server.closeAllConnections();
+        await running.abandon();
+        await server.close(0);
+        await database.close();
+        vault?.close();
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,467 @@
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import {
+  floodWait,
+  TelegramError,
+  type CodeType,
+  type LoginTokenResult,
+  type SentCode,
+  type TelegramConnection,
+  type TelegramPort,
+  type TelegramUser,
+} from './port.ts';
+
+/** A Telegram account the fake knows. */
+export interface FakeAccountScript {
+  phone: string;
+  firstName?: string;
+  username?: string;
+  /** 2FA password, when the account has one. */
+  password?: string;
+  hint?: string;
+  /** Home DC; a login from another DC migrates (phone: PHONE_MIGRATE; QR: LoginTokenMigrateTo). Default: 2. */
+  dcId?: number;
+  /** Code types in the order SendCode and each ResendCode deliver them. Default: app, then sms. */
+  codeTypes?: CodeType[];
+}
+
+export type FakeOperation =
+  | 'open'
+  | 'sendCode'
+  | 'resendCode'
+  | 'signIn'
+  | 'checkPassword'
+  | 'exportLoginToken'
+  | 'importLoginToken'
+  | 'logOut'
+  | 'getSelf';
+
+interface KeyState {
+  dcId: number;
+  /** Telegram user id once the key is signed in. */
+  userId: string | undefined;
+  /** Signed in up to the 2FA step. */
+  passwordPendingFor: string | undefined;
+  /** A QR token of this key was accepted by this user. */
+  acceptedBy: string | undefined;
+  dead: 'revoked' | 'duplicated' | undefined;
+  listeners: Set<() => void>;
+}
+
+interface PendingCode {
+  key: string;
+  phone: string;
+  hash: string;
+  code: string;
+  typeIndex: number;
+  expired: boolean;
+}
+
+export interface FakeTelegramOptions {
+  /** Delay of every call, so concurrency windows exist as they do on a network. Default: 0. */
+  latencyMs?: number;
+  /** QR token lifetime. Default: 30 s. */
+  qrTtlSeconds?: number;
+  /** DC a fresh session starts on. Default: 2. */
+  defaultDcId?: number;
+  /**
+   * Local demo: every valid phone is an account, the code is always `code`, phones ending in 2 have the
+   * 2FA password `password`, and QR tokens are accepted `qrScanAfterMs` after they are exported.
+   */
+  demo?: { code: string; password: string; qrScanAfterMs: number } | undefined;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A scripted Telegram for tests and the local demo: no network, ever. It keeps Telegram's server-side
+ * state (auth keys, codes, QR tokens), migrates between DCs the way GramJS does (a new auth key), and
+ * counts concurrent connections per auth key — a second concurrent connection of one key is recorded
+ * as a violation and answered with AUTH_KEY_DUPLICATED, as Telegram does.
+ */
+export class FakeTelegram implements TelegramPort {
+  readonly options: Required<Omit<FakeTelegramOptions, 'demo'>> & Pick<FakeTelegramOptions, 'demo'>;
+  private readonly accounts = new Map<string, { script: FakeAccountScript; user: TelegramUser }>();
+  private readonly keys = new Map<string, KeyState>();
+  private readonly codes = new Map<string, PendingCode>();
+  private readonly qrTokens = new Map<string, { key: string; expiresAt: number }>();
+  private readonly openCount = new Map<string, number>();
+  private readonly failures = new Map<FakeOperation, TelegramError[]>();
+  /** Highest number of simultaneous connections any one auth key had. */
+  maxConcurrent = 0;
+  /** Times a key was connected while already connected elsewhere. */
+  violations = 0;
+  /** Connections opened and destroyed, with wall-clock times. */
+  readonly connectionLog: { event: 'open' | 'destroy'; key: string; at: number }[] = [];
+  /** Every call made, by operation name: what tests assert on. */
+  readonly calls: { op: FakeOperation; key: string }[] = [];
+
+  constructor(options: FakeTelegramOptions = {}) {
+    this.options = { latencyMs: 0, qrTtlSeconds: 30, defaultDcId: 2, demo: undefined, ...options };
+  }
+
+  addAccount(script: FakeAccountScript): TelegramUser {
+    const user: TelegramUser = {
+      id: String(1_000_000 + this.accounts.size + randomInt(1_000_000)),
+      firstName: script.firstName ?? 'Demo',
+      lastName: undefined,
+      username: script.username,
+      phone: script.phone.replace(/^\+/, ''),
+    };
+    this.accounts.set(normalize(script.phone), { script, user });
+    return user;
+  }
+
+  /** The next call of `op` fails with `error` (queued; one error per call). */
+  failNext(op: FakeOperation, error: TelegramError): void {
+    const queue = this.failures.get(op) ?? [];
+    queue.push(error);
+    this.failures.set(op, queue);
+  }
+
+  /** The code Telegram last delivered to this phone, as the user would read it. */
+  lastCode(phone: string): string | undefined {
+    return [...this.codes.values()].reverse().find((pending) => pending.phone === normalize(phone))?.code;
+  }
+
+  /** Makes the pending code of this phone expire. */
+  expireCode(phone: string): void {
+    for (const pending of this.codes.values()) if (pending.phone === normalize(phone)) pending.expired = true;
+  }
+
+  /** The user scans a QR login URL with their phone (an app already signed in as `phone`). */
+  scanQr(url: string, phone: string): void {
+    const token = new URL(url).searchParams.get('token') ?? '';
+    const entry = this.qrTokens.get(token);
+    if (entry === undefined || entry.expiresAt < Date.now()) throw new Error('the QR token is unknown or expired');
+    const account = this.accounts.get(normalize(phone));
+    if (account === undefined) throw new Error(`no fake account ${phone}`);
+    const key = this.keys.get(entry.key);
+    if (key === undefined) throw new Error('QR token of an unknown key');
+    key.acceptedBy = account.user.id;
+    for (const listener of key.listeners) queueMicrotask(listener);
+  }
+
+  /** The user ends the session from another device: the key stops working. */
+  revokeSessionsOf(phone: string): void {
+    const account = this.accounts.get(normalize(phone));
+    for (const key of this.keys.values()) if (key.userId === account?.user.id) key.dead = 'revoked';
+  }
+
+  /** Connections currently open for this session string's key. */
+  connectionsOf(session: string): number {
+    return this.openCount.get(parseSession(session)?.key ?? '') ?? 0;
+  }
+
+  /** Open connections in total. */
+  openConnections(): number {
+    let total = 0;
+    for (const count of this.openCount.values()) total += count;
+    return total;
+  }
+
+  /** True when the session's key is signed in and alive. */
+  isAuthorized(session: string): boolean {
+    const key = this.keys.get(parseSession(session)?.key ?? '');
+    return key !== undefined && key.userId !== undefined && key.dead === undefined;
+  }
+
+  async open(session: string | undefined): Promise<TelegramConnection> {
+    await this.step('open', '');
+    const parsed = session !== undefined && session !== '' ? parseSession(session) : undefined;
+    if (session !== undefined && session !== '' && parsed === undefined) throw new TelegramError('SessionRevoked');
+    const key = parsed?.key ?? this.newKey(this.options.defaultDcId);
+    const connection = new FakeConnection(this, key);
+    this.connect(key);
+    return connection;
+  }
+
+  // --- the fake "server" side, used by FakeConnection -------------------------------------------------
+
+  /** @internal */
+  newKey(dcId: number): string {
+    const id = randomUUID();
+    this.keys.set(id, {
+      dcId,
+      userId: undefined,
+      passwordPendingFor: undefined,
+      acceptedBy: undefined,
+      dead: undefined,
+      listeners: new Set(),
+    });
+    return id;
+  }
+
+  /** @internal */
+  connect(key: string): void {
+    this.connectionLog.push({ event: 'open', key, at: Date.now() });
+    const count = (this.openCount.get(key) ?? 0) + 1;
+    this.openCount.set(key, count);
+    this.maxConcurrent = Math.max(this.maxConcurrent, count);
+    if (count > 1) {
+      this.violations += 1;
+      const state = this.keys.get(key);
+      if (state !== undefined) state.dead = 'duplicated';
+    }
+  }
+
+  /** @internal */
+  disconnect(key: string): void {
+    this.connectionLog.push({ event: 'destroy', key, at: Date.now() });
+    const count = (this.openCount.get(key) ?? 0) - 1;
+    if (count <= 0) this.openCount.delete(key);
+    else this.openCount.set(key, count);
+  }
+
+  /** @internal */
+  dcOf(key: string): number {
+    return this.keys.get(key)?.dcId ?? this.options.defaultDcId;
+  }
+
+  /** @internal */
+  keyState(key: string): KeyState {
+    const state = this.keys.get(key);
+    if (state === undefined) throw new TelegramError('SessionRevoked');
+    if (state.dead === 'duplicated') throw new TelegramError('KeyDuplicated');
+    if (state.dead === 'revoked') throw new TelegramError('SessionRevoked');
+    return state;
+  }
+
+  /** @internal */
+  async step(op: FakeOperation, key: string): Promise<void> {
+    this.calls.push({ op, key });
+    if (this.options.latencyMs > 0) await sleep(this.options.latencyMs);
+    const failure = this.failures.get(op)?.shift();
+    if (failure !== undefined) throw failure;
+  }
+
+  /** @internal */
+  account(phone: string): { script: FakeAccountScript; user: TelegramUser } | undefined {
+    const demo = this.options.demo;
+    if (demo !== undefined && !this.accounts.has(normalize(phone)) && /^\d{7,15}$/.test(normalize(phone))) {
+      const twoStep = normalize(phone).endsWith('2');
+      this.addAccount({ phone, ...(twoStep ? { password: demo.password, hint: 'demo' } : {}) });
+    }
+    return this.accounts.get(normalize(phone));
+  }
+
+  /** @internal */
+  accountById(userId: string): { script: FakeAccountScript; user: TelegramUser } | undefined {
+    return [...this.accounts.values()].find((account) => account.user.id === userId);
+  }
+
+  /** @internal */
+  deliverCode(key: string, phone: string, typeIndex: number, previous?: PendingCode): SentCode {
+    const account = this.account(phone);
+    const types = account?.script.codeTypes ?? ['app', 'sms'];
+    const index = Math.min(typeIndex, types.length - 1);
+    const pending: PendingCode = {
+      key,
+      phone: normalize(phone),
+      hash: previous?.hash ?? randomBytes(8).toString('hex'),
+      code: this.options.demo?.code ?? String(randomInt(10_000, 100_000)),
+      typeIndex: index,
+      expired: false,
+    };
+    this.codes.set(pending.hash, pending);
+    return {
+      phoneCodeHash: pending.hash,
+      codeType: types[index] ?? 'app',
+      nextCodeType: types[index + 1],
+      timeout: types[index + 1] !== undefined ? 60 : undefined,
+    };
+  }
+
+  /** @internal */
+  pendingCode(key: string, phone: string, hash: string): PendingCode {
+    const pending = this.codes.get(hash);
+    if (pending === undefined || pending.key !== key || pending.phone !== normalize(phone)) {
+      throw new TelegramError('CodeExpired');
+    }
+    return pending;
+  }
+
+  /** @internal */
+  dropCode(hash: string): void {
+    this.codes.delete(hash);
+  }
+
+  /** @internal */
+  issueQrToken(key: string): { token: Buffer; expiresAt: Date } {
+    const token = randomBytes(24);
+    const expiresAt = Date.now() + this.options.qrTtlSeconds * 1000;
+    this.qrTokens.set(token.toString('base64url'), { key, expiresAt });
+    const demo = this.options.demo;
+    if (demo !== undefined) {
+      const url = `tg://login?token=${token.toString('base64url')}`;
+      this.account('+10000000001');
+      setTimeout(() => {
+        try {
+          this.scanQr(url, '+10000000001');
+        } catch {
+          // refreshed or gone meanwhile
+        }
+      }, demo.qrScanAfterMs).unref();
+    }
+    return { token, expiresAt: new Date(expiresAt) };
+  }
+
+  /** @internal */
+  qrToken(token: Buffer): { key: string; expiresAt: number } | undefined {
+    return this.qrTokens.get(token.toString('base64url'));
+  }
+}
+
+function normalize(phone: string): string {
+  return phone.replace(/[^\d]/g, '');
+}
+
+function parseSession(session: string): { key: string; dcId: number } | undefined {
+  const match = /^fake1:([0-9a-f-]{36}):(\d+)$/.exec(session);
+  return match ? { key: match[1]!, dcId: Number(match[2]) } : undefined;
+}
+
+class FakeConnection implements TelegramConnection {
+  private readonly fake: FakeTelegram;
+  private key: string;
+  private destroyed = false;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(fake: FakeTelegram, key: string) {
+    this.fake = fake;
+    this.key = key;
+  }
+
+  private async step(op: FakeOperation): Promise<KeyState> {
+    if (this.destroyed) throw new TelegramError('Unavailable');
+    await this.fake.step(op, this.key);
+    return this.fake.keyState(this.key);
+  }
+
+  /** GramJS switches DC by discarding the auth key: the connection moves to a fresh key on the new DC. */
+  private migrate(dcId: number): void {
+    this.fake.disconnect(this.key);
+    this.key = this.fake.newKey(dcId);
+    this.fake.connect(this.key);
+    const state = this.fake.keyState(this.key);
+    for (const listener of this.listeners) state.listeners.add(listener);
+  }
+
+  private authorize(state: KeyState, userId: string): TelegramUser {
+    const account = this.fake.accountById(userId);
+    if (account === undefined) throw new TelegramError('PhoneInvalid');
+    if (account.script.password !== undefined && state.passwordPendingFor !== userId) {
+      state.passwordPendingFor = userId;
+      throw new TelegramError('PasswordNeeded');
+    }
+    state.userId = userId;
+    state.passwordPendingFor = undefined;
+    return account.user;
+  }
+
+  async sendCode(phone: string): Promise<SentCode> {
+    const state = await this.step('sendCode');
+    if (!/^\d{7,15}$/.test(normalize(phone))) throw new TelegramError('PhoneInvalid');
+    const account = this.fake.account(phone);
+    if (account === undefined) throw new TelegramError('PhoneInvalid');
+    const home = account.script.dcId ?? 2;
+    if (state.dcId !== home) {
+      // PHONE_MIGRATE_X, handled inside invoke: new DC, new auth key.
+      this.migrate(home);
+    }
+    return this.fake.deliverCode(this.key, phone, 0);
+  }
+
+  async resendCode(phone: string, phoneCodeHash: string): Promise<SentCode> {
+    await this.step('resendCode');
+    const pending = this.fake.pendingCode(this.key, phone, phoneCodeHash);
+    return this.fake.deliverCode(this.key, phone, pending.typeIndex + 1, pending);
+  }
+
+  async signIn(phone: string, phoneCodeHash: string, code: string): Promise<TelegramUser> {
+    const state = await this.step('signIn');
+    const pending = this.fake.pendingCode(this.key, phone, phoneCodeHash);
+    if (pending.expired) throw new TelegramError('CodeExpired');
+    if (pending.code !== code) throw new TelegramError('CodeInvalid');
+    this.fake.dropCode(phoneCodeHash);
+    const account = this.fake.account(phone);
+    if (account === undefined) throw new TelegramError('PhoneInvalid');
+    return this.authorize(state, account.user.id);
+  }
+
+  async checkPassword(password: string): Promise<TelegramUser> {
+    const state = await this.step('checkPassword');
+    const userId = state.passwordPendingFor;
+    const account = userId !== undefined ? this.fake.accountById(userId) : undefined;
+    if (userId === undefined || account === undefined) throw new TelegramError('SessionRevoked');
+    if (account.script.password !== password) throw new TelegramError('PasswordInvalid');
+    state.userId = userId;
+    state.passwordPendingFor = undefined;
+    return account.user;
+  }
+
+  async passwordHint(): Promise<string | undefined> {
+    const state = await this.step('checkPassword');
+    const userId = state.passwordPendingFor;
+    return userId !== undefined ? this.fake.accountById(userId)?.script.hint : undefined;
+  }
+
+  private accepted(state: KeyState, userId: string): LoginTokenResult {
+    const account = this.fake.accountById(userId);
+    const home = account?.script.dcId ?? 2;
+    if (state.dcId !== home) return { kind: 'migrate', dcId: home, token: randomBytes(16) };
+    return { kind: 'success', user: this.authorize(state, userId) };
+  }
+
+  async exportLoginToken(): Promise<LoginTokenResult> {
+    const state = await this.step('exportLoginToken');
+    if (state.acceptedBy !== undefined) return this.accepted(state, state.acceptedBy);
+    return { kind: 'token', ...this.fake.issueQrToken(this.key) };
+  }
+
+  async importLoginToken(dcId: number, _token: Buffer): Promise<LoginTokenResult> {
+    const previous = await this.step('importLoginToken');
+    const userId = previous.acceptedBy;
+    if (userId === undefined) throw new TelegramError('SessionRevoked');
+    this.migrate(dcId);
+    const state = this.fake.keyState(this.key);
+    const home = this.fake.accountById(userId)?.script.dcId ?? 2;
+    if (dcId !== home) throw new TelegramError('Unavailable');
+    return { kind: 'success', user: this.authorize(state, userId) };
+  }
+
+  onLoginTokenUpdate(listener: () => void): void {
+    this.listeners.add(listener);
+    this.fake.keyState(this.key).listeners.add(listener);
+  }
+
+  async logOut(): Promise<void> {
+    const state = await this.step('logOut');
+    state.userId = undefined;
+    state.dead = 'revoked';
+  }
+
+  async getSelf(): Promise<TelegramUser> {
+    const state = await this.step('getSelf');
+    const account = state.userId !== undefined ? this.fake.accountById(state.userId) : undefined;
+    if (account === undefined) throw new TelegramError('SessionRevoked');
+    return account.user;
+  }
+
+  async health(): Promise<boolean> {
+    await this.getSelf();
+    return true;
+  }
+
+  session(): string {
+    return `fake1:${this.key}:${this.fake.dcOf(this.key)}`;
+  }
+
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    if (this.fake.options.latencyMs > 0) await sleep(this.fake.options.latencyMs);
+    this.fake.disconnect(this.key);
+  }
+}
+
+export { floodWait };

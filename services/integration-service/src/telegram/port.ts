@@ -1,0 +1,86 @@
+/**
+ * The one interface every Telegram call goes through. The service never imports a Telegram library
+ * anywhere else: swapping GramJS for its fork `teleproto` (or a fake) is a change of adapter only.
+ */
+
+export type CodeType = 'app' | 'sms' | 'call' | 'flash_call' | 'missed_call' | 'email' | 'fragment_sms' | 'other';
+
+export interface SentCode {
+  /** Tied to the connection's auth key: sign-in must use the same (saved) session. */
+  phoneCodeHash: string;
+  codeType: CodeType;
+  nextCodeType: CodeType | undefined;
+  /** Seconds before `resend` may pick the next type; undefined when Telegram gives none. */
+  timeout: number | undefined;
+}
+
+export interface TelegramUser {
+  id: string;
+  firstName: string | undefined;
+  lastName: string | undefined;
+  username: string | undefined;
+  phone: string | undefined;
+}
+
+/** What exporting (or importing) a QR login token gave. */
+export type LoginTokenResult =
+  | { kind: 'token'; token: Buffer; expiresAt: Date }
+  | { kind: 'migrate'; dcId: number; token: Buffer }
+  | { kind: 'success'; user: TelegramUser };
+
+/** One MTProto client on one session (auth key). Owned by exactly one pod at a time. */
+export interface TelegramConnection {
+  sendCode(phone: string): Promise<SentCode>;
+  resendCode(phone: string, phoneCodeHash: string): Promise<SentCode>;
+  /** Throws `PasswordNeeded` when the account has 2FA. */
+  signIn(phone: string, phoneCodeHash: string, code: string): Promise<TelegramUser>;
+  checkPassword(password: string): Promise<TelegramUser>;
+  /** The 2FA hint, for the password step; undefined when none is set. */
+  passwordHint(): Promise<string | undefined>;
+  exportLoginToken(): Promise<LoginTokenResult>;
+  /** After `migrate`: switches to `dcId` and imports the token there. */
+  importLoginToken(dcId: number, token: Buffer): Promise<LoginTokenResult>;
+  /** Called when Telegram reports the QR token was accepted (export again to learn the result). */
+  onLoginTokenUpdate(listener: () => void): void;
+  logOut(): Promise<void>;
+  getSelf(): Promise<TelegramUser>;
+  /** True while the connection answers. */
+  health(): Promise<boolean>;
+  /** The session string as of now (changes after a DC migration). A secret: never log it. */
+  session(): string;
+  /** Ends the client for good (no reconnect loop). */
+  destroy(): Promise<void>;
+}
+
+export interface TelegramPort {
+  /** Connects on a saved session, or on a fresh one when `session` is undefined. */
+  open(session: string | undefined): Promise<TelegramConnection>;
+}
+
+export type TelegramErrorKind =
+  | 'FloodWait'
+  | 'CodeInvalid'
+  | 'CodeExpired'
+  | 'PasswordNeeded'
+  | 'PasswordInvalid'
+  | 'PhoneInvalid'
+  | 'PhoneBanned'
+  | 'SessionRevoked'
+  | 'KeyDuplicated'
+  | 'Unavailable';
+
+/** A Telegram failure in our own words. `message` never contains secrets. */
+export class TelegramError extends Error {
+  readonly kind: TelegramErrorKind;
+  /** Only for `FloodWait`: seconds to wait. */
+  readonly seconds: number;
+
+  constructor(kind: TelegramErrorKind, options: { seconds?: number; cause?: unknown } = {}) {
+    super(kind === 'FloodWait' ? `FloodWait(${options.seconds ?? 0})` : kind, { cause: options.cause });
+    this.name = 'TelegramError';
+    this.kind = kind;
+    this.seconds = options.seconds ?? 0;
+  }
+}
+
+export const floodWait = (seconds: number): TelegramError => new TelegramError('FloodWait', { seconds });

@@ -1,0 +1,55 @@
+import test from 'ava';
+import { fileURLToPath } from 'node:url';
+import { buildImage, runContainer } from '../support/containers.ts';
+import { startUserServiceFixture } from '../user-service/fixture.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const tag = 'localhost/cf/integration-service:test';
+
+test('the integration-service image runs as uid 1000 on a read-only root and connects a demo account', async (t) => {
+  const users = await startUserServiceFixture();
+  t.teardown(() => users.stop());
+  await users.postgres.query('CREATE DATABASE integrations');
+  await buildImage({ context: root, dockerfile: `${root}services/integration-service/Dockerfile`, tag });
+  const container = await runContainer({
+    image: tag,
+    readyPath: '/readyz',
+    env: {
+      TELEGRAM_MODE: 'demo',
+      POD_NAME: 'integration-service-0',
+      DATABASE_HOST: '127.0.0.1',
+      DATABASE_PORT: String(users.postgres.port),
+      DATABASE_USER: users.postgres.user,
+      DATABASE_PASSWORD: users.postgres.password,
+      VAULT_ADDR: users.vault.address,
+      VAULT_AUTH: 'token',
+      VAULT_TOKEN: users.vault.rootToken ?? '',
+      VAULT_TRANSIT_ENSURE: 'true',
+      JWKS_URL: `${users.url}/.well-known/jwks.json`,
+    },
+  });
+  t.teardown(() => container.stop());
+  t.deepEqual(await (await fetch(`${container.url}/healthz`)).json(), { status: 'ok' });
+  t.is((await container.exec(['id', '-u'])).stdout.trim(), '1000');
+  t.not((await container.exec(['sh', '-c', 'touch /app/x'])).code, 0);
+  const registered = await fetch(`${users.url}/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': '10.3.3.3' },
+    body: JSON.stringify({ email: 'tg-container@example.org', password: 'a container password' }),
+  });
+  const token = ((await registered.json()) as { session: { access_token: string } }).session.access_token;
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const started = await fetch(`${container.url}/telegram/logins/phone`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ phone: '+15550001111' }),
+  });
+  t.is(started.status, 201);
+  const { loginId } = (await started.json()) as { loginId: string };
+  const done = await fetch(`${container.url}/telegram/logins/${loginId}/code`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ code: '12345' }),
+  });
+  t.like(await done.json(), { state: 'connected' });
+});

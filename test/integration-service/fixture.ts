@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import pg from 'pg';
+import { createLogger } from '@cf/kit';
+import { loadIntegrationServiceConfig } from '../../services/integration-service/src/config.ts';
+import {
+  startIntegrationService,
+  type RunningIntegrationService,
+} from '../../services/integration-service/src/service.ts';
+import type { TelegramPort } from '../../services/integration-service/src/telegram/port.ts';
+import { freePort } from '../support/process.ts';
+import { call, startUserServiceFixture, type CallResult, type UserServiceFixture } from '../user-service/fixture.ts';
+
+export interface User {
+  id: string;
+  token: string;
+}
+
+export interface Instance {
+  pod: string;
+  url: string;
+  service: RunningIntegrationService;
+  logs: string[];
+}
+
+export interface IntegrationFixture {
+  users: UserServiceFixture;
+  /** Every log line of every instance. */
+  logs: string[];
+  /** Every secret the suite handled (session strings, codes, passwords, tokens): none may be logged. */
+  secrets: Set<string>;
+  user(): Promise<User>;
+  /** One statement against the service's database, as the superuser. */
+  sql<Row extends Record<string, unknown>>(query: string, params?: unknown[]): Promise<Row[]>;
+  instance(telegram: TelegramPort, env?: Record<string, string>): Promise<Instance>;
+  stop(): Promise<void>;
+}
+
+/**
+ * integration-service instances in this process, each with its own pod name `127.0.0.1:<port>` and the peer
+ * template `http://{pod}`, against one real PostgreSQL and one real Vault (transit + KV); tokens come
+ * from a real user-service.
+ */
+export async function startIntegrationFixture(): Promise<IntegrationFixture> {
+  const users = await startUserServiceFixture({ REGISTER_LIMIT_PER_IP: '1000' });
+  await users.postgres.query('CREATE DATABASE integrations');
+  const vaultToken = users.vault.rootToken ?? '';
+  const vault = async (method: string, path: string, body?: unknown): Promise<void> => {
+    const response = await fetch(`${users.vault.address}/v1${path}`, {
+      method,
+      headers: { 'x-vault-token': vaultToken, 'content-type': 'application/json' },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    if (!response.ok) throw new Error(`vault ${path}: ${response.status} ${await response.text()}`);
+  };
+  await vault('POST', '/sys/mounts/transit', { type: 'transit' });
+  await vault('POST', '/transit/keys/telegram-sessions', {});
+  const logs: string[] = [];
+  const secrets = new Set<string>();
+  const instances: Instance[] = [];
+  let ip = 0;
+  return {
+    users,
+    logs,
+    secrets,
+    async user() {
+      ip += 1;
+      const response = await call(users.url, 'POST', '/auth/register', {
+        body: { email: `tg-${randomUUID().slice(0, 8)}@example.org`, password: `pw-${randomUUID()}` },
+        ip: `10.7.${Math.floor(ip / 250)}.${ip % 250}`,
+      });
+      if (response.status !== 201) throw new Error(`register: ${response.status}`);
+      const token = (response.body['session'] as { access_token: string }).access_token;
+      secrets.add(token);
+      return { id: (response.body['user'] as { id: string }).id, token };
+    },
+    async sql<Row extends Record<string, unknown>>(query: string, params: unknown[] = []) {
+      const client = new pg.Client({
+        host: '127.0.0.1',
+        port: users.postgres.port,
+        user: users.postgres.user,
+        password: users.postgres.password,
+        database: 'integrations',
+      });
+      await client.connect();
+      try {
+        return (await client.query<Row>(query, params)).rows;
+      } finally {
+        await client.end();
+      }
+    },
+    async instance(telegram, overrides = {}) {
+      const port = await freePort();
+      const pod = `127.0.0.1:${port}`;
+      const env: Record<string, string> = {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        POD_NAME: pod,
+        PEER_ADDRESS_TEMPLATE: 'http://{pod}',
+        DATABASE_HOST: '127.0.0.1',
+        DATABASE_PORT: String(users.postgres.port),
+        DATABASE_USER: users.postgres.user,
+        DATABASE_PASSWORD: users.postgres.password,
+        VAULT_ADDR: users.vault.address,
+        VAULT_AUTH: 'token',
+        VAULT_TOKEN: vaultToken,
+        JWKS_URL: `${users.url}/.well-known/jwks.json`,
+        LEASE_TTL_SECONDS: '2',
+        RECONCILE_INTERVAL_SECONDS: '0.25',
+        QR_REFRESH_MARGIN_SECONDS: '1',
+        LOG_LEVEL: 'debug',
+        ...overrides,
+      };
+      const own: string[] = [];
+      const stream = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          const lines = chunk
+            .toString()
+            .split('\n')
+            .filter((line) => line !== '');
+          own.push(...lines);
+          logs.push(...lines);
+          done();
+        },
+      });
+      const logger = createLogger({ name: 'integration-service', level: 'debug', stream });
+      const service = await startIntegrationService(loadIntegrationServiceConfig(env), logger, { telegram });
+      const instance = { pod, url: service.server.url, service, logs: own };
+      instances.push(instance);
+      return instance;
+    },
+    async stop() {
+      await Promise.all(instances.map((instance) => instance.service.close().catch(() => undefined)));
+      await users.stop();
+    },
+  };
+}
+
+/** One authenticated call. */
+export function as(user: User, url: string, method: string, path: string, body?: unknown): Promise<CallResult> {
+  return call(url, method, path, { token: user.token, ...(body !== undefined ? { body } : {}) });
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `check` is truthy. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(50);
+  }
+}
