@@ -61,6 +61,11 @@ function serviceEnv(s: ServiceSpec, profile: Profile): k8s.EnvVar[] {
     values['JWT_AUDIENCE'] = 'content-factory';
     if (s.name !== 'user-service') values['JWKS_URL'] = JWKS_URL;
   }
+  if (s.name === 'api-gateway') {
+    values['USER_SERVICE_URL'] = `http://user-service.${ns.apps}.svc:${HTTP_PORT}`;
+    values['INTEGRATION_SERVICE_URL'] = `http://integration-service.${ns.apps}.svc:${HTTP_PORT}`;
+    values['PUBLIC_ORIGIN'] = `https://${profile.host}`;
+  }
   if (s.name === 'integration-service') {
     values['PEER_ADDRESS_TEMPLATE'] = `http://{pod}.${integrationHeadless}.${ns.apps}.svc:${HTTP_PORT}`;
     values['TELEGRAM_KV_PATH'] = 'integration-service/telegram';
