@@ -177,8 +177,9 @@ export function createUserService(deps: UserServiceDeps): ServiceApp & { operati
       },
       async handler(ctx, { body }) {
         const email = body.email.trim().toLowerCase();
-        await limits.loginAttempt(email, ctx.ip);
-        const user = await store.userByEmail(body.email);
+        // The account lookup runs beside the limit check (one round trip instead of two); a refused
+        // attempt still never reaches the password check.
+        const [, user] = await Promise.all([limits.loginAttempt(email, ctx.ip), store.userByEmail(body.email)]);
         const passwordOk = await verifyPassword(user?.password_hash, body.password);
         if (user === undefined || !passwordOk || user.disabled) {
           const reason = user === undefined ? 'unknown-email' : !passwordOk ? 'wrong-password' : 'disabled';
@@ -186,8 +187,10 @@ export function createUserService(deps: UserServiceDeps): ServiceApp & { operati
           throw new HttpProblem(401, { detail: LOGIN_FAILED });
         }
         if (needsRehash(user.password_hash)) await store.setPasswordHash(user.id, await hashPassword(body.password));
-        await limits.loginSucceeded(email, ctx.ip);
-        const issued = await sessions.start(user, ctx.ip, userAgent(ctx));
+        const [, issued] = await Promise.all([
+          limits.loginSucceeded(email, ctx.ip),
+          sessions.start(user, ctx.ip, userAgent(ctx)),
+        ]);
         audit(ctx, logger, 'login.success', { userId: user.id, sessionId: issued.sessionId });
         ctx.body = tokenResponse(ctx, issued, body.includeRefreshToken === true);
       },

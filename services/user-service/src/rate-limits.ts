@@ -48,8 +48,12 @@ export class RateLimits {
   }
 
   async loginAttempt(email: string, ip: string): Promise<void> {
-    await this.consume(this.loginIp, ip);
-    await this.consume(this.loginEmailIp, `${email}|${ip}`);
+    const results = await Promise.allSettled([
+      this.consume(this.loginIp, ip),
+      this.consume(this.loginEmailIp, `${email}|${ip}`),
+    ]);
+    const refused = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (refused !== undefined) throw refused.reason;
   }
 
   async loginSucceeded(email: string, ip: string): Promise<void> {
