@@ -1,4 +1,4 @@
-import { Writable } from 'node:stream';
+import { captureLogs } from '../support/log-capture.ts';
 import { createLogger, listen, type RunningServer } from '@cf/kit';
 import { createGateway, type Gateway } from '../../services/api-gateway/src/app.ts';
 import { loadGatewayConfig } from '../../services/api-gateway/src/config.ts';
@@ -13,18 +13,7 @@ export interface GatewayHandle {
 
 /** api-gateway in-process with the given environment. */
 export async function startGateway(env: Record<string, string>): Promise<GatewayHandle> {
-  const logs: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logs.push(
-        ...chunk
-          .toString()
-          .split('\n')
-          .filter((line) => line !== ''),
-      );
-      done();
-    },
-  });
+  const { stream, lines: logs } = captureLogs();
   const config = loadGatewayConfig({ PORT: '0', HOST: '127.0.0.1', ...env });
   const gateway = createGateway(config, createLogger({ name: 'api-gateway', stream, level: 'debug' }));
   const server = await listen(gateway.app, { port: config.PORT });

@@ -1,4 +1,4 @@
-import { Writable } from 'node:stream';
+import { captureLogs } from '../support/log-capture.ts';
 import { createLogger } from '@cf/kit';
 import { loadUserServiceConfig } from '../../services/user-service/src/config.ts';
 import { startUserService, type RunningUserService } from '../../services/user-service/src/service.ts';
@@ -37,18 +37,7 @@ export async function startUserServiceFixture(overrides: Record<string, string> 
     LOG_LEVEL: 'debug',
     ...overrides,
   };
-  const logs: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logs.push(
-        ...chunk
-          .toString()
-          .split('\n')
-          .filter((line) => line !== ''),
-      );
-      done();
-    },
-  });
+  const { stream, lines: logs } = captureLogs();
   const logger = createLogger({ name: 'user-service', level: 'debug', stream });
   const start = (): Promise<RunningUserService> => startUserService(loadUserServiceConfig(env), logger);
   let service = await start();

@@ -1,15 +1,13 @@
-import { readFile } from 'node:fs/promises';
 import {
+  connectVaultFromEnv,
+  credentialsFromEnv,
   Database,
   JwksKeys,
   listen,
   requireJwt,
-  StaticCredentials,
-  VaultClient,
-  VaultDatabaseCredentials,
-  type CredentialSource,
   type Logger,
   type RunningServer,
+  type VaultClient,
 } from '@cf/kit';
 import { createIntegrationApp } from './app.ts';
 import { LocalCipher, TransitCipher, type SessionCipher } from './cipher.ts';
@@ -39,28 +37,6 @@ export interface StartOptions {
   telegram?: TelegramPort;
 }
 
-async function connectVault(config: IntegrationServiceConfig, logger: Logger): Promise<VaultClient | undefined> {
-  if (config.VAULT_ADDR === undefined) return undefined;
-  if (config.VAULT_AUTH === 'token') {
-    if (config.VAULT_TOKEN === undefined)
-      throw new Error('invalid configuration: VAULT_TOKEN: required when VAULT_AUTH=token');
-    return VaultClient.connect({
-      endpoint: config.VAULT_ADDR,
-      auth: { method: 'token', token: config.VAULT_TOKEN },
-      logger,
-    });
-  }
-  return VaultClient.connect({
-    endpoint: config.VAULT_ADDR,
-    auth: {
-      method: 'kubernetes',
-      role: config.VAULT_ROLE,
-      jwt: async () => (await readFile(config.VAULT_JWT_FILE, 'utf8')).trim(),
-    },
-    logger,
-  });
-}
-
 async function telegramPort(config: IntegrationServiceConfig, vault: VaultClient | undefined): Promise<TelegramPort> {
   if (config.TELEGRAM_MODE === 'demo') return demoTelegram();
   if (vault === undefined) throw new Error('invalid configuration: VAULT_ADDR: required when TELEGRAM_MODE=gramjs');
@@ -84,7 +60,7 @@ export async function startIntegrationService(
   logger: Logger,
   options: StartOptions = {},
 ): Promise<RunningIntegrationService> {
-  const vault = await connectVault(config, logger);
+  const vault = await connectVaultFromEnv(config, logger);
   try {
     return await wire(config, logger, options, vault);
   } catch (error) {
@@ -99,14 +75,7 @@ async function wire(
   options: StartOptions,
   vault: VaultClient | undefined,
 ): Promise<RunningIntegrationService> {
-  let credentials: CredentialSource;
-  if (config.DATABASE_USER !== undefined) {
-    credentials = new StaticCredentials({ username: config.DATABASE_USER, password: config.DATABASE_PASSWORD ?? '' });
-  } else if (vault !== undefined) {
-    credentials = new VaultDatabaseCredentials({ vault, role: config.VAULT_DATABASE_ROLE, logger });
-  } else {
-    throw new Error('invalid configuration: DATABASE_USER: required when VAULT_ADDR is not set');
-  }
+  const credentials = credentialsFromEnv(config, vault, logger);
   let cipher: SessionCipher;
   if (vault !== undefined) {
     const transit = new TransitCipher(vault, config.VAULT_TRANSIT_KEY, config.VAULT_TRANSIT_MOUNT);

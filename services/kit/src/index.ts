@@ -48,3 +48,4 @@ export {
   type VerifiedClaims,
 } from './auth/jwks.ts';
 export { serveWebApp } from './http/static-files.ts';
+export { connectVaultFromEnv, credentialsFromEnv, type DatabaseLoginEnv, type VaultEnv } from './from-env.ts';

@@ -1,27 +1,23 @@
 // Operator commands, run with the service's own environment (same Vault and database):
 //   node services/user-service/src/cli.ts rotate-keys        new signing key; the old one keeps verifying
 //   node services/user-service/src/cli.ts make-admin <email> give an existing account the admin role
-import { createLogger } from '@cf/kit';
+import { connectVaultFromEnv, createLogger, credentialsFromEnv, Database } from '@cf/kit';
 import { loadUserServiceConfig } from './config.ts';
-import { connectVault, keyStoreFor } from './service.ts';
-import { SigningKeys } from './tokens/signing-keys.ts';
-import { Database, StaticCredentials, VaultDatabaseCredentials } from '@cf/kit';
 import { UserStore } from './db/store.ts';
+import { keyStoreFor } from './service.ts';
+import { SigningKeys } from './tokens/signing-keys.ts';
 
 const [command, argument] = process.argv.slice(2);
 const config = loadUserServiceConfig();
 const logger = createLogger({ name: 'user-service-cli', level: 'warn' });
-const vault = await connectVault(config, logger);
+const vault = await connectVaultFromEnv(config, logger);
 
 if (command === 'rotate-keys') {
   const keys = await SigningKeys.load(keyStoreFor(config, vault), logger);
   const key = await keys.rotate();
   console.log(`new signing key ${key.kid}; running instances pick it up within ${config.KEY_RELOAD_SECONDS} s`);
 } else if (command === 'make-admin' && argument !== undefined) {
-  const credentials =
-    config.DATABASE_USER !== undefined
-      ? new StaticCredentials({ username: config.DATABASE_USER, password: config.DATABASE_PASSWORD ?? '' })
-      : new VaultDatabaseCredentials({ vault: vault!, role: config.VAULT_DATABASE_ROLE });
+  const credentials = credentialsFromEnv(config, vault, logger);
   const database = new Database({
     host: config.DATABASE_HOST,
     port: config.DATABASE_PORT,

@@ -1,13 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import {
+  connectVaultFromEnv,
+  credentialsFromEnv,
   Database,
   listen,
-  StaticCredentials,
-  VaultClient,
-  VaultDatabaseCredentials,
-  type CredentialSource,
   type Logger,
   type RunningServer,
+  type VaultClient,
 } from '@cf/kit';
 import { createUserService } from './app.ts';
 import type { UserServiceConfig } from './config.ts';
@@ -29,28 +27,6 @@ export interface RunningUserService {
   cleanup: (() => Promise<void>)[];
 }
 
-export async function connectVault(config: UserServiceConfig, logger: Logger): Promise<VaultClient | undefined> {
-  if (config.VAULT_ADDR === undefined) return undefined;
-  if (config.VAULT_AUTH === 'token') {
-    if (config.VAULT_TOKEN === undefined)
-      throw new Error('invalid configuration: VAULT_TOKEN: required when VAULT_AUTH=token');
-    return VaultClient.connect({
-      endpoint: config.VAULT_ADDR,
-      auth: { method: 'token', token: config.VAULT_TOKEN },
-      logger,
-    });
-  }
-  return VaultClient.connect({
-    endpoint: config.VAULT_ADDR,
-    auth: {
-      method: 'kubernetes',
-      role: config.VAULT_ROLE,
-      jwt: async () => (await readFile(config.VAULT_JWT_FILE, 'utf8')).trim(),
-    },
-    logger,
-  });
-}
-
 export function keyStoreFor(config: UserServiceConfig, vault: VaultClient | undefined): KeyStore {
   if (vault !== undefined) return new VaultKeyStore(vault, config.VAULT_KV_MOUNT, config.SIGNING_KEYS_PATH);
   if (process.env['NODE_ENV'] === 'production') {
@@ -63,15 +39,8 @@ export function keyStoreFor(config: UserServiceConfig, vault: VaultClient | unde
 
 /** Wires user-service from its configuration and starts serving. */
 export async function startUserService(config: UserServiceConfig, logger: Logger): Promise<RunningUserService> {
-  const vault = await connectVault(config, logger);
-  let credentials: CredentialSource;
-  if (config.DATABASE_USER !== undefined) {
-    credentials = new StaticCredentials({ username: config.DATABASE_USER, password: config.DATABASE_PASSWORD ?? '' });
-  } else if (vault !== undefined) {
-    credentials = new VaultDatabaseCredentials({ vault, role: config.VAULT_DATABASE_ROLE, logger });
-  } else {
-    throw new Error('invalid configuration: DATABASE_USER: required when VAULT_ADDR is not set');
-  }
+  const vault = await connectVaultFromEnv(config, logger);
+  const credentials = credentialsFromEnv(config, vault, logger);
   const database = new Database({
     host: config.DATABASE_HOST,
     port: config.DATABASE_PORT,

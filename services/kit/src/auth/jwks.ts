@@ -15,7 +15,7 @@ export interface JwksOptions {
 }
 
 /** The issuer's public keys by `kid`, fetched from its JWKS, cached, and refreshed when an unknown `kid` shows up. */
-export class JwksKeys {
+export class JwksKeys implements KeyResolver {
   private readonly options: JwksOptions;
   private keys = new Map<string, KeyObject>();
   private fetchedAt = 0;
@@ -72,8 +72,13 @@ export interface VerifiedClaims {
   jti: string;
 }
 
+/** Finds the verification key for a token's `kid`: an issuer's JWKS, or the issuer's own key set. */
+export interface KeyResolver {
+  key(kid: string): Promise<KeyObject | undefined>;
+}
+
 export interface RequireJwtOptions {
-  keys: JwksKeys;
+  keys: KeyResolver;
   issuer: string;
   audience: string;
   /** Extra revocation check after the signature and claims verified. */

@@ -1,22 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
-import koaJwt from 'koa-jwt';
 import jwt from 'jsonwebtoken';
-import { HttpProblem } from '@cf/kit';
+import { requireJwt, verifiedClaims, type VerifiedClaims } from '@cf/kit';
 import type { SigningKeys } from './signing-keys.ts';
 
 export type Role = 'user' | 'admin';
 
-export interface AccessClaims {
-  iss: string;
-  aud: string;
-  sub: string;
-  sid: string;
-  role: Role;
-  iat: number;
-  exp: number;
-  jti: string;
-}
+export type { VerifiedClaims as AccessClaims } from '@cf/kit';
 
 export interface AccessTokenSettings {
   issuer: string;
@@ -43,10 +33,14 @@ export function signAccessToken(
 }
 
 /** Decides whether a verified token's session still stands (logout, disabled user). */
-export type SessionCheck = (claims: AccessClaims) => Promise<boolean>;
+export type SessionCheck = (claims: VerifiedClaims) => Promise<boolean>;
 
 /**
  * koa-jwt configured as FACTS.md asks: ES256 only, issuer and audience checked, a KeyObject chosen by
+ * `kid`, tokens without `exp` refused, and revocation through the session the token names.
+ */
+/**
+ * The kit's verifier over our own key set: ES256 only, issuer and audience checked, a KeyObject chosen by
  * `kid`, tokens without `exp` refused, and revocation through the session the token names.
  */
 export function requireAccessToken(
@@ -54,36 +48,14 @@ export function requireAccessToken(
   settings: AccessTokenSettings,
   sessionActive: SessionCheck,
 ): Middleware {
-  const verify = koaJwt({
-    secret: async (header: { kid?: string; alg?: string }) => {
-      const key = header.kid !== undefined ? keys.verificationKey(header.kid) : undefined;
-      if (key === undefined) throw new Error('unknown key id');
-      return key;
-    },
-    algorithms: ['ES256'],
+  return requireJwt({
+    keys,
     issuer: settings.issuer,
     audience: settings.audience,
-    key: 'claims',
-    isRevoked: async (_ctx: Context, payload: object) => {
-      const claims = payload as Partial<AccessClaims>;
-      if (typeof claims.exp !== 'number' || typeof claims.sid !== 'string' || typeof claims.sub !== 'string')
-        return true;
-      return !(await sessionActive(claims as AccessClaims));
-    },
-    // The typings predate KeyObject secrets, which jsonwebtoken 9 takes (and prefers) at run time.
-  } as unknown as koaJwt.Options);
-  return async function authenticate(ctx, next) {
-    try {
-      await verify(ctx, async () => {});
-    } catch {
-      throw HttpProblem.unauthorized('a valid access token is required');
-    }
-    await next();
-  };
+    isRevoked: async (claims) => !(await sessionActive(claims)),
+  });
 }
 
-export function claimsOf(ctx: Context): AccessClaims {
-  const claims = ctx.state['claims'] as AccessClaims | undefined;
-  if (claims === undefined) throw HttpProblem.unauthorized();
-  return claims;
+export function claimsOf(ctx: Context): VerifiedClaims {
+  return verifiedClaims(ctx);
 }

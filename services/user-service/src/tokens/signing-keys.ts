@@ -111,6 +111,11 @@ export class SigningKeys {
     return this.keys.find((key) => key.kid === kid)?.publicKey;
   }
 
+  /** The kit's KeyResolver: verification keys by `kid`, from what is loaded (reloads run on their own). */
+  async key(kid: string): Promise<KeyObject | undefined> {
+    return this.verificationKey(kid);
+  }
+
   /** Public keys only: the current and the previous. */
   jwks(): { keys: JsonWebKey[] } {
     return {
