@@ -32,6 +32,13 @@ export interface VaultOptions {
   nodeId?: string;
   /** Server mode: `retry_join` leader API addresses for a raft cluster. */
   retryJoin?: string[];
+  /**
+   * Loopback address to listen on (any of 127.0.0.0/8 on Linux), so several servers can share one port the
+   * way pods share one container port behind different pod IPs. Default: `127.0.0.1`.
+   */
+  host?: string;
+  /** API port. Default: a free port. */
+  port?: number;
 }
 
 async function sealStatusOf(address: string): Promise<SealStatus> {
@@ -44,9 +51,10 @@ async function sealStatusOf(address: string): Promise<SealStatus> {
 export async function startVault(options: VaultOptions): Promise<VaultServer> {
   const { path: binary } = await resolveBinary('vault');
   const dir = scratchDir(`vault-${options.mode}`);
-  const port = await freePort();
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? (await freePort());
   const clusterPort = await freePort();
-  const address = `http://127.0.0.1:${port}`;
+  const address = `http://${host}:${port}`;
   const rootToken = options.mode === 'dev' ? `root-${randomBytes(12).toString('hex')}` : undefined;
   let args: string[];
   if (options.mode === 'dev') {
@@ -54,7 +62,7 @@ export async function startVault(options: VaultOptions): Promise<VaultServer> {
       'server',
       '-dev',
       `-dev-root-token-id=${rootToken}`,
-      `-dev-listen-address=127.0.0.1:${port}`,
+      `-dev-listen-address=${host}:${port}`,
       '-dev-no-store-token',
     ];
   } else {
@@ -70,12 +78,12 @@ export async function startVault(options: VaultOptions): Promise<VaultServer> {
       joins,
       `}`,
       `listener "tcp" {`,
-      `  address = "127.0.0.1:${port}"`,
-      `  cluster_address = "127.0.0.1:${clusterPort}"`,
+      `  address = "${host}:${port}"`,
+      `  cluster_address = "${host}:${clusterPort}"`,
       `  tls_disable = true`,
       `}`,
       `api_addr = "${address}"`,
-      `cluster_addr = "https://127.0.0.1:${clusterPort}"`,
+      `cluster_addr = "https://${host}:${clusterPort}"`,
       `disable_mlock = true`,
       `ui = false`,
       '',

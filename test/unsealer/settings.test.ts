@@ -1,0 +1,31 @@
+import test from 'ava';
+import { ConfigError } from '@cf/kit';
+import { loadSettings } from '@cf/vault-unsealer';
+
+test('the environment contract with charts-ts has the documented defaults', (t) => {
+  const settings = loadSettings({ POD_NAME: 'vault-unsealer-7d9f', POD_NAMESPACE: 'cf-vault' });
+  t.like(settings, {
+    POD_NAME: 'vault-unsealer-7d9f',
+    POD_NAMESPACE: 'cf-vault',
+    VAULT_NAMESPACE: undefined,
+    VAULT_POD_SELECTOR: 'app.kubernetes.io/name=vault',
+    VAULT_ADDRESS_TEMPLATE: 'http://{pod}.{service}.{namespace}.svc:8200',
+    VAULT_HEADLESS_SERVICE: 'vault-internal',
+    VAULT_FIRST_POD: 'vault-0',
+    VAULT_KEY_SECRET: 'vault-unseal-keys',
+    VAULT_SECRET_SHARES: 5,
+    VAULT_SECRET_THRESHOLD: 3,
+    VAULT_CONFIG_FILE: '/etc/vault-unsealer/vault-config.json',
+    LEASE_NAME: 'vault-unsealer',
+    RESYNC_SECONDS: 30,
+    PORT: 8080,
+    LOG_LEVEL: 'info',
+  });
+});
+
+test('a threshold above the number of shares is refused before anything starts', (t) => {
+  t.throws(() => loadSettings({ VAULT_SECRET_SHARES: '3', VAULT_SECRET_THRESHOLD: '4' }), {
+    message: /THRESHOLD/,
+  });
+  t.throws(() => loadSettings({ VAULT_SECRET_SHARES: 'five' }), { instanceOf: ConfigError });
+});

@@ -1,0 +1,318 @@
+import test from 'ava';
+import { randomBytes } from 'node:crypto';
+import { CoreV1Api, RbacAuthorizationV1Api, type V1PolicyRule } from '@kubernetes/client-node';
+import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
+import { waitFor } from '../support/process.ts';
+import {
+  createNamespace,
+  events,
+  Kubelet,
+  kubeConfigWithUnsealerRbac,
+  leaks,
+  LogCapture,
+  sample,
+  startOperator,
+  startVaultPods,
+  storedKeys,
+  waitUnsealed,
+  type TestOperator,
+} from '../support/unsealer-cluster.ts';
+import type { VaultServer } from '../support/vault.ts';
+
+let plane: ControlPlane;
+const logs = new LogCapture();
+const vaults: VaultServer[] = [];
+const operators: TestOperator[] = [];
+/** Everything secret these tests saw, for the final scan. */
+const secrets: string[] = [];
+let subnet = 10;
+
+test.before(async () => {
+  plane = await startControlPlane();
+});
+
+test.after.always(async () => {
+  await Promise.allSettled(operators.map((operator) => operator.stop()));
+  await Promise.allSettled(vaults.map((vault) => vault.stop()));
+  await plane?.stop();
+});
+
+/** A namespace with one Vault pod `vault-0` backed by a fresh, sealed, uninitialized Vault server. */
+async function singleNode(
+  namespace: string,
+): Promise<{ vault: VaultServer; kubelet: Kubelet; template: string; ip: string }> {
+  await createNamespace(plane.kubeConfig, namespace);
+  const { servers, template, ip } = await startVaultPods(1, (subnet += 1));
+  vaults.push(...servers);
+  const kubelet = new Kubelet(plane.kubeConfig, namespace);
+  await kubelet.createPod('vault-0');
+  return { vault: servers[0]!, kubelet, template, ip: ip(0) };
+}
+
+function operatorFor(
+  namespace: string,
+  addressTemplate: string,
+  extra: Parameters<typeof startOperator>[0] extends infer O ? Partial<O> : never = {},
+): TestOperator {
+  const operator = startOperator({ kubeConfig: plane.kubeConfig, namespace, addressTemplate, logs, ...extra });
+  operators.push(operator);
+  return operator;
+}
+
+async function rememberSecrets(namespace: string): Promise<void> {
+  const stored = await storedKeys(plane.kubeConfig, namespace);
+  if (stored !== undefined) secrets.push(...stored.keys, stored.rootToken);
+}
+
+test.serial('a fresh single node is initialized and unsealed, and the key Secret is created once', async (t) => {
+  const namespace = 'fresh';
+  const { vault, kubelet, template, ip } = await singleNode(namespace);
+  const operator = operatorFor(namespace, template, { resyncMs: 500 });
+  await kubelet.markRunning('vault-0', ip);
+  await waitUnsealed(vault);
+  const status = await vault.sealStatus();
+  t.true(status.initialized);
+  t.is(status.t, 3);
+  t.is(status.n, 5);
+  const stored = await storedKeys(plane.kubeConfig, namespace);
+  t.truthy(stored);
+  t.is(stored!.keys.length, 5);
+  t.is(stored!.ownerReferences, 0, 'no owner reference: nothing can garbage-collect the keys');
+  t.true(stored!.immutable);
+  await rememberSecrets(namespace);
+  // Several resyncs later the Secret is the same object, never rewritten.
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  t.is((await storedKeys(plane.kubeConfig, namespace))!.resourceVersion, stored!.resourceVersion);
+  const metrics = await operator.metrics();
+  t.is(sample(metrics, 'vault_unsealer_initializations_total'), 1);
+  t.is(sample(metrics, 'vault_unsealer_unseal_attempts_total', 'result="success"'), 1);
+  t.is(sample(metrics, 'vault_unsealer_sealed_pods'), 0);
+  t.true(sample(metrics, 'vault_unsealer_last_successful_reconcile_timestamp_seconds') > Date.now() / 1000 - 60);
+  t.is(sample(metrics, 'vault_unsealer_unseal_seconds_count'), 1);
+  const reasons = (await events(plane.kubeConfig, namespace)).map((event) => event.reason);
+  t.true(reasons.includes('Initialized'));
+  t.true(reasons.includes('Unsealed'));
+
+  await operator.stop();
+});
+
+test.serial('a restarted Vault process is unsealed again as soon as the kubelet reports the restart', async (t) => {
+  const namespace = 'vault-restart';
+  const { vault, kubelet, template, ip } = await singleNode(namespace);
+  // A resync far away: only the pod event can bring the unsealer back in time.
+  const operator = operatorFor(namespace, template, { resyncMs: 600_000 });
+  await kubelet.markRunning('vault-0', ip);
+  await waitUnsealed(vault);
+  await rememberSecrets(namespace);
+  const stored = await storedKeys(plane.kubeConfig, namespace);
+  await vault.restart();
+  t.true((await vault.sealStatus()).sealed, 'a restarted server comes back sealed');
+  const restarted = Date.now();
+  await kubelet.markRunning('vault-0', ip);
+  await waitUnsealed(vault, 5000);
+  t.log(`unsealed ${Date.now() - restarted} ms after the pod update`);
+  const metrics = await operator.metrics();
+  t.is(sample(metrics, 'vault_unsealer_unseal_attempts_total', 'result="success"'), 2);
+  t.is(sample(metrics, 'vault_unsealer_initializations_total'), 1, 'never initialized again');
+  t.is((await storedKeys(plane.kubeConfig, namespace))!.resourceVersion, stored!.resourceVersion);
+  t.is(operator.operator.status().pods['vault-0']?.state, 'unsealed');
+  const unsealed = (await events(plane.kubeConfig, namespace)).filter((event) => event.reason === 'Unsealed');
+  t.deepEqual(
+    unsealed.map((event) => event.count),
+    [2],
+    'a repeat bumps the count of one Event',
+  );
+  await operator.stop();
+});
+
+test.serial(
+  'an operator stopped right after initializing never initializes again and its successor unseals',
+  async (t) => {
+    const namespace = 'restart';
+    const { vault, kubelet, template, ip } = await singleNode(namespace);
+    const initialized = Promise.withResolvers<undefined>();
+    // The first replica dies between storing the keys and unsealing: its reconcile never returns.
+    const first = operatorFor(namespace, template, {
+      identity: 'unsealer-first',
+      afterInitialize: () => {
+        initialized.resolve(undefined);
+        return new Promise<void>(() => {});
+      },
+    });
+    await kubelet.markRunning('vault-0', ip);
+    await initialized.promise;
+    await first.operator.crash();
+    const stored = await storedKeys(plane.kubeConfig, namespace);
+    t.truthy(stored, 'keys were stored before anything else happened');
+    t.true((await vault.sealStatus()).sealed);
+    t.true((await vault.sealStatus()).initialized);
+
+    const second = operatorFor(namespace, template, { identity: 'unsealer-second' });
+    await waitUnsealed(vault, 20_000);
+    await rememberSecrets(namespace);
+    t.is(sample(await second.metrics(), 'vault_unsealer_initializations_total'), 0);
+    t.is((await storedKeys(plane.kubeConfig, namespace))!.resourceVersion, stored!.resourceVersion);
+    t.is((await events(plane.kubeConfig, namespace)).filter((event) => event.reason === 'Initialized').length, 1);
+    await second.stop();
+  },
+);
+
+test.serial(
+  'keys whose Secret cannot be created yet stay in memory, unseal Vault, and are stored once allowed',
+  async (t) => {
+    const namespace = 'no-create';
+    const { vault, kubelet, template, ip } = await singleNode(namespace);
+    const isSecretCreate = (rule: V1PolicyRule): boolean =>
+      (rule.resources ?? []).includes('secrets') && (rule.verbs ?? []).includes('create');
+    const unsealer = await kubeConfigWithUnsealerRbac(
+      plane.kubeConfig,
+      plane.server,
+      plane.caPem,
+      { namespace },
+      (rule) => !isSecretCreate(rule),
+    );
+    secrets.push(unsealer.token);
+    const operator = operatorFor(namespace, template, { kubeConfig: unsealer.kubeConfig, resyncMs: 500 });
+    await kubelet.markRunning('vault-0', ip);
+    await waitUnsealed(vault);
+    t.is(await storedKeys(plane.kubeConfig, namespace), undefined, 'RBAC refused the Secret');
+    t.true((await events(plane.kubeConfig, namespace)).some((event) => event.reason === 'KeySecretNotStored'));
+    // The missing permission arrives: the next reconcile stores the keys of the one initialization.
+    const rbac = plane.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
+    await rbac.createNamespacedRole({
+      namespace,
+      body: {
+        metadata: { name: 'late-secret-create' },
+        rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['create'] }],
+      },
+    });
+    await rbac.createNamespacedRoleBinding({
+      namespace,
+      body: {
+        metadata: { name: 'late-secret-create' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'late-secret-create' },
+        subjects: [{ kind: 'ServiceAccount', name: 'vault-unsealer', namespace }],
+      },
+    });
+    const stored = await waitFor(async () => storedKeys(plane.kubeConfig, namespace), {
+      what: 'the key Secret',
+      timeoutMs: 20_000,
+    });
+    await rememberSecrets(namespace);
+    t.is(sample(await operator.metrics(), 'vault_unsealer_initializations_total'), 1);
+    // The stored keys are the ones that open this Vault.
+    await vault.restart();
+    for (const key of stored.keys.slice(0, 3)) {
+      await fetch(`${vault.address}/v1/sys/unseal`, { method: 'PUT', body: JSON.stringify({ key }) });
+    }
+    t.false((await vault.sealStatus()).sealed);
+    await operator.stop();
+  },
+);
+
+test.serial('a deliberately sealed pod is left sealed until the annotation goes', async (t) => {
+  const namespace = 'deliberate';
+  const { vault, kubelet, template, ip } = await singleNode(namespace);
+  const operator = operatorFor(namespace, template, { resyncMs: 500 });
+  await kubelet.markRunning('vault-0', ip);
+  await waitUnsealed(vault);
+  await rememberSecrets(namespace);
+  await kubelet.annotate('vault-0', { 'vault.content-factory.dev/sealed': 'true' });
+  await vault.restart();
+  await kubelet.markRunning('vault-0', ip);
+  await waitFor(async () => operator.operator.status().pods['vault-0']?.state === 'deliberately-sealed', {
+    what: 'the operator to notice the deliberate seal',
+  });
+  // Several resyncs and pod events later it is still sealed.
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  t.true((await vault.sealStatus()).sealed);
+  t.true((await events(plane.kubeConfig, namespace)).some((event) => event.reason === 'DeliberatelySealed'));
+  await kubelet.annotate('vault-0', { 'vault.content-factory.dev/sealed': null });
+  await waitUnsealed(vault, 10_000);
+  t.pass();
+  await operator.stop();
+});
+
+test.serial('wrong keys give one Warning event and no hot loop', async (t) => {
+  const namespace = 'wrong-keys';
+  const { vault, kubelet, template, ip } = await singleNode(namespace);
+  // Vault initialized by someone else; the Secret holds keys of another Vault.
+  const init = await fetch(`${vault.address}/v1/sys/init`, {
+    method: 'PUT',
+    body: JSON.stringify({ secret_shares: 5, secret_threshold: 3 }),
+  });
+  const real = (await init.json()) as { keys: string[]; root_token: string };
+  secrets.push(...real.keys, real.root_token);
+  const wrong = Array.from({ length: 5 }, () => randomBytes(33).toString('hex'));
+  secrets.push(...wrong);
+  const core = plane.kubeConfig.makeApiClient(CoreV1Api);
+  await core.createNamespacedSecret({
+    namespace,
+    body: {
+      metadata: { name: 'vault-unseal-keys' },
+      stringData: Object.fromEntries([...wrong.map((key, index) => [`key-${index + 1}`, key]), ['threshold', '3']]),
+    },
+  });
+  const operator = operatorFor(namespace, template, { resyncMs: 300 });
+  await kubelet.markRunning('vault-0', ip);
+  await waitFor(
+    async () => (await events(plane.kubeConfig, namespace)).some((event) => event.reason === 'UnsealKeysRejected'),
+    { what: 'the UnsealKeysRejected event' },
+  );
+  // Ten resync periods and a pod update later: still one rejected round, one event.
+  await kubelet.markRunning('vault-0', ip);
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const metrics = await operator.metrics();
+  t.is(sample(metrics, 'vault_unsealer_unseal_attempts_total', 'result="rejected"'), 1);
+  t.is(sample(metrics, 'vault_unsealer_unseal_attempts_total', 'result="success"'), 0);
+  const warnings = (await events(plane.kubeConfig, namespace)).filter((event) => event.type === 'Warning');
+  t.deepEqual(
+    warnings.map((event) => [event.reason, event.count]),
+    [['UnsealKeysRejected', 1]],
+  );
+  t.true((await vault.sealStatus()).sealed);
+  t.is(operator.operator.status().pods['vault-0']?.state, 'keys-rejected');
+  await operator.stop();
+});
+
+test.serial('a key Secret next to an uninitialized Vault stops initialization with a Warning', async (t) => {
+  const namespace = 'drift';
+  const { vault, kubelet, template, ip } = await singleNode(namespace);
+  const core = plane.kubeConfig.makeApiClient(CoreV1Api);
+  const old = Array.from({ length: 5 }, () => randomBytes(33).toString('hex'));
+  secrets.push(...old);
+  await core.createNamespacedSecret({
+    namespace,
+    body: {
+      metadata: { name: 'vault-unseal-keys' },
+      stringData: Object.fromEntries([...old.map((key, index) => [`key-${index + 1}`, key]), ['threshold', '3']]),
+    },
+  });
+  const operator = operatorFor(namespace, template, { resyncMs: 300 });
+  await kubelet.markRunning('vault-0', ip);
+  await waitFor(
+    async () => (await events(plane.kubeConfig, namespace)).some((event) => event.reason === 'KeySecretWithoutData'),
+    { what: 'the KeySecretWithoutData event' },
+  );
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  t.false((await vault.sealStatus()).initialized, 'never initialized');
+  t.is(sample(await operator.metrics(), 'vault_unsealer_initializations_total'), 0);
+  t.is(operator.operator.status().pods['vault-0']?.state, 'keys-without-data');
+  const warnings = (await events(plane.kubeConfig, namespace)).filter((event) => event.type === 'Warning');
+  t.is(warnings.length, 1);
+  t.is(warnings[0]!.count, 1, 'reported once, not on every resync');
+  await operator.stop();
+});
+
+test.serial('no key or token appears in any log line, event or metric of these runs', async (t) => {
+  t.true(secrets.length > 10);
+  const haystacks = [...logs.lines];
+  for (const namespace of ['fresh', 'vault-restart', 'restart', 'no-create', 'deliberate', 'wrong-keys', 'drift']) {
+    haystacks.push(JSON.stringify(await events(plane.kubeConfig, namespace)));
+  }
+  for (const operator of operators) {
+    haystacks.push(await operator.metrics(), JSON.stringify(operator.operator.status()));
+  }
+  t.true(logs.lines.length > 20, 'the operators did log');
+  t.deepEqual(leaks(haystacks, secrets), []);
+});
