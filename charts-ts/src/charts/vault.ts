@@ -222,7 +222,7 @@ export class VaultChart extends Chart {
       metadata: { name: unsealer.name, namespace, labels: unsealerLabels },
       rules: [
         { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
-        { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+        { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
         // `create` cannot be limited by name (the name is not known at authorization time).
         { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
         {
