@@ -1,10 +1,9 @@
 // api-gateway's cost: an authenticated GET through the gateway against the same GET sent straight to the
 // upstream (user-service's GET /users/me), in the same run — added latency at p50/p99 and the throughput
 // ratio; then `npm start`'s time to ready. Every server is its own process; the load comes from here.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
-import { freePort, scratchDir } from '../test/support/process.ts';
+import { freePort, scratchDir, spawnManaged } from '../test/support/process.ts';
 import { startServiceProcess } from '../test/support/service-process.ts';
 import { startPostgres } from '../test/support/postgres.ts';
 import { startVault } from '../test/support/vault.ts';
@@ -65,10 +64,11 @@ async function npmStartReady(): Promise<number> {
   const port = await freePort();
   const state = scratchDir('bench-start');
   const started = performance.now();
-  const child = spawn(process.execPath, [`${root}local/start.ts`], {
-    env: { ...process.env, PORT: String(port), CF_LOCAL_STATE: state },
-    stdio: 'ignore',
-    detached: true,
+  // Managed, so the reaper stops it even if this benchmark dies halfway.
+  const child = spawnManaged(process.execPath, [`${root}local/start.ts`], {
+    name: 'npm start',
+    logFile: `${state}/start.log`,
+    env: { PORT: String(port), CF_LOCAL_STATE: state },
   });
   let ready = 0;
   while (ready === 0 && performance.now() - started < 60_000) {
@@ -78,8 +78,7 @@ async function npmStartReady(): Promise<number> {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
-  process.kill(-child.pid!, 'SIGINT');
-  await new Promise((resolve) => child.once('exit', resolve));
+  await child.stop(15_000, 'SIGINT');
   return ready;
 }
 

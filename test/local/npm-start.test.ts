@@ -6,10 +6,32 @@ import { scratchDir } from '../support/process.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-function processesUsing(marker: string): string[] {
-  return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+/** Every process descended from `root`, by walking the parent links `ps` reports. */
+function descendants(root: number): number[] {
+  const table = execFileSync('ps', ['-eo', 'pid,ppid'], { encoding: 'utf8' })
+    .trim()
     .split('\n')
-    .filter((line) => line.includes(marker) && !line.includes('ps -eo'));
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
+  const found: number[] = [];
+  let frontier = [root];
+  while (frontier.length > 0) {
+    const children = table.filter(([, parent]) => frontier.includes(parent)).map(([pid]) => pid);
+    found.push(...children);
+    frontier = children;
+  }
+  return found;
+}
+
+/** Running, that is: present and not a zombie waiting for init to collect its exit status. */
+function alive(pid: number): boolean {
+  try {
+    return !execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .startsWith('Z');
+  } catch {
+    return false;
+  }
 }
 
 test('npm start answers on :8080 within 10 s, serves the UI and the API, and stops cleanly on SIGINT', async (t) => {
@@ -57,7 +79,9 @@ test('npm start answers on :8080 within 10 s, serves the UI and the API, and sto
   t.is(register.status, 201);
   t.regex(output, /api-gateway \+ web\s+http:\/\/localhost:8080/);
   t.regex(output, /DEMO MODE/);
-  t.true(processesUsing(state).length > 0, 'the platform runs from the test’s state directory');
+  // npm → start.ts → PostgreSQL, Vault, the services and the reaper: everything that must stop again.
+  const platform = descendants(child.pid!);
+  t.true(platform.length >= 5, `expected the platform's processes, found ${platform.length}`);
 
   process.kill(-child.pid!, 'SIGINT');
   const [code, signal] = await new Promise<[number | null, string | null]>((resolve) =>
@@ -67,6 +91,8 @@ test('npm start answers on :8080 within 10 s, serves the UI and the API, and sto
   t.true(code === 0 || signal === 'SIGINT' || code === 130, `npm ended with ${code ?? signal}`);
   t.regex(output, /stopped; nothing left running/);
   await new Promise((resolve) => setTimeout(resolve, 500));
-  t.deepEqual(processesUsing(state), [], 'no process left behind');
-  t.deepEqual(processesUsing('services/api-gateway/src/main.ts'), []);
+  const left = platform
+    .filter(alive)
+    .map((pid) => execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).trim());
+  t.deepEqual(left, [], 'no process left behind');
 });
