@@ -3,7 +3,7 @@
 import { allBinaries, binaryVersion, chartsTools, resolveBinary } from './binaries.ts';
 import { chartsCrdDirs } from './charts-crds.ts';
 import { chromiumPath } from './chromium.ts';
-import { podmanMissing } from './containers.ts';
+import { BASE_IMAGES, ensureBaseImages, podmanMissing } from './containers.ts';
 
 const started = Date.now();
 const problems: string[] = [];
@@ -41,7 +41,15 @@ try {
 
 const podman = podmanMissing();
 if (podman !== undefined) problems.push(podman);
-else console.log('podman: found');
+else {
+  // Once per machine (about a minute): done here so concurrent container tests never race to build them.
+  try {
+    await ensureBaseImages((line) => console.log(`  [images] ${line}`));
+    console.log(`container base images: ${Object.values(BASE_IMAGES).join(', ')}`);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+}
 
 if (problems.length > 0) {
   console.error(`\nThe test suites need components that are missing:\n- ${problems.join('\n- ')}`);
