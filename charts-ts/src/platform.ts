@@ -46,8 +46,9 @@ export const services: readonly ServiceSpec[] = [
     kind: 'Deployment',
     component: 'gateway',
     database: undefined,
-    vault: true,
-    kv: { path: 'api-gateway', write: true },
+    // Verifies tokens with user-service's public JWKS and holds no secret of its own: no Vault access.
+    vault: false,
+    kv: undefined,
     transitKeys: [],
   },
   {
