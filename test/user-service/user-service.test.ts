@@ -1,6 +1,9 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
+import argon2 from 'argon2';
 import jwt from 'jsonwebtoken';
+import { HttpProblem } from '@cf/kit';
+import { RateLimits } from '../../services/user-service/src/rate-limits.ts';
 import { call, startUserServiceFixture, type UserServiceFixture } from './fixture.ts';
 
 let f: UserServiceFixture;
@@ -252,6 +255,40 @@ test.serial('too many logins from one address for one email get 429 with Retry-A
   });
   t.is(limited.status, 429);
   t.true(Number(limited.headers.get('retry-after')) > 0);
+});
+
+test.serial('registrations from one address are limited with 429 and Retry-After, in PostgreSQL', async (t) => {
+  const limits = new RateLimits(f.service.store.sequelize, {
+    loginPerEmailIp: 5,
+    loginPerIp: 5,
+    registerPerIp: 2,
+    windowSeconds: 60,
+  });
+  const ip = freshIp();
+  await limits.registerAttempt(ip);
+  await limits.registerAttempt(ip);
+  const refused = await t.throwsAsync(limits.registerAttempt(ip), { instanceOf: HttpProblem });
+  t.is(refused?.status, 429);
+  t.true(Number(refused?.headers['Retry-After']) >= 1);
+  const [row] = (
+    await f.service.store.sequelize.query(`SELECT points FROM rate_limits WHERE key = 'register-ip:${ip}'`)
+  )[0] as { points: number }[];
+  t.is(row?.points, 3, 'the counter lives in the shared database, so every replica sees it');
+});
+
+test.serial('a password hashed with older parameters is rehashed at OWASP strength on the next login', async (t) => {
+  const account = await register();
+  const weak = await argon2.hash(account.password, {
+    type: argon2.argon2id,
+    memoryCost: 4096,
+    timeCost: 1,
+    parallelism: 1,
+  });
+  await f.service.store.setPasswordHash(account.userId, weak);
+  t.is((await login(account.email, account.password)).status, 200);
+  const stored = (await f.service.store.userById(account.userId))?.password_hash ?? '';
+  t.regex(stored, /^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+  t.is((await login(account.email, account.password)).status, 200);
 });
 
 test.serial('an attacker elsewhere cannot lock the victim out', async (t) => {
