@@ -4,12 +4,13 @@
 // Telegram API credentials are configured), and api-gateway serving the web UI on http://localhost:8080.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveBinary } from '../test/support/binaries.ts';
 import { startPostgres } from '../test/support/postgres.ts';
 import { spawnManaged, waitFor, type ManagedProcess } from '../test/support/process.ts';
 import { startVault, type VaultServer } from '../test/support/vault.ts';
+import { VaultClient } from '@cf/kit';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const state = resolve(process.env['CF_LOCAL_STATE'] ?? join(root, '.local'));
@@ -63,7 +64,9 @@ const databases = new Set(
   (await postgres.query<{ datname: string }>('SELECT datname FROM pg_database')).map((row) => row.datname),
 );
 for (const name of ['users', 'integrations']) if (!databases.has(name)) await postgres.query(`CREATE DATABASE ${name}`);
-lines.push(`PostgreSQL           127.0.0.1:${postgres.port}  embedded; data kept in .local/postgres`);
+lines.push(
+  `PostgreSQL           127.0.0.1:${postgres.port}  embedded; data kept in ${relative(root, join(state, 'postgres')) || join(state, 'postgres')}`,
+);
 
 let vault: VaultServer | undefined;
 try {
@@ -100,7 +103,19 @@ await startService('user-service', 'services/user-service/src/main.ts', userServ
 });
 lines.push(`user-service         http://127.0.0.1:${userServicePort}`);
 
-const demo = process.env['TELEGRAM_API_ID'] === undefined || process.env['TELEGRAM_API_HASH'] === undefined;
+const apiId = process.env['TELEGRAM_API_ID'];
+const apiHash = process.env['TELEGRAM_API_HASH'];
+// Real Telegram needs its API credentials where integration-service reads them: Vault KV. Without a Vault
+// here there is nowhere safe to put them, so the demo fake runs instead (and says so).
+const demo = apiId === undefined || apiHash === undefined || vault === undefined;
+if (!demo && vault !== undefined) {
+  const admin = await VaultClient.connect({
+    endpoint: vault.address,
+    auth: { method: 'token', token: vault.rootToken ?? '' },
+  });
+  await admin.kvWrite('secret', 'integration-service/telegram', { api_id: Number(apiId), api_hash: apiHash });
+  admin.close();
+}
 const integrationEntry = 'services/integration-service/src/main.ts';
 if (existsSync(join(root, integrationEntry))) {
   await startService('integration-service', integrationEntry, integrationPort, {
@@ -115,7 +130,7 @@ if (existsSync(join(root, integrationEntry))) {
     ...(demo ? { TELEGRAM_MODE: 'demo' } : {}),
   });
   lines.push(
-    `integration-service  http://127.0.0.1:${integrationPort}  ${demo ? 'DEMO MODE: a scripted Telegram fake, no real accounts (set TELEGRAM_API_ID and TELEGRAM_API_HASH for the real thing)' : 'real Telegram'}`,
+    `integration-service  http://127.0.0.1:${integrationPort}  ${demo ? `DEMO MODE: a scripted Telegram fake, no real accounts (${vault === undefined ? 'real Telegram needs a Vault binary and' : 'set'} TELEGRAM_API_ID and TELEGRAM_API_HASH for the real thing)` : 'real Telegram (credentials stored in the dev Vault)'}`,
   );
 }
 
@@ -134,7 +149,7 @@ console.log(
   `Content Factory (local) ready in ${((Date.now() - started) / 1000).toFixed(1)} s — open http://localhost:${gatewayPort}`,
 );
 for (const line of lines) console.log(`  ${line}`);
-console.log(`  logs: .local/*.log · Ctrl-C stops everything`);
+console.log(`  logs: ${relative(root, state) || state}/*.log · Ctrl-C stops everything`);
 
 let stopping = false;
 async function stop(): Promise<void> {
