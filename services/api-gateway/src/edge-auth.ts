@@ -58,10 +58,6 @@ export class EdgeAuth {
   }
 }
 
-export function claims(ctx: Context): VerifiedClaims {
-  return verifiedClaims(ctx);
-}
-
 export function requireRole(role: 'admin'): Middleware {
   return async (ctx, next) => {
     if (verifiedClaims(ctx).role !== role) throw HttpProblem.forbidden('administrators only');

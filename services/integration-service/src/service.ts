@@ -1,7 +1,6 @@
 import {
   connectVaultFromEnv,
-  credentialsFromEnv,
-  Database,
+  databaseFromEnv,
   JwksKeys,
   listen,
   requireJwt,
@@ -75,7 +74,6 @@ async function wire(
   options: StartOptions,
   vault: VaultClient | undefined,
 ): Promise<RunningIntegrationService> {
-  const credentials = credentialsFromEnv(config, vault, logger);
   let cipher: SessionCipher;
   if (vault !== undefined) {
     const transit = new TransitCipher(vault, config.VAULT_TRANSIT_KEY, config.VAULT_TRANSIT_MOUNT);
@@ -90,15 +88,7 @@ async function wire(
     cipher = new LocalCipher(config.LOCAL_SESSION_KEY_FILE);
   }
   const port = options.telegram ?? (await telegramPort(config, vault));
-  const database = new Database({
-    host: config.DATABASE_HOST,
-    port: config.DATABASE_PORT,
-    database: config.DATABASE_NAME,
-    credentials,
-    ...(config.DATABASE_OWNER_ROLE !== undefined ? { ownerRole: config.DATABASE_OWNER_ROLE } : {}),
-    pool: { max: 10 },
-    logger,
-  });
+  const database = databaseFromEnv(config, vault, logger);
   await database.migrate(migrations);
   const store = new Store(database.sequelize);
   const log = logger.child({ pod: config.POD_NAME });

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { StaticCredentials, VaultDatabaseCredentials, type CredentialSource } from './database/credentials.ts';
+import { Database } from './database/database.ts';
 import type { Logger } from './logger.ts';
 import { VaultClient } from './vault/client.ts';
 
@@ -57,4 +58,24 @@ export function credentialsFromEnv(
   }
   if (vault !== undefined) return new VaultDatabaseCredentials({ vault, role: settings.VAULT_DATABASE_ROLE, logger });
   throw new Error('invalid configuration: DATABASE_USER: required when VAULT_ADDR is not set');
+}
+
+export interface DatabaseEnv extends DatabaseLoginEnv {
+  DATABASE_HOST: string;
+  DATABASE_PORT: number;
+  DATABASE_NAME: string;
+  /** Role dynamic logins `SET ROLE` to, so tables belong to the service. */
+  DATABASE_OWNER_ROLE?: string | undefined;
+}
+
+/** The service's database as its environment describes it, with credentials from `credentialsFromEnv`. */
+export function databaseFromEnv(settings: DatabaseEnv, vault: VaultClient | undefined, logger: Logger): Database {
+  return new Database({
+    host: settings.DATABASE_HOST,
+    port: settings.DATABASE_PORT,
+    database: settings.DATABASE_NAME,
+    credentials: credentialsFromEnv(settings, vault, logger),
+    ...(settings.DATABASE_OWNER_ROLE !== undefined ? { ownerRole: settings.DATABASE_OWNER_ROLE } : {}),
+    logger,
+  });
 }

@@ -48,4 +48,11 @@ export {
   type VerifiedClaims,
 } from './auth/jwks.ts';
 export { serveWebApp } from './http/static-files.ts';
-export { connectVaultFromEnv, credentialsFromEnv, type DatabaseLoginEnv, type VaultEnv } from './from-env.ts';
+export {
+  connectVaultFromEnv,
+  credentialsFromEnv,
+  databaseFromEnv,
+  type DatabaseEnv,
+  type DatabaseLoginEnv,
+  type VaultEnv,
+} from './from-env.ts';

@@ -1,7 +1,7 @@
 // Operator commands, run with the service's own environment (same Vault and database):
 //   node services/user-service/src/cli.ts rotate-keys        new signing key; the old one keeps verifying
 //   node services/user-service/src/cli.ts make-admin <email> give an existing account the admin role
-import { connectVaultFromEnv, createLogger, credentialsFromEnv, Database } from '@cf/kit';
+import { connectVaultFromEnv, createLogger, databaseFromEnv } from '@cf/kit';
 import { loadUserServiceConfig } from './config.ts';
 import { UserStore } from './db/store.ts';
 import { keyStoreFor } from './service.ts';
@@ -17,13 +17,7 @@ if (command === 'rotate-keys') {
   const key = await keys.rotate();
   console.log(`new signing key ${key.kid}; running instances pick it up within ${config.KEY_RELOAD_SECONDS} s`);
 } else if (command === 'make-admin' && argument !== undefined) {
-  const credentials = credentialsFromEnv(config, vault, logger);
-  const database = new Database({
-    host: config.DATABASE_HOST,
-    port: config.DATABASE_PORT,
-    database: config.DATABASE_NAME,
-    credentials,
-  });
+  const database = databaseFromEnv(config, vault, logger);
   const store = new UserStore(database.sequelize);
   const user = await store.userByEmail(argument);
   if (user === undefined) {

@@ -1,7 +1,6 @@
 import {
   connectVaultFromEnv,
-  credentialsFromEnv,
-  Database,
+  databaseFromEnv,
   listen,
   type Logger,
   type RunningServer,
@@ -40,15 +39,7 @@ export function keyStoreFor(config: UserServiceConfig, vault: VaultClient | unde
 /** Wires user-service from its configuration and starts serving. */
 export async function startUserService(config: UserServiceConfig, logger: Logger): Promise<RunningUserService> {
   const vault = await connectVaultFromEnv(config, logger);
-  const credentials = credentialsFromEnv(config, vault, logger);
-  const database = new Database({
-    host: config.DATABASE_HOST,
-    port: config.DATABASE_PORT,
-    database: config.DATABASE_NAME,
-    credentials,
-    ...(config.DATABASE_OWNER_ROLE !== undefined ? { ownerRole: config.DATABASE_OWNER_ROLE } : {}),
-    logger,
-  });
+  const database = databaseFromEnv(config, vault, logger);
   await database.migrate(migrations);
   await preparePasswordHashing();
   const keys = await SigningKeys.load(keyStoreFor(config, vault), logger);
