@@ -148,7 +148,7 @@ try {
       POD_NAME: 'local-0',
       PEER_ADDRESS_TEMPLATE: `http://127.0.0.1:${ports.integration}`,
       LOCAL_SESSION_KEY_FILE: join(state, 'integration-service-session.key'),
-      ...(demo ? { TELEGRAM_MODE: 'demo' } : {}),
+      ...(demo ? { TELEGRAM_MODE: 'demo', DEMO_STATE_FILE: join(state, 'demo-telegram.json') } : {}),
     }),
     webBuild.then(() =>
       startService(root, state, 'api-gateway', 'services/api-gateway/src/main.ts', gatewayPort, {
