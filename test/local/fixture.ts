@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -133,4 +135,10 @@ export async function api(
   });
   const text = await response.text();
   return { status: response.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
+}
+
+/** The local PostgreSQL's superuser login (npm start keeps its password in the cluster's directory). */
+export function superuser(state: string, port: number, database = 'postgres') {
+  const password = readFileSync(join(state, 'postgres', 'pwfile'), 'utf8').trim();
+  return { host: '127.0.0.1', port: port + 5, user: 'postgres', password, database };
 }

@@ -1,5 +1,7 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { scratchDir } from '../support/process.ts';
 import { api, descendants, freePortRange, runNpmStart } from './fixture.ts';
 
@@ -86,4 +88,19 @@ test('npm start -- --reset deletes the state only after the user typed reset', a
   const login = await api(port, 'POST', '/auth/login', { body: { email: 'r@example.org', password: 'reset me now' } });
   t.is(login.status, 401, 'the user is gone with the state');
   await confirmed.interrupt();
+});
+
+test('CF_LOCAL_VAULT=off runs without Vault, labelled as development-only key files', async (t) => {
+  const port = await freePortRange();
+  const state = scratchDir('npm-start-no-vault');
+  const run = runNpmStart(state, port, { CF_LOCAL_VAULT: 'off' });
+  t.teardown(run.kill);
+  const output = await run.ready();
+  t.regex(output, /^\s+Vault\s+—\s+OFF \(CF_LOCAL_VAULT=off\): DEVELOPMENT-ONLY key files/m);
+  const registered = await api(port, 'POST', '/auth/register', {
+    body: { email: 'no-vault@example.org', password: 'keys in a file' },
+  });
+  t.is(registered.status, 201);
+  t.false(existsSync(join(state, 'vault')), 'no Vault storage was created');
+  await run.interrupt();
 });

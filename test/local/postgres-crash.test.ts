@@ -3,32 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { scratchDir } from '../support/process.ts';
-import { api, freePortRange, runNpmStart } from './fixture.ts';
-
-function superuser(state: string, port: number): pg.ClientConfig {
-  const password = readFileSync(join(state, 'postgres', 'pwfile'), 'utf8').trim();
-  return { host: '127.0.0.1', port: port + 5, user: 'postgres', password, database: 'postgres' };
-}
-
-test("npm start's PostgreSQL runs with durable settings", async (t) => {
-  const port = await freePortRange();
-  const state = scratchDir('npm-start-durable');
-  const run = runNpmStart(state, port);
-  t.teardown(run.kill);
-  await run.ready();
-  const client = new pg.Client(superuser(state, port));
-  await client.connect();
-  const settings = Object.fromEntries(
-    (
-      await client.query<{ name: string; setting: string }>(
-        `SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'full_page_writes', 'synchronous_commit')`,
-      )
-    ).rows.map((row) => [row.name, row.setting]),
-  );
-  await client.end();
-  t.deepEqual(settings, { fsync: 'on', full_page_writes: 'on', synchronous_commit: 'on' });
-  await run.interrupt();
-});
+import { api, freePortRange, runNpmStart, superuser } from './fixture.ts';
 
 test("after npm start's PostgreSQL is SIGKILLed mid-write, a restart recovers every committed row and the users", async (t) => {
   const port = await freePortRange();
