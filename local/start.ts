@@ -82,19 +82,31 @@ try {
       ? 'starting PostgreSQL'
       : `creating PostgreSQL in ${shown(root, join(state, 'postgres'))}`,
   );
-  postgres = await startLocalPostgres(state, ports.postgres);
+  if (vaultWanted) progress('starting Vault (OpenBao server, raft storage)');
+  // Side by side: Vault needs PostgreSQL only for its database engine's configuration.
+  const [pgOutcome, vaultOutcome] = await Promise.allSettled([
+    startLocalPostgres(state, ports.postgres),
+    vaultWanted
+      ? startLocalVault({ state, port: ports.vault, clusterPort: ports.vaultCluster, progress })
+      : Promise.resolve(undefined),
+  ]);
+  if (pgOutcome.status === 'fulfilled') postgres = pgOutcome.value;
+  if (vaultOutcome.status === 'fulfilled') vault = vaultOutcome.value;
+  if (pgOutcome.status === 'rejected') throw pgOutcome.reason;
+  if (vaultOutcome.status === 'rejected') throw vaultOutcome.reason;
+  const db = postgres!;
   rows.push({
     name: 'PostgreSQL',
-    address: `127.0.0.1:${postgres.port}`,
+    address: `127.0.0.1:${db.port}`,
     note: `durable; data in ${shown(root, join(state, 'postgres'))}`,
   });
 
-  const database = { host: '127.0.0.1', port: postgres.port, username: postgres.user, password: postgres.password };
+  const database = { host: '127.0.0.1', port: db.port, username: db.user, password: db.password };
   let serviceVault: (name: string) => Record<string, string>;
-  if (vaultWanted) {
-    progress('starting Vault (OpenBao server, raft storage)');
-    vault = await startLocalVault({ state, port: ports.vault, clusterPort: ports.vaultCluster, database, progress });
+  if (vault !== undefined) {
     const local = vault;
+    await local.configure(database);
+    progress('Vault configured (KV, transit, database engine, policies)');
     rows.push({
       name: 'Vault',
       address: local.address,
@@ -117,7 +129,7 @@ try {
   }
   const databaseEnv = (name: string): Record<string, string> => ({
     DATABASE_HOST: '127.0.0.1',
-    DATABASE_PORT: String(postgres!.port),
+    DATABASE_PORT: String(db.port),
     DATABASE_NAME: name,
     DATABASE_OWNER_ROLE: name,
   });

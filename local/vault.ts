@@ -25,6 +25,11 @@ export interface LocalVault {
   tokens: Map<string, string>;
   /** Root login of the local mode (from the key file), for npm start's own writes (Telegram API credentials). */
   admin: VaultClient;
+  /**
+   * Applies the cluster's declarative configuration with the database engine pointed at `database`; idempotent.
+   * Returns what changed.
+   */
+  configure(database: LocalDatabaseServer): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -34,15 +39,14 @@ export interface LocalVaultOptions {
   /** Listener ports of a first start; later starts keep the ports raft recorded then. */
   port: number;
   clusterPort: number;
-  database: LocalDatabaseServer;
   progress: (line: string) => void;
 }
 
 /**
  * Vault in server mode with raft storage under `.local/vault`, initialized once and unsealed on every start by
- * vault-unsealer's local mode, configured from the cluster's declarative configuration (KV, transit, database
- * engine against the local PostgreSQL, one policy per service), with a token per service instead of
- * Kubernetes auth.
+ * vault-unsealer's local mode, with a token per service instead of Kubernetes auth. `configure()` then applies the
+ * cluster's declarative configuration (KV, transit, database engine against the local PostgreSQL, one policy per
+ * service): separate, so Vault and PostgreSQL start side by side.
  */
 export async function startLocalVault(options: LocalVaultOptions): Promise<LocalVault> {
   const dir = join(options.state, 'vault');
@@ -77,11 +81,11 @@ export async function startLocalVault(options: LocalVaultOptions): Promise<Local
       progress: (line) => options.progress(`[vault] ${line}`),
     });
     const admin = await VaultClient.connect({ endpoint: server.address, auth: { method: 'token', token: rootToken } });
-    const config = localConfiguration(vaultConfiguration(), options.database);
-    await applyLocalConfiguration(admin, config, options.database);
+    // Tokens name policies, which need not exist yet: a token's policies are looked up on each request.
+    const clusterConfig = vaultConfiguration();
     const tokens = await issueServiceTokens(
       admin,
-      config.policies.map((policy) => policy.name),
+      clusterConfig.policies.map((policy) => policy.name),
     );
     return {
       address: server.address,
@@ -91,6 +95,10 @@ export async function startLocalVault(options: LocalVaultOptions): Promise<Local
       firstStart,
       tokens,
       admin,
+      async configure(database) {
+        const config = localConfiguration(clusterConfig, database);
+        return applyLocalConfiguration(admin, config, database);
+      },
       async stop() {
         // Revoking a service's token revokes its database logins too (their leases hang off it).
         await Promise.race([
