@@ -93,7 +93,13 @@ try {
   if (pgOutcome.status === 'fulfilled') postgres = pgOutcome.value;
   if (vaultOutcome.status === 'fulfilled') vault = vaultOutcome.value;
   if (pgOutcome.status === 'rejected') throw pgOutcome.reason;
-  if (vaultOutcome.status === 'rejected') throw vaultOutcome.reason;
+  if (vaultOutcome.status === 'rejected') {
+    const reason = vaultOutcome.reason as Error;
+    throw new Error(
+      `${reason.message}\n(Vault is what keeps keys and Telegram sessions across restarts; CF_LOCAL_VAULT=off runs without it on development-only key files.)`,
+      { cause: reason },
+    );
+  }
   const db = postgres!;
   rows.push({
     name: 'PostgreSQL',
