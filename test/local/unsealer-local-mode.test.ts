@@ -29,7 +29,7 @@ test('initializes once into a 0600 key file, unseals with it after a restart, an
   t.false(second.initialized);
   t.false((await vault.sealStatus()).sealed);
   const stored = keyFile.read()!;
-  t.is<string | undefined>(second.rootToken, stored.rootToken);
+  t.is(stored.rootToken, second.rootToken);
   for (const secret of [...stored.keys, String(stored.rootToken)]) t.false(lines.join('\n').includes(secret));
 });
 
