@@ -13,7 +13,7 @@ shift
 say() { printf 'bootstrap: %s\n' "$*"; }
 
 # --- Node 24 (the machine's node may be older: npm's `node@24` package carries the binary). ---
-major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo none; }
+major() { "$1" --version 2>/dev/null | sed -n "s/^v\([0-9]*\)\..*/\1/p" | grep . || echo none; }
 prefix="${CF_NODE_PREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/content-factory/node24}"
 if [ "$(major node)" != 24 ]; then
   if [ "$(major "$prefix/bin/node")" != 24 ]; then
