@@ -12,7 +12,8 @@ import { startLocalPostgres } from './postgres.ts';
 import { ensureWebBuilt, startService } from './services.ts';
 import { confirmAndReset, lockState, runningInstance, shown, stateDir } from './state.ts';
 import { printTable, type Row } from './table.ts';
-import { startLocalVault, type LocalVault } from './vault.ts';
+import type { LocalVaultAdmin } from './vault-admin.ts';
+import { startLocalVault, type LocalVaultServer } from './vault.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const state = stateDir(root);
@@ -56,14 +57,16 @@ const vaultWanted = process.env['CF_LOCAL_VAULT'] !== 'off';
 const rows: Row[] = [];
 const services: ManagedProcess[] = [];
 let postgres: PostgresServer | undefined;
-let vault: LocalVault | undefined;
+let vault: LocalVaultServer | undefined;
+let admin: LocalVaultAdmin | undefined;
 
 let stopping = false;
 async function stop(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     for (const proc of [...services].reverse()) await proc.stop();
-    await vault?.stop();
+    await admin?.close();
+    await vault?.server.stop();
     await postgres?.stop();
     lock.release();
   }
@@ -83,12 +86,14 @@ try {
       : `creating PostgreSQL in ${shown(root, join(state, 'postgres'))}`,
   );
   if (vaultWanted) progress('starting Vault (OpenBao server, raft storage)');
-  // Side by side: Vault needs PostgreSQL only for its database engine's configuration.
-  const [pgOutcome, vaultOutcome] = await Promise.allSettled([
+  // Side by side: Vault needs PostgreSQL only for its database engine's configuration, and the modules that
+  // administer Vault (the kit, zod, the charts' configuration) load while both processes boot.
+  const [pgOutcome, vaultOutcome, adminOutcome] = await Promise.allSettled([
     startLocalPostgres(state, ports.postgres),
     vaultWanted
       ? startLocalVault({ state, port: ports.vault, clusterPort: ports.vaultCluster, progress })
       : Promise.resolve(undefined),
+    vaultWanted ? import('./vault-admin.ts') : Promise.resolve(undefined),
   ]);
   if (pgOutcome.status === 'fulfilled') postgres = pgOutcome.value;
   if (vaultOutcome.status === 'fulfilled') vault = vaultOutcome.value;
@@ -100,6 +105,10 @@ try {
       { cause: reason },
     );
   }
+  if (adminOutcome.status === 'rejected') throw adminOutcome.reason;
+  if (vault !== undefined && adminOutcome.value !== undefined) {
+    admin = await adminOutcome.value.administer(vault.address, vault.rootToken);
+  }
   const db = postgres!;
   rows.push({
     name: 'PostgreSQL',
@@ -109,9 +118,10 @@ try {
 
   const database = { host: '127.0.0.1', port: db.port, username: db.user, password: db.password };
   let serviceVault: (name: string) => Record<string, string>;
-  if (vault !== undefined) {
+  if (vault !== undefined && admin !== undefined) {
     const local = vault;
-    await local.configure(database);
+    const tokens = admin.tokens;
+    await admin.configure(database);
     progress('Vault configured (KV, transit, database engine, policies)');
     rows.push({
       name: 'Vault',
@@ -121,7 +131,7 @@ try {
     serviceVault = (name) => ({
       VAULT_ADDR: local.address,
       VAULT_AUTH: 'token',
-      VAULT_TOKEN: local.tokens.get(name) ?? '',
+      VAULT_TOKEN: tokens.get(name) ?? '',
       VAULT_ROLE: name,
       VAULT_DATABASE_ROLE: name,
     });
@@ -144,8 +154,8 @@ try {
   const apiHash = process.env['TELEGRAM_API_HASH'];
   // Real Telegram needs its API credentials where integration-service reads them: Vault KV.
   const demo = apiId === undefined || apiHash === undefined || vault === undefined;
-  if (!demo && vault !== undefined) {
-    await vault.admin.kvWrite('secret', 'integration-service/telegram', { api_id: Number(apiId), api_hash: apiHash });
+  if (!demo && admin !== undefined) {
+    await admin.client.kvWrite('secret', 'integration-service/telegram', { api_id: Number(apiId), api_hash: apiHash });
   }
 
   progress('starting user-service, integration-service and api-gateway');

@@ -2,35 +2,20 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveVaultBinary, type ResolvedBinary } from '@cf/embedded/binaries';
 import { startVault, type VaultServer } from '@cf/embedded/vault';
-import { vaultConfiguration } from '@cf/charts/vault-config';
-import { VaultClient } from '@cf/kit';
-import {
-  applyLocalConfiguration,
-  initializeOrUnseal,
-  issueServiceTokens,
-  LocalKeyFile,
-  localConfiguration,
-  revokeServiceTokens,
-  type LocalDatabaseServer,
-} from '@cf/vault-unsealer/local/index';
+// Subpaths, not the local mode's index: this half stays light (no kit, no zod), so the heavy half (vault-admin.ts)
+// can load while Vault and PostgreSQL boot.
+import { LocalKeyFile } from '@cf/vault-unsealer/local/key-file';
+import { initializeOrUnseal } from '@cf/vault-unsealer/local/unseal';
 
-export interface LocalVault {
+export interface LocalVaultServer {
   address: string;
   server: VaultServer;
   binary: ResolvedBinary;
   /** Milliseconds spent obtaining the binary (0 when it was already here). */
   downloadMs: number;
   firstStart: boolean;
-  /** One token per service, carrying that service's policy from the cluster's configuration. */
-  tokens: Map<string, string>;
-  /** Root login of the local mode (from the key file), for npm start's own writes (Telegram API credentials). */
-  admin: VaultClient;
-  /**
-   * Applies the cluster's declarative configuration with the database engine pointed at `database`; idempotent.
-   * Returns what changed.
-   */
-  configure(database: LocalDatabaseServer): Promise<string[]>;
-  stop(): Promise<void>;
+  /** The local mode's administrative login, from the key file. */
+  rootToken: string;
 }
 
 export interface LocalVaultOptions {
@@ -44,11 +29,9 @@ export interface LocalVaultOptions {
 
 /**
  * Vault in server mode with raft storage under `.local/vault`, initialized once and unsealed on every start by
- * vault-unsealer's local mode, with a token per service instead of Kubernetes auth. `configure()` then applies the
- * cluster's declarative configuration (KV, transit, database engine against the local PostgreSQL, one policy per
- * service): separate, so Vault and PostgreSQL start side by side.
+ * vault-unsealer's local mode. Configuration and the services' tokens follow in vault-admin.ts.
  */
-export async function startLocalVault(options: LocalVaultOptions): Promise<LocalVault> {
+export async function startLocalVault(options: LocalVaultOptions): Promise<LocalVaultServer> {
   const dir = join(options.state, 'vault');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // Raft remembers this node's cluster address: the ports of the first start stay.
@@ -80,35 +63,7 @@ export async function startLocalVault(options: LocalVaultOptions): Promise<Local
       keyFile: new LocalKeyFile(join(options.state, 'vault-keys.json')),
       progress: (line) => options.progress(`[vault] ${line}`),
     });
-    const admin = await VaultClient.connect({ endpoint: server.address, auth: { method: 'token', token: rootToken } });
-    // Tokens name policies, which need not exist yet: a token's policies are looked up on each request.
-    const clusterConfig = vaultConfiguration();
-    const tokens = await issueServiceTokens(
-      admin,
-      clusterConfig.policies.map((policy) => policy.name),
-    );
-    return {
-      address: server.address,
-      server,
-      binary,
-      downloadMs,
-      firstStart,
-      tokens,
-      admin,
-      async configure(database) {
-        const config = localConfiguration(clusterConfig, database);
-        return applyLocalConfiguration(admin, config, database);
-      },
-      async stop() {
-        // Revoking a service's token revokes its database logins too (their leases hang off it).
-        await Promise.race([
-          revokeServiceTokens(admin, tokens.values()),
-          new Promise((resolve) => setTimeout(resolve, 3000)),
-        ]);
-        admin.close();
-        await server.stop();
-      },
-    };
+    return { address: server.address, server, binary, downloadMs, firstStart, rootToken };
   } catch (error) {
     await server.stop();
     throw error;
