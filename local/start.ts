@@ -11,6 +11,7 @@ import type { ManagedProcess } from '@cf/embedded/process';
 import { startLocalPostgres } from './postgres.ts';
 import { ensureWebBuilt, startService } from './services.ts';
 import { confirmAndReset, lockState, runningInstance, shown, stateDir } from './state.ts';
+import { takenPorts } from './ports.ts';
 import { printTable, type Row } from './table.ts';
 import type { LocalVaultAdmin } from './vault-admin.ts';
 import { startLocalVault, type LocalVaultServer } from './vault.ts';
@@ -52,6 +53,23 @@ if (!('release' in taken)) {
   process.exit(1);
 }
 const lock = taken;
+// Vault keeps the ports of its first start (vault.ts), so only a fresh state checks Vault's.
+const clashes = await takenPorts({
+  'api-gateway': ports.gateway,
+  'user-service': ports.userService,
+  'integration-service': ports.integration,
+  PostgreSQL: ports.postgres,
+  ...(existsSync(join(state, 'vault', 'listener.json'))
+    ? {}
+    : { Vault: ports.vault, 'Vault cluster': ports.vaultCluster }),
+});
+if (clashes.length > 0) {
+  lock.release();
+  console.log(
+    `Ports in use by another program: ${clashes.join(', ')}. Stop it, or move the whole set: PORT=${gatewayPort + 100} npm start`,
+  );
+  process.exit(1);
+}
 
 const vaultWanted = process.env['CF_LOCAL_VAULT'] !== 'off';
 const rows: Row[] = [];

@@ -1,6 +1,8 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { scratchDir } from '../support/process.ts';
 import { api, descendants, freePortRange, runNpmStart } from './fixture.ts';
@@ -103,4 +105,20 @@ test('CF_LOCAL_VAULT=off runs without Vault, labelled as development-only key fi
   t.is(registered.status, 201);
   t.false(existsSync(join(state, 'vault')), 'no Vault storage was created');
   await run.interrupt();
+});
+
+test('npm start on ports another program holds says which and how to move, before starting anything', async (t) => {
+  const port = await freePortRange();
+  const blocker = createServer().listen(port + 1, '127.0.0.1');
+  await once(blocker, 'listening');
+  t.teardown(() => blocker.close());
+  const state = scratchDir('npm-start-ports');
+  const run = runNpmStart(state, port);
+  t.teardown(run.kill);
+  t.is(await run.exited, 1);
+  t.regex(
+    run.output(),
+    new RegExp(`Ports in use by another program: ${port + 1} \\(user-service\\)\\..*PORT=\\d+ npm start`),
+  );
+  t.false(existsSync(join(state, 'postgres')), 'nothing was started');
 });
