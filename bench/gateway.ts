@@ -3,10 +3,10 @@
 // ratio; then `npm start`'s time to ready. Every server is its own process; the load comes from here.
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
-import { freePort, scratchDir, spawnManaged } from '../test/support/process.ts';
-import { startServiceProcess } from '../test/support/service-process.ts';
-import { startPostgres } from '../test/support/postgres.ts';
-import { startVault } from '../test/support/vault.ts';
+import { freePort, scratchDir, spawnManaged } from '@cf/embedded/process';
+import { startServiceProcess } from '@cf/embedded/service-process';
+import { startPostgres } from '@cf/embedded/postgres';
+import { startVault } from '@cf/embedded/vault';
 import { median, percentile } from './stats.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -3,11 +3,11 @@
 // speed compare by ratio; each harness is also set against its target from the issue.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startChromium } from '../test/support/chromium.ts';
-import { buildImage } from '../test/support/containers.ts';
+import { startChromium } from '@cf/embedded/chromium';
+import { buildImage } from '@cf/embedded/containers';
 import { startControlPlane } from '../test/support/control-plane.ts';
-import { startPostgres } from '../test/support/postgres.ts';
-import { startVault } from '../test/support/vault.ts';
+import { startPostgres } from '@cf/embedded/postgres';
+import { startVault } from '@cf/embedded/vault';
 import { formatMs, median, timeMs } from './stats.ts';
 
 const runs = Number(process.env['BENCH_RUNS'] ?? 5);

@@ -17,9 +17,9 @@ import {
 } from '../services/integration-service/src/service.ts';
 import { FakeTelegram } from '../services/integration-service/src/telegram/fake.ts';
 import type { TelegramConnection } from '../services/integration-service/src/telegram/port.ts';
-import { freePort } from '../test/support/process.ts';
-import { startPostgres } from '../test/support/postgres.ts';
-import { startVault } from '../test/support/vault.ts';
+import { freePort } from '@cf/embedded/process';
+import { startPostgres } from '@cf/embedded/postgres';
+import { startVault } from '@cf/embedded/vault';
 import { formatMs } from './stats.ts';
 
 setFlagsFromString('--expose-gc');

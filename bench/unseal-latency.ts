@@ -13,7 +13,7 @@ import {
   storedKeys,
   waitUnsealed,
 } from '../test/support/unsealer-cluster.ts';
-import type { VaultServer } from '../test/support/vault.ts';
+import type { VaultServer } from '@cf/embedded/vault';
 import { formatMs, median, percentile } from './stats.ts';
 
 const cycles = Math.max(20, Number(process.env['BENCH_CYCLES'] ?? 20));

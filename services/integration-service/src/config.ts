@@ -10,6 +10,8 @@ export const integrationServiceEnv = {
 
   /** `gramjs`: real Telegram (api_id/api_hash from Vault KV). `demo`: the scripted fake, no network. */
   TELEGRAM_MODE: z.enum(['gramjs', 'demo']).default('gramjs'),
+  /** Demo mode only: file keeping the fake Telegram's accounts and signed-in keys across restarts (npm start). */
+  DEMO_STATE_FILE: z.string().optional(),
   /** This pod's name (the StatefulSet sets it from metadata.name); the lease owner and the peer address. */
   POD_NAME: z.string().default(hostname()),
   /** How peers reach a pod by name; `{pod}` is replaced. */

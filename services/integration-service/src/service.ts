@@ -37,7 +37,7 @@ export interface StartOptions {
 }
 
 async function telegramPort(config: IntegrationServiceConfig, vault: VaultClient | undefined): Promise<TelegramPort> {
-  if (config.TELEGRAM_MODE === 'demo') return demoTelegram();
+  if (config.TELEGRAM_MODE === 'demo') return demoTelegram(config.DEMO_STATE_FILE);
   if (vault === undefined) throw new Error('invalid configuration: VAULT_ADDR: required when TELEGRAM_MODE=gramjs');
   const secret = await vault.kvRead<{ api_id?: unknown; api_hash?: unknown }>(
     config.VAULT_KV_MOUNT,

@@ -56,6 +56,12 @@ interface PendingCode {
   expired: boolean;
 }
 
+/** What `FakeTelegram.snapshot()` returns: plain JSON. */
+export interface FakeSnapshot {
+  accounts: { script: FakeAccountScript; user: TelegramUser }[];
+  keys: { id: string; dcId: number; userId: string }[];
+}
+
 export interface FakeTelegramOptions {
   /** Delay of every call, so concurrency windows exist as they do on a network. Default: 0. */
   latencyMs?: number;
@@ -145,6 +151,34 @@ export class FakeTelegram implements TelegramPort {
   revokeSessionsOf(phone: string): void {
     const account = this.accounts.get(normalize(phone));
     for (const key of this.keys.values()) if (key.userId === account?.user.id) key.dead = 'revoked';
+  }
+
+  /**
+   * Telegram's durable side, for the local demo (`demo.ts` keeps it in a file): its accounts and the auth keys
+   * signed in to them. Real Telegram remembers both across restarts of our service; the demo must too.
+   */
+  snapshot(): FakeSnapshot {
+    return {
+      accounts: [...this.accounts.values()].map(({ script, user }) => ({ script, user })),
+      keys: [...this.keys]
+        .filter(([, key]) => key.userId !== undefined && key.dead === undefined)
+        .map(([id, key]) => ({ id, dcId: key.dcId, userId: key.userId! })),
+    };
+  }
+
+  /** Loads a `snapshot()` taken by an earlier process. */
+  restore(snapshot: FakeSnapshot): void {
+    for (const account of snapshot.accounts) this.accounts.set(normalize(account.script.phone), account);
+    for (const key of snapshot.keys) {
+      this.keys.set(key.id, {
+        dcId: key.dcId,
+        userId: key.userId,
+        passwordPendingFor: undefined,
+        acceptedBy: undefined,
+        dead: undefined,
+        listeners: new Set(),
+      });
+    }
   }
 
   /** Connections currently open for this session string's key. */
