@@ -76,7 +76,7 @@ function go(
 }
 
 /** Runs a build tool, streaming stderr lines as progress, failing with the tail of its output. */
-async function runLogged(
+export async function runLogged(
   command: string,
   args: string[],
   cwd: string,

