@@ -1,7 +1,10 @@
 // Filebeat 7.17 (Apache-2.0), built from its Go module: `go install` is refused by the proxy here, but the module
 // zip is served, so the build runs in a copy of the downloaded module (FACTS.md). ≈ 6 min cold on 2 cores.
+// Its Elasticsearch output refuses engines that lack Elastic's `GET /` and `/_license` (the integ-test
+// Elasticsearch has no `GET /`; OpenSearch has no `/_license`), so tests take its file output and send those
+// events through the ingest pipeline with `_bulk?pipeline=` — the request its Elasticsearch output would make.
 import { execFile } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -65,4 +68,19 @@ export async function startFilebeat(config: Record<string, unknown>, name = 'fil
     { name, logFile: join(dir, 'filebeat.log') },
   );
   return { process: proc, dir, stop: () => proc.stop(10_000) };
+}
+
+/**
+ * The events Filebeat's file output wrote (one JSON object a line), without `@metadata` — the part its
+ * Elasticsearch output would have put into the bulk request's action line instead of the document.
+ */
+export function readEvents(file: string): Record<string, unknown>[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const { '@metadata': _metadata, ...event } = JSON.parse(line) as Record<string, unknown>;
+      return event;
+    });
 }

@@ -67,10 +67,16 @@ async function mavenGet(args: string[], cwd: string, progress: Progress): Promis
   await runLogged('mvn', ['-B', '-C', '-q', ...args], cwd, progress, { JAVA_HOME: javaHome() });
 }
 
-/** The unpacked Elasticsearch integ-test distribution, fetched from Maven Central once per machine. */
+/**
+ * The unpacked Elasticsearch integ-test distribution, fetched from Maven Central once per machine. It runs as
+ * `nobody`, who cannot traverse root's home, so when we are root it is unpacked under /var/tmp (world-readable,
+ * kept across reboots) instead of the user cache.
+ */
 export async function elasticsearchHome(progress: Progress = () => {}): Promise<string> {
   const { version } = versions.elasticsearch;
-  const home = join(componentsDir(), `elasticsearch-${version}`);
+  const base = process.getuid?.() === 0 ? '/var/tmp/content-factory' : componentsDir();
+  mkdirSync(base, { recursive: true, mode: 0o755 });
+  const home = join(base, `elasticsearch-${version}`);
   if (existsSync(join(home, 'bin', 'elasticsearch'))) return home;
   progress(`fetching Elasticsearch ${version} (integ-test zip) from Maven Central`);
   const artifact = `org.elasticsearch.distribution.integ-test-zip:elasticsearch:${version}:zip`;
@@ -85,6 +91,7 @@ export async function elasticsearchHome(progress: Progress = () => {}): Promise<
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   await run('unzip', ['-q', zip, '-d', staging]);
+  await run('chmod', ['-R', 'a+rX', staging]);
   renameSync(join(staging, `elasticsearch-${version}`), home);
   rmSync(staging, { recursive: true, force: true });
   return home;
