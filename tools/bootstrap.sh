@@ -57,7 +57,11 @@ if [ "$what" = test ]; then
   need ipset ipset
   need socat socat
   need ethtool ethtool
-  need openjdk-17-jre-headless java
+  # Elasticsearch and OpenSearch for the logging suite: Java 17 with javac (the OpenSearch launcher is compiled),
+  # Maven to fetch them from Maven Central, unzip to unpack Elasticsearch's distribution.
+  need openjdk-17-jdk-headless javac
+  need maven mvn
+  need unzip unzip
   command -v kubectl >/dev/null 2>&1 || { say "kubectl is missing: install kubectl ≥ 1.31 (the machine image ships it)"; exit 1; }
   if [ -n "$missing" ]; then
     if [ "$(id -u)" = 0 ]; then

@@ -4,6 +4,8 @@ import { allBinaries, binaryVersion, chartsTools, resolveBinary } from './binari
 import { chartsCrdDirs } from './charts-crds.ts';
 import { chromiumPath } from './chromium.ts';
 import { BASE_IMAGES, ensureBaseImages, podmanMissing } from './containers.ts';
+import { filebeatBinary } from '@cf/embedded/filebeat';
+import { elasticsearchHome, openSearchClasspath } from '@cf/embedded/search-engines';
 
 const started = Date.now();
 const problems: string[] = [];
@@ -31,6 +33,20 @@ try {
   console.log(`upstream CRDs: ${crds.map((c) => `${c.module}@${c.version}`).join(', ')}`);
 } catch (error) {
   problems.push((error as Error).message);
+}
+
+// The logging suite's engines and shipper (test/logging): Maven Central and the Go module proxy, once per machine.
+for (const [name, resolve] of [
+  ['filebeat', filebeatBinary],
+  ['elasticsearch', elasticsearchHome],
+  ['opensearch', openSearchClasspath],
+] as const) {
+  try {
+    const found = await resolve((line) => console.log(`  [${name}] ${line}`));
+    console.log(`${name}: ${found.split(':')[0]}`);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
 }
 
 try {

@@ -20,6 +20,10 @@ export const versions = {
     certManager: { module: 'github.com/cert-manager/cert-manager', version: 'v1.21.2', dir: 'deploy/crds' },
     cloudnativePg: { module: 'github.com/cloudnative-pg/cloudnative-pg', version: 'v1.29.1', dir: 'config/crd/bases' },
   },
+  /** The logging pipeline's engines and shipper: pinned in tools/embedded, shared with the benchmarks. */
+  elasticsearch: pinned.elasticsearch,
+  opensearch: pinned.opensearch,
+  filebeat: pinned.filebeat,
   /** What the Tiltfile installs into kind besides those CRDs (checked against the Tiltfile by a test). */
   tilt: { envoyGateway: 'v1.9.1' },
   /** Upstream Go modules our helpers in test/support/go/ are built from (their go.mod pins the same). */

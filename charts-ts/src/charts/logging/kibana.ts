@@ -1,0 +1,96 @@
+import { k8s } from 'cdk8s-plus-27';
+import type { Construct } from 'constructs';
+import { containerSecurity, podSecurity, resources } from '../../lib/workload.ts';
+import { labels, selector } from '../../platform.ts';
+import { loggingCertificate, TLS_DIR } from './certificates.ts';
+import { esUrl } from './elasticsearch.ts';
+import { logging } from './names.ts';
+import type { LoggingSettings } from './settings.ts';
+import { SECRETS_DIR, vaultSecretsInit, type LoggingVaultClient } from './vault-secrets.ts';
+
+const KIBANA_UID = 1000;
+
+export const kibanaVault: LoggingVaultClient = {
+  role: 'kibana',
+  serviceAccount: 'kibana',
+  namespace: logging.namespace,
+  secrets: ['kibana-system-password', 'kibana-encryption-key'],
+};
+
+/**
+ * Kibana over TLS, as `kibana_system` (password from Vault, set in Elasticsearch by the setup Job), with its
+ * saved-object encryption key from Vault. Reachable only by port-forward (and the setup Job).
+ */
+export function kibana(scope: Construct, settings: LoggingSettings['kibana']): void {
+  const { name, port, image, version } = logging.kibana;
+  const namespace = logging.namespace;
+  const meta = { name, namespace, labels: labels(name, 'logging', version) };
+  new k8s.KubeServiceAccount(scope, 'kibana-sa', { metadata: meta, automountServiceAccountToken: false });
+  new k8s.KubeService(scope, 'kibana-service', {
+    metadata: meta,
+    spec: { selector: selector(name), ports: [{ name: 'https', port, targetPort: k8s.IntOrString.fromNumber(port) }] },
+  });
+  loggingCertificate(scope, 'kibana-tls', namespace, [`${name}.${namespace}.svc`, name, 'localhost']);
+  const secrets = vaultSecretsInit(kibanaVault);
+  // The image maps upper-case variables to settings (kibana-docker); secrets go from files into this process only.
+  const start = [
+    `ELASTICSEARCH_PASSWORD="$(cat ${SECRETS_DIR}/kibana-system-password)"`,
+    `XPACK_ENCRYPTEDSAVEDOBJECTS_ENCRYPTIONKEY="$(cat ${SECRETS_DIR}/kibana-encryption-key)"`,
+    `XPACK_SECURITY_ENCRYPTIONKEY="$(cat ${SECRETS_DIR}/kibana-encryption-key)"`,
+    `XPACK_REPORTING_ENCRYPTIONKEY="$(cat ${SECRETS_DIR}/kibana-encryption-key)"`,
+    'exec /usr/local/bin/kibana-docker',
+  ].join(' ');
+  new k8s.KubeDeployment(scope, 'kibana', {
+    metadata: meta,
+    spec: {
+      replicas: settings.replicas,
+      selector: { matchLabels: selector(name) },
+      template: {
+        metadata: { labels: labels(name, 'logging', version) },
+        spec: {
+          serviceAccountName: name,
+          automountServiceAccountToken: false,
+          securityContext: podSecurity(KIBANA_UID),
+          initContainers: [secrets.init],
+          containers: [
+            {
+              name,
+              image,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['/bin/sh', '-c', start],
+              env: [
+                { name: 'ELASTICSEARCH_HOSTS', value: JSON.stringify([esUrl]) },
+                { name: 'ELASTICSEARCH_USERNAME', value: 'kibana_system' },
+                { name: 'ELASTICSEARCH_SSL_CERTIFICATEAUTHORITIES', value: `${TLS_DIR}/ca.crt` },
+                { name: 'ELASTICSEARCH_SSL_VERIFICATIONMODE', value: 'full' },
+                { name: 'SERVER_SSL_ENABLED', value: 'true' },
+                { name: 'SERVER_SSL_CERTIFICATE', value: `${TLS_DIR}/tls.crt` },
+                { name: 'SERVER_SSL_KEY', value: `${TLS_DIR}/tls.key` },
+                { name: 'SERVER_HOST', value: '0.0.0.0' },
+                { name: 'TELEMETRY_OPTIN', value: 'false' },
+                { name: 'TELEMETRY_ENABLED', value: 'false' },
+                { name: 'NEWSFEED_ENABLED', value: 'false' },
+              ],
+              ports: [{ name: 'https', containerPort: port }],
+              resources: resources(settings.resources),
+              securityContext: containerSecurity(KIBANA_UID, false),
+              readinessProbe: { tcpSocket: { port: k8s.IntOrString.fromNumber(port) }, periodSeconds: 10 },
+              startupProbe: {
+                tcpSocket: { port: k8s.IntOrString.fromNumber(port) },
+                periodSeconds: 5,
+                failureThreshold: 90,
+              },
+              livenessProbe: {
+                tcpSocket: { port: k8s.IntOrString.fromNumber(port) },
+                periodSeconds: 20,
+                failureThreshold: 6,
+              },
+              volumeMounts: [{ name: 'tls', mountPath: TLS_DIR, readOnly: true }, secrets.mount],
+            },
+          ],
+          volumes: [{ name: 'tls', secret: { secretName: 'kibana-tls' } }, ...secrets.volumes],
+        },
+      },
+    },
+  });
+}
