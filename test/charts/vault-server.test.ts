@@ -2,7 +2,8 @@ import test from 'ava';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { prod } from '../../charts-ts/src/profile.ts';
-import { VAULT_LIVENESS_PATH, VAULT_READINESS_PATH, vaultServerConfig } from '../../charts-ts/src/charts/vault.ts';
+import { VAULT_LIVENESS_PATH, VAULT_READINESS_PATH } from '../../charts-ts/src/charts/vault-server.ts';
+import { vaultServerConfig } from '../../charts-ts/src/vault-hcl.ts';
 import { resolveBinary } from '../support/binaries.ts';
 import { freePort, scratchDir, spawnManaged, waitFor } from '../support/process.ts';
 

@@ -1,79 +1,19 @@
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
+import { renderEnv } from '../lib/env.ts';
 import {
   APP_UID,
   containerSecurity,
-  env,
-  fieldEnv,
   podSecurity,
   resources,
   standardProbes,
   VAULT_TOKEN_DIR,
   vaultTokenVolume,
 } from '../lib/workload.ts';
-import {
-  HTTP_PORT,
-  imageOf,
-  labels,
-  ns,
-  postgres,
-  selector,
-  services,
-  TELEGRAM_SESSION_KEY,
-  vault,
-  type ServiceSpec,
-} from '../platform.ts';
+import { HTTP_PORT, imageOf, labels, ns, selector, services, vault, type ServiceSpec } from '../platform.ts';
 import type { Profile } from '../profile.ts';
-
-export const integrationHeadless = 'integration-service-headless';
-
-export const JWKS_URL = `http://user-service.${ns.apps}.svc:${HTTP_PORT}/.well-known/jwks.json`;
-
-function serviceEnv(s: ServiceSpec, profile: Profile): k8s.EnvVar[] {
-  const values: Record<string, string | number> = {
-    PORT: HTTP_PORT,
-    HOST: '0.0.0.0',
-    LOG_LEVEL: 'info',
-  };
-  if (s.name !== 'web') values['TRUST_PROXY'] = 'true';
-  if (s.vault) {
-    Object.assign(values, {
-      VAULT_ADDR: vault.address,
-      VAULT_AUTH: 'kubernetes',
-      VAULT_ROLE: s.name,
-      VAULT_JWT_FILE: `${VAULT_TOKEN_DIR}/token`,
-      VAULT_KV_MOUNT: 'secret',
-    });
-  }
-  if (s.database !== undefined) {
-    Object.assign(values, {
-      DATABASE_HOST: postgres.rwService,
-      DATABASE_PORT: postgres.port,
-      DATABASE_NAME: s.database,
-      DATABASE_OWNER_ROLE: s.database,
-      VAULT_DATABASE_ROLE: s.name,
-    });
-  }
-  if (s.name !== 'web') {
-    // One issuer and audience for every verifier; user-service issues, the others check against its JWKS.
-    values['JWT_ISSUER'] = `https://${profile.host}/auth`;
-    values['JWT_AUDIENCE'] = 'content-factory';
-    if (s.name !== 'user-service') values['JWKS_URL'] = JWKS_URL;
-  }
-  if (s.name === 'api-gateway') {
-    values['USER_SERVICE_URL'] = `http://user-service.${ns.apps}.svc:${HTTP_PORT}`;
-    values['INTEGRATION_SERVICE_URL'] = `http://integration-service.${ns.apps}.svc:${HTTP_PORT}`;
-    values['PUBLIC_ORIGIN'] = `https://${profile.host}`;
-  }
-  if (s.name === 'integration-service') {
-    values['PEER_ADDRESS_TEMPLATE'] = `http://{pod}.${integrationHeadless}.${ns.apps}.svc:${HTTP_PORT}`;
-    values['TELEGRAM_KV_PATH'] = 'integration-service/telegram';
-    values['VAULT_TRANSIT_MOUNT'] = 'transit';
-    values['VAULT_TRANSIT_KEY'] = TELEGRAM_SESSION_KEY;
-  }
-  return [fieldEnv('POD_NAME', 'metadata.name'), fieldEnv('POD_NAMESPACE', 'metadata.namespace'), ...env(values)];
-}
+import { integrationHeadless, serviceContainerEnv } from '../service-env.ts';
 
 function podTemplate(s: ServiceSpec, profile: Profile): k8s.PodTemplateSpec {
   const probes = standardProbes('http');
@@ -103,7 +43,7 @@ function podTemplate(s: ServiceSpec, profile: Profile): k8s.PodTemplateSpec {
           image: imageOf(s.name, profile.imageTag),
           imagePullPolicy: 'IfNotPresent',
           ports: [{ name: 'http', containerPort: HTTP_PORT }],
-          env: serviceEnv(s, profile),
+          env: renderEnv(serviceContainerEnv(s.name, profile)),
           resources: resources(profile.apps.resources),
           // Tilt's live_update writes into the container: dev relaxes the read-only root for these only.
           securityContext: containerSecurity(APP_UID, !profile.liveUpdate),

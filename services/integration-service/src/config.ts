@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { env, loadConfig } from '@cf/kit';
+import { env, loadConfig } from '@cf/kit/config';
 import { z } from 'zod';
 
 /** Environment of integration-service. Every variable is named in the error when it is missing or wrong. */

@@ -1,4 +1,4 @@
-import { env, loadConfig } from '@cf/kit';
+import { env, loadConfig } from '@cf/kit/config';
 import { z } from 'zod';
 
 /** Environment of user-service. Every variable is named in the error when it is missing or wrong. */
