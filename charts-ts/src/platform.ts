@@ -11,6 +11,10 @@ export const ns = {
 export const ourNamespaces: readonly string[] = Object.values(ns);
 
 export const PART_OF = 'content-factory';
+/** The release of content-factory (root package.json): prod's image tag and every object's version label. */
+export const VERSION = '0.1.0';
+/** PriorityClass of Vault and its unsealer: every service's secrets and database logins depend on them. */
+export const VAULT_PRIORITY_CLASS = 'cf-vault-critical';
 export const HTTP_PORT = 8080;
 
 export type ServiceName = 'user-service' | 'api-gateway' | 'integration-service' | 'web';
@@ -99,6 +103,9 @@ export const vault = {
   version: '2.7.2',
   headless: 'vault-internal',
   service: 'vault',
+  /** Service selecting only the active node (by service registration's label; OpenBao prefixes it `openbao-`). */
+  activeService: 'vault-active',
+  activeLabel: 'openbao-active',
   apiPort: 8200,
   clusterPort: 8201,
   serviceAccount: 'vault',
@@ -142,6 +149,12 @@ export const future = {
 
 export const gateway = { name: 'cf-gateway', namespace: ns.apps, tlsSecret: 'cf-gateway-tls' } as const;
 
-export function imageOf(name: string, tag: string | undefined): string {
-  return tag === undefined ? `cf/${name}` : `cf/${name}:${tag}`;
+/** `<registry>/<name>@<digest>` when a digest is pinned, else `<registry>/<name>[:<tag>]`. */
+export function imageOf(
+  name: string,
+  images: { registry: string; tag: string | undefined; digests: Readonly<Record<string, string>> },
+): string {
+  const digest = images.digests[name];
+  if (digest !== undefined) return `${images.registry}/${name}@${digest}`;
+  return images.tag === undefined ? `${images.registry}/${name}` : `${images.registry}/${name}:${images.tag}`;
 }

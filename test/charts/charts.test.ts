@@ -3,7 +3,14 @@ import { chartIds } from '../../charts-ts/src/app.ts';
 import { ns, ourNamespaces, unsealer, vault } from '../../charts-ts/src/platform.ts';
 import { both, containersOf, find, workloads, type K8sObject } from './objects.ts';
 
-const CLUSTER_SCOPED = ['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'ClusterIssuer', 'GatewayClass'];
+const CLUSTER_SCOPED = [
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'ClusterIssuer',
+  'GatewayClass',
+  'PriorityClass',
+];
 
 for (const { profile, charts, all } of both) {
   const p = profile.name;

@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
+import { disruptionBudget, spreadOverNodes } from '../lib/availability.ts';
 import { renderEnv } from '../lib/env.ts';
 import {
   APP_UID,
@@ -15,7 +16,7 @@ import { HTTP_PORT, imageOf, labels, ns, selector, services, vault, type Service
 import type { Profile } from '../profile.ts';
 import { integrationHeadless, serviceContainerEnv } from '../service-env.ts';
 
-function podTemplate(s: ServiceSpec, profile: Profile): k8s.PodTemplateSpec {
+function podTemplate(s: ServiceSpec, profile: Profile, replicas: number): k8s.PodTemplateSpec {
   const probes = standardProbes('http');
   const volumes: k8s.Volume[] = [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }];
   const mounts: k8s.VolumeMount[] = [{ name: 'tmp', mountPath: '/tmp' }];
@@ -37,10 +38,11 @@ function podTemplate(s: ServiceSpec, profile: Profile): k8s.PodTemplateSpec {
       // The API token is not needed; Vault auth uses the projected token with audience `vault` below.
       automountServiceAccountToken: false,
       securityContext: podSecurity(APP_UID),
+      ...(replicas > 1 ? spreadOverNodes(selector(s.name)) : {}),
       containers: [
         {
           name: s.name,
-          image: imageOf(s.name, profile.imageTag),
+          image: imageOf(s.name, profile.images),
           imagePullPolicy: 'IfNotPresent',
           ports: [{ name: 'http', containerPort: HTTP_PORT }],
           env: renderEnv(serviceContainerEnv(s.name, profile)),
@@ -56,6 +58,11 @@ function podTemplate(s: ServiceSpec, profile: Profile): k8s.PodTemplateSpec {
       volumes,
     },
   };
+}
+
+/** A Deployment's replicas are the HPA's to set when it has one (no `replicas`, so an apply never resets it). */
+function autoscaled(s: ServiceSpec, profile: Profile): boolean {
+  return profile.apps.autoscale !== undefined && s.kind === 'Deployment';
 }
 
 /** web, api-gateway and user-service Deployments; integration-service StatefulSet with its headless Service. */
@@ -78,6 +85,8 @@ export class AppsChart extends Chart {
           ports: [{ name: 'http', port: HTTP_PORT, targetPort: k8s.IntOrString.fromString('http') }],
         },
       });
+      const replicas = s.kind === 'StatefulSet' ? profile.apps.integrationReplicas : profile.apps.replicas;
+      const template = podTemplate(s, profile, replicas);
       if (s.kind === 'StatefulSet') {
         // Per-pod DNS names: a request for an account another pod owns is forwarded to the owner.
         new k8s.KubeService(this, `${s.name}-headless`, {
@@ -93,29 +102,44 @@ export class AppsChart extends Chart {
           metadata: meta,
           spec: {
             serviceName: integrationHeadless,
-            replicas: profile.apps.integrationReplicas,
+            replicas,
             podManagementPolicy: 'Parallel',
             selector: { matchLabels: selector(s.name) },
-            template: podTemplate(s, profile),
+            template,
           },
         });
       } else {
         new k8s.KubeDeployment(this, s.name, {
           metadata: meta,
           spec: {
-            replicas: profile.apps.replicas,
+            ...(autoscaled(s, profile) ? {} : { replicas }),
             selector: { matchLabels: selector(s.name) },
             strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0) } },
-            template: podTemplate(s, profile),
+            template,
           },
         });
       }
-      if (profile.apps.replicas > 1) {
-        new k8s.KubePodDisruptionBudget(this, `${s.name}-pdb`, {
+      const autoscale = profile.apps.autoscale;
+      if (autoscale !== undefined && autoscaled(s, profile)) {
+        new k8s.KubeHorizontalPodAutoscalerV2(this, `${s.name}-hpa`, {
           metadata: meta,
-          spec: { minAvailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector(s.name) } },
+          spec: {
+            scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: s.name },
+            minReplicas: replicas,
+            maxReplicas: autoscale.maxReplicas,
+            metrics: [
+              {
+                type: 'Resource',
+                resource: {
+                  name: 'cpu',
+                  target: { type: 'Utilization', averageUtilization: autoscale.cpuUtilization },
+                },
+              },
+            ],
+          },
         });
       }
+      if (replicas > 1) disruptionBudget(this, `${s.name}-pdb`, meta, selector(s.name), { minAvailable: 1 });
     }
   }
 }

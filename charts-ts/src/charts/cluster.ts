@@ -1,7 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { ns, PART_OF, vault } from '../platform.ts';
+import { ns, PART_OF, vault, VAULT_PRIORITY_CLASS } from '../platform.ts';
 import type { Profile } from '../profile.ts';
 
 const partOf = { 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/managed-by': 'cdk8s' };
@@ -25,6 +25,15 @@ export class ClusterChart extends Chart {
       metadata: { name: 'cf-vault-auth-delegator', labels: partOf },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
       subjects: [{ kind: 'ServiceAccount', name: vault.serviceAccount, namespace: ns.vault }],
+    });
+
+    // Vault and its unsealer come back first after a node loss: every other workload waits for them.
+    new k8s.KubePriorityClass(this, 'vault-priority', {
+      metadata: { name: VAULT_PRIORITY_CLASS, labels: partOf },
+      value: 1_000_000,
+      globalDefault: false,
+      preemptionPolicy: 'PreemptLowerPriority',
+      description: 'Vault (OpenBao) and vault-unsealer: secrets and database logins of every service',
     });
 
     if (profile.issuer.kind === 'acme') {

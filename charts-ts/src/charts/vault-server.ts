@@ -1,7 +1,8 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { containerSecurity, fieldEnv, httpGet, podSecurity, resources } from '../lib/workload.ts';
-import { labels, ns, selector, vault } from '../platform.ts';
+import { disruptionBudget, requireSeparateNodes } from '../lib/availability.ts';
+import { labels, ns, selector, vault, VAULT_PRIORITY_CLASS } from '../platform.ts';
 import type { Profile } from '../profile.ts';
 import { vaultServerConfig } from '../vault-hcl.ts';
 
@@ -88,7 +89,7 @@ export class VaultServer extends Construct {
       metadata: { name: vault.serviceAccount, namespace, labels: vaultLabels },
       automountServiceAccountToken: true,
     });
-    // service_registration "kubernetes": Vault labels its own pod (vault-sealed, vault-active, ...).
+    // service_registration "kubernetes": OpenBao labels its own pod (openbao-active, openbao-sealed, ...).
     new k8s.KubeRole(this, 'vault-role', {
       metadata: { name: vault.name, namespace, labels: vaultLabels },
       rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'update', 'patch'] }],
@@ -115,6 +116,15 @@ export class VaultServer extends Construct {
       metadata: { name: vault.service, namespace, labels: vaultLabels },
       spec: { type: 'ClusterIP', selector: selector(vault.name), ports: [ports[0]!] },
     });
+    // Only the raft leader, by the label service_registration keeps on each pod: no standby forwarding hop.
+    new k8s.KubeService(this, 'vault-active', {
+      metadata: { name: vault.activeService, namespace, labels: vaultLabels },
+      spec: {
+        type: 'ClusterIP',
+        selector: { ...selector(vault.name), [vault.activeLabel]: 'true' },
+        ports: [ports[0]!],
+      },
+    });
     new k8s.KubeStatefulSet(this, 'vault', {
       metadata: { name: vault.name, namespace, labels: vaultLabels },
       spec: {
@@ -131,19 +141,8 @@ export class VaultServer extends Construct {
             automountServiceAccountToken: true,
             securityContext: podSecurity(VAULT_UID, VAULT_GID),
             terminationGracePeriodSeconds: 30,
-            affinity: {
-              podAntiAffinity: {
-                preferredDuringSchedulingIgnoredDuringExecution: [
-                  {
-                    weight: 100,
-                    podAffinityTerm: {
-                      topologyKey: 'kubernetes.io/hostname',
-                      labelSelector: { matchLabels: selector(vault.name) },
-                    },
-                  },
-                ],
-              },
-            },
+            priorityClassName: VAULT_PRIORITY_CLASS,
+            affinity: requireSeparateNodes(selector(vault.name)),
             containers: [vaultContainer(profile)],
             volumes: [
               { name: 'config', configMap: { name: vault.serverConfigMap } },
@@ -162,9 +161,8 @@ export class VaultServer extends Construct {
         ],
       },
     });
-    new k8s.KubePodDisruptionBudget(this, 'vault-pdb', {
-      metadata: { name: vault.name, namespace, labels: vaultLabels },
-      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector(vault.name) } },
+    disruptionBudget(this, 'vault-pdb', { name: vault.name, namespace, labels: vaultLabels }, selector(vault.name), {
+      maxUnavailable: 1,
     });
   }
 }

@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { VAULT_CONFIG_KEY } from '@cf/vault-unsealer/vault-config';
+import { disruptionBudget, spreadOverNodes } from '../lib/availability.ts';
 import { renderEnv } from '../lib/env.ts';
 import {
   APP_UID,
@@ -10,7 +11,7 @@ import {
   standardProbes,
   vaultTokenVolume,
 } from '../lib/workload.ts';
-import { imageOf, labels, ns, postgres, selector, unsealer, vault } from '../platform.ts';
+import { imageOf, labels, ns, postgres, selector, unsealer, vault, VAULT_PRIORITY_CLASS } from '../platform.ts';
 import type { Profile } from '../profile.ts';
 import { UNSEALER_TOKEN_DIR, unsealerContainerEnv } from '../service-env.ts';
 import { vaultConfiguration } from '../vault-config.ts';
@@ -85,10 +86,12 @@ export class VaultUnsealer extends Construct {
             serviceAccountName: unsealer.name,
             automountServiceAccountToken: true,
             securityContext: podSecurity(APP_UID),
+            priorityClassName: VAULT_PRIORITY_CLASS,
+            ...(profile.unsealer.replicas > 1 ? spreadOverNodes(selector(unsealer.name)) : {}),
             containers: [
               {
                 name: unsealer.name,
-                image: imageOf(unsealer.name, profile.imageTag),
+                image: imageOf(unsealer.name, profile.images),
                 imagePullPolicy: 'IfNotPresent',
                 ports: [{ name: 'http', containerPort: unsealer.port }],
                 env: renderEnv(unsealerContainerEnv(profile)),
@@ -113,6 +116,10 @@ export class VaultUnsealer extends Construct {
           },
         },
       },
+    });
+    // One leader works at a time; the other replica takes over within a lease duration.
+    disruptionBudget(this, 'unsealer-pdb', meta(unsealer.name, namespace), selector(unsealer.name), {
+      maxUnavailable: 1,
     });
   }
 }
