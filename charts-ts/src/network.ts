@@ -115,11 +115,11 @@ export function flows(profile: Profile): Flow[] {
     tcp(future.alertmanager.port),
   );
 
-  // Logs: Filebeat → Logstash → Elasticsearch ← Kibana.
+  // Logs: Filebeat (in its own namespace, see ns.logShipper) → Logstash → Elasticsearch ← Kibana.
   const es = app(ns.logging, future.elasticsearch.name);
   add(
     'filebeat-to-logstash',
-    app(ns.logging, future.filebeat.name),
+    app(ns.logShipper, future.filebeat.name),
     app(ns.logging, future.logstash.name),
     tcp(future.logstash.port),
   );

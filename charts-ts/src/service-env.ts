@@ -10,6 +10,7 @@ import { envFor, podName, podNamespace, type ContainerEnv } from './lib/env.ts';
 import { VAULT_TOKEN_DIR } from './lib/workload.ts';
 import {
   HTTP_PORT,
+  internalCa,
   ns,
   postgres,
   service,
@@ -22,6 +23,8 @@ import type { Profile } from './profile.ts';
 
 export const integrationHeadless = 'integration-service-headless';
 export const JWKS_URL = `http://user-service.${ns.apps}.svc:${HTTP_PORT}/.well-known/jwks.json`;
+/** The internal CA's certificate in every pod that verifies Vault or PostgreSQL. */
+export const CA_FILE = `${internalCa.mountDir}/${internalCa.file}`;
 /** Where vault-unsealer reads its Vault-audience token (its VAULT_TOKEN_FILE). */
 export const UNSEALER_TOKEN_DIR = '/var/run/secrets/vault.content-factory.dev/serviceaccount';
 
@@ -42,6 +45,7 @@ const jwt = (profile: Profile) => ({ JWT_ISSUER: `https://${profile.host}/auth`,
 /** Kubernetes auth with the projected Vault-audience token (see workload.ts `vaultTokenVolume`). */
 const vaultLogin = (name: ServiceName) => ({
   VAULT_ADDR: vault.address,
+  VAULT_CACERT: CA_FILE,
   VAULT_AUTH: 'kubernetes',
   VAULT_ROLE: name,
   VAULT_JWT_FILE: `${VAULT_TOKEN_DIR}/token`,
@@ -57,6 +61,8 @@ const database = (name: ServiceName) => {
     DATABASE_NAME: db,
     DATABASE_OWNER_ROLE: db,
     VAULT_DATABASE_ROLE: name,
+    DATABASE_SSLMODE: 'verify-full',
+    DATABASE_SSLROOTCERT: CA_FILE,
   };
 };
 
@@ -122,7 +128,7 @@ export function unsealerContainerEnv(profile: Profile): ContainerEnv<typeof unse
     POD_NAMESPACE: podNamespace,
     PORT: unsealer.port,
     VAULT_POD_SELECTOR: `app.kubernetes.io/name=${vault.name}`,
-    VAULT_ADDRESS_TEMPLATE: `http://{pod}.{service}.{namespace}.svc:${vault.apiPort}`,
+    VAULT_ADDRESS_TEMPLATE: `https://{pod}.{service}.{namespace}.svc:${vault.apiPort}`,
     VAULT_HEADLESS_SERVICE: vault.headless,
     VAULT_FIRST_POD: `${vault.name}-0`,
     VAULT_KEY_SECRET: unsealer.keySecret,

@@ -17,6 +17,12 @@ const schemas: Record<string, object> = {
   'vault-unsealer': settingsShape,
 };
 
+/**
+ * Variables Node.js itself reads (nodejs.org/api/cli.html#environment-variables), not the program: the unsealer
+ * trusts the internal CA through NODE_EXTRA_CA_CERTS until its settings get a CA path of their own.
+ */
+const runtimeVariables: Readonly<Record<string, readonly string[]>> = { 'vault-unsealer': ['NODE_EXTRA_CA_CERTS'] };
+
 /** Containers running someone else's program, configured by its own documentation (vault.hcl, CNPG). */
 const thirdParty: readonly string[] = [vault.name];
 
@@ -49,7 +55,9 @@ for (const { profile, all } of both) {
 
   test(`${profile.name}: every env variable a container gets is one its program reads`, (t) => {
     for (const { c } of containers.filter(({ c }) => schemas[c.name] !== undefined)) {
-      const unknown = (c.env ?? []).map((e) => e.name).filter((name) => !Object.hasOwn(schemas[c.name]!, name));
+      const unknown = (c.env ?? [])
+        .map((e) => e.name)
+        .filter((name) => !Object.hasOwn(schemas[c.name]!, name) && !runtimeVariables[c.name]?.includes(name));
       t.deepEqual(unknown, [], `${c.name} gets variables its schema does not define`);
     }
   });

@@ -99,7 +99,7 @@ function peers(s: Synthesized): NetpolPeer[] {
     ]),
     pod(ns.logging, 'logstash', app(future.logstash.name), [[5044, 'TCP']]),
     pod(ns.logging, 'kibana', app(future.kibana.name), [[5601, 'TCP']]),
-    pod(ns.logging, 'filebeat', app(future.filebeat.name), []),
+    pod(ns.logShipper, 'filebeat', app(future.filebeat.name), []),
     pod(
       'envoy-gateway-system',
       'envoy',

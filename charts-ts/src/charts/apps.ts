@@ -2,6 +2,7 @@ import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import { disruptionBudget, spreadOverNodes } from '../lib/availability.ts';
+import { caBundleVolume, internalCertificate } from '../lib/certificates.ts';
 import { renderEnv } from '../lib/env.ts';
 import {
   APP_UID,
@@ -12,7 +13,17 @@ import {
   VAULT_TOKEN_DIR,
   vaultTokenVolume,
 } from '../lib/workload.ts';
-import { HTTP_PORT, imageOf, labels, ns, selector, services, vault, type ServiceSpec } from '../platform.ts';
+import {
+  HTTP_PORT,
+  imageOf,
+  internalCa,
+  labels,
+  ns,
+  selector,
+  services,
+  vault,
+  type ServiceSpec,
+} from '../platform.ts';
 import type { Profile } from '../profile.ts';
 import { integrationHeadless, serviceContainerEnv } from '../service-env.ts';
 
@@ -23,6 +34,11 @@ function podTemplate(s: ServiceSpec, profile: Profile, replicas: number): k8s.Po
   if (s.vault) {
     volumes.push(vaultTokenVolume(vault.audience));
     mounts.push({ name: 'vault-token', mountPath: VAULT_TOKEN_DIR, readOnly: true });
+  }
+  if (s.vault || s.database !== undefined) {
+    // The internal CA that signs Vault's and PostgreSQL's certificates (VAULT_CACERT, DATABASE_SSLROOTCERT).
+    volumes.push(caBundleVolume('internal-ca', internalCa.trustSecret));
+    mounts.push({ name: 'internal-ca', mountPath: internalCa.mountDir, readOnly: true });
   }
   return {
     metadata: {
@@ -70,6 +86,15 @@ export class AppsChart extends Chart {
   constructor(scope: Construct, id: string, profile: Profile) {
     super(scope, id);
     const namespace = ns.apps;
+    // cert-manager has no CA-only object: a client certificate's Secret carries the issuing CA's `ca.crt`, the one
+    // key pods mount. (trust-manager's Bundle would distribute the CA alone; it is not installed.)
+    internalCertificate(this, 'internal-trust', {
+      name: internalCa.trustSecret,
+      namespace,
+      labels: labels(internalCa.trustSecret, 'trust'),
+      dnsNames: [`${internalCa.trustSecret}.${namespace}`],
+      usages: ['client auth'],
+    });
     for (const s of services) {
       const meta = { name: s.name, namespace, labels: labels(s.name, s.component) };
       new k8s.KubeServiceAccount(this, `${s.name}-sa`, {

@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { containerSecurity, fieldEnv, httpGet, podSecurity, resources } from '../lib/workload.ts';
 import { disruptionBudget, requireSeparateNodes } from '../lib/availability.ts';
+import { internalCertificate, serviceDnsNames } from '../lib/certificates.ts';
 import { labels, ns, selector, vault, VAULT_PRIORITY_CLASS } from '../platform.ts';
 import type { Profile } from '../profile.ts';
 import { vaultServerConfig } from '../vault-hcl.ts';
@@ -22,15 +23,17 @@ export const VAULT_READINESS_PATH = '/v1/sys/health?standbyok=true&perfstandbyok
 function vaultContainer(profile: Profile): k8s.Container {
   const addressEnv = (name: string, port: number): k8s.EnvVar => ({
     name,
-    value: `http://$(POD_NAME).${vault.headless}.${ns.vault}.svc:${port}`,
+    value: `https://$(POD_NAME).${vault.headless}.${ns.vault}.svc:${port}`,
   });
+  // The kubelet's HTTPS probes do not verify certificates; they only need the scheme.
+  const probe = (path: string): k8s.HttpGetAction => ({ ...httpGet(path, 'https'), scheme: 'HTTPS' });
   return {
     name: 'vault',
     image: vault.image,
     imagePullPolicy: 'IfNotPresent',
     command: ['bao', 'server', '-config=/vault/config/vault.hcl'],
     ports: [
-      { name: 'http', containerPort: vault.apiPort },
+      { name: 'https', containerPort: vault.apiPort },
       { name: 'cluster', containerPort: vault.clusterPort },
     ],
     env: [
@@ -46,23 +49,26 @@ function vaultContainer(profile: Profile): k8s.Container {
       addressEnv('BAO_API_ADDR', vault.apiPort),
       addressEnv('BAO_CLUSTER_ADDR', vault.clusterPort),
       { name: 'HOME', value: '/tmp' },
+      // The `bao` CLI inside the pod (operators' kubectl exec) talks to the local listener over TLS.
+      { name: 'BAO_ADDR', value: `https://127.0.0.1:${vault.apiPort}` },
+      { name: 'BAO_CACERT', value: `${vault.tlsDir}/ca.crt` },
     ],
     resources: resources(profile.vault.resources),
     securityContext: containerSecurity(VAULT_UID, true),
     startupProbe: {
-      httpGet: httpGet(VAULT_LIVENESS_PATH, 'http'),
+      httpGet: probe(VAULT_LIVENESS_PATH),
       periodSeconds: 2,
       failureThreshold: 60,
       timeoutSeconds: 2,
     },
     livenessProbe: {
-      httpGet: httpGet(VAULT_LIVENESS_PATH, 'http'),
+      httpGet: probe(VAULT_LIVENESS_PATH),
       periodSeconds: 10,
       failureThreshold: 6,
       timeoutSeconds: 3,
     },
     readinessProbe: {
-      httpGet: httpGet(VAULT_READINESS_PATH, 'http'),
+      httpGet: probe(VAULT_READINESS_PATH),
       periodSeconds: 5,
       failureThreshold: 2,
       timeoutSeconds: 3,
@@ -70,6 +76,7 @@ function vaultContainer(profile: Profile): k8s.Container {
     volumeMounts: [
       { name: 'data', mountPath: '/vault/data' },
       { name: 'config', mountPath: '/vault/config', readOnly: true },
+      { name: 'tls', mountPath: vault.tlsDir, readOnly: true },
       { name: 'tmp', mountPath: '/tmp' },
     ],
   };
@@ -99,12 +106,27 @@ export class VaultServer extends Construct {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: vault.name },
       subjects: [{ kind: 'ServiceAccount', name: vault.serviceAccount, namespace }],
     });
+    const podDns = Array.from({ length: profile.vault.replicas }, (_, i) =>
+      serviceDnsNames(`${vault.name}-${i}.${vault.headless}`, namespace),
+    ).flat();
+    internalCertificate(this, 'vault-certificate', {
+      name: vault.tlsSecret,
+      namespace,
+      labels: vaultLabels,
+      dnsNames: [
+        ...serviceDnsNames(vault.service, namespace),
+        ...serviceDnsNames(vault.activeService, namespace),
+        ...serviceDnsNames(vault.headless, namespace),
+        ...podDns,
+      ],
+      ipAddresses: ['127.0.0.1'],
+    });
     new k8s.KubeConfigMap(this, 'vault-server-config', {
       metadata: { name: vault.serverConfigMap, namespace, labels: vaultLabels },
       data: { 'vault.hcl': vaultServerConfig(profile) },
     });
     const ports: k8s.ServicePort[] = [
-      { name: 'http', port: vault.apiPort, targetPort: k8s.IntOrString.fromString('http') },
+      { name: 'https', port: vault.apiPort, targetPort: k8s.IntOrString.fromString('https') },
       { name: 'cluster', port: vault.clusterPort, targetPort: k8s.IntOrString.fromString('cluster') },
     ];
     // Per-pod DNS names for raft and the unsealer, also while pods are sealed (not ready).
@@ -146,6 +168,7 @@ export class VaultServer extends Construct {
             containers: [vaultContainer(profile)],
             volumes: [
               { name: 'config', configMap: { name: vault.serverConfigMap } },
+              { name: 'tls', secret: { secretName: vault.tlsSecret } },
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
             ],
           },

@@ -11,7 +11,18 @@ import {
   standardProbes,
   vaultTokenVolume,
 } from '../lib/workload.ts';
-import { imageOf, labels, ns, postgres, selector, unsealer, vault, VAULT_PRIORITY_CLASS } from '../platform.ts';
+import { caBundleVolume } from '../lib/certificates.ts';
+import {
+  imageOf,
+  internalCa,
+  labels,
+  ns,
+  postgres,
+  selector,
+  unsealer,
+  vault,
+  VAULT_PRIORITY_CLASS,
+} from '../platform.ts';
 import type { Profile } from '../profile.ts';
 import { UNSEALER_TOKEN_DIR, unsealerContainerEnv } from '../service-env.ts';
 import { vaultConfiguration } from '../vault-config.ts';
@@ -46,11 +57,12 @@ function unsealerRbac(scope: Construct, meta: (name: string, namespace: string) 
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: unsealer.name },
     subjects: [{ kind: 'ServiceAccount', name: unsealer.name, namespace }],
   });
-  // The database engine is configured with CloudNativePG's superuser login: that one Secret, read only.
+  // The database engine is configured with Vault's own PostgreSQL login (CREATEROLE, not the superuser): that
+  // one Secret, read only.
   const dbAdmin = `${unsealer.name}-db-admin`;
   new k8s.KubeRole(scope, 'unsealer-db-admin-role', {
     metadata: meta(dbAdmin, ns.data),
-    rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [postgres.superuserSecret], verbs: ['get'] }],
+    rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [postgres.vaultAdminSecret], verbs: ['get'] }],
   });
   new k8s.KubeRoleBinding(scope, 'unsealer-db-admin-rolebinding', {
     metadata: meta(dbAdmin, ns.data),
@@ -94,7 +106,12 @@ export class VaultUnsealer extends Construct {
                 image: imageOf(unsealer.name, profile.images),
                 imagePullPolicy: 'IfNotPresent',
                 ports: [{ name: 'http', containerPort: unsealer.port }],
-                env: renderEnv(unsealerContainerEnv(profile)),
+                env: [
+                  ...renderEnv(unsealerContainerEnv(profile)),
+                  // Until the operator reads a CA path of its own (its settings have none yet), Node itself adds
+                  // the internal CA to the roots every TLS connection verifies against (nodejs.org/api/cli.html).
+                  { name: 'NODE_EXTRA_CA_CERTS', value: `${internalCa.mountDir}/${internalCa.file}` },
+                ],
                 resources: resources(profile.unsealer.resources),
                 securityContext: containerSecurity(APP_UID, !profile.liveUpdate),
                 startupProbe: probes.startup,
@@ -103,6 +120,7 @@ export class VaultUnsealer extends Construct {
                 volumeMounts: [
                   { name: 'config', mountPath: unsealer.configDir, readOnly: true },
                   { name: 'vault-token', mountPath: UNSEALER_TOKEN_DIR, readOnly: true },
+                  { name: 'internal-ca', mountPath: internalCa.mountDir, readOnly: true },
                   { name: 'tmp', mountPath: '/tmp' },
                 ],
               },
@@ -111,6 +129,8 @@ export class VaultUnsealer extends Construct {
               { name: 'config', configMap: { name: unsealer.configMap } },
               // The unsealer's own Vault login (kubernetes auth, audience `vault`), besides its API token.
               vaultTokenVolume(vault.audience),
+              // Vault's certificate Secret, of which only the issuing CA's `ca.crt` is mounted.
+              caBundleVolume('internal-ca', vault.tlsSecret),
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('32Mi') } },
             ],
           },
