@@ -1,4 +1,4 @@
-import { App, YamlOutputType } from 'cdk8s';
+import { ApiObject, App, YamlOutputType } from 'cdk8s';
 import { AppsChart } from './charts/apps.ts';
 import { ClusterChart } from './charts/cluster.ts';
 import { DataChart } from './charts/data.ts';
@@ -6,7 +6,10 @@ import { NamespacesChart } from './charts/namespaces.ts';
 import { NetworkPoliciesChart } from './charts/network-policies.ts';
 import { TlsEntryChart } from './charts/tls-entry.ts';
 import { VaultChart } from './charts/vault.ts';
+import { VERSION } from './platform.ts';
 import type { Profile } from './profile.ts';
+
+const VERSION_LABEL = 'app.kubernetes.io/version';
 
 /** Chart ids double as file names; the number prefix is the apply order (`kubectl apply -f manifests/dev`). */
 export const chartIds = [
@@ -34,5 +37,17 @@ export function buildApp(profile: Profile, outdir?: string): App {
   new VaultChart(app, vault, profile);
   new AppsChart(app, apps, profile);
   new TlsEntryChart(app, tlsEntry, profile);
+  stampVersion(app);
   return app;
+}
+
+/** `app.kubernetes.io/version` on every object: the platform's release unless the object names its own (Vault). */
+function stampVersion(app: App): void {
+  for (const chart of app.charts) {
+    for (const child of chart.node.findAll()) {
+      if (child instanceof ApiObject && child.metadata.getLabel(VERSION_LABEL) === undefined) {
+        child.metadata.addLabel(VERSION_LABEL, VERSION);
+      }
+    }
+  }
 }

@@ -33,7 +33,7 @@ export const acmeSolverLabels = { 'acme.cert-manager.io/http01-solver': 'true' }
 /** Every flow ARCHITECTURE.md allows, for one profile. Anything not listed here is denied. */
 export function flows(profile: Profile): Flow[] {
   const gatewayProxy = pods(profile.gateway.proxyNamespace, profile.gateway.proxyPodLabels);
-  const apiServer: Peer = { kind: 'cidr', cidr: profile.apiServer.cidr, except: profile.apiServer.except };
+  const apiServers: Peer[] = profile.apiServer.cidrs.map((cidr) => ({ kind: 'cidr', cidr, except: [] }));
   const cnpg = pods(ns.data, postgres.podLabels);
   const cnpgOperator = pods(profile.cnpgOperator.namespace, profile.cnpgOperator.podLabels);
   const vaultPods = app(ns.vault, vault.name);
@@ -88,20 +88,18 @@ export function flows(profile: Profile): Flow[] {
   add('vault-peers', vaultPods, vaultPods, tcp(vault.apiPort, vault.clusterPort));
   add('unsealer-to-vault', unsealerPods, vaultPods, tcp(vault.apiPort));
   add('vault-to-postgres', vaultPods, cnpg, tcp(postgres.port));
-  add('vault-to-api-server', vaultPods, apiServer, tcp(...profile.apiServer.ports));
-  add('unsealer-to-api-server', unsealerPods, apiServer, tcp(...profile.apiServer.ports));
+  apiServers.forEach((apiServer, i) => {
+    const suffix = i === 0 ? '' : `-${i + 1}`;
+    add(`vault-to-api-server${suffix}`, vaultPods, apiServer, tcp(...profile.apiServer.ports));
+    add(`unsealer-to-api-server${suffix}`, unsealerPods, apiServer, tcp(...profile.apiServer.ports));
+    add(`postgres-to-api-server${suffix}`, cnpg, apiServer, tcp(...profile.apiServer.ports));
+  });
 
   // CloudNativePG: replication between instances, the operator's status checks, the instance manager's API calls.
   add('postgres-peers', cnpg, cnpg, tcp(postgres.port, postgres.statusPort));
   add('cnpg-operator-to-postgres', cnpgOperator, cnpg, tcp(postgres.statusPort, postgres.port));
-  add('postgres-to-api-server', cnpg, apiServer, tcp(...profile.apiServer.ports));
   if (profile.postgres.backup !== undefined) {
-    add(
-      'postgres-to-object-store',
-      cnpg,
-      { kind: 'cidr', cidr: profile.postgres.backup.objectStoreCidr, except: profile.apiServer.except },
-      tcp(443),
-    );
+    add('postgres-to-object-store', cnpg, { kind: 'cidr', ...profile.postgres.backup.objectStore }, tcp(443));
   }
 
   // Prometheus scrapes everyone; Grafana reads Prometheus; Prometheus notifies Alertmanager.
@@ -117,11 +115,11 @@ export function flows(profile: Profile): Flow[] {
     tcp(future.alertmanager.port),
   );
 
-  // Logs: Filebeat → Logstash → Elasticsearch ← Kibana.
+  // Logs: Filebeat (in its own namespace, see ns.logShipper) → Logstash → Elasticsearch ← Kibana.
   const es = app(ns.logging, future.elasticsearch.name);
   add(
     'filebeat-to-logstash',
-    app(ns.logging, future.filebeat.name),
+    app(ns.logShipper, future.filebeat.name),
     app(ns.logging, future.logstash.name),
     tcp(future.logstash.port),
   );

@@ -1,3 +1,5 @@
+import { VERSION } from './platform.ts';
+
 /** What differs between the laptop kind cluster (`dev`) and production (`prod`). Everything else is shared. */
 
 export interface Resources {
@@ -9,8 +11,11 @@ export interface Profile {
   name: 'dev' | 'prod';
   /** Public hostname of the TLS entry. */
   host: string;
-  /** `cf/<service>` plus this tag; dev leaves it off so Tilt can substitute its own. */
-  imageTag: string | undefined;
+  /**
+   * Where our images come from: `<registry>/<name>`, then `@<digest>` when one is pinned for that image, else
+   * `:<tag>`. Dev uses the local names Tilt builds (`cf/<name>`, no tag: Tilt substitutes its own).
+   */
+  images: { registry: string; tag: string | undefined; digests: Readonly<Record<string, string>> };
   /** Dev relaxes `readOnlyRootFilesystem` for containers Tilt live-updates (tilt#4200). */
   liveUpdate: boolean;
   issuer: { kind: 'self-signed-ca' } | { kind: 'acme'; email: string; server: string; accountKeySecret: string };
@@ -20,8 +25,12 @@ export interface Profile {
     proxyNamespace: string;
     proxyPodLabels: Record<string, string>;
   };
-  /** Where the Kubernetes API server answers, for egress policies (TokenReview, leader election, CNPG). */
-  apiServer: { cidr: string; except: string[]; ports: number[] };
+  /**
+   * Where the Kubernetes API server answers, for egress policies (TokenReview, leader election, CNPG): the
+   * control-plane endpoints of this one cluster (and the `kubernetes` Service address, for CNIs that match
+   * before DNAT), nothing broader.
+   */
+  apiServer: { cidrs: string[]; ports: number[] };
   /**
    * Where integration-service's MTProto connections may go: Telegram's data centres are public addresses
    * that change, so the public internet (private, shared and link-local ranges excepted) on MTProto's ports.
@@ -36,9 +45,27 @@ export interface Profile {
     storage: string;
     walStorage: string | undefined;
     resources: Resources;
-    backup: { destinationPath: string; retention: string; schedule: string; objectStoreCidr: string } | undefined;
+    backup:
+      | {
+          destinationPath: string;
+          retention: string;
+          schedule: string;
+          /** Where the object store answers (HTTPS); the public internet unless the cluster has a private one. */
+          objectStore: { cidr: string; except: string[] };
+        }
+      | undefined;
   };
-  apps: { replicas: number; integrationReplicas: number; resources: Resources };
+  apps: {
+    replicas: number;
+    integrationReplicas: number;
+    resources: Resources;
+    /**
+     * HorizontalPodAutoscaler for the stateless Deployments (web, api-gateway, user-service) from `replicas` up
+     * to `maxReplicas` at this average CPU utilization of requests. Undefined: fixed replicas (kind has no
+     * metrics-server). integration-service scales by hand: its pods hold Telegram connections under leases.
+     */
+    autoscale: { maxReplicas: number; cpuUtilization: number } | undefined;
+  };
 }
 
 const small: Resources = { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } };
@@ -46,13 +73,23 @@ const small: Resources = { requests: { cpu: '50m', memory: '128Mi' }, limits: { 
 /** Private (RFC 1918), shared (RFC 6598), loopback and link-local ranges: never a Telegram data centre. */
 const nonPublic = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16'];
 
-/** Kind's default pod subnet: what the API-server egress rule must not open up. */
-const kindPodSubnet = '10.244.0.0/16';
+/** The `kubernetes` Service address in kind's service subnet (kind-config.yaml: 10.96.0.0/16). */
+const kindApiService = '10.96.0.1/32';
+/**
+ * kind's nodes sit on the container engine's `kind` network, which Docker allocates from its default
+ * address pools (172.17.0.0/16 … 172.31.0.0/16); the API server listens on the control-plane node's :6443.
+ */
+const kindNodeNetwork = '172.16.0.0/12';
+
+/** Placeholders a real production deployment must replace (`npm run synth` renders them for review only). */
+export const PLACEHOLDER_REGISTRY = 'registry.example.com/content-factory';
+/** TEST-NET-1 (RFC 5737): never routed, so a forgotten placeholder opens nothing. */
+export const PLACEHOLDER_API_SERVER_CIDR = '192.0.2.1/32';
 
 export const dev: Profile = {
   name: 'dev',
   host: 'content-factory.localhost',
-  imageTag: undefined,
+  images: { registry: 'cf', tag: undefined, digests: {} },
   liveUpdate: true,
   issuer: { kind: 'self-signed-ca' },
   gateway: {
@@ -60,7 +97,7 @@ export const dev: Profile = {
     proxyNamespace: 'envoy-gateway-system',
     proxyPodLabels: { 'app.kubernetes.io/name': 'envoy', 'gateway.envoyproxy.io/owning-gateway-name': 'cf-gateway' },
   },
-  apiServer: { cidr: '0.0.0.0/0', except: [kindPodSubnet], ports: [443, 6443] },
+  apiServer: { cidrs: [kindNodeNetwork, kindApiService], ports: [443, 6443] },
   telegramEgress: { cidr: '0.0.0.0/0', except: nonPublic, ports: [443, 80, 5222] },
   cnpgOperator: { namespace: 'cnpg-system', podLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' } },
   vault: {
@@ -81,13 +118,13 @@ export const dev: Profile = {
     resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
     backup: undefined,
   },
-  apps: { replicas: 1, integrationReplicas: 1, resources: small },
+  apps: { replicas: 1, integrationReplicas: 1, resources: small, autoscale: undefined },
 };
 
 export const prod: Profile = {
   name: 'prod',
   host: 'content-factory.example.com',
-  imageTag: '0.1.0',
+  images: { registry: PLACEHOLDER_REGISTRY, tag: VERSION, digests: {} },
   liveUpdate: false,
   issuer: {
     kind: 'acme',
@@ -96,7 +133,7 @@ export const prod: Profile = {
     accountKeySecret: 'cf-letsencrypt-account-key',
   },
   gateway: dev.gateway,
-  apiServer: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8'], ports: [443, 6443] },
+  apiServer: { cidrs: [PLACEHOLDER_API_SERVER_CIDR], ports: [443, 6443] },
   telegramEgress: dev.telegramEgress,
   cnpgOperator: dev.cnpgOperator,
   vault: {
@@ -119,14 +156,51 @@ export const prod: Profile = {
       destinationPath: 's3://content-factory-backups/postgres',
       retention: '30d',
       schedule: '0 0 3 * * *',
-      objectStoreCidr: '0.0.0.0/0',
+      objectStore: { cidr: '0.0.0.0/0', except: nonPublic },
     },
   },
   apps: {
     replicas: 2,
     integrationReplicas: 2,
     resources: { requests: { cpu: '100m', memory: '192Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+    autoscale: { maxReplicas: 6, cpuUtilization: 70 },
   },
 };
 
 export const profiles: readonly Profile[] = [dev, prod];
+
+/** The placeholders still in a profile, by what to set to replace them (empty: ready to deploy). */
+export function placeholdersIn(profile: Profile): string[] {
+  const found: string[] = [];
+  if (profile.images.registry === PLACEHOLDER_REGISTRY)
+    found.push(`CF_IMAGE_REGISTRY (images from ${PLACEHOLDER_REGISTRY})`);
+  if (profile.apiServer.cidrs.includes(PLACEHOLDER_API_SERVER_CIDR)) {
+    found.push(`CF_API_SERVER_CIDRS (API server at ${PLACEHOLDER_API_SERVER_CIDR})`);
+  }
+  return found;
+}
+
+/**
+ * A profile with the per-cluster values a deployment supplies: CF_IMAGE_REGISTRY, CF_IMAGE_TAG,
+ * CF_IMAGE_DIGESTS (`name@sha256:…` comma-separated) and CF_API_SERVER_CIDRS (comma-separated).
+ */
+export function withEnvironment(profile: Profile, env: Record<string, string | undefined>): Profile {
+  const list = (value: string | undefined): string[] | undefined =>
+    value === undefined || value.trim() === '' ? undefined : value.split(',').map((item) => item.trim());
+  const digests = Object.fromEntries(
+    (list(env['CF_IMAGE_DIGESTS']) ?? []).map((item) => {
+      const at = item.indexOf('@');
+      if (at <= 0) throw new Error(`CF_IMAGE_DIGESTS: ${item} is not name@sha256:…`);
+      return [item.slice(0, at), item.slice(at + 1)];
+    }),
+  );
+  return {
+    ...profile,
+    images: {
+      registry: env['CF_IMAGE_REGISTRY'] || profile.images.registry,
+      tag: env['CF_IMAGE_TAG'] || profile.images.tag,
+      digests: { ...profile.images.digests, ...digests },
+    },
+    apiServer: { ...profile.apiServer, cidrs: list(env['CF_API_SERVER_CIDRS']) ?? profile.apiServer.cidrs },
+  };
+}

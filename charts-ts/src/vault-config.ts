@@ -64,9 +64,10 @@ export function vaultConfiguration(): VaultConfiguration {
         connections: withDb.map((s) => ({
           name: s.name,
           plugin: 'postgresql-database-plugin' as const,
-          connectionUrl: `postgresql://{{username}}:{{password}}@${postgres.rwService}:${postgres.port}/${s.database}?sslmode=require`,
+          // verify-full: the server certificate chains to the internal CA (mounted with Vault's own) and names the host.
+          connectionUrl: `postgresql://{{username}}:{{password}}@${postgres.rwService}:${postgres.port}/${s.database}?sslmode=verify-full&sslrootcert=${vault.tlsDir}/ca.crt`,
           adminCredentialsSecret: {
-            name: postgres.superuserSecret,
+            name: postgres.vaultAdminSecret,
             namespace: ns.data,
             usernameKey: 'username',
             passwordKey: 'password',

@@ -3,7 +3,14 @@ import { chartIds } from '../../charts-ts/src/app.ts';
 import { ns, ourNamespaces, unsealer, vault } from '../../charts-ts/src/platform.ts';
 import { both, containersOf, find, workloads, type K8sObject } from './objects.ts';
 
-const CLUSTER_SCOPED = ['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'ClusterIssuer', 'GatewayClass'];
+const CLUSTER_SCOPED = [
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'ClusterIssuer',
+  'GatewayClass',
+  'PriorityClass',
+];
 
 for (const { profile, charts, all } of both) {
   const p = profile.name;
@@ -182,7 +189,7 @@ for (const { profile, charts, all } of both) {
       POD_NAME: 'fieldRef',
       POD_NAMESPACE: 'fieldRef',
       VAULT_POD_SELECTOR: 'app.kubernetes.io/name=vault',
-      VAULT_ADDRESS_TEMPLATE: 'http://{pod}.{service}.{namespace}.svc:8200',
+      VAULT_ADDRESS_TEMPLATE: 'https://{pod}.{service}.{namespace}.svc:8200',
       VAULT_HEADLESS_SERVICE: 'vault-internal',
       VAULT_FIRST_POD: 'vault-0',
       VAULT_KEY_SECRET: 'vault-unseal-keys',
@@ -214,15 +221,16 @@ for (const { profile, charts, all } of both) {
     t.false(rules.some((r) => r.verbs.includes('delete') || r.verbs.includes('*') || r.resources.includes('*')));
     const dbRole = find(all, 'Role', `${unsealer.name}-db-admin`, ns.data) as K8sObject & { rules: Rule[] };
     t.deepEqual(dbRole.rules, [
-      { apiGroups: [''], resources: ['secrets'], resourceNames: ['cf-postgres-superuser'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['cf-postgres-app'], verbs: ['get'] },
     ]);
   });
 
   test(`${p}: PostgreSQL runs ${profile.postgres.instances} instance(s), one database per service, backup only in prod`, (t) => {
     const cluster = find(all, 'Cluster', 'cf-postgres', ns.data)['spec'] as Record<string, unknown>;
     t.is(cluster['instances'], profile.postgres.instances);
-    t.true(cluster['enableSuperuserAccess']);
-    t.is(cluster['backup'] !== undefined, p === 'prod');
+    t.false(cluster['enableSuperuserAccess']);
+    t.is(cluster['backup'], undefined, 'no barmanObjectStore (deprecated since CloudNativePG 1.26)');
+    t.is(cluster['plugins'] !== undefined, p === 'prod');
     t.is(
       all.some((o) => o.kind === 'ScheduledBackup'),
       p === 'prod',
@@ -287,7 +295,7 @@ for (const { profile, charts, all } of both) {
       t.true((find(all, 'Certificate', 'cf-dev-ca', 'cert-manager')['spec'] as { isCA: boolean }).isCA);
     } else {
       t.is(clusterIssuer['acme']?.email, 'ops@content-factory.example.com');
-      t.false(all.some((o) => o.kind === 'ClusterIssuer' && o.metadata.name === 'cf-selfsigned'));
+      t.false(all.some((o) => o.kind === 'ClusterIssuer' && o.metadata.name === 'cf-dev-ca'));
     }
   });
 }

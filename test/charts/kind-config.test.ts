@@ -15,7 +15,7 @@ interface KindCluster {
     labels?: Record<string, string>;
     extraPortMappings?: { containerPort: number; hostPort: number; listenAddress: string; protocol: string }[];
   }[];
-  networking: { disableDefaultCNI?: boolean; podSubnet: string; kubeProxyMode: string };
+  networking: { disableDefaultCNI?: boolean; podSubnet: string; serviceSubnet: string; kubeProxyMode: string };
   containerdConfigPatches: string[];
 }
 
@@ -45,10 +45,28 @@ test('ports 80 and 443 of 127.0.0.1 reach the node the Gateway proxy is pinned t
   t.regex(tiltfile, /nodeSelector:\s+ingress-ready: "true"/);
 });
 
-test('the cluster keeps kindnetd (which enforces NetworkPolicy) and the pod subnet the API-server egress rule excludes', async (t) => {
+/** [first, last] address of an IPv4 CIDR as numbers. */
+function range(cidr: string): [number, number] {
+  const [ip, bits] = cidr.split('/') as [string, string];
+  const base = ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+  const size = 2 ** (32 - Number(bits));
+  return [base - (base % size), base - (base % size) + size - 1];
+}
+
+test("the cluster keeps kindnetd (which enforces NetworkPolicy); the API-server egress reaches kind's kubernetes Service but no pod", async (t) => {
   const cluster = (await decodeKindConfig(file)) as unknown as KindCluster;
   t.not(cluster.networking.disableDefaultCNI, true); // omitted when false
-  t.true(dev.apiServer.except.includes(cluster.networking.podSubnet));
+  const [serviceFirst] = range(cluster.networking.serviceSubnet);
+  const [podFirst, podLast] = range(cluster.networking.podSubnet);
+  const cidrs = dev.apiServer.cidrs.map(range);
+  t.true(
+    cidrs.some(([first, last]) => first <= serviceFirst + 1 && serviceFirst + 1 <= last),
+    'the `kubernetes` Service address (first host of the service subnet)',
+  );
+  t.false(
+    cidrs.some(([first, last]) => first <= podLast && podFirst <= last),
+    'no API-server CIDR overlaps the pod subnet',
+  );
 });
 
 test('containerd reads registry hosts from /etc/containerd/certs.d for the local registry', async (t) => {

@@ -40,6 +40,14 @@ function documented(profile: string, peers: NetpolPeer[]): Set<string> {
 }
 
 const ip = (n: number): string => `10.244.0.${n}`;
+
+/** An address inside the profile's first API-server block: the block itself for a /32, else its second host. */
+function apiServerAddress(cidr: string): string {
+  const [address, bits] = cidr.split('/') as [string, string];
+  if (bits === '32') return address;
+  const octets = address.split('.');
+  return [...octets.slice(0, 3), String(Number(octets[3]) + 2)].join('.');
+}
 const app = (name: string): Record<string, string> => ({
   'app.kubernetes.io/name': name,
   'app.kubernetes.io/instance': name,
@@ -91,7 +99,7 @@ function peers(s: Synthesized): NetpolPeer[] {
     ]),
     pod(ns.logging, 'logstash', app(future.logstash.name), [[5044, 'TCP']]),
     pod(ns.logging, 'kibana', app(future.kibana.name), [[5601, 'TCP']]),
-    pod(ns.logging, 'filebeat', app(future.filebeat.name), []),
+    pod(ns.logShipper, 'filebeat', app(future.filebeat.name), []),
     pod(
       'envoy-gateway-system',
       'envoy',
@@ -114,7 +122,7 @@ function peers(s: Synthesized): NetpolPeer[] {
       namespace: '',
       namespaceLabels: {},
       labels: {},
-      ip: '172.18.0.2',
+      ip: apiServerAddress(s.profile.apiServer.cidrs[0]!),
       ports: [
         { name: '', port: 6443, protocol: 'TCP' },
         { name: '', port: 443, protocol: 'TCP' },

@@ -28,7 +28,7 @@ for (const { profile, all } of both) {
     );
     for (const c of db.connections) {
       t.deepEqual(c.adminCredentialsSecret, {
-        name: 'cf-postgres-superuser',
+        name: 'cf-postgres-app',
         namespace: ns.data,
         usernameKey: 'username',
         passwordKey: 'password',

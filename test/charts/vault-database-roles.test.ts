@@ -1,8 +1,9 @@
 import test from 'ava';
 import pg from 'pg';
-import { services } from '../../charts-ts/src/platform.ts';
+import { ns, postgres, services } from '../../charts-ts/src/platform.ts';
 import { vaultConfiguration } from '../../charts-ts/src/vault-config.ts';
 import { startPostgres } from '../support/postgres.ts';
+import { both, find } from './objects.ts';
 
 /** What Vault's database engine substitutes into the statements. */
 function render(statement: string, values: { name: string; password: string; expiration: string }): string {
@@ -12,19 +13,33 @@ function render(statement: string, values: { name: string; password: string; exp
     .replaceAll('{{expiration}}', values.expiration);
 }
 
-test("the database engine's creation and revocation statements work on a real PostgreSQL as CloudNativePG sets it up", async (t) => {
+test("the database engine's statements work as Vault's own CREATEROLE login on a real PostgreSQL set up as the Cluster says", async (t) => {
   t.timeout(120_000);
   const engine = vaultConfiguration().secretEngines.find((e) => e.type === 'database');
   if (engine?.type !== 'database') return t.fail('no database engine');
+  const { all } = both.find((x) => x.profile.name === 'prod')!;
+  const initdb = (
+    find(all, 'Cluster', postgres.cluster, ns.data)['spec'] as {
+      bootstrap: { initdb: { owner: string; postInitSQL: string[] } };
+    }
+  ).bootstrap.initdb;
   const server = await startPostgres();
   try {
+    // CloudNativePG's bootstrap: the owner login (its password in the `-app` Secret), then postInitSQL as superuser.
+    const vaultPassword = `pw-${Math.random().toString(36).slice(2)}`;
+    await server.query(`CREATE ROLE ${initdb.owner} LOGIN PASSWORD '${vaultPassword}'`);
+    for (const statement of initdb.postInitSQL) await server.query(statement);
+    const [vaultRole] = await server.query<{ rolsuper: boolean; rolcreaterole: boolean }>(
+      'SELECT rolsuper, rolcreaterole FROM pg_roles WHERE rolname = $1',
+      [initdb.owner],
+    );
+    t.deepEqual(vaultRole, { rolsuper: false, rolcreaterole: true });
     for (const s of services.filter((x) => x.database !== undefined)) {
       const owner = s.database!;
       const role = engine.roles.find((r) => r.name === s.name)!;
-      // What the Cluster's managed role and the Database resource create.
-      await server.query(`CREATE ROLE ${owner} NOLOGIN INHERIT`);
+      // What the Database resource creates (the owner role exists from postInitSQL; the managed role adopts it).
       await server.query(`CREATE DATABASE ${owner} OWNER ${owner}`);
-      const admin = new pg.Client({ ...server, database: owner });
+      const admin = new pg.Client({ ...server, user: initdb.owner, password: vaultPassword, database: owner });
       await admin.connect();
       const login = {
         name: `v-k8s-${s.name}-${Date.now()}`,

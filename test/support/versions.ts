@@ -19,6 +19,12 @@ export const versions = {
     gatewayApi: { module: 'sigs.k8s.io/gateway-api', version: 'v1.6.3', dir: 'config/crd/standard' },
     certManager: { module: 'github.com/cert-manager/cert-manager', version: 'v1.21.2', dir: 'deploy/crds' },
     cloudnativePg: { module: 'github.com/cloudnative-pg/cloudnative-pg', version: 'v1.29.1', dir: 'config/crd/bases' },
+    /** The Barman Cloud plugin's ObjectStore (prod backups; barmanObjectStore is removed in CloudNativePG 1.32). */
+    barmanCloud: {
+      module: 'github.com/cloudnative-pg/plugin-barman-cloud',
+      version: 'v0.15.0',
+      dir: 'config/crd/bases',
+    },
   },
   /** The logging pipeline's engines and shipper: pinned in tools/embedded, shared with the benchmarks. */
   elasticsearch: pinned.elasticsearch,

@@ -1,11 +1,12 @@
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
+import { disruptionBudget, spreadOverNodes } from '../lib/availability.ts';
+import { caBundleVolume, internalCertificate } from '../lib/certificates.ts';
+import { renderEnv } from '../lib/env.ts';
 import {
   APP_UID,
   containerSecurity,
-  env,
-  fieldEnv,
   podSecurity,
   resources,
   standardProbes,
@@ -15,73 +16,29 @@ import {
 import {
   HTTP_PORT,
   imageOf,
+  internalCa,
   labels,
   ns,
-  postgres,
   selector,
   services,
-  TELEGRAM_SESSION_KEY,
   vault,
   type ServiceSpec,
 } from '../platform.ts';
 import type { Profile } from '../profile.ts';
+import { integrationHeadless, serviceContainerEnv } from '../service-env.ts';
 
-export const integrationHeadless = 'integration-service-headless';
-
-export const JWKS_URL = `http://user-service.${ns.apps}.svc:${HTTP_PORT}/.well-known/jwks.json`;
-
-function serviceEnv(s: ServiceSpec, profile: Profile): k8s.EnvVar[] {
-  const values: Record<string, string | number> = {
-    PORT: HTTP_PORT,
-    HOST: '0.0.0.0',
-    LOG_LEVEL: 'info',
-  };
-  if (s.name !== 'web') values['TRUST_PROXY'] = 'true';
-  if (s.vault) {
-    Object.assign(values, {
-      VAULT_ADDR: vault.address,
-      VAULT_AUTH: 'kubernetes',
-      VAULT_ROLE: s.name,
-      VAULT_JWT_FILE: `${VAULT_TOKEN_DIR}/token`,
-      VAULT_KV_MOUNT: 'secret',
-    });
-  }
-  if (s.database !== undefined) {
-    Object.assign(values, {
-      DATABASE_HOST: postgres.rwService,
-      DATABASE_PORT: postgres.port,
-      DATABASE_NAME: s.database,
-      DATABASE_OWNER_ROLE: s.database,
-      VAULT_DATABASE_ROLE: s.name,
-    });
-  }
-  if (s.name !== 'web') {
-    // One issuer and audience for every verifier; user-service issues, the others check against its JWKS.
-    values['JWT_ISSUER'] = `https://${profile.host}/auth`;
-    values['JWT_AUDIENCE'] = 'content-factory';
-    if (s.name !== 'user-service') values['JWKS_URL'] = JWKS_URL;
-  }
-  if (s.name === 'api-gateway') {
-    values['USER_SERVICE_URL'] = `http://user-service.${ns.apps}.svc:${HTTP_PORT}`;
-    values['INTEGRATION_SERVICE_URL'] = `http://integration-service.${ns.apps}.svc:${HTTP_PORT}`;
-    values['PUBLIC_ORIGIN'] = `https://${profile.host}`;
-  }
-  if (s.name === 'integration-service') {
-    values['PEER_ADDRESS_TEMPLATE'] = `http://{pod}.${integrationHeadless}.${ns.apps}.svc:${HTTP_PORT}`;
-    values['TELEGRAM_KV_PATH'] = 'integration-service/telegram';
-    values['VAULT_TRANSIT_MOUNT'] = 'transit';
-    values['VAULT_TRANSIT_KEY'] = TELEGRAM_SESSION_KEY;
-  }
-  return [fieldEnv('POD_NAME', 'metadata.name'), fieldEnv('POD_NAMESPACE', 'metadata.namespace'), ...env(values)];
-}
-
-function podTemplate(s: ServiceSpec, profile: Profile): k8s.PodTemplateSpec {
+function podTemplate(s: ServiceSpec, profile: Profile, replicas: number): k8s.PodTemplateSpec {
   const probes = standardProbes('http');
   const volumes: k8s.Volume[] = [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }];
   const mounts: k8s.VolumeMount[] = [{ name: 'tmp', mountPath: '/tmp' }];
   if (s.vault) {
     volumes.push(vaultTokenVolume(vault.audience));
     mounts.push({ name: 'vault-token', mountPath: VAULT_TOKEN_DIR, readOnly: true });
+  }
+  if (s.vault || s.database !== undefined) {
+    // The internal CA that signs Vault's and PostgreSQL's certificates (VAULT_CACERT, DATABASE_SSLROOTCERT).
+    volumes.push(caBundleVolume('internal-ca', internalCa.trustSecret));
+    mounts.push({ name: 'internal-ca', mountPath: internalCa.mountDir, readOnly: true });
   }
   return {
     metadata: {
@@ -97,13 +54,14 @@ function podTemplate(s: ServiceSpec, profile: Profile): k8s.PodTemplateSpec {
       // The API token is not needed; Vault auth uses the projected token with audience `vault` below.
       automountServiceAccountToken: false,
       securityContext: podSecurity(APP_UID),
+      ...(replicas > 1 ? spreadOverNodes(selector(s.name)) : {}),
       containers: [
         {
           name: s.name,
-          image: imageOf(s.name, profile.imageTag),
+          image: imageOf(s.name, profile.images),
           imagePullPolicy: 'IfNotPresent',
           ports: [{ name: 'http', containerPort: HTTP_PORT }],
-          env: serviceEnv(s, profile),
+          env: renderEnv(serviceContainerEnv(s.name, profile)),
           resources: resources(profile.apps.resources),
           // Tilt's live_update writes into the container: dev relaxes the read-only root for these only.
           securityContext: containerSecurity(APP_UID, !profile.liveUpdate),
@@ -118,11 +76,25 @@ function podTemplate(s: ServiceSpec, profile: Profile): k8s.PodTemplateSpec {
   };
 }
 
+/** A Deployment's replicas are the HPA's to set when it has one (no `replicas`, so an apply never resets it). */
+function autoscaled(s: ServiceSpec, profile: Profile): boolean {
+  return profile.apps.autoscale !== undefined && s.kind === 'Deployment';
+}
+
 /** web, api-gateway and user-service Deployments; integration-service StatefulSet with its headless Service. */
 export class AppsChart extends Chart {
   constructor(scope: Construct, id: string, profile: Profile) {
     super(scope, id);
     const namespace = ns.apps;
+    // cert-manager has no CA-only object: a client certificate's Secret carries the issuing CA's `ca.crt`, the one
+    // key pods mount. (trust-manager's Bundle would distribute the CA alone; it is not installed.)
+    internalCertificate(this, 'internal-trust', {
+      name: internalCa.trustSecret,
+      namespace,
+      labels: labels(internalCa.trustSecret, 'trust'),
+      dnsNames: [`${internalCa.trustSecret}.${namespace}`],
+      usages: ['client auth'],
+    });
     for (const s of services) {
       const meta = { name: s.name, namespace, labels: labels(s.name, s.component) };
       new k8s.KubeServiceAccount(this, `${s.name}-sa`, {
@@ -138,6 +110,8 @@ export class AppsChart extends Chart {
           ports: [{ name: 'http', port: HTTP_PORT, targetPort: k8s.IntOrString.fromString('http') }],
         },
       });
+      const replicas = s.kind === 'StatefulSet' ? profile.apps.integrationReplicas : profile.apps.replicas;
+      const template = podTemplate(s, profile, replicas);
       if (s.kind === 'StatefulSet') {
         // Per-pod DNS names: a request for an account another pod owns is forwarded to the owner.
         new k8s.KubeService(this, `${s.name}-headless`, {
@@ -153,29 +127,44 @@ export class AppsChart extends Chart {
           metadata: meta,
           spec: {
             serviceName: integrationHeadless,
-            replicas: profile.apps.integrationReplicas,
+            replicas,
             podManagementPolicy: 'Parallel',
             selector: { matchLabels: selector(s.name) },
-            template: podTemplate(s, profile),
+            template,
           },
         });
       } else {
         new k8s.KubeDeployment(this, s.name, {
           metadata: meta,
           spec: {
-            replicas: profile.apps.replicas,
+            ...(autoscaled(s, profile) ? {} : { replicas }),
             selector: { matchLabels: selector(s.name) },
             strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0) } },
-            template: podTemplate(s, profile),
+            template,
           },
         });
       }
-      if (profile.apps.replicas > 1) {
-        new k8s.KubePodDisruptionBudget(this, `${s.name}-pdb`, {
+      const autoscale = profile.apps.autoscale;
+      if (autoscale !== undefined && autoscaled(s, profile)) {
+        new k8s.KubeHorizontalPodAutoscalerV2(this, `${s.name}-hpa`, {
           metadata: meta,
-          spec: { minAvailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector(s.name) } },
+          spec: {
+            scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: s.name },
+            minReplicas: replicas,
+            maxReplicas: autoscale.maxReplicas,
+            metrics: [
+              {
+                type: 'Resource',
+                resource: {
+                  name: 'cpu',
+                  target: { type: 'Utilization', averageUtilization: autoscale.cpuUtilization },
+                },
+              },
+            ],
+          },
         });
       }
+      if (replicas > 1) disruptionBudget(this, `${s.name}-pdb`, meta, selector(s.name), { minAvailable: 1 });
     }
   }
 }

@@ -1,7 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { ns, PART_OF, vault } from '../platform.ts';
+import { internalCa, ns, PART_OF, vault, VAULT_PRIORITY_CLASS } from '../platform.ts';
 import type { Profile } from '../profile.ts';
 
 const partOf = { 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/managed-by': 'cdk8s' };
@@ -11,6 +11,34 @@ export const ACME_ISSUER = 'cf-letsencrypt';
 
 export function issuerName(profile: Profile): string {
   return profile.issuer.kind === 'acme' ? ACME_ISSUER : DEV_CA_ISSUER;
+}
+
+const SELF_SIGNED_ISSUER = 'cf-selfsigned';
+
+/**
+ * A CA certificate from the self-signed issuer (its Secret in cert-manager's cluster resource namespace) and the
+ * CA ClusterIssuer that signs with it; both named `name`.
+ */
+function caIssuer(scope: Construct, name: string, commonName: string, hours: number): void {
+  new ApiObject(scope, `${name}-certificate`, {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Certificate',
+    metadata: { name, namespace: 'cert-manager', labels: partOf },
+    spec: {
+      isCA: true,
+      commonName,
+      secretName: name,
+      duration: `${hours}h`,
+      privateKey: { algorithm: 'ECDSA', size: 256 },
+      issuerRef: { name: SELF_SIGNED_ISSUER, kind: 'ClusterIssuer', group: 'cert-manager.io' },
+    },
+  });
+  new ApiObject(scope, `${name}-issuer`, {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'ClusterIssuer',
+    metadata: { name, labels: partOf },
+    spec: { ca: { secretName: name } },
+  });
 }
 
 /**
@@ -26,6 +54,25 @@ export class ClusterChart extends Chart {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
       subjects: [{ kind: 'ServiceAccount', name: vault.serviceAccount, namespace: ns.vault }],
     });
+
+    // Vault and its unsealer come back first after a node loss: every other workload waits for them.
+    new k8s.KubePriorityClass(this, 'vault-priority', {
+      metadata: { name: VAULT_PRIORITY_CLASS, labels: partOf },
+      value: 1_000_000,
+      globalDefault: false,
+      preemptionPolicy: 'PreemptLowerPriority',
+      description: 'Vault (OpenBao) and vault-unsealer: secrets and database logins of every service',
+    });
+
+    // The internal CA (both profiles): a self-signed root in cert-manager's namespace behind a CA ClusterIssuer
+    // that signs Vault's and PostgreSQL's server certificates.
+    new ApiObject(this, 'selfsigned-issuer', {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'ClusterIssuer',
+      metadata: { name: SELF_SIGNED_ISSUER, labels: partOf },
+      spec: { selfSigned: {} },
+    });
+    caIssuer(this, internalCa.issuer, 'Content Factory internal CA', 87_600);
 
     if (profile.issuer.kind === 'acme') {
       new ApiObject(this, 'acme-issuer', {
@@ -50,33 +97,8 @@ export class ClusterChart extends Chart {
         },
       });
     } else {
-      // A self-signed root, a CA certificate from it (in cert-manager's cluster resource namespace), and the
-      // CA issuer that signs the Gateway's certificate.
-      new ApiObject(this, 'selfsigned-issuer', {
-        apiVersion: 'cert-manager.io/v1',
-        kind: 'ClusterIssuer',
-        metadata: { name: 'cf-selfsigned', labels: partOf },
-        spec: { selfSigned: {} },
-      });
-      new ApiObject(this, 'dev-ca-certificate', {
-        apiVersion: 'cert-manager.io/v1',
-        kind: 'Certificate',
-        metadata: { name: DEV_CA_ISSUER, namespace: 'cert-manager', labels: partOf },
-        spec: {
-          isCA: true,
-          commonName: 'Content Factory dev CA',
-          secretName: DEV_CA_ISSUER,
-          duration: '8760h',
-          privateKey: { algorithm: 'ECDSA', size: 256 },
-          issuerRef: { name: 'cf-selfsigned', kind: 'ClusterIssuer', group: 'cert-manager.io' },
-        },
-      });
-      new ApiObject(this, 'dev-ca-issuer', {
-        apiVersion: 'cert-manager.io/v1',
-        kind: 'ClusterIssuer',
-        metadata: { name: DEV_CA_ISSUER, labels: partOf },
-        spec: { ca: { secretName: DEV_CA_ISSUER } },
-      });
+      // The Gateway's certificate in dev: a CA of its own, separate from the internal one.
+      caIssuer(this, DEV_CA_ISSUER, 'Content Factory dev CA', 8760);
     }
   }
 }

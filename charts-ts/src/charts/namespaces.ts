@@ -3,13 +3,19 @@ import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import { ns, PART_OF } from '../platform.ts';
 
-/** Pod Security admission level per namespace; logging's Filebeat (a later issue) needs host paths. */
-const podSecurity: Record<string, string> = {
+/**
+ * Pod Security admission level per namespace: `restricted` everywhere but the log shipper's own namespace, whose
+ * only workload (Filebeat, a later issue) mounts the nodes' log directories read-only — a hostPath, which no
+ * level below `privileged` admits (kubernetes.io/docs/concepts/security/pod-security-standards). Its warn and
+ * audit levels stay `restricted`, so every exception it uses is reported.
+ */
+const podSecurity: Record<string, 'restricted' | 'privileged'> = {
   [ns.apps]: 'restricted',
   [ns.data]: 'restricted',
   [ns.vault]: 'restricted',
   [ns.observability]: 'restricted',
-  [ns.logging]: 'privileged',
+  [ns.logging]: 'restricted',
+  [ns.logShipper]: 'privileged',
 };
 
 export class NamespacesChart extends Chart {
@@ -23,7 +29,9 @@ export class NamespacesChart extends Chart {
           labels: {
             'app.kubernetes.io/part-of': PART_OF,
             'pod-security.kubernetes.io/enforce': level,
+            'pod-security.kubernetes.io/enforce-version': 'latest',
             'pod-security.kubernetes.io/warn': 'restricted',
+            'pod-security.kubernetes.io/audit': 'restricted',
           },
         },
       });

@@ -1,4 +1,4 @@
-import { env, loadConfig } from '@cf/kit';
+import { env, loadConfig } from '@cf/kit/config';
 import { z } from 'zod';
 
 const list = z

@@ -1,5 +1,7 @@
 import { hostname } from 'node:os';
-import { env, loadConfig } from '@cf/kit';
+import { env, loadConfig } from '@cf/kit/config';
+import { databaseTlsEnv } from '@cf/kit/database/tls';
+import { vaultTlsEnv } from '@cf/kit/vault/tls';
 import { z } from 'zod';
 
 /** Environment of integration-service. Every variable is named in the error when it is missing or wrong. */
@@ -25,10 +27,12 @@ export const integrationServiceEnv = {
   DATABASE_PASSWORD: z.string().optional(),
   DATABASE_OWNER_ROLE: z.string().optional(),
   VAULT_DATABASE_ROLE: z.string().default('integration-service'),
+  ...databaseTlsEnv,
 
   /** Vault address; unset only in demo mode without Vault (sessions then use a local key file). */
   VAULT_ADDR: z.url().optional(),
   VAULT_AUTH: z.enum(['kubernetes', 'token']).default('kubernetes'),
+  ...vaultTlsEnv,
   VAULT_TOKEN: z.string().optional(),
   VAULT_ROLE: z.string().default('integration-service'),
   VAULT_JWT_FILE: z.string().default('/var/run/secrets/vault/token'),

@@ -1,11 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { StaticCredentials, VaultDatabaseCredentials, type CredentialSource } from './database/credentials.ts';
 import { Database } from './database/database.ts';
+import { databaseTlsFromEnv, type DatabaseTlsEnv } from './database/tls.ts';
 import type { Logger } from './logger.ts';
 import { VaultClient } from './vault/client.ts';
+import { vaultCaFromEnv, type VaultTlsEnv } from './vault/tls.ts';
 
 /** The Vault settings every service reads from its environment (each service sets its own defaults). */
-export interface VaultEnv {
+export interface VaultEnv extends VaultTlsEnv {
   /** Unset: no Vault (local runs only). */
   VAULT_ADDR?: string | undefined;
   /** `kubernetes` in a cluster (the ServiceAccount token at VAULT_JWT_FILE), `token` for local runs and tests. */
@@ -18,6 +20,7 @@ export interface VaultEnv {
 /** Logs into Vault as the environment says, or returns undefined when VAULT_ADDR is unset. */
 export async function connectVaultFromEnv(settings: VaultEnv, logger: Logger): Promise<VaultClient | undefined> {
   if (settings.VAULT_ADDR === undefined) return undefined;
+  const tls = await vaultCaFromEnv(settings);
   if (settings.VAULT_AUTH === 'token') {
     if (settings.VAULT_TOKEN === undefined) {
       throw new Error('invalid configuration: VAULT_TOKEN: required when VAULT_AUTH=token');
@@ -25,6 +28,7 @@ export async function connectVaultFromEnv(settings: VaultEnv, logger: Logger): P
     return VaultClient.connect({
       endpoint: settings.VAULT_ADDR,
       auth: { method: 'token', token: settings.VAULT_TOKEN },
+      ...tls,
       logger,
     });
   }
@@ -36,6 +40,7 @@ export async function connectVaultFromEnv(settings: VaultEnv, logger: Logger): P
       role: settings.VAULT_ROLE,
       jwt: async () => (await readFile(settings.VAULT_JWT_FILE, 'utf8')).trim(),
     },
+    ...tls,
     logger,
   });
 }
@@ -60,7 +65,7 @@ export function credentialsFromEnv(
   throw new Error('invalid configuration: DATABASE_USER: required when VAULT_ADDR is not set');
 }
 
-export interface DatabaseEnv extends DatabaseLoginEnv {
+export interface DatabaseEnv extends DatabaseLoginEnv, DatabaseTlsEnv {
   DATABASE_HOST: string;
   DATABASE_PORT: number;
   DATABASE_NAME: string;
@@ -75,6 +80,7 @@ export function databaseFromEnv(settings: DatabaseEnv, vault: VaultClient | unde
     port: settings.DATABASE_PORT,
     database: settings.DATABASE_NAME,
     credentials: credentialsFromEnv(settings, vault, logger),
+    tls: databaseTlsFromEnv(settings),
     ...(settings.DATABASE_OWNER_ROLE !== undefined ? { ownerRole: settings.DATABASE_OWNER_ROLE } : {}),
     logger,
   });

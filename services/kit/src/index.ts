@@ -23,6 +23,8 @@ export {
   type VaultCredentialsOptions,
 } from './database/credentials.ts';
 export { Database, type DatabaseOptions, type Migration } from './database/database.ts';
+export { databaseTlsEnv, databaseTlsFromEnv, type DatabaseTls } from './database/tls.ts';
+export { vaultCaFromEnv, vaultTlsEnv } from './vault/tls.ts';
 export {
   VaultClient,
   type DatabaseLease,

@@ -1,4 +1,6 @@
-import { env, loadConfig } from '@cf/kit';
+import { env, loadConfig } from '@cf/kit/config';
+import { databaseTlsEnv } from '@cf/kit/database/tls';
+import { vaultTlsEnv } from '@cf/kit/vault/tls';
 import { z } from 'zod';
 
 /** Environment of user-service. Every variable is named in the error when it is missing or wrong. */
@@ -18,11 +20,13 @@ export const userServiceEnv = {
   /** Role the dynamic logins `SET ROLE` to, so tables belong to the service. */
   DATABASE_OWNER_ROLE: z.string().optional(),
   VAULT_DATABASE_ROLE: z.string().default('user-service'),
+  ...databaseTlsEnv,
 
   /** Vault address; unset means the local file key store (development only). */
   VAULT_ADDR: z.url().optional(),
   /** `kubernetes` in a cluster; `token` for local runs and tests. */
   VAULT_AUTH: z.enum(['kubernetes', 'token']).default('kubernetes'),
+  ...vaultTlsEnv,
   VAULT_TOKEN: z.string().optional(),
   VAULT_ROLE: z.string().default('user-service'),
   VAULT_JWT_FILE: z.string().default('/var/run/secrets/vault/token'),

@@ -2,6 +2,7 @@ import { Sequelize, type Options, type QueryInterface } from 'sequelize';
 import { SequelizeStorage, Umzug } from 'umzug';
 import type { Logger } from '../logger.ts';
 import type { CredentialSource } from './credentials.ts';
+import { pgSslOption, type DatabaseTls } from './tls.ts';
 
 export interface DatabaseOptions {
   host: string;
@@ -10,6 +11,8 @@ export interface DatabaseOptions {
   credentials: CredentialSource;
   /** Role to `SET ROLE` to after connecting, so objects belong to the service, not to a dynamic login. */
   ownerRole?: string;
+  /** TLS of every connection (see `DatabaseTls`). Default: `disable`, for local runs. */
+  tls?: DatabaseTls;
   /** Pool size. Default: max 10, min 0. */
   pool?: { max?: number; min?: number; acquireMs?: number; idleMs?: number };
   /** How long stale-credential connections may stay in use after a rotation. Default: 30 s. */
@@ -54,6 +57,7 @@ export class Database {
       port: options.port,
       database: options.database,
       logging: false,
+      dialectOptions: { ssl: pgSslOption(options.tls ?? { mode: 'disable' }) },
       pool: {
         max: options.pool?.max ?? 10,
         min: options.pool?.min ?? 0,

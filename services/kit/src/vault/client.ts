@@ -19,6 +19,11 @@ export interface VaultClientOptions {
   auth: VaultAuth;
   /** Per-request timeout. Default: 5000 ms — a hung Vault must not hang a request. */
   timeoutMs?: number;
+  /**
+   * PEM of the CA(s) Vault's certificate must chain to, for an `https://` endpoint on an internal CA. The
+   * certificate and its hostname are always verified; without `ca` against the system's CAs.
+   */
+  ca?: string;
   logger?: Logger;
 }
 
@@ -64,7 +69,8 @@ export class VaultClient {
     this.options = options;
     this.raw = nodeVault({
       endpoint: options.endpoint,
-      requestOptions: { timeout: options.timeoutMs ?? 5000 },
+      // node-vault builds one https.Agent from `ca` (verification stays on: it is never given strictSSL: false).
+      requestOptions: { timeout: options.timeoutMs ?? 5000, ...(options.ca !== undefined ? { ca: options.ca } : {}) },
     });
   }
 

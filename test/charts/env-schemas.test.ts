@@ -1,0 +1,82 @@
+import test from 'ava';
+import { gatewayEnv } from '../../services/api-gateway/src/config.ts';
+import { integrationServiceEnv } from '../../services/integration-service/src/config.ts';
+import { loadConfig } from '../../services/kit/src/config.ts';
+import { userServiceEnv } from '../../services/user-service/src/config.ts';
+import { webEnv } from '../../services/web/server/config.ts';
+import { loadSettings, settingsShape } from '../../operators/vault-unsealer/src/settings.ts';
+import { vault } from '../../charts-ts/src/platform.ts';
+import { both, containersOf, workloads, type ContainerLike } from './objects.ts';
+
+/** Each of our programs' own config schema, by container name (imported from the programs, not the charts). */
+const schemas: Record<string, object> = {
+  web: webEnv,
+  'api-gateway': gatewayEnv,
+  'user-service': userServiceEnv,
+  'integration-service': integrationServiceEnv,
+  'vault-unsealer': settingsShape,
+};
+
+/**
+ * Variables Node.js itself reads (nodejs.org/api/cli.html#environment-variables), not the program: the unsealer
+ * trusts the internal CA through NODE_EXTRA_CA_CERTS until its settings get a CA path of their own.
+ */
+const runtimeVariables: Readonly<Record<string, readonly string[]>> = { 'vault-unsealer': ['NODE_EXTRA_CA_CERTS'] };
+
+/** Containers running someone else's program, configured by its own documentation (vault.hcl, CNPG). */
+const thirdParty: readonly string[] = [vault.name];
+
+/** The container's env as the program would see it: Downward API fields get a value of the right shape. */
+function environment(c: ContainerLike, namespace: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of c.env ?? []) {
+    const field = (e.valueFrom as { fieldRef?: { fieldPath: string } } | undefined)?.fieldRef?.fieldPath;
+    out[e.name] = e.value ?? (field === 'metadata.namespace' ? namespace : `${c.name}-0`);
+  }
+  return out;
+}
+
+/** Loopback addresses and the local-run issuer: right on a laptop, wrong in a pod. */
+const localOnly = /^(127\.0\.0\.1|localhost)$|\/\/(127\.0\.0\.1|localhost)(:|\/|$)|\/\/content-factory\.local\//;
+
+for (const { profile, all } of both) {
+  const containers = workloads(all).flatMap((w) =>
+    containersOf(w.pod).map((c) => ({ c, namespace: w.object.metadata.namespace ?? '' })),
+  );
+
+  test(`${profile.name}: every container of ours has its program's config schema`, (t) => {
+    const ours = containers.filter(({ c }) => !thirdParty.includes(c.name)).map(({ c }) => c.name);
+    t.deepEqual(
+      ours.filter((name) => schemas[name] === undefined),
+      [],
+    );
+    t.deepEqual([...new Set(ours)].sort(), Object.keys(schemas).sort());
+  });
+
+  test(`${profile.name}: every env variable a container gets is one its program reads`, (t) => {
+    for (const { c } of containers.filter(({ c }) => schemas[c.name] !== undefined)) {
+      const unknown = (c.env ?? [])
+        .map((e) => e.name)
+        .filter((name) => !Object.hasOwn(schemas[c.name]!, name) && !runtimeVariables[c.name]?.includes(name));
+      t.deepEqual(unknown, [], `${c.name} gets variables its schema does not define`);
+    }
+  });
+
+  test(`${profile.name}: every container's env parses with its program's own schema`, (t) => {
+    for (const { c, namespace } of containers.filter(({ c }) => schemas[c.name] !== undefined)) {
+      const env = environment(c, namespace);
+      const shape = schemas[c.name] as Parameters<typeof loadConfig>[0];
+      t.notThrows(() => (c.name === 'vault-unsealer' ? loadSettings(env) : loadConfig(shape, env)), c.name);
+    }
+  });
+
+  test(`${profile.name}: no container falls back to a default meant for local runs`, (t) => {
+    for (const { c, namespace } of containers.filter(({ c }) => schemas[c.name] !== undefined)) {
+      const shape = schemas[c.name] as Parameters<typeof loadConfig>[0];
+      const config = loadConfig(shape, environment(c, namespace));
+      for (const [name, value] of Object.entries(config)) {
+        t.notRegex(String(value), localOnly, `${c.name} ${name}`);
+      }
+    }
+  });
+}
