@@ -233,7 +233,7 @@ test.serial('a deliberately sealed pod is left sealed until the annotation goes'
   await operator.stop();
 });
 
-test.serial('wrong keys give one Warning event and no hot loop', async (t) => {
+test.serial('keys of another Vault give one UnsealKeysInsufficient Warning and no hot loop', async (t) => {
   const namespace = 'wrong-keys';
   const { vault, kubelet, template, ip } = await singleNode(namespace);
   // Vault initialized by someone else; the Secret holds keys of another Vault.
@@ -256,22 +256,22 @@ test.serial('wrong keys give one Warning event and no hot loop', async (t) => {
   const operator = operatorFor(namespace, template, { resyncMs: 300 });
   await kubelet.markRunning('vault-0', ip);
   await waitFor(
-    async () => (await events(plane.kubeConfig, namespace)).some((event) => event.reason === 'UnsealKeysRejected'),
-    { what: 'the UnsealKeysRejected event' },
+    async () => (await events(plane.kubeConfig, namespace)).some((event) => event.reason === 'UnsealKeysInsufficient'),
+    { what: 'the UnsealKeysInsufficient event' },
   );
-  // Ten resync periods and a pod update later: still one rejected round, one event.
+  // Ten resync periods and a pod update later: still one search of the key set, one event.
   await kubelet.markRunning('vault-0', ip);
   await new Promise((resolve) => setTimeout(resolve, 3000));
   const metrics = await operator.metrics();
-  t.is(sample(metrics, 'vault_unsealer_unseal_attempts_total', 'result="rejected"'), 1);
+  t.is(sample(metrics, 'vault_unsealer_unseal_attempts_total', 'result="insufficient"'), 1);
   t.is(sample(metrics, 'vault_unsealer_unseal_attempts_total', 'result="success"'), 0);
   const warnings = (await events(plane.kubeConfig, namespace)).filter((event) => event.type === 'Warning');
   t.deepEqual(
     warnings.map((event) => [event.reason, event.count]),
-    [['UnsealKeysRejected', 1]],
+    [['UnsealKeysInsufficient', 1]],
   );
   t.true((await vault.sealStatus()).sealed);
-  t.is(operator.operator.status().pods['vault-0']?.state, 'keys-rejected');
+  t.is(operator.operator.status().pods['vault-0']?.state, 'keys-insufficient');
   await operator.stop();
 });
 

@@ -7,6 +7,7 @@ import { LeaderElector } from './leader.ts';
 import { createUnsealerMetrics, type UnsealerMetrics } from './metrics.ts';
 import { Configurator, CONFIGURATION_KEY } from './configurator.ts';
 import { KeyCustody } from './key-custody.ts';
+import { makeApiClientWithDeadline } from './kube-deadline.ts';
 import { PodController, type Result } from './pod-controller.ts';
 import { PodStates, type PodReport } from './pod-states.ts';
 import { PodWatch } from './pod-watch.ts';
@@ -71,7 +72,7 @@ export class Operator {
   constructor(options: OperatorOptions) {
     this.options = options;
     this.metrics = createUnsealerMetrics(options.registry);
-    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
+    this.core = makeApiClientWithDeadline(options.kubeConfig, CoreV1Api);
     const vaultNamespace = options.vaultNamespace ?? options.namespace;
     const events = new EventRecorder(this.core, options.logger, options.identity);
     this.states = new PodStates(events, this.metrics);
@@ -118,7 +119,7 @@ export class Operator {
         }),
     });
     this.elector = new LeaderElector({
-      coordination: options.kubeConfig.makeApiClient(CoordinationV1Api),
+      coordination: makeApiClientWithDeadline(options.kubeConfig, CoordinationV1Api),
       namespace: options.namespace,
       name: options.leaseName,
       identity: options.identity,

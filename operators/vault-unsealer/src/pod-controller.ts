@@ -5,7 +5,7 @@ import type { KeyCustody } from './key-custody.ts';
 import type { UnsealerMetrics } from './metrics.ts';
 import type { PodStates } from './pod-states.ts';
 import { unsealRound } from './unseal-round.ts';
-import { healthStatus, initialize, raftJoin, sealStatus, VaultHttpError, type SealStatus } from './vault-http.ts';
+import { healthStatus, initialize, raftJoin, sealStatus, type SealStatus } from './vault-http.ts';
 import { describe, podAddress, runningSince, SEALED_ANNOTATION, WaitingError } from './vault-pod.ts';
 
 export interface PodControllerOptions {
@@ -34,8 +34,8 @@ export interface PodControllerOptions {
 export type Result = { requeueAfterMs?: number } | undefined;
 
 interface PodMemory {
-  /** Key-set version Vault refused: no retry until the Secret changes. */
-  rejectedVersion?: string;
+  /** Key-set version from which no working threshold could be formed: no retry until the Secret changes. */
+  insufficientVersion?: string;
   /** When the last share of a round was accepted but Vault still said sealed (a raft follower catching up). */
   thresholdAt?: number;
 }
@@ -237,13 +237,8 @@ export class PodController {
       });
       return { requeueAfterMs: this.options.resyncMs };
     }
-    if (memory.rejectedVersion !== undefined && memory.rejectedVersion === keys.version) {
-      await states.transition(
-        pod,
-        'keys-rejected',
-        `Vault rejected the keys of Secret ${secret}; waiting for it to change`,
-      );
-      return { requeueAfterMs: this.options.resyncMs };
+    if (memory.insufficientVersion !== undefined && memory.insufficientVersion === keys.version) {
+      return { requeueAfterMs: this.options.resyncMs }; // state and Warning stand; wait for the Secret to change
     }
     if (memory.thresholdAt !== undefined && Date.now() - memory.thresholdAt < 15_000 && status.progress === 0) {
       // All shares went in; a raft follower says sealed until it caught up with the leader. Do not resubmit.
@@ -251,25 +246,31 @@ export class PodController {
       return { requeueAfterMs: 100 };
     }
     await states.transition(pod, 'sealed', 'unsealing');
+    let round;
     try {
-      const round = await unsealRound(address, keys.keys, keys.threshold, status);
-      if (round.outcome === 'submitted') {
-        memory.thresholdAt = Date.now();
-        return { requeueAfterMs: 100 };
-      }
+      round = await unsealRound(address, keys.keys, keys.threshold, status);
     } catch (error) {
-      if (error instanceof VaultHttpError && (error.status === 400 || error.status === 500)) {
-        memory.rejectedVersion = keys.version;
-        metrics.unsealAttempts.inc({ result: 'rejected' });
-        await states.transition(pod, 'keys-rejected', `Vault rejected the keys of Secret ${secret}`, {
-          type: 'Warning',
-          reason: 'UnsealKeysRejected',
-          message: `Vault rejected the unseal keys of Secret ${secret} (HTTP ${error.status}); not retrying them until the Secret changes`,
-        });
-        return { requeueAfterMs: this.options.resyncMs };
-      }
       metrics.unsealAttempts.inc({ result: 'error' });
       throw error;
+    }
+    if (round.outcome === 'submitted') {
+      memory.thresholdAt = Date.now();
+      return { requeueAfterMs: 100 };
+    }
+    if (round.outcome === 'insufficient') {
+      memory.insufficientVersion = keys.version;
+      metrics.unsealAttempts.inc({ result: 'insufficient' });
+      await states.transition(
+        pod,
+        'keys-insufficient',
+        `no threshold of working shares in Secret ${secret}: ${round.reason}; waiting for the Secret to change`,
+        {
+          type: 'Warning',
+          reason: 'UnsealKeysInsufficient',
+          message: `Vault stays sealed: no threshold of distinct working shares in Secret ${secret}: ${round.reason}. Not retrying until the Secret changes.`,
+        },
+      );
+      return { requeueAfterMs: this.options.resyncMs };
     }
     await this.unsealed(pod);
     return 'continue';

@@ -8,7 +8,7 @@ export type PodState =
   | 'waiting-for-leader'
   | 'keys-without-data'
   | 'no-keys'
-  | 'keys-rejected'
+  | 'keys-insufficient'
   | 'deliberately-sealed'
   | 'sealed'
   | 'unsealed';
@@ -74,5 +74,8 @@ export class PodStates {
       if (report.state !== 'unsealed' && report.state !== 'pending') sealed += 1;
     }
     this.metrics.sealedPods.set(sealed);
+    this.metrics.keysInsufficientPods.set(
+      [...this.reports.values()].filter((r) => r.state === 'keys-insufficient').length,
+    );
   }
 }
