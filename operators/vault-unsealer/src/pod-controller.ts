@@ -34,8 +34,11 @@ export interface PodControllerOptions {
 export type Result = { requeueAfterMs?: number } | undefined;
 
 interface PodMemory {
-  /** Key-set version from which no working threshold could be formed: no retry until the Secret changes. */
-  insufficientVersion?: string;
+  /**
+   * Key set (Secret resourceVersion) and seal configuration (t/n) for which no working threshold could be
+   * formed: no retry until either changes (a new Secret, or a restore that brought another barrier).
+   */
+  insufficientFor?: string;
   /** When the last share of a round was accepted but Vault still said sealed (a raft follower catching up). */
   thresholdAt?: number;
 }
@@ -237,7 +240,8 @@ export class PodController {
       });
       return { requeueAfterMs: this.options.resyncMs };
     }
-    if (memory.insufficientVersion !== undefined && memory.insufficientVersion === keys.version) {
+    const attempt = `${keys.version}/${status.t}/${status.n}`;
+    if (memory.insufficientFor === attempt) {
       return { requeueAfterMs: this.options.resyncMs }; // state and Warning stand; wait for the Secret to change
     }
     if (memory.thresholdAt !== undefined && Date.now() - memory.thresholdAt < 15_000 && status.progress === 0) {
@@ -258,7 +262,7 @@ export class PodController {
       return { requeueAfterMs: 100 };
     }
     if (round.outcome === 'insufficient') {
-      memory.insufficientVersion = keys.version;
+      memory.insufficientFor = attempt;
       metrics.unsealAttempts.inc({ result: 'insufficient' });
       await states.transition(
         pod,
