@@ -85,7 +85,13 @@ async function measure(
   const target = await startVault({ mode: 'server' });
   started.push(target);
   const restoreMs = await timeMs(() =>
-    restoreSnapshot({ address: target.address, snapshot, keys: source.keys, threshold: 3 }),
+    restoreSnapshot({
+      address: target.address,
+      snapshot,
+      keys: source.keys,
+      threshold: 3,
+      restart: () => target.restart(),
+    }),
   );
   console.log(
     `${label}: snapshot ${formatMs(snapshotMs)} (${(snapshot.length / 1024).toFixed(0)} KiB), restore ${formatMs(restoreMs)}`,

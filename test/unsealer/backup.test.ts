@@ -233,14 +233,27 @@ test.serial(
     // A new 3-node cluster on fresh storage; the restore drill runs against its first node.
     const pods = await startVaultPods(3, 81);
     servers.push(...pods.servers);
-    const restore = await cli([
+    // The drill restarts vault-0 by deleting its pod; the test plays the StatefulSet that brings it back on
+    // the same (restored) storage.
+    const kubelet = new Kubelet(plane.kubeConfig, namespace);
+    const restoring = cli([
       'restore',
       join(dir, taken.name),
       `--address=${pods.servers[0]!.address}`,
       `--namespace=${namespace}`,
     ]);
+    await waitFor(
+      async () =>
+        core.readNamespacedPod({ name: 'vault-0', namespace }).then(
+          () => false,
+          () => true,
+        ),
+      { what: 'the restore to delete pod vault-0', timeoutMs: 120_000 },
+    );
+    await pods.servers[0]!.restart();
+    await kubelet.createPod('vault-0');
+    const restore = await restoring;
     t.is(restore.code, 0, restore.stderr);
-    const kubelet = new Kubelet(plane.kubeConfig, namespace);
     const operator = startOperator({
       kubeConfig: plane.kubeConfig,
       namespace,

@@ -1,7 +1,7 @@
 // Operator commands for Vault backups and disaster recovery; see the README's runbook.
 //   node src/cli.ts snapshot --address URL (--dir DIR | --s3-bucket NAME [--s3-endpoint URL]) [--keep 7]
 //   node src/cli.ts verify <snapshot>
-//   node src/cli.ts restore <snapshot> --address URL [--namespace cf-vault] [--key-secret vault-unseal-keys]
+//   node src/cli.ts restore <snapshot> --address URL [--pod vault-0] [--namespace cf-vault] [--key-secret vault-unseal-keys]
 //   node src/cli.ts keys export --recipient age1... [--recipient ...] --out keys.age
 //   node src/cli.ts keys import <keys.age> --identity-file operator.key
 //   node src/cli.ts keys new-identity
@@ -34,6 +34,7 @@ const options = {
   recipient: { type: 'string', multiple: true },
   out: { type: 'string' },
   'identity-file': { type: 'string' },
+  pod: { type: 'string', default: 'vault-0' },
 } as const;
 
 class UsageError extends Error {}
@@ -42,10 +43,14 @@ const log = (message: string): void => {
   process.stderr.write(`${message}\n`);
 };
 
-function keyStore(values: { namespace: string; 'key-secret': string }): KeyStore {
+function core(): CoreV1Api {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
-  return new KeyStore(makeApiClientWithDeadline(kubeConfig, CoreV1Api), values.namespace, values['key-secret']);
+  return makeApiClientWithDeadline(kubeConfig, CoreV1Api);
+}
+
+function keyStore(values: { namespace: string; 'key-secret': string }): KeyStore {
+  return new KeyStore(core(), values.namespace, values['key-secret']);
 }
 
 function store(values: {
@@ -111,7 +116,17 @@ async function main(argv: string[]): Promise<void> {
           `Secret ${values['key-secret']} not found in ${values.namespace}: import the offline key copy first (keys import)`,
         );
       }
-      await restoreSnapshot({ address: address(), snapshot, keys: keys.keys, threshold: keys.threshold, log });
+      await restoreSnapshot({
+        address: address(),
+        snapshot,
+        keys: keys.keys,
+        threshold: keys.threshold,
+        log,
+        // Its StatefulSet brings the pod back on the same (restored) volume.
+        restart: async () => {
+          await core().deleteNamespacedPod({ name: values.pod, namespace: values.namespace });
+        },
+      });
       return;
     }
     case 'keys': {

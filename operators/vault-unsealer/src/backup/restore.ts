@@ -10,7 +10,13 @@ export interface RestoreOptions {
   /** The ORIGINAL cluster's unseal keys (the key Secret): the snapshot carries that cluster's barrier. */
   keys: readonly string[];
   threshold: number;
-  /** Deadline for each wait (active node, unsealed). Default: 60 s. */
+  /**
+   * Restarts the node's Vault process (on Kubernetes: deletes the pod; its StatefulSet brings it back on the
+   * same volume) and resolves once it was asked to. Needed because OpenBao 2.7 keeps the replaced seal
+   * configuration in memory after `snapshot-force` until it restarts: only then do the original keys open it.
+   */
+  restart: () => Promise<void>;
+  /** Deadline for each wait (active node, unsealed, back after the restart). Default: 60 s. */
   waitMs?: number;
   log?: (message: string) => void;
 }
@@ -27,7 +33,8 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs:
 /**
  * The restore drill: verify the snapshot (refused before anything is written), initialize the fresh node with a
  * throw-away one-share key, unseal it, `POST sys/storage/raft/snapshot-force` with the throw-away root token
- * (whose token store the snapshot replaces), then unseal with the original keys. Other pods then join and are
+ * (whose token store the snapshot replaces), restart the node when it still shows the throw-away seal
+ * configuration, then unseal with the original keys. Other pods then join and are
  * unsealed by the operator, which also re-applies the declared configuration. Refuses a node that is already
  * initialized: restoring over live data is not a drill.
  */
@@ -52,13 +59,18 @@ export async function restoreSnapshot(options: RestoreOptions): Promise<Verified
   await response.body?.cancel();
   if (!response.ok) throw new Error(`restore: sys/storage/raft/snapshot-force answered HTTP ${response.status}`);
   log('snapshot restored; unsealing with the original keys');
-  // The node re-seals under the snapshot's barrier (OpenBao 2.7 reports unsealed with the original share count
-  // for a moment first); keys sent before that would go to the throw-away barrier.
-  await waitUntil(
-    'the node sealing under the restored barrier',
-    async () => (await sealStatus(address)).sealed,
-    10_000,
-  ).catch(() => log('the node did not seal after the restore; checking it is unsealed'));
+  // The node seals after the restore; OpenBao 2.7 then still reports (and uses) the throw-away seal
+  // configuration until its process restarts.
+  await waitUntil('the node sealing after the restore', async () => (await sealStatus(address)).sealed, waitMs);
+  if ((await sealStatus(address)).t !== options.threshold) {
+    log('restarting the node so that it loads the restored seal configuration');
+    await options.restart();
+    await waitUntil(
+      'the node answering with the restored seal configuration',
+      async () => (await sealStatus(address)).t === options.threshold,
+      Math.max(waitMs, 300_000),
+    );
+  }
   await waitUntil(
     'unsealing with the original keys',
     async () => {
