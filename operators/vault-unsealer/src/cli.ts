@@ -31,6 +31,7 @@ const options = {
   pushgateway: { type: 'string' },
   namespace: { type: 'string', default: process.env['VAULT_NAMESPACE'] ?? 'cf-vault' },
   'key-secret': { type: 'string', default: 'vault-unseal-keys' },
+  'key-secrets': { type: 'string', default: '1' },
   recipient: { type: 'string', multiple: true },
   out: { type: 'string' },
   'identity-file': { type: 'string' },
@@ -49,8 +50,8 @@ function core(): CoreV1Api {
   return makeApiClientWithDeadline(kubeConfig, CoreV1Api);
 }
 
-function keyStore(values: { namespace: string; 'key-secret': string }): KeyStore {
-  return new KeyStore(core(), values.namespace, values['key-secret']);
+function keyStore(values: { namespace: string; 'key-secret': string; 'key-secrets': string }): KeyStore {
+  return new KeyStore(core(), values.namespace, values['key-secret'], Number(values['key-secrets']));
 }
 
 function store(values: {

@@ -4,7 +4,7 @@ export { podAddress, runningSince, SEALED_ANNOTATION } from './vault-pod.ts';
 export type { PodReport, PodState } from './pod-states.ts';
 export { initializeAndUnseal, unsealRound, type InitializeAndUnsealOptions } from './unseal-round.ts';
 export { applyConfiguration, loadVaultConfiguration, UNSEALER_POLICY, UNSEALER_POLICY_NAME } from './configure.ts';
-export { KeyStore, type UnsealKeys } from './key-store.ts';
+export { KeyStore, keySecretNames, splitKeepsBelowThreshold, type UnsealKeys } from './key-store.ts';
 export { WorkQueue } from './work-queue.ts';
 export * from './vault-config.ts';
 export { secretReferences, unsealerRoles, type SecretReference, type UnsealerRbacOptions } from './rbac.ts';

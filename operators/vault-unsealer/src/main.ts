@@ -32,6 +32,7 @@ const operator = new Operator({
   headlessService: settings.VAULT_HEADLESS_SERVICE,
   firstPod: settings.VAULT_FIRST_POD,
   keySecret: settings.VAULT_KEY_SECRET,
+  keySecrets: settings.VAULT_KEY_SECRETS,
   shares: settings.VAULT_SECRET_SHARES,
   threshold: settings.VAULT_SECRET_THRESHOLD,
   configFile: settings.VAULT_CONFIG_FILE,

@@ -29,6 +29,8 @@ export interface OperatorOptions {
   headlessService: string;
   firstPod: string;
   keySecret: string;
+  /** Number of Secrets the shares are split over. Default: 1. */
+  keySecrets?: number;
   shares: number;
   threshold: number;
   configFile?: string;
@@ -77,7 +79,7 @@ export class Operator {
     const events = new EventRecorder(this.core, options.logger, options.identity);
     this.states = new PodStates(events, this.metrics);
     const custody = new KeyCustody({
-      store: new KeyStore(this.core, vaultNamespace, options.keySecret),
+      store: new KeyStore(this.core, vaultNamespace, options.keySecret, options.keySecrets ?? 1),
       events,
       logger: options.logger,
     });
