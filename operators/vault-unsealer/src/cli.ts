@@ -16,6 +16,7 @@ import { verifySnapshot } from './backup/snapshot.ts';
 import { DirectoryStore, S3Store, type SnapshotStore } from './backup/store.ts';
 import { KeyStore } from './key-store.ts';
 import { makeApiClientWithDeadline } from './kube-deadline.ts';
+import { trustVaultCa } from './vault-tls.ts';
 
 const options = {
   address: { type: 'string' },
@@ -36,6 +37,7 @@ const options = {
   out: { type: 'string' },
   'identity-file': { type: 'string' },
   pod: { type: 'string', default: 'vault-0' },
+  'ca-cert': { type: 'string' },
 } as const;
 
 class UsageError extends Error {}
@@ -75,6 +77,8 @@ function store(values: {
 
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true });
+  const caFile = values['ca-cert'] ?? process.env['VAULT_CACERT'];
+  if (caFile !== undefined) trustVaultCa(await readFile(caFile, 'utf8'));
   const [command, ...rest] = positionals;
   const address = (): string => {
     const value = values.address ?? process.env['VAULT_ADDR'];

@@ -5,8 +5,10 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { createApp, createLogger, listen, shutdownOnSignals } from '@cf/kit';
 import { Operator } from './operator.ts';
 import { loadSettings } from './settings.ts';
+import { trustVaultCa } from './vault-tls.ts';
 
 const settings = loadSettings();
+if (settings.VAULT_CACERT !== undefined) trustVaultCa(await readFile(settings.VAULT_CACERT, 'utf8'));
 const logger = createLogger({ name: 'vault-unsealer', level: settings.LOG_LEVEL });
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault();

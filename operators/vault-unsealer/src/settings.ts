@@ -21,6 +21,8 @@ export const settingsShape = {
   /** Projected ServiceAccount token with audience `vault`: the unsealer's own login into Vault. */
   VAULT_TOKEN_FILE: z.string().default('/var/run/secrets/vault.content-factory.dev/serviceaccount/token'),
   VAULT_AUTH_ROLE: z.string().default('vault-unsealer'),
+  /** PEM file of the CA that signed Vault's certificate (as the Vault CLI's VAULT_CACERT); unset: system roots. */
+  VAULT_CACERT: z.string().optional(),
   LEASE_NAME: z.string().default('vault-unsealer'),
   LEASE_DURATION_SECONDS: env.seconds(15),
   RESYNC_SECONDS: env.seconds(30),
