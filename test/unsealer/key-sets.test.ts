@@ -111,6 +111,7 @@ async function assertInsufficientWithoutLoop(t: ExecutionContext, testCase: Case
   const { namespace, proxy, operator, vault } = testCase;
   await waitFor(async () => (await warnings(namespace)).some(([reason]) => reason === 'UnsealKeysInsufficient'), {
     what: 'the UnsealKeysInsufficient Warning',
+    timeoutMs: 60_000,
   });
   const unsealCalls = proxy.count('sys/unseal');
   const vaultCalls = proxy.total();
