@@ -233,7 +233,7 @@ test.serial('a deliberately sealed pod is left sealed until the annotation goes'
   await operator.stop();
 });
 
-test.serial('wrong keys give one Warning event and no hot loop', async (t) => {
+test.serial('keys of another Vault give one UnsealKeysInsufficient Warning and no hot loop', async (t) => {
   const namespace = 'wrong-keys';
   const { vault, kubelet, template, ip } = await singleNode(namespace);
   // Vault initialized by someone else; the Secret holds keys of another Vault.
@@ -256,22 +256,22 @@ test.serial('wrong keys give one Warning event and no hot loop', async (t) => {
   const operator = operatorFor(namespace, template, { resyncMs: 300 });
   await kubelet.markRunning('vault-0', ip);
   await waitFor(
-    async () => (await events(plane.kubeConfig, namespace)).some((event) => event.reason === 'UnsealKeysRejected'),
-    { what: 'the UnsealKeysRejected event' },
+    async () => (await events(plane.kubeConfig, namespace)).some((event) => event.reason === 'UnsealKeysInsufficient'),
+    { what: 'the UnsealKeysInsufficient event' },
   );
-  // Ten resync periods and a pod update later: still one rejected round, one event.
+  // Ten resync periods and a pod update later: still one search of the key set, one event.
   await kubelet.markRunning('vault-0', ip);
   await new Promise((resolve) => setTimeout(resolve, 3000));
   const metrics = await operator.metrics();
-  t.is(sample(metrics, 'vault_unsealer_unseal_attempts_total', 'result="rejected"'), 1);
+  t.is(sample(metrics, 'vault_unsealer_unseal_attempts_total', 'result="insufficient"'), 1);
   t.is(sample(metrics, 'vault_unsealer_unseal_attempts_total', 'result="success"'), 0);
   const warnings = (await events(plane.kubeConfig, namespace)).filter((event) => event.type === 'Warning');
   t.deepEqual(
     warnings.map((event) => [event.reason, event.count]),
-    [['UnsealKeysRejected', 1]],
+    [['UnsealKeysInsufficient', 1]],
   );
   t.true((await vault.sealStatus()).sealed);
-  t.is(operator.operator.status().pods['vault-0']?.state, 'keys-rejected');
+  t.is(operator.operator.status().pods['vault-0']?.state, 'keys-insufficient');
   await operator.stop();
 });
 
@@ -304,10 +304,49 @@ test.serial('a key Secret next to an uninitialized Vault stops initialization wi
   await operator.stop();
 });
 
+test.serial(
+  'shares split over three Secrets: none holds a threshold, and a restarted Vault is unsealed from them',
+  async (t) => {
+    const namespace = 'split';
+    const { vault, kubelet, template, ip } = await singleNode(namespace);
+    const operator = operatorFor(namespace, template, { resyncMs: 500, keySecrets: 3 });
+    await kubelet.markRunning('vault-0', ip);
+    await waitUnsealed(vault);
+    const core = plane.kubeConfig.makeApiClient(CoreV1Api);
+    const parts = await Promise.all(
+      [1, 2, 3].map((index) => core.readNamespacedSecret({ name: `vault-unseal-keys-${index}`, namespace })),
+    );
+    const shares = parts.map((secret) => Object.keys(secret.data ?? {}).filter((field) => field.startsWith('key-')));
+    t.deepEqual(shares, [['key-1', 'key-4'], ['key-2', 'key-5'], ['key-3']]);
+    t.true(parts.every((secret) => secret.immutable === true));
+    for (const secret of parts) {
+      for (const [field, value] of Object.entries(secret.data ?? {})) {
+        if (field.startsWith('key-') || field === 'initial-root-token')
+          secrets.push(Buffer.from(value, 'base64').toString());
+      }
+    }
+    await t.throwsAsync(core.readNamespacedSecret({ name: 'vault-unseal-keys', namespace }), undefined, 'no whole set');
+    await vault.restart();
+    await kubelet.markRunning('vault-0', ip);
+    await waitUnsealed(vault, 15_000);
+    t.false((await vault.sealStatus()).sealed);
+    await operator.stop();
+  },
+);
+
 test.serial('no key or token appears in any log line, event or metric of these runs', async (t) => {
   t.true(secrets.length > 10);
   const haystacks = [...logs.lines];
-  for (const namespace of ['fresh', 'vault-restart', 'restart', 'no-create', 'deliberate', 'wrong-keys', 'drift']) {
+  for (const namespace of [
+    'fresh',
+    'vault-restart',
+    'restart',
+    'no-create',
+    'deliberate',
+    'wrong-keys',
+    'drift',
+    'split',
+  ]) {
     haystacks.push(JSON.stringify(await events(plane.kubeConfig, namespace)));
   }
   for (const operator of operators) {

@@ -1,5 +1,6 @@
 import { ApiException, V1MicroTime, type CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
 import type { Logger } from '@cf/kit';
+import { withSignal } from './kube-deadline.ts';
 
 export interface LeaderElectionOptions {
   coordination: CoordinationV1Api;
@@ -9,7 +10,10 @@ export interface LeaderElectionOptions {
   identity: string;
   /** How long a lease is valid without renewal. Default: 15 s. */
   leaseDurationMs?: number;
-  /** A leader that could not renew for this long steps down. Default: 10 s. */
+  /**
+   * A leader that could not renew for this long steps down. Default: 10 s. It is also the deadline of each
+   * attempt's API calls (the time left until it when leading), so a hanging request cannot keep a leader past it.
+   */
   renewDeadlineMs?: number;
   /** Pause between attempts. Default: 2 s. */
   retryPeriodMs?: number;
@@ -62,8 +66,12 @@ export class LeaderElector {
 
   private async tick(): Promise<void> {
     let acquired = false;
+    // A leader's attempt may take only the time left before it must step down; a candidate's one renew deadline.
+    const budget = this.leading
+      ? Math.max(1, this.lastRenew + this.options.renewDeadlineMs - Date.now())
+      : this.options.renewDeadlineMs;
     try {
-      acquired = await this.tryAcquireOrRenew();
+      acquired = await this.tryAcquireOrRenew(withSignal(AbortSignal.timeout(budget)));
     } catch (error) {
       this.options.logger.warn({ err: error, lease: this.options.name }, 'lease update failed');
     }
@@ -76,7 +84,7 @@ export class LeaderElector {
         this.options.logger.info({ lease: this.options.name, identity: this.options.identity }, 'became leader');
         await this.options.onStartedLeading();
       }
-    } else if (this.leading && now - this.lastRenew > this.options.renewDeadlineMs) {
+    } else if (this.leading && now - this.lastRenew >= this.options.renewDeadlineMs) {
       this.leading = false;
       this.options.logger.warn({ lease: this.options.name }, 'lost leadership: could not renew the lease in time');
       await this.options.onStoppedLeading();
@@ -88,30 +96,33 @@ export class LeaderElector {
     return Math.max(1, Math.round(this.options.leaseDurationMs / 1000));
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  private async tryAcquireOrRenew(deadline: ReturnType<typeof withSignal>): Promise<boolean> {
     const { coordination, namespace, name, identity } = this.options;
     const now = new V1MicroTime();
     let lease: V1Lease;
     try {
-      lease = await coordination.readNamespacedLease({ name, namespace });
+      lease = await coordination.readNamespacedLease({ name, namespace }, deadline);
       this.lastContact = Date.now();
     } catch (error) {
       if (!(error instanceof ApiException && error.code === 404)) throw error;
       this.lastContact = Date.now();
       try {
-        await coordination.createNamespacedLease({
-          namespace,
-          body: {
-            metadata: { name, namespace },
-            spec: {
-              holderIdentity: identity,
-              leaseDurationSeconds: this.leaseSeconds(),
-              acquireTime: now,
-              renewTime: now,
-              leaseTransitions: 0,
+        await coordination.createNamespacedLease(
+          {
+            namespace,
+            body: {
+              metadata: { name, namespace },
+              spec: {
+                holderIdentity: identity,
+                leaseDurationSeconds: this.leaseSeconds(),
+                acquireTime: now,
+                renewTime: now,
+                leaseTransitions: 0,
+              },
             },
           },
-        });
+          deadline,
+        );
         return true;
       } catch (createError) {
         if (createError instanceof ApiException && createError.code === 409) return false;
@@ -127,20 +138,23 @@ export class LeaderElector {
     if (holder !== '' && holder !== identity && !expired) return false;
     const takingOver = holder !== identity;
     try {
-      await coordination.replaceNamespacedLease({
-        name,
-        namespace,
-        body: {
-          metadata: { ...lease.metadata, name, namespace },
-          spec: {
-            holderIdentity: identity,
-            leaseDurationSeconds: this.leaseSeconds(),
-            acquireTime: takingOver ? now : (spec.acquireTime ?? now),
-            renewTime: now,
-            leaseTransitions: (spec.leaseTransitions ?? 0) + (takingOver && holder !== '' ? 1 : 0),
+      await coordination.replaceNamespacedLease(
+        {
+          name,
+          namespace,
+          body: {
+            metadata: { ...lease.metadata, name, namespace },
+            spec: {
+              holderIdentity: identity,
+              leaseDurationSeconds: this.leaseSeconds(),
+              acquireTime: takingOver ? now : (spec.acquireTime ?? now),
+              renewTime: now,
+              leaseTransitions: (spec.leaseTransitions ?? 0) + (takingOver && holder !== '' ? 1 : 0),
+            },
           },
         },
-      });
+        deadline,
+      );
       return true;
     } catch (error) {
       if (error instanceof ApiException && error.code === 409) return false;
@@ -164,16 +178,20 @@ export class LeaderElector {
   private async release(): Promise<void> {
     const { coordination, namespace, name, identity } = this.options;
     try {
-      const lease = await coordination.readNamespacedLease({ name, namespace });
+      const deadline = withSignal(AbortSignal.timeout(this.options.renewDeadlineMs));
+      const lease = await coordination.readNamespacedLease({ name, namespace }, deadline);
       if (lease.spec?.holderIdentity !== identity) return;
-      await coordination.replaceNamespacedLease({
-        name,
-        namespace,
-        body: {
-          metadata: lease.metadata ?? { name, namespace },
-          spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: new V1MicroTime() },
+      await coordination.replaceNamespacedLease(
+        {
+          name,
+          namespace,
+          body: {
+            metadata: lease.metadata ?? { name, namespace },
+            spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: new V1MicroTime() },
+          },
         },
-      });
+        deadline,
+      );
       this.options.logger.info({ lease: name }, 'released the lease');
     } catch (error) {
       this.options.logger.warn({ err: error, lease: name }, 'could not release the lease; it expires on its own');

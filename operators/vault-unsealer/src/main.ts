@@ -5,8 +5,10 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { createApp, createLogger, listen, shutdownOnSignals } from '@cf/kit';
 import { Operator } from './operator.ts';
 import { loadSettings } from './settings.ts';
+import { trustVaultCa } from './vault-tls.ts';
 
 const settings = loadSettings();
+if (settings.VAULT_CACERT !== undefined) trustVaultCa(await readFile(settings.VAULT_CACERT, 'utf8'));
 const logger = createLogger({ name: 'vault-unsealer', level: settings.LOG_LEVEL });
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault();
@@ -32,6 +34,7 @@ const operator = new Operator({
   headlessService: settings.VAULT_HEADLESS_SERVICE,
   firstPod: settings.VAULT_FIRST_POD,
   keySecret: settings.VAULT_KEY_SECRET,
+  keySecrets: settings.VAULT_KEY_SECRETS,
   shares: settings.VAULT_SECRET_SHARES,
   threshold: settings.VAULT_SECRET_THRESHOLD,
   configFile: settings.VAULT_CONFIG_FILE,

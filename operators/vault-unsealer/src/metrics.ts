@@ -5,6 +5,7 @@ export interface UnsealerMetrics {
   unsealAttempts: Counter<'result'>;
   unsealSeconds: Histogram;
   sealedPods: Gauge;
+  keysInsufficientPods: Gauge;
   lastSuccessfulReconcile: Gauge;
   reconciles: Counter<'result'>;
   leader: Gauge;
@@ -19,7 +20,7 @@ export function createUnsealerMetrics(registry: Registry): UnsealerMetrics {
   return {
     unsealAttempts: new Counter({
       name: 'vault_unsealer_unseal_attempts_total',
-      help: 'Unseal rounds by result: success, rejected (Vault refused the keys), error (Vault unreachable or failing)',
+      help: 'Unseal rounds by result: success, insufficient (no threshold of working shares in the key set), error (Vault unreachable or failing)',
       labelNames: ['result'] as const,
       registers,
     }),
@@ -32,6 +33,11 @@ export function createUnsealerMetrics(registry: Registry): UnsealerMetrics {
     sealedPods: new Gauge({
       name: 'vault_unsealer_sealed_pods',
       help: 'Vault pods last seen sealed or uninitialized',
+      registers,
+    }),
+    keysInsufficientPods: new Gauge({
+      name: 'vault_unsealer_keys_insufficient_pods',
+      help: 'Sealed Vault pods waiting for a key Secret from which a threshold of working shares can be formed',
       registers,
     }),
     lastSuccessfulReconcile: new Gauge({

@@ -5,8 +5,13 @@ import { EventRecorder } from './events.ts';
 import { KeyStore } from './key-store.ts';
 import { LeaderElector } from './leader.ts';
 import { createUnsealerMetrics, type UnsealerMetrics } from './metrics.ts';
+import { Configurator, CONFIGURATION_KEY } from './configurator.ts';
+import { KeyCustody } from './key-custody.ts';
+import { makeApiClientWithDeadline } from './kube-deadline.ts';
+import { PodController, type Result } from './pod-controller.ts';
+import { PodStates, type PodReport } from './pod-states.ts';
 import { PodWatch } from './pod-watch.ts';
-import { Reconciler, WaitingError, type PodReport } from './reconciler.ts';
+import { podAddress, WaitingError } from './vault-pod.ts';
 import { WorkQueue } from './work-queue.ts';
 
 export interface OperatorOptions {
@@ -24,6 +29,8 @@ export interface OperatorOptions {
   headlessService: string;
   firstPod: string;
   keySecret: string;
+  /** Number of Secrets the shares are split over. Default: 1. */
+  keySecrets?: number;
   shares: number;
   threshold: number;
   configFile?: string;
@@ -56,39 +63,65 @@ export class Operator {
   private readonly options: OperatorOptions;
   private readonly core: CoreV1Api;
   private readonly elector: LeaderElector;
-  private readonly reconciler: Reconciler;
+  private readonly states: PodStates;
+  private readonly pods: PodController;
+  private readonly configurator: Configurator;
+  /** The reconcile running per key, across queue terms (a queue shut down on lost leadership abandons its work). */
+  private readonly running = new Map<string, Promise<Result>>();
   private controller: Controller | undefined;
   private transition: Promise<void> = Promise.resolve();
 
   constructor(options: OperatorOptions) {
     this.options = options;
     this.metrics = createUnsealerMetrics(options.registry);
-    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
+    this.core = makeApiClientWithDeadline(options.kubeConfig, CoreV1Api);
     const vaultNamespace = options.vaultNamespace ?? options.namespace;
     const events = new EventRecorder(this.core, options.logger, options.identity);
-    this.reconciler = new Reconciler({
+    this.states = new PodStates(events, this.metrics);
+    const custody = new KeyCustody({
+      store: new KeyStore(this.core, vaultNamespace, options.keySecret, options.keySecrets ?? 1),
+      events,
+      logger: options.logger,
+    });
+    const listPods = async () =>
+      (await this.core.listNamespacedPod({ namespace: vaultNamespace, labelSelector: options.podSelector })).items;
+    this.pods = new PodController({
       core: this.core,
       namespace: vaultNamespace,
-      operatorNamespace: options.namespace,
       firstPod: options.firstPod,
       addressTemplate: options.addressTemplate,
       headlessService: options.headlessService,
       shares: options.shares,
       threshold: options.threshold,
-      keyStore: new KeyStore(this.core, vaultNamespace, options.keySecret),
+      custody,
+      states: this.states,
       events,
       metrics: this.metrics,
       logger: options.logger,
+      resyncMs: options.resyncMs,
+      listPods,
+      onUnsealed: () => this.controller?.queue.add(CONFIGURATION_KEY),
+      ...(options.afterInitialize !== undefined ? { afterInitialize: options.afterInitialize } : {}),
+    });
+    this.configurator = new Configurator({
+      core: this.core,
+      operatorNamespace: options.namespace,
       ...(options.configFile !== undefined ? { configFile: options.configFile } : {}),
       authRole: options.authRole ?? 'vault-unsealer',
       ...(options.vaultToken !== undefined ? { vaultToken: options.vaultToken } : {}),
+      custody,
+      events,
+      metrics: this.metrics,
+      logger: options.logger,
       resyncMs: options.resyncMs,
-      listPods: async () =>
-        (await this.core.listNamespacedPod({ namespace: vaultNamespace, labelSelector: options.podSelector })).items,
-      ...(options.afterInitialize !== undefined ? { afterInitialize: options.afterInitialize } : {}),
+      runningPods: async () =>
+        (await listPods()).flatMap((pod) => {
+          const address = podAddress(options.addressTemplate, pod, options.headlessService, vaultNamespace);
+          return pod.status?.phase === 'Running' && address !== undefined ? [{ pod, address }] : [];
+        }),
     });
     this.elector = new LeaderElector({
-      coordination: options.kubeConfig.makeApiClient(CoordinationV1Api),
+      coordination: makeApiClientWithDeadline(options.kubeConfig, CoordinationV1Api),
       namespace: options.namespace,
       name: options.leaseName,
       identity: options.identity,
@@ -112,7 +145,7 @@ export class Operator {
   }
 
   status(): { leader: boolean; identity: string; pods: Record<string, PodReport> } {
-    return { leader: this.isLeader, identity: this.options.identity, pods: this.reconciler.report() };
+    return { leader: this.isLeader, identity: this.options.identity, pods: this.states.report() };
   }
 
   start(): void {
@@ -141,7 +174,7 @@ export class Operator {
     this.metrics.leader.set(1);
     const queue = new WorkQueue({
       ...this.options.backoff,
-      process: (name) => this.reconciler.reconcile(name),
+      process: (key) => this.reconcile(key),
       onError: (name, error, retryInMs) => {
         if (error instanceof WaitingError) this.options.logger.debug({ pod: name, retryInMs }, error.message);
         else this.options.logger.warn({ err: error, pod: name, retryInMs }, 'reconcile failed; retrying');
@@ -161,6 +194,19 @@ export class Operator {
     this.controller = { queue, watch };
     queue.start();
     await watch.start();
+  }
+
+  /** One reconcile per key at a time, even across a lost and regained leadership. */
+  private async reconcile(key: string): Promise<Result> {
+    const previous = this.running.get(key);
+    if (previous !== undefined) await previous.catch(() => undefined);
+    const run = key === CONFIGURATION_KEY ? this.configurator.reconcile() : this.pods.reconcile(key);
+    this.running.set(key, run);
+    try {
+      return await run;
+    } finally {
+      if (this.running.get(key) === run) this.running.delete(key);
+    }
   }
 
   private async stopController(): Promise<void> {

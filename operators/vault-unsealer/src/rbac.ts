@@ -1,4 +1,5 @@
 import type { V1PolicyRule, V1Role } from '@kubernetes/client-node';
+import { keySecretNames } from './key-store.ts';
 import type { VaultConfiguration } from './vault-config.ts';
 
 export interface SecretReference {
@@ -16,6 +17,8 @@ export interface UnsealerRbacOptions {
   leaseName?: string;
   /** Default: `vault-unseal-keys`. */
   keySecret?: string;
+  /** Secrets the shares are split over (`VAULT_KEY_SECRETS`). Default: 1. */
+  keySecrets?: number;
   /** Secrets the configuration names (see `secretReferences`). */
   secrets?: readonly SecretReference[];
   /** Name of the Roles. Default: `vault-unsealer`. */
@@ -62,7 +65,7 @@ export function unsealerRoles(options: UnsealerRbacOptions): V1Role[] {
     verbs: ['get', 'update'],
   });
   const readable = new Map<string, Set<string>>([
-    [vaultNamespace, new Set([options.keySecret ?? 'vault-unseal-keys'])],
+    [vaultNamespace, new Set(keySecretNames(options.keySecret ?? 'vault-unseal-keys', options.keySecrets))],
   ]);
   for (const secret of options.secrets ?? []) {
     const namespace = secret.namespace ?? options.namespace;

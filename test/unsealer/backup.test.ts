@@ -1,0 +1,326 @@
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { VaultClient, VaultPermissionError } from '@cf/kit';
+import type { VaultConfigurationInput } from '@cf/vault-unsealer';
+import { snapshotConfiguration } from '@cf/vault-unsealer/backup/policy';
+import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
+import { scratchDir, waitFor } from '../support/process.ts';
+import {
+  createNamespace,
+  createTokenReviewer,
+  Kubelet,
+  leaks,
+  LogCapture,
+  sample,
+  serviceAccountToken,
+  startOperator,
+  startVaultPods,
+  storedKeys,
+  waitUnsealed,
+  type TestOperator,
+} from '../support/unsealer-cluster.ts';
+import type { VaultServer } from '../support/vault.ts';
+
+// The restore drill of issue 19 against real OpenBao and the real API server, driving the real CLI:
+// data → snapshot (as the snapshot role) → storage destroyed, key Secret lost → keys imported from the
+// age-encrypted offline copy → restore into a new 3-node raft cluster → the unsealer unseals and joins it.
+
+const namespace = 'cf-vault';
+const CLI = resolve('operators/vault-unsealer/src/cli.ts');
+let plane: ControlPlane;
+const logs = new LogCapture();
+const servers: VaultServer[] = [];
+const operators: TestOperator[] = [];
+const secrets: string[] = [];
+const work = scratchDir('vault-backup');
+let configFile: string;
+const kv = Object.fromEntries(Array.from({ length: 20 }, (_, index) => [`entry-${index}`, `value-${index}`]));
+const sessionPlaintext = 'telegram session string 1BVtsOK8Bu...';
+
+const appPolicy = `path "secret/data/app/*" { capabilities = ["create", "update", "read"] }
+path "secret/data/*" { capabilities = ["read"] }
+path "transit/encrypt/telegram-sessions" { capabilities = ["update"] }
+path "transit/decrypt/telegram-sessions" { capabilities = ["update"] }
+`;
+
+function configuration(): VaultConfigurationInput {
+  const snapshot = snapshotConfiguration({ serviceAccount: 'vault-backup', namespace });
+  return {
+    secretEngines: [
+      { type: 'kv-v2', path: 'secret' },
+      { type: 'transit', path: 'transit', keys: [{ name: 'telegram-sessions' }] },
+    ],
+    auth: {
+      kubernetes: {
+        kubernetesHost: plane.server,
+        kubernetesCaCert: plane.caPem,
+        tokenReviewerJwtSecret: { name: 'vault-reviewer-token' },
+        roles: [{ name: 'app', serviceAccounts: ['app'], namespaces: ['cf-apps'], policies: ['app'] }, snapshot.role],
+      },
+    },
+    policies: [{ name: 'app', rules: appPolicy }, ...snapshot.policies],
+  };
+}
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], {
+      env: { ...process.env, KUBECONFIG: plane.kubeconfigPath },
+      timeout: 180_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return {
+      code: typeof failed.code === 'number' ? failed.code : -1,
+      stdout: failed.stdout ?? '',
+      stderr: failed.stderr ?? '',
+    };
+  }
+}
+
+async function token(serviceAccountNamespace: string, name: string): Promise<string> {
+  const value = await serviceAccountToken(plane.kubeConfig, serviceAccountNamespace, name);
+  secrets.push(value);
+  return value;
+}
+
+function login(address: string, role: string, jwt: string): Promise<VaultClient> {
+  return VaultClient.connect({ endpoint: address, auth: { method: 'kubernetes', role, jwt: async () => jwt } });
+}
+
+/** Three Vault pods on a fresh subnet (fresh storage), reported Running, with an operator for them. */
+async function cluster(subnet: number): Promise<{ servers: VaultServer[]; operator: TestOperator }> {
+  const pods = await startVaultPods(3, subnet);
+  servers.push(...pods.servers);
+  const kubelet = new Kubelet(plane.kubeConfig, namespace);
+  const operator = startOperator({
+    kubeConfig: plane.kubeConfig,
+    namespace,
+    addressTemplate: pods.template,
+    logs,
+    configFile,
+    resyncMs: 1000,
+    vaultToken: () => token(namespace, 'vault-unsealer'),
+  });
+  operators.push(operator);
+  await Promise.all([0, 1, 2].map((index) => kubelet.markRunning(`vault-${index}`, pods.ip(index))));
+  return { servers: pods.servers, operator };
+}
+
+test.before(async () => {
+  plane = await startControlPlane();
+  const core = plane.kubeConfig.makeApiClient(CoreV1Api);
+  await createNamespace(plane.kubeConfig, namespace);
+  await core.createNamespace({ body: { metadata: { name: 'cf-apps' } } });
+  await core.createNamespacedServiceAccount({ namespace: 'cf-apps', body: { metadata: { name: 'app' } } });
+  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'vault-backup' } } });
+  const reviewer = await createTokenReviewer(plane.kubeConfig, namespace);
+  secrets.push(reviewer);
+  await core.createNamespacedSecret({
+    namespace,
+    body: { metadata: { name: 'vault-reviewer-token' }, stringData: { token: reviewer } },
+  });
+  configFile = join(work, 'vault-config.json');
+  writeFileSync(configFile, JSON.stringify(configuration()));
+  const kubelet = new Kubelet(plane.kubeConfig, namespace);
+  for (let index = 0; index < 3; index += 1) await kubelet.createPod(`vault-${index}`);
+});
+
+test.after.always(async () => {
+  await Promise.allSettled(operators.map((operator) => operator.stop()));
+  await Promise.allSettled(servers.map((server) => server.stop()));
+  await plane?.stop();
+});
+
+let original: { servers: VaultServer[]; operator: TestOperator };
+
+async function configured(operator: TestOperator): Promise<void> {
+  await waitFor(
+    async () => sample(await operator.metrics(), 'vault_unsealer_configuration_applies_total', 'result="changed"') >= 1,
+    { what: 'a configuration pass', timeoutMs: 90_000 },
+  );
+}
+
+test.serial('the snapshot role takes snapshots and can read no secret', async (t) => {
+  original = await cluster(80);
+  await Promise.all(original.servers.map((server) => waitUnsealed(server, 60_000)));
+  await configured(original.operator);
+  const vault = await login(original.servers[0]!.address, 'vault-snapshot', await token(namespace, 'vault-backup'));
+  try {
+    await t.throwsAsync(vault.request('GET', '/secret/data/app/entry-0'), { instanceOf: VaultPermissionError });
+    await t.throwsAsync(vault.request('POST', '/transit/decrypt/telegram-sessions', { ciphertext: 'vault:v1:AAAA' }), {
+      instanceOf: VaultPermissionError,
+    });
+    await t.throwsAsync(vault.request('GET', '/sys/policies/acl/app'), { instanceOf: VaultPermissionError });
+  } finally {
+    vault.close();
+  }
+});
+
+test.serial(
+  'data, snapshot, storage and key Secret lost, keys imported, restore: data readable, ciphertext decrypts',
+  async (t) => {
+    const active = original.servers[0]!.address;
+    const app = await login(active, 'app', await token('cf-apps', 'app'));
+    let ciphertext: string;
+    try {
+      for (const [key, value] of Object.entries(kv))
+        await app.request('POST', `/secret/data/app/${key}`, { data: { value } });
+      const encrypted = await app.request<{ ciphertext: string }>('POST', '/transit/encrypt/telegram-sessions', {
+        plaintext: Buffer.from(sessionPlaintext).toString('base64'),
+      });
+      ciphertext = encrypted.data!.ciphertext;
+    } finally {
+      app.close();
+    }
+
+    // Snapshot with the CLI the CronJob runs, as the snapshot role.
+    const jwtFile = join(work, 'backup.jwt');
+    writeFileSync(jwtFile, await token(namespace, 'vault-backup'));
+    const dir = join(work, 'snapshots');
+    const snapshot = await cli([
+      'snapshot',
+      `--address=${active}`,
+      `--jwt-file=${jwtFile}`,
+      `--dir=${dir}`,
+      '--keep=2',
+    ]);
+    t.is(snapshot.code, 0, snapshot.stderr);
+    const taken = JSON.parse(snapshot.stdout) as { name: string; bytes: number; sha256: string };
+    t.true(taken.bytes > 1000);
+    t.is((await cli(['verify', join(dir, taken.name)])).code, 0);
+
+    // The offline key copy, encrypted to an operator's age key.
+    const identity = JSON.parse((await cli(['keys', 'new-identity'])).stdout) as {
+      identity: string;
+      recipient: string;
+    };
+    const exported = join(work, 'keys.age');
+    const exportRun = await cli([
+      'keys',
+      'export',
+      `--namespace=${namespace}`,
+      `--recipient=${identity.recipient}`,
+      `--out=${exported}`,
+    ]);
+    t.is(exportRun.code, 0, exportRun.stderr);
+    const stored = (await storedKeys(plane.kubeConfig, namespace))!;
+    secrets.push(...stored.keys, stored.rootToken);
+    t.deepEqual(leaks([readFileSync(exported, 'latin1')], stored.keys), [], 'no share in clear in the export');
+
+    // Disaster: every Vault process and its storage gone, and the key Secret with them.
+    await Promise.all(operators.map((operator) => operator.stop()));
+    await Promise.all(original.servers.map((server) => server.stop()));
+    const core = plane.kubeConfig.makeApiClient(CoreV1Api);
+    await core.deleteNamespacedSecret({ name: 'vault-unseal-keys', namespace });
+    const identityFile = join(work, 'operator.key');
+    writeFileSync(identityFile, identity.identity);
+    const importRun = await cli([
+      'keys',
+      'import',
+      exported,
+      `--identity-file=${identityFile}`,
+      `--namespace=${namespace}`,
+    ]);
+    t.is(importRun.code, 0, importRun.stderr);
+    t.deepEqual((await storedKeys(plane.kubeConfig, namespace))!.keys, stored.keys);
+
+    // A new 3-node cluster on fresh storage; the restore drill runs against its first node.
+    const pods = await startVaultPods(3, 81);
+    servers.push(...pods.servers);
+    // The drill restarts vault-0 by deleting its pod; the test plays the StatefulSet that brings it back on
+    // the same (restored) storage.
+    const kubelet = new Kubelet(plane.kubeConfig, namespace);
+    const restoring = cli([
+      'restore',
+      join(dir, taken.name),
+      `--address=${pods.servers[0]!.address}`,
+      `--namespace=${namespace}`,
+    ]);
+    await waitFor(
+      async () =>
+        core.readNamespacedPod({ name: 'vault-0', namespace }).then(
+          () => false,
+          () => true,
+        ),
+      { what: 'the restore to delete pod vault-0', timeoutMs: 120_000 },
+    );
+    await pods.servers[0]!.restart();
+    await kubelet.createPod('vault-0');
+    const restore = await restoring;
+    t.is(restore.code, 0, restore.stderr);
+    const operator = startOperator({
+      kubeConfig: plane.kubeConfig,
+      namespace,
+      addressTemplate: pods.template,
+      logs,
+      configFile,
+      resyncMs: 1000,
+      vaultToken: () => token(namespace, 'vault-unsealer'),
+    });
+    operators.push(operator);
+    await Promise.all([0, 1, 2].map((index) => kubelet.markRunning(`vault-${index}`, pods.ip(index))));
+    await Promise.all(pods.servers.map((server) => waitUnsealed(server, 90_000)));
+    t.is(sample(await operator.metrics(), 'vault_unsealer_initializations_total'), 0, 'restored, never re-initialized');
+    const restored = await login(pods.servers[0]!.address, 'app', await token('cf-apps', 'app'));
+    try {
+      for (const [key, value] of Object.entries(kv)) {
+        const read = await restored.request<{ data: { value: string } }>('GET', `/secret/data/app/${key}`);
+        t.is(read.data!.data.value, value);
+      }
+      const decrypted = await restored.request<{ plaintext: string }>('POST', '/transit/decrypt/telegram-sessions', {
+        ciphertext,
+      });
+      t.is(Buffer.from(decrypted.data!.plaintext, 'base64').toString('utf8'), sessionPlaintext);
+    } finally {
+      restored.close();
+    }
+  },
+);
+
+test.serial('a truncated snapshot is refused before the target Vault is touched', async (t) => {
+  const dir = join(work, 'snapshots');
+  const name = readdirSync(dir).find((file) => file.endsWith('.snap'))!;
+  const whole = readFileSync(join(dir, name));
+  const truncated = join(work, 'truncated.snap');
+  writeFileSync(truncated, whole.subarray(0, Math.floor(whole.length / 2)));
+  t.not((await cli(['verify', truncated])).code, 0);
+  const pods = await startVaultPods(1, 82);
+  servers.push(...pods.servers);
+  const restore = await cli([
+    'restore',
+    truncated,
+    `--address=${pods.servers[0]!.address}`,
+    `--namespace=${namespace}`,
+  ]);
+  t.is(restore.code, 1);
+  t.regex(restore.stderr, /snapshot refused/);
+  t.false((await pods.servers[0]!.sealStatus()).initialized, 'the target was not even initialized');
+});
+
+test.serial('an export decrypts only with the operator identity it was encrypted to', async (t) => {
+  const other = JSON.parse((await cli(['keys', 'new-identity'])).stdout) as { identity: string };
+  const identityFile = join(work, 'other.key');
+  writeFileSync(identityFile, other.identity);
+  const run = await cli([
+    'keys',
+    'import',
+    join(work, 'keys.age'),
+    `--identity-file=${identityFile}`,
+    '--namespace=nowhere',
+  ]);
+  t.is(run.code, 1);
+  t.notRegex(run.stderr, /Secret .* created/);
+});
+
+test.serial('no key, token or snapshot secret appears in any log line or metric of these runs', async (t) => {
+  const haystacks = [...logs.lines];
+  for (const operator of operators) haystacks.push(await operator.metrics());
+  t.true(secrets.length > 5);
+  t.deepEqual(leaks(haystacks, secrets), []);
+});
