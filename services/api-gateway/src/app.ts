@@ -1,16 +1,14 @@
 import cors from '@koa/cors';
 import type { Context, Middleware } from 'koa';
-import { createApp, HttpProblem, JwksKeys, type Logger, type ServiceApp } from '@cf/kit';
+import { createApp, HttpProblem, JwksKeys, REFRESH_COOKIE, requireRole, type Logger, type ServiceApp } from '@cf/kit';
 import type { GatewayConfig } from './config.ts';
 import { rejectForeignCookieWrites } from './csrf.ts';
-import { EdgeAuth, requireRole } from './edge-auth.ts';
+import { EdgeAuth } from './edge-auth.ts';
 import { forward } from './forwarding.ts';
 import { aggregateOpenApi, docsPage, docsScript } from './openapi.ts';
 import { EdgeRateLimits } from './rate-limit.ts';
 import { serveWebApp } from '@cf/kit';
 import { Upstream } from './upstream.ts';
-
-export const REFRESH_COOKIE = 'cf_refresh';
 
 export interface Gateway extends ServiceApp {
   upstreams: Upstream[];
@@ -28,7 +26,9 @@ export function createGateway(config: GatewayConfig, logger: Logger): Gateway {
     config.INTEGRATION_SERVICE_URL,
     config.UPSTREAM_TIMEOUT_MS,
   );
-  const keys = new JwksKeys({ url: config.JWKS_URL ?? `${config.USER_SERVICE_URL}/.well-known/jwks.json` });
+  const keys = new JwksKeys({
+    url: config.JWKS_URL ?? `${config.USER_SERVICE_URL}/.well-known/jwks.json`,
+  });
   const edgeAuth = new EdgeAuth({
     keys,
     issuer: config.JWT_ISSUER,
@@ -46,7 +46,13 @@ export function createGateway(config: GatewayConfig, logger: Logger): Gateway {
     trustProxy: config.TRUST_PROXY,
     readiness: {
       'user-service': async () =>
-        (await userService.send({ method: 'GET', path: '/readyz', headers: {} })).status === 200,
+        (
+          await userService.send({
+            method: 'GET',
+            path: '/readyz',
+            headers: {},
+          })
+        ).status === 200,
     },
   });
   const { app, router } = service;
@@ -79,10 +85,16 @@ export function createGateway(config: GatewayConfig, logger: Logger): Gateway {
     forward(ctx, userService, { path: pathAfter(ctx, '/api'), cookies: false }),
   );
   router.all('/api/admin/*rest', ...authenticated, requireRole('admin'), async (ctx) =>
-    forward(ctx, userService, { path: pathAfter(ctx, '/api'), cookies: false }),
+    forward(ctx, userService, {
+      path: pathAfter(ctx, '/api'),
+      cookies: false,
+    }),
   );
   router.all('/api/telegram/*rest', ...authenticated, async (ctx) =>
-    forward(ctx, integrationService, { path: pathAfter(ctx, '/api'), cookies: false }),
+    forward(ctx, integrationService, {
+      path: pathAfter(ctx, '/api'),
+      cookies: false,
+    }),
   );
 
   let openApi: { document: Record<string, unknown>; at: number } | undefined;
@@ -90,8 +102,18 @@ export function createGateway(config: GatewayConfig, logger: Logger): Gateway {
     if (openApi === undefined || Date.now() - openApi.at > 60_000) {
       const document = await aggregateOpenApi(
         [
-          { upstream: userService, prefixes: { '/auth': '/api/auth', '/users': '/api/users', '/admin': '/api/admin' } },
-          { upstream: integrationService, prefixes: { '/telegram': '/api/telegram' } },
+          {
+            upstream: userService,
+            prefixes: {
+              '/auth': '/api/auth',
+              '/users': '/api/users',
+              '/admin': '/api/admin',
+            },
+          },
+          {
+            upstream: integrationService,
+            prefixes: { '/telegram': '/api/telegram' },
+          },
         ],
         logger,
       );
@@ -129,7 +151,11 @@ function sessionIdOf(authorization: string): string | undefined {
   const payload = token.split('.')[1];
   if (payload === undefined) return undefined;
   try {
-    const sid = (JSON.parse(Buffer.from(payload, 'base64url').toString()) as { sid?: unknown }).sid;
+    const sid = (
+      JSON.parse(Buffer.from(payload, 'base64url').toString()) as {
+        sid?: unknown;
+      }
+    ).sid;
     return typeof sid === 'string' ? sid : undefined;
   } catch {
     return undefined;

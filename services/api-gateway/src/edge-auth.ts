@@ -1,5 +1,5 @@
 import type { Context, Middleware } from 'koa';
-import { HttpProblem, JwksKeys, requireJwt, verifiedClaims, type VerifiedClaims } from '@cf/kit';
+import { JwksKeys, requireJwt, type VerifiedClaims } from '@cf/kit';
 import type { Upstream } from './upstream.ts';
 
 export interface EdgeAuthOptions {
@@ -37,7 +37,10 @@ export class EdgeAuth {
     const response = await this.options.userService.send({
       method: 'GET',
       path: '/auth/session',
-      headers: { authorization: ctx.get('authorization'), 'x-request-id': ctx.state['requestId'] as string },
+      headers: {
+        authorization: ctx.get('authorization'),
+        'x-request-id': ctx.state['requestId'] as string,
+      },
     });
     if (response.status !== 200) {
       this.live.delete(claims.sid);
@@ -56,11 +59,4 @@ export class EdgeAuth {
   forgetAll(): void {
     this.live.clear();
   }
-}
-
-export function requireRole(role: 'admin'): Middleware {
-  return async (ctx, next) => {
-    if (verifiedClaims(ctx).role !== role) throw HttpProblem.forbidden('administrators only');
-    await next();
-  };
 }

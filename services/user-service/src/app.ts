@@ -1,8 +1,7 @@
-import type { Context } from 'koa';
 import {
   createApp,
-  HttpProblem,
   mountOperations,
+  requireJwt,
   openApiDocument,
   type Logger,
   type Operation,
@@ -16,10 +15,8 @@ import { authRoutes } from './routes/auth.ts';
 import type { RouteDeps } from './routes/deps.ts';
 import { usersRoutes } from './routes/users.ts';
 import type { Sessions } from './sessions.ts';
-import { claimsOf, requireAccessToken, type AccessTokenSettings } from './tokens/access-tokens.ts';
+import type { AccessTokenSettings } from './tokens/access-tokens.ts';
 import type { SigningKeys } from './tokens/signing-keys.ts';
-
-export { REFRESH_COOKIE } from './refresh-cookie.ts';
 
 export interface UserServiceDeps {
   logger: Logger;
@@ -44,19 +41,23 @@ export function createUserService(deps: UserServiceDeps): ServiceApp & { operati
   const routeDeps: RouteDeps = {
     ...deps,
     cookie: new RefreshCookie(deps.cookie),
-    authenticated: requireAccessToken(deps.keys, deps.access, (claims) =>
-      deps.store.sessionActive(claims.sid, claims.sub),
-    ),
-    adminOnly: async (ctx: Context, next: () => Promise<unknown>): Promise<void> => {
-      if (claimsOf(ctx).role !== 'admin') throw HttpProblem.forbidden('administrators only');
-      await next();
-    },
   };
+  // Our own key set, and the session the token names must still stand (logout, disabled user).
+  const authenticate = requireJwt({
+    keys: deps.keys,
+    issuer: deps.access.issuer,
+    audience: deps.access.audience,
+    isRevoked: async (claims) => !(await deps.store.sessionActive(claims.sid, claims.sub)),
+  });
   const operations: Operation[] = [...authRoutes(routeDeps), ...usersRoutes(routeDeps), ...adminRoutes(routeDeps)];
 
-  mountOperations(service.router, operations);
+  mountOperations(service.router, operations, { authenticate });
   const document = openApiDocument(
-    { title: 'Content Factory user-service', version: '0.1.0', description: 'Accounts, sessions and tokens' },
+    {
+      title: 'Content Factory user-service',
+      version: '0.1.0',
+      description: 'Accounts, sessions and tokens',
+    },
     operations,
   );
   service.router.get('/openapi.json', (ctx) => {

@@ -1,7 +1,6 @@
 import type { Context } from 'koa';
+import { REFRESH_COOKIE } from '@cf/kit';
 import type { IssuedTokens } from './sessions.ts';
-
-export const REFRESH_COOKIE = 'cf_refresh';
 
 export interface RefreshCookieSettings {
   /** Narrow path the browser sends the cookie to, e.g. `/api/auth`. */

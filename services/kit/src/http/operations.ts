@@ -1,9 +1,17 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
+import { requireRole } from '../auth/access-token.ts';
 import { validate } from './validate.ts';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export type OperationAuth = 'none' | 'user' | 'admin';
+
+export interface MountOptions {
+  /** Verifies the access token (the kit's `requireJwt`); required when any operation is not `none`. */
+  authenticate?: Middleware;
+}
 
 /**
  * One HTTP operation: its route, its input schemas and its handler. The same object registers the route
@@ -15,13 +23,16 @@ export interface Operation<Body = unknown, Query = unknown> {
   path: string;
   summary: string;
   tags?: string[];
-  /** `bearer` documents (and the caller's middleware enforces) an access token. Default: `none`. */
-  security?: 'bearer' | 'none';
+  /**
+   * Who may call it: `none` (public), `user` (a verified access token of a live session) or `admin` (that,
+   * with the admin role). Mounting enforces it and the document declares it, from this one field.
+   */
+  auth: OperationAuth;
   body?: z.ZodType<Body>;
   query?: z.ZodType<Query>;
   /** Status code → description. */
   responses: Record<number, string>;
-  /** Runs before validation, e.g. authentication. */
+  /** Runs after authentication and before validation. */
   middleware?: Middleware[];
   handler(ctx: Context, input: { body: Body; query: Query }): unknown;
 }
@@ -31,14 +42,27 @@ export function operation<Body = unknown, Query = unknown>(definition: Operation
   return definition as unknown as Operation;
 }
 
-export function mountOperations(router: Router, operations: readonly Operation[]): void {
+/**
+ * Registers every operation on `router`, behind the authentication its `auth` names.
+ * Throws at startup when an operation needs a token and no `authenticate` was given.
+ */
+export function mountOperations(router: Router, operations: readonly Operation[], options: MountOptions = {}): void {
+  const admin = requireRole('admin');
   for (const op of operations) {
+    const guard: Middleware[] = [];
+    if (op.auth !== 'none') {
+      if (options.authenticate === undefined) {
+        throw new Error(`${op.method.toUpperCase()} ${op.path} needs auth '${op.auth}' but no authenticate was given`);
+      }
+      guard.push(options.authenticate);
+      if (op.auth === 'admin') guard.push(admin);
+    }
     const handle: Middleware = async (ctx) => {
       const body = op.body !== undefined ? validate(op.body, ctx.request.body) : undefined;
       const query = op.query !== undefined ? validate(op.query, ctx.query, 'query string') : undefined;
       await op.handler(ctx, { body, query });
     };
-    router[op.method](op.path, ...(op.middleware ?? []), handle);
+    router[op.method](op.path, ...guard, ...(op.middleware ?? []), handle);
   }
 }
 
@@ -73,8 +97,12 @@ export function openApiDocument(info: ApiInfo, operations: readonly Operation[])
         parameters.push({ name, in: 'query', required: query.required?.includes(name) ?? false, schema });
       }
     }
+    const documented: Record<number, string> = {};
+    if (op.auth !== 'none') documented[401] = 'no valid access token, or its session ended';
+    if (op.auth === 'admin') documented[403] = 'not an administrator';
+    Object.assign(documented, op.responses);
     const responses = Object.fromEntries(
-      Object.entries(op.responses).map(([status, description]) => [
+      Object.entries(documented).map(([status, description]) => [
         status,
         Number(status) >= 400
           ? {
@@ -93,7 +121,7 @@ export function openApiDocument(info: ApiInfo, operations: readonly Operation[])
         ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(op.body) } } } }
         : {}),
       responses,
-      ...(op.security === 'bearer' ? { security: [{ bearer: [] }] } : {}),
+      security: op.auth === 'none' ? [] : [{ bearer: [] }],
     };
   }
   return {

@@ -1,20 +1,18 @@
-import { HttpProblem, operation, type Operation } from '@cf/kit';
+import { HttpProblem, operation, verifiedClaims, type Operation } from '@cf/kit';
 import { audit } from '../audit.ts';
 import { AdminListQuery, AdminPatchBody, Uuid } from '../schemas.ts';
-import { claimsOf } from '../tokens/access-tokens.ts';
 import { publicUser, type RouteDeps } from './deps.ts';
 
 /** Administrators' view of every account. */
 export function adminRoutes(deps: RouteDeps): Operation[] {
-  const { logger, store, authenticated, adminOnly } = deps;
+  const { logger, store } = deps;
   return [
     operation({
       method: 'get',
       path: '/admin/users',
       summary: 'All accounts, paged (page size capped at 100)',
       tags: ['admin'],
-      security: 'bearer',
-      middleware: [authenticated, adminOnly],
+      auth: 'admin',
       query: AdminListQuery,
       responses: { 200: 'a page of accounts', 401: 'no valid access token', 403: 'not an administrator' },
       async handler(ctx, { query }) {
@@ -32,8 +30,7 @@ export function adminRoutes(deps: RouteDeps): Operation[] {
       path: '/admin/users/:id',
       summary: 'Change an account’s role or disable it (a disabled account’s tokens stop working at once)',
       tags: ['admin'],
-      security: 'bearer',
-      middleware: [authenticated, adminOnly],
+      auth: 'admin',
       body: AdminPatchBody,
       responses: {
         200: 'the updated account',
@@ -44,7 +41,7 @@ export function adminRoutes(deps: RouteDeps): Operation[] {
         409: 'an administrator cannot demote or disable themselves',
       },
       async handler(ctx, { body }) {
-        const claims = claimsOf(ctx);
+        const claims = verifiedClaims(ctx);
         const id = Uuid.safeParse(ctx.params['id']);
         if (!id.success) throw HttpProblem.notFound('no such account');
         if (id.data === claims.sub && (body.disabled === true || body.role === 'user')) {

@@ -1,11 +1,9 @@
 import type { Context } from 'koa';
-import jwt from 'jsonwebtoken';
-import { HttpProblem, operation, type Operation } from '@cf/kit';
+import { bearerToken, HttpProblem, operation, verifiedClaims, verifyAccessToken, type Operation } from '@cf/kit';
 import { audit } from '../audit.ts';
 import { hashPassword, needsRehash, verifyPassword } from '../passwords.ts';
 import { LoginBody, LogoutBody, RefreshBody, RegisterBody, Uuid } from '../schemas.ts';
 import { digest } from '../sessions.ts';
-import { claimsOf, type AccessClaims } from '../tokens/access-tokens.ts';
 import { publicUser, type RouteDeps } from './deps.ts';
 
 /** One message for unknown email, wrong password and disabled account: nothing to enumerate. */
@@ -13,7 +11,7 @@ const LOGIN_FAILED = 'email or password is incorrect';
 
 /** Registration, login, refresh, logout and the caller's sessions. */
 export function authRoutes(deps: RouteDeps): Operation[] {
-  const { logger, store, sessions, limits, cookie, authenticated } = deps;
+  const { logger, store, sessions, limits, cookie } = deps;
   const userAgent = (ctx: Context): string | null => ctx.get('user-agent') || null;
 
   /** The session a logout names: a verified access token (even of a revoked session) or a refresh token. */
@@ -21,24 +19,11 @@ export function authRoutes(deps: RouteDeps): Operation[] {
     ctx: Context,
     bodyToken: string | undefined,
   ): Promise<{ sessionId: string; userId: string } | undefined> => {
-    const header = ctx.get('authorization');
-    if (header.startsWith('Bearer ')) {
-      try {
-        const token = header.slice(7);
-        const decoded = jwt.decode(token, { complete: true });
-        const key = decoded?.header.kid !== undefined ? deps.keys.verificationKey(decoded.header.kid) : undefined;
-        if (key !== undefined) {
-          const claims = jwt.verify(token, key, {
-            algorithms: ['ES256'],
-            issuer: deps.access.issuer,
-            audience: deps.access.audience,
-          }) as AccessClaims;
-          return { sessionId: claims.sid, userId: claims.sub };
-        }
-      } catch {
-        // fall through to the refresh token
-      }
-    }
+    const token = bearerToken(ctx);
+    // Verified (signature, issuer, audience, expiry) but not checked for liveness: ending an ended session is fine.
+    const claims =
+      token === undefined ? undefined : await verifyAccessToken(token, { keys: deps.keys, ...deps.access });
+    if (claims !== undefined) return { sessionId: claims.sid, userId: claims.sub };
     const refresh = bodyToken ?? cookie.read(ctx);
     if (refresh === undefined || refresh === '') return undefined;
     const found = await store.sessionOfRefreshToken(digest(refresh));
@@ -50,6 +35,7 @@ export function authRoutes(deps: RouteDeps): Operation[] {
       method: 'post',
       path: '/auth/register',
       summary: 'Create an account and log in',
+      auth: 'none',
       tags: ['auth'],
       body: RegisterBody,
       responses: {
@@ -72,6 +58,7 @@ export function authRoutes(deps: RouteDeps): Operation[] {
       method: 'post',
       path: '/auth/login',
       summary: 'Log in with email and password',
+      auth: 'none',
       tags: ['auth'],
       body: LoginBody,
       responses: {
@@ -104,6 +91,7 @@ export function authRoutes(deps: RouteDeps): Operation[] {
       method: 'post',
       path: '/auth/refresh',
       summary: 'Exchange the refresh token (cookie or body) for new tokens; the old one stops working',
+      auth: 'none',
       tags: ['auth'],
       body: RefreshBody,
       responses: { 200: 'new access and refresh tokens', 401: 'missing, expired, revoked or reused refresh token' },
@@ -132,6 +120,7 @@ export function authRoutes(deps: RouteDeps): Operation[] {
       method: 'post',
       path: '/auth/logout',
       summary: 'End the current session; its refresh and access tokens stop working at once',
+      auth: 'none',
       tags: ['auth'],
       body: LogoutBody,
       responses: { 204: 'logged out (also when the session was already gone)' },
@@ -150,11 +139,10 @@ export function authRoutes(deps: RouteDeps): Operation[] {
       path: '/auth/logout-all',
       summary: 'End every session of the caller',
       tags: ['auth'],
-      security: 'bearer',
-      middleware: [authenticated],
+      auth: 'user',
       responses: { 204: 'all sessions ended', 401: 'no valid access token' },
       async handler(ctx) {
-        const claims = claimsOf(ctx);
+        const claims = verifiedClaims(ctx);
         const count = await store.revokeAllSessions(claims.sub, 'logout-all');
         audit(ctx, logger, 'logout.all', { userId: claims.sub, sessions: count });
         cookie.clear(ctx);
@@ -166,11 +154,10 @@ export function authRoutes(deps: RouteDeps): Operation[] {
       path: '/auth/session',
       summary: 'Whether the caller’s access token and its session are still good (for the gateway’s edge check)',
       tags: ['auth'],
-      security: 'bearer',
-      middleware: [authenticated],
+      auth: 'user',
       responses: { 200: 'the session is live', 401: 'no valid access token, or the session ended' },
       handler(ctx) {
-        const claims = claimsOf(ctx);
+        const claims = verifiedClaims(ctx);
         ctx.set('Cache-Control', 'no-store');
         ctx.body = { sessionId: claims.sid, userId: claims.sub, role: claims.role };
       },
@@ -180,11 +167,10 @@ export function authRoutes(deps: RouteDeps): Operation[] {
       path: '/auth/sessions',
       summary: 'The caller’s active sessions',
       tags: ['auth'],
-      security: 'bearer',
-      middleware: [authenticated],
+      auth: 'user',
       responses: { 200: 'sessions, newest use first', 401: 'no valid access token' },
       async handler(ctx) {
-        const claims = claimsOf(ctx);
+        const claims = verifiedClaims(ctx);
         const rows = await store.activeSessions(claims.sub);
         ctx.body = {
           sessions: rows.map((row) => ({
@@ -203,11 +189,10 @@ export function authRoutes(deps: RouteDeps): Operation[] {
       path: '/auth/sessions/:id',
       summary: 'End one of the caller’s sessions',
       tags: ['auth'],
-      security: 'bearer',
-      middleware: [authenticated],
+      auth: 'user',
       responses: { 204: 'ended', 401: 'no valid access token', 404: 'no such session of the caller' },
       async handler(ctx) {
-        const claims = claimsOf(ctx);
+        const claims = verifiedClaims(ctx);
         const id = Uuid.safeParse(ctx.params['id']);
         const ended = id.success ? await store.revokeSession(id.data, claims.sub, 'revoked-by-user') : 0;
         if (ended === 0) throw HttpProblem.notFound('no such session');

@@ -1,4 +1,3 @@
-import type { Middleware } from 'koa';
 import type { Logger } from '@cf/kit';
 import type { UserRow, UserStore } from '../db/store.ts';
 import type { RateLimits } from '../rate-limits.ts';
@@ -16,8 +15,6 @@ export interface RouteDeps {
   limits: RateLimits;
   access: AccessTokenSettings;
   cookie: RefreshCookie;
-  authenticated: Middleware;
-  adminOnly: Middleware;
 }
 
 /** The account as clients see it: never the password hash. */
