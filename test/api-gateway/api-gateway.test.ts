@@ -259,7 +259,7 @@ test.serial('too many requests from one user get 429 whatever address they come 
     USER_SERVICE_URL: users.url,
     INTEGRATION_SERVICE_URL: probe.url,
     RATE_LIMIT_PER_USER: '2',
-    TRUST_PROXY: 'true',
+    TRUSTED_PROXIES: '127.0.0.1',
   });
   t.teardown(() => limited.stop());
   const account = await registerViaGateway();

@@ -48,6 +48,7 @@ export {
   type OperationAuth,
 } from './http/operations.ts';
 export { JwksKeys, type JwksOptions, type KeyResolver } from './auth/jwks.ts';
+export { SessionRevocations, type SessionRevocationsOptions } from './auth/revocations.ts';
 export {
   bearerToken,
   REFRESH_COOKIE,

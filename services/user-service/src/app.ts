@@ -8,11 +8,14 @@ import {
   type ServiceApp,
 } from '@cf/kit';
 import type { UserStore } from './db/store.ts';
+import { createUserMetrics, type UserMetrics } from './metrics.ts';
 import type { RateLimits } from './rate-limits.ts';
+import type { RevocationFeed } from './revocations/feed.ts';
 import { RefreshCookie } from './refresh-cookie.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import type { RouteDeps } from './routes/deps.ts';
+import { revocationRoutes } from './routes/revocations.ts';
 import { usersRoutes } from './routes/users.ts';
 import type { Sessions } from './sessions.ts';
 import type { AccessTokenSettings } from './tokens/access-tokens.ts';
@@ -24,24 +27,26 @@ export interface UserServiceDeps {
   keys: SigningKeys;
   sessions: Sessions;
   limits: RateLimits;
+  revocations: RevocationFeed;
   access: AccessTokenSettings;
   cookie: { path: string; secure: boolean; maxAgeDays: number };
-  trustProxy: boolean;
+  /** Address ranges of api-gateway (see `TRUSTED_PROXIES`). */
+  trustedProxies: readonly string[];
   readiness?: Record<string, () => Promise<boolean>>;
 }
 
 /** user-service's HTTP app: the auth, users and admin route areas, its OpenAPI document and its JWKS. */
-export function createUserService(deps: UserServiceDeps): ServiceApp & { operations: Operation[] } {
+export function createUserService(
+  deps: UserServiceDeps,
+): ServiceApp & { operations: Operation[]; domainMetrics: UserMetrics } {
   const service = createApp({
     name: 'user-service',
     logger: deps.logger,
-    trustProxy: deps.trustProxy,
+    trustedProxies: deps.trustedProxies,
     ...(deps.readiness ? { readiness: deps.readiness } : {}),
   });
-  const routeDeps: RouteDeps = {
-    ...deps,
-    cookie: new RefreshCookie(deps.cookie),
-  };
+  const metrics = createUserMetrics(service.metrics.registry);
+  const routeDeps: RouteDeps = { ...deps, cookie: new RefreshCookie(deps.cookie), metrics };
   // Our own key set, and the session the token names must still stand (logout, disabled user).
   const authenticate = requireJwt({
     keys: deps.keys,
@@ -49,15 +54,24 @@ export function createUserService(deps: UserServiceDeps): ServiceApp & { operati
     audience: deps.access.audience,
     isRevoked: async (claims) => !(await deps.store.sessionActive(claims.sid, claims.sub)),
   });
-  const operations: Operation[] = [...authRoutes(routeDeps), ...usersRoutes(routeDeps), ...adminRoutes(routeDeps)];
+  const operations: Operation[] = [
+    ...authRoutes(routeDeps),
+    ...usersRoutes(routeDeps),
+    ...adminRoutes(routeDeps),
+    ...revocationRoutes(deps.revocations),
+  ];
 
+  // Every write names the revocation feed position after it, so api-gateway can wait until it follows
+  // that far before answering: a logout through it is honoured by it on the very next request.
+  service.router.use(async (ctx, next) => {
+    await next();
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+      ctx.set('x-revocation-version', String(await deps.revocations.version()));
+    }
+  });
   mountOperations(service.router, operations, { authenticate });
   const document = openApiDocument(
-    {
-      title: 'Content Factory user-service',
-      version: '0.1.0',
-      description: 'Accounts, sessions and tokens',
-    },
+    { title: 'Content Factory user-service', version: '0.1.0', description: 'Accounts, sessions and tokens' },
     operations,
   );
   service.router.get('/openapi.json', (ctx) => {
@@ -67,5 +81,5 @@ export function createUserService(deps: UserServiceDeps): ServiceApp & { operati
     ctx.set('Cache-Control', 'public, max-age=300');
     ctx.body = deps.keys.jwks();
   });
-  return { ...service, operations };
+  return { ...service, operations, domainMetrics: metrics };
 }

@@ -47,9 +47,10 @@ export function adminRoutes(deps: RouteDeps): Operation[] {
         if (id.data === claims.sub && (body.disabled === true || body.role === 'user')) {
           throw HttpProblem.conflict('administrators cannot demote or disable themselves');
         }
+        // Ended here (counted by reason); the database trigger also ends any session a disable races with.
+        if (body.disabled === true) await store.revokeAllSessions(id.data, 'disabled-by-admin');
         const user = await store.updateAdminFields(id.data, body);
         if (user === undefined) throw HttpProblem.notFound('no such account');
-        if (body.disabled === true) await store.revokeAllSessions(user.id, 'disabled-by-admin');
         audit(ctx, logger, 'admin.user-updated', {
           userId: claims.sub,
           targetUserId: user.id,

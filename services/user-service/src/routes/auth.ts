@@ -11,7 +11,7 @@ const LOGIN_FAILED = 'email or password is incorrect';
 
 /** Registration, login, refresh, logout and the caller's sessions. */
 export function authRoutes(deps: RouteDeps): Operation[] {
-  const { logger, store, sessions, limits, cookie } = deps;
+  const { logger, store, sessions, limits, cookie, metrics } = deps;
   const userAgent = (ctx: Context): string | null => ctx.get('user-agent') || null;
 
   /** The session a logout names: a verified access token (even of a revoked session) or a refresh token. */
@@ -34,6 +34,7 @@ export function authRoutes(deps: RouteDeps): Operation[] {
     operation({
       method: 'post',
       path: '/auth/register',
+      middleware: [metrics.registrations],
       summary: 'Create an account and log in',
       auth: 'none',
       tags: ['auth'],
@@ -57,6 +58,7 @@ export function authRoutes(deps: RouteDeps): Operation[] {
     operation({
       method: 'post',
       path: '/auth/login',
+      middleware: [metrics.logins],
       summary: 'Log in with email and password',
       auth: 'none',
       tags: ['auth'],
@@ -90,24 +92,25 @@ export function authRoutes(deps: RouteDeps): Operation[] {
     operation({
       method: 'post',
       path: '/auth/refresh',
+      middleware: [metrics.refreshes],
       summary: 'Exchange the refresh token (cookie or body) for new tokens; the old one stops working',
       auth: 'none',
       tags: ['auth'],
       body: RefreshBody,
       responses: { 200: 'new access and refresh tokens', 401: 'missing, expired, revoked or reused refresh token' },
       async handler(ctx, { body }) {
+        const fromCookie = body?.refresh_token === undefined;
         const token = body?.refresh_token ?? cookie.read(ctx);
         if (token === undefined || token === '') throw HttpProblem.unauthorized('a refresh token is required');
         const result = await sessions.refresh(token);
+        // A rejected token from the body says nothing about the browser's cookie: leave that one alone.
+        if (result.outcome !== 'rotated' && fromCookie) cookie.clear(ctx);
         if (result.outcome === 'reused') {
+          ctx.state['outcome'] = 'reused';
           audit(ctx, logger, 'refresh.reuse-detected', { userId: result.userId, sessionId: result.sessionId });
-          cookie.clear(ctx);
           throw HttpProblem.unauthorized('this refresh token was already used; the session has been ended');
         }
-        if (result.outcome === 'invalid') {
-          cookie.clear(ctx);
-          throw HttpProblem.unauthorized('the refresh token is not valid');
-        }
+        if (result.outcome === 'invalid') throw HttpProblem.unauthorized('the refresh token is not valid');
         audit(ctx, logger, 'refresh', { userId: result.userId, sessionId: result.sessionId, grace: result.grace });
         ctx.body = cookie.tokenResponse(
           ctx,

@@ -1,5 +1,6 @@
 import type { Logger } from '@cf/kit';
 import type { UserRow, UserStore } from '../db/store.ts';
+import type { UserMetrics } from '../metrics.ts';
 import type { RateLimits } from '../rate-limits.ts';
 import type { RefreshCookie } from '../refresh-cookie.ts';
 import type { Sessions } from '../sessions.ts';
@@ -15,6 +16,7 @@ export interface RouteDeps {
   limits: RateLimits;
   access: AccessTokenSettings;
   cookie: RefreshCookie;
+  metrics: UserMetrics;
 }
 
 /** The account as clients see it: never the password hash. */
