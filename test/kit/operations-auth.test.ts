@@ -35,7 +35,7 @@ function open(ctx: { path: string; body: unknown }): void {
 function token(role: 'user' | 'admin', key: KeyObject = signing.privateKey): string {
   return jwt.sign({ sid: randomUUID(), role }, key, {
     algorithm: 'ES256',
-    keyid: 'k1',
+    header: { alg: 'ES256', kid: 'k1', typ: 'at+jwt' },
     issuer,
     audience,
     subject: randomUUID(),
@@ -102,6 +102,30 @@ test('the document declares bearer security and 401/403 exactly where the mount 
   t.deepEqual(Object.keys(paths['/open']!.get.responses), ['200']);
   t.deepEqual(Object.keys(paths['/mine']!.get.responses).sort(), ['200', '401']);
   t.deepEqual(Object.keys(paths['/all']!.get.responses).sort(), ['200', '401', '403']);
+});
+
+test('every operation has an operationId, and 429s document Retry-After', (t) => {
+  const document = openApiDocument({ title: 't', version: '1' }, [
+    ...operations,
+    operation({
+      method: 'delete',
+      path: '/things/:id',
+      summary: 'x',
+      auth: 'none',
+      refreshCookie: true,
+      responses: { 204: 'gone', 429: 'slow down' },
+      handler: open,
+    }),
+  ]);
+  const paths = document['paths'] as Record<string, Record<string, Record<string, unknown>>>;
+  t.is(paths['/mine']!['get']!['operationId'], 'getMine');
+  const thing = paths['/things/{id}']!['delete']!;
+  t.is(thing['operationId'], 'deleteThingsById');
+  t.deepEqual(thing['security'], [{ refreshCookie: [] }, {}]);
+  const limited = (thing['responses'] as Record<string, { headers?: Record<string, unknown> }>)['429']!;
+  t.truthy(limited.headers?.['Retry-After']);
+  const schemes = (document['components'] as { securitySchemes: Record<string, unknown> }).securitySchemes;
+  t.deepEqual(schemes['refreshCookie'], { type: 'apiKey', in: 'cookie', name: 'cf_refresh' });
 });
 
 test('mounting a protected operation without an authenticator fails at startup', (t) => {

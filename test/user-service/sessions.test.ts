@@ -86,7 +86,10 @@ test.serial('a logout with a token signed by another key ends nothing', async (t
   const victim = await register();
   const claims = jwt.decode(victim.accessToken) as Record<string, unknown>;
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const forged = jwt.sign(claims, privateKey, { algorithm: 'ES256', keyid: f.service.keys.current().kid });
+  const forged = jwt.sign(claims, privateKey, {
+    algorithm: 'ES256',
+    header: { alg: 'ES256', kid: f.service.keys.current().kid, typ: 'at+jwt' },
+  });
   t.is((await call(f.url, 'POST', '/auth/logout', { token: forged })).status, 204);
   t.is(
     (await call(f.url, 'GET', '/users/me', { token: victim.accessToken })).status,
@@ -151,4 +154,30 @@ test.serial('an unexpected limiter failure is a 503 and an error-level log', asy
   } finally {
     await sql('ALTER TABLE rate_limits_away RENAME TO rate_limits', []);
   }
+});
+
+test.serial('logins, registrations, refreshes and revocations are counted by outcome and reason', async (t) => {
+  const account = await register();
+  await call(f.url, 'POST', '/auth/login', {
+    body: { email: account.email, password: 'wrong-password' },
+    ip: freshIp(),
+  });
+  await call(f.url, 'POST', '/auth/refresh', { cookie: account.refreshToken });
+  await call(f.url, 'POST', '/auth/logout-all', { token: account.accessToken });
+  const metrics = await (await fetch(`${f.url}/metrics`)).text();
+  const value = (series: string): number => Number(new RegExp(`^${series} (\\d+)`, 'm').exec(metrics)?.[1] ?? 0);
+  t.true(value('user_registrations_total\\{outcome="success"[^}]*\\}') > 0);
+  t.true(value('user_logins_total\\{outcome="failure"[^}]*\\}') > 0);
+  t.true(value('user_token_refreshes_total\\{outcome="success"[^}]*\\}') > 0);
+  t.true(value('user_sessions_revoked_total\\{reason="logout-all"[^}]*\\}') > 0);
+});
+
+test.serial('the JWKS carries an ETag and answers 304 when it has not changed', async (t) => {
+  const first = await fetch(`${f.url}/.well-known/jwks.json`);
+  const etag = first.headers.get('etag') ?? '';
+  t.regex(etag, /^"[\w-]{43}"$/);
+  t.is(first.headers.get('cache-control'), 'public, max-age=300');
+  t.true(Array.isArray(((await first.json()) as { keys: unknown[] }).keys));
+  const again = await fetch(`${f.url}/.well-known/jwks.json`, { headers: { 'if-none-match': etag } });
+  t.is(again.status, 304);
 });

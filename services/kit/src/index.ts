@@ -50,6 +50,7 @@ export {
 export { JwksKeys, type JwksOptions, type KeyResolver } from './auth/jwks.ts';
 export { SessionRevocations, type SessionRevocationsOptions } from './auth/revocations.ts';
 export {
+  ACCESS_TOKEN_TYPE,
   bearerToken,
   REFRESH_COOKIE,
   requireJwt,

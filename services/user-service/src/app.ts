@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   createApp,
   mountOperations,
@@ -78,8 +79,17 @@ export function createUserService(
     ctx.body = document;
   });
   service.router.get('/.well-known/jwks.json', (ctx) => {
+    const body = JSON.stringify(deps.keys.jwks());
+    // A strong validator over the key set: clients revalidate cheaply and see a rotation at once.
+    const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
     ctx.set('Cache-Control', 'public, max-age=300');
-    ctx.body = deps.keys.jwks();
+    ctx.set('ETag', etag);
+    if (ctx.get('if-none-match') === etag) {
+      ctx.status = 304;
+      return;
+    }
+    ctx.type = 'application/jwk-set+json';
+    ctx.body = body;
   });
   return { ...service, operations, domainMetrics: metrics };
 }

@@ -3,6 +3,9 @@ import jwt from 'jsonwebtoken';
 import { HttpProblem } from '../http/problem.ts';
 import type { KeyResolver } from './jwks.ts';
 
+/** The JWT `typ` of access tokens (RFC 9068 §2.1); verifiers refuse any other, so an ID or other token cannot pass. */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+
 /** The name of the HttpOnly cookie that carries the refresh token (user-service sets it, the gateway guards it). */
 export const REFRESH_COOKIE = 'cf_refresh';
 
@@ -34,7 +37,7 @@ export function bearerToken(ctx: Context): string | undefined {
 }
 
 /**
- * Verifies an access token as FACTS.md asks: ES256 only, issuer and audience pinned, the key chosen by
+ * Verifies an access token as FACTS.md asks: ES256 only, `typ: at+jwt` (RFC 9068), issuer and audience pinned, the key chosen by
  * `kid` from `keys`, `exp`, `sub`, `sid` and a known `role` required. Says nothing about revocation.
  * Returns undefined for any token that fails, never why (the caller answers a bare 401).
  */
@@ -42,7 +45,7 @@ export async function verifyAccessToken(token: string, check: AccessTokenCheck):
   try {
     const decoded = jwt.decode(token, { complete: true });
     const kid = decoded?.header.kid;
-    if (kid === undefined) return undefined;
+    if (kid === undefined || decoded?.header.typ !== ACCESS_TOKEN_TYPE) return undefined;
     const key = await check.keys.key(kid);
     if (key === undefined) return undefined;
     const claims = jwt.verify(token, key, {

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
-import { requireRole } from '../auth/access-token.ts';
+import { REFRESH_COOKIE, requireRole } from '../auth/access-token.ts';
 import { validate } from './validate.ts';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -22,7 +22,11 @@ export interface Operation<Body = unknown, Query = unknown> {
   /** koa-router syntax, e.g. `/users/:id`. */
   path: string;
   summary: string;
+  /** Default: the method and path in camelCase, e.g. `postAuthLogin`, `deleteAuthSessionsById`. */
+  operationId?: string;
   tags?: string[];
+  /** Also takes the refresh-token cookie (documented as an API key in a cookie, beside `auth`). */
+  refreshCookie?: boolean;
   /**
    * Who may call it: `none` (public), `user` (a verified access token of a live session) or `admin` (that,
    * with the admin role). Mounting enforces it and the document declares it, from this one field.
@@ -66,6 +70,20 @@ export function mountOperations(router: Router, operations: readonly Operation[]
   }
 }
 
+/** `post` + `/auth/sessions/:id` → `postAuthSessionsById`. */
+export function defaultOperationId(method: string, path: string): string {
+  const words = path
+    .split('/')
+    .filter((segment) => segment !== '')
+    .map((segment) => (segment.startsWith(':') ? `by-${segment.slice(1)}` : segment))
+    .flatMap((segment) => segment.split(/[^A-Za-z0-9]+/))
+    .filter((word) => word !== '');
+  return method + words.map((word) => word[0]!.toUpperCase() + word.slice(1)).join('');
+}
+
+/** `Retry-After` (seconds) on the statuses that carry it. */
+const RETRY_AFTER = { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer', minimum: 0 } } };
+
 function schemaOf(type: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
   const schema = z.toJSONSchema(type, { io, unrepresentable: 'any' }) as Record<string, unknown>;
   delete schema['$schema'];
@@ -107,6 +125,7 @@ export function openApiDocument(info: ApiInfo, operations: readonly Operation[])
         Number(status) >= 400
           ? {
               description,
+              ...(status === '429' || status === '503' ? { headers: RETRY_AFTER } : {}),
               content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
             }
           : { description },
@@ -115,13 +134,14 @@ export function openApiDocument(info: ApiInfo, operations: readonly Operation[])
     paths[path] ??= {};
     paths[path][op.method] = {
       summary: op.summary,
+      operationId: op.operationId ?? defaultOperationId(op.method, op.path),
       ...(op.tags ? { tags: op.tags } : {}),
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(op.body !== undefined
         ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(op.body) } } } }
         : {}),
       responses,
-      security: op.auth === 'none' ? [] : [{ bearer: [] }],
+      security: op.auth !== 'none' ? [{ bearer: [] }] : op.refreshCookie === true ? [{ refreshCookie: [] }, {}] : [],
     };
   }
   return {
@@ -130,7 +150,10 @@ export function openApiDocument(info: ApiInfo, operations: readonly Operation[])
     ...(info.serverUrl ? { servers: [{ url: info.serverUrl }] } : {}),
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        refreshCookie: { type: 'apiKey', in: 'cookie', name: REFRESH_COOKIE },
+      },
       schemas: {
         Problem: {
           type: 'object',

@@ -92,6 +92,7 @@ export function authRoutes(deps: RouteDeps): Operation[] {
     operation({
       method: 'post',
       path: '/auth/refresh',
+      refreshCookie: true,
       middleware: [metrics.refreshes],
       summary: 'Exchange the refresh token (cookie or body) for new tokens; the old one stops working',
       auth: 'none',
@@ -122,6 +123,7 @@ export function authRoutes(deps: RouteDeps): Operation[] {
     operation({
       method: 'post',
       path: '/auth/logout',
+      refreshCookie: true,
       summary: 'End the current session; its refresh and access tokens stop working at once',
       auth: 'none',
       tags: ['auth'],

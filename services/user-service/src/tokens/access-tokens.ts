@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { Role } from '@cf/kit';
+import { ACCESS_TOKEN_TYPE, type Role } from '@cf/kit';
 import type { SigningKeys } from './signing-keys.ts';
 
 export type { Role } from '@cf/kit';
@@ -21,6 +21,7 @@ export function signAccessToken(
   const token = jwt.sign({ sid: subject.sessionId, role: subject.role }, key.privateKey, {
     algorithm: 'ES256',
     keyid: key.kid,
+    header: { alg: 'ES256', kid: key.kid, typ: ACCESS_TOKEN_TYPE },
     issuer: settings.issuer,
     audience: settings.audience,
     subject: subject.userId,
