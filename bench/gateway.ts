@@ -23,7 +23,7 @@ const users = await startServiceProcess(`${root}services/user-service/src/main.t
   VAULT_AUTH: 'token',
   VAULT_TOKEN: vault.rootToken ?? '',
   LOG_LEVEL: 'warn',
-  TRUST_PROXY: 'true',
+  TRUSTED_PROXIES: '127.0.0.1',
 });
 const gateway = await startServiceProcess(`${root}services/api-gateway/src/main.ts`, {
   USER_SERVICE_URL: users.url,

@@ -122,7 +122,11 @@ async function rejectedAtEdge(t: ExecutionContext, token: string): Promise<void>
 
 function signed(claims: Record<string, unknown>, options: jwt.SignOptions = {}): string {
   const key = users.service.keys.current();
-  return jwt.sign(claims, key.privateKey, { algorithm: 'ES256', keyid: key.kid, ...options });
+  return jwt.sign(claims, key.privateKey, {
+    algorithm: 'ES256',
+    header: { alg: 'ES256', kid: key.kid, typ: 'at+jwt' },
+    ...options,
+  });
 }
 
 test.serial('a request without a token is rejected at the edge', async (t) => {
@@ -132,13 +136,19 @@ test.serial('a request without a token is rejected at the edge', async (t) => {
 test.serial('alg none is rejected at the edge', async (t) => {
   const account = await registerViaGateway();
   const claims = jwt.decode(account.accessToken) as Record<string, unknown>;
-  await rejectedAtEdge(t, jwt.sign(claims, '', { algorithm: 'none' as jwt.Algorithm }));
+  await rejectedAtEdge(
+    t,
+    jwt.sign(claims, '', {
+      algorithm: 'none' as jwt.Algorithm,
+      header: { alg: 'none', kid: users.service.keys.current().kid, typ: 'at+jwt' },
+    } as jwt.SignOptions),
+  );
 });
 
 test.serial('HS256 signed with the public key is rejected at the edge', async (t) => {
   const account = await registerViaGateway();
   const key = users.service.keys.current();
-  const header = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid: key.kid })).toString('base64url');
+  const header = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'at+jwt', kid: key.kid })).toString('base64url');
   const payload = account.accessToken.split('.')[1];
   const pem = key.publicKey.export({ format: 'pem', type: 'spki' }).toString();
   await rejectedAtEdge(
@@ -163,7 +173,10 @@ test.serial('an unknown kid and a tampered payload are rejected at the edge', as
   const claims = jwt.decode(account.accessToken) as Record<string, unknown>;
   await rejectedAtEdge(
     t,
-    jwt.sign(claims, users.service.keys.current().privateKey, { algorithm: 'ES256', keyid: 'forged-kid' }),
+    jwt.sign(claims, users.service.keys.current().privateKey, {
+      algorithm: 'ES256',
+      header: { alg: 'ES256', kid: 'forged-kid', typ: 'at+jwt' },
+    }),
   );
   const [header, , signature] = account.accessToken.split('.');
   const payload = Buffer.from(JSON.stringify({ ...claims, sub: randomUUID() })).toString('base64url');
@@ -259,7 +272,7 @@ test.serial('too many requests from one user get 429 whatever address they come 
     USER_SERVICE_URL: users.url,
     INTEGRATION_SERVICE_URL: probe.url,
     RATE_LIMIT_PER_USER: '2',
-    TRUST_PROXY: 'true',
+    TRUSTED_PROXIES: '127.0.0.1',
   });
   t.teardown(() => limited.stop());
   const account = await registerViaGateway();

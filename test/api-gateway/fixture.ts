@@ -17,6 +17,8 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
   const config = loadGatewayConfig({ PORT: '0', HOST: '127.0.0.1', ...env });
   const gateway = createGateway(config, createLogger({ name: 'api-gateway', stream, level: 'debug' }));
   const server = await listen(gateway.app, { port: config.PORT });
+  // Authenticated routes answer 503 until the session-revocation list is loaded.
+  await gateway.revocations.ready(15_000);
   return {
     url: server.url,
     gateway,

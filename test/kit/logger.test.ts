@@ -47,6 +47,15 @@ test('secret-looking fields are redacted at any depth', (t) => {
   t.is((record?.['headers'] as { authorization: string }).authorization, REDACTED);
 });
 
+for (const field of ['credential', 'databaseCredentials', 'jwt', 'idJwt', 'passphrase', 'unsealKey']) {
+  test(`a field named ${field} is redacted`, (t) => {
+    t.deepEqual(redact({ [field]: 'secret-value', email: 'a@example.org' }), {
+      [field]: REDACTED,
+      email: 'a@example.org',
+    });
+  });
+}
+
 test('records keep the service name, level and message as JSON', (t) => {
   const out = capture();
   createLogger({ name: 'svc', stream: out.stream }).warn({ req_id: 'r1' }, 'careful');

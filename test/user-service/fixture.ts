@@ -24,7 +24,8 @@ export async function startUserServiceFixture(overrides: Record<string, string> 
   const env: Record<string, string> = {
     PORT: '0',
     HOST: '127.0.0.1',
-    TRUST_PROXY: 'true',
+    // The tests' client on loopback plays api-gateway, naming client addresses in X-Forwarded-For.
+    TRUSTED_PROXIES: '127.0.0.1',
     DATABASE_HOST: '127.0.0.1',
     DATABASE_PORT: String(postgres.port),
     DATABASE_NAME: 'users',

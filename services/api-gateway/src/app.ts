@@ -1,19 +1,28 @@
 import cors from '@koa/cors';
 import type { Context, Middleware } from 'koa';
-import { createApp, HttpProblem, JwksKeys, type Logger, type ServiceApp } from '@cf/kit';
+import {
+  createApp,
+  HttpProblem,
+  JwksKeys,
+  REFRESH_COOKIE,
+  requireRole,
+  type Logger,
+  type ServiceApp,
+  type SessionRevocations,
+} from '@cf/kit';
 import type { GatewayConfig } from './config.ts';
 import { rejectForeignCookieWrites } from './csrf.ts';
-import { EdgeAuth, requireRole } from './edge-auth.ts';
+import { canonicalPath } from './canonical-path.ts';
+import { createEdgeAuth } from './edge-auth.ts';
 import { forward } from './forwarding.ts';
 import { aggregateOpenApi, docsPage, docsScript } from './openapi.ts';
 import { EdgeRateLimits } from './rate-limit.ts';
 import { serveWebApp } from '@cf/kit';
 import { Upstream } from './upstream.ts';
 
-export const REFRESH_COOKIE = 'cf_refresh';
-
 export interface Gateway extends ServiceApp {
   upstreams: Upstream[];
+  revocations: SessionRevocations;
   close(): Promise<void>;
 }
 
@@ -29,27 +38,36 @@ export function createGateway(config: GatewayConfig, logger: Logger): Gateway {
     config.UPSTREAM_TIMEOUT_MS,
   );
   const keys = new JwksKeys({ url: config.JWKS_URL ?? `${config.USER_SERVICE_URL}/.well-known/jwks.json` });
-  const edgeAuth = new EdgeAuth({
-    keys,
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-    userService,
-    cacheMs: config.SESSION_CHECK_CACHE_MS,
-  });
-  const limits = new EdgeRateLimits(config.RATE_LIMIT_PER_IP, config.RATE_LIMIT_PER_USER, config.RATE_WINDOW_SECONDS);
   const allowedOrigins = [config.PUBLIC_ORIGIN, ...config.CORS_ORIGINS];
 
   const service = createApp({
     name: 'api-gateway',
     logger,
     bodyLimit: config.BODY_LIMIT_BYTES,
-    trustProxy: config.TRUST_PROXY,
+    beforeRouting: [canonicalPath()],
+    trustedProxies: config.TRUSTED_PROXIES,
     readiness: {
       'user-service': async () =>
         (await userService.send({ method: 'GET', path: '/readyz', headers: {} })).status === 200,
+      'session-revocations': async () => edgeAuth.revocations.healthy(),
     },
   });
   const { app, router } = service;
+  const edgeAuth = createEdgeAuth({
+    keys,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    revocationsUrl: config.REVOCATIONS_URL ?? `${config.USER_SERVICE_URL}/internal/session-revocations`,
+    logger,
+    registry: service.metrics.registry,
+  });
+  edgeAuth.revocations.start();
+  const limits = new EdgeRateLimits(
+    config.RATE_LIMIT_PER_IP,
+    config.RATE_LIMIT_PER_USER,
+    config.RATE_WINDOW_SECONDS,
+    service.metrics.registry,
+  );
 
   // CORS before everything so preflights and errors both carry the allowlist's headers.
   const corsAllowed = new Set(allowedOrigins.map((origin) => new URL(origin).origin));
@@ -64,23 +82,22 @@ export function createGateway(config: GatewayConfig, logger: Logger): Gateway {
   );
 
   const api: Middleware[] = [limits.byIp()];
-  const authenticated: Middleware[] = [...api, edgeAuth.middleware, limits.byUser()];
+  const authenticated: Middleware[] = [...api, edgeAuth.authenticate, limits.byUser()];
 
-  router.all('/api/auth/*rest', ...api, rejectForeignCookieWrites(allowedOrigins, REFRESH_COOKIE), async (ctx) => {
-    const path = pathAfter(ctx, '/api');
-    await forward(ctx, userService, { path, cookies: true });
-    if (ctx.status === 204 && (ctx.path === '/api/auth/logout' || ctx.path === '/api/auth/logout-all')) {
-      // Sessions ended here stop being trusted here at once, not when the cache entry runs out.
-      if (ctx.path === '/api/auth/logout-all') edgeAuth.forgetAll();
-      else edgeAuth.forget(sessionIdOf(ctx.get('authorization')));
-    }
-  });
-  router.all('/api/users/*rest', ...authenticated, async (ctx) =>
-    forward(ctx, userService, { path: pathAfter(ctx, '/api'), cookies: false }),
+  // Logouts need no special case here: every ended session reaches this replica through the revocation feed.
+  /**
+   * user-service names the feed position of a revocation its answer caused; this replica answers only once
+   * it follows the feed that far, so the caller's next request here already sees the session ended.
+   */
+  const toUserService = async (ctx: Context, cookies: boolean): Promise<void> => {
+    const revokedUpTo = await forward(ctx, userService, { path: pathAfter(ctx, '/api'), cookies });
+    if (revokedUpTo !== undefined) await edgeAuth.revocations.reached(revokedUpTo, 2000);
+  };
+  router.all('/api/auth/*rest', ...api, rejectForeignCookieWrites(allowedOrigins, REFRESH_COOKIE), (ctx) =>
+    toUserService(ctx, true),
   );
-  router.all('/api/admin/*rest', ...authenticated, requireRole('admin'), async (ctx) =>
-    forward(ctx, userService, { path: pathAfter(ctx, '/api'), cookies: false }),
-  );
+  router.all('/api/users/*rest', ...authenticated, (ctx) => toUserService(ctx, false));
+  router.all('/api/admin/*rest', ...authenticated, requireRole('admin'), (ctx) => toUserService(ctx, false));
   router.all('/api/telegram/*rest', ...authenticated, async (ctx) =>
     forward(ctx, integrationService, { path: pathAfter(ctx, '/api'), cookies: false }),
   );
@@ -118,20 +135,10 @@ export function createGateway(config: GatewayConfig, logger: Logger): Gateway {
   return {
     ...service,
     upstreams: [userService, integrationService],
+    revocations: edgeAuth.revocations,
     async close() {
+      await edgeAuth.revocations.stop();
       await Promise.all([userService.close(), integrationService.close()]);
     },
   };
-}
-
-function sessionIdOf(authorization: string): string | undefined {
-  const token = authorization.startsWith('Bearer ') ? authorization.slice(7) : '';
-  const payload = token.split('.')[1];
-  if (payload === undefined) return undefined;
-  try {
-    const sid = (JSON.parse(Buffer.from(payload, 'base64url').toString()) as { sid?: unknown }).sid;
-    return typeof sid === 'string' ? sid : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,22 +1,17 @@
 import { env, loadConfig } from '@cf/kit/config';
 import { z } from 'zod';
 
-const list = z
-  .string()
-  .default('')
-  .transform((value) =>
-    value
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item !== ''),
-  );
+const list = env.list();
 
 export const gatewayEnv = {
   PORT: env.port(8080),
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: env.logLevel(),
-  /** Behind the TLS entry (Envoy), which appends the client address to X-Forwarded-For. */
-  TRUST_PROXY: env.flag(false),
+  /**
+   * Address ranges of the TLS entry (Envoy) in front of the gateway, comma-separated CIDRs: only a peer in
+   * them is believed about the client address, and only for the X-Forwarded-For hop it appended. Default: none.
+   */
+  TRUSTED_PROXIES: env.list(),
   /** Serves the OpenAPI docs page at /api/docs. */
   DEBUG: env.flag(false),
 
@@ -24,6 +19,8 @@ export const gatewayEnv = {
   INTEGRATION_SERVICE_URL: z.url().default('http://127.0.0.1:8082'),
   /** Default: `${USER_SERVICE_URL}/.well-known/jwks.json`. */
   JWKS_URL: z.url().optional(),
+  /** user-service's session-revocation feed. Default: `${USER_SERVICE_URL}/internal/session-revocations`. */
+  REVOCATIONS_URL: z.url().optional(),
   JWT_ISSUER: z.string().default('https://content-factory.local/auth'),
   JWT_AUDIENCE: z.string().default('content-factory'),
 
@@ -33,8 +30,6 @@ export const gatewayEnv = {
   CORS_ORIGINS: list,
 
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-  /** How long a confirmed-live session is trusted before asking user-service again. */
-  SESSION_CHECK_CACHE_MS: z.coerce.number().int().min(0).default(2000),
   RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_PER_USER: z.coerce.number().int().min(1).default(300),
   RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),

@@ -1,66 +1,45 @@
-import type { Context, Middleware } from 'koa';
-import { HttpProblem, JwksKeys, requireJwt, verifiedClaims, type VerifiedClaims } from '@cf/kit';
-import type { Upstream } from './upstream.ts';
+import type { Middleware } from 'koa';
+import { Histogram, type Registry } from 'prom-client';
+import { requireJwt, SessionRevocations, type KeyResolver, type Logger } from '@cf/kit';
 
 export interface EdgeAuthOptions {
-  keys: JwksKeys;
+  keys: KeyResolver;
   issuer: string;
   audience: string;
-  userService: Upstream;
-  /** How long a session user-service confirmed live is trusted without asking again. */
-  cacheMs: number;
+  /** user-service's session-revocation feed. */
+  revocationsUrl: string;
+  logger: Logger;
+  registry: Registry;
+}
+
+export interface EdgeAuth {
+  /** 401 unless a verified access token of a session that has not ended; 503 while revocations are unknown. */
+  authenticate: Middleware;
+  revocations: SessionRevocations;
 }
 
 /**
- * Verifies access tokens at the edge: signature, algorithm, issuer, audience and expiry locally (JWKS),
- * then whether the session still stands by asking user-service — cached briefly per session, and
- * forgotten at once when a logout passes through this gateway.
+ * Access tokens are verified once, here, from the public JWKS; whether their session ended comes from the
+ * revocation feed this replica follows — every logout, password change, disabled user and refresh-token
+ * reuse, whichever replica or path it went through — so no request waits on user-service to ask.
  */
-export class EdgeAuth {
-  private readonly live = new Map<string, number>();
-  private readonly options: EdgeAuthOptions;
-  readonly middleware: Middleware;
-
-  constructor(options: EdgeAuthOptions) {
-    this.options = options;
-    this.middleware = requireJwt({
-      keys: options.keys,
-      issuer: options.issuer,
-      audience: options.audience,
-      isRevoked: async (claims, ctx) => !(await this.sessionLive(claims, ctx)),
-    });
-  }
-
-  private async sessionLive(claims: VerifiedClaims, ctx: Context): Promise<boolean> {
-    const until = this.live.get(claims.sid);
-    if (until !== undefined && until > Date.now()) return true;
-    const response = await this.options.userService.send({
-      method: 'GET',
-      path: '/auth/session',
-      headers: { authorization: ctx.get('authorization'), 'x-request-id': ctx.state['requestId'] as string },
-    });
-    if (response.status !== 200) {
-      this.live.delete(claims.sid);
-      return false;
-    }
-    if (this.live.size > 100_000) this.live.clear(); // bounded memory under a token flood
-    this.live.set(claims.sid, Date.now() + this.options.cacheMs);
-    return true;
-  }
-
-  /** Called when a logout goes through: that session (or all of the user's) is no longer trusted here. */
-  forget(sessionId: string | undefined): void {
-    if (sessionId !== undefined) this.live.delete(sessionId);
-  }
-
-  forgetAll(): void {
-    this.live.clear();
-  }
-}
-
-export function requireRole(role: 'admin'): Middleware {
-  return async (ctx, next) => {
-    if (verifiedClaims(ctx).role !== role) throw HttpProblem.forbidden('administrators only');
-    await next();
-  };
+export function createEdgeAuth(options: EdgeAuthOptions): EdgeAuth {
+  const lag = new Histogram({
+    name: 'gateway_revocation_lag_seconds',
+    help: 'Time from a session revocation committing in user-service to this gateway replica refusing its tokens',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [options.registry],
+  });
+  const revocations = new SessionRevocations({
+    url: options.revocationsUrl,
+    logger: options.logger,
+    onRevocation: (seconds) => lag.observe(seconds),
+  });
+  const authenticate = requireJwt({
+    keys: options.keys,
+    issuer: options.issuer,
+    audience: options.audience,
+    isRevoked: (claims) => revocations.isRevoked(claims.sid),
+  });
+  return { authenticate, revocations };
 }

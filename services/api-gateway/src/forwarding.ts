@@ -49,8 +49,14 @@ export interface ForwardOptions {
   cookies: boolean;
 }
 
-/** Sends the request on to `upstream` and copies the answer back onto `ctx`. */
-export async function forward(ctx: Context, upstream: Upstream, options: ForwardOptions): Promise<void> {
+/** user-service's answer header naming the revocation feed position after the request (internal; never passed on). */
+export const REVOCATION_VERSION_HEADER = 'x-revocation-version';
+
+/**
+ * Sends the request on to `upstream` and copies the answer back onto `ctx`.
+ * Returns the revocation feed position the upstream named, if any.
+ */
+export async function forward(ctx: Context, upstream: Upstream, options: ForwardOptions): Promise<number | undefined> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(ctx.request.headers)) {
     if (value === undefined || droppedRequestHeader(name)) continue;
@@ -60,7 +66,8 @@ export async function forward(ctx: Context, upstream: Upstream, options: Forward
   headers['x-forwarded-for'] = ctx.ip;
   headers['x-forwarded-proto'] = ctx.protocol;
   headers['x-request-id'] = ctx.state['requestId'] as string;
-  const body = ctx.request.body === undefined ? undefined : JSON.stringify(ctx.request.body);
+  // The text as received and checked (kit's jsonBody), never re-serialised.
+  const body = ctx.request.rawBody;
   if (body !== undefined) headers['content-type'] = 'application/json';
   else delete headers['content-type'];
   const response = await upstream.send({
@@ -79,4 +86,6 @@ export async function forward(ctx: Context, upstream: Upstream, options: Forward
   if (response.body.length > 0) ctx.body = response.body;
   else if (response.status === 204 || response.status === 304) ctx.body = null;
   else ctx.body = '';
+  const version = Number(response.headers[REVOCATION_VERSION_HEADER]);
+  return Number.isSafeInteger(version) && version > 0 ? version : undefined;
 }

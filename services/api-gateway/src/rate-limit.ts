@@ -1,4 +1,5 @@
 import type { Context, Middleware } from 'koa';
+import { Counter, type Registry } from 'prom-client';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { HttpProblem } from '@cf/kit';
 
@@ -10,24 +11,35 @@ import { HttpProblem } from '@cf/kit';
 export class EdgeRateLimits {
   private readonly perIp: RateLimiterMemory;
   private readonly perUser: RateLimiterMemory;
+  /** `gateway_rate_limited_total{limit="ip"|"user"}`: requests refused with 429 by this replica. */
+  private readonly refused: Counter<'limit'>;
 
-  constructor(perIp: number, perUser: number, windowSeconds: number) {
+  constructor(perIp: number, perUser: number, windowSeconds: number, registry: Registry) {
     this.perIp = new RateLimiterMemory({ keyPrefix: 'ip', points: perIp, duration: windowSeconds });
     this.perUser = new RateLimiterMemory({ keyPrefix: 'user', points: perUser, duration: windowSeconds });
+    this.refused = new Counter({
+      name: 'gateway_rate_limited_total',
+      help: 'Requests refused with 429 by the gateway, by limit',
+      labelNames: ['limit'] as const,
+      registers: [registry],
+    });
   }
 
-  private static async consume(limiter: RateLimiterMemory, key: string): Promise<void> {
+  private async consume(limiter: RateLimiterMemory, key: string, limit: 'ip' | 'user'): Promise<void> {
     try {
       await limiter.consume(key);
     } catch (result) {
-      if (result instanceof RateLimiterRes) throw HttpProblem.tooManyRequests(result.msBeforeNext / 1000);
+      if (result instanceof RateLimiterRes) {
+        this.refused.inc({ limit });
+        throw HttpProblem.tooManyRequests(result.msBeforeNext / 1000);
+      }
       throw result;
     }
   }
 
   byIp(): Middleware {
     return async (ctx, next) => {
-      await EdgeRateLimits.consume(this.perIp, ctx.ip);
+      await this.consume(this.perIp, ctx.ip, 'ip');
       await next();
     };
   }
@@ -36,7 +48,7 @@ export class EdgeRateLimits {
   byUser(): Middleware {
     return async (ctx: Context, next) => {
       const subject = (ctx.state['claims'] as { sub?: string } | undefined)?.sub;
-      if (subject !== undefined) await EdgeRateLimits.consume(this.perUser, subject);
+      if (subject !== undefined) await this.consume(this.perUser, subject, 'user');
       await next();
     };
   }

@@ -90,7 +90,6 @@ export function createIntegrationApp(deps: IntegrationAppDeps): ServiceApp & { o
     logger: deps.logger,
     ...(deps.readiness ? { readiness: deps.readiness } : {}),
   });
-  const auth = [deps.authenticate];
   const userOf = (ctx: Context): string => verifiedClaims(ctx).sub;
   const idParam = (ctx: Context, what: string): string => {
     const id = Uuid.safeParse(ctx.params['id']);
@@ -160,8 +159,7 @@ export function createIntegrationApp(deps: IntegrationAppDeps): ServiceApp & { o
       path: '/telegram/logins/phone',
       summary: 'Start a phone login: Telegram sends a code (app or SMS)',
       tags: ['logins'],
-      security: 'bearer',
-      middleware: auth,
+      auth: 'user',
       body: PhoneBody,
       responses: {
         201: '{loginId, state, codeType, nextCodeType, timeout}',
@@ -187,8 +185,7 @@ export function createIntegrationApp(deps: IntegrationAppDeps): ServiceApp & { o
       path: '/telegram/logins/qr',
       summary: 'Start a QR login: {loginId, url, expiresAt} and the QR code as SVG and PNG',
       tags: ['logins'],
-      security: 'bearer',
-      middleware: auth,
+      auth: 'user',
       responses: { 201: 'the login with its QR code', 401: 'no valid access token', 429: 'flood wait' },
       async handler(ctx) {
         const row = await manager.startQrLogin(userOf(ctx));
@@ -201,8 +198,7 @@ export function createIntegrationApp(deps: IntegrationAppDeps): ServiceApp & { o
       path: '/telegram/logins/:id',
       summary: 'State of a login: waiting, code_sent, password_required, connected, failed (with reason), expired',
       tags: ['logins'],
-      security: 'bearer',
-      middleware: auth,
+      auth: 'user',
       responses: { 200: 'the login', 401: 'no valid access token', 404: 'no such login of the caller' },
       async handler(ctx) {
         ctx.body = await loginView(await ownedLogin(ctx));
@@ -213,8 +209,7 @@ export function createIntegrationApp(deps: IntegrationAppDeps): ServiceApp & { o
       path: '/telegram/logins/:id/resend',
       summary: 'Send the code again, by the next type Telegram offers (e.g. SMS)',
       tags: ['logins'],
-      security: 'bearer',
-      middleware: auth,
+      auth: 'user',
       responses: {
         200: 'the login',
         404: 'no such login of the caller',
@@ -228,8 +223,7 @@ export function createIntegrationApp(deps: IntegrationAppDeps): ServiceApp & { o
       path: '/telegram/logins/:id/code',
       summary: 'Submit the code: connected, or password_required',
       tags: ['logins'],
-      security: 'bearer',
-      middleware: auth,
+      auth: 'user',
       body: CodeBody,
       responses: {
         200: 'the login (connected or password_required)',
@@ -251,8 +245,7 @@ export function createIntegrationApp(deps: IntegrationAppDeps): ServiceApp & { o
       path: '/telegram/logins/:id/password',
       summary: 'Submit the two-step verification password',
       tags: ['logins'],
-      security: 'bearer',
-      middleware: auth,
+      auth: 'user',
       body: PasswordBody,
       responses: {
         200: 'the login (connected)',
@@ -268,8 +261,7 @@ export function createIntegrationApp(deps: IntegrationAppDeps): ServiceApp & { o
       path: '/telegram/accounts',
       summary: 'The caller’s Telegram accounts',
       tags: ['accounts'],
-      security: 'bearer',
-      middleware: auth,
+      auth: 'user',
       responses: { 200: '{accounts}', 401: 'no valid access token' },
       async handler(ctx) {
         const rows = await store.accountsOf(userOf(ctx));
@@ -281,8 +273,7 @@ export function createIntegrationApp(deps: IntegrationAppDeps): ServiceApp & { o
       path: '/telegram/accounts/:id',
       summary: 'One of the caller’s Telegram accounts',
       tags: ['accounts'],
-      security: 'bearer',
-      middleware: auth,
+      auth: 'user',
       responses: { 200: 'the account', 401: 'no valid access token', 404: 'no such account of the caller' },
       async handler(ctx) {
         const row = await store.accountOf(userOf(ctx), idParam(ctx, 'account'));
@@ -295,8 +286,7 @@ export function createIntegrationApp(deps: IntegrationAppDeps): ServiceApp & { o
       path: '/telegram/accounts/:id',
       summary: 'Disconnect: log the session out at Telegram, destroy the client, delete the stored session',
       tags: ['accounts'],
-      security: 'bearer',
-      middleware: auth,
+      auth: 'user',
       responses: { 204: 'disconnected', 401: 'no valid access token', 404: 'no such account of the caller' },
       async handler(ctx) {
         const row = await store.accountOf(userOf(ctx), idParam(ctx, 'account'));
@@ -317,8 +307,7 @@ export function createIntegrationApp(deps: IntegrationAppDeps): ServiceApp & { o
       path: '/telegram/logs',
       summary: 'The caller’s integration log, newest first, paged',
       tags: ['logs'],
-      security: 'bearer',
-      middleware: auth,
+      auth: 'user',
       query: LogQuery,
       responses: { 200: '{entries, page, pageSize, total}', 401: 'no valid access token' },
       async handler(ctx, { query }) {
@@ -331,8 +320,7 @@ export function createIntegrationApp(deps: IntegrationAppDeps): ServiceApp & { o
       path: '/telegram/stats/errors',
       summary: 'The caller’s error counts by kind over a window',
       tags: ['logs'],
-      security: 'bearer',
-      middleware: auth,
+      auth: 'user',
       query: StatsQuery,
       responses: { 200: '{windowHours, errors: {kind: count}}', 401: 'no valid access token' },
       async handler(ctx, { query }) {
@@ -344,7 +332,7 @@ export function createIntegrationApp(deps: IntegrationAppDeps): ServiceApp & { o
     }),
   ];
 
-  mountOperations(service.router, operations);
+  mountOperations(service.router, operations, { authenticate: deps.authenticate });
   const document = openApiDocument(
     {
       title: 'Content Factory integration-service',

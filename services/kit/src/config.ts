@@ -48,4 +48,15 @@ export const env = {
       .transform((value) => value === 'true' || value === '1' || value === 'yes'),
   logLevel: () => z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   seconds: (fallback: number) => z.coerce.number().positive().default(fallback),
+  /** Comma-separated list, e.g. `10.0.0.0/8,fd00::/8`; empty means none. */
+  list: () =>
+    z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((item) => item.trim())
+          .filter((item) => item !== ''),
+      ),
 };

@@ -40,15 +40,30 @@ export {
   VaultRequestError,
   VaultUnavailableError,
 } from './vault/errors.ts';
-export { mountOperations, openApiDocument, operation, type ApiInfo, type Operation } from './http/operations.ts';
 export {
-  JwksKeys,
+  mountOperations,
+  openApiDocument,
+  operation,
+  type ApiInfo,
+  type MountOptions,
+  type Operation,
+  type OperationAuth,
+} from './http/operations.ts';
+export { JwksKeys, type JwksOptions, type KeyResolver } from './auth/jwks.ts';
+export { SessionRevocations, type SessionRevocationsOptions } from './auth/revocations.ts';
+export {
+  ACCESS_TOKEN_TYPE,
+  bearerToken,
+  REFRESH_COOKIE,
   requireJwt,
+  requireRole,
   verifiedClaims,
-  type JwksOptions,
+  verifyAccessToken,
+  type AccessTokenCheck,
   type RequireJwtOptions,
+  type Role,
   type VerifiedClaims,
-} from './auth/jwks.ts';
+} from './auth/access-token.ts';
 export { serveWebApp } from './http/static-files.ts';
 export {
   connectVaultFromEnv,

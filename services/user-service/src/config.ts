@@ -8,8 +8,12 @@ export const userServiceEnv = {
   PORT: env.port(8080),
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: env.logLevel(),
-  /** Behind api-gateway, which sets X-Forwarded-For; off when the service is reached directly. */
-  TRUST_PROXY: env.flag(false),
+  /**
+   * Address ranges of api-gateway's pods (comma-separated CIDRs). Only a peer in them is believed about
+   * the client address (X-Forwarded-For, the one hop it added); anyone else is keyed by its own address.
+   * Default: none.
+   */
+  TRUSTED_PROXIES: env.list(),
 
   DATABASE_HOST: z.string().default('127.0.0.1'),
   DATABASE_PORT: env.port(5432),

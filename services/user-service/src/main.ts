@@ -7,7 +7,12 @@ const logger = createLogger({ name: 'user-service', level: config.LOG_LEVEL });
 try {
   const service = await startUserService(config, logger);
   logger.info({ url: service.server.url }, 'user-service listening');
-  shutdownOnSignals({ logger, server: service.server, cleanup: service.cleanup });
+  shutdownOnSignals({
+    logger,
+    server: service.server,
+    beforeClose: service.beforeClose,
+    cleanup: service.cleanup,
+  });
 } catch (error) {
   logger.fatal({ err: error }, 'user-service failed to start');
   process.exit(1);

@@ -1,6 +1,16 @@
+import { createHash } from 'node:crypto';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Sequelize } from 'sequelize';
-import { HttpProblem } from '@cf/kit';
+import { HttpProblem, type Logger } from '@cf/kit';
+
+/**
+ * A limiter key part of bounded size whatever the input: a SHA-256 of it (64 hex characters). With the
+ * longest prefix and an IPv6 address, a key stays far below the `rate_limits.key varchar(255)` column
+ * (issue 22: a 238-character email used to overflow it).
+ */
+function bounded(part: string): string {
+  return createHash('sha256').update(part).digest('hex');
+}
 
 export interface RateLimitSettings {
   loginPerEmailIp: number;
@@ -18,8 +28,10 @@ export class RateLimits {
   private readonly loginEmailIp: RateLimiterPostgres;
   private readonly loginIp: RateLimiterPostgres;
   private readonly registerIp: RateLimiterPostgres;
+  private readonly logger: Logger;
 
-  constructor(sequelize: Sequelize, settings: RateLimitSettings) {
+  constructor(sequelize: Sequelize, settings: RateLimitSettings, logger: Logger) {
+    this.logger = logger;
     const common = {
       storeClient: sequelize,
       storeType: 'sequelize',
@@ -43,6 +55,8 @@ export class RateLimits {
       if (result instanceof RateLimiterRes) {
         throw HttpProblem.tooManyRequests(result.msBeforeNext / 1000, 'too many attempts; try again later');
       }
+      // Not a refusal: the limiter itself failed. Someone must look, so this is an error, not a warning.
+      this.logger.error({ err: result, limiter: limiter.keyPrefix }, 'rate limiter failed');
       throw HttpProblem.unavailable('rate limiting is unavailable; try again shortly', 5);
     }
   }
@@ -50,14 +64,16 @@ export class RateLimits {
   async loginAttempt(email: string, ip: string): Promise<void> {
     const results = await Promise.allSettled([
       this.consume(this.loginIp, ip),
-      this.consume(this.loginEmailIp, `${email}|${ip}`),
+      this.consume(this.loginEmailIp, `${bounded(email)}|${ip}`),
     ]);
     const refused = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (refused !== undefined) throw refused.reason;
   }
 
   async loginSucceeded(email: string, ip: string): Promise<void> {
-    await this.loginEmailIp.delete(`${email}|${ip}`).catch(() => undefined);
+    await this.loginEmailIp.delete(`${bounded(email)}|${ip}`).catch((error: unknown) => {
+      this.logger.error({ err: error, limiter: 'login-email-ip' }, 'rate limiter failed to clear a counter');
+    });
   }
 
   async registerAttempt(ip: string): Promise<void> {

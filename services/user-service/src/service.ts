@@ -11,7 +11,9 @@ import type { UserServiceConfig } from './config.ts';
 import { migrations } from './db/migrations.ts';
 import { preparePasswordHashing } from './passwords.ts';
 import { UserStore } from './db/store.ts';
+import type { UserMetrics } from './metrics.ts';
 import { RateLimits } from './rate-limits.ts';
+import { RevocationFeed } from './revocations/feed.ts';
 import { Sessions } from './sessions.ts';
 import { FileKeyStore, VaultKeyStore, type KeyStore } from './tokens/key-store.ts';
 import { SigningKeys } from './tokens/signing-keys.ts';
@@ -24,6 +26,8 @@ export interface RunningUserService {
   close(): Promise<void>;
   /** The steps `close` runs after the server stopped; for graceful shutdown on signals. */
   cleanup: (() => Promise<void>)[];
+  /** Runs before the server stops accepting: ends held long polls. */
+  beforeClose: () => Promise<void>;
 }
 
 export function keyStoreFor(config: UserServiceConfig, vault: VaultClient | undefined): KeyStore {
@@ -44,13 +48,19 @@ export async function startUserService(config: UserServiceConfig, logger: Logger
   await preparePasswordHashing();
   const keys = await SigningKeys.load(keyStoreFor(config, vault), logger);
   keys.startReloading(config.KEY_RELOAD_SECONDS);
-  const store = new UserStore(database.sequelize);
+  // The metrics live in the app's registry, which exists once the app does.
+  const holder: { metrics?: UserMetrics } = {};
+  const store = new UserStore(database.sequelize, (reason, count) => holder.metrics?.sessionsRevoked(reason, count));
+  const revocations = new RevocationFeed(database.sequelize, logger, {
+    retentionSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+  });
+  revocations.start();
   const access = {
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
     ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
   };
-  const { app } = createUserService({
+  const created = createUserService({
     logger,
     store,
     keys,
@@ -60,27 +70,38 @@ export async function startUserService(config: UserServiceConfig, logger: Logger
       refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
       graceSeconds: config.REFRESH_GRACE_SECONDS,
     }),
-    limits: new RateLimits(database.sequelize, {
-      loginPerEmailIp: config.LOGIN_LIMIT_PER_EMAIL_IP,
-      loginPerIp: config.LOGIN_LIMIT_PER_IP,
-      registerPerIp: config.REGISTER_LIMIT_PER_IP,
-      windowSeconds: config.RATE_WINDOW_SECONDS,
-    }),
+    revocations,
+    limits: new RateLimits(
+      database.sequelize,
+      {
+        loginPerEmailIp: config.LOGIN_LIMIT_PER_EMAIL_IP,
+        loginPerIp: config.LOGIN_LIMIT_PER_IP,
+        registerPerIp: config.REGISTER_LIMIT_PER_IP,
+        windowSeconds: config.RATE_WINDOW_SECONDS,
+      },
+      logger,
+    ),
     cookie: { path: config.COOKIE_PATH, secure: config.COOKIE_SECURE, maxAgeDays: config.REFRESH_TOKEN_TTL_DAYS },
-    trustProxy: config.TRUST_PROXY,
+    trustedProxies: config.TRUSTED_PROXIES,
     readiness: {
       database: () => database.ping(),
       ...(vault !== undefined ? { vault: () => vault.healthy() } : {}),
     },
   });
+  holder.metrics = created.domainMetrics;
+  const { app } = created;
   const server = await listen(app, { port: config.PORT, host: config.HOST });
   const cleanup = [async () => keys.stop(), () => database.close(), async () => vault?.close()];
+  // Held polls answer at once, so the server's grace period is not spent waiting on followers.
+  const beforeClose = (): Promise<void> => revocations.stop();
   return {
     server,
     keys,
     store,
     cleanup,
+    beforeClose,
     async close() {
+      await beforeClose();
       await server.close();
       for (const step of cleanup) await step();
     },

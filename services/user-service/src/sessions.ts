@@ -75,19 +75,26 @@ export class Sessions {
         return { outcome: 'invalid' } as const;
       }
       let grace = false;
+      let next: string;
       if (row.used_at !== null) {
         const sinceUse = (Date.now() - row.used_at.getTime()) / 1000;
         if (sinceUse > this.settings.graceSeconds) {
           await this.store.revokeSession(row.session_id, row.user_id, 'refresh-token-reuse', transaction);
           return { outcome: 'reused', sessionId: row.session_id, userId: row.user_id } as const;
         }
-        // A concurrent refresh by the same client (two tabs, a retry): give it its own successor.
+        // A concurrent refresh by the same client (two tabs, a retry) gets the successor already issued,
+        // recomputed from the parent: a replay inside the window cannot start a chain of its own.
+        const issued = this.keys
+          .successorsOf(refreshToken)
+          .find((candidate) => digest(candidate) === row.successor_hash);
+        if (issued === undefined) return { outcome: 'invalid' } as const;
+        next = issued;
         grace = true;
       } else {
-        await this.store.markRefreshTokenUsed(hash, transaction);
+        next = this.keys.successorsOf(refreshToken)[0]!;
+        await this.store.markRefreshTokenUsed(hash, digest(next), transaction);
+        await this.store.insertRefreshToken(digest(next), row.session_id, row.expires_at, transaction);
       }
-      const next = newRefreshToken();
-      await this.store.insertRefreshToken(digest(next), row.session_id, row.expires_at, transaction);
       await this.store.touchSession(row.session_id, transaction);
       const access = this.accessTokenFor(row.user_id, row.session_id, row.role);
       return {

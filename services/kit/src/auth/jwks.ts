@@ -1,7 +1,4 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import type { Context, Middleware } from 'koa';
-import koaJwt from 'koa-jwt';
-import { HttpProblem } from '../http/problem.ts';
 
 export interface JwksOptions {
   /** e.g. `http://user-service:8080/.well-known/jwks.json`. */
@@ -61,67 +58,7 @@ export class JwksKeys implements KeyResolver {
   }
 }
 
-export interface VerifiedClaims {
-  iss: string;
-  aud: string;
-  sub: string;
-  sid: string;
-  role: 'user' | 'admin';
-  iat: number;
-  exp: number;
-  jti: string;
-}
-
 /** Finds the verification key for a token's `kid`: an issuer's JWKS, or the issuer's own key set. */
 export interface KeyResolver {
   key(kid: string): Promise<KeyObject | undefined>;
-}
-
-export interface RequireJwtOptions {
-  keys: KeyResolver;
-  issuer: string;
-  audience: string;
-  /** Extra revocation check after the signature and claims verified. */
-  isRevoked?: (claims: VerifiedClaims, ctx: Context) => Promise<boolean>;
-}
-
-/**
- * Verifies a Bearer access token: ES256 only, issuer and audience pinned, `exp`, `sub` and `sid` required,
- * the key chosen by `kid` from the issuer's JWKS. Puts the claims on `ctx.state.claims`; anything wrong
- * is a 401 problem that says no more than that.
- */
-export function requireJwt(options: RequireJwtOptions): Middleware {
-  const verify = koaJwt({
-    secret: async (header: { kid?: string }) => {
-      const key = header.kid !== undefined ? await options.keys.key(header.kid) : undefined;
-      if (key === undefined) throw new Error('unknown key id');
-      return key;
-    },
-    algorithms: ['ES256'],
-    issuer: options.issuer,
-    audience: options.audience,
-    key: 'claims',
-    isRevoked: async (ctx: Context, payload: object) => {
-      const claims = payload as Partial<VerifiedClaims>;
-      if (typeof claims.exp !== 'number' || typeof claims.sub !== 'string' || typeof claims.sid !== 'string')
-        return true;
-      return options.isRevoked !== undefined ? options.isRevoked(claims as VerifiedClaims, ctx) : false;
-    },
-    // The typings predate KeyObject secrets, which jsonwebtoken 9 takes (and prefers) at run time.
-  } as unknown as koaJwt.Options);
-  return async function authenticate(ctx, next) {
-    try {
-      await verify(ctx, async () => {});
-    } catch {
-      throw HttpProblem.unauthorized('a valid access token is required');
-    }
-    await next();
-  };
-}
-
-/** The verified claims of the current request; 401 when the route forgot `requireJwt`. */
-export function verifiedClaims(ctx: Context): VerifiedClaims {
-  const claims = ctx.state['claims'] as VerifiedClaims | undefined;
-  if (claims === undefined) throw HttpProblem.unauthorized();
-  return claims;
 }

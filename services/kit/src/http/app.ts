@@ -1,8 +1,9 @@
 import Router from '@koa/router';
-import Koa, { type Context, type Next } from 'koa';
+import Koa, { type Context, type Middleware, type Next } from 'koa';
 import helmet from 'koa-helmet';
 import type { Logger } from '../logger.ts';
 import { jsonBody } from './body.ts';
+import { clientAddress, proxyRanges } from './client-address.ts';
 import { checkReadiness, type ReadinessCheck } from './health.ts';
 import { createMetrics, measureRequests, serveMetrics, type Metrics } from './metrics.ts';
 import { HttpProblem, PROBLEM_CONTENT_TYPE } from './problem.ts';
@@ -19,10 +20,12 @@ export interface ServiceAppOptions {
   /** Serve `/metrics`. Default: true. */
   exposeMetrics?: boolean;
   /**
-   * Take the client address from `X-Forwarded-For`. Only behind our own gateway, which overwrites the
-   * header; a service reachable directly must leave it off. Default: false.
+   * Address ranges of our own proxies (the gateway for services, the TLS entry for the gateway): only a
+   * peer in them is believed about the client address, and only for the hop it added. Default: none.
    */
-  trustProxy?: boolean;
+  trustedProxies?: readonly string[];
+  /** Run after error rendering and before body parsing and routing, e.g. a path normalisation. Default: none. */
+  beforeRouting?: Middleware[];
 }
 
 export interface ServiceApp {
@@ -55,7 +58,14 @@ function asProblem(error: unknown): HttpProblem | undefined {
   return undefined;
 }
 
-function renderErrors(logger: Logger) {
+/** The methods some route accepts at `path` (for `Allow`); empty when no route has that path. */
+function allowedAt(router: Router, path: string): string[] {
+  const methods = new Set<string>();
+  for (const layer of router.match(path, 'GET').path) for (const method of layer.methods) methods.add(method);
+  return [...methods];
+}
+
+function renderErrors(logger: Logger, router: Router) {
   return async function problemDetails(ctx: Context, next: Next): Promise<void> {
     try {
       await next();
@@ -70,8 +80,20 @@ function renderErrors(logger: Logger) {
               headers: { Allow: ctx.response.get('Allow') },
             }),
           );
-        } else if (ctx.status === 501)
-          sendProblem(ctx, new HttpProblem(501, { detail: `${ctx.method} is not implemented` }));
+        } else if (ctx.status === 501) {
+          // A method no route knows (TRACE, QUERY, …) is not allowed here rather than unimplemented
+          // everywhere (issue 22): 405 naming what is allowed, or 404 when nothing is at that path.
+          const allow = allowedAt(router, ctx.path);
+          sendProblem(
+            ctx,
+            allow.length === 0
+              ? HttpProblem.notFound(`no route for ${ctx.method} ${ctx.path}`)
+              : new HttpProblem(405, {
+                  detail: `${ctx.method} is not allowed here`,
+                  headers: { Allow: allow.join(', ') },
+                }),
+          );
+        }
       }
     } catch (error) {
       const problem = asProblem(error);
@@ -104,7 +126,8 @@ function accessLog(logger: Logger) {
 
 /** A koa app with what every service needs; the caller adds routes to `router`. */
 export function createApp(options: ServiceAppOptions): ServiceApp {
-  const app = new Koa({ proxy: options.trustProxy ?? false });
+  const app = new Koa();
+  const proxies = proxyRanges(options.trustedProxies ?? []);
   const router = new Router();
   const metrics = createMetrics(options.name);
   app.silent = true;
@@ -121,11 +144,13 @@ export function createApp(options: ServiceAppOptions): ServiceApp {
     router.get('/metrics', (ctx) => serveMetrics(ctx, metrics));
   }
 
+  app.use(clientAddress(proxies));
   app.use(requestId());
   app.use(accessLog(options.logger));
   app.use(measureRequests(metrics));
-  app.use(renderErrors(options.logger));
+  app.use(renderErrors(options.logger, router));
   app.use(helmet());
+  for (const middleware of options.beforeRouting ?? []) app.use(middleware);
   app.use(jsonBody(options.bodyLimit !== undefined ? { limit: options.bodyLimit } : {}));
   app.use(router.routes());
   app.use(router.allowedMethods());

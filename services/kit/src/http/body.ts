@@ -1,10 +1,13 @@
 import type { Context, Next } from 'koa';
 import getRawBody from 'raw-body';
+import { jsonShapeProblem, type JsonShapeLimits } from './json-shape.ts';
 import { HttpProblem } from './problem.ts';
 
 export interface JsonBodyOptions {
   /** Largest accepted body in bytes. Default: 64 KiB — no endpoint of ours takes more. */
   limit?: number;
+  /** Bounds on nesting, array length and keys (see `jsonShapeProblem`). Default: its defaults. */
+  shape?: JsonShapeLimits;
 }
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -52,11 +55,15 @@ export function jsonBody(options: JsonBodyOptions = {}) {
       }
       throw HttpProblem.badRequest('request body could not be read');
     }
+    const shapeProblem = jsonShapeProblem(text, options.shape);
+    if (shapeProblem !== undefined) throw HttpProblem.badRequest(shapeProblem);
     try {
       ctx.request.body = text.length === 0 ? undefined : (JSON.parse(text) as unknown);
     } catch {
       throw HttpProblem.badRequest('request body is not valid JSON');
     }
+    // Kept as received, so a proxy forwards exactly what it checked instead of re-serialising it.
+    ctx.request.rawBody = text.length === 0 ? undefined : text;
     return next();
   };
 }
@@ -64,5 +71,7 @@ export function jsonBody(options: JsonBodyOptions = {}) {
 declare module 'koa' {
   interface Request {
     body?: unknown;
+    /** The JSON body's text as received (after the checks above). */
+    rawBody?: string;
   }
 }

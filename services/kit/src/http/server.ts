@@ -1,7 +1,9 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type Koa from 'koa';
+import { PROBLEM_CONTENT_TYPE } from './problem.ts';
 import type { Logger } from '../logger.ts';
 
 export interface RunningServer {
@@ -19,8 +21,37 @@ export interface ListenOptions {
   host?: string;
 }
 
+/** Statuses Node's parser reports before any middleware runs, by its error code. */
+const PARSER_ERRORS: Record<string, { status: number; title: string; detail: string }> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    title: 'Request Header Fields Too Large',
+    detail: 'the request headers exceed 16 KiB',
+  },
+  HPE_URI_TOO_LONG: { status: 414, title: 'URI Too Long', detail: 'the request target is too long' },
+};
+
+/**
+ * Node answers a request it cannot parse (e.g. a 64 KiB header) itself, with an empty body; this gives it
+ * the same RFC 9457 problem shape as every other error, then closes the connection.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable || (error.code === 'ECONNRESET' && socket.destroyed)) {
+    socket.destroy();
+    return;
+  }
+  const known = PARSER_ERRORS[error.code ?? ''];
+  const problem = known ?? { status: 400, title: 'Bad Request', detail: 'the request could not be parsed' };
+  const body = JSON.stringify({ type: 'about:blank', ...problem });
+  socket.end(
+    `HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
 export async function listen(app: Koa, options: ListenOptions): Promise<RunningServer> {
   const server = app.listen(options.port, options.host ?? '127.0.0.1');
+  server.on('clientError', answerClientError);
   await once(server, 'listening');
   // Slowloris-style clients must not hold a socket forever.
   server.headersTimeout = 10_000;
@@ -50,6 +81,8 @@ export async function listen(app: Koa, options: ListenOptions): Promise<RunningS
 export interface ShutdownOptions {
   logger: Logger;
   server: RunningServer;
+  /** Runs before the server stops accepting, e.g. to answer held long polls. Errors are logged. */
+  beforeClose?: () => Promise<void>;
   /** Run after the server stopped, in order: close pools, revoke leases, flush. */
   cleanup?: (() => Promise<void>)[];
   graceMs?: number;
@@ -66,6 +99,10 @@ export function shutdownOnSignals(options: ShutdownOptions): void {
     started = true;
     options.logger.info({ signal }, 'shutting down');
     let code = 0;
+    await options.beforeClose?.().catch((error: unknown) => {
+      code = 1;
+      options.logger.error({ err: error }, 'pre-close step failed');
+    });
     await options.server.close(options.graceMs);
     for (const step of options.cleanup ?? []) {
       try {

@@ -45,4 +45,48 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    // Every revocation, however it happens (logout, logout-all, session delete, password change, refresh
+    // reuse, a user disabled by any UPDATE), becomes a row here and a NOTIFY: gateways follow this feed.
+    // The advisory lock serialises revoking transactions, so `seq` order is commit order and a follower's
+    // position (the last seq it saw) can never skip a row that commits late.
+    name: '0002-session-revocation-feed',
+    async up({ sequelize }) {
+      await sequelize.query(`
+        CREATE TABLE session_revocations (
+          seq bigserial PRIMARY KEY,
+          session_id uuid NOT NULL,
+          user_id uuid NOT NULL,
+          reason text,
+          revoked_at timestamptz NOT NULL DEFAULT clock_timestamp()
+        );
+        CREATE INDEX session_revocations_by_time ON session_revocations (revoked_at);
+        CREATE FUNCTION session_revoked() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          PERFORM pg_advisory_xact_lock(7215001);
+          INSERT INTO session_revocations (session_id, user_id, reason) VALUES (NEW.id, NEW.user_id, NEW.revoked_reason);
+          PERFORM pg_notify('session_revoked', '');
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER sessions_revoked AFTER UPDATE OF revoked_at ON sessions
+          FOR EACH ROW WHEN (OLD.revoked_at IS NULL AND NEW.revoked_at IS NOT NULL) EXECUTE FUNCTION session_revoked();
+        CREATE FUNCTION user_disabled() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          UPDATE sessions SET revoked_at = now(), revoked_reason = 'disabled-by-admin'
+            WHERE user_id = NEW.id AND revoked_at IS NULL;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER users_disabled AFTER UPDATE OF disabled ON users
+          FOR EACH ROW WHEN (NOT OLD.disabled AND NEW.disabled) EXECUTE FUNCTION user_disabled();
+      `);
+    },
+  },
+  {
+    // Concurrent refreshes inside the grace window return the successor already issued (recomputed by
+    // HMAC from the parent); only its digest is stored.
+    name: '0003-refresh-token-successor',
+    async up({ sequelize }) {
+      await sequelize.query('ALTER TABLE refresh_tokens ADD COLUMN successor_hash text');
+    },
+  },
 ];

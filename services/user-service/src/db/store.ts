@@ -28,6 +28,8 @@ export interface RefreshTokenRow {
   session_id: string;
   used_at: Date | null;
   expires_at: Date;
+  /** Digest of the successor issued when this token was used. */
+  successor_hash: string | null;
 }
 
 /** Email as typed for display; compared and unique after trimming and lower-casing. */
@@ -41,9 +43,12 @@ export function normalizeEmail(email: string): string {
  */
 export class UserStore {
   readonly sequelize: Sequelize;
+  /** Told how many sessions each revocation ended, by reason (for `user_sessions_revoked_total`). */
+  private readonly onRevoked: (reason: string, count: number) => void;
 
-  constructor(sequelize: Sequelize) {
+  constructor(sequelize: Sequelize, onRevoked: (reason: string, count: number) => void = () => {}) {
     this.sequelize = sequelize;
+    this.onRevoked = onRevoked;
   }
 
   private async one<Row extends object>(
@@ -151,19 +156,31 @@ export class UserStore {
   }
 
   /** Revokes one session of one user; the user filter makes another user's session id a no-op. */
-  revokeSession(sessionId: string, userId: string, reason: string, transaction?: Transaction): Promise<number> {
-    return this.run(
-      `UPDATE sessions SET revoked_at = now(), revoked_reason = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL`,
-      [sessionId, userId, reason],
-      transaction,
+  async revokeSession(sessionId: string, userId: string, reason: string, transaction?: Transaction): Promise<number> {
+    return this.counted(
+      reason,
+      this.run(
+        `UPDATE sessions SET revoked_at = now(), revoked_reason = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL`,
+        [sessionId, userId, reason],
+        transaction,
+      ),
     );
   }
 
-  revokeAllSessions(userId: string, reason: string, exceptSessionId?: string): Promise<number> {
-    return this.run(
-      `UPDATE sessions SET revoked_at = now(), revoked_reason = $2
+  private async counted(reason: string, ended: Promise<number>): Promise<number> {
+    const count = await ended;
+    this.onRevoked(reason, count);
+    return count;
+  }
+
+  async revokeAllSessions(userId: string, reason: string, exceptSessionId?: string): Promise<number> {
+    return this.counted(
+      reason,
+      this.run(
+        `UPDATE sessions SET revoked_at = now(), revoked_reason = $2
        WHERE user_id = $1 AND revoked_at IS NULL AND ($3::uuid IS NULL OR id <> $3::uuid)`,
-      [userId, reason, exceptSessionId ?? null],
+        [userId, reason, exceptSessionId ?? null],
+      ),
     );
   }
 
@@ -196,10 +213,10 @@ export class UserStore {
     );
   }
 
-  async markRefreshTokenUsed(tokenHash: string, transaction: Transaction): Promise<void> {
+  async markRefreshTokenUsed(tokenHash: string, successorHash: string, transaction: Transaction): Promise<void> {
     await this.run(
-      'UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL',
-      [tokenHash],
+      'UPDATE refresh_tokens SET used_at = now(), successor_hash = $2 WHERE token_hash = $1 AND used_at IS NULL',
+      [tokenHash, successorHash],
       transaction,
     );
   }

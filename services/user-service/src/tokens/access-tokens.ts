@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Context, Middleware } from 'koa';
 import jwt from 'jsonwebtoken';
-import { requireJwt, verifiedClaims, type VerifiedClaims } from '@cf/kit';
+import { ACCESS_TOKEN_TYPE, type Role } from '@cf/kit';
 import type { SigningKeys } from './signing-keys.ts';
 
-export type Role = 'user' | 'admin';
-
-export type { VerifiedClaims as AccessClaims } from '@cf/kit';
+export type { Role } from '@cf/kit';
 
 export interface AccessTokenSettings {
   issuer: string;
@@ -14,6 +11,7 @@ export interface AccessTokenSettings {
   ttlSeconds: number;
 }
 
+/** An ES256 access token for one session, signed with the current key; verified by the kit's `verifyAccessToken`. */
 export function signAccessToken(
   keys: SigningKeys,
   settings: AccessTokenSettings,
@@ -23,6 +21,7 @@ export function signAccessToken(
   const token = jwt.sign({ sid: subject.sessionId, role: subject.role }, key.privateKey, {
     algorithm: 'ES256',
     keyid: key.kid,
+    header: { alg: 'ES256', kid: key.kid, typ: ACCESS_TOKEN_TYPE },
     issuer: settings.issuer,
     audience: settings.audience,
     subject: subject.userId,
@@ -30,32 +29,4 @@ export function signAccessToken(
     jwtid: randomUUID(),
   });
   return { token, expiresIn: settings.ttlSeconds };
-}
-
-/** Decides whether a verified token's session still stands (logout, disabled user). */
-export type SessionCheck = (claims: VerifiedClaims) => Promise<boolean>;
-
-/**
- * koa-jwt configured as FACTS.md asks: ES256 only, issuer and audience checked, a KeyObject chosen by
- * `kid`, tokens without `exp` refused, and revocation through the session the token names.
- */
-/**
- * The kit's verifier over our own key set: ES256 only, issuer and audience checked, a KeyObject chosen by
- * `kid`, tokens without `exp` refused, and revocation through the session the token names.
- */
-export function requireAccessToken(
-  keys: SigningKeys,
-  settings: AccessTokenSettings,
-  sessionActive: SessionCheck,
-): Middleware {
-  return requireJwt({
-    keys,
-    issuer: settings.issuer,
-    audience: settings.audience,
-    isRevoked: async (claims) => !(await sessionActive(claims)),
-  });
-}
-
-export function claimsOf(ctx: Context): VerifiedClaims {
-  return verifiedClaims(ctx);
 }

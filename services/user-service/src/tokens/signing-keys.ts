@@ -1,5 +1,7 @@
 import {
+  createHmac,
   createPrivateKey,
+  hkdfSync,
   createPublicKey,
   generateKeyPairSync,
   randomUUID,
@@ -114,6 +116,30 @@ export class SigningKeys {
   /** The kit's KeyResolver: verification keys by `kid`, from what is loaded (reloads run on their own). */
   async key(kid: string): Promise<KeyObject | undefined> {
     return this.verificationKey(kid);
+  }
+
+  /**
+   * HMAC keys derived (HKDF-SHA-256) from the loaded signing keys, current first: a refresh token's
+   * successor is computed from its parent under them, so the same parent always yields the same successor
+   * and no plaintext successor is ever stored. They live where the signing keys live (Vault KV).
+   */
+  successorKeys(): Buffer[] {
+    return this.keys.map((key) =>
+      Buffer.from(
+        hkdfSync(
+          'sha256',
+          key.privateKey.export({ format: 'der', type: 'pkcs8' }),
+          Buffer.alloc(0),
+          'content-factory refresh-token successor',
+          32,
+        ),
+      ),
+    );
+  }
+
+  /** The successor of refresh token `parent` under each successor key, current first. */
+  successorsOf(parent: string): string[] {
+    return this.successorKeys().map((key) => createHmac('sha256', key).update(parent).digest('base64url'));
   }
 
   /** Public keys only: the current and the previous. */

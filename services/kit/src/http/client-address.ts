@@ -1,0 +1,47 @@
+import { BlockList, isIP } from 'node:net';
+import type { Context, Next } from 'koa';
+
+/**
+ * Parses `TRUSTED_PROXIES`-style CIDR lists (`10.0.0.0/8,fd00::/8`, a bare address means one host).
+ * Throws naming the entry that is not an address range.
+ */
+export function proxyRanges(cidrs: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const entry of cidrs) {
+    const [address = '', prefix] = entry.split('/');
+    const family = isIP(address);
+    if (family === 0) throw new Error(`not an address range: ${entry}`);
+    const type = family === 6 ? 'ipv6' : 'ipv4';
+    const bits = prefix === undefined ? (family === 6 ? 128 : 32) : Number(prefix);
+    if (!Number.isInteger(bits) || bits < 0 || bits > (family === 6 ? 128 : 32)) {
+      throw new Error(`not an address range: ${entry}`);
+    }
+    list.addSubnet(address, bits, type);
+  }
+  return list;
+}
+
+function trusted(list: BlockList, address: string): boolean {
+  const plain = address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+  const family = isIP(plain);
+  return family !== 0 && list.check(plain, family === 6 ? 'ipv6' : 'ipv4');
+}
+
+/**
+ * Sets `ctx.ip` to the client address: the peer's own address, unless the peer is one of our proxies
+ * (by address range), in which case the last `X-Forwarded-For` entry — the one hop that proxy added.
+ * Anything a client wrote further left in the header is never believed.
+ */
+export function clientAddress(proxies: BlockList) {
+  return async function resolveClientAddress(ctx: Context, next: Next): Promise<void> {
+    const peer = ctx.req.socket.remoteAddress ?? '';
+    let address = peer;
+    if (trusted(proxies, peer)) {
+      const hops = (ctx.get('x-forwarded-for') || '').split(',');
+      const last = hops.at(-1)?.trim() ?? '';
+      if (isIP(last) !== 0) address = last;
+    }
+    ctx.request.ip = address;
+    await next();
+  };
+}

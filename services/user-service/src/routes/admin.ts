@@ -1,0 +1,64 @@
+import { HttpProblem, operation, verifiedClaims, type Operation } from '@cf/kit';
+import { audit } from '../audit.ts';
+import { AdminListQuery, AdminPatchBody, Uuid } from '../schemas.ts';
+import { publicUser, type RouteDeps } from './deps.ts';
+
+/** Administrators' view of every account. */
+export function adminRoutes(deps: RouteDeps): Operation[] {
+  const { logger, store } = deps;
+  return [
+    operation({
+      method: 'get',
+      path: '/admin/users',
+      summary: 'All accounts, paged (page size capped at 100)',
+      tags: ['admin'],
+      auth: 'admin',
+      query: AdminListQuery,
+      responses: { 200: 'a page of accounts', 401: 'no valid access token', 403: 'not an administrator' },
+      async handler(ctx, { query }) {
+        const { users, total } = await store.listUsers((query.page - 1) * query.pageSize, query.pageSize);
+        ctx.body = {
+          users: users.map((user) => ({ ...publicUser(user), disabled: user.disabled })),
+          page: query.page,
+          pageSize: query.pageSize,
+          total,
+        };
+      },
+    }),
+    operation({
+      method: 'patch',
+      path: '/admin/users/:id',
+      summary: 'Change an account’s role or disable it (a disabled account’s tokens stop working at once)',
+      tags: ['admin'],
+      auth: 'admin',
+      body: AdminPatchBody,
+      responses: {
+        200: 'the updated account',
+        400: 'invalid input',
+        401: 'no valid access token',
+        403: 'not an administrator',
+        404: 'no such account',
+        409: 'an administrator cannot demote or disable themselves',
+      },
+      async handler(ctx, { body }) {
+        const claims = verifiedClaims(ctx);
+        const id = Uuid.safeParse(ctx.params['id']);
+        if (!id.success) throw HttpProblem.notFound('no such account');
+        if (id.data === claims.sub && (body.disabled === true || body.role === 'user')) {
+          throw HttpProblem.conflict('administrators cannot demote or disable themselves');
+        }
+        // Ended here (counted by reason); the database trigger also ends any session a disable races with.
+        if (body.disabled === true) await store.revokeAllSessions(id.data, 'disabled-by-admin');
+        const user = await store.updateAdminFields(id.data, body);
+        if (user === undefined) throw HttpProblem.notFound('no such account');
+        audit(ctx, logger, 'admin.user-updated', {
+          userId: claims.sub,
+          targetUserId: user.id,
+          role: body.role,
+          disabled: body.disabled,
+        });
+        ctx.body = { ...publicUser(user), disabled: user.disabled };
+      },
+    }),
+  ];
+}

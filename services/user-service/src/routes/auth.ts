@@ -1,0 +1,209 @@
+import type { Context } from 'koa';
+import { bearerToken, HttpProblem, operation, verifiedClaims, verifyAccessToken, type Operation } from '@cf/kit';
+import { audit } from '../audit.ts';
+import { hashPassword, needsRehash, verifyPassword } from '../passwords.ts';
+import { LoginBody, LogoutBody, RefreshBody, RegisterBody, Uuid } from '../schemas.ts';
+import { digest } from '../sessions.ts';
+import { publicUser, type RouteDeps } from './deps.ts';
+
+/** One message for unknown email, wrong password and disabled account: nothing to enumerate. */
+const LOGIN_FAILED = 'email or password is incorrect';
+
+/** Registration, login, refresh, logout and the caller's sessions. */
+export function authRoutes(deps: RouteDeps): Operation[] {
+  const { logger, store, sessions, limits, cookie, metrics } = deps;
+  const userAgent = (ctx: Context): string | null => ctx.get('user-agent') || null;
+
+  /** The session a logout names: a verified access token (even of a revoked session) or a refresh token. */
+  const sessionToEnd = async (
+    ctx: Context,
+    bodyToken: string | undefined,
+  ): Promise<{ sessionId: string; userId: string } | undefined> => {
+    const token = bearerToken(ctx);
+    // Verified (signature, issuer, audience, expiry) but not checked for liveness: ending an ended session is fine.
+    const claims =
+      token === undefined ? undefined : await verifyAccessToken(token, { keys: deps.keys, ...deps.access });
+    if (claims !== undefined) return { sessionId: claims.sid, userId: claims.sub };
+    const refresh = bodyToken ?? cookie.read(ctx);
+    if (refresh === undefined || refresh === '') return undefined;
+    const found = await store.sessionOfRefreshToken(digest(refresh));
+    return found === undefined ? undefined : { sessionId: found.session_id, userId: found.user_id };
+  };
+
+  return [
+    operation({
+      method: 'post',
+      path: '/auth/register',
+      middleware: [metrics.registrations],
+      summary: 'Create an account and log in',
+      auth: 'none',
+      tags: ['auth'],
+      body: RegisterBody,
+      responses: {
+        201: 'the user and a session',
+        400: 'invalid input',
+        409: 'email already registered',
+        429: 'too many registrations from this address',
+      },
+      async handler(ctx, { body }) {
+        await limits.registerAttempt(ctx.ip);
+        const user = await store.createUser(body.email, await hashPassword(body.password), body.displayName ?? null);
+        if (user === undefined) throw HttpProblem.conflict('an account with this email already exists');
+        const issued = await sessions.start(user, ctx.ip, userAgent(ctx));
+        audit(ctx, logger, 'register', { userId: user.id, sessionId: issued.sessionId });
+        ctx.status = 201;
+        ctx.body = { user: publicUser(user), session: cookie.tokenResponse(ctx, issued, false) };
+      },
+    }),
+    operation({
+      method: 'post',
+      path: '/auth/login',
+      middleware: [metrics.logins],
+      summary: 'Log in with email and password',
+      auth: 'none',
+      tags: ['auth'],
+      body: LoginBody,
+      responses: {
+        200: 'an access token; the refresh token as an HttpOnly cookie',
+        400: 'invalid input',
+        401: 'wrong email or password',
+        429: 'too many attempts',
+      },
+      async handler(ctx, { body }) {
+        const email = body.email.trim().toLowerCase();
+        // The account lookup runs beside the limit check (one round trip instead of two); a refused
+        // attempt still never reaches the password check.
+        const [, user] = await Promise.all([limits.loginAttempt(email, ctx.ip), store.userByEmail(body.email)]);
+        const passwordOk = await verifyPassword(user?.password_hash, body.password);
+        if (user === undefined || !passwordOk || user.disabled) {
+          const reason = user === undefined ? 'unknown-email' : !passwordOk ? 'wrong-password' : 'disabled';
+          audit(ctx, logger, 'login.failure', { ...(user ? { userId: user.id } : {}), reason });
+          throw new HttpProblem(401, { detail: LOGIN_FAILED });
+        }
+        if (needsRehash(user.password_hash)) await store.setPasswordHash(user.id, await hashPassword(body.password));
+        const [, issued] = await Promise.all([
+          limits.loginSucceeded(email, ctx.ip),
+          sessions.start(user, ctx.ip, userAgent(ctx)),
+        ]);
+        audit(ctx, logger, 'login.success', { userId: user.id, sessionId: issued.sessionId });
+        ctx.body = cookie.tokenResponse(ctx, issued, body.includeRefreshToken === true);
+      },
+    }),
+    operation({
+      method: 'post',
+      path: '/auth/refresh',
+      refreshCookie: true,
+      middleware: [metrics.refreshes],
+      summary: 'Exchange the refresh token (cookie or body) for new tokens; the old one stops working',
+      auth: 'none',
+      tags: ['auth'],
+      body: RefreshBody,
+      responses: { 200: 'new access and refresh tokens', 401: 'missing, expired, revoked or reused refresh token' },
+      async handler(ctx, { body }) {
+        const fromCookie = body?.refresh_token === undefined;
+        const token = body?.refresh_token ?? cookie.read(ctx);
+        if (token === undefined || token === '') throw HttpProblem.unauthorized('a refresh token is required');
+        const result = await sessions.refresh(token);
+        // A rejected token from the body says nothing about the browser's cookie: leave that one alone.
+        if (result.outcome !== 'rotated' && fromCookie) cookie.clear(ctx);
+        if (result.outcome === 'reused') {
+          ctx.state['outcome'] = 'reused';
+          audit(ctx, logger, 'refresh.reuse-detected', { userId: result.userId, sessionId: result.sessionId });
+          throw HttpProblem.unauthorized('this refresh token was already used; the session has been ended');
+        }
+        if (result.outcome === 'invalid') throw HttpProblem.unauthorized('the refresh token is not valid');
+        audit(ctx, logger, 'refresh', { userId: result.userId, sessionId: result.sessionId, grace: result.grace });
+        ctx.body = cookie.tokenResponse(
+          ctx,
+          result,
+          body?.refresh_token !== undefined || body?.includeRefreshToken === true,
+        );
+      },
+    }),
+    operation({
+      method: 'post',
+      path: '/auth/logout',
+      refreshCookie: true,
+      summary: 'End the current session; its refresh and access tokens stop working at once',
+      auth: 'none',
+      tags: ['auth'],
+      body: LogoutBody,
+      responses: { 204: 'logged out (also when the session was already gone)' },
+      async handler(ctx, { body }) {
+        const session = await sessionToEnd(ctx, body?.refresh_token);
+        if (session !== undefined) {
+          const ended = await store.revokeSession(session.sessionId, session.userId, 'logout');
+          if (ended > 0) audit(ctx, logger, 'logout', { userId: session.userId, sessionId: session.sessionId });
+        }
+        cookie.clear(ctx);
+        ctx.status = 204;
+      },
+    }),
+    operation({
+      method: 'post',
+      path: '/auth/logout-all',
+      summary: 'End every session of the caller',
+      tags: ['auth'],
+      auth: 'user',
+      responses: { 204: 'all sessions ended', 401: 'no valid access token' },
+      async handler(ctx) {
+        const claims = verifiedClaims(ctx);
+        const count = await store.revokeAllSessions(claims.sub, 'logout-all');
+        audit(ctx, logger, 'logout.all', { userId: claims.sub, sessions: count });
+        cookie.clear(ctx);
+        ctx.status = 204;
+      },
+    }),
+    operation({
+      method: 'get',
+      path: '/auth/session',
+      summary: 'Whether the caller’s access token and its session are still good (for the gateway’s edge check)',
+      tags: ['auth'],
+      auth: 'user',
+      responses: { 200: 'the session is live', 401: 'no valid access token, or the session ended' },
+      handler(ctx) {
+        const claims = verifiedClaims(ctx);
+        ctx.set('Cache-Control', 'no-store');
+        ctx.body = { sessionId: claims.sid, userId: claims.sub, role: claims.role };
+      },
+    }),
+    operation({
+      method: 'get',
+      path: '/auth/sessions',
+      summary: 'The caller’s active sessions',
+      tags: ['auth'],
+      auth: 'user',
+      responses: { 200: 'sessions, newest use first', 401: 'no valid access token' },
+      async handler(ctx) {
+        const claims = verifiedClaims(ctx);
+        const rows = await store.activeSessions(claims.sub);
+        ctx.body = {
+          sessions: rows.map((row) => ({
+            id: row.id,
+            createdAt: row.created_at,
+            lastUsedAt: row.last_used_at,
+            ip: row.ip,
+            userAgent: row.user_agent,
+            current: row.id === claims.sid,
+          })),
+        };
+      },
+    }),
+    operation({
+      method: 'delete',
+      path: '/auth/sessions/:id',
+      summary: 'End one of the caller’s sessions',
+      tags: ['auth'],
+      auth: 'user',
+      responses: { 204: 'ended', 401: 'no valid access token', 404: 'no such session of the caller' },
+      async handler(ctx) {
+        const claims = verifiedClaims(ctx);
+        const id = Uuid.safeParse(ctx.params['id']);
+        const ended = id.success ? await store.revokeSession(id.data, claims.sub, 'revoked-by-user') : 0;
+        if (ended === 0) throw HttpProblem.notFound('no such session');
+        audit(ctx, logger, 'session.revoked', { userId: claims.sub, sessionId: id.data });
+        ctx.status = 204;
+      },
+    }),
+  ];
+}

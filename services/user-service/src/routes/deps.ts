@@ -1,0 +1,31 @@
+import type { Logger } from '@cf/kit';
+import type { UserRow, UserStore } from '../db/store.ts';
+import type { UserMetrics } from '../metrics.ts';
+import type { RateLimits } from '../rate-limits.ts';
+import type { RefreshCookie } from '../refresh-cookie.ts';
+import type { Sessions } from '../sessions.ts';
+import type { AccessTokenSettings } from '../tokens/access-tokens.ts';
+import type { SigningKeys } from '../tokens/signing-keys.ts';
+
+/** What every route area needs; built once by `createUserService`. */
+export interface RouteDeps {
+  logger: Logger;
+  store: UserStore;
+  keys: SigningKeys;
+  sessions: Sessions;
+  limits: RateLimits;
+  access: AccessTokenSettings;
+  cookie: RefreshCookie;
+  metrics: UserMetrics;
+}
+
+/** The account as clients see it: never the password hash. */
+export function publicUser(user: UserRow): Record<string, unknown> {
+  return {
+    id: user.id,
+    email: user.email,
+    displayName: user.display_name,
+    role: user.role,
+    createdAt: user.created_at,
+  };
+}

@@ -1,0 +1,161 @@
+import test from 'ava';
+import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
+import { call, startUserServiceFixture, type UserServiceFixture } from '../user-service/fixture.ts';
+import { startGateway, type GatewayHandle } from './fixture.ts';
+import { startProbe, type Probe } from './probe.ts';
+
+// The gateway's own checks, proven by what reaches the upstream: here both upstream routes point at a
+// recording probe; only the JWKS and the revocation feed come from the real user-service.
+let users: UserServiceFixture;
+let probe: Probe;
+let gw: GatewayHandle;
+
+test.before(async () => {
+  [users, probe] = await Promise.all([startUserServiceFixture({ REGISTER_LIMIT_PER_IP: '1000' }), startProbe()]);
+  gw = await startGateway({
+    USER_SERVICE_URL: probe.url,
+    INTEGRATION_SERVICE_URL: probe.url,
+    JWKS_URL: `${users.url}/.well-known/jwks.json`,
+    REVOCATIONS_URL: `${users.url}/internal/session-revocations`,
+    PUBLIC_ORIGIN: 'https://cf.example',
+  });
+});
+
+test.after.always(async () => {
+  await gw?.stop();
+  await probe?.close();
+  await users?.stop();
+});
+
+async function session(role: 'user' | 'admin' = 'user'): Promise<{ accessToken: string; refreshToken: string }> {
+  const email = `edge-${randomUUID().slice(0, 8)}@example.org`;
+  const password = `edge-${randomUUID()}`;
+  const registered = await call(users.url, 'POST', '/auth/register', { body: { email, password } });
+  if (role === 'admin') {
+    const id = (registered.body['user'] as { id: string }).id;
+    await users.service.store.updateAdminFields(id, { role: 'admin' });
+  }
+  const login = await call(users.url, 'POST', '/auth/login', { body: { email, password, includeRefreshToken: true } });
+  return { accessToken: login.body['access_token'] as string, refreshToken: login.body['refresh_token'] as string };
+}
+
+/** A request with the path exactly as written (fetch would normalise it). */
+function raw(
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<{ status: number; type: string | undefined; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${gw.url}${path}`, { method, headers, path }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function reachedSince(before: number): string[] {
+  return probe.requests.slice(before).map((seen) => `${seen.method} ${seen.url}`);
+}
+
+test.serial('the gateway refuses /api/admin/* to a non-admin before anything is forwarded', async (t) => {
+  const { accessToken } = await session();
+  const before = probe.requests.length;
+  const answer = await call(gw.url, 'GET', '/api/admin/users', { token: accessToken });
+  t.is(answer.status, 403);
+  t.deepEqual(reachedSince(before), [], 'no /admin request reached the upstream');
+});
+
+test.serial('an administrator’s /api/admin/* request is forwarded', async (t) => {
+  const { accessToken } = await session('admin');
+  const before = probe.requests.length;
+  t.is((await call(gw.url, 'GET', '/api/admin/users?page=2', { token: accessToken })).status, 200);
+  t.deepEqual(reachedSince(before), ['GET /admin/users?page=2']);
+});
+
+for (const variant of ['/api/Admin/users', '/API/admin/users', '/api/admin//users/', '/api//admin/users']) {
+  test.serial(`the admin check holds for the path variant ${variant}`, async (t) => {
+    const { accessToken } = await session();
+    const before = probe.requests.length;
+    const answer = await raw('GET', variant, { authorization: `Bearer ${accessToken}` });
+    t.is(answer.status, 403);
+    t.deepEqual(reachedSince(before), []);
+  });
+}
+
+for (const variant of ['/api/users/../admin/users', '/api/users/%2e%2e/admin/users', '/api/users%2f..%2fadmin/users']) {
+  test.serial(`a path with dot segments or encoded separators is refused: ${variant}`, async (t) => {
+    const { accessToken } = await session();
+    const before = probe.requests.length;
+    const answer = await raw('GET', variant, { authorization: `Bearer ${accessToken}` });
+    t.is(answer.status, 400);
+    t.is(answer.type, 'application/problem+json');
+    t.deepEqual(reachedSince(before), []);
+  });
+}
+
+test.serial('x-auth-* and x-identity-* client headers never reach a service', async (t) => {
+  const { accessToken } = await session();
+  await call(gw.url, 'GET', '/api/telegram/accounts', {
+    token: accessToken,
+    headers: { 'x-auth-user': 'admin', 'x-auth-request-email': 'a@b.c', 'x-identity-sub': 'root', 'x-identity': '1' },
+  });
+  const seen = probe.requests.at(-1)!.headers;
+  t.deepEqual(
+    Object.keys(seen).filter((name) => name.startsWith('x-auth') || name.startsWith('x-identity')),
+    [],
+  );
+});
+
+test.serial('a cookie-authenticated POST with Origin: null is refused as cross-site', async (t) => {
+  const { refreshToken } = await session();
+  const before = probe.requests.length;
+  const answer = await call(gw.url, 'POST', '/api/auth/refresh', {
+    cookie: refreshToken,
+    headers: { origin: 'null' },
+  });
+  t.is(answer.status, 403);
+  t.deepEqual(reachedSince(before), []);
+});
+
+for (const [kind, body] of [
+  ['deep nesting', `{"phone":${'['.repeat(5000)}${']'.repeat(5000)}}`],
+  ['a huge array', `{"phone":[${Array.from({ length: 5000 }, () => '0').join(',')}]}`],
+  ['very many keys', `{${Array.from({ length: 2000 }, (_, i) => `"k${i}":1`).join(',')}}`],
+] as const) {
+  test.serial(`valid JSON with ${kind} is a 400 at the gateway and is not forwarded`, async (t) => {
+    const { accessToken } = await session();
+    const before = probe.requests.length;
+    const answer = await raw(
+      'POST',
+      '/api/telegram/logins/phone',
+      { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+      body,
+    );
+    t.is(answer.status, 400);
+    t.is(answer.type, 'application/problem+json');
+    t.deepEqual(reachedSince(before), []);
+  });
+}
+
+test.serial('a forwarded body is exactly the bytes the client sent', async (t) => {
+  const { accessToken } = await session();
+  const body = '{ "phone" : "+15550001111",\n  "n": 1.50, "e": "\\u00e9" }';
+  await raw(
+    'POST',
+    '/api/telegram/logins/phone',
+    { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+    body,
+  );
+  t.is(probe.requests.at(-1)!.body, body);
+});
+
+test.serial('a 64 KiB header at the gateway is a 431 problem', async (t) => {
+  const answer = await raw('GET', '/api/openapi.json', { 'x-big': 'a'.repeat(64 * 1024) });
+  t.is(answer.status, 431);
+  t.is(answer.type, 'application/problem+json');
+});
