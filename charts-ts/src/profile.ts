@@ -32,6 +32,12 @@ export interface Profile {
    */
   apiServer: { cidrs: string[]; ports: number[] };
   /**
+   * The cluster's pod address ranges: the only hops whose X-Forwarded-For a service believes (TRUSTED_PROXIES).
+   * NetworkPolicies already let only the TLS entry reach api-gateway and only api-gateway reach the backends, so a
+   * forwarded address is trusted only from the one peer that may send it.
+   */
+  podNetwork: { cidrs: string[] };
+  /**
    * Where integration-service's MTProto connections may go: Telegram's data centres are public addresses
    * that change, so the public internet (private, shared and link-local ranges excepted) on MTProto's ports.
    */
@@ -80,11 +86,15 @@ const kindApiService = '10.96.0.1/32';
  * address pools (172.17.0.0/16 … 172.31.0.0/16); the API server listens on the control-plane node's :6443.
  */
 const kindNodeNetwork = '172.16.0.0/12';
+/** kind's default pod subnet (kind-config.yaml). */
+const kindPodSubnet = '10.244.0.0/16';
 
 /** Placeholders a real production deployment must replace (`npm run synth` renders them for review only). */
 export const PLACEHOLDER_REGISTRY = 'registry.example.com/content-factory';
 /** TEST-NET-1 (RFC 5737): never routed, so a forgotten placeholder opens nothing. */
 export const PLACEHOLDER_API_SERVER_CIDR = '192.0.2.1/32';
+/** TEST-NET-2 (RFC 5737): a forgotten placeholder trusts no real peer. */
+export const PLACEHOLDER_POD_CIDR = '198.51.100.0/24';
 
 export const dev: Profile = {
   name: 'dev',
@@ -98,6 +108,7 @@ export const dev: Profile = {
     proxyPodLabels: { 'app.kubernetes.io/name': 'envoy', 'gateway.envoyproxy.io/owning-gateway-name': 'cf-gateway' },
   },
   apiServer: { cidrs: [kindNodeNetwork, kindApiService], ports: [443, 6443] },
+  podNetwork: { cidrs: [kindPodSubnet] },
   telegramEgress: { cidr: '0.0.0.0/0', except: nonPublic, ports: [443, 80, 5222] },
   cnpgOperator: { namespace: 'cnpg-system', podLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' } },
   vault: {
@@ -134,6 +145,7 @@ export const prod: Profile = {
   },
   gateway: dev.gateway,
   apiServer: { cidrs: [PLACEHOLDER_API_SERVER_CIDR], ports: [443, 6443] },
+  podNetwork: { cidrs: [PLACEHOLDER_POD_CIDR] },
   telegramEgress: dev.telegramEgress,
   cnpgOperator: dev.cnpgOperator,
   vault: {
@@ -177,12 +189,15 @@ export function placeholdersIn(profile: Profile): string[] {
   if (profile.apiServer.cidrs.includes(PLACEHOLDER_API_SERVER_CIDR)) {
     found.push(`CF_API_SERVER_CIDRS (API server at ${PLACEHOLDER_API_SERVER_CIDR})`);
   }
+  if (profile.podNetwork.cidrs.includes(PLACEHOLDER_POD_CIDR)) {
+    found.push(`CF_POD_CIDRS (pod network at ${PLACEHOLDER_POD_CIDR})`);
+  }
   return found;
 }
 
 /**
  * A profile with the per-cluster values a deployment supplies: CF_IMAGE_REGISTRY, CF_IMAGE_TAG,
- * CF_IMAGE_DIGESTS (`name@sha256:…` comma-separated) and CF_API_SERVER_CIDRS (comma-separated).
+ * CF_IMAGE_DIGESTS (`name@sha256:…` comma-separated), CF_API_SERVER_CIDRS and CF_POD_CIDRS (comma-separated).
  */
 export function withEnvironment(profile: Profile, env: Record<string, string | undefined>): Profile {
   const list = (value: string | undefined): string[] | undefined =>
@@ -202,5 +217,6 @@ export function withEnvironment(profile: Profile, env: Record<string, string | u
       digests: { ...profile.images.digests, ...digests },
     },
     apiServer: { ...profile.apiServer, cidrs: list(env['CF_API_SERVER_CIDRS']) ?? profile.apiServer.cidrs },
+    podNetwork: { cidrs: list(env['CF_POD_CIDRS']) ?? profile.podNetwork.cidrs },
   };
 }

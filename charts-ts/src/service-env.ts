@@ -73,8 +73,8 @@ export function webContainerEnv(): ContainerEnv<typeof webEnv> {
 export function gatewayContainerEnv(profile: Profile): ContainerEnv<typeof gatewayEnv> {
   return envFor(gatewayEnv, {
     ...listen,
-    // Behind the TLS entry's proxy. Issue 11 narrows this to trusting only that hop (engineer "auth").
-    TRUST_PROXY: 'true',
+    // Behind the TLS entry's proxy: its hop, and only its, adds the client address.
+    TRUSTED_PROXIES: profile.podNetwork.cidrs.join(','),
     ...jwt(profile),
     JWKS_URL,
     USER_SERVICE_URL: `http://user-service.${ns.apps}.svc:${HTTP_PORT}`,
@@ -86,8 +86,8 @@ export function gatewayContainerEnv(profile: Profile): ContainerEnv<typeof gatew
 export function userServiceContainerEnv(profile: Profile): ContainerEnv<typeof userServiceEnv> {
   return envFor(userServiceEnv, {
     ...listen,
-    // Behind api-gateway, whose X-Forwarded-For carries the client address for rate limits (issue 11 narrows it).
-    TRUST_PROXY: 'true',
+    // Behind api-gateway, whose X-Forwarded-For carries the client address for rate limits.
+    TRUSTED_PROXIES: profile.podNetwork.cidrs.join(','),
     ...vaultLogin('user-service'),
     ...database('user-service'),
     ...jwt(profile),

@@ -6,6 +6,7 @@ import {
   vaultBackupConfiguration,
   VaultBackup,
 } from '../../charts-ts/src/charts/vault-backup.ts';
+import { dev } from '../../charts-ts/src/profile.ts';
 
 interface Manifest {
   kind: string;
@@ -21,7 +22,7 @@ function synth(props: ConstructorParameters<typeof VaultBackup>[2]): Manifest[] 
 }
 
 test('dev: a daily CronJob runs the snapshot CLI as its own ServiceAccount onto a PVC', (t) => {
-  const objects = synth({ everyHours: 24, keep: 3, storage: { kind: 'pvc', size: '1Gi' }, imageTag: undefined });
+  const objects = synth({ everyHours: 24, keep: 3, storage: { kind: 'pvc', size: '1Gi' }, images: dev.images });
   t.deepEqual(objects.map((object) => object.kind).sort(), ['CronJob', 'PersistentVolumeClaim', 'ServiceAccount']);
   const cronJob = objects.find((object) => object.kind === 'CronJob')!;
   const spec = cronJob.spec as {
@@ -44,7 +45,7 @@ test('prod: S3 storage takes its credentials from a Secret and no PVC is made', 
     everyHours: 1,
     keep: 48,
     storage: { kind: 's3', bucket: 'cf-vault-snapshots', credentialsSecret: 'vault-backup-s3' },
-    imageTag: '0.1.0',
+    images: { ...dev.images, tag: '0.1.0' },
   });
   t.false(objects.some((object) => object.kind === 'PersistentVolumeClaim'));
   const text = JSON.stringify(objects);

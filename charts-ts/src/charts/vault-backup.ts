@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { snapshotConfiguration, SNAPSHOT_POLICY_NAME } from '@cf/vault-unsealer/backup/policy';
 import { containerSecurity, podSecurity, resources, APP_UID, vaultTokenVolume } from '../lib/workload.ts';
 import { imageOf, labels, ns, unsealer, vault } from '../platform.ts';
+import type { Profile } from '../profile.ts';
 
 /** Where snapshots go: a PersistentVolumeClaim (dev) or S3-compatible object storage (prod). */
 export type VaultBackupStorage =
@@ -24,8 +25,8 @@ export interface VaultBackupProps {
   /** Snapshots kept. Dev: 3, prod: 48. */
   keep: number;
   storage: VaultBackupStorage;
-  /** Tag of the vault-unsealer image (it carries the snapshot CLI); undefined in dev (Tilt). */
-  imageTag: string | undefined;
+  /** Where the vault-unsealer image (it carries the snapshot CLI) comes from: the profile's `images`. */
+  images: Profile['images'];
   /** Prometheus Pushgateway the job pushes `vault_backup_*` metrics to, when there is one. */
   pushgateway?: string;
 }
@@ -133,7 +134,7 @@ export class VaultBackup extends Construct {
                 containers: [
                   {
                     name: 'snapshot',
-                    image: imageOf(unsealer.name, props.imageTag),
+                    image: imageOf(unsealer.name, props.images),
                     imagePullPolicy: 'IfNotPresent',
                     command: ['node'],
                     args,
