@@ -422,7 +422,7 @@ test.serial(
       return response.body['state'] === 'revoked' && response;
     });
     t.like(revoked.body, { reason: 'SessionRevoked', connectedHere: false });
-    t.false(one.service.manager.holds(`account:${accountId}`));
+    t.false(one.service.ownership.holds(`account:${accountId}`));
   },
 );
 
@@ -430,7 +430,7 @@ test.serial('deleting a revoked account removes it without calling Telegram', as
   const user = await f.user();
   const { accountId, number } = await connect(user);
   fake.revokeSessionsOf(number);
-  await eventually(async () => !one.service.manager.holds(`account:${accountId}`));
+  await eventually(async () => !one.service.ownership.holds(`account:${accountId}`));
   const logOuts = fake.calls.filter((call) => call.op === 'logOut').length;
   t.is((await as(user, one.url, 'DELETE', `/telegram/accounts/${accountId}`)).status, 204);
   t.is((await as(user, one.url, 'GET', `/telegram/accounts/${accountId}`)).status, 404);
@@ -469,7 +469,7 @@ test.serial('metrics count logins by method and outcome, flood waits and connect
   t.regex(text, /telegram_flood_waits_total\{operation="login.phone.start",service="integration-service"\} 1/);
   const connected = /telegram_connected_accounts\{pod="([^"]+)",service="integration-service"\} (\d+)/.exec(text);
   t.is(connected?.[1], one.pod);
-  t.is(Number(connected?.[2]), one.service.manager.connectedAccounts());
+  t.is(Number(connected?.[2]), one.service.ownership.connectedAccounts());
   t.true(Number(connected?.[2]) > 0);
 });
 

@@ -2,7 +2,9 @@ export { createIntegrationApp, FORWARDED_HEADER, type IntegrationAppDeps } from 
 export { LocalCipher, TransitCipher, type SessionCipher } from './cipher.ts';
 export { integrationServiceEnv, loadIntegrationServiceConfig, type IntegrationServiceConfig } from './config.ts';
 export { DEMO_CODE, DEMO_PASSWORD, demoTelegram } from './demo.ts';
-export { normalizePhone, problemFor, TelegramManager } from './manager.ts';
+export { problemFor } from './http/problems.ts';
+export { normalizePhone } from './http/views.ts';
+export { LeaseHolder } from './ownership/holder.ts';
 export { startIntegrationService, type RunningIntegrationService, type StartOptions } from './service.ts';
 export { FakeTelegram, type FakeAccountScript, type FakeOperation } from './telegram/fake.ts';
 export { createGramClient, GramJsPort, toDomainError } from './telegram/gramjs.ts';

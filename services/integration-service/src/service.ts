@@ -12,16 +12,19 @@ import { createIntegrationApp } from './app.ts';
 import { LocalCipher, TransitCipher, type SessionCipher } from './cipher.ts';
 import type { IntegrationServiceConfig } from './config.ts';
 import { migrations } from './db/migrations.ts';
+import { Accounts } from './accounts/accounts.ts';
 import { Store } from './db/store.ts';
-import { TelegramManager } from './manager.ts';
-import { createTelegramMetrics } from './metrics.ts';
 import { demoTelegram } from './demo.ts';
+import { Logins } from './logins/logins.ts';
+import { createTelegramMetrics } from './metrics.ts';
+import { LeaseHolder } from './ownership/holder.ts';
 import { GramJsPort } from './telegram/gramjs.ts';
 import type { TelegramPort } from './telegram/port.ts';
 
 export interface RunningIntegrationService {
   server: RunningServer;
-  manager: TelegramManager;
+  /** The lease holder: what this instance owns (`holds`, `connectedAccounts`, `reconcile`). */
+  ownership: LeaseHolder;
   store: Store;
   port: TelegramPort;
   /** SIGTERM path: stop serving, destroy clients, release leases, close pool and Vault. */
@@ -92,29 +95,32 @@ async function wire(
   await database.migrate(migrations);
   const store = new Store(database.sequelize);
   const log = logger.child({ pod: config.POD_NAME });
-  let manager: TelegramManager | undefined = undefined;
-  const metrics = createTelegramMetrics(config.POD_NAME, () => manager?.connectedAccounts() ?? 0);
-  manager = new TelegramManager({
-    port,
+  let holder: LeaseHolder | undefined = undefined;
+  const metrics = createTelegramMetrics(config.POD_NAME, () => holder?.connectedAccounts() ?? 0);
+  holder = new LeaseHolder({
     store,
-    cipher,
     metrics,
     logger: log,
     options: {
       pod: config.POD_NAME,
       leaseTtlSeconds: config.LEASE_TTL_SECONDS,
       reconcileIntervalSeconds: config.RECONCILE_INTERVAL_SECONDS,
-      loginTtlSeconds: config.LOGIN_TTL_SECONDS,
-      qrRefreshMarginSeconds: config.QR_REFRESH_MARGIN_SECONDS,
       adoptBatch: config.ADOPT_BATCH,
-      healthIntervalSeconds: config.HEALTH_INTERVAL_SECONDS,
     },
   });
-  const running = manager;
+  const running = holder;
+  const common = { holder: running, store, cipher, port, metrics, logger: log };
+  const logins = new Logins({
+    ...common,
+    options: { loginTtlSeconds: config.LOGIN_TTL_SECONDS, qrRefreshMarginSeconds: config.QR_REFRESH_MARGIN_SECONDS },
+  });
+  const accounts = new Accounts({ ...common, healthIntervalSeconds: config.HEALTH_INTERVAL_SECONDS });
   const { app, metrics: appMetrics } = createIntegrationApp({
     logger: log,
     store,
-    manager: running,
+    holder: running,
+    logins,
+    accounts,
     authenticate: requireJwt({
       keys: new JwksKeys({ url: config.JWKS_URL }),
       issuer: config.JWT_ISSUER,
@@ -135,7 +141,7 @@ async function wire(
   let closed: Promise<void> | undefined;
   return {
     server,
-    manager: running,
+    ownership: running,
     store,
     port,
     cleanup,

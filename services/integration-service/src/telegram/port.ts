@@ -83,4 +83,16 @@ export class TelegramError extends Error {
   }
 }
 
+/** Kinds after which the session (or the login) cannot go on: the client is let go and the state recorded. */
+export const TERMINAL_KINDS: ReadonlySet<TelegramErrorKind> = new Set([
+  'PhoneBanned',
+  'SessionRevoked',
+  'KeyDuplicated',
+]);
+
+/** Any failure of a Telegram call as a domain error; what the adapter did not recognise is `Unavailable`. */
+export function asTelegramError(error: unknown): TelegramError {
+  return error instanceof TelegramError ? error : new TelegramError('Unavailable', { cause: error });
+}
+
 export const floodWait = (seconds: number): TelegramError => new TelegramError('FloodWait', { seconds });

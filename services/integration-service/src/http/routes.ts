@@ -1,0 +1,157 @@
+import type { Middleware } from 'koa';
+import { operation, type Operation } from '@cf/kit';
+import { LogQuery, StatsQuery, type accountHandlers } from './account-handlers.ts';
+import { CodeBody, PasswordBody, PhoneBody, type loginHandlers } from './login-handlers.ts';
+
+/**
+ * Every route of the service, declared in this one list: path, inputs, documented answers, auth and the
+ * handler. The same objects mount the routes and write the OpenAPI document.
+ */
+export function routes(deps: {
+  authenticate: Middleware;
+  logins: ReturnType<typeof loginHandlers>;
+  accounts: ReturnType<typeof accountHandlers>;
+}): Operation[] {
+  const { logins, accounts } = deps;
+  const auth = [deps.authenticate];
+  return [
+    operation({
+      method: 'post',
+      path: '/telegram/logins/phone',
+      summary: 'Start a phone login: Telegram sends a code (app or SMS)',
+      tags: ['logins'],
+      security: 'bearer',
+      middleware: auth,
+      body: PhoneBody,
+      responses: {
+        201: '{loginId, state, codeType, nextCodeType, timeout}',
+        400: 'invalid phone number',
+        401: 'no valid access token',
+        403: 'phone number banned by Telegram',
+        429: 'flood wait (Retry-After)',
+      },
+      handler: logins.startPhone,
+    }),
+    operation({
+      method: 'post',
+      path: '/telegram/logins/qr',
+      summary: 'Start a QR login: {loginId, url, expiresAt} and the QR code as SVG and PNG',
+      tags: ['logins'],
+      security: 'bearer',
+      middleware: auth,
+      responses: { 201: 'the login with its QR code', 401: 'no valid access token', 429: 'flood wait' },
+      handler: logins.startQr,
+    }),
+    operation({
+      method: 'get',
+      path: '/telegram/logins/:id',
+      summary: 'State of a login: waiting, code_sent, password_required, connected, failed (with reason), expired',
+      tags: ['logins'],
+      security: 'bearer',
+      middleware: auth,
+      responses: { 200: 'the login', 401: 'no valid access token', 404: 'no such login of the caller' },
+      handler: logins.get,
+    }),
+    operation({
+      method: 'post',
+      path: '/telegram/logins/:id/resend',
+      summary: 'Send the code again, by the next type Telegram offers (e.g. SMS)',
+      tags: ['logins'],
+      security: 'bearer',
+      middleware: auth,
+      responses: {
+        200: 'the login',
+        404: 'no such login of the caller',
+        409: 'not waiting for a code',
+        429: 'flood wait',
+      },
+      handler: logins.resend,
+    }),
+    operation({
+      method: 'post',
+      path: '/telegram/logins/:id/code',
+      summary: 'Submit the code: connected, or password_required',
+      tags: ['logins'],
+      security: 'bearer',
+      middleware: auth,
+      body: CodeBody,
+      responses: {
+        200: 'the login (connected or password_required)',
+        400: 'invalid or expired code',
+        404: 'no such login of the caller',
+        409: 'not waiting for a code',
+        429: 'flood wait',
+      },
+      handler: logins.code,
+    }),
+    operation({
+      method: 'post',
+      path: '/telegram/logins/:id/password',
+      summary: 'Submit the two-step verification password',
+      tags: ['logins'],
+      security: 'bearer',
+      middleware: auth,
+      body: PasswordBody,
+      responses: {
+        200: 'the login (connected)',
+        400: 'wrong password',
+        404: 'no such login of the caller',
+        409: 'no password required',
+        429: 'flood wait',
+      },
+      handler: logins.password,
+    }),
+    operation({
+      method: 'get',
+      path: '/telegram/accounts',
+      summary: 'The caller’s Telegram accounts',
+      tags: ['accounts'],
+      security: 'bearer',
+      middleware: auth,
+      responses: { 200: '{accounts}', 401: 'no valid access token' },
+      handler: accounts.list,
+    }),
+    operation({
+      method: 'get',
+      path: '/telegram/accounts/:id',
+      summary: 'One of the caller’s Telegram accounts',
+      tags: ['accounts'],
+      security: 'bearer',
+      middleware: auth,
+      responses: { 200: 'the account', 401: 'no valid access token', 404: 'no such account of the caller' },
+      handler: accounts.get,
+    }),
+    operation({
+      method: 'delete',
+      path: '/telegram/accounts/:id',
+      summary: 'Disconnect: log the session out at Telegram, destroy the client, delete the stored session',
+      tags: ['accounts'],
+      security: 'bearer',
+      middleware: auth,
+      responses: { 204: 'disconnected', 401: 'no valid access token', 404: 'no such account of the caller' },
+      handler: accounts.delete,
+    }),
+    operation({
+      method: 'get',
+      path: '/telegram/logs',
+      summary: 'The caller’s integration log, newest first, paged',
+      tags: ['logs'],
+      security: 'bearer',
+      middleware: auth,
+      query: LogQuery,
+      responses: { 200: '{entries, page, pageSize, total}', 401: 'no valid access token' },
+      handler: accounts.logs,
+    }),
+    operation({
+      method: 'get',
+      path: '/telegram/stats/errors',
+      summary: 'The caller’s error counts by kind over a window',
+      tags: ['logs'],
+      security: 'bearer',
+      middleware: auth,
+      query: StatsQuery,
+      responses: { 200: '{windowHours, errors: {kind: count}}', 401: 'no valid access token' },
+      handler: accounts.errorStats,
+    }),
+  ];
+}
