@@ -297,3 +297,23 @@ test('health is false when Telegram does not answer and throws when the session 
   const error = await t.throwsAsync(conn.health(), { instanceOf: TelegramError });
   t.is(error.kind, 'SessionRevoked');
 });
+
+test('open fails with Unreachable when connect() answers false instead of throwing (GramJS 2.26)', async (t) => {
+  let destroyed = false;
+  const port = new GramJsPort({
+    apiId: API_ID,
+    apiHash: API_HASH,
+    createClient(session, apiId, apiHash) {
+      const client = createGramClient(session, apiId, apiHash);
+      const stub = client as unknown as Record<string, unknown>;
+      stub['connect'] = async () => false;
+      stub['destroy'] = async () => {
+        destroyed = true;
+      };
+      return client as unknown as GramClient;
+    },
+  });
+  const error = await t.throwsAsync(port.open(undefined), { instanceOf: TelegramError });
+  t.is(error.kind, 'Unreachable');
+  t.true(destroyed);
+});

@@ -50,6 +50,15 @@ export const integrationServiceEnv = {
   ADOPT_BATCH: z.coerce.number().int().min(1).default(500),
   /** How often each held account's session is checked with Telegram (getSelf). */
   HEALTH_INTERVAL_SECONDS: z.coerce.number().min(0.1).default(300),
+
+  /** Deadline of every Telegram call (GramJS can wait forever on a dead DC): past it, 504 + Retry-After. */
+  TELEGRAM_CALL_TIMEOUT_SECONDS: z.coerce.number().min(0.1).default(10),
+  /** Deadline of opening a Telegram connection (DC handshake). */
+  TELEGRAM_CONNECT_TIMEOUT_SECONDS: z.coerce.number().min(0.1).default(10),
+  /** Deadline of a request forwarded to the owning pod; above the Telegram call deadline so its 504 gets through. */
+  FORWARD_TIMEOUT_SECONDS: z.coerce.number().min(0.1).default(20),
+  /** SIGTERM to exit: stop serving, destroy clients, release leases, close pools — all within this. */
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).default(10),
 };
 
 export type IntegrationServiceConfig = ReturnType<typeof loadIntegrationServiceConfig>;

@@ -5,6 +5,8 @@ export interface TelegramMetrics {
   floodWaits: Counter<'operation'>;
   connectedAccounts: Gauge<'pod'>;
   handovers: Counter<'kind'>;
+  callTimeouts: Counter<'operation'>;
+  limitRejections: Counter<'limit'>;
 }
 
 /** The domain metrics; `registerInto` adds them to the app's registry once it exists. */
@@ -38,6 +40,18 @@ export function createTelegramMetrics(
       name: 'telegram_lease_handovers_total',
       help: 'Leases this pod took over from another owner, by kind (account, login)',
       labelNames: ['kind'] as const,
+      registers: [],
+    }),
+    callTimeouts: new Counter({
+      name: 'telegram_call_timeouts_total',
+      help: 'Telegram calls that ran past their deadline, by port operation (open, sendCode, signIn, ...)',
+      labelNames: ['operation'] as const,
+      registers: [],
+    }),
+    limitRejections: new Counter({
+      name: 'integration_limit_rejections_total',
+      help: 'Requests refused by a per-user or per-phone cap, by limit',
+      labelNames: ['limit'] as const,
       registers: [],
     }),
   };

@@ -19,13 +19,16 @@ import { Logins } from './logins/logins.ts';
 import { createTelegramMetrics } from './metrics.ts';
 import { LeaseHolder } from './ownership/holder.ts';
 import { GramJsPort } from './telegram/gramjs.ts';
+import { DeadlinePort } from './telegram/deadline.ts';
 import type { TelegramPort } from './telegram/port.ts';
+import { within } from './within.ts';
 
 export interface RunningIntegrationService {
   server: RunningServer;
   /** The lease holder: what this instance owns (`holds`, `connectedAccounts`, `reconcile`). */
   ownership: LeaseHolder;
   store: Store;
+  /** The Telegram adapter as configured (every call to it goes through a deadline). */
   port: TelegramPort;
   /** SIGTERM path: stop serving, destroy clients, release leases, close pool and Vault. */
   close(): Promise<void>;
@@ -55,6 +58,9 @@ async function telegramPort(config: IntegrationServiceConfig, vault: VaultClient
   }
   return new GramJsPort({ apiId, apiHash });
 }
+
+/** How long in-flight requests may finish on shutdown: the first part of SHUTDOWN_TIMEOUT_SECONDS. */
+export const graceMs = (config: IntegrationServiceConfig): number => config.SHUTDOWN_TIMEOUT_SECONDS * 1000 * 0.35;
 
 /** Wires integration-service from its configuration and starts serving. */
 export async function startIntegrationService(
@@ -91,6 +97,12 @@ async function wire(
     cipher = new LocalCipher(config.LOCAL_SESSION_KEY_FILE);
   }
   const port = options.telegram ?? (await telegramPort(config, vault));
+  let onTimeout: (operation: string) => void = () => undefined;
+  const bounded = new DeadlinePort(port, {
+    callTimeoutMs: config.TELEGRAM_CALL_TIMEOUT_SECONDS * 1000,
+    connectTimeoutMs: config.TELEGRAM_CONNECT_TIMEOUT_SECONDS * 1000,
+    onTimeout: (operation) => onTimeout(operation),
+  });
   const database = databaseFromEnv(config, vault, logger);
   await database.migrate(migrations);
   const store = new Store(database.sequelize);
@@ -109,7 +121,11 @@ async function wire(
     },
   });
   const running = holder;
-  const common = { holder: running, store, cipher, port, metrics, logger: log };
+  onTimeout = (operation) => {
+    metrics.callTimeouts.inc({ operation });
+    log.warn({ operation }, 'a Telegram call ran past its deadline');
+  };
+  const common = { holder: running, store, cipher, port: bounded, metrics, logger: log };
   const logins = new Logins({
     ...common,
     options: { loginTtlSeconds: config.LOGIN_TTL_SECONDS, qrRefreshMarginSeconds: config.QR_REFRESH_MARGIN_SECONDS },
@@ -127,6 +143,7 @@ async function wire(
       audience: config.JWT_AUDIENCE,
     }),
     peerAddressTemplate: config.PEER_ADDRESS_TEMPLATE,
+    forwardTimeoutMs: config.FORWARD_TIMEOUT_SECONDS * 1000,
     readiness: {
       database: () => database.ping(),
       ...(vault !== undefined ? { vault: () => vault.healthy() } : {}),
@@ -137,7 +154,13 @@ async function wire(
   running.start();
   log.info({ mode: config.TELEGRAM_MODE, url: server.url }, 'integration-service listening');
   // Order matters: clients are destroyed before their leases are released (inside shutdown).
-  const cleanup = [() => running.shutdown(), () => database.close(), async () => vault?.close()];
+  // The whole of it stays within SHUTDOWN_TIMEOUT_SECONDS: serving stops first (graceMs), then this.
+  const budgetMs = config.SHUTDOWN_TIMEOUT_SECONDS * 1000;
+  const cleanup = [
+    () => running.shutdown(budgetMs * 0.5),
+    () => within(budgetMs * 0.1, database.close()),
+    async () => vault?.close(),
+  ];
   let closed: Promise<void> | undefined;
   return {
     server,
@@ -147,7 +170,7 @@ async function wire(
     cleanup,
     close() {
       closed ??= (async () => {
-        await server.close(2000);
+        await server.close(graceMs(config));
         for (const step of cleanup) await step();
       })();
       return closed;

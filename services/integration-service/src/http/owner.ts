@@ -35,7 +35,13 @@ export function ownerRouting(options: OwnerRoutingOptions) {
         ...(ctx.request.body !== undefined ? { body: JSON.stringify(ctx.request.body) } : {}),
         signal: AbortSignal.timeout(options.forwardTimeoutMs ?? 15_000),
       });
-    } catch {
+    } catch (error) {
+      if ((error as { name?: string }).name === 'TimeoutError') {
+        throw new HttpProblem(504, {
+          detail: 'the owning instance did not answer in time; try again shortly',
+          headers: { 'Retry-After': '2' },
+        });
+      }
       throw HttpProblem.unavailable('the owning instance does not answer; try again shortly', 2);
     }
     ctx.status = response.status;

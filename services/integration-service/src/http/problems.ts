@@ -3,9 +3,11 @@ import { HttpProblem } from '@cf/kit';
 import { TelegramError, type TelegramErrorKind } from '../telegram/port.ts';
 
 const PROBLEM_BASE = 'https://content-factory.local/problems/telegram/';
+/** Seconds a client waits before retrying after a timeout or an outage. */
+const RETRY_AFTER_OUTAGE = 5;
 
 /** Status and text of each Telegram error kind that is not a flood wait. */
-const ANSWERS: Record<Exclude<TelegramErrorKind, 'FloodWait'>, [number, string]> = {
+const ANSWERS: Record<Exclude<TelegramErrorKind, 'FloodWait' | 'Timeout' | 'Unreachable'>, [number, string]> = {
   CodeInvalid: [400, 'the code is not correct'],
   CodeExpired: [400, 'the code has expired; ask for a new one'],
   PasswordInvalid: [400, 'the two-step verification password is wrong'],
@@ -28,6 +30,17 @@ export function problemFor(error: TelegramError): HttpProblem {
       detail: `Telegram asks to wait ${error.seconds} s before trying again`,
       headers: { 'Retry-After': String(seconds) },
       extensions: { ...extensions, retryAfter: seconds },
+    });
+  }
+  if (error.kind === 'Timeout' || error.kind === 'Unreachable') {
+    const timeout = error.kind === 'Timeout';
+    return new HttpProblem(timeout ? 504 : 503, {
+      type,
+      detail: timeout
+        ? 'Telegram did not answer in time; try again shortly'
+        : 'Telegram cannot be reached; try again shortly',
+      headers: { 'Retry-After': String(RETRY_AFTER_OUTAGE) },
+      extensions: { ...extensions, retryAfter: RETRY_AFTER_OUTAGE },
     });
   }
   const [status, detail] = ANSWERS[error.kind];

@@ -4,6 +4,7 @@ import type { Claim, Fence, LoginRow, Store } from '../db/store.ts';
 import type { TelegramMetrics } from '../metrics.ts';
 import { parseResource, resourceName, type ResourceKind } from '../resources.ts';
 import type { TelegramConnection } from '../telegram/port.ts';
+import { within } from '../within.ts';
 
 export interface HolderOptions {
   /** This pod's name (StatefulSet: `integration-service-0`); peers reach it through the address template. */
@@ -76,9 +77,21 @@ export class LeaseHolder {
     this.adopters.set(kind, adopter);
   }
 
-  /** Runs `task` every `seconds` from `start()` until shutdown. */
+  /** Runs `task` every `seconds` from `start()` until shutdown; a round still running skips the next tick. */
   every(seconds: number, task: () => Promise<void>): void {
-    this.loops.push(() => this.timers.push(setInterval(() => void task(), seconds * 1000)));
+    let running = false;
+    const tick = async (): Promise<void> => {
+      if (running || this.stopped) return;
+      running = true;
+      try {
+        await task();
+      } catch (error) {
+        this.logger.warn({ err: error }, 'background task failed');
+      } finally {
+        running = false;
+      }
+    };
+    this.loops.push(() => this.timers.push(setInterval(() => void tick(), seconds * 1000)));
   }
 
   connectedAccounts(): number {
@@ -250,13 +263,32 @@ export class LeaseHolder {
     }
   }
 
-  /** SIGTERM: stop adopting, destroy every client, then release the leases so a peer takes over at once. */
-  async shutdown(): Promise<void> {
+  /**
+   * SIGTERM: stop adopting, destroy every client, then release the leases of the clients that are gone, so
+   * a peer takes over at once. Finishes within `budgetMs`: a client that will not close keeps its lease until
+   * it expires (releasing it could let a peer connect the same session while ours still runs).
+   */
+  async shutdown(budgetMs = 10_000): Promise<void> {
     this.stopTimers();
-    await this.reconciling;
+    const deadline = Date.now() + budgetMs;
+    const left = (): number => Math.max(0, deadline - Date.now());
+    await within(left() / 3, this.reconciling ?? Promise.resolve());
     const all = [...this.held.values()];
-    await Promise.all(all.map((held) => this.drop(held)));
-    await this.store.leases.release(all.map((held) => this.fence(held)));
+    const closed: Held[] = [];
+    await within(
+      left() / 2,
+      Promise.all(
+        all.map(async (held) => {
+          await this.drop(held);
+          closed.push(held);
+        }),
+      ),
+    );
+    const released = this.store.leases.release(closed.map((held) => this.fence(held)));
+    await within(
+      left(),
+      released.catch((error: unknown) => this.logger.warn({ err: error }, 'release failed')),
+    );
   }
 
   /** What a crash leaves: connections gone (TCP dropped), leases untouched until they expire. For tests. */

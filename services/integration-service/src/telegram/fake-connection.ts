@@ -8,6 +8,9 @@ import {
   type TelegramUser,
 } from './port.ts';
 
+/** A call to a data centre that never answers. */
+export const never = (): Promise<never> => new Promise<never>(() => undefined);
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Digits only: how the fake keys phone numbers. */
@@ -25,6 +28,8 @@ export class FakeConnection implements TelegramConnection {
   private readonly fake: FakeTelegram;
   private key: string;
   private destroyed = false;
+  /** Hit a number Telegram does not answer for: from then on nothing of this connection settles. */
+  private hung = false;
   private readonly listeners = new Set<() => void>();
 
   constructor(fake: FakeTelegram, key: string) {
@@ -33,6 +38,10 @@ export class FakeConnection implements TelegramConnection {
   }
 
   private async step(op: FakeOperation): Promise<KeyState> {
+    if (this.hung || this.fake.silentKey(this.key)) {
+      this.hung = true;
+      return never();
+    }
     if (this.destroyed) throw new TelegramError('Unavailable');
     await this.fake.step(op, this.key);
     return this.fake.keyState(this.key);
@@ -60,6 +69,10 @@ export class FakeConnection implements TelegramConnection {
   }
 
   async sendCode(phone: string): Promise<SentCode> {
+    if (this.fake.isSilent(phone)) {
+      this.hung = true;
+      return never();
+    }
     const state = await this.step('sendCode');
     if (!/^\d{7,15}$/.test(normalize(phone))) throw new TelegramError('PhoneInvalid');
     const account = this.fake.account(phone);
@@ -158,6 +171,7 @@ export class FakeConnection implements TelegramConnection {
   }
 
   async destroy(): Promise<void> {
+    if (this.hung) return never();
     if (this.destroyed) return;
     this.destroyed = true;
     if (this.fake.options.latencyMs > 0) await sleep(this.fake.options.latencyMs);

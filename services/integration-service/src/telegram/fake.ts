@@ -1,5 +1,5 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { FakeConnection, normalize, parseSession } from './fake-connection.ts';
+import { FakeConnection, never, normalize, parseSession } from './fake-connection.ts';
 import {
   floodWait,
   TelegramError,
@@ -87,6 +87,7 @@ export class FakeTelegram implements TelegramPort {
   private readonly qrTokens = new Map<string, { key: string; expiresAt: number }>();
   private readonly openCount = new Map<string, number>();
   private readonly failures = new Map<FakeOperation, TelegramError[]>();
+  private readonly silent = new Set<string>();
   /** Highest number of simultaneous connections any one auth key had. */
   maxConcurrent = 0;
   /** Times a key was connected while already connected elsewhere. */
@@ -117,6 +118,19 @@ export class FakeTelegram implements TelegramPort {
     const queue = this.failures.get(op) ?? [];
     queue.push(error);
     this.failures.set(op, queue);
+  }
+
+  /**
+   * Telegram stops answering for this number, as a dead data centre does: every call of its connections
+   * (sendCode to it, open/getSelf/... of its sessions, even destroy) never settles. In demo mode numbers
+   * ending in 99 behave so, to show timeouts.
+   */
+  stopAnswering(phone: string): void {
+    this.silent.add(normalize(phone));
+  }
+
+  answerAgain(phone: string): void {
+    this.silent.delete(normalize(phone));
   }
 
   /** The code Telegram last delivered to this phone, as the user would read it. */
@@ -170,6 +184,7 @@ export class FakeTelegram implements TelegramPort {
     await this.step('open', '');
     const parsed = session !== undefined && session !== '' ? parseSession(session) : undefined;
     if (session !== undefined && session !== '' && parsed === undefined) throw new TelegramError('SessionRevoked');
+    if (parsed !== undefined && this.silentKey(parsed.key)) return never();
     const key = parsed?.key ?? this.newKey(this.options.defaultDcId);
     const connection = new FakeConnection(this, key);
     this.connect(key);
@@ -177,6 +192,20 @@ export class FakeTelegram implements TelegramPort {
   }
 
   // --- the fake "server" side, used by FakeConnection -------------------------------------------------
+
+  /** @internal */
+  isSilent(phone: string): boolean {
+    const digits = normalize(phone);
+    return this.silent.has(digits) || (this.options.demo !== undefined && digits.endsWith('99'));
+  }
+
+  /** @internal True when the account signed in (or signing in) on this key does not get answers. */
+  silentKey(key: string): boolean {
+    const state = this.keys.get(key);
+    const userId = state?.userId ?? state?.passwordPendingFor;
+    const account = userId !== undefined ? this.accountById(userId) : undefined;
+    return account !== undefined && this.isSilent(account.script.phone);
+  }
 
   /** @internal */
   newKey(dcId: number): string {

@@ -261,11 +261,18 @@ export class GramJsPort implements TelegramPort {
   async open(session: string | undefined): Promise<TelegramConnection> {
     const create = this.options.createClient ?? createGramClient;
     const client = create(new StringSession(session ?? ''), this.options.apiId, this.options.apiHash);
+    let connected: unknown;
     try {
-      await client.connect();
+      connected = await client.connect();
     } catch (error) {
       await client.destroy().catch(() => undefined);
       throw toDomainError(error);
+    }
+    if (connected === false) {
+      // GramJS 2.26 answers false (instead of throwing) when no data centre answered; every later invoke
+      // would wait forever (gram-js/gramjs#566, #792). Not awaited: destroying a half-open client can hang too.
+      void client.destroy().catch(() => undefined);
+      throw new TelegramError('Unreachable');
     }
     return new GramJsConnection(client, this.options.apiId, this.options.apiHash);
   }

@@ -67,19 +67,26 @@ export type TelegramErrorKind =
   | 'PhoneBanned'
   | 'SessionRevoked'
   | 'KeyDuplicated'
-  | 'Unavailable';
+  | 'Unavailable'
+  /** A call ran past its deadline (`operation` says which). */
+  | 'Timeout'
+  /** No data centre answered the connection (GramJS `connect()` returned false). */
+  | 'Unreachable';
 
 /** A Telegram failure in our own words. `message` never contains secrets. */
 export class TelegramError extends Error {
   readonly kind: TelegramErrorKind;
   /** Only for `FloodWait`: seconds to wait. */
   readonly seconds: number;
+  /** Only for `Timeout`: the port operation that ran out of time. */
+  readonly operation: string | undefined;
 
-  constructor(kind: TelegramErrorKind, options: { seconds?: number; cause?: unknown } = {}) {
+  constructor(kind: TelegramErrorKind, options: { seconds?: number; cause?: unknown; operation?: string } = {}) {
     super(kind === 'FloodWait' ? `FloodWait(${options.seconds ?? 0})` : kind, { cause: options.cause });
     this.name = 'TelegramError';
     this.kind = kind;
     this.seconds = options.seconds ?? 0;
+    this.operation = options.operation;
   }
 }
 
