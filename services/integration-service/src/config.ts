@@ -57,6 +57,12 @@ export const integrationServiceEnv = {
   TELEGRAM_CONNECT_TIMEOUT_SECONDS: z.coerce.number().min(0.1).default(10),
   /** Deadline of a request forwarded to the owning pod; above the Telegram call deadline so its 504 gets through. */
   FORWARD_TIMEOUT_SECONDS: z.coerce.number().min(0.1).default(20),
+  /** Caps on what one user can start (README, integration-service, "Limits"); held in PostgreSQL. */
+  LIMIT_PENDING_LOGINS_PER_USER: z.coerce.number().int().min(1).default(3),
+  LIMIT_LOGINS_PER_USER_PER_HOUR: z.coerce.number().int().min(1).default(20),
+  LIMIT_CODES_PER_PHONE_PER_DAY: z.coerce.number().int().min(1).default(10),
+  LIMIT_ACCOUNTS_PER_USER: z.coerce.number().int().min(1).default(10),
+
   /** SIGTERM to exit: stop serving, destroy clients, release leases, close pools — all within this. */
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).default(10),
 };

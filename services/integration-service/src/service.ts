@@ -15,6 +15,7 @@ import { migrations } from './db/migrations.ts';
 import { Accounts } from './accounts/accounts.ts';
 import { Store } from './db/store.ts';
 import { demoTelegram } from './demo.ts';
+import { Limits } from './limits.ts';
 import { Logins } from './logins/logins.ts';
 import { createTelegramMetrics } from './metrics.ts';
 import { LeaseHolder } from './ownership/holder.ts';
@@ -126,8 +127,19 @@ async function wire(
     log.warn({ operation }, 'a Telegram call ran past its deadline');
   };
   const common = { holder: running, store, cipher, port: bounded, metrics, logger: log };
+  const limits = new Limits(
+    database.sequelize,
+    {
+      pendingLoginsPerUser: config.LIMIT_PENDING_LOGINS_PER_USER,
+      loginsPerUserPerHour: config.LIMIT_LOGINS_PER_USER_PER_HOUR,
+      codesPerPhonePerDay: config.LIMIT_CODES_PER_PHONE_PER_DAY,
+      accountsPerUser: config.LIMIT_ACCOUNTS_PER_USER,
+    },
+    metrics,
+  );
   const logins = new Logins({
     ...common,
+    limits,
     options: { loginTtlSeconds: config.LOGIN_TTL_SECONDS, qrRefreshMarginSeconds: config.QR_REFRESH_MARGIN_SECONDS },
   });
   const accounts = new Accounts({ ...common, healthIntervalSeconds: config.HEALTH_INTERVAL_SECONDS });

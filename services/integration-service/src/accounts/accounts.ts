@@ -3,7 +3,8 @@ import type { Claim, Store } from '../db/store.ts';
 import type { Held, LeaseHolder } from '../ownership/holder.ts';
 import { runLimited } from '../ownership/run-limited.ts';
 import { parseResource, resourceName } from '../resources.ts';
-import { asTelegramError, TERMINAL_KINDS, TelegramError, type TelegramConnection } from '../telegram/port.ts';
+import { KINDS } from '../telegram/errors.ts';
+import { asTelegramError, TelegramError, type TelegramConnection } from '../telegram/port.ts';
 import type { WorkDeps } from '../work-deps.ts';
 
 export interface AccountDeps extends WorkDeps {
@@ -64,7 +65,7 @@ export class Accounts {
       this.holder.hold('account', accountId, token, conn);
     } catch (error) {
       await conn?.destroy().catch(() => undefined);
-      if (error instanceof TelegramError && TERMINAL_KINDS.has(error.kind)) {
+      if (error instanceof TelegramError && KINDS[error.kind].endsSession) {
         const state = error.kind === 'KeyDuplicated' ? 'failed' : 'revoked';
         await this.store.accounts.setState(accountId, fence, state, error.kind);
         this.logger.info({ accountId, kind: error.kind }, 'account could not reconnect');
@@ -83,7 +84,7 @@ export class Accounts {
         await held.conn.health();
       } catch (error) {
         const domain = asTelegramError(error);
-        if (!TERMINAL_KINDS.has(domain.kind) || held.dropped) return;
+        if (KINDS[domain.kind].endsSession !== true || held.dropped) return;
         this.logger.info({ accountId: held.id, kind: domain.kind }, 'telegram session ended');
         const state = domain.kind === 'KeyDuplicated' ? 'failed' : 'revoked';
         await this.store.accounts.setState(held.id, this.holder.fence(held), state, domain.kind).catch(() => undefined);

@@ -34,7 +34,12 @@ export interface CompletedLogin {
   owner: string;
   incarnation: string;
   ttlSeconds: number;
+  /** The user's cap of connected accounts; the same Telegram user connecting again does not count twice. */
+  maxAccounts: number;
 }
+
+export type Completion =
+  { done: true; login: LoginRow; fence: Fence } | { done: false; why: 'lease-lost' | 'account-cap' };
 
 /** The `telegram_accounts` table. Reads for users are always filtered by the verified user id. */
 export class AccountStore {
@@ -49,22 +54,26 @@ export class AccountStore {
   /**
    * Finishes a login in one transaction, fenced by the login's lease: stores the account (or refreshes
    * the session of the same Telegram user for this user), marks the login connected and moves the
-   * ownership from the login to the account. Undefined when the login's lease was lost.
+   * ownership from the login to the account — unless the login's lease was lost or the user's account cap
+   * is reached (checked under a per-user advisory lock, so concurrent completions on any replica see it).
    */
-  async completeLogin(input: CompletedLogin): Promise<{ login: LoginRow; fence: Fence } | undefined> {
+  async completeLogin(input: CompletedLogin): Promise<Completion> {
     return this.sequelize.transaction(async (transaction) => {
       const fenced = await this.rows<{ resource: string }>(
-        `SELECT resource FROM leases WHERE resource = $1 AND token = $2 AND expires_at > now() FOR UPDATE`,
-        [input.fence.resource, input.fence.token],
+        `SELECT resource, pg_advisory_xact_lock(hashtextextended('telegram-accounts:' || $3, 0)) AS locked
+         FROM leases WHERE resource = $1 AND token = $2 AND expires_at > now() FOR UPDATE`,
+        [input.fence.resource, input.fence.token, input.userId],
         transaction,
       );
-      if (fenced.length === 0) return undefined;
+      if (fenced.length === 0) return { done: false, why: 'lease-lost' };
       // One statement: the account, the login, the account's lease, and the login's lease released.
       const [row] = await this.rows<LoginRow & { lease_token: string }>(
         `WITH account AS (
            INSERT INTO telegram_accounts (id, user_id, telegram_user_id, phone, username, display_name,
              session_ciphertext, state)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, 'connected')
+           SELECT $1, $2, $3, $4, $5, $6, $7, 'connected'
+           WHERE (SELECT count(*) FROM telegram_accounts
+                  WHERE user_id = $2 AND state = 'connected' AND telegram_user_id <> $3) < $14
            ON CONFLICT (user_id, telegram_user_id) DO UPDATE SET session_ciphertext = EXCLUDED.session_ciphertext,
              phone = EXCLUDED.phone, username = EXCLUDED.username, display_name = EXCLUDED.display_name,
              state = 'connected', failure = NULL, updated_at = now()
@@ -72,7 +81,7 @@ export class AccountStore {
          login AS (
            UPDATE telegram_logins SET state = 'connected', account_id = (SELECT id FROM account),
              session_ciphertext = NULL, phone_code_hash = NULL, qr_url = NULL, updated_at = now()
-           WHERE id = $8 RETURNING *),
+           WHERE id = $8 AND EXISTS (SELECT 1 FROM account) RETURNING *),
          lease AS (
            INSERT INTO leases (resource, owner, incarnation, token, expires_at)
            SELECT 'account:' || id, $9, $10, nextval('lease_tokens'), now() + $11 * interval '1 second' FROM account
@@ -81,7 +90,7 @@ export class AccountStore {
            RETURNING token::text AS token),
          released AS (
            UPDATE leases SET expires_at = now() - interval '1 millisecond'
-           WHERE resource = $12 AND token = $13 RETURNING resource)
+           WHERE resource = $12 AND token = $13 AND EXISTS (SELECT 1 FROM account) RETURNING resource)
          SELECT login.*, (SELECT token FROM lease) AS lease_token FROM login`,
         [
           input.accountId,
@@ -97,11 +106,13 @@ export class AccountStore {
           input.ttlSeconds,
           input.fence.resource,
           input.fence.token,
+          input.maxAccounts,
         ],
         transaction,
       );
-      const { lease_token: token, ...login } = row!;
-      return { login, fence: { resource: resourceName('account', login.account_id!), token } };
+      if (row === undefined) return { done: false, why: 'account-cap' };
+      const { lease_token: token, ...login } = row;
+      return { done: true, login, fence: { resource: resourceName('account', login.account_id!), token } };
     });
   }
 

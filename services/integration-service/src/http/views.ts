@@ -4,10 +4,17 @@ import type { AccountRow, LoginRow } from '../db/store.ts';
 /** A login as the API shows it: only what its state needs (the QR code as SVG and PNG while waiting). */
 export async function loginView(row: LoginRow): Promise<Record<string, unknown>> {
   const waiting = row.state === 'waiting' && row.qr_url !== null;
+  const retryAfter = row.retry_after !== null ? Math.ceil((row.retry_after.getTime() - Date.now()) / 1000) : 0;
+  const ready = retryAfter <= 0;
   return {
     loginId: row.id,
     method: row.method,
     state: row.state,
+    // What the UI may offer now: only what the state allows (resend only while Telegram names a next method).
+    canResend: ready && row.state === 'code_sent' && row.next_code_type !== null,
+    canSubmitCode: ready && row.state === 'code_sent',
+    canSubmitPassword: ready && row.state === 'password_required',
+    ...(!ready ? { retryAfter } : {}),
     ...(row.method === 'phone'
       ? { codeType: row.code_type, nextCodeType: row.next_code_type, timeout: row.code_timeout }
       : {}),

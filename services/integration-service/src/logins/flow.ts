@@ -3,16 +3,12 @@ import { HttpProblem, type Logger } from '@cf/kit';
 import type { SessionCipher } from '../cipher.ts';
 import type { LoginMethod, LoginRow, LoginState, LoginUpdate, Store } from '../db/store.ts';
 import type { LogEntry } from '../db/integration-log.ts';
+import type { Limits } from '../limits.ts';
 import type { TelegramMetrics } from '../metrics.ts';
 import type { Held, LeaseHolder } from '../ownership/holder.ts';
 import { resourceName } from '../resources.ts';
-import {
-  asTelegramError,
-  TERMINAL_KINDS,
-  type TelegramError,
-  type TelegramPort,
-  type TelegramUser,
-} from '../telegram/port.ts';
+import { KINDS } from '../telegram/errors.ts';
+import { asTelegramError, TelegramError, type TelegramPort, type TelegramUser } from '../telegram/port.ts';
 import type { WorkDeps } from '../work-deps.ts';
 
 export interface LoginOptions {
@@ -22,6 +18,7 @@ export interface LoginOptions {
 }
 
 export interface LoginDeps extends WorkDeps {
+  limits: Limits;
   options: LoginOptions;
 }
 
@@ -36,6 +33,7 @@ export class LoginFlow {
   readonly metrics: TelegramMetrics;
   readonly logger: Logger;
   readonly options: LoginOptions;
+  readonly limits: Limits;
   private readonly port: TelegramPort;
 
   constructor(deps: LoginDeps) {
@@ -46,6 +44,7 @@ export class LoginFlow {
     this.metrics = deps.metrics;
     this.logger = deps.logger;
     this.options = deps.options;
+    this.limits = deps.limits;
   }
 
   log(entry: LogEntry): Promise<void> {
@@ -57,32 +56,61 @@ export class LoginFlow {
     return this.port.open(session);
   }
 
-  /** Stores a new login with its lease (one statement) and opens a fresh connection for it. */
+  /**
+   * Starts a login within the caps: counts it (per user per hour; per phone per day for a code), stores it
+   * with its lease in one statement (refused when the phone cools down, the accounts or pending cap is
+   * reached), then opens a fresh connection. What is refused gives its counts back.
+   */
   async begin(userId: string, method: LoginMethod, phone: string | null): Promise<Held> {
-    const { row, fence } = await this.store.logins.create({
-      id: randomUUID(),
-      userId,
-      method,
-      state: method === 'phone' ? 'code_sent' : 'waiting',
-      phone,
-      ttlSeconds: this.options.loginTtlSeconds,
-      owner: this.holder.pod,
-      incarnation: this.holder.incarnation,
-      leaseTtlSeconds: this.holder.options.leaseTtlSeconds,
-    });
+    const operation = `login.${method}.start`;
+    const counted = await Promise.allSettled([
+      this.limits.loginStarted(userId),
+      ...(phone !== null ? [this.limits.codeRequested(phone)] : []),
+    ]);
+    const undo = counted.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const refused = counted.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (refused !== undefined) {
+      // One may have counted while the other refused.
+      await Promise.all(undo.map((give) => give()));
+      throw refused.reason;
+    }
+    const created = await this.store.logins
+      .create({
+        id: randomUUID(),
+        userId,
+        method,
+        state: method === 'phone' ? 'code_sent' : 'waiting',
+        phone,
+        ttlSeconds: this.options.loginTtlSeconds,
+        owner: this.holder.pod,
+        incarnation: this.holder.incarnation,
+        leaseTtlSeconds: this.holder.options.leaseTtlSeconds,
+        maxPending: this.limits.settings.pendingLoginsPerUser,
+        maxAccounts: this.limits.settings.accountsPerUser,
+      })
+      .catch(async (error: unknown) => {
+        await Promise.all(undo.map((give) => give()));
+        throw error;
+      });
+    if (!created.created) {
+      await Promise.all(undo.map((give) => give()));
+      if (created.cooldown_seconds !== null) {
+        await this.log({ userId, operation, outcome: 'error', errorKind: 'FloodWait' });
+        throw new TelegramError('FloodWait', { seconds: created.cooldown_seconds });
+      }
+      if (created.connected_accounts >= this.limits.settings.accountsPerUser) {
+        throw this.limits.refuse('accounts_per_user');
+      }
+      throw this.limits.refuse('pending_logins_per_user', created.pending_free_in ?? 1);
+    }
+    const { row, fence } = created;
     try {
       return this.holder.hold('login', row.id, fence.token, await this.open(undefined), row);
     } catch (error) {
       const domain = asTelegramError(error);
       await this.store.logins.update(row.id, fence, { state: 'failed', failure: domain.kind });
       await this.store.leases.release([fence]);
-      await this.log({
-        userId,
-        operation: `login.${method}.start`,
-        outcome: 'error',
-        errorKind: domain.kind,
-        loginId: row.id,
-      });
+      await this.log({ userId, operation, outcome: 'error', errorKind: domain.kind, loginId: row.id });
       this.metrics.logins.inc({ method, outcome: domain.kind });
       throw domain;
     }
@@ -104,6 +132,8 @@ export class LoginFlow {
       const row = held.login;
       if (row === undefined || row.user_id !== userId) throw HttpProblem.notFound('no such login');
       if (!states.includes(row.state)) throw HttpProblem.conflict(`the login is ${row.state}`);
+      const wait = row.retry_after !== null ? Math.ceil((row.retry_after.getTime() - Date.now()) / 1000) : 0;
+      if (wait > 0) throw new TelegramError('FloodWait', { seconds: wait });
       return work(held, row);
     });
   }
@@ -124,16 +154,21 @@ export class LoginFlow {
     return this.cipher.encrypt(held.conn.session());
   }
 
-  /** Records a failed step; a terminal one (or any failure to start) ends the login. Always throws `error`. */
+  /**
+   * Records a failed step and throws it. A kind that ends the login (or any failure to start) fails it;
+   * a wait Telegram asked for is stored on the login and the phone, so a retry inside it stays here; when
+   * no further delivery method exists, the login stops offering a resend.
+   */
   async fail(held: Held, row: LoginRow, error: TelegramError, operation: string): Promise<never> {
-    if (error.kind === 'FloodWait') {
+    const rule = KINDS[error.kind];
+    const seconds = rule.wait !== undefined ? error.seconds || rule.wait.seconds : 0;
+    if (rule.wait !== undefined) {
       this.metrics.floodWaits.inc({ operation });
-      if (row.phone !== null) await this.store.cooldowns.set(row.phone, error.seconds);
+      if (row.phone !== null) await this.store.cooldowns.set(row.phone, seconds);
     }
     await this.log({ userId: row.user_id, operation, outcome: 'error', errorKind: error.kind, loginId: row.id });
-    const terminal =
-      TERMINAL_KINDS.has(error.kind) || (operation.endsWith('.start') && error.kind !== 'PasswordNeeded');
-    if (terminal) {
+    const failed = rule.endsLogin === true || (operation.endsWith('.start') && error.kind !== 'PasswordNeeded');
+    if (failed) {
       this.metrics.logins.inc({ method: row.method, outcome: error.kind });
       await this.store.logins.update(row.id, this.holder.fence(held), {
         state: 'failed',
@@ -142,8 +177,12 @@ export class LoginFlow {
         phone_code_hash: null,
       });
       await this.holder.letGo(held);
+    } else if (rule.wait !== undefined) {
+      await this.save(held, { retry_after: new Date(Date.now() + seconds * 1000) });
+    } else if (error.kind === 'CodeUnavailable') {
+      await this.save(held, { next_code_type: null, code_timeout: null });
     }
-    throw error;
+    throw seconds > 0 ? new TelegramError(error.kind, { seconds, cause: error }) : error;
   }
 
   /** Telegram wants the two-step password: keep the session, show the hint. */
@@ -189,10 +228,24 @@ export class LoginFlow {
       owner: this.holder.pod,
       incarnation: this.holder.incarnation,
       ttlSeconds: this.holder.options.leaseTtlSeconds,
+      maxAccounts: this.limits.settings.accountsPerUser,
     });
-    if (done === undefined) {
+    if (!done.done && done.why === 'lease-lost') {
       await this.holder.drop(held);
       throw HttpProblem.unavailable('ownership of the login moved; try again', 1);
+    }
+    if (!done.done) {
+      // Another login of this user connected meanwhile: end the session Telegram just opened, keep nothing.
+      await held.conn.logOut().catch(() => undefined);
+      await this.store.logins.update(row.id, this.holder.fence(held), {
+        state: 'failed',
+        failure: 'AccountLimit',
+        session_ciphertext: null,
+        phone_code_hash: null,
+      });
+      await this.holder.letGo(held);
+      this.metrics.logins.inc({ method: row.method, outcome: 'AccountLimit' });
+      throw this.limits.refuse('accounts_per_user');
     }
     const accountId = done.login.account_id!;
     await this.holder.transfer(held, done.fence, accountId);

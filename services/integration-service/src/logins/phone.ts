@@ -12,11 +12,6 @@ export class PhoneLogins {
   }
 
   async start(userId: string, phone: string): Promise<LoginRow> {
-    const wait = await this.flow.store.cooldowns.of(phone);
-    if (wait > 0) {
-      await this.flow.log({ userId, operation: 'login.phone.start', outcome: 'error', errorKind: 'FloodWait' });
-      throw new TelegramError('FloodWait', { seconds: wait });
-    }
     const held = await this.flow.begin(userId, 'phone', phone);
     return this.flow.holder.serialized(held, async () => {
       let sent: SentCode;
@@ -35,10 +30,16 @@ export class PhoneLogins {
   /** Sends the code again by the next delivery method Telegram offers. */
   async resend(userId: string, loginId: string): Promise<LoginRow> {
     return this.flow.step(userId, loginId, ['code_sent'], async (held, row) => {
+      // Telegram named no next delivery method (or said SEND_CODE_UNAVAILABLE): asking again cannot help.
+      if (row.next_code_type === null) throw new TelegramError('CodeUnavailable');
+      const wait = await this.flow.store.cooldowns.of(row.phone!);
+      if (wait > 0) throw new TelegramError('FloodWait', { seconds: wait });
+      const undo = await this.flow.limits.codeRequested(row.phone!);
       let sent: SentCode;
       try {
         sent = await held.conn.resendCode(row.phone!, row.phone_code_hash!);
       } catch (error) {
+        await undo();
         return this.flow.fail(held, row, asTelegramError(error), 'login.phone.resend');
       }
       const saved = await this.saveCode(held, sent);
@@ -64,6 +65,7 @@ export class PhoneLogins {
   private async saveCode(held: Held, sent: SentCode): Promise<LoginRow> {
     return this.flow.save(held, {
       state: 'code_sent',
+      retry_after: null,
       phone_code_hash: sent.phoneCodeHash,
       code_type: sent.codeType,
       next_code_type: sent.nextCodeType ?? null,

@@ -62,6 +62,11 @@ export class QrLogins {
         this.schedule(held, domain.seconds * 1000);
         return;
       }
+      if (domain.kind === 'QrTokenInvalid' && why !== 'start') {
+        // The scanned token went stale on the way (expired, used): show a fresh one.
+        this.schedule(held, 500);
+        return;
+      }
       await this.flow.fail(held, row, domain, why === 'start' ? 'login.qr.start' : 'login.qr.refresh');
       return;
     }

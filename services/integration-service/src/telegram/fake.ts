@@ -283,7 +283,9 @@ export class FakeTelegram implements TelegramPort {
   deliverCode(key: string, phone: string, typeIndex: number, previous?: PendingCode): SentCode {
     const account = this.account(phone);
     const types = account?.script.codeTypes ?? ['app', 'sms'];
-    const index = Math.min(typeIndex, types.length - 1);
+    // auth.resendCode past the last delivery method: SEND_CODE_UNAVAILABLE.
+    if (typeIndex >= types.length) throw new TelegramError('CodeUnavailable');
+    const index = typeIndex;
     const pending: PendingCode = {
       key,
       phone: normalize(phone),

@@ -57,16 +57,27 @@ export interface TelegramPort {
   open(session: string | undefined): Promise<TelegramConnection>;
 }
 
+/** Telegram failures in our words; `telegram/errors.ts` says which RPC errors each stands for and how it is answered. */
 export type TelegramErrorKind =
   | 'FloodWait'
+  | 'PhoneFlood'
   | 'CodeInvalid'
   | 'CodeExpired'
+  | 'CodeUnavailable'
   | 'PasswordNeeded'
   | 'PasswordInvalid'
+  | 'PasswordChanged'
   | 'PhoneInvalid'
+  | 'PhoneUnoccupied'
   | 'PhoneBanned'
+  | 'PhoneProtected'
+  | 'LoginRestart'
+  | 'QrTokenInvalid'
+  | 'Migrate'
   | 'SessionRevoked'
   | 'KeyDuplicated'
+  | 'ClientOutdated'
+  | 'ApiIdInvalid'
   | 'Unavailable'
   /** A call ran past its deadline (`operation` says which). */
   | 'Timeout'
@@ -76,26 +87,19 @@ export type TelegramErrorKind =
 /** A Telegram failure in our own words. `message` never contains secrets. */
 export class TelegramError extends Error {
   readonly kind: TelegramErrorKind;
-  /** Only for `FloodWait`: seconds to wait. */
+  /** For kinds where Telegram says to wait (FloodWait): seconds to wait; 0 when it gave none. */
   readonly seconds: number;
   /** Only for `Timeout`: the port operation that ran out of time. */
   readonly operation: string | undefined;
 
   constructor(kind: TelegramErrorKind, options: { seconds?: number; cause?: unknown; operation?: string } = {}) {
-    super(kind === 'FloodWait' ? `FloodWait(${options.seconds ?? 0})` : kind, { cause: options.cause });
+    super(options.seconds !== undefined ? `${kind}(${options.seconds})` : kind, { cause: options.cause });
     this.name = 'TelegramError';
     this.kind = kind;
     this.seconds = options.seconds ?? 0;
     this.operation = options.operation;
   }
 }
-
-/** Kinds after which the session (or the login) cannot go on: the client is let go and the state recorded. */
-export const TERMINAL_KINDS: ReadonlySet<TelegramErrorKind> = new Set([
-  'PhoneBanned',
-  'SessionRevoked',
-  'KeyDuplicated',
-]);
 
 /** Any failure of a Telegram call as a domain error; what the adapter did not recognise is `Unavailable`. */
 export function asTelegramError(error: unknown): TelegramError {
