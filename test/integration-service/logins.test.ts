@@ -443,6 +443,31 @@ test.serial('requests without a valid access token answer 401', async (t) => {
   t.is((await fetch(`${one.url}/telegram/logins/qr`, { method: 'POST' })).status, 401);
 });
 
+test.serial('a token whose session was logged out at user-service is refused when called directly', async (t) => {
+  const user = await f.user();
+  t.is((await as(user, one.url, 'GET', '/telegram/accounts')).status, 200);
+  const logout = await fetch(`${f.users.url}/auth/logout-all`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${user.token}` },
+  });
+  t.is(logout.status, 204);
+  const refused = await as(user, one.url, 'GET', '/telegram/accounts');
+  t.is(refused.status, 401);
+  t.is(refused.headers.get('content-type'), 'application/problem+json');
+});
+
+test.serial(
+  'when user-service cannot confirm the session in time the answer is 503 with Retry-After, not 401',
+  async (t) => {
+    const cut = await f.instance(fake, { USER_SERVICE_URL: 'http://127.0.0.1:9' });
+    t.teardown(() => cut.service.close());
+    const user = await f.user();
+    const response = await as(user, cut.url, 'GET', '/telegram/accounts');
+    t.is(response.status, 503);
+    t.truthy(response.headers.get('retry-after'));
+  },
+);
+
 // --- accounts, log, stats -------------------------------------------------------------------------------
 
 test.serial(

@@ -42,6 +42,10 @@ export const integrationServiceEnv = {
   JWKS_URL: z.url().default('http://user-service.cf-apps.svc:8080/.well-known/jwks.json'),
   JWT_ISSUER: z.string().default('https://content-factory.local/auth'),
   JWT_AUDIENCE: z.string().default('content-factory'),
+  /** user-service, asked on every request whether the token's session still stands. Default: JWKS_URL's origin. */
+  USER_SERVICE_URL: z.url().optional(),
+  /** Deadline of that check; past it the request is a 503. */
+  SESSION_CHECK_TIMEOUT_SECONDS: z.coerce.number().min(0.1).default(2),
 
   LEASE_TTL_SECONDS: z.coerce.number().min(1).default(15),
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().min(0.1).default(5),

@@ -15,6 +15,7 @@ import { migrations } from './db/migrations.ts';
 import { Accounts } from './accounts/accounts.ts';
 import { Store } from './db/store.ts';
 import { demoTelegram } from './demo.ts';
+import { both, requireLiveSession } from './http/session-check.ts';
 import { Limits } from './limits.ts';
 import { Logins } from './logins/logins.ts';
 import { createTelegramMetrics } from './metrics.ts';
@@ -149,11 +150,17 @@ async function wire(
     holder: running,
     logins,
     accounts,
-    authenticate: requireJwt({
-      keys: new JwksKeys({ url: config.JWKS_URL }),
-      issuer: config.JWT_ISSUER,
-      audience: config.JWT_AUDIENCE,
-    }),
+    authenticate: both(
+      requireJwt({
+        keys: new JwksKeys({ url: config.JWKS_URL }),
+        issuer: config.JWT_ISSUER,
+        audience: config.JWT_AUDIENCE,
+      }),
+      requireLiveSession({
+        userServiceUrl: config.USER_SERVICE_URL ?? new URL(config.JWKS_URL).origin,
+        timeoutMs: config.SESSION_CHECK_TIMEOUT_SECONDS * 1000,
+      }),
+    ),
     peerAddressTemplate: config.PEER_ADDRESS_TEMPLATE,
     forwardTimeoutMs: config.FORWARD_TIMEOUT_SECONDS * 1000,
     readiness: {
