@@ -1,8 +1,10 @@
 import type { Middleware } from 'koa';
 import { createApp, mountOperations, openApiDocument, type Logger, type Operation, type ServiceApp } from '@cf/kit';
 import type { Accounts } from './accounts/accounts.ts';
+import type { Bots } from './bots/bots.ts';
 import type { Store } from './db/store.ts';
 import { accountHandlers } from './http/account-handlers.ts';
+import { botHandlers } from './http/bot-handlers.ts';
 import { loginHandlers } from './http/login-handlers.ts';
 import { ownerRouting } from './http/owner.ts';
 import { telegramProblems } from './http/problems.ts';
@@ -18,6 +20,7 @@ export interface IntegrationAppDeps {
   holder: LeaseHolder;
   logins: Logins;
   accounts: Accounts;
+  bots: Bots;
   authenticate: Middleware;
   /** `http://{pod}.integration-service-headless.cf-apps.svc:8080` */
   peerAddressTemplate: string;
@@ -41,6 +44,7 @@ export function createIntegrationApp(deps: IntegrationAppDeps): ServiceApp & { o
     authenticate: deps.authenticate,
     logins: loginHandlers({ store: deps.store, logins: deps.logins, onOwner }),
     accounts: accountHandlers({ store: deps.store, accounts: deps.accounts, holder: deps.holder, onOwner }),
+    bots: botHandlers(deps.bots),
   });
   service.router.use(telegramProblems);
   mountOperations(service.router, operations);
@@ -48,7 +52,7 @@ export function createIntegrationApp(deps: IntegrationAppDeps): ServiceApp & { o
     {
       title: 'Content Factory integration-service',
       version: '0.1.0',
-      description: 'Telegram logins and accounts',
+      description: 'Telegram logins, accounts and bots',
       serverUrl: '/api',
     },
     operations,

@@ -66,6 +66,12 @@ export const integrationServiceEnv = {
   LIMIT_LOGINS_PER_USER_PER_HOUR: z.coerce.number().int().min(1).default(20),
   LIMIT_CODES_PER_PHONE_PER_DAY: z.coerce.number().int().min(1).default(10),
   LIMIT_ACCOUNTS_PER_USER: z.coerce.number().int().min(1).default(10),
+  LIMIT_BOTS_PER_USER: z.coerce.number().int().min(1).default(20),
+
+  /** Bot API server for grammY. Default: api.telegram.org; in demo mode, a fake Bot API on 127.0.0.1. */
+  BOT_API_ROOT: z.url().optional(),
+  /** Deadline of each Bot API call. */
+  BOT_API_TIMEOUT_SECONDS: z.coerce.number().min(0.1).default(10),
 
   /** SIGTERM to exit: stop serving, destroy clients, release leases, close pools — all within this. */
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).default(10),

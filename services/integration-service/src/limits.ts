@@ -13,10 +13,16 @@ export interface LimitSettings {
   codesPerPhonePerDay: number;
   /** Connected Telegram accounts per user. */
   accountsPerUser: number;
+  /** Bots per user. */
+  botsPerUser: number;
 }
 
 export type LimitName =
-  'pending_logins_per_user' | 'logins_per_user_per_hour' | 'codes_per_phone_per_day' | 'accounts_per_user';
+  | 'pending_logins_per_user'
+  | 'logins_per_user_per_hour'
+  | 'codes_per_phone_per_day'
+  | 'accounts_per_user'
+  | 'bots_per_user';
 
 const PROBLEM_BASE = 'https://content-factory.local/problems/limits/';
 
@@ -30,47 +36,48 @@ export type Undo = () => Promise<void>;
  */
 export class Limits {
   readonly settings: LimitSettings;
-  private readonly hourly: RateLimiterPostgres;
-  private readonly daily: RateLimiterPostgres;
+  /** The rolling windows: logins per user per hour, codes per phone per day. */
+  private readonly windows: { hourly: RateLimiterPostgres; daily: RateLimiterPostgres };
   private readonly metrics: TelegramMetrics;
 
   constructor(sequelize: Sequelize, settings: LimitSettings, metrics: TelegramMetrics) {
     this.settings = settings;
     this.metrics = metrics;
     const common = { storeClient: sequelize, storeType: 'sequelize', tableName: 'rate_limits', tableCreated: true };
-    this.hourly = new RateLimiterPostgres({
+    const hourly = new RateLimiterPostgres({
       ...common,
       keyPrefix: 'telegram-logins-user',
       points: settings.loginsPerUserPerHour,
       duration: 3600,
     });
-    this.daily = new RateLimiterPostgres({
+    const daily = new RateLimiterPostgres({
       ...common,
       keyPrefix: 'telegram-codes-phone',
       points: settings.codesPerPhonePerDay,
       duration: 86_400,
     });
+    this.windows = { hourly, daily };
   }
 
   /** Counts a login started by `userId`; a 429 past the hourly cap. */
   loginStarted(userId: string): Promise<Undo> {
-    return this.consume(this.hourly, userId, 'logins_per_user_per_hour');
+    return this.consume(this.windows.hourly, userId, 'logins_per_user_per_hour');
   }
 
   /** Counts a code asked for `phone`; a 429 past the daily cap. */
   codeRequested(phone: string): Promise<Undo> {
-    return this.consume(this.daily, phone, 'codes_per_phone_per_day');
+    return this.consume(this.windows.daily, phone, 'codes_per_phone_per_day');
   }
 
-  /** The answer when a cap is reached: 409 for the account cap (waiting does not help), else 429 + Retry-After. */
+  /** The answer when a cap is reached: 409 for the account and bot caps (waiting does not help), else 429 + Retry-After. */
   refuse(limit: LimitName, retryAfterSeconds?: number): HttpProblem {
     this.metrics.limitRejections.inc({ limit });
     const cap = this.capOf(limit);
     const type = PROBLEM_BASE + limit.replaceAll('_', '-');
-    if (limit === 'accounts_per_user') {
+    if (limit === 'accounts_per_user' || limit === 'bots_per_user') {
       return new HttpProblem(409, {
         type,
-        detail: `at most ${cap} connected Telegram accounts; disconnect one first`,
+        detail: `at most ${cap} ${limit === 'bots_per_user' ? 'bots' : 'connected Telegram accounts'}; remove one first`,
         extensions: { limit, cap },
       });
     }
@@ -89,6 +96,7 @@ export class Limits {
       logins_per_user_per_hour: this.settings.loginsPerUserPerHour,
       codes_per_phone_per_day: this.settings.codesPerPhonePerDay,
       accounts_per_user: this.settings.accountsPerUser,
+      bots_per_user: this.settings.botsPerUser,
     };
     return caps[limit];
   }

@@ -13,6 +13,9 @@ import { LocalCipher, TransitCipher, type SessionCipher } from './cipher.ts';
 import type { IntegrationServiceConfig } from './config.ts';
 import { migrations } from './db/migrations.ts';
 import { Accounts } from './accounts/accounts.ts';
+import { GrammyBotApi } from './bots/bot-api.ts';
+import { Bots } from './bots/bots.ts';
+import { startFakeBotApi } from './bots/fake-bot-api.ts';
 import { Store } from './db/store.ts';
 import { demoTelegram } from './demo.ts';
 import { both, requireLiveSession } from './http/session-check.ts';
@@ -42,6 +45,8 @@ export interface RunningIntegrationService {
 export interface StartOptions {
   /** Overrides the port TELEGRAM_MODE picks (tests hand in one shared fake). */
   telegram?: TelegramPort;
+  /** Overrides BOT_API_ROOT (tests point grammY at their fake Bot API). */
+  botApiRoot?: string;
 }
 
 async function telegramPort(config: IntegrationServiceConfig, vault: VaultClient | undefined): Promise<TelegramPort> {
@@ -135,6 +140,7 @@ async function wire(
       loginsPerUserPerHour: config.LIMIT_LOGINS_PER_USER_PER_HOUR,
       codesPerPhonePerDay: config.LIMIT_CODES_PER_PHONE_PER_DAY,
       accountsPerUser: config.LIMIT_ACCOUNTS_PER_USER,
+      botsPerUser: config.LIMIT_BOTS_PER_USER,
     },
     metrics,
   );
@@ -144,12 +150,24 @@ async function wire(
     options: { loginTtlSeconds: config.LOGIN_TTL_SECONDS, qrRefreshMarginSeconds: config.QR_REFRESH_MARGIN_SECONDS },
   });
   const accounts = new Accounts({ ...common, healthIntervalSeconds: config.HEALTH_INTERVAL_SECONDS });
+  // Demo mode without a Bot API root: a fake Bot API on 127.0.0.1 that takes any well-formed token.
+  const demoBotApi =
+    config.TELEGRAM_MODE === 'demo' && config.BOT_API_ROOT === undefined && options.botApiRoot === undefined
+      ? await startFakeBotApi({ demo: true })
+      : undefined;
+  const apiRoot = options.botApiRoot ?? config.BOT_API_ROOT ?? demoBotApi?.url;
+  const botApi = new GrammyBotApi({
+    timeoutSeconds: config.BOT_API_TIMEOUT_SECONDS,
+    ...(apiRoot !== undefined ? { apiRoot } : {}),
+  });
+  const bots = new Bots({ store, cipher, botApi, limits, logger: log });
   const { app, metrics: appMetrics } = createIntegrationApp({
     logger: log,
     store,
     holder: running,
     logins,
     accounts,
+    bots,
     authenticate: both(
       requireJwt({
         keys: new JwksKeys({ url: config.JWKS_URL }),
@@ -179,6 +197,7 @@ async function wire(
     () => running.shutdown(budgetMs * 0.5),
     () => within(budgetMs * 0.1, database.close()),
     async () => vault?.close(),
+    async () => demoBotApi?.close(),
   ];
   let closed: Promise<void> | undefined;
   return {
@@ -201,6 +220,7 @@ async function wire(
         await server.close(0);
         await database.close();
         vault?.close();
+        await demoBotApi?.close();
       })();
       return closed;
     },

@@ -1,8 +1,7 @@
-import type { Sequelize } from 'sequelize';
 import { resourceName } from '../resources.ts';
 import type { Fence } from './leases.ts';
 import type { LoginRow } from './logins.ts';
-import { fenceHolds, rowsQuery, type RowsQuery } from './rows.ts';
+import { fenceHolds, TransactionalStore } from './rows.ts';
 
 export type AccountState = 'connected' | 'revoked' | 'failed';
 
@@ -42,15 +41,7 @@ export type Completion =
   { done: true; login: LoginRow; fence: Fence } | { done: false; why: 'lease-lost' | 'account-cap' };
 
 /** The `telegram_accounts` table. Reads for users are always filtered by the verified user id. */
-export class AccountStore {
-  private readonly sequelize: Sequelize;
-  private readonly rows: RowsQuery;
-
-  constructor(sequelize: Sequelize) {
-    this.sequelize = sequelize;
-    this.rows = rowsQuery(sequelize);
-  }
-
+export class AccountStore extends TransactionalStore {
   /**
    * Finishes a login in one transaction, fenced by the login's lease: stores the account (or refreshes
    * the session of the same Telegram user for this user), marks the login connected and moves the

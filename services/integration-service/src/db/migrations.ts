@@ -82,4 +82,20 @@ export const migrations: Migration[] = [
       `CREATE TABLE rate_limits (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)`,
     ]),
   },
+  {
+    name: '0004-bots',
+    up: statements([
+      `CREATE TABLE telegram_bots (
+        id uuid PRIMARY KEY,
+        user_id text NOT NULL,
+        telegram_bot_id text NOT NULL,
+        username text NOT NULL,
+        name text NOT NULL,
+        token_ciphertext text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (user_id, telegram_bot_id)
+      )`,
+    ]),
+  },
 ];

@@ -18,3 +18,14 @@ export function rowsQuery(sequelize: Sequelize): RowsQuery {
  */
 export const fenceHolds = (n: number): string =>
   `EXISTS (SELECT 1 FROM leases WHERE resource = $${n} AND token = $${n + 1} AND expires_at > now())`;
+
+/** Base of the stores that need transactions as well as single statements. */
+export abstract class TransactionalStore {
+  protected readonly sequelize: Sequelize;
+  protected readonly rows: RowsQuery;
+
+  constructor(sequelize: Sequelize) {
+    this.sequelize = sequelize;
+    this.rows = rowsQuery(sequelize);
+  }
+}

@@ -1,5 +1,6 @@
 import type { Sequelize } from 'sequelize';
 import { AccountStore } from './accounts.ts';
+import { BotStore } from './bots.ts';
 import { CooldownStore } from './cooldowns.ts';
 import { IntegrationLog } from './integration-log.ts';
 import { LeaseStore } from './leases.ts';
@@ -14,6 +15,7 @@ export class Store {
   readonly leases: LeaseStore;
   readonly cooldowns: CooldownStore;
   readonly log: IntegrationLog;
+  readonly bots: BotStore;
   /** One ad-hoc statement (tests and benchmarks). */
   readonly rows: RowsQuery;
 
@@ -25,6 +27,7 @@ export class Store {
     this.leases = new LeaseStore(this.rows);
     this.cooldowns = new CooldownStore(this.rows);
     this.log = new IntegrationLog(this.rows);
+    this.bots = new BotStore(sequelize);
   }
 }
 

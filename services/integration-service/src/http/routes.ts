@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import { operation, type Operation } from '@cf/kit';
 import { LogQuery, StatsQuery, type accountHandlers } from './account-handlers.ts';
+import { BotBody, BotRenameBody, type botHandlers } from './bot-handlers.ts';
 import { CodeBody, PasswordBody, PhoneBody, type loginHandlers } from './login-handlers.ts';
 
 /**
@@ -11,8 +12,9 @@ export function routes(deps: {
   authenticate: Middleware;
   logins: ReturnType<typeof loginHandlers>;
   accounts: ReturnType<typeof accountHandlers>;
+  bots: ReturnType<typeof botHandlers>;
 }): Operation[] {
-  const { logins, accounts } = deps;
+  const { logins, accounts, bots } = deps;
   const auth = [deps.authenticate];
   return [
     operation({
@@ -152,6 +154,55 @@ export function routes(deps: {
       query: StatsQuery,
       responses: { 200: '{windowHours, errors: {kind: count}}', 401: 'no valid access token' },
       handler: accounts.errorStats,
+    }),
+    operation({
+      method: 'post',
+      path: '/telegram/bots',
+      summary: 'Add a bot by its token (checked with Bot API getMe; stored only encrypted)',
+      tags: ['bots'],
+      security: 'bearer',
+      middleware: auth,
+      body: BotBody,
+      responses: {
+        201: '{id, telegramBotId, username, name}',
+        400: 'not a valid bot token',
+        401: 'no valid access token',
+        409: 'bot cap reached',
+        503: 'Bot API unreachable (Retry-After)',
+        504: 'Bot API did not answer in time (Retry-After)',
+      },
+      handler: bots.add,
+    }),
+    operation({
+      method: 'get',
+      path: '/telegram/bots',
+      summary: 'The caller’s bots',
+      tags: ['bots'],
+      security: 'bearer',
+      middleware: auth,
+      responses: { 200: '{bots}', 401: 'no valid access token' },
+      handler: bots.list,
+    }),
+    operation({
+      method: 'patch',
+      path: '/telegram/bots/:id',
+      summary: 'Rename one of the caller’s bots',
+      tags: ['bots'],
+      security: 'bearer',
+      middleware: auth,
+      body: BotRenameBody,
+      responses: { 200: 'the bot', 401: 'no valid access token', 404: 'no such bot of the caller' },
+      handler: bots.rename,
+    }),
+    operation({
+      method: 'delete',
+      path: '/telegram/bots/:id',
+      summary: 'Remove one of the caller’s bots and delete its token',
+      tags: ['bots'],
+      security: 'bearer',
+      middleware: auth,
+      responses: { 204: 'removed', 401: 'no valid access token', 404: 'no such bot of the caller' },
+      handler: bots.remove,
     }),
   ];
 }

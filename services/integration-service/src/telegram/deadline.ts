@@ -1,11 +1,5 @@
-import {
-  TelegramError,
-  type LoginTokenResult,
-  type SentCode,
-  type TelegramConnection,
-  type TelegramPort,
-  type TelegramUser,
-} from './port.ts';
+import type { LoginTokenResult, SentCode, TelegramConnection, TelegramPort, TelegramUser } from './port.ts';
+import { TelegramError } from './port.ts';
 
 export interface DeadlineOptions {
   /** Longest a single Telegram call may take before it fails with `Timeout`, in ms. */
