@@ -112,8 +112,8 @@ try {
   for (const target of [1, 100, 1000]) {
     await addAccounts(target - total);
     total = target;
-    await first.manager.reconcile();
-    await until(() => first.manager.connectedAccounts() === target, 60_000);
+    await first.ownership.reconcile();
+    await until(() => first.ownership.connectedAccounts() === target, 60_000);
     const used = heap() - idle;
     memory.push({ accounts: target, perAccount: used / target });
   }
@@ -132,9 +132,9 @@ try {
   const [expiry] = await second.store.rows<{ at: Date }>(
     `SELECT max(expires_at) AS at FROM leases WHERE resource LIKE 'account:%'`,
   );
-  await until(() => second.manager.connectedAccounts() > 0, 120_000);
+  await until(() => second.ownership.connectedAccounts() > 0, 120_000);
   const firstAdoptedAt = Date.now();
-  await until(() => second.manager.connectedAccounts() === 1000, 120_000);
+  await until(() => second.ownership.connectedAccounts() === 1000, 120_000);
   const doneAt = Date.now();
   const expiredAt = new Date(expiry!.at).getTime();
 
@@ -144,7 +144,7 @@ try {
     `SELECT session_ciphertext FROM telegram_accounts LIMIT 1000`,
   );
   const floorStarted = performance.now();
-  await second.store.claim(resources, 'floor', 'floor', 5);
+  await second.store.leases.claim(resources, 'floor', 'floor', 5);
   await cipher.decryptMany(rows.map((row) => row.session_ciphertext));
   const floor = performance.now() - floorStarted;
   const violations = fake.violations;

@@ -11,11 +11,9 @@ import {
   GramJsPort,
   type GramClient,
 } from '../../services/integration-service/src/telegram/gramjs.ts';
-import {
-  TelegramError,
-  type TelegramConnection,
-  type TelegramErrorKind,
-} from '../../services/integration-service/src/telegram/port.ts';
+import { problemFor } from '../../services/integration-service/src/http/problems.ts';
+import { KINDS, RPC_ERRORS } from '../../services/integration-service/src/telegram/errors.ts';
+import { TelegramError, type TelegramConnection } from '../../services/integration-service/src/telegram/port.ts';
 
 const API_ID = 12345;
 const API_HASH = 'api-hash-of-the-test';
@@ -143,10 +141,10 @@ test('signIn invokes auth.SignIn and returns the signed-in user', async (t) => {
   t.is(request.phoneCodeHash, 'hash-1');
 });
 
-test('signIn of a number without a Telegram account is PhoneInvalid', async (t) => {
+test('signIn of a number without a Telegram account is PhoneUnoccupied', async (t) => {
   const { conn } = await stubbed(() => new Api.auth.AuthorizationSignUpRequired({}));
   const error = await t.throwsAsync(conn.signIn('+4915100000001', 'h', '12345'), { instanceOf: TelegramError });
-  t.is(error.kind, 'PhoneInvalid');
+  t.is(error.kind, 'PhoneUnoccupied');
 });
 
 /** Telegram's 2048-bit SRP prime, read from the installed library so the real computeCheck accepts it. */
@@ -203,27 +201,28 @@ test('a FloodWaitError becomes FloodWait with its seconds', async (t) => {
   t.is(error.seconds, 42);
 });
 
-const mapped: [string, number, TelegramErrorKind][] = [
-  ['PHONE_CODE_INVALID', 400, 'CodeInvalid'],
-  ['PHONE_CODE_EXPIRED', 400, 'CodeExpired'],
-  ['SESSION_PASSWORD_NEEDED', 401, 'PasswordNeeded'],
-  ['PASSWORD_HASH_INVALID', 400, 'PasswordInvalid'],
-  ['PHONE_NUMBER_INVALID', 400, 'PhoneInvalid'],
-  ['PHONE_NUMBER_BANNED', 400, 'PhoneBanned'],
-  ['AUTH_KEY_UNREGISTERED', 401, 'SessionRevoked'],
-  ['SESSION_REVOKED', 401, 'SessionRevoked'],
-  ['AUTH_KEY_DUPLICATED', 406, 'KeyDuplicated'],
-  ['INTERNAL_SERVER_ERROR', 500, 'Unavailable'],
-];
-for (const [message, code, kind] of mapped) {
-  test(`the RPC error ${message} from SignIn becomes ${kind}`, async (t) => {
+// One test per row of the error table: the real GramJS error class for the message, through the adapter.
+for (const row of RPC_ERRORS) {
+  const message = row.message.replace(/_X$/, '_42');
+  test(`the RPC error ${message} (${row.code}) becomes ${row.kind} and answers ${KINDS[row.kind].status}`, async (t) => {
     const { conn } = await stubbed((request) => {
-      throw rpcError(message, code, request);
+      throw rpcError(message, row.code, request);
     });
     const error = await t.throwsAsync(conn.signIn('+4915100000001', 'h', '12345'), { instanceOf: TelegramError });
-    t.is(error.kind, kind);
+    t.is(error.kind, row.kind);
+    if (row.kind === 'FloodWait') t.is(error.seconds, 42);
+    t.is(problemFor(error).status, KINDS[row.kind].status);
   });
 }
+
+test('an RPC error the table does not list becomes Unavailable (502)', async (t) => {
+  const { conn } = await stubbed((request) => {
+    throw rpcError('INTERNAL_SERVER_ERROR', 500, request);
+  });
+  const error = await t.throwsAsync(conn.signIn('+4915100000001', 'h', '12345'), { instanceOf: TelegramError });
+  t.is(error.kind, 'Unavailable');
+  t.is(problemFor(error).status, 502);
+});
 
 test('exportLoginToken invokes auth.ExportLoginToken and returns the token with its expiry', async (t) => {
   const expires = Math.floor(Date.now() / 1000) + 30;
@@ -296,4 +295,24 @@ test('health is false when Telegram does not answer and throws when the session 
   failWith = 'revoked';
   const error = await t.throwsAsync(conn.health(), { instanceOf: TelegramError });
   t.is(error.kind, 'SessionRevoked');
+});
+
+test('open fails with Unreachable when connect() answers false instead of throwing (GramJS 2.26)', async (t) => {
+  let destroyed = false;
+  const port = new GramJsPort({
+    apiId: API_ID,
+    apiHash: API_HASH,
+    createClient(session, apiId, apiHash) {
+      const client = createGramClient(session, apiId, apiHash);
+      const stub = client as unknown as Record<string, unknown>;
+      stub['connect'] = async () => false;
+      stub['destroy'] = async () => {
+        destroyed = true;
+      };
+      return client as unknown as GramClient;
+    },
+  });
+  const error = await t.throwsAsync(port.open(undefined), { instanceOf: TelegramError });
+  t.is(error.kind, 'Unreachable');
+  t.true(destroyed);
 });

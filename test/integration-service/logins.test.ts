@@ -345,14 +345,69 @@ test.serial('a flood wait answers 429 with Retry-After at once, and the phone co
   t.is(cooldown?.phone, number);
 });
 
-test.serial('a flood wait on the code step answers 429 and the login stays usable', async (t) => {
+test.serial(
+  'a flood wait on the code step answers 429, a retry inside it stays here, and the login stays usable',
+  async (t) => {
+    const user = await f.user();
+    const number = account();
+    const { loginId } = await startPhone(user, number);
+    fake.failNext('signIn', floodWait(2));
+    const flooded = await as(user, one.url, 'POST', `/telegram/logins/${loginId}/code`, { code: codeOf(number) });
+    t.is(flooded.status, 429);
+    t.is(flooded.headers.get('retry-after'), '2');
+    const signIns = fake.calls.filter((call) => call.op === 'signIn').length;
+    const early = await as(user, one.url, 'POST', `/telegram/logins/${loginId}/code`, { code: codeOf(number) });
+    t.is(early.status, 429);
+    t.is(fake.calls.filter((call) => call.op === 'signIn').length, signIns);
+    t.like((await as(user, one.url, 'GET', `/telegram/logins/${loginId}`)).body, { canSubmitCode: false });
+    await sleep(2100);
+    const done = await as(user, one.url, 'POST', `/telegram/logins/${loginId}/code`, { code: codeOf(number) });
+    t.is(done.body['state'], 'connected');
+  },
+);
+
+test.serial(
+  'PHONE_NUMBER_FLOOD answers 429 with a cooldown stored for the number, so the next try stays here',
+  async (t) => {
+    const user = await f.user();
+    const number = account();
+    fake.failNext('sendCode', new TelegramError('PhoneFlood'));
+    const first = await as(user, one.url, 'POST', '/telegram/logins/phone', { phone: number });
+    t.is(first.status, 429);
+    t.is(first.body['kind'], 'PhoneFlood');
+    t.is(first.headers.get('retry-after'), '86400');
+    const sendCodes = fake.calls.filter((call) => call.op === 'sendCode').length;
+    const second = await as(user, one.url, 'POST', '/telegram/logins/phone', { phone: number });
+    t.is(second.status, 429);
+    t.true(Number(second.headers.get('retry-after')) > 86_000);
+    t.is(fake.calls.filter((call) => call.op === 'sendCode').length, sendCodes);
+  },
+);
+
+test.serial('a login whose code has no further delivery method does not offer a resend', async (t) => {
+  const user = await f.user();
+  const number = phone();
+  fake.addAccount({ phone: number, codeTypes: ['app'] });
+  const { response, loginId } = await startPhone(user, number);
+  t.like(response.body, { state: 'code_sent', canResend: false, canSubmitCode: true });
+  const resends = fake.calls.filter((call) => call.op === 'resendCode').length;
+  const resent = await as(user, one.url, 'POST', `/telegram/logins/${loginId}/resend`);
+  t.is(resent.status, 409);
+  t.is(resent.body['kind'], 'CodeUnavailable');
+  t.is(fake.calls.filter((call) => call.op === 'resendCode').length, resends);
+});
+
+test.serial('SEND_CODE_UNAVAILABLE on a resend answers 409 and the login stops offering a resend', async (t) => {
   const user = await f.user();
   const number = account();
-  const { loginId } = await startPhone(user, number);
-  fake.failNext('signIn', floodWait(7));
-  const flooded = await as(user, one.url, 'POST', `/telegram/logins/${loginId}/code`, { code: codeOf(number) });
-  t.is(flooded.status, 429);
-  t.is(flooded.headers.get('retry-after'), '7');
+  const { response, loginId } = await startPhone(user, number);
+  t.like(response.body, { canResend: true });
+  fake.failNext('resendCode', new TelegramError('CodeUnavailable'));
+  const refused = await as(user, one.url, 'POST', `/telegram/logins/${loginId}/resend`);
+  t.is(refused.status, 409);
+  t.is(refused.body['kind'], 'CodeUnavailable');
+  const polled = await as(user, one.url, 'GET', `/telegram/logins/${loginId}`);
+  t.like(polled.body, { state: 'code_sent', canResend: false, canSubmitCode: true });
   const done = await as(user, one.url, 'POST', `/telegram/logins/${loginId}/code`, { code: codeOf(number) });
   t.is(done.body['state'], 'connected');
 });
@@ -388,6 +443,31 @@ test.serial('requests without a valid access token answer 401', async (t) => {
   t.is((await fetch(`${one.url}/telegram/logins/qr`, { method: 'POST' })).status, 401);
 });
 
+test.serial('a token whose session was logged out at user-service is refused when called directly', async (t) => {
+  const user = await f.user();
+  t.is((await as(user, one.url, 'GET', '/telegram/accounts')).status, 200);
+  const logout = await fetch(`${f.users.url}/auth/logout-all`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${user.token}` },
+  });
+  t.is(logout.status, 204);
+  const refused = await as(user, one.url, 'GET', '/telegram/accounts');
+  t.is(refused.status, 401);
+  t.is(refused.headers.get('content-type'), 'application/problem+json');
+});
+
+test.serial(
+  'when user-service cannot confirm the session in time the answer is 503 with Retry-After, not 401',
+  async (t) => {
+    const cut = await f.instance(fake, { USER_SERVICE_URL: 'http://127.0.0.1:9' });
+    t.teardown(() => cut.service.close());
+    const user = await f.user();
+    const response = await as(user, cut.url, 'GET', '/telegram/accounts');
+    t.is(response.status, 503);
+    t.truthy(response.headers.get('retry-after'));
+  },
+);
+
 // --- accounts, log, stats -------------------------------------------------------------------------------
 
 test.serial(
@@ -422,7 +502,7 @@ test.serial(
       return response.body['state'] === 'revoked' && response;
     });
     t.like(revoked.body, { reason: 'SessionRevoked', connectedHere: false });
-    t.false(one.service.manager.holds(`account:${accountId}`));
+    t.false(one.service.ownership.holds(`account:${accountId}`));
   },
 );
 
@@ -430,7 +510,7 @@ test.serial('deleting a revoked account removes it without calling Telegram', as
   const user = await f.user();
   const { accountId, number } = await connect(user);
   fake.revokeSessionsOf(number);
-  await eventually(async () => !one.service.manager.holds(`account:${accountId}`));
+  await eventually(async () => !one.service.ownership.holds(`account:${accountId}`));
   const logOuts = fake.calls.filter((call) => call.op === 'logOut').length;
   t.is((await as(user, one.url, 'DELETE', `/telegram/accounts/${accountId}`)).status, 204);
   t.is((await as(user, one.url, 'GET', `/telegram/accounts/${accountId}`)).status, 404);
@@ -466,10 +546,10 @@ test.serial('metrics count logins by method and outcome, flood waits and connect
   const text = await (await fetch(`${one.url}/metrics`)).text();
   t.regex(text, /telegram_logins_total\{method="phone",outcome="connected",service="integration-service"\} \d+/);
   t.regex(text, /telegram_logins_total\{method="qr",outcome="connected",service="integration-service"\} \d+/);
-  t.regex(text, /telegram_flood_waits_total\{operation="login.phone.start",service="integration-service"\} 1/);
+  t.regex(text, /telegram_flood_waits_total\{operation="login.phone.start",service="integration-service"\} 2/);
   const connected = /telegram_connected_accounts\{pod="([^"]+)",service="integration-service"\} (\d+)/.exec(text);
   t.is(connected?.[1], one.pod);
-  t.is(Number(connected?.[2]), one.service.manager.connectedAccounts());
+  t.is(Number(connected?.[2]), one.service.ownership.connectedAccounts());
   t.true(Number(connected?.[2]) > 0);
 });
 

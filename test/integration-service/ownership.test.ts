@@ -38,7 +38,7 @@ async function connectOn(instance: Instance, fake: FakeTelegram, user: User): Pr
 }
 
 async function leaseOwner(instance: Instance, resource: string): Promise<string | undefined> {
-  const lease = await instance.service.store.lease(resource);
+  const lease = await instance.service.store.leases.get(resource);
   return lease?.live ? lease.owner : undefined;
 }
 
@@ -63,7 +63,7 @@ test.serial('a request reaching a non-owner instance is forwarded to the owner',
   t.is(done.status, 200);
   t.is(done.body['state'], 'connected');
   t.is(await leaseOwner(two, `account:${done.body['accountId']}`), one.pod);
-  t.false(two.service.manager.holds(`account:${done.body['accountId']}`));
+  t.false(two.service.ownership.holds(`account:${done.body['accountId']}`));
   const deleted = await as(user, two.url, 'DELETE', `/telegram/accounts/${done.body['accountId']}`);
   t.is(deleted.status, 204);
   t.is(fake.violations, 0);
@@ -119,7 +119,7 @@ test.serial('a QR login started on instance 1 finishes on instance 2 after insta
   // The survivor adopts the login by itself (no request needed) and shows a fresh token of the same session.
   const resumed = await eventually(async () => {
     const polled = await as(user, two.url, 'GET', `/telegram/logins/${loginId}`);
-    return two.service.manager.holds(`login:${loginId}`) && polled.body['url'] !== started.body['url'] && polled;
+    return two.service.ownership.holds(`login:${loginId}`) && polled.body['url'] !== started.body['url'] && polled;
   }, 15_000);
   fake.scanQr(resumed.body['url'] as string, number);
   const done = await eventually(async () => {
@@ -137,9 +137,9 @@ test.serial("a killed instance's accounts are reconnected by another instance", 
   const user = await f.user();
   const ids: string[] = [];
   for (let i = 0; i < 5; i += 1) ids.push(await connectOn(one, fake, user));
-  t.is(one.service.manager.connectedAccounts(), 5);
+  t.is(one.service.ownership.connectedAccounts(), 5);
   await one.service.crash();
-  await eventually(async () => ids.every((id) => two.service.manager.holds(`account:${id}`)), 15_000);
+  await eventually(async () => ids.every((id) => two.service.ownership.holds(`account:${id}`)), 15_000);
   for (const id of ids) t.is(await leaseOwner(two, `account:${id}`), two.pod);
   t.is(fake.openConnections(), 5);
   t.is(fake.violations, 0);
@@ -180,7 +180,7 @@ test.serial(
     for (let i = 0; i < 3; i += 1) ids.push(await connectOn(one, fake, user));
     const stopped = Date.now();
     await one.service.close();
-    await eventually(async () => ids.every((id) => two.service.manager.holds(`account:${id}`)), 10_000);
+    await eventually(async () => ids.every((id) => two.service.ownership.holds(`account:${id}`)), 10_000);
     t.true(Date.now() - stopped < 5000);
     t.is(fake.violations, 0);
     t.is(fake.maxConcurrent, 1);
@@ -201,7 +201,9 @@ test.serial('an account is never connected by two instances at once through owne
     instances = [...rest, fresh];
     await eventually(
       async () =>
-        ids.every((id) => instances.filter((instance) => instance.service.manager.holds(`account:${id}`)).length === 1),
+        ids.every(
+          (id) => instances.filter((instance) => instance.service.ownership.holds(`account:${id}`)).length === 1,
+        ),
       20_000,
     );
     t.is(fake.violations, 0, `round ${round}`);
@@ -226,7 +228,7 @@ test.serial('an instance that loses its lease drops the connection (fencing)', a
        expires_at = now() + interval '1 hour' WHERE resource = $1`,
     [`account:${id}`],
   );
-  await eventually(async () => !one.service.manager.holds(`account:${id}`), 5000);
+  await eventually(async () => !one.service.ownership.holds(`account:${id}`), 5000);
   t.is(fake.openConnections(), 0);
   await sleep(10);
   await one.service.store.rows(`DELETE FROM leases WHERE resource = $1`, [`account:${id}`]);
@@ -244,7 +246,7 @@ test.serial('a login not finished in time expires and its client is destroyed', 
     return polled.body['state'] === 'expired' && polled;
   });
   t.is(expired.body['url'], undefined);
-  t.false(one.service.manager.holds(`login:${loginId}`));
+  t.false(one.service.ownership.holds(`login:${loginId}`));
   t.is(fake.openConnections(), 0);
   const late = await as(user, one.url, 'POST', `/telegram/logins/${loginId}/password`, { password: 'too late' });
   t.is(late.status, 409);

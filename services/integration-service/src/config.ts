@@ -48,6 +48,10 @@ export const integrationServiceEnv = {
   JWKS_URL: z.url().default('http://user-service.cf-apps.svc:8080/.well-known/jwks.json'),
   JWT_ISSUER: z.string().default('https://content-factory.local/auth'),
   JWT_AUDIENCE: z.string().default('content-factory'),
+  /** user-service, asked on every request whether the token's session still stands. Default: JWKS_URL's origin. */
+  USER_SERVICE_URL: z.url().optional(),
+  /** Deadline of that check; past it the request is a 503. */
+  SESSION_CHECK_TIMEOUT_SECONDS: z.coerce.number().min(0.1).default(2),
 
   LEASE_TTL_SECONDS: z.coerce.number().min(1).default(15),
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().min(0.1).default(5),
@@ -56,6 +60,27 @@ export const integrationServiceEnv = {
   ADOPT_BATCH: z.coerce.number().int().min(1).default(500),
   /** How often each held account's session is checked with Telegram (getSelf). */
   HEALTH_INTERVAL_SECONDS: z.coerce.number().min(0.1).default(300),
+
+  /** Deadline of every Telegram call (GramJS can wait forever on a dead DC): past it, 504 + Retry-After. */
+  TELEGRAM_CALL_TIMEOUT_SECONDS: z.coerce.number().min(0.1).default(10),
+  /** Deadline of opening a Telegram connection (DC handshake). */
+  TELEGRAM_CONNECT_TIMEOUT_SECONDS: z.coerce.number().min(0.1).default(10),
+  /** Deadline of a request forwarded to the owning pod; above the Telegram call deadline so its 504 gets through. */
+  FORWARD_TIMEOUT_SECONDS: z.coerce.number().min(0.1).default(20),
+  /** Caps on what one user can start (README, integration-service, "Limits"); held in PostgreSQL. */
+  LIMIT_PENDING_LOGINS_PER_USER: z.coerce.number().int().min(1).default(3),
+  LIMIT_LOGINS_PER_USER_PER_HOUR: z.coerce.number().int().min(1).default(20),
+  LIMIT_CODES_PER_PHONE_PER_DAY: z.coerce.number().int().min(1).default(10),
+  LIMIT_ACCOUNTS_PER_USER: z.coerce.number().int().min(1).default(10),
+  LIMIT_BOTS_PER_USER: z.coerce.number().int().min(1).default(20),
+
+  /** Bot API server for grammY. Default: api.telegram.org; in demo mode, a fake Bot API on 127.0.0.1. */
+  BOT_API_ROOT: z.url().optional(),
+  /** Deadline of each Bot API call. */
+  BOT_API_TIMEOUT_SECONDS: z.coerce.number().min(0.1).default(10),
+
+  /** SIGTERM to exit: stop serving, destroy clients, release leases, close pools — all within this. */
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).default(10),
 };
 
 export type IntegrationServiceConfig = ReturnType<typeof loadIntegrationServiceConfig>;

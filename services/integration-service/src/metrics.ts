@@ -5,6 +5,13 @@ export interface TelegramMetrics {
   floodWaits: Counter<'operation'>;
   connectedAccounts: Gauge<'pod'>;
   handovers: Counter<'kind'>;
+  callTimeouts: Counter<'operation'>;
+  limitRejections: Counter<'limit'>;
+}
+
+/** A counter registered nowhere yet (see `registerInto`). */
+function counter<Label extends string>(name: string, help: string, labelNames: readonly Label[]): Counter<Label> {
+  return new Counter({ name, help, labelNames, registers: [] });
 }
 
 /** The domain metrics; `registerInto` adds them to the app's registry once it exists. */
@@ -13,18 +20,12 @@ export function createTelegramMetrics(
   connected: () => number,
 ): TelegramMetrics & { registerInto(registry: Registry): void } {
   const metrics: TelegramMetrics = {
-    logins: new Counter({
-      name: 'telegram_logins_total',
-      help: 'Telegram logins that ended, by method (phone, qr) and outcome (connected, expired, or the error kind)',
-      labelNames: ['method', 'outcome'] as const,
-      registers: [],
-    }),
-    floodWaits: new Counter({
-      name: 'telegram_flood_waits_total',
-      help: 'FLOOD_WAIT answers from Telegram, by operation',
-      labelNames: ['operation'] as const,
-      registers: [],
-    }),
+    logins: counter(
+      'telegram_logins_total',
+      'Telegram logins that ended, by method (phone, qr) and outcome (connected, expired, or the error kind)',
+      ['method', 'outcome'],
+    ),
+    floodWaits: counter('telegram_flood_waits_total', 'FLOOD_WAIT answers from Telegram, by operation', ['operation']),
     connectedAccounts: new Gauge({
       name: 'telegram_connected_accounts',
       help: 'Telegram accounts this pod holds connected',
@@ -34,12 +35,21 @@ export function createTelegramMetrics(
         this.set({ pod }, connected());
       },
     }),
-    handovers: new Counter({
-      name: 'telegram_lease_handovers_total',
-      help: 'Leases this pod took over from another owner, by kind (account, login)',
-      labelNames: ['kind'] as const,
-      registers: [],
-    }),
+    handovers: counter(
+      'telegram_lease_handovers_total',
+      'Leases this pod took over from another owner, by kind (account, login)',
+      ['kind'],
+    ),
+    callTimeouts: counter(
+      'telegram_call_timeouts_total',
+      'Telegram calls that ran past their deadline, by port operation (open, sendCode, signIn, ...)',
+      ['operation'],
+    ),
+    limitRejections: counter(
+      'integration_limit_rejections_total',
+      'Requests refused by a per-user or per-phone cap, by limit',
+      ['limit'],
+    ),
   };
   return {
     ...metrics,

@@ -67,4 +67,35 @@ export const migrations: Migration[] = [
       `CREATE INDEX integration_log_user ON integration_log (user_id, at DESC)`,
     ]),
   },
+  {
+    name: '0002-login-retry-after',
+    up: statements([`ALTER TABLE telegram_logins ADD COLUMN retry_after timestamptz`]),
+  },
+  {
+    name: '0003-limits',
+    up: statements([
+      // The pending-login cap holds across replicas: each pending login takes one of N slots per user.
+      `ALTER TABLE telegram_logins ADD COLUMN slot smallint`,
+      `CREATE UNIQUE INDEX telegram_logins_pending_slot ON telegram_logins (user_id, slot)
+         WHERE state IN ('code_sent', 'waiting', 'password_required')`,
+      // rate-limiter-flexible's table (same shape as user-service's): windows of logins and codes.
+      `CREATE TABLE rate_limits (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)`,
+    ]),
+  },
+  {
+    name: '0004-bots',
+    up: statements([
+      `CREATE TABLE telegram_bots (
+        id uuid PRIMARY KEY,
+        user_id text NOT NULL,
+        telegram_bot_id text NOT NULL,
+        username text NOT NULL,
+        name text NOT NULL,
+        token_ciphertext text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (user_id, telegram_bot_id)
+      )`,
+    ]),
+  },
 ];

@@ -1,9 +1,9 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { FakeConnection, never, normalize, parseSession } from './fake-connection.ts';
 import {
   floodWait,
   TelegramError,
   type CodeType,
-  type LoginTokenResult,
   type SentCode,
   type TelegramConnection,
   type TelegramPort,
@@ -35,7 +35,8 @@ export type FakeOperation =
   | 'logOut'
   | 'getSelf';
 
-interface KeyState {
+/** @internal Telegram's server-side state of one auth key. */
+export interface KeyState {
   dcId: number;
   /** Telegram user id once the key is signed in. */
   userId: string | undefined;
@@ -92,6 +93,7 @@ export class FakeTelegram implements TelegramPort {
   private readonly qrTokens = new Map<string, { key: string; expiresAt: number }>();
   private readonly openCount = new Map<string, number>();
   private readonly failures = new Map<FakeOperation, TelegramError[]>();
+  private readonly silent = new Set<string>();
   /** Highest number of simultaneous connections any one auth key had. */
   maxConcurrent = 0;
   /** Times a key was connected while already connected elsewhere. */
@@ -122,6 +124,19 @@ export class FakeTelegram implements TelegramPort {
     const queue = this.failures.get(op) ?? [];
     queue.push(error);
     this.failures.set(op, queue);
+  }
+
+  /**
+   * Telegram stops answering for this number, as a dead data centre does: every call of its connections
+   * (sendCode to it, open/getSelf/... of its sessions, even destroy) never settles. In demo mode numbers
+   * ending in 99 behave so, to show timeouts.
+   */
+  stopAnswering(phone: string): void {
+    this.silent.add(normalize(phone));
+  }
+
+  answerAgain(phone: string): void {
+    this.silent.delete(normalize(phone));
   }
 
   /** The code Telegram last delivered to this phone, as the user would read it. */
@@ -203,6 +218,7 @@ export class FakeTelegram implements TelegramPort {
     await this.step('open', '');
     const parsed = session !== undefined && session !== '' ? parseSession(session) : undefined;
     if (session !== undefined && session !== '' && parsed === undefined) throw new TelegramError('SessionRevoked');
+    if (parsed !== undefined && this.silentKey(parsed.key)) return never();
     const key = parsed?.key ?? this.newKey(this.options.defaultDcId);
     const connection = new FakeConnection(this, key);
     this.connect(key);
@@ -210,6 +226,20 @@ export class FakeTelegram implements TelegramPort {
   }
 
   // --- the fake "server" side, used by FakeConnection -------------------------------------------------
+
+  /** @internal */
+  isSilent(phone: string): boolean {
+    const digits = normalize(phone);
+    return this.silent.has(digits) || (this.options.demo !== undefined && digits.endsWith('99'));
+  }
+
+  /** @internal True when the account signed in (or signing in) on this key does not get answers. */
+  silentKey(key: string): boolean {
+    const state = this.keys.get(key);
+    const userId = state?.userId ?? state?.passwordPendingFor;
+    const account = userId !== undefined ? this.accountById(userId) : undefined;
+    return account !== undefined && this.isSilent(account.script.phone);
+  }
 
   /** @internal */
   newKey(dcId: number): string {
@@ -287,7 +317,9 @@ export class FakeTelegram implements TelegramPort {
   deliverCode(key: string, phone: string, typeIndex: number, previous?: PendingCode): SentCode {
     const account = this.account(phone);
     const types = account?.script.codeTypes ?? ['app', 'sms'];
-    const index = Math.min(typeIndex, types.length - 1);
+    // auth.resendCode past the last delivery method: SEND_CODE_UNAVAILABLE.
+    if (typeIndex >= types.length) throw new TelegramError('CodeUnavailable');
+    const index = typeIndex;
     const pending: PendingCode = {
       key,
       phone: normalize(phone),
@@ -342,159 +374,6 @@ export class FakeTelegram implements TelegramPort {
   /** @internal */
   qrToken(token: Buffer): { key: string; expiresAt: number } | undefined {
     return this.qrTokens.get(token.toString('base64url'));
-  }
-}
-
-function normalize(phone: string): string {
-  return phone.replace(/[^\d]/g, '');
-}
-
-function parseSession(session: string): { key: string; dcId: number } | undefined {
-  const match = /^fake1:([0-9a-f-]{36}):(\d+)$/.exec(session);
-  return match ? { key: match[1]!, dcId: Number(match[2]) } : undefined;
-}
-
-class FakeConnection implements TelegramConnection {
-  private readonly fake: FakeTelegram;
-  private key: string;
-  private destroyed = false;
-  private readonly listeners = new Set<() => void>();
-
-  constructor(fake: FakeTelegram, key: string) {
-    this.fake = fake;
-    this.key = key;
-  }
-
-  private async step(op: FakeOperation): Promise<KeyState> {
-    if (this.destroyed) throw new TelegramError('Unavailable');
-    await this.fake.step(op, this.key);
-    return this.fake.keyState(this.key);
-  }
-
-  /** GramJS switches DC by discarding the auth key: the connection moves to a fresh key on the new DC. */
-  private migrate(dcId: number): void {
-    this.fake.disconnect(this.key);
-    this.key = this.fake.newKey(dcId);
-    this.fake.connect(this.key);
-    const state = this.fake.keyState(this.key);
-    for (const listener of this.listeners) state.listeners.add(listener);
-  }
-
-  private authorize(state: KeyState, userId: string): TelegramUser {
-    const account = this.fake.accountById(userId);
-    if (account === undefined) throw new TelegramError('PhoneInvalid');
-    if (account.script.password !== undefined && state.passwordPendingFor !== userId) {
-      state.passwordPendingFor = userId;
-      throw new TelegramError('PasswordNeeded');
-    }
-    state.userId = userId;
-    state.passwordPendingFor = undefined;
-    return account.user;
-  }
-
-  async sendCode(phone: string): Promise<SentCode> {
-    const state = await this.step('sendCode');
-    if (!/^\d{7,15}$/.test(normalize(phone))) throw new TelegramError('PhoneInvalid');
-    const account = this.fake.account(phone);
-    if (account === undefined) throw new TelegramError('PhoneInvalid');
-    const home = account.script.dcId ?? 2;
-    if (state.dcId !== home) {
-      // PHONE_MIGRATE_X, handled inside invoke: new DC, new auth key.
-      this.migrate(home);
-    }
-    return this.fake.deliverCode(this.key, phone, 0);
-  }
-
-  async resendCode(phone: string, phoneCodeHash: string): Promise<SentCode> {
-    await this.step('resendCode');
-    const pending = this.fake.pendingCode(this.key, phone, phoneCodeHash);
-    return this.fake.deliverCode(this.key, phone, pending.typeIndex + 1, pending);
-  }
-
-  async signIn(phone: string, phoneCodeHash: string, code: string): Promise<TelegramUser> {
-    const state = await this.step('signIn');
-    const pending = this.fake.pendingCode(this.key, phone, phoneCodeHash);
-    if (pending.expired) throw new TelegramError('CodeExpired');
-    if (pending.code !== code) throw new TelegramError('CodeInvalid');
-    this.fake.dropCode(phoneCodeHash);
-    const account = this.fake.account(phone);
-    if (account === undefined) throw new TelegramError('PhoneInvalid');
-    return this.authorize(state, account.user.id);
-  }
-
-  async checkPassword(password: string): Promise<TelegramUser> {
-    const state = await this.step('checkPassword');
-    const userId = state.passwordPendingFor;
-    const account = userId !== undefined ? this.fake.accountById(userId) : undefined;
-    if (userId === undefined || account === undefined) throw new TelegramError('SessionRevoked');
-    if (account.script.password !== password) throw new TelegramError('PasswordInvalid');
-    state.userId = userId;
-    state.passwordPendingFor = undefined;
-    return account.user;
-  }
-
-  async passwordHint(): Promise<string | undefined> {
-    const state = await this.step('checkPassword');
-    const userId = state.passwordPendingFor;
-    return userId !== undefined ? this.fake.accountById(userId)?.script.hint : undefined;
-  }
-
-  private accepted(state: KeyState, userId: string): LoginTokenResult {
-    const account = this.fake.accountById(userId);
-    const home = account?.script.dcId ?? 2;
-    if (state.dcId !== home) return { kind: 'migrate', dcId: home, token: randomBytes(16) };
-    return { kind: 'success', user: this.authorize(state, userId) };
-  }
-
-  async exportLoginToken(): Promise<LoginTokenResult> {
-    const state = await this.step('exportLoginToken');
-    if (state.acceptedBy !== undefined) return this.accepted(state, state.acceptedBy);
-    return { kind: 'token', ...this.fake.issueQrToken(this.key) };
-  }
-
-  async importLoginToken(dcId: number, _token: Buffer): Promise<LoginTokenResult> {
-    const previous = await this.step('importLoginToken');
-    const userId = previous.acceptedBy;
-    if (userId === undefined) throw new TelegramError('SessionRevoked');
-    this.migrate(dcId);
-    const state = this.fake.keyState(this.key);
-    const home = this.fake.accountById(userId)?.script.dcId ?? 2;
-    if (dcId !== home) throw new TelegramError('Unavailable');
-    return { kind: 'success', user: this.authorize(state, userId) };
-  }
-
-  onLoginTokenUpdate(listener: () => void): void {
-    this.listeners.add(listener);
-    this.fake.keyState(this.key).listeners.add(listener);
-  }
-
-  async logOut(): Promise<void> {
-    const state = await this.step('logOut');
-    state.userId = undefined;
-    state.dead = 'revoked';
-  }
-
-  async getSelf(): Promise<TelegramUser> {
-    const state = await this.step('getSelf');
-    const account = state.userId !== undefined ? this.fake.accountById(state.userId) : undefined;
-    if (account === undefined) throw new TelegramError('SessionRevoked');
-    return account.user;
-  }
-
-  async health(): Promise<boolean> {
-    await this.getSelf();
-    return true;
-  }
-
-  session(): string {
-    return `fake1:${this.key}:${this.fake.dcOf(this.key)}`;
-  }
-
-  async destroy(): Promise<void> {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    if (this.fake.options.latencyMs > 0) await sleep(this.fake.options.latencyMs);
-    this.fake.disconnect(this.key);
   }
 }
 

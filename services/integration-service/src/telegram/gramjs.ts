@@ -8,43 +8,23 @@ import {
   type LoginTokenResult,
   type SentCode,
   type TelegramConnection,
-  type TelegramErrorKind,
   type TelegramPort,
   type TelegramUser,
 } from './port.ts';
+import { kindOfMessage } from './errors.ts';
 
-/** RPC error messages we turn into domain errors; anything else is `Unavailable`. */
-const KIND_BY_MESSAGE: Record<string, TelegramErrorKind> = {
-  PHONE_CODE_INVALID: 'CodeInvalid',
-  PHONE_CODE_EMPTY: 'CodeInvalid',
-  PHONE_CODE_EXPIRED: 'CodeExpired',
-  SESSION_PASSWORD_NEEDED: 'PasswordNeeded',
-  PASSWORD_HASH_INVALID: 'PasswordInvalid',
-  PASSWORD_EMPTY: 'PasswordInvalid',
-  PHONE_NUMBER_INVALID: 'PhoneInvalid',
-  PHONE_NUMBER_UNOCCUPIED: 'PhoneInvalid',
-  PHONE_NUMBER_FLOOD: 'PhoneBanned',
-  PHONE_NUMBER_BANNED: 'PhoneBanned',
-  USER_DEACTIVATED_BAN: 'PhoneBanned',
-  AUTH_KEY_UNREGISTERED: 'SessionRevoked',
-  SESSION_REVOKED: 'SessionRevoked',
-  SESSION_EXPIRED: 'SessionRevoked',
-  USER_DEACTIVATED: 'SessionRevoked',
-  AUTH_KEY_DUPLICATED: 'KeyDuplicated',
-};
-
-/** Maps an error thrown by GramJS (an `RPCError` subclass, usually) to a domain error. */
+/** Maps an error thrown by GramJS (an `RPCError` subclass, usually) to a domain error, by `telegram/errors.ts`. */
 export function toDomainError(error: unknown): TelegramError {
   if (error instanceof TelegramError) return error;
+  // GramJS turns FLOOD_WAIT_X (also FLOOD_PREMIUM_WAIT_X) and *_MIGRATE_X into classes that drop the message.
   if (error instanceof errors.FloodWaitError || error instanceof errors.FloodTestPhoneWaitError) {
     return new TelegramError('FloodWait', { seconds: error.seconds, cause: error });
   }
+  if (error instanceof errors.InvalidDCError) return new TelegramError('Migrate', { cause: error });
   if (error instanceof errors.RPCError) {
-    const message = error.errorMessage;
-    const kind = KIND_BY_MESSAGE[message];
-    if (kind !== undefined) return new TelegramError(kind, { cause: error });
-    const flood = /^FLOOD_(?:PREMIUM_)?WAIT_(\d+)$/.exec(message);
-    if (flood) return new TelegramError('FloodWait', { seconds: Number(flood[1]), cause: error });
+    const { kind, number } = kindOfMessage(error.errorMessage);
+    const seconds = kind === 'FloodWait' && number !== undefined ? { seconds: number } : {};
+    return new TelegramError(kind, { ...seconds, cause: error });
   }
   return new TelegramError('Unavailable', { cause: error });
 }
@@ -97,7 +77,7 @@ function userOf(user: Api.TypeUser | undefined): TelegramUser {
 function authorizedUser(result: Api.auth.TypeAuthorization): TelegramUser {
   if (result instanceof Api.auth.Authorization) return userOf(result.user);
   // AuthorizationSignUpRequired: the number has no Telegram account; we do not sign people up.
-  throw new TelegramError('PhoneInvalid');
+  throw new TelegramError('PhoneUnoccupied');
 }
 
 function loginTokenOf(result: Api.auth.TypeLoginToken): LoginTokenResult {
@@ -261,11 +241,18 @@ export class GramJsPort implements TelegramPort {
   async open(session: string | undefined): Promise<TelegramConnection> {
     const create = this.options.createClient ?? createGramClient;
     const client = create(new StringSession(session ?? ''), this.options.apiId, this.options.apiHash);
+    let connected: unknown;
     try {
-      await client.connect();
+      connected = await client.connect();
     } catch (error) {
       await client.destroy().catch(() => undefined);
       throw toDomainError(error);
+    }
+    if (connected === false) {
+      // GramJS 2.26 answers false (instead of throwing) when no data centre answered; every later invoke
+      // would wait forever (gram-js/gramjs#566, #792). Not awaited: destroying a half-open client can hang too.
+      void client.destroy().catch(() => undefined);
+      throw new TelegramError('Unreachable');
     }
     return new GramJsConnection(client, this.options.apiId, this.options.apiHash);
   }

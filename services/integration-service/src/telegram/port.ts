@@ -57,30 +57,53 @@ export interface TelegramPort {
   open(session: string | undefined): Promise<TelegramConnection>;
 }
 
+/** Telegram failures in our words; `telegram/errors.ts` says which RPC errors each stands for and how it is answered. */
 export type TelegramErrorKind =
   | 'FloodWait'
+  | 'PhoneFlood'
   | 'CodeInvalid'
   | 'CodeExpired'
+  | 'CodeUnavailable'
   | 'PasswordNeeded'
   | 'PasswordInvalid'
+  | 'PasswordChanged'
   | 'PhoneInvalid'
+  | 'PhoneUnoccupied'
   | 'PhoneBanned'
+  | 'PhoneProtected'
+  | 'LoginRestart'
+  | 'QrTokenInvalid'
+  | 'Migrate'
   | 'SessionRevoked'
   | 'KeyDuplicated'
-  | 'Unavailable';
+  | 'ClientOutdated'
+  | 'ApiIdInvalid'
+  | 'Unavailable'
+  /** A call ran past its deadline (`operation` says which). */
+  | 'Timeout'
+  /** No data centre answered the connection (GramJS `connect()` returned false). */
+  | 'Unreachable';
 
 /** A Telegram failure in our own words. `message` never contains secrets. */
 export class TelegramError extends Error {
   readonly kind: TelegramErrorKind;
-  /** Only for `FloodWait`: seconds to wait. */
+  /** For kinds where Telegram says to wait (FloodWait): seconds to wait; 0 when it gave none. */
   readonly seconds: number;
+  /** Only for `Timeout`: the port operation that ran out of time. */
+  readonly operation: string | undefined;
 
-  constructor(kind: TelegramErrorKind, options: { seconds?: number; cause?: unknown } = {}) {
-    super(kind === 'FloodWait' ? `FloodWait(${options.seconds ?? 0})` : kind, { cause: options.cause });
+  constructor(kind: TelegramErrorKind, options: { seconds?: number; cause?: unknown; operation?: string } = {}) {
+    super(options.seconds !== undefined ? `${kind}(${options.seconds})` : kind, { cause: options.cause });
     this.name = 'TelegramError';
     this.kind = kind;
     this.seconds = options.seconds ?? 0;
+    this.operation = options.operation;
   }
+}
+
+/** Any failure of a Telegram call as a domain error; what the adapter did not recognise is `Unavailable`. */
+export function asTelegramError(error: unknown): TelegramError {
+  return error instanceof TelegramError ? error : new TelegramError('Unavailable', { cause: error });
 }
 
 export const floodWait = (seconds: number): TelegramError => new TelegramError('FloodWait', { seconds });
