@@ -1,6 +1,5 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { loggingCa } from './certificates.ts';
 import { elasticsearch, elasticsearchVault } from './elasticsearch.ts';
 import { filebeat } from './filebeat.ts';
 import { kibana, kibanaVault } from './kibana.ts';
@@ -19,14 +18,13 @@ export const loggingVaultClients: readonly LoggingVaultClient[] = [
 
 /**
  * Filebeat → Logstash → Elasticsearch ← Kibana in `cf-logging` (Filebeat in `cf-log-shipper`), with the parsing
- * contract (ingest pipeline, index template, data view) applied by a setup Job. No chart-level namespace: the
- * ClusterIssuers and the ClusterRole stay cluster-scoped (FACTS.md).
+ * contract (ingest pipeline, index template, data view) applied by a setup Job; TLS from the platform's internal
+ * CA. No chart-level namespace: the ClusterRole stays cluster-scoped (FACTS.md).
  */
 export class LoggingChart extends Chart {
   constructor(scope: Construct, id: string, profile: 'dev' | 'prod') {
     super(scope, id);
     const settings = loggingSettings[profile];
-    loggingCa(this);
     elasticsearch(this, settings.elasticsearch);
     logstash(this, settings.logstash);
     kibana(this, settings.kibana);

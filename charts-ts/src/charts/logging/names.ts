@@ -3,12 +3,14 @@
  * (https://www.elastic.co/guide/en/ecs/current/ecs-data_stream.html): type `logs`, dataset `cf`, so every stream of
  * the platform matches `logs-cf-*`, the pattern the index template, the Kibana data view and the saved searches use.
  */
+import { internalCa, ns } from '../../platform.ts';
+
 export const logging = {
-  namespace: 'cf-logging',
+  namespace: ns.logging,
   /** Filebeat alone: it reads the node's log files (hostPath), which Pod Security `restricted` forbids. */
-  shipperNamespace: 'cf-log-shipper',
-  /** Internal CA for TLS inside the stack (cert-manager ClusterIssuer). */
-  caIssuer: 'cf-logging-ca',
+  shipperNamespace: ns.logShipper,
+  /** The platform's internal CA (cert-manager ClusterIssuer, both profiles) signs TLS inside the stack. */
+  caIssuer: internalCa.issuer,
   /** The ingest pipeline that turns a container's bunyan line into an ECS document (see ingest-pipeline.ts). */
   pipeline: 'cf-logs',
   dataStream: { type: 'logs', dataset: 'cf', namespace: 'default' },
