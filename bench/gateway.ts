@@ -24,6 +24,8 @@ const users = await startServiceProcess(`${root}services/user-service/src/main.t
   VAULT_TOKEN: vault.rootToken ?? '',
   LOG_LEVEL: 'warn',
   TRUSTED_PROXIES: '127.0.0.1',
+  LOGIN_LIMIT_PER_EMAIL_IP: '100000',
+  LOGIN_LIMIT_PER_IP: '100000',
 });
 const gateway = await startServiceProcess(`${root}services/api-gateway/src/main.ts`, {
   USER_SERVICE_URL: users.url,
@@ -43,6 +45,33 @@ async function measureLatency(pool: Pool, path: string, token: string, count: nu
     out.push(performance.now() - started);
   }
   return out;
+}
+
+/**
+ * Revocation reaching a replica that did not carry it: log a session out straight at user-service, then ask
+ * the gateway until it refuses the token. `/api/telegram/*` points at user-service here, which has no such
+ * route: 404 means the gateway let the token through, 401 means it refused it at the edge.
+ */
+async function measureRevocationLag(rounds: number): Promise<number[]> {
+  const lags: number[] = [];
+  for (let round = 0; round < rounds; round += 1) {
+    const login = await fetch(`${users.url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'bench-gateway@example.org', password: 'gateway benchmark' }),
+    });
+    const token = ((await login.json()) as { access_token: string }).access_token;
+    const probe = async (): Promise<number> =>
+      (await fetch(`${gateway.url}/api/telegram/accounts`, { headers: { authorization: `Bearer ${token}` } })).status;
+    if ((await probe()) !== 404) throw new Error('a fresh token was refused');
+    const started = performance.now();
+    await fetch(`${users.url}/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    while ((await probe()) !== 401) {
+      if (performance.now() - started > 10_000) throw new Error('revocation never reached the gateway');
+    }
+    lags.push(performance.now() - started);
+  }
+  return lags;
 }
 
 async function measureThroughput(pool: Pool, path: string, token: string, parallel: number): Promise<number> {
@@ -101,6 +130,10 @@ try {
     directLatency.push(...(await measureLatency(direct, '/users/me', token, samples / 5)));
     proxiedLatency.push(...(await measureLatency(proxied, '/api/users/me', token, samples / 5)));
   }
+  const lags = await measureRevocationLag(Number(process.env['BENCH_REVOCATIONS'] ?? 30));
+  console.log(
+    `revocation (logout at user-service → refused by the gateway): p50 ${median(lags).toFixed(1)} ms, max ${Math.max(...lags).toFixed(1)} ms over ${lags.length} (goal ≤ 100 ms)`,
+  );
   const directRate = await measureThroughput(direct, '/users/me', token, 16);
   const proxiedRate = await measureThroughput(proxied, '/api/users/me', token, 16);
   await direct.close();

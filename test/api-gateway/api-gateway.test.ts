@@ -388,3 +388,10 @@ test.serial('responses carry security headers and the gateway exposes metrics', 
   const metrics = await (await fetch(`${gw.url}/metrics`)).text();
   t.regex(metrics, /http_request_duration_seconds_count\{[^}]*route="\/api\/telegram\/\*rest"/);
 });
+
+test.serial('a problem from an upstream names the public path as its instance', async (t) => {
+  const answer = await call(gw.url, 'POST', '/api/auth/login', { body: {} });
+  t.is(answer.status, 400);
+  t.is(answer.headers.get('content-type'), 'application/problem+json');
+  t.is(answer.body['instance'], '/api/auth/login');
+});

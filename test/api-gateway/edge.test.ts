@@ -1,6 +1,11 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
+import { createLogger, listen } from '@cf/kit';
+import { createGateway } from '../../services/api-gateway/src/app.ts';
+import { loadGatewayConfig } from '../../services/api-gateway/src/config.ts';
+import { captureLogs } from '../support/log-capture.ts';
+import { freePort } from '../support/process.ts';
 import { call, startUserServiceFixture, type UserServiceFixture } from '../user-service/fixture.ts';
 import { startGateway, type GatewayHandle } from './fixture.ts';
 import { startProbe, type Probe } from './probe.ts';
@@ -158,4 +163,29 @@ test.serial('a 64 KiB header at the gateway is a 431 problem', async (t) => {
   const answer = await raw('GET', '/api/openapi.json', { 'x-big': 'a'.repeat(64 * 1024) });
   t.is(answer.status, 431);
   t.is(answer.type, 'application/problem+json');
+});
+
+test.serial('a replica that cannot load the revocation list refuses authenticated requests with 503', async (t) => {
+  const { accessToken } = await session();
+  const config = loadGatewayConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    USER_SERVICE_URL: probe.url,
+    INTEGRATION_SERVICE_URL: probe.url,
+    JWKS_URL: `${users.url}/.well-known/jwks.json`,
+    REVOCATIONS_URL: `http://127.0.0.1:${await freePort()}/internal/session-revocations`,
+  });
+  const blind = createGateway(config, createLogger({ name: 'api-gateway', stream: captureLogs().stream }));
+  const server = await listen(blind.app, { port: 0 });
+  t.teardown(async () => {
+    await server.close();
+    await blind.close();
+  });
+  const before = probe.requests.length;
+  const answer = await call(server.url, 'GET', '/api/telegram/accounts', { token: accessToken });
+  t.is(answer.status, 503);
+  t.is(answer.headers.get('content-type'), 'application/problem+json');
+  t.truthy(answer.headers.get('retry-after'));
+  t.deepEqual(reachedSince(before), [], 'nothing is forwarded on a guess');
+  t.is((await fetch(`${server.url}/readyz`)).status, 503);
 });

@@ -181,3 +181,27 @@ test.serial('the JWKS carries an ETag and answers 304 when it has not changed', 
   const again = await fetch(`${f.url}/.well-known/jwks.json`, { headers: { 'if-none-match': etag } });
   t.is(again.status, 304);
 });
+
+test.serial('the email length limit is the same in the validator, the database and the document', async (t) => {
+  const document = (await (await fetch(`${f.url}/openapi.json`)).json()) as {
+    paths: Record<string, { post: { requestBody: { content: Record<string, { schema: unknown }> } } }>;
+  };
+  const schema = document.paths['/auth/register']!.post.requestBody.content['application/json']!.schema as {
+    properties: { email: { maxLength: number }; displayName: { maxLength: number } };
+  };
+  t.is(schema.properties.email.maxLength, 254);
+  t.is(schema.properties.displayName.maxLength, 80);
+  const tooLong = `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(58)}.org`;
+  t.is(tooLong.length, 255);
+  const refused = await call(f.url, 'POST', '/auth/register', {
+    body: { email: tooLong, password: `pw-${randomUUID()}` },
+    ip: freshIp(),
+  });
+  t.is(refused.status, 400);
+  const error = await t.throwsAsync(
+    sql(`INSERT INTO users (id, email, email_normalized, password_hash) VALUES (gen_random_uuid(), $1, $1, 'x')`, [
+      tooLong,
+    ]),
+  );
+  t.regex(String(error?.message), /users_email_length|check constraint/);
+});

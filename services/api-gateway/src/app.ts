@@ -90,7 +90,11 @@ export function createGateway(config: GatewayConfig, logger: Logger): Gateway {
    * it follows the feed that far, so the caller's next request here already sees the session ended.
    */
   const toUserService = async (ctx: Context, cookies: boolean): Promise<void> => {
-    const revokedUpTo = await forward(ctx, userService, { path: pathAfter(ctx, '/api'), cookies });
+    const revokedUpTo = await forward(ctx, userService, {
+      path: pathAfter(ctx, '/api'),
+      cookies,
+      publicPrefix: '/api',
+    });
     if (revokedUpTo !== undefined) await edgeAuth.revocations.reached(revokedUpTo, 2000);
   };
   router.all('/api/auth/*rest', ...api, rejectForeignCookieWrites(allowedOrigins, REFRESH_COOKIE), (ctx) =>
@@ -99,7 +103,7 @@ export function createGateway(config: GatewayConfig, logger: Logger): Gateway {
   router.all('/api/users/*rest', ...authenticated, (ctx) => toUserService(ctx, false));
   router.all('/api/admin/*rest', ...authenticated, requireRole('admin'), (ctx) => toUserService(ctx, false));
   router.all('/api/telegram/*rest', ...authenticated, async (ctx) =>
-    forward(ctx, integrationService, { path: pathAfter(ctx, '/api'), cookies: false }),
+    forward(ctx, integrationService, { path: pathAfter(ctx, '/api'), cookies: false, publicPrefix: '/api' }),
   );
 
   let openApi: { document: Record<string, unknown>; at: number } | undefined;

@@ -47,6 +47,23 @@ export interface ForwardOptions {
   path: string;
   /** Pass the Cookie header and Set-Cookie back (only user-service's /auth routes need them). */
   cookies: boolean;
+  /** Public prefix the gateway strips, e.g. `/api`: put back in front of a problem's `instance`. */
+  publicPrefix: string;
+}
+
+/**
+ * An upstream problem names its own path as `instance`; clients know the public one. Only problem bodies
+ * (small, ours) are rewritten; anything unparsable is passed on untouched.
+ */
+function publicProblem(body: Buffer, prefix: string): Buffer {
+  try {
+    const problem = JSON.parse(body.toString()) as { instance?: unknown };
+    if (typeof problem.instance !== 'string' || !problem.instance.startsWith('/')) return body;
+    problem.instance = `${prefix}${problem.instance}`;
+    return Buffer.from(JSON.stringify(problem));
+  } catch {
+    return body;
+  }
 }
 
 /** user-service's answer header naming the revocation feed position after the request (internal; never passed on). */
@@ -83,8 +100,12 @@ export async function forward(ctx: Context, upstream: Upstream, options: Forward
   }
   const cookies = response.headers['set-cookie'];
   if (options.cookies && cookies !== undefined) ctx.append('Set-Cookie', Array.isArray(cookies) ? cookies : [cookies]);
-  if (response.body.length > 0) ctx.body = response.body;
-  else if (response.status === 204 || response.status === 304) ctx.body = null;
+  const contentType = String(response.headers['content-type'] ?? '');
+  if (response.body.length > 0) {
+    ctx.body = contentType.startsWith('application/problem+json')
+      ? publicProblem(response.body, options.publicPrefix)
+      : response.body;
+  } else if (response.status === 204 || response.status === 304) ctx.body = null;
   else ctx.body = '';
   const version = Number(response.headers[REVOCATION_VERSION_HEADER]);
   return Number.isSafeInteger(version) && version > 0 ? version : undefined;

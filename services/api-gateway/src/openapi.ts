@@ -14,6 +14,7 @@ export interface Mount {
 export async function aggregateOpenApi(mounts: readonly Mount[], logger: Logger): Promise<Record<string, unknown>> {
   const paths: Record<string, unknown> = {};
   const schemas: Record<string, unknown> = {};
+  const securitySchemes: Record<string, unknown> = {};
   const missing: string[] = [];
   for (const mount of mounts) {
     try {
@@ -21,7 +22,7 @@ export async function aggregateOpenApi(mounts: readonly Mount[], logger: Logger)
       if (response.status !== 200) throw new Error(`status ${response.status}`);
       const document = JSON.parse(response.body.toString()) as {
         paths?: Record<string, unknown>;
-        components?: { schemas?: Record<string, unknown> };
+        components?: { schemas?: Record<string, unknown>; securitySchemes?: Record<string, unknown> };
       };
       for (const [path, item] of Object.entries(document.paths ?? {})) {
         const prefix = Object.keys(mount.prefixes).find(
@@ -30,6 +31,7 @@ export async function aggregateOpenApi(mounts: readonly Mount[], logger: Logger)
         if (prefix !== undefined) paths[`${mount.prefixes[prefix]}${path.slice(prefix.length)}`] = item;
       }
       Object.assign(schemas, document.components?.schemas ?? {});
+      Object.assign(securitySchemes, document.components?.securitySchemes ?? {});
     } catch (error) {
       missing.push(mount.upstream.name);
       logger.warn({ err: error, upstream: mount.upstream.name }, 'OpenAPI document of an upstream is unavailable');
@@ -45,9 +47,11 @@ export async function aggregateOpenApi(mounts: readonly Mount[], logger: Logger)
           ? `Not included (unavailable): ${missing.join(', ')}`
           : 'The public API, as routed by api-gateway',
     },
+    // Paths are already the public ones (`/api/...`), so the server is the origin itself.
+    servers: [{ url: '/' }],
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, ...securitySchemes },
       schemas,
     },
   };

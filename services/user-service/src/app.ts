@@ -64,10 +64,16 @@ export function createUserService(
 
   // Every write names the revocation feed position after it, so api-gateway can wait until it follows
   // that far before answering: a logout through it is honoured by it on the very next request.
+  // Also when the answer is a problem: a refresh-token reuse revokes the session and answers 401.
   service.router.use(async (ctx, next) => {
-    await next();
-    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
-      ctx.set('x-revocation-version', String(await deps.revocations.version()));
+    try {
+      await next();
+    } finally {
+      if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+        // Without the header the gateway simply does not wait; the answer itself must not change.
+        const version = await deps.revocations.version().catch(() => undefined);
+        if (version !== undefined) ctx.set('x-revocation-version', String(version));
+      }
     }
   });
   mountOperations(service.router, operations, { authenticate });

@@ -89,4 +89,20 @@ export const migrations: Migration[] = [
       await sequelize.query('ALTER TABLE refresh_tokens ADD COLUMN successor_hash text');
     },
   },
+  {
+    // Input limits are the same in the validator (schemas.ts), here and in the OpenAPI document: email
+    // 254 (RFC 5321 path limit), display name 80; what the service derives is bounded too.
+    name: '0004-length-limits',
+    async up({ sequelize }) {
+      await sequelize.query(`
+        ALTER TABLE users
+          ADD CONSTRAINT users_email_length CHECK (char_length(email) <= 254),
+          ADD CONSTRAINT users_email_normalized_length CHECK (char_length(email_normalized) <= 254),
+          ADD CONSTRAINT users_display_name_length CHECK (char_length(display_name) BETWEEN 1 AND 80);
+        ALTER TABLE sessions
+          ADD CONSTRAINT sessions_user_agent_length CHECK (char_length(user_agent) <= 300),
+          ADD CONSTRAINT sessions_ip_length CHECK (char_length(ip) <= 45);
+      `);
+    },
+  },
 ];

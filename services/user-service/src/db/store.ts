@@ -132,7 +132,7 @@ export class UserStore {
          INSERT INTO refresh_tokens (token_hash, session_id, expires_at) SELECT $6, id, expires_at FROM s
        )
        SELECT * FROM s`,
-      [randomUUID(), userId, expiresAt, ip, userAgent?.slice(0, 300) ?? null, refreshTokenHash],
+      [randomUUID(), userId, expiresAt, ip?.slice(0, 45) ?? null, userAgent?.slice(0, 300) ?? null, refreshTokenHash],
     );
     if (row === undefined) throw new Error('session insert returned nothing');
     return row;
