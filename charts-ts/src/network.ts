@@ -71,7 +71,12 @@ export function flows(profile: Profile): Flow[] {
   add(
     'integration-service-to-telegram',
     app(ns.apps, 'integration-service'),
-    { kind: 'cidr', cidr: profile.telegramEgress.cidr, except: profile.telegramEgress.except },
+    // Never the API server, even where its endpoint is a public address.
+    {
+      kind: 'cidr',
+      cidr: profile.telegramEgress.cidr,
+      except: [...new Set([...profile.telegramEgress.except, ...profile.apiServer.cidrs])],
+    },
     tcp(...profile.telegramEgress.ports),
   );
   if (profile.issuer.kind === 'acme') {

@@ -16,7 +16,7 @@ import { versions } from './versions.ts';
 // binaries only the tests use and the names the suites import.
 export { binaryCacheDir, binaryVersion, type BinarySpec, type ResolvedBinary } from '@cf/embedded/binaries';
 
-export type BinaryName = 'etcd' | 'kube-apiserver' | 'vault' | ChartsToolName;
+export type BinaryName = 'etcd' | 'kube-apiserver' | 'vault' | 'kube-score' | ChartsToolName;
 
 /** Our own Go test helpers under test/support/go/<name>/ (see charts-tools.ts). */
 export type ChartsToolName = 'charts-netpol' | 'charts-starlark' | 'charts-kindconfig';
@@ -91,6 +91,19 @@ const specs: Record<BinaryName, BinarySpec> = {
       await go(['build', '-o', outFile, '-ldflags', '-s -w', versions.etcd.module], workDir, staticBuild, progress);
     },
   },
+  'kube-score': {
+    envVar: 'CF_KUBE_SCORE_BIN',
+    pathNames: [],
+    version: versions.kubeScore.version,
+    howToProvide: 'set CF_KUBE_SCORE_BIN to a kube-score binary; building needs Go ≥ 1.26 and the Go module proxy',
+    async build(outFile, workDir, progress) {
+      const { module, version, command } = versions.kubeScore;
+      writeFileSync(join(workDir, 'go.mod'), 'module cfwrap/kubescore\n\ngo 1.26\n');
+      // A wrapper module, as for etcd: the exact pinned version, built without touching the repository.
+      await go(['get', '-tool', `${module}/${command}@${version}`], workDir, staticBuild, progress);
+      await go(['build', '-o', outFile, '-ldflags', '-s -w', `${module}/${command}`], workDir, staticBuild, progress);
+    },
+  },
   'kube-apiserver': {
     envVar: 'CF_KUBE_APISERVER_BIN',
     pathNames: ['kube-apiserver'],
@@ -157,6 +170,9 @@ export function resolveBinary(name: BinaryName, progress: (line: string) => void
 }
 
 export const allBinaries: readonly BinaryName[] = ['etcd', 'kube-apiserver', 'vault'];
+
+/** Linters the chart tests run (`version` is a subcommand there, not a flag). */
+export const lintTools: readonly BinaryName[] = ['kube-score'];
 
 /** The Go helpers the chart tests run (no `--version` flag; their version is a hash of their source). */
 export const chartsTools: readonly ChartsToolName[] = ['charts-netpol', 'charts-starlark', 'charts-kindconfig'];

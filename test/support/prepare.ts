@@ -1,6 +1,6 @@
 // Run by `npm test` before ava: makes sure every real component the suites start is here, building what
 // is missing with progress on the terminal, so no test waits silently on a build or skips for lack of one.
-import { allBinaries, binaryVersion, chartsTools, resolveBinary } from './binaries.ts';
+import { allBinaries, binaryVersion, chartsTools, lintTools, resolveBinary } from './binaries.ts';
 import { chartsCrdDirs } from './charts-crds.ts';
 import { chromiumPath } from './chromium.ts';
 import { BASE_IMAGES, ensureBaseImages, podmanMissing } from './containers.ts';
@@ -19,7 +19,7 @@ for (const name of allBinaries) {
   }
 }
 
-for (const name of chartsTools) {
+for (const name of [...chartsTools, ...lintTools]) {
   try {
     const resolved = await resolveBinary(name, (line) => console.log(`  [${name}] ${line}`));
     console.log(`${name}: ${resolved.path} (${resolved.source})`);

@@ -32,6 +32,8 @@ export const versions = {
   filebeat: pinned.filebeat,
   /** What the Tiltfile installs into kind besides those CRDs (checked against the Tiltfile by a test). */
   tilt: { envoyGateway: 'v1.9.1' },
+  /** kube-score, built from its Go module like etcd; it lints manifests/prod (test/charts/kube-score.test.ts). */
+  kubeScore: { module: 'github.com/zegl/kube-score', version: 'v1.20.0', command: 'cmd/kube-score' },
   /** Upstream Go modules our helpers in test/support/go/ are built from (their go.mod pins the same). */
   chartsTools: {
     cyclonus: { module: 'github.com/mattfenwick/cyclonus', version: 'v0.5.6' },

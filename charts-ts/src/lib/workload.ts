@@ -4,11 +4,22 @@ import type { Resources } from '../profile.ts';
 /** The numeric non-root user of our own images (the `node` user of node:24-bookworm-slim). */
 export const APP_UID = 1000;
 
+/**
+ * Node-local disk a container may use: its logs, writable layer and emptyDir volumes (every `tmp` here is at
+ * most 64Mi). Requested so the scheduler counts it, limited so one pod cannot fill a node's disk and get its
+ * neighbours evicted (kubernetes.io/docs/concepts/configuration/manage-resources-containers/#local-ephemeral-storage).
+ */
+const EPHEMERAL_STORAGE = { request: '128Mi', limit: '512Mi' };
+
 export function resources(r: Resources): k8s.ResourceRequirements {
   const q = (v: string): k8s.Quantity => k8s.Quantity.fromString(v);
   return {
-    requests: { cpu: q(r.requests.cpu), memory: q(r.requests.memory) },
-    limits: { cpu: q(r.limits.cpu), memory: q(r.limits.memory) },
+    requests: {
+      cpu: q(r.requests.cpu),
+      memory: q(r.requests.memory),
+      'ephemeral-storage': q(EPHEMERAL_STORAGE.request),
+    },
+    limits: { cpu: q(r.limits.cpu), memory: q(r.limits.memory), 'ephemeral-storage': q(EPHEMERAL_STORAGE.limit) },
   };
 }
 
