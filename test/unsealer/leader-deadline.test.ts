@@ -1,15 +1,8 @@
 import test from 'ava';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
 import { waitFor } from '../support/process.ts';
-import {
-  createNamespace,
-  freezableProxy,
-  kubeConfigVia,
-  LogCapture,
-  startOperator,
-  type FreezableProxy,
-  type TestOperator,
-} from '../support/unsealer-cluster.ts';
+import { createNamespace, LogCapture, startOperator, type TestOperator } from '../support/unsealer-cluster.ts';
+import { freezableProxy, kubeConfigVia, type FreezableProxy } from '../support/unsealer-proxies.ts';
 
 let plane: ControlPlane;
 let proxy: FreezableProxy | undefined;

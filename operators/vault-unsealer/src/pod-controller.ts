@@ -39,6 +39,8 @@ interface PodMemory {
    * formed: no retry until either changes (a new Secret, or a restore that brought another barrier).
    */
   insufficientFor?: string;
+  /** The `/status` message of that verdict, shown again after an interruption (unreachable) without a new Warning. */
+  insufficientMessage?: string;
   /** When the last share of a round was accepted but Vault still said sealed (a raft follower catching up). */
   thresholdAt?: number;
 }
@@ -242,7 +244,9 @@ export class PodController {
     }
     const attempt = `${keys.version}/${status.t}/${status.n}`;
     if (memory.insufficientFor === attempt) {
-      return { requeueAfterMs: this.options.resyncMs }; // state and Warning stand; wait for the Secret to change
+      // The verdict stands (no new Warning); the state is restored if something (unreachable) replaced it.
+      await states.transition(pod, 'keys-insufficient', memory.insufficientMessage ?? 'keys insufficient');
+      return { requeueAfterMs: this.options.resyncMs }; // wait for the Secret (or the seal configuration) to change
     }
     if (memory.thresholdAt !== undefined && Date.now() - memory.thresholdAt < 15_000 && status.progress === 0) {
       // All shares went in; a raft follower says sealed until it caught up with the leader. Do not resubmit.
@@ -263,17 +267,13 @@ export class PodController {
     }
     if (round.outcome === 'insufficient') {
       memory.insufficientFor = attempt;
+      memory.insufficientMessage = `no threshold of working shares in Secret ${secret}: ${round.reason}; waiting for the Secret to change`;
       metrics.unsealAttempts.inc({ result: 'insufficient' });
-      await states.transition(
-        pod,
-        'keys-insufficient',
-        `no threshold of working shares in Secret ${secret}: ${round.reason}; waiting for the Secret to change`,
-        {
-          type: 'Warning',
-          reason: 'UnsealKeysInsufficient',
-          message: `Vault stays sealed: no threshold of distinct working shares in Secret ${secret}: ${round.reason}. Not retrying until the Secret changes.`,
-        },
-      );
+      await states.transition(pod, 'keys-insufficient', memory.insufficientMessage, {
+        type: 'Warning',
+        reason: 'UnsealKeysInsufficient',
+        message: `Vault stays sealed: no threshold of distinct working shares in Secret ${secret}: ${round.reason}. Not retrying until the Secret changes.`,
+      });
       return { requeueAfterMs: this.options.resyncMs };
     }
     await this.unsealed(pod);
