@@ -1,6 +1,7 @@
 import { html } from 'lit';
 import { session } from './api.ts';
-import { currentRoute, linkHandler, navigate, type Route } from './router.ts';
+import { currentRoute, linkHandler, navigate } from './router.ts';
+import { routes, type Route } from './routes.ts';
 import { View } from './views/base.ts';
 import './views/auth-forms.ts';
 import './views/dashboard.ts';
@@ -26,29 +27,21 @@ export class App extends View {
     window.addEventListener('cf-navigate', () => (this.route = currentRoute()));
     session.onChange((user) => {
       this.loggedIn = user !== undefined;
-      const onAuthPage = this.route === 'login' || this.route === 'register';
+      const onAuthPage = routes[this.route].access === 'public';
       if (!this.loggedIn && !onAuthPage) navigate('login');
       if (this.loggedIn && onAuthPage) navigate('accounts');
     });
     void session.restore().finally(() => {
       this.ready = true;
       this.loggedIn = session.user !== undefined;
-      if (!this.loggedIn && this.route !== 'register') navigate('login');
-      if (this.loggedIn && (this.route === 'login' || this.route === 'register')) navigate('accounts');
+      const publicPage = routes[this.route].access === 'public';
+      if (!this.loggedIn && !publicPage) navigate('login');
+      if (this.loggedIn && publicPage) navigate('accounts');
     });
   }
 
   override updated(): void {
-    const titles: Record<Route, string> = {
-      login: 'Log in',
-      register: 'Create account',
-      accounts: 'Telegram accounts',
-      'connect-phone': 'Connect by phone',
-      'connect-qr': 'Connect by QR code',
-      log: 'Integration log',
-      stats: 'Error statistics',
-    };
-    document.title = `${titles[this.route]} · Content Factory`;
+    document.title = `${routes[this.route].title} · Content Factory`;
   }
 
   override render() {
@@ -57,7 +50,9 @@ export class App extends View {
         <p><span class="spinner" aria-hidden="true"></span> Loading…</p>
       </main>`;
     if (!this.loggedIn)
-      return html`<cf-auth-form .mode=${this.route === 'register' ? 'register' : 'login'}></cf-auth-form>`;
+      return this.route === 'register'
+        ? html`<cf-register-page></cf-register-page>`
+        : html`<cf-login-page></cf-login-page>`;
     return html`<cf-dashboard .route=${this.route}></cf-dashboard>`;
   }
 }

@@ -124,4 +124,16 @@ export class AuthForm extends View {
     </main>`;
   }
 }
-customElements.define('cf-auth-form', AuthForm);
+
+/** The login page (route `login`). */
+export class LoginPage extends AuthForm {}
+customElements.define('cf-login-page', LoginPage);
+
+/** The registration page (route `register`). */
+export class RegisterPage extends AuthForm {
+  constructor() {
+    super();
+    this.mode = 'register';
+  }
+}
+customElements.define('cf-register-page', RegisterPage);

@@ -1,16 +1,12 @@
 import { html } from 'lit';
 import { session } from '../api.ts';
-import { navigate, pathOf, type Route } from '../router.ts';
+import { html as staticHtml, unsafeStatic } from 'lit/static-html.js';
+import { navigate, pathOf } from '../router.ts';
+import { routeNames, routes, type Route } from '../routes.ts';
 import { View } from './base.ts';
 import './telegram-views.ts';
 
-const sections: { route: Route; label: string }[] = [
-  { route: 'accounts', label: 'Telegram accounts' },
-  { route: 'connect-phone', label: 'Connect by phone' },
-  { route: 'connect-qr', label: 'Connect by QR code' },
-  { route: 'log', label: 'Integration log' },
-  { route: 'stats', label: 'Error statistics' },
-];
+const sections = routeNames.filter((route) => routes[route].nav);
 
 /** The logged-in shell: a sidebar that is open on wide screens and a hamburger-driven drawer on narrow ones. */
 export class Dashboard extends View {
@@ -40,18 +36,8 @@ export class Dashboard extends View {
   }
 
   private content() {
-    switch (this.route) {
-      case 'connect-phone':
-        return html`<cf-phone-connect></cf-phone-connect>`;
-      case 'connect-qr':
-        return html`<cf-qr-connect></cf-qr-connect>`;
-      case 'log':
-        return html`<cf-integration-log></cf-integration-log>`;
-      case 'stats':
-        return html`<cf-error-stats></cf-error-stats>`;
-      default:
-        return html`<cf-accounts></cf-accounts>`;
-    }
+    const tag = unsafeStatic(routes[this.route].element);
+    return staticHtml`<${tag}></${tag}>`;
   }
 
   override render() {
@@ -89,10 +75,10 @@ export class Dashboard extends View {
             (section) =>
               html`<li>
                 <a
-                  href=${pathOf(section.route)}
-                  aria-current=${this.route === section.route ? 'page' : 'false'}
-                  @click=${(event: Event) => this.go(section.route, event)}
-                  >${section.label}</a
+                  href=${pathOf(section)}
+                  aria-current=${this.route === section ? 'page' : 'false'}
+                  @click=${(event: Event) => this.go(section, event)}
+                  >${routes[section].title}</a
                 >
               </li>`,
           )}

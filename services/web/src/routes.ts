@@ -1,0 +1,45 @@
+/**
+ * The one route table: every page's path, the element that renders it, its title and who may see it.
+ * The router, the document title, the auth guard and the sidebar all read this table and nothing else.
+ */
+export interface RouteEntry {
+  path: string;
+  /** The custom element rendering the page (one element per route). */
+  element: string;
+  title: string;
+  /** `public` pages are for signed-out visitors; `private` ones need a session. */
+  access: 'public' | 'private';
+  /** Shown in the dashboard's sidebar when true. */
+  nav: boolean;
+}
+
+export const routes = {
+  login: { path: '/login', element: 'cf-login-page', title: 'Log in', access: 'public', nav: false },
+  register: { path: '/register', element: 'cf-register-page', title: 'Create account', access: 'public', nav: false },
+  accounts: { path: '/', element: 'cf-accounts', title: 'Telegram accounts', access: 'private', nav: true },
+  'connect-phone': {
+    path: '/connect/phone',
+    element: 'cf-phone-connect',
+    title: 'Connect by phone',
+    access: 'private',
+    nav: true,
+  },
+  'connect-qr': {
+    path: '/connect/qr',
+    element: 'cf-qr-connect',
+    title: 'Connect by QR code',
+    access: 'private',
+    nav: true,
+  },
+  log: { path: '/log', element: 'cf-integration-log', title: 'Integration log', access: 'private', nav: true },
+  stats: { path: '/stats', element: 'cf-error-stats', title: 'Error statistics', access: 'private', nav: true },
+} as const satisfies Record<string, RouteEntry>;
+
+export type Route = keyof typeof routes;
+
+export const routeNames = Object.keys(routes) as Route[];
+
+/** The route whose path is `pathname`, or undefined. */
+export function routeAt(pathname: string): Route | undefined {
+  return routeNames.find((name) => routes[name].path === pathname);
+}
