@@ -28,13 +28,9 @@ export interface WebFixture {
  */
 export async function startWebFixture(
   env: Record<string, string> = {},
-  options: { telegramDemo?: boolean } = {},
+  options: { telegramDemo?: boolean; buildUi?: boolean } = {},
 ): Promise<WebFixture> {
-  execFileSync(
-    process.execPath,
-    [join(root, 'node_modules/vite/bin/vite.js'), 'build', join(root, 'services/web'), '--logLevel', 'warn'],
-    { cwd: root },
-  );
+  if (options.buildUi !== false) buildUi();
   mkdirSync(ARTIFACTS, { recursive: true });
   const users = await startUserServiceFixture();
   let integration: ServiceProcess | undefined;
@@ -79,6 +75,15 @@ export async function startWebFixture(
       await users.stop();
     },
   };
+}
+
+/** The production build of the UI into services/web/dist. */
+export function buildUi(): void {
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules/vite/bin/vite.js'), 'build', join(root, 'services/web'), '--logLevel', 'warn'],
+    { cwd: root },
+  );
 }
 
 /** Screenshots as test artifacts, named by page and width. */

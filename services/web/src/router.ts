@@ -20,10 +20,31 @@ export function navigate(route: Route, options: { replace?: boolean } = {}): voi
 
 /** Makes plain same-origin links to a known route navigate without a reload. */
 export function linkHandler(event: MouseEvent): void {
-  const anchor = (event.target as HTMLElement).closest('a');
-  if (anchor === null || anchor.origin !== location.origin || event.metaKey || event.ctrlKey) return;
+  // composedPath: Web Awesome buttons with href render their anchor in a shadow root.
+  const anchor = event.composedPath().find((node): node is HTMLAnchorElement => node instanceof HTMLAnchorElement);
+  if (anchor === undefined || anchor.origin !== location.origin || event.metaKey || event.ctrlKey) return;
+  if (anchor.hash !== '' && anchor.pathname === location.pathname) return; // in-page (skip link)
   const route = routeAt(anchor.pathname);
   if (route === undefined) return;
   event.preventDefault();
   navigate(route);
+}
+
+const RETURN_KEY = 'cf-return-to';
+
+/** The private page a signed-out visitor asked for, to open after login (this tab only). */
+export function rememberReturnTo(pathname: string): void {
+  const route = routeAt(pathname);
+  if (route !== undefined && routes[route].access === 'private' && route !== 'accounts')
+    sessionStorage.setItem(RETURN_KEY, route);
+}
+
+export function takeReturnTo(): Route | undefined {
+  const route = sessionStorage.getItem(RETURN_KEY) as Route | null;
+  sessionStorage.removeItem(RETURN_KEY);
+  return route !== null && route in routes && routes[route].access === 'private' ? route : undefined;
+}
+
+export function forgetReturnTo(): void {
+  sessionStorage.removeItem(RETURN_KEY);
 }

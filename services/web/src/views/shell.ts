@@ -1,0 +1,162 @@
+import { msg } from '@lit/localize';
+import { html } from 'lit';
+import { html as staticHtml, unsafeStatic } from 'lit/static-html.js';
+import { session } from '../api/session.ts';
+import { logo, logoMark } from '../design/logo.ts';
+import { chooseTheme, effectiveTheme, nextTheme, themeChoice, type ThemeChoice } from '../design/theme.ts';
+import { chooseLocale, getLocale, type Locale } from '../i18n/locale.ts';
+import { forgetReturnTo, navigate, pathOf } from '../router.ts';
+import { routeNames, routes, type Route } from '../routes.ts';
+import { View } from './base.ts';
+import './accounts-page.ts';
+import './phone-page.ts';
+import './qr-page.ts';
+import './log-page.ts';
+import './stats-page.ts';
+
+const sections = routeNames.filter((route) => routes[route].nav);
+
+function themeLabel(choice: ThemeChoice): string {
+  switch (choice) {
+    case 'light':
+      return msg('Theme: light', { id: 'theme.light' });
+    case 'dark':
+      return msg('Theme: dark', { id: 'theme.dark' });
+    default:
+      return msg('Theme: system', { id: 'theme.system' });
+  }
+}
+
+/** Theme toggle and language switch, shared by the shell and the sign-in pages. */
+export function preferences(onChange: () => void) {
+  const choice = themeChoice();
+  const icon = choice === 'system' ? 'monitor' : effectiveTheme(choice) === 'dark' ? 'moon' : 'sun';
+  return html`<div class="preferences">
+    <wa-button
+      appearance="plain"
+      size="s"
+      data-testid="theme-toggle"
+      title=${themeLabel(choice)}
+      @click=${() => {
+        chooseTheme(nextTheme());
+        onChange();
+      }}
+    >
+      <wa-icon name=${icon} label=${themeLabel(choice)}></wa-icon>
+    </wa-button>
+    <label class="language">
+      <wa-icon name="languages" aria-hidden="true"></wa-icon>
+      <span class="visually-hidden">${msg('Language', { id: 'pref.language' })}</span>
+      <select
+        data-testid="language"
+        @change=${(event: Event) => void chooseLocale((event.target as HTMLSelectElement).value as Locale)}
+      >
+        <option value="en" ?selected=${getLocale() === 'en'} lang="en">English</option>
+        <option value="ru" ?selected=${getLocale() === 'ru'} lang="ru">Русский</option>
+      </select>
+    </label>
+  </div>`;
+}
+
+/**
+ * The signed-in layout: a sidebar on wide screens; below 900 px a modal Web Awesome drawer (focus trapped,
+ * Escape closes it, focus returns to the menu button). The top bar always shows who is signed in.
+ */
+export class Shell extends View {
+  static override properties = { route: { type: String }, menuOpen: { state: true }, loggingOut: { state: true } };
+  declare route: Route;
+  declare menuOpen: boolean;
+  declare loggingOut: boolean;
+
+  constructor() {
+    super();
+    this.route = 'accounts';
+    this.menuOpen = false;
+    this.loggingOut = false;
+  }
+
+  private go(route: Route, event: Event): void {
+    event.preventDefault();
+    this.menuOpen = false;
+    navigate(route);
+  }
+
+  private async logout(): Promise<void> {
+    this.loggingOut = true;
+    this.menuOpen = false;
+    await session.logout();
+    forgetReturnTo();
+    navigate('login', { replace: true });
+  }
+
+  private nav(id: string) {
+    return html`<nav class="nav" aria-label=${msg('Main', { id: 'shell.nav' })} id=${id}>
+      <ul>
+        ${sections.map(
+          (section) =>
+            html`<li>
+              <a
+                href=${pathOf(section)}
+                aria-current=${this.route === section ? 'page' : 'false'}
+                @click=${(event: Event) => this.go(section, event)}
+                ><wa-icon name=${routes[section].icon} aria-hidden="true"></wa-icon>${routes[section].title()}</a
+              >
+            </li>`,
+        )}
+      </ul>
+    </nav>`;
+  }
+
+  private logoutButton() {
+    return html`<wa-button
+      appearance="outlined"
+      size="s"
+      @click=${this.logout}
+      ?loading=${this.loggingOut}
+      ?disabled=${this.loggingOut}
+    >
+      <wa-icon slot="start" name="log-out"></wa-icon>${msg('Log out', { id: 'shell.logout' })}
+    </wa-button>`;
+  }
+
+  override render() {
+    const user = session.user;
+    const name = user?.displayName ?? user?.email ?? '';
+    const tag = unsafeStatic(routes[this.route].element);
+    return html`<div class="shell">
+      <header class="topbar">
+        <wa-button
+          class="menu-button"
+          appearance="plain"
+          aria-controls="drawer"
+          aria-expanded=${this.menuOpen ? 'true' : 'false'}
+          @click=${() => (this.menuOpen = true)}
+        >
+          <wa-icon name="menu" label=${msg('Open menu', { id: 'shell.open-menu' })}></wa-icon>
+        </wa-button>
+        <a class="brand" href="/" aria-label="Content Factory">${logo()}</a>
+        <span class="who" data-testid="who" title=${name}>
+          <wa-icon name="user" aria-hidden="true"></wa-icon><span class="who-name">${name}</span>
+        </span>
+        <div class="topbar-actions">${preferences(() => this.requestUpdate())} ${this.logoutButton()}</div>
+      </header>
+      <aside class="sidebar">${this.nav('sidebar')}</aside>
+      <wa-drawer
+        id="drawer"
+        placement="start"
+        label=${msg('Menu', { id: 'shell.menu' })}
+        ?open=${this.menuOpen}
+        light-dismiss
+        @wa-after-hide=${(event: Event) => {
+          if (event.target === event.currentTarget) this.menuOpen = false;
+        }}
+      >
+        <span slot="label" class="drawer-label">${logoMark(24)} ${msg('Menu', { id: 'shell.menu' })}</span>
+        ${this.nav('drawer-nav')}
+        <div slot="footer" class="drawer-footer">${preferences(() => this.requestUpdate())} ${this.logoutButton()}</div>
+      </wa-drawer>
+      <main class="content" id="main" tabindex="-1">${staticHtml`<${tag}></${tag}>`}</main>
+    </div>`;
+  }
+}
+customElements.define('cf-shell', Shell);
