@@ -32,7 +32,9 @@ export async function startWebFixture(
 ): Promise<WebFixture> {
   if (options.buildUi !== false) buildUi();
   mkdirSync(ARTIFACTS, { recursive: true });
-  const users = await startUserServiceFixture();
+  // Every test registers its own users from 127.0.0.1: the per-IP registration limit is the user-service
+  // suite's concern, not this one's.
+  const users = await startUserServiceFixture({ REGISTER_LIMIT_PER_IP: '100000' });
   let integration: ServiceProcess | undefined;
   if (options.telegramDemo === true) {
     await users.postgres.query('CREATE DATABASE integrations');

@@ -45,6 +45,6 @@ export async function settle<T>(call: () => Promise<Answer<T>>): Promise<{ body:
   } catch {
     throw ApiProblem.network();
   }
-  if (!answer.response.ok) throw await ApiProblem.from(answer.response);
+  if (!answer.response.ok) throw ApiProblem.from(answer.response, answer.error);
   return { body: answer.data as Body<T>, response: answer.response };
 }

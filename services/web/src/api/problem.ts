@@ -32,14 +32,13 @@ export class ApiProblem extends Error {
     this.retryAfter = init.retryAfter;
   }
 
-  /** Reads a failed response's problem document; tolerates bodies that are not one. */
-  static async from(response: Response): Promise<ApiProblem> {
-    let body: Record<string, unknown> = {};
-    try {
-      body = (await response.clone().json()) as Record<string, unknown>;
-    } catch {
-      // not JSON: the status alone decides the message
-    }
+  /**
+   * The problem of a failed response from its parsed body (openapi-fetch has read it already); anything
+   * that is not a problem document leaves the status alone to decide the message.
+   */
+  static from(response: Response, parsed: unknown): ApiProblem {
+    const body: Record<string, unknown> =
+      typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
     const header = Number(response.headers.get('retry-after') ?? Number.NaN);
     const member = typeof body['retryAfter'] === 'number' ? body['retryAfter'] : Number.NaN;
     const retryAfter = Number.isFinite(header) ? header : Number.isFinite(member) ? member : undefined;

@@ -3,6 +3,7 @@
 // sprite on this origin (see icon-names.ts), which both the app and Web Awesome's own controls use.
 import '@awesome.me/webawesome/dist/styles/themes/default.css';
 import '@awesome.me/webawesome/dist/styles/native.css';
+import '@awesome.me/webawesome/dist/styles/color/variants.css';
 import '@awesome.me/webawesome/dist/components/badge/badge.js';
 import '@awesome.me/webawesome/dist/components/button/button.js';
 import '@awesome.me/webawesome/dist/components/callout/callout.js';
@@ -18,6 +19,8 @@ import { registerIconLibrary } from '@awesome.me/webawesome/dist/components/icon
 const sprite = {
   resolver: (name: string) => `/icons.svg#${name}`,
   spriteSheet: true,
+  // Web Awesome's sprite <svg> has no viewBox: without one it is 300 px wide and overflows its host.
+  mutator: (svg: SVGElement) => svg.setAttribute('viewBox', '0 0 24 24'),
 };
 registerIconLibrary('default', sprite);
 registerIconLibrary('system', sprite);

@@ -106,6 +106,8 @@ export function fieldTexts(problem: ApiProblem): Record<string, string> {
 export function operationText(operation: string): string {
   const [area, method, step] = operation.split('.');
   if (area === 'account' && method === 'delete') return msg('Disconnected an account', { id: 'op.disconnect' });
+  // `login.password`: the two-step password, whichever way the login started.
+  if (area === 'login' && method === 'password') return msg('Two-step password entered', { id: 'op.password-any' });
   if (area === 'login') {
     const how = method === 'qr' ? msg('QR login', { id: 'op.qr' }) : msg('Phone login', { id: 'op.phone' });
     switch (step) {
@@ -119,6 +121,8 @@ export function operationText(operation: string): string {
         return `${how}: ${msg('password entered', { id: 'op.password' })}`;
       case 'refresh':
         return `${how}: ${msg('code renewed', { id: 'op.refresh' })}`;
+      case 'accepted':
+        return `${how}: ${msg('code scanned', { id: 'op.accepted' })}`;
       default:
         return how;
     }

@@ -6,7 +6,7 @@ import { logo } from '../design/logo.ts';
 import { fieldTexts, problemText } from '../i18n/problems.ts';
 import { passwordScore } from '../password-strength.ts';
 import { View } from './base.ts';
-import { field } from './field.ts';
+import { field, submitButton } from './field.ts';
 import { preferences } from './shell.ts';
 import './retry-hint.ts';
 
@@ -194,9 +194,7 @@ class AuthPage extends View {
                   error: this.errors['confirm'],
                 })
           }
-          <wa-button type="submit" variant="brand" class="submit" ?loading=${this.busy} ?disabled=${this.busy}>
-            ${login ? msg('Log in', { id: 'route.login' }) : msg('Create account', { id: 'route.register' })}
-          </wa-button>
+          ${submitButton(login ? msg('Log in', { id: 'route.login' }) : msg('Create account', { id: 'route.register' }), this.busy, 'submit')}
         </form>
         <p class="switch">
           ${

@@ -47,3 +47,18 @@ export function field(options: {
     </p>
   </div>`;
 }
+
+/**
+ * The form's submit button: a native one (styled by Web Awesome's native styles), because only a native
+ * submit button gives the browser's implicit submission (Enter in a field) in every engine.
+ */
+export function submitButton(label: string, busy: boolean, className = ''): TemplateResult {
+  return html`<button
+    type="submit"
+    class="wa-brand submit-button ${className}"
+    ?disabled=${busy}
+    aria-busy=${busy ? 'true' : 'false'}
+  >
+    ${busy ? html`<wa-spinner aria-hidden="true"></wa-spinner>` : nothing} ${label}
+  </button>`;
+}

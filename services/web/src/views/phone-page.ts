@@ -7,7 +7,7 @@ import { forgetLogin, pendingLogin, rememberLogin } from '../pending-login.ts';
 import { routes } from '../routes.ts';
 import { describeCodeType, telegram, type LoginState } from '../telegram.ts';
 import { View } from './base.ts';
-import { field } from './field.ts';
+import { field, submitButton } from './field.ts';
 import { failure, heading, loading } from './states.ts';
 import { notify } from './toast.ts';
 
@@ -218,9 +218,7 @@ export class PhonePage extends View {
         error: this.errors['phone'],
         hint: msg('Telegram sends a code to the app on your other devices or by SMS.', { id: 'tg.phone-hint' }),
       })}
-      <wa-button type="submit" variant="brand" ?loading=${this.busy} ?disabled=${this.busy}
-        >${msg('Send code', { id: 'tg.send-code' })}</wa-button
-      >
+      ${submitButton(msg('Send code', { id: 'tg.send-code' }), this.busy)}
     </form>`;
   }
 
@@ -235,9 +233,7 @@ export class PhonePage extends View {
       </p>
       ${field({ id: 'code', label: msg('Code', { id: 'tg.code' }), inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 12, error: this.errors['code'] })}
       <div class="actions">
-        <wa-button type="submit" variant="brand" ?loading=${this.busy} ?disabled=${this.busy}
-          >${msg('Connect', { id: 'tg.connect' })}</wa-button
-        >
+        ${submitButton(msg('Connect', { id: 'tg.connect' }), this.busy)}
         <wa-button appearance="outlined" ?disabled=${this.busy || this.countdown > 0} @click=${this.resend}>
           ${
             this.countdown > 0
@@ -263,9 +259,7 @@ export class PhonePage extends View {
         error: this.errors['tg-password'],
       })}
       <div class="actions">
-        <wa-button type="submit" variant="brand" ?loading=${this.busy} ?disabled=${this.busy}
-          >${msg('Connect', { id: 'tg.connect' })}</wa-button
-        >
+        ${submitButton(msg('Connect', { id: 'tg.connect' }), this.busy)}
         <wa-button appearance="plain" @click=${this.cancel}>${msg('Cancel', { id: 'tg.cancel' })}</wa-button>
       </div>
     </form>`;

@@ -5,7 +5,7 @@ import { forgetLogin, pendingLogin, rememberLogin } from '../pending-login.ts';
 import { routes } from '../routes.ts';
 import { telegram, type LoginState } from '../telegram.ts';
 import { View } from './base.ts';
-import { field } from './field.ts';
+import { field, submitButton } from './field.ts';
 import { failure, heading, loading } from './states.ts';
 import { notify } from './toast.ts';
 
@@ -152,9 +152,7 @@ export class QrPage extends View {
           <p>${msg('This account has two-step verification. Enter its password.', { id: 'tg.2fa' })}</p>
           ${field({ id: 'qr-password', label: msg('Telegram password', { id: 'tg.password' }), type: 'password', autocomplete: 'current-password', error: this.passwordError })}
           <div class="actions">
-            <wa-button type="submit" variant="brand" ?loading=${this.busy}
-              >${msg('Connect', { id: 'tg.connect' })}</wa-button
-            >
+            ${submitButton(msg('Connect', { id: 'tg.connect' }), this.busy)}
             <wa-button appearance="plain" @click=${this.cancel}>${msg('Cancel', { id: 'tg.cancel' })}</wa-button>
           </div>
         </form>`;

@@ -32,29 +32,29 @@ export function preferences(onChange: () => void) {
   const choice = themeChoice();
   const icon = choice === 'system' ? 'monitor' : effectiveTheme(choice) === 'dark' ? 'moon' : 'sun';
   return html`<div class="preferences">
-    <wa-button
-      appearance="plain"
-      size="s"
+    <button
+      type="button"
+      class="wa-plain icon-button"
       data-testid="theme-toggle"
       title=${themeLabel(choice)}
+      aria-label=${themeLabel(choice)}
       @click=${() => {
         chooseTheme(nextTheme());
         onChange();
       }}
     >
-      <wa-icon name=${icon} label=${themeLabel(choice)}></wa-icon>
-    </wa-button>
-    <label class="language">
-      <wa-icon name="languages" aria-hidden="true"></wa-icon>
-      <span class="visually-hidden">${msg('Language', { id: 'pref.language' })}</span>
-      <select
-        data-testid="language"
-        @change=${(event: Event) => void chooseLocale((event.target as HTMLSelectElement).value as Locale)}
-      >
-        <option value="en" ?selected=${getLocale() === 'en'} lang="en">English</option>
-        <option value="ru" ?selected=${getLocale() === 'ru'} lang="ru">Русский</option>
-      </select>
-    </label>
+      <wa-icon name=${icon} aria-hidden="true"></wa-icon>
+    </button>
+    <wa-icon class="language-icon" name="languages" aria-hidden="true"></wa-icon>
+    <select
+      class="language"
+      data-testid="language"
+      aria-label=${msg('Language', { id: 'pref.language' })}
+      @change=${(event: Event) => void chooseLocale((event.target as HTMLSelectElement).value as Locale)}
+    >
+      <option value="en" ?selected=${getLocale() === 'en'} lang="en">English</option>
+      <option value="ru" ?selected=${getLocale() === 'ru'} lang="ru">Русский</option>
+    </select>
   </div>`;
 }
 
@@ -75,10 +75,24 @@ export class Shell extends View {
     this.loggingOut = false;
   }
 
+  /** Set when a page was chosen in the drawer: its heading gets focus once the drawer has closed. */
+  private focusAfterDrawer = false;
+
   private go(route: Route, event: Event): void {
     event.preventDefault();
+    this.focusAfterDrawer = this.menuOpen;
     this.menuOpen = false;
     navigate(route);
+  }
+
+  /** The drawer hands focus back to the menu button as it closes; after a navigation the heading wants it. */
+  private drawerClosed(event: Event): void {
+    if (event.target !== event.currentTarget) return;
+    this.menuOpen = false;
+    if (this.focusAfterDrawer) {
+      this.focusAfterDrawer = false;
+      this.querySelector<HTMLElement>('[data-page-heading]')?.focus();
+    }
   }
 
   private async logout(): Promise<void> {
@@ -147,9 +161,7 @@ export class Shell extends View {
         label=${msg('Menu', { id: 'shell.menu' })}
         ?open=${this.menuOpen}
         light-dismiss
-        @wa-after-hide=${(event: Event) => {
-          if (event.target === event.currentTarget) this.menuOpen = false;
-        }}
+        @wa-after-hide=${this.drawerClosed}
       >
         <span slot="label" class="drawer-label">${logoMark(24)} ${msg('Menu', { id: 'shell.menu' })}</span>
         ${this.nav('drawer-nav')}
