@@ -8,6 +8,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { startGateway } from '../test/api-gateway/fixture.ts';
 import { startChromium } from '../test/support/chromium.ts';
 import { freePort } from '../test/support/process.ts';
 import { startPostgres } from '../test/support/postgres.ts';
@@ -38,7 +39,11 @@ build(join(root, 'services/web'), after);
 const [postgres, vault] = await Promise.all([startPostgres(), startVault({ mode: 'dev' })]);
 await postgres.query('CREATE DATABASE users');
 await postgres.query('CREATE DATABASE integrations');
-const database = { DATABASE_PORT: String(postgres.port), DATABASE_USER: postgres.user, DATABASE_PASSWORD: postgres.password };
+const database = {
+  DATABASE_PORT: String(postgres.port),
+  DATABASE_USER: postgres.user,
+  DATABASE_PASSWORD: postgres.password,
+};
 const users = await startServiceProcess(`${root}services/user-service/src/main.ts`, {
   ...database,
   VAULT_ADDR: vault.address,
@@ -61,9 +66,10 @@ const integration = await startServiceProcess(`${root}services/integration-servi
   LOG_LEVEL: 'warn',
 });
 
+/** The gateway serving one build at `http://localhost:<port>` (its public origin, for the CSRF check). */
 async function gateway(webRoot: string) {
   const port = await freePort();
-  return startServiceProcess(`${root}services/api-gateway/src/main.ts`, {
+  const handle = await startGateway({
     PORT: String(port),
     USER_SERVICE_URL: users.url,
     INTEGRATION_SERVICE_URL: integration.url,
@@ -73,6 +79,7 @@ async function gateway(webRoot: string) {
     RATE_LIMIT_PER_IP: '100000000',
     RATE_LIMIT_PER_USER: '100000000',
   });
+  return { url: `http://localhost:${port}`, stop: () => handle.stop() };
 }
 
 const chromium = await startChromium();
@@ -93,14 +100,12 @@ async function coldLoad(origin: string, n: number): Promise<{ lcp: number; raw: 
   await page.goto(`${origin}/`, { waitUntil: 'networkidle' });
   await page.locator('h1').first().waitFor();
   await page.waitForTimeout(300);
-  const lcp = await page.evaluate(
-    () =>
-      new Promise<number>((resolve) => {
-        new PerformanceObserver((list) => {
-          const entries = list.getEntries();
-          resolve(entries[entries.length - 1]!.startTime);
-        }).observe({ type: 'largest-contentful-paint', buffered: true });
-      }),
+  // A string, because this runs in the page (DOM types) while the bench is type-checked against Node's.
+  const lcp = Number(
+    await page.evaluate(`new Promise((resolve) => new PerformanceObserver((list) => {
+      const entries = list.getEntries();
+      resolve(entries[entries.length - 1].startTime);
+    }).observe({ type: 'largest-contentful-paint', buffered: true }))`),
   );
   const bodies = await Promise.all(scripts);
   await context.close();
@@ -116,8 +121,8 @@ const gateways = { before: await gateway(join(before, 'dist')), after: await gat
 try {
   for (let n = 0; n < runs; n += 1) {
     // Interleaved, so machine load falls on both alike.
-    results['before']!.push(await coldLoad(gateways.before.url.replace('127.0.0.1', 'localhost'), n));
-    results['after']!.push(await coldLoad(gateways.after.url.replace('127.0.0.1', 'localhost'), n + 1000));
+    results['before']!.push(await coldLoad(gateways.before.url, n));
+    results['after']!.push(await coldLoad(gateways.after.url, n + 1000));
   }
   const row = (name: string) => {
     const list = results[name]!;

@@ -205,6 +205,11 @@ export class PhonePage extends View {
     void this.updateComplete.then(() => this.querySelector<HTMLElement>('#phone')?.focus());
   }
 
+  private another(): void {
+    this.phone = '';
+    this.cancel();
+  }
+
   private phoneStep() {
     return html`<form class="card form-card" novalidate @submit=${this.submitPhone}>
       ${field({
@@ -271,6 +276,9 @@ export class PhonePage extends View {
       <p>${msg('Connected.', { id: 'tg.connected' })}</p>
       <wa-button variant="brand" href=${routes.accounts.path}
         >${msg('See your accounts', { id: 'tg.see-accounts' })}</wa-button
+      >
+      <wa-button appearance="outlined" @click=${this.another}
+        >${msg('Connect another account', { id: 'tg.another' })}</wa-button
       >
     </div>`;
   }
