@@ -190,6 +190,7 @@ test.serial(
     await page.getByRole('link', { name: 'Integration log' }).click();
     t.is(await heading(page, 'Integration log'), 'Integration log');
     await page.waitForFunction(() => !document.querySelector('wa-drawer')?.hasAttribute('open'));
+    await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
     t.is(await focusedHeading(page), 'Integration log');
     await page.context().close();
   },

@@ -1,5 +1,4 @@
 import { configureLocalization } from '@lit/localize';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
 
 /** The UI's languages: English (source) and Russian (the reference system's users wrote Russian). */
 export const LOCALES = ['en', 'ru'] as const;
@@ -41,16 +40,32 @@ export function formatNumber(value: number): string {
   return new Intl.NumberFormat(getLocale()).format(value);
 }
 
-/** `+447700900123` → `+44 7700 900123`; anything unparseable is returned as given. */
+type PhoneLibrary = typeof import('./phone-library.ts');
+let phones: PhoneLibrary | undefined;
+
+/**
+ * libphonenumber-js with its metadata is the largest part of the UI's code, so it loads beside the first
+ * API calls instead of before the first paint; pages that show numbers await this with their data.
+ */
+export const phonesReady: Promise<void> = import('./phone-library.ts').then((library) => {
+  phones = library;
+});
+
+function parsePhone(input: string) {
+  const trimmed = input.trim();
+  return phones?.parsePhoneNumberFromString(trimmed.startsWith('+') ? trimmed : `+${trimmed}`);
+}
+
+/** `+447700900123` → `+44 7700 900123`; unparseable (or before phonesReady) it is returned as given. */
 export function formatPhone(phone: string | null | undefined): string {
   if (phone === null || phone === undefined || phone === '') return '';
-  const parsed = parsePhoneNumberFromString(phone.startsWith('+') ? phone : `+${phone}`);
-  return parsed?.formatInternational() ?? phone;
+  return parsePhone(phone)?.formatInternational() ?? phone;
 }
 
 /** The number in E.164 when libphonenumber-js deems it possible, else undefined. */
-export function normalizePhone(input: string): string | undefined {
-  const parsed = parsePhoneNumberFromString(input.trim().startsWith('+') ? input.trim() : `+${input.trim()}`);
+export async function normalizePhone(input: string): Promise<string | undefined> {
+  await phonesReady;
+  const parsed = parsePhone(input);
   return parsed?.isPossible() === true ? parsed.number : undefined;
 }
 

@@ -2,7 +2,7 @@ import { msg, str } from '@lit/localize';
 import { Task } from '@lit/task';
 import { html, nothing } from 'lit';
 import { asProblem } from '../api/problem.ts';
-import { formatDateTime, formatPhone } from '../i18n/locale.ts';
+import { formatDateTime, formatPhone, phonesReady } from '../i18n/locale.ts';
 import { problemText } from '../i18n/problems.ts';
 import { routes } from '../routes.ts';
 import { accountName, telegram, type TelegramAccount } from '../telegram.ts';
@@ -29,7 +29,10 @@ export class AccountsPage extends View {
   declare removing: boolean;
   declare removeError: unknown;
 
-  private readonly accounts = new Task(this, { task: () => telegram.accounts(), args: () => [] as const });
+  private readonly accounts = new Task(this, {
+    task: async () => (await Promise.all([telegram.accounts(), phonesReady]))[0],
+    args: () => [] as const,
+  });
 
   constructor() {
     super();

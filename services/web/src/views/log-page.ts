@@ -1,7 +1,7 @@
 import { msg, str } from '@lit/localize';
 import { Task } from '@lit/task';
 import { html } from 'lit';
-import { formatDateTime, formatNumber, formatPhone } from '../i18n/locale.ts';
+import { formatDateTime, formatNumber, formatPhone, phonesReady } from '../i18n/locale.ts';
 import { errorKindText, operationText, outcomeText } from '../i18n/problems.ts';
 import { routes } from '../routes.ts';
 import { accountName, telegram } from '../telegram.ts';
@@ -17,7 +17,7 @@ export class LogPage extends View {
 
   private readonly log = new Task(this, {
     task: async ([page]: readonly [number]) => {
-      const [entries, accounts] = await Promise.all([telegram.logs(page, PAGE_SIZE), telegram.accounts()]);
+      const [entries, accounts] = await Promise.all([telegram.logs(page, PAGE_SIZE), telegram.accounts(), phonesReady]);
       return { ...entries, names: new Map(accounts.map((account) => [account.id, accountName(account, formatPhone)])) };
     },
     args: () => [this.page] as const,

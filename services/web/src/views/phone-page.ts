@@ -1,7 +1,7 @@
 import { msg, str } from '@lit/localize';
 import { html, nothing } from 'lit';
 import { ApiProblem, asProblem } from '../api/problem.ts';
-import { formatCountdown, formatPhone, normalizePhone } from '../i18n/locale.ts';
+import { formatCountdown, formatPhone, normalizePhone, phonesReady } from '../i18n/locale.ts';
 import { fieldTexts, type ProblemContext } from '../i18n/problems.ts';
 import { forgetLogin, pendingLogin, rememberLogin } from '../pending-login.ts';
 import { routes } from '../routes.ts';
@@ -69,7 +69,8 @@ export class PhonePage extends View {
     const pending = pendingLogin('phone');
     if (pending === undefined) return void (this.step = 'phone');
     try {
-      this.show(await telegram.login(pending.loginId));
+      const [login] = await Promise.all([telegram.login(pending.loginId), phonesReady]);
+      this.show(login);
     } catch (error) {
       if (asProblem(error).status === 404) {
         forgetLogin();
@@ -143,17 +144,19 @@ export class PhonePage extends View {
     }
   }
 
-  private submitPhone(event: SubmitEvent): Promise<void> {
+  private async submitPhone(event: SubmitEvent): Promise<void> {
     event.preventDefault();
     const raw = String(new FormData(event.currentTarget as HTMLFormElement).get('phone') ?? '');
-    const phone = normalizePhone(raw);
+    const phone = await normalizePhone(raw);
     this.phone = raw;
     if (phone === undefined) {
       this.problem = undefined;
       this.errors = {
         phone: msg('Enter the number in international format, e.g. +44 7700 900123.', { id: 'f.phone' }),
       };
-      return this.updateComplete.then(() => this.querySelector<HTMLElement>('#phone')?.focus());
+      await this.updateComplete;
+      this.querySelector<HTMLElement>('#phone')?.focus();
+      return;
     }
     return this.run('phone', async () => {
       const login = await telegram.startPhone(phone);

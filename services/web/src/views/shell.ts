@@ -91,7 +91,8 @@ export class Shell extends View {
     this.menuOpen = false;
     if (this.focusAfterDrawer) {
       this.focusAfterDrawer = false;
-      this.querySelector<HTMLElement>('[data-page-heading]')?.focus();
+      // Web Awesome refocuses the trigger in a timeout queued just before this event; ours runs after it.
+      setTimeout(() => this.querySelector<HTMLElement>('[data-page-heading]')?.focus());
     }
   }
 
