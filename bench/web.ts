@@ -84,7 +84,15 @@ async function gateway(webRoot: string) {
 
 const chromium = await startChromium();
 
-async function coldLoad(origin: string, n: number): Promise<{ lcp: number; raw: number; gzip: number }> {
+interface Load {
+  lcp: number;
+  raw: number;
+  gzip: number;
+  /** What painted last-largest, and when the page's requests ended (ms since navigation), to read LCP by. */
+  timeline: string;
+}
+
+async function coldLoad(origin: string, n: number): Promise<Load> {
   const context = await chromium.browser.newContext({ viewport: { width: 1280, height: 800 } });
   // A session cookie, as a returning user has; the page cache is empty.
   const email = `bench-${n}-${Date.now()}@example.org`;
@@ -101,22 +109,30 @@ async function coldLoad(origin: string, n: number): Promise<{ lcp: number; raw: 
   await page.locator('h1').first().waitFor();
   await page.waitForTimeout(300);
   // A string, because this runs in the page (DOM types) while the bench is type-checked against Node's.
-  const lcp = Number(
-    await page.evaluate(`new Promise((resolve) => new PerformanceObserver((list) => {
+  const measured = (await page.evaluate(`new Promise((resolve) => new PerformanceObserver((list) => {
       const entries = list.getEntries();
-      resolve(entries[entries.length - 1].startTime);
-    }).observe({ type: 'largest-contentful-paint', buffered: true }))`),
-  );
+      const last = entries[entries.length - 1];
+      const element = last.element;
+      const requests = performance.getEntriesByType('resource')
+        .map((r) => new URL(r.name).pathname.replace(/-[A-Za-z0-9_-]{8}\\./, '.') + '@' + Math.round(r.responseEnd))
+        .join(' ');
+      resolve({
+        lcp: last.startTime,
+        timeline: (element ? element.tagName.toLowerCase() + '.' + element.className : '?') + ' | ' + requests,
+      });
+    }).observe({ type: 'largest-contentful-paint', buffered: true }))`)) as { lcp: number; timeline: string };
+  const lcp = Number(measured.lcp);
   const bodies = await Promise.all(scripts);
   await context.close();
   return {
     lcp,
+    timeline: measured.timeline,
     raw: bodies.reduce((sum, body) => sum + body.length, 0),
     gzip: bodies.reduce((sum, body) => sum + gzipSync(body, { level: 9 }).length, 0),
   };
 }
 
-const results: Record<string, { lcp: number; raw: number; gzip: number }[]> = { before: [], after: [] };
+const results: Record<string, Load[]> = { before: [], after: [] };
 const gateways = { before: await gateway(join(before, 'dist')), after: await gateway(after) };
 try {
   for (let n = 0; n < runs; n += 1) {
@@ -134,6 +150,7 @@ try {
   };
   const summary = { before: row('before'), after: row('after') };
   console.table(summary);
+  for (const name of ['before', 'after']) console.log(`${name}, last run: ${results[name]!.at(-1)!.timeline}`);
   console.log(
     `LCP after/before: ${(summary.after.lcpMs / summary.before.lcpMs).toFixed(2)}; ` +
       `goals: LCP ≤ 1000 ms (${summary.after.lcpMs <= 1000 ? 'met' : 'missed'}), ` +

@@ -39,14 +39,15 @@ export class App extends View {
     };
     window.addEventListener('popstate', follow);
     window.addEventListener('cf-navigate', follow);
-    session.onChange((user) => {
-      this.loggedIn = user !== undefined;
+    session.onChange(() => {
+      this.loggedIn = session.signedIn;
+      this.requestUpdate(); // the shell shows the user's name once it arrives
       if (this.ready) this.guard();
     });
     void chooseLocale(preferredLocale(), false);
     void session.restore().finally(() => {
       this.ready = true;
-      this.loggedIn = session.user !== undefined;
+      this.loggedIn = session.signedIn;
       this.guard();
     });
   }
@@ -87,7 +88,7 @@ export class App extends View {
       const tag = unsafeStatic(routes[this.route].element);
       return staticHtml`${skip}<${tag}></${tag}>`;
     }
-    return html`${skip}<cf-shell .route=${this.route}></cf-shell>`;
+    return html`${skip}<cf-shell .route=${this.route} .user=${session.user}></cf-shell>`;
   }
 }
 customElements.define('cf-app', App);

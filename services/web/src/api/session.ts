@@ -91,13 +91,24 @@ export class Session {
     this.emit();
   }
 
-  /** On page load: a refresh cookie from an earlier visit logs the user in without a form. */
+  /** True while an access token is held (the user's details may still be loading). */
+  get signedIn(): boolean {
+    return this.accessToken !== undefined;
+  }
+
+  /**
+   * On page load: a refresh cookie from an earlier visit logs the user in without a form. Resolves once
+   * the token is there, so pages start their own requests at once; the user's details follow (emitted).
+   */
   async restore(): Promise<boolean> {
     if (!(await this.refresh())) {
       this.clear();
       return false;
     }
-    await this.loadUser();
+    this.emit();
+    void this.loadUser().catch(() => {
+      // a 401 has cleared the session already; anything else leaves the name blank until the next load
+    });
     return true;
   }
 

@@ -1,7 +1,7 @@
 import { msg } from '@lit/localize';
 import { html } from 'lit';
 import { html as staticHtml, unsafeStatic } from 'lit/static-html.js';
-import { session } from '../api/session.ts';
+import { session, type User } from '../api/session.ts';
 import { logo, logoMark } from '../design/logo.ts';
 import { chooseTheme, effectiveTheme, nextTheme, themeChoice, type ThemeChoice } from '../design/theme.ts';
 import { chooseLocale, getLocale, type Locale } from '../i18n/locale.ts';
@@ -63,14 +63,21 @@ export function preferences(onChange: () => void) {
  * Escape closes it, focus returns to the menu button). The top bar always shows who is signed in.
  */
 export class Shell extends View {
-  static override properties = { route: { type: String }, menuOpen: { state: true }, loggingOut: { state: true } };
+  static override properties = {
+    route: { type: String },
+    user: { attribute: false },
+    menuOpen: { state: true },
+    loggingOut: { state: true },
+  };
   declare route: Route;
+  declare user: User | undefined;
   declare menuOpen: boolean;
   declare loggingOut: boolean;
 
   constructor() {
     super();
     this.route = 'accounts';
+    this.user = undefined;
     this.menuOpen = false;
     this.loggingOut = false;
   }
@@ -135,7 +142,7 @@ export class Shell extends View {
   }
 
   override render() {
-    const user = session.user;
+    const user = this.user;
     const name = user?.displayName ?? user?.email ?? '';
     const tag = unsafeStatic(routes[this.route].element);
     return html`<div class="shell">
