@@ -28,15 +28,13 @@ export interface WebFixture {
  */
 export async function startWebFixture(
   env: Record<string, string> = {},
-  options: { telegramDemo?: boolean } = {},
+  options: { telegramDemo?: boolean; buildUi?: boolean } = {},
 ): Promise<WebFixture> {
-  execFileSync(
-    process.execPath,
-    [join(root, 'node_modules/vite/bin/vite.js'), 'build', join(root, 'services/web'), '--logLevel', 'warn'],
-    { cwd: root },
-  );
+  if (options.buildUi !== false) buildUi();
   mkdirSync(ARTIFACTS, { recursive: true });
-  const users = await startUserServiceFixture();
+  // Every test registers its own users from 127.0.0.1: the per-IP registration limit is the user-service
+  // suite's concern, not this one's.
+  const users = await startUserServiceFixture({ REGISTER_LIMIT_PER_IP: '100000' });
   let integration: ServiceProcess | undefined;
   if (options.telegramDemo === true) {
     await users.postgres.query('CREATE DATABASE integrations');
@@ -79,6 +77,15 @@ export async function startWebFixture(
       await users.stop();
     },
   };
+}
+
+/** The production build of the UI into services/web/dist. */
+export function buildUi(): void {
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules/vite/bin/vite.js'), 'build', join(root, 'services/web'), '--logLevel', 'warn'],
+    { cwd: root },
+  );
 }
 
 /** Screenshots as test artifacts, named by page and width. */

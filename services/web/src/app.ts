@@ -1,16 +1,26 @@
+import { msg } from '@lit/localize';
 import { html } from 'lit';
-import { session } from './api.ts';
-import { currentRoute, linkHandler, navigate, type Route } from './router.ts';
+import { html as staticHtml, unsafeStatic } from 'lit/static-html.js';
+import { session } from './api/session.ts';
+import { chooseLocale, preferredLocale } from './i18n/locale.ts';
+import { currentRoute, linkHandler, navigate, takeReturnTo, rememberReturnTo } from './router.ts';
+import { routes, type Route } from './routes.ts';
 import { View } from './views/base.ts';
-import './views/auth-forms.ts';
-import './views/dashboard.ts';
+import { loading } from './views/states.ts';
+import './views/auth-pages.ts';
+import './views/shell.ts';
 
-/** The root: waits for the session restore, then shows the auth forms or the dashboard for the route. */
+/**
+ * The root: restores the session, guards routes by the table's `access` (a signed-out visitor never sees
+ * a private page, not even by Back; login returns to the page asked for), and moves focus to the new
+ * page's heading after every navigation.
+ */
 export class App extends View {
   static override properties = { route: { state: true }, ready: { state: true }, loggedIn: { state: true } };
   declare route: Route;
   declare ready: boolean;
   declare loggedIn: boolean;
+  private navigated = false;
 
   constructor() {
     super();
@@ -22,43 +32,63 @@ export class App extends View {
   override connectedCallback(): void {
     super.connectedCallback();
     this.addEventListener('click', linkHandler);
-    window.addEventListener('popstate', () => (this.route = currentRoute()));
-    window.addEventListener('cf-navigate', () => (this.route = currentRoute()));
-    session.onChange((user) => {
-      this.loggedIn = user !== undefined;
-      const onAuthPage = this.route === 'login' || this.route === 'register';
-      if (!this.loggedIn && !onAuthPage) navigate('login');
-      if (this.loggedIn && onAuthPage) navigate('accounts');
+    const follow = () => {
+      this.navigated = true;
+      this.route = currentRoute();
+      this.guard();
+    };
+    window.addEventListener('popstate', follow);
+    window.addEventListener('cf-navigate', follow);
+    session.onChange(() => {
+      this.loggedIn = session.signedIn;
+      this.requestUpdate(); // the shell shows the user's name once it arrives
+      if (this.ready) this.guard();
     });
+    void chooseLocale(preferredLocale(), false);
     void session.restore().finally(() => {
       this.ready = true;
-      this.loggedIn = session.user !== undefined;
-      if (!this.loggedIn && this.route !== 'register') navigate('login');
-      if (this.loggedIn && (this.route === 'login' || this.route === 'register')) navigate('accounts');
+      this.loggedIn = session.signedIn;
+      this.guard();
     });
+  }
+
+  /** Public pages are for signed-out visitors, private ones for signed-in users; the URL follows. */
+  private guard(): void {
+    const access = routes[this.route].access;
+    if (!this.loggedIn && access === 'private') {
+      rememberReturnTo(location.pathname);
+      navigate('login', { replace: true });
+    } else if (this.loggedIn && access === 'public') {
+      navigate(takeReturnTo() ?? 'accounts', { replace: true });
+    }
   }
 
   override updated(): void {
-    const titles: Record<Route, string> = {
-      login: 'Log in',
-      register: 'Create account',
-      accounts: 'Telegram accounts',
-      'connect-phone': 'Connect by phone',
-      'connect-qr': 'Connect by QR code',
-      log: 'Integration log',
-      stats: 'Error statistics',
-    };
-    document.title = `${titles[this.route]} · Content Factory`;
+    document.title = `${routes[this.route].title()} · Content Factory`;
+    if (this.navigated) {
+      this.navigated = false;
+      // After the page element has rendered its heading.
+      requestAnimationFrame(() =>
+        requestAnimationFrame(() => this.querySelector<HTMLElement>('[data-page-heading]')?.focus()),
+      );
+    }
   }
 
   override render() {
+    const skip = html`<a class="skip-link" href="#main">${msg('Skip to main content', { id: 'app.skip' })}</a>
+      <wa-toast placement="top-end"></wa-toast>`;
     if (!this.ready)
-      return html`<main class="auth-page" id="main" aria-busy="true">
-        <p><span class="spinner" aria-hidden="true"></span> Loading…</p>
-      </main>`;
-    if (!this.loggedIn)
-      return html`<cf-auth-form .mode=${this.route === 'register' ? 'register' : 'login'}></cf-auth-form>`;
-    return html`<cf-dashboard .route=${this.route}></cf-dashboard>`;
+      return html`${skip}
+        <main class="auth-page" id="main" tabindex="-1">${loading(2)}</main>`;
+    const access = routes[this.route].access;
+    if (!this.loggedIn || access === 'public') {
+      if (access === 'private')
+        return html`${skip}
+          <main class="auth-page" id="main" tabindex="-1"></main>`;
+      const tag = unsafeStatic(routes[this.route].element);
+      return staticHtml`${skip}<${tag}></${tag}>`;
+    }
+    return html`${skip}<cf-shell .route=${this.route} .user=${session.user}></cf-shell>`;
   }
 }
 customElements.define('cf-app', App);

@@ -1,71 +1,133 @@
-import { session } from './api.ts';
+import { msg } from '@lit/localize';
+import { api } from './api/client.ts';
+import { count, list, record, text } from './api/read.ts';
+import { session } from './api/session.ts';
 
-/** The integration-service API as the UI uses it (through the gateway at /api/telegram). */
-export interface PhoneLogin {
-  loginId: string;
-  codeType: string;
-  nextCodeType?: string | null;
-  timeout?: number | null;
-}
-
+/** A login as integration-service reports it (GET /telegram/logins/{id}). */
 export interface LoginState {
   loginId: string;
-  state: 'waiting' | 'code_sent' | 'password_required' | 'connected' | 'failed' | 'expired' | string;
-  reason?: string;
-  url?: string;
-  expiresAt?: string;
-  /** The QR code as a PNG data URL. */
-  qrPng?: string;
-  passwordHint?: string | null;
-  accountId?: string;
+  method: 'phone' | 'qr';
+  state: string;
+  codeType: string | undefined;
+  nextCodeType: string | undefined;
+  /** Seconds before a resend is allowed. */
+  timeout: number | undefined;
+  url: string | undefined;
+  qrPng: string | undefined;
+  reason: string | undefined;
 }
 
 export interface TelegramAccount {
   id: string;
-  phone?: string | null;
-  username?: string | null;
-  firstName?: string | null;
-  displayName?: string | null;
-  state?: string;
-  reason?: string;
-  createdAt?: string;
+  phone: string | undefined;
+  username: string | undefined;
+  displayName: string | undefined;
+  state: string;
+  createdAt: string | undefined;
 }
 
+export interface LogEntry {
+  id: string;
+  at: string | undefined;
+  operation: string;
+  outcome: string;
+  errorKind: string | undefined;
+  accountId: string | undefined;
+}
+
+function loginFrom(body: unknown): LoginState {
+  return {
+    loginId: text(body, 'loginId') ?? '',
+    method: text(body, 'method') === 'qr' ? 'qr' : 'phone',
+    state: text(body, 'state') ?? 'failed',
+    codeType: text(body, 'codeType'),
+    nextCodeType: text(body, 'nextCodeType'),
+    timeout: count(body, 'timeout'),
+    url: text(body, 'url'),
+    qrPng: text(body, 'qrPng'),
+    reason: text(body, 'reason'),
+  };
+}
+
+function accountFrom(body: unknown): TelegramAccount {
+  return {
+    id: text(body, 'id') ?? '',
+    phone: text(body, 'phone'),
+    username: text(body, 'username'),
+    displayName: text(body, 'displayName'),
+    state: text(body, 'state') ?? 'connected',
+    createdAt: text(body, 'createdAt'),
+  };
+}
+
+const forLogin = (id: string) => ({ params: { path: { id } } });
+
+/** integration-service through the gateway, as the UI uses it. */
 export const telegram = {
-  startPhone: (phone: string) => session.call<PhoneLogin>('POST', '/telegram/logins/phone', { phone }),
-  resend: (loginId: string) => session.call<PhoneLogin>('POST', `/telegram/logins/${loginId}/resend`, {}),
-  code: (loginId: string, code: string) =>
-    session.call<LoginState>('POST', `/telegram/logins/${loginId}/code`, { code }),
-  password: (loginId: string, password: string) =>
-    session.call<LoginState>('POST', `/telegram/logins/${loginId}/password`, { password }),
-  startQr: () => session.call<LoginState>('POST', '/telegram/logins/qr', {}),
-  login: (loginId: string) => session.call<LoginState>('GET', `/telegram/logins/${loginId}`),
-  accounts: () => session.call<{ accounts: TelegramAccount[] }>('GET', '/telegram/accounts'),
-  disconnect: (id: string) => session.call<undefined>('DELETE', `/telegram/accounts/${id}`),
-  logs: (page: number) =>
-    session.call<{ entries: Record<string, unknown>[]; page?: number; total?: number }>(
-      'GET',
-      `/telegram/logs?page=${page}`,
+  startPhone: async (phone: string) =>
+    loginFrom(await session.call(() => api.POST('/api/telegram/logins/phone', { body: { phone } }))),
+  resend: async (loginId: string) =>
+    loginFrom(await session.call(() => api.POST('/api/telegram/logins/{id}/resend', forLogin(loginId)))),
+  code: async (loginId: string, code: string) =>
+    loginFrom(
+      await session.call(() => api.POST('/api/telegram/logins/{id}/code', { ...forLogin(loginId), body: { code } })),
     ),
-  errorStats: () =>
-    session.call<{ windowHours?: number; errors?: Record<string, number> }>('GET', '/telegram/stats/errors'),
+  password: async (loginId: string, password: string) =>
+    loginFrom(
+      await session.call(() =>
+        api.POST('/api/telegram/logins/{id}/password', { ...forLogin(loginId), body: { password } }),
+      ),
+    ),
+  startQr: async () => loginFrom(await session.call(() => api.POST('/api/telegram/logins/qr'))),
+  login: async (loginId: string) =>
+    loginFrom(await session.call(() => api.GET('/api/telegram/logins/{id}', forLogin(loginId)))),
+  accounts: async () => list(await session.call(() => api.GET('/api/telegram/accounts')), 'accounts').map(accountFrom),
+  disconnect: (id: string) => session.call(() => api.DELETE('/api/telegram/accounts/{id}', forLogin(id))),
+  logs: async (page: number, pageSize: number) => {
+    const body = await session.call(() => api.GET('/api/telegram/logs', { params: { query: { page, pageSize } } }));
+    const entries: LogEntry[] = list(body, 'entries').map((entry) => ({
+      id: text(entry, 'id') ?? '',
+      at: text(entry, 'at'),
+      operation: text(entry, 'operation') ?? '',
+      outcome: text(entry, 'outcome') ?? '',
+      errorKind: text(entry, 'errorKind'),
+      accountId: text(entry, 'accountId'),
+    }));
+    return { entries, total: count(body, 'total') ?? entries.length };
+  },
+  errorStats: async () => {
+    const body = await session.call(() => api.GET('/api/telegram/stats/errors'));
+    const counts = Object.entries(record(body, 'errors')).filter(
+      (entry): entry is [string, number] => typeof entry[1] === 'number',
+    );
+    return { windowHours: count(body, 'windowHours') ?? 24, counts };
+  },
 };
+
+/** The account's name for people: display name, else @username, else the formatted number. */
+export function accountName(account: TelegramAccount, formatPhone: (phone: string) => string): string {
+  return (
+    account.displayName ??
+    (account.username ? `@${account.username}` : undefined) ??
+    (account.phone ? formatPhone(account.phone) : msg('Telegram account', { id: 'acc.unnamed' }))
+  );
+}
 
 /** Human words for Telegram's code delivery types. */
 export function describeCodeType(type: string | null | undefined): string {
   switch ((type ?? '').toLowerCase()) {
     case 'app':
-      return 'in the Telegram app on another device';
+      return msg('in the Telegram app on another device', { id: 'code.app' });
     case 'sms':
-      return 'by SMS';
+      return msg('by SMS', { id: 'code.sms' });
     case 'call':
-      return 'by phone call';
+      return msg('by phone call', { id: 'code.call' });
     case 'flash_call':
     case 'flashcall':
-      return 'by a missed call (the code is the last digits of the number)';
+      return msg('by a missed call (the code is the last digits of the number)', { id: 'code.flash' });
     case 'email':
-      return 'by email';
+      return msg('by email', { id: 'code.email' });
     default:
-      return type ? `by ${type}` : 'by Telegram';
+      return msg('by Telegram', { id: 'code.other' });
   }
 }

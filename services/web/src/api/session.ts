@@ -1,0 +1,144 @@
+import { api, settle, useBearer } from './client.ts';
+import { ApiProblem } from './problem.ts';
+import { text } from './read.ts';
+
+export interface User {
+  id: string;
+  email: string;
+  displayName: string | null;
+  role: string;
+}
+
+type AuthListener = (user: User | undefined) => void;
+
+function userFrom(body: unknown): User {
+  const id = text(body, 'id');
+  const email = text(body, 'email');
+  if (id === undefined || email === undefined) throw new ApiProblem(502, { detail: 'user without id or email' });
+  return { id, email, displayName: text(body, 'displayName') ?? null, role: text(body, 'role') ?? 'user' };
+}
+
+/**
+ * The browser's session: the access token lives only in memory, the refresh token only in its HttpOnly
+ * cookie. A 401 triggers one silent refresh; logout is announced to every open tab on a
+ * BroadcastChannel so they all drop their state without a reload.
+ */
+export class Session {
+  private accessToken: string | undefined;
+  private refreshing: Promise<boolean> | undefined;
+  private readonly listeners = new Set<AuthListener>();
+  private readonly channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('cf-auth') : undefined;
+  user: User | undefined;
+
+  constructor() {
+    useBearer(() => this.accessToken);
+    this.channel?.addEventListener('message', (event: MessageEvent<{ type: string }>) => {
+      if (event.data.type === 'logout') this.clear();
+      if (event.data.type === 'login') void this.restore();
+    });
+  }
+
+  onChange(listener: AuthListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(): void {
+    for (const listener of this.listeners) listener(this.user);
+  }
+
+  private clear(): void {
+    this.accessToken = undefined;
+    this.user = undefined;
+    this.emit();
+  }
+
+  /**
+   * Runs an API call as the logged-in user, refreshing the access token once when it has expired.
+   * Throws ApiProblem for any failure.
+   */
+  async call<T>(run: () => Promise<{ data?: T; error?: unknown; response: Response }>) {
+    try {
+      return (await settle(run)).body;
+    } catch (error) {
+      if (!(error instanceof ApiProblem) || error.status !== 401) throw error;
+      if (!(await this.refresh())) {
+        this.clear();
+        throw error;
+      }
+      return (await settle(run)).body;
+    }
+  }
+
+  /** Exchanges the refresh cookie for a new access token; false when there is no live session. */
+  refresh(): Promise<boolean> {
+    this.refreshing ??= (async () => {
+      try {
+        const { body } = await settle(() => api.POST('/api/auth/refresh', { body: {} }));
+        this.accessToken = text(body, 'access_token');
+        return this.accessToken !== undefined;
+      } catch {
+        return false;
+      } finally {
+        setTimeout(() => (this.refreshing = undefined), 0);
+      }
+    })();
+    return this.refreshing;
+  }
+
+  private async loadUser(): Promise<void> {
+    this.user = userFrom(await this.call(() => api.GET('/api/users/me')));
+    this.emit();
+  }
+
+  /** True while an access token is held (the user's details may still be loading). */
+  get signedIn(): boolean {
+    return this.accessToken !== undefined;
+  }
+
+  /**
+   * On page load: a refresh cookie from an earlier visit logs the user in without a form. Resolves once
+   * the token is there, so pages start their own requests at once; the user's details follow (emitted).
+   */
+  async restore(): Promise<boolean> {
+    if (!(await this.refresh())) {
+      this.clear();
+      return false;
+    }
+    this.emit();
+    void this.loadUser().catch(() => {
+      // a 401 has cleared the session already; anything else leaves the name blank until the next load
+    });
+    return true;
+  }
+
+  async login(email: string, password: string): Promise<void> {
+    const { body } = await settle(() => api.POST('/api/auth/login', { body: { email, password } }));
+    this.accessToken = text(body, 'access_token');
+    await this.loadUser();
+    this.channel?.postMessage({ type: 'login' });
+  }
+
+  async register(email: string, password: string, displayName: string | undefined): Promise<void> {
+    const { body } = await settle(() =>
+      api.POST('/api/auth/register', { body: { email, password, ...(displayName ? { displayName } : {}) } }),
+    );
+    this.accessToken = text((body as Record<string, unknown> | undefined)?.['session'], 'access_token');
+    this.user = userFrom((body as Record<string, unknown> | undefined)?.['user']);
+    this.emit();
+    this.channel?.postMessage({ type: 'login' });
+  }
+
+  async logout(): Promise<void> {
+    try {
+      await settle(() => api.POST('/api/auth/logout', { body: {} }));
+    } catch {
+      // the local session ends regardless; the server's expires on its own
+    } finally {
+      this.clear();
+      this.channel?.postMessage({ type: 'logout' });
+    }
+  }
+}
+
+export const session = new Session();

@@ -1,0 +1,152 @@
+import { msg } from '@lit/localize';
+import type { ApiProblem } from '../api/problem.ts';
+
+/** Where a problem happened: the same status means different things to a person in different places. */
+export type ProblemContext =
+  'login' | 'register' | 'load' | 'phone' | 'code' | 'resend' | 'password' | 'qr' | 'disconnect';
+
+/** Telegram's error kinds (integration-service `TelegramError.kind`) in words. */
+function telegramText(kind: string): string | undefined {
+  switch (kind) {
+    case 'FloodWait':
+      return msg('Telegram asks you to wait before trying again.', { id: 'tg.flood' });
+    case 'CodeInvalid':
+      return msg('That code is not correct. Check it and try again.', { id: 'tg.code-invalid' });
+    case 'CodeExpired':
+      return msg('That code has expired. Ask for a new one.', { id: 'tg.code-expired' });
+    case 'PasswordInvalid':
+      return msg('That password is not correct.', { id: 'tg.password-invalid' });
+    case 'PhoneInvalid':
+      return msg('Telegram does not accept this phone number.', { id: 'tg.phone-invalid' });
+    case 'PasswordNeeded':
+      return msg('This account needs its two-step verification password.', { id: 'tg.password-needed' });
+    case 'PhoneBanned':
+      return msg('Telegram has blocked this phone number.', { id: 'tg.phone-banned' });
+    case 'SessionRevoked':
+    case 'KeyDuplicated':
+      return msg('Telegram ended this connection. Connect the account again.', { id: 'tg.session-ended' });
+    case 'Unavailable':
+    case 'TelegramError':
+      return msg('Telegram did not answer as expected. Try again in a moment.', { id: 'tg.unavailable' });
+    default:
+      return undefined;
+  }
+}
+
+/** The sentence a person reads for a failed request; never the server's own words. */
+export function problemText(problem: ApiProblem, context: ProblemContext): string {
+  if (problem.kind !== undefined) {
+    const text = telegramText(problem.kind);
+    if (text !== undefined) return text;
+  }
+  switch (problem.status) {
+    case 0:
+      return msg('The server cannot be reached. Check your connection and try again.', { id: 'p.network' });
+    case 400:
+      return problem.fields.length > 0
+        ? msg('Check the highlighted fields.', { id: 'p.fields' })
+        : msg('Something in the form is not right. Check it and try again.', { id: 'p.bad-request' });
+    case 401:
+      return context === 'login'
+        ? msg('The email or password is incorrect.', { id: 'p.credentials' })
+        : msg('Your session has ended. Log in again.', { id: 'p.session-ended' });
+    case 403:
+      return msg('You are not allowed to do this.', { id: 'p.forbidden' });
+    case 404:
+      return context === 'code' || context === 'resend' || context === 'password' || context === 'qr'
+        ? msg('This login is no longer available. Start again.', { id: 'p.login-gone' })
+        : msg('This was not found. It may have been removed.', { id: 'p.not-found' });
+    case 409:
+      if (context === 'register') return msg('An account with this email already exists.', { id: 'p.email-taken' });
+      return msg('This login has already ended. Start again.', { id: 'p.login-ended' });
+    case 413:
+      return msg('That is too large to send.', { id: 'p.too-large' });
+    case 429:
+      return msg('Too many attempts.', { id: 'p.too-many' });
+    default:
+      if (problem.status >= 500)
+        return msg('The service is temporarily unavailable. Try again in a moment.', { id: 'p.unavailable' });
+      return msg('Something went wrong. Try again.', { id: 'p.unknown' });
+  }
+}
+
+/** A field's error in words, chosen by the field and what the validator complained about. */
+export function fieldText(field: string, serverMessage: string): string {
+  switch (field) {
+    case 'email':
+      return msg('Enter an email address like name@example.org.', { id: 'f.email' });
+    case 'password':
+      return /common|leaked/i.test(serverMessage)
+        ? msg('This password is too common. Choose one that is not on lists of leaked passwords.', {
+            id: 'f.password-common',
+          })
+        : msg('Use 8 to 128 characters.', { id: 'f.password-length' });
+    case 'displayName':
+      return msg('Use at most 80 characters.', { id: 'f.display-name' });
+    case 'phone':
+      return msg('Enter the number in international format, e.g. +44 7700 900123.', { id: 'f.phone' });
+    case 'code':
+      return msg('Enter the code you received: 4 to 8 digits.', { id: 'f.code' });
+    default:
+      return msg('This value is not accepted.', { id: 'f.other' });
+  }
+}
+
+/** Field errors by field name, in words; form-level (`(root)`) entries are left to problemText. */
+export function fieldTexts(problem: ApiProblem): Record<string, string> {
+  const texts: Record<string, string> = {};
+  for (const entry of problem.fields) {
+    if (entry.field === '(root)' || texts[entry.field] !== undefined) continue;
+    texts[entry.field] = fieldText(entry.field, entry.message);
+  }
+  return texts;
+}
+
+/** Integration log operations (`login.phone.code`, …) in words. */
+export function operationText(operation: string): string {
+  const [area, method, step] = operation.split('.');
+  if (area === 'account' && method === 'delete') return msg('Disconnected an account', { id: 'op.disconnect' });
+  // `login.password`: the two-step password, whichever way the login started.
+  if (area === 'login' && method === 'password') return msg('Two-step password entered', { id: 'op.password-any' });
+  if (area === 'login') {
+    const how = method === 'qr' ? msg('QR login', { id: 'op.qr' }) : msg('Phone login', { id: 'op.phone' });
+    switch (step) {
+      case 'start':
+        return `${how}: ${msg('started', { id: 'op.start' })}`;
+      case 'resend':
+        return `${how}: ${msg('code sent again', { id: 'op.resend' })}`;
+      case 'code':
+        return `${how}: ${msg('code entered', { id: 'op.code' })}`;
+      case 'password':
+        return `${how}: ${msg('password entered', { id: 'op.password' })}`;
+      case 'refresh':
+        return `${how}: ${msg('code renewed', { id: 'op.refresh' })}`;
+      case 'accepted':
+        return `${how}: ${msg('code scanned', { id: 'op.accepted' })}`;
+      default:
+        return how;
+    }
+  }
+  return msg('Telegram operation', { id: 'op.other' });
+}
+
+/** An error kind from the log or the statistics in words (no internal names on screen). */
+export function errorKindText(kind: string | null | undefined): string {
+  if (kind === null || kind === undefined || kind === '') return msg('Unknown error', { id: 'kind.unknown' });
+  return telegramText(kind) ?? msg('Unexpected error', { id: 'kind.other' });
+}
+
+export function outcomeText(outcome: string): { text: string; variant: 'success' | 'danger' | 'neutral' } {
+  switch (outcome) {
+    case 'ok':
+      return { text: msg('Done', { id: 'outcome.ok' }), variant: 'success' };
+    case 'connected':
+      return { text: msg('Connected', { id: 'outcome.connected' }), variant: 'success' };
+    case 'expired':
+      return { text: msg('Expired', { id: 'outcome.expired' }), variant: 'neutral' };
+    case 'error':
+      return { text: msg('Failed', { id: 'outcome.error' }), variant: 'danger' };
+    default:
+      return { text: msg('Other', { id: 'outcome.other' }), variant: 'neutral' };
+  }
+}

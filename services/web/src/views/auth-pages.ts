@@ -1,0 +1,221 @@
+import { msg } from '@lit/localize';
+import { html, nothing } from 'lit';
+import { asProblem } from '../api/problem.ts';
+import { session } from '../api/session.ts';
+import { logo } from '../design/logo.ts';
+import { fieldTexts, problemText } from '../i18n/problems.ts';
+import { passwordScore } from '../password-strength.ts';
+import { View } from './base.ts';
+import { field, submitButton } from './field.ts';
+import { preferences } from './shell.ts';
+import './retry-hint.ts';
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function strengthWords(score: number): string {
+  return [
+    msg('Very weak', { id: 'pw.0' }),
+    msg('Weak', { id: 'pw.1' }),
+    msg('Fair', { id: 'pw.2' }),
+    msg('Good', { id: 'pw.3' }),
+    msg('Strong', { id: 'pw.4' }),
+  ][Math.max(0, Math.min(4, score))]!;
+}
+
+/**
+ * Login and registration: validated on submit, field errors at their field, the server's refusals in the
+ * catalogue's words (a 429 once, with a live countdown). Registration adds a confirmation field and a
+ * strength meter.
+ */
+class AuthPage extends View {
+  static override properties = {
+    busy: { state: true },
+    errors: { state: true },
+    formError: { state: true },
+    showPassword: { state: true },
+    score: { state: true },
+  };
+  declare busy: boolean;
+  declare errors: Record<string, string>;
+  declare formError: unknown;
+  declare showPassword: boolean;
+  declare score: number | undefined;
+  protected readonly mode: 'login' | 'register' = 'login';
+
+  constructor() {
+    super();
+    this.busy = false;
+    this.errors = {};
+    this.formError = undefined;
+    this.showPassword = false;
+    this.score = undefined;
+  }
+
+  private validate(data: FormData): Record<string, string> {
+    const errors: Record<string, string> = {};
+    const email = String(data.get('email') ?? '').trim();
+    const password = String(data.get('password') ?? '');
+    if (email === '') errors['email'] = msg('Enter your email address.', { id: 'v.email-empty' });
+    else if (!EMAIL.test(email))
+      errors['email'] = msg('Enter an email address like name@example.org.', { id: 'f.email' });
+    if (password === '') errors['password'] = msg('Enter your password.', { id: 'v.password-empty' });
+    else if (this.mode === 'register' && [...password].length < 8)
+      errors['password'] = msg('Use at least 8 characters.', { id: 'v.password-short' });
+    else if ([...password].length > 128)
+      errors['password'] = msg('Use at most 128 characters.', { id: 'v.password-long' });
+    if (this.mode === 'register' && errors['password'] === undefined && data.get('confirm') !== password)
+      errors['confirm'] = msg('The passwords do not match.', { id: 'v.confirm' });
+    return errors;
+  }
+
+  private async submit(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const data = new FormData(form);
+    this.errors = this.validate(data);
+    this.formError = undefined;
+    if (Object.keys(this.errors).length > 0) {
+      await this.updateComplete;
+      form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+      return;
+    }
+    this.busy = true;
+    try {
+      const email = String(data.get('email')).trim();
+      const password = String(data.get('password'));
+      if (this.mode === 'login') await session.login(email, password);
+      else await session.register(email, password, String(data.get('displayName') ?? '').trim() || undefined);
+    } catch (error) {
+      const problem = asProblem(error);
+      this.errors = fieldTexts(problem);
+      this.formError = Object.keys(this.errors).length > 0 ? undefined : problem;
+      await this.updateComplete;
+      form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async rate(event: InputEvent): Promise<void> {
+    const value = (event.target as HTMLInputElement).value;
+    if (value === '') {
+      this.score = undefined;
+      return;
+    }
+    const email = (this.querySelector<HTMLInputElement>('#email')?.value ?? '').split('@');
+    const score = await passwordScore(value, email);
+    if ((event.target as HTMLInputElement).value === value) this.score = score;
+  }
+
+  private toggle() {
+    const visible = this.showPassword;
+    return html`<button
+      type="button"
+      class="field-toggle"
+      aria-pressed=${visible ? 'true' : 'false'}
+      aria-controls="password"
+      @click=${() => (this.showPassword = !this.showPassword)}
+    >
+      <wa-icon name=${visible ? 'eye-slash' : 'eye'} aria-hidden="true"></wa-icon>
+      <span class="visually-hidden"
+        >${visible ? msg('Hide password', { id: 'pw.hide' }) : msg('Show password', { id: 'pw.show' })}</span
+      >
+    </button>`;
+  }
+
+  private meter() {
+    if (this.score === undefined) return nothing;
+    return html`<div class="strength" data-score=${this.score}>
+      <meter min="0" max="4" low="2" high="3" optimum="4" .value=${this.score} aria-labelledby="strength-label"></meter>
+      <span id="strength-label" data-testid="strength"
+        >${msg('Strength:', { id: 'pw.strength' })} ${strengthWords(this.score)}</span
+      >
+    </div>`;
+  }
+
+  override render() {
+    const login = this.mode === 'login';
+    const problem = this.formError === undefined ? undefined : asProblem(this.formError);
+    return html`<main class="auth-page" id="main" tabindex="-1">
+      <div class="auth-top">${preferences(() => this.requestUpdate())}</div>
+      <section class="auth-card" aria-labelledby="auth-title">
+        <div class="auth-brand">${logo()}</div>
+        <h1 id="auth-title" tabindex="-1" data-page-heading>
+          ${login ? msg('Log in', { id: 'route.login' }) : msg('Create your account', { id: 'auth.create-title' })}
+        </h1>
+        <form novalidate @submit=${this.submit} aria-busy=${this.busy ? 'true' : 'false'}>
+          <div class="form-error" role="alert">
+            ${
+              problem
+                ? html`<wa-callout variant="danger">
+                    <wa-icon slot="icon" name="circle-alert"></wa-icon>
+                    <span class="error-text">${problemText(problem, this.mode)}</span>
+                    ${problem.retryAfter !== undefined ? html` <cf-retry-hint .seconds=${problem.retryAfter}></cf-retry-hint>` : nothing}
+                  </wa-callout>`
+                : nothing
+            }
+          </div>
+          ${field({ id: 'email', label: msg('Email', { id: 'auth.email' }), type: 'email', autocomplete: 'email', maxlength: 254, error: this.errors['email'] })}
+          ${
+            login
+              ? nothing
+              : field({
+                  id: 'displayName',
+                  label: msg('Display name (optional)', { id: 'auth.display-name' }),
+                  autocomplete: 'nickname',
+                  maxlength: 80,
+                  required: false,
+                  error: this.errors['displayName'],
+                })
+          }
+          ${field({
+            id: 'password',
+            label: msg('Password', { id: 'auth.password' }),
+            type: this.showPassword ? 'text' : 'password',
+            autocomplete: login ? 'current-password' : 'new-password',
+            maxlength: 128,
+            error: this.errors['password'],
+            hint: login
+              ? undefined
+              : msg('At least 8 characters. Common passwords are refused.', { id: 'auth.pw-hint' }),
+            suffix: this.toggle(),
+            ...(login ? {} : { onInput: (event: InputEvent) => void this.rate(event) }),
+          })}
+          ${login ? nothing : this.meter()}
+          ${
+            login
+              ? nothing
+              : field({
+                  id: 'confirm',
+                  label: msg('Repeat the password', { id: 'auth.confirm' }),
+                  type: this.showPassword ? 'text' : 'password',
+                  autocomplete: 'new-password',
+                  maxlength: 128,
+                  error: this.errors['confirm'],
+                })
+          }
+          ${submitButton(login ? msg('Log in', { id: 'route.login' }) : msg('Create account', { id: 'route.register' }), this.busy, 'submit')}
+        </form>
+        <p class="switch">
+          ${
+            login
+              ? html`${msg('No account yet?', { id: 'auth.no-account' })}
+                  <a href="/register">${msg('Create one', { id: 'auth.create-one' })}</a>`
+              : html`${msg('Already registered?', { id: 'auth.registered' })}
+                  <a href="/login">${msg('Log in', { id: 'route.login' })}</a>`
+          }
+        </p>
+      </section>
+    </main>`;
+  }
+}
+
+/** The login page (route `login`). */
+export class LoginPage extends AuthPage {}
+customElements.define('cf-login-page', LoginPage);
+
+/** The registration page (route `register`). */
+export class RegisterPage extends AuthPage {
+  protected override readonly mode = 'register';
+}
+customElements.define('cf-register-page', RegisterPage);

@@ -1,0 +1,56 @@
+import { msg, str } from '@lit/localize';
+import { Task } from '@lit/task';
+import { html } from 'lit';
+import { formatNumber } from '../i18n/locale.ts';
+import { errorKindText } from '../i18n/problems.ts';
+import { routes } from '../routes.ts';
+import { telegram } from '../telegram.ts';
+import { View } from './base.ts';
+import { empty, failure, heading, loading } from './states.ts';
+
+/** Error counts by kind (in words) over the service's window. */
+export class StatsPage extends View {
+  private readonly stats = new Task(this, { task: () => telegram.errorStats(), args: () => [] as const });
+
+  override render() {
+    return html`${heading(msg('Error statistics', { id: 'route.stats' }))}
+    ${this.stats.render({
+      initial: () => loading(3),
+      pending: () => loading(3),
+      error: (error) => failure(error, 'load', () => void this.stats.run()),
+      complete: ({ windowHours, counts }) => {
+        const window = msg(str`Last ${formatNumber(windowHours)} hours`, { id: 'stats.window' });
+        return counts.length === 0
+          ? empty(
+              'circle-check',
+              msg(str`No errors. ${window}.`, { id: 'stats.empty' }),
+              html`<wa-button appearance="outlined" href=${routes.log.path}
+                >${msg('Open the integration log', { id: 'stats.open-log' })}</wa-button
+              >`,
+            )
+          : html`<p class="page-subtitle">${window}</p>
+              <table class="responsive-table">
+                <caption class="visually-hidden">
+                  ${msg('Errors by kind', { id: 'stats.caption' })}
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">${msg('Error', { id: 'stats.kind' })}</th>
+                    <th scope="col" class="number">${msg('Count', { id: 'stats.count' })}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${counts.map(
+                    ([kind, count]) =>
+                      html`<tr>
+                        <td data-label=${msg('Error', { id: 'stats.kind' })}>${errorKindText(kind)}</td>
+                        <td data-label=${msg('Count', { id: 'stats.count' })} class="number">${formatNumber(count)}</td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>`;
+      },
+    })}`;
+  }
+}
+customElements.define('cf-error-stats', StatsPage);

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import type { Page } from 'playwright-core';
+import { axeViolations, screenshot, type WebFixture } from './fixture.ts';
+
+export interface PageOptions {
+  width?: number;
+  height?: number;
+  /** The system setting the theme follows. */
+  scheme?: 'light' | 'dark';
+  /** The browser language the UI chooses from. */
+  locale?: string;
+  /** Only the axe runs bypass the UI's Content-Security-Policy, to inject axe-core itself. */
+  bypassCSP?: boolean;
+}
+
+export async function openPage(f: WebFixture, options: PageOptions = {}): Promise<Page> {
+  const context = await f.chromium.browser.newContext({
+    viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
+    colorScheme: options.scheme ?? 'light',
+    locale: options.locale ?? 'en-GB',
+    ...(options.bypassCSP === true ? { bypassCSP: true } : {}),
+  });
+  return context.newPage();
+}
+
+export async function registerThroughUi(f: WebFixture, page: Page): Promise<{ email: string; password: string }> {
+  const email = `ui-${randomUUID().slice(0, 8)}@example.org`;
+  const password = `ui password ${randomUUID().slice(0, 8)}`;
+  await page.goto(`${f.url}/register`);
+  await page.locator('#email').fill(email);
+  await page.locator('#displayName').fill('Ada');
+  await page.locator('#password').fill(password);
+  await page.locator('#confirm').fill(password);
+  await page.locator('#confirm').press('Enter');
+  await page.locator('cf-shell h1').waitFor();
+  return { email, password };
+}
+
+export async function logInThroughUi(f: WebFixture, page: Page, email: string, password: string): Promise<void> {
+  await page.locator('#email').fill(email);
+  await page.locator('#password').fill(password);
+  await page.locator('#password').press('Enter');
+}
+
+/** The text of a field's error, without the icon. */
+export async function fieldError(page: Page, id: string): Promise<string> {
+  return ((await page.locator(`#${id}-error`).textContent()) ?? '').trim();
+}
+
+export async function scrollsSideways(page: Page): Promise<boolean> {
+  return page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
+}
+
+export async function focusedHeading(page: Page): Promise<string | undefined> {
+  return page.evaluate(() =>
+    document.activeElement?.tagName === 'H1' ? (document.activeElement.textContent ?? '').trim() : undefined,
+  );
+}
+
+/** Waits for the page heading reading `expected` (fails by timeout otherwise) and returns what it reads. */
+export async function heading(page: Page, expected: string): Promise<string> {
+  const h1 = page.locator('h1[data-page-heading]').filter({ hasText: new RegExp(`^\\s*${expected}\\s*$`) });
+  await h1.first().waitFor({ timeout: 10_000 });
+  return ((await h1.first().textContent()) ?? '').trim();
+}
+
+/**
+ * For each path: waits for `ready`, saves a screenshot named by page, theme and width, checks that the
+ * page does not scroll sideways and collects axe's serious/critical violations.
+ */
+export async function auditPages(
+  f: WebFixture,
+  page: Page,
+  pages: { name: string; path: string; ready: (page: Page) => Promise<void> }[],
+  label: string,
+): Promise<{ violations: Record<string, unknown[]>; sideways: string[] }> {
+  const violations: Record<string, unknown[]> = {};
+  const sideways: string[] = [];
+  for (const entry of pages) {
+    await page.goto(`${f.url}${entry.path}`);
+    await entry.ready(page);
+    await page.waitForTimeout(250); // toasts and drawers settle before the picture
+    await screenshot(page, `${entry.name}-${label}`);
+    if (await scrollsSideways(page)) sideways.push(entry.name);
+    const found = await axeViolations(page);
+    if (found.length > 0) violations[entry.name] = found;
+  }
+  return { violations, sideways };
+}
