@@ -32,6 +32,16 @@ export const versions = {
   },
   /** What the Tiltfile installs into kind besides those CRDs (checked against the Tiltfile by a test). */
   tilt: { envoyGateway: 'v1.9.1' },
+  /**
+   * The real node's components (test/support/node/), built from Go modules (FACTS.md "A real node"). The kubelet,
+   * controller-manager, scheduler, kube-proxy and kubectl come from `kubeApiserver`'s wrapper module.
+   */
+  node: {
+    containerd: { module: 'github.com/containerd/containerd/v2', version: 'v2.4.2' },
+    /** The proxy serves v2.1.0 only (FACTS.md); firewall only, as the NetworkPolicy engine. */
+    kubeRouter: { module: 'github.com/cloudnativelabs/kube-router/v2', version: 'v2.1.0' },
+    coredns: { module: 'github.com/coredns/coredns', version: 'v1.15.0' },
+  },
   /** Upstream Go modules our helpers in test/support/go/ are built from (their go.mod pins the same). */
   chartsTools: {
     cyclonus: { module: 'github.com/mattfenwick/cyclonus', version: 'v0.5.6' },
