@@ -7,16 +7,18 @@ import { binaryCacheDir } from '../binaries.ts';
 import { versions } from '../versions.ts';
 
 /** A set of binaries built together (one `go build` shares its package graph and build cache). */
-export type NodeBundle = 'kube-node' | 'containerd' | 'kube-router' | 'coredns';
+export type NodeBundle = 'kube-node' | 'containerd' | 'kube-router' | 'coredns' | 'traefik';
 
 const bundleBinaries = {
   'kube-node': ['kubelet', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy', 'kubectl'],
   containerd: ['containerd', 'containerd-shim-runc-v2', 'ctr'],
   'kube-router': ['kube-router'],
   coredns: ['coredns'],
+  traefik: ['traefik'],
 } as const satisfies Record<NodeBundle, readonly string[]>;
 
-export type NodeBinaryName = (typeof bundleBinaries)[NodeBundle][number];
+/** The binaries the node runs on the host (the other bundles go into images). */
+export type NodeBinaryName = (typeof bundleBinaries)[(typeof nodeBundles)[number]][number];
 
 /** Runs `go`, streaming its stderr as progress, failing with the tail of its output. */
 export function goRun(
@@ -73,6 +75,40 @@ async function kubeWrapper(workDir: string, progress: (line: string) => void): P
       ')',
       '',
     ].join('\n'),
+  );
+}
+
+/**
+ * A wrapper module requiring `module@version` with the module's own `replace` and `exclude` directives copied
+ * (a wrapper ignores them otherwise); local replacements point into the module cache.
+ */
+async function wrapperWithUpstreamDirectives(
+  workDir: string,
+  module: string,
+  version: string,
+  progress: (line: string) => void,
+): Promise<void> {
+  const info = JSON.parse(await goRun(['mod', 'download', '-json', `${module}@${version}`], workDir, {}, progress)) as {
+    GoMod: string;
+    Dir: string;
+  };
+  const upstream = readFileSync(info.GoMod, 'utf8');
+  const directives: string[] = [];
+  let block: string | undefined;
+  for (const raw of upstream.split('\n')) {
+    const line = raw.replace(/\/\/.*$/, '').trim();
+    if (block !== undefined) {
+      if (line === ')') block = undefined;
+      else if (line !== '') directives.push(`${block} ${line}`);
+    } else if (/^(replace|exclude) \($/.test(line)) block = line.split(' ')[0];
+    else if (/^(replace|exclude) /.test(line)) directives.push(line);
+  }
+  const local = (d: string): string => d.replace(/=> (\.\.?\/\S*)/, (_m, path: string) => `=> ${join(info.Dir, path)}`);
+  writeFileSync(
+    join(workDir, 'go.mod'),
+    ['module cfwrap/build', '', 'go 1.26.0', '', `require ${module} ${version}`, '', ...directives.map(local), ''].join(
+      '\n',
+    ),
   );
 }
 
@@ -156,6 +192,26 @@ const specs: Record<NodeBundle, BundleSpec> = {
       );
     },
   },
+  traefik: {
+    version: versions.node.traefik.version,
+    async build(outDir, workDir, progress) {
+      const { module, version } = versions.node.traefik;
+      await wrapperWithUpstreamDirectives(workDir, module, version, progress);
+      await goRun(
+        [
+          'build',
+          '-o',
+          `${outDir}/traefik`,
+          '-ldflags',
+          `-s -w -X ${module}/pkg/version.Version=${version}`,
+          `${module}/cmd/traefik`,
+        ],
+        workDir,
+        staticBuild,
+        progress,
+      );
+    },
+  },
 };
 
 function bundleDir(bundle: NodeBundle): string {
@@ -219,7 +275,12 @@ export async function resolveBundle(bundle: NodeBundle, progress: (line: string)
   }
 }
 
-export const nodeBundles: readonly NodeBundle[] = ['kube-node', 'containerd', 'kube-router', 'coredns'];
+export const nodeBundles = [
+  'kube-node',
+  'containerd',
+  'kube-router',
+  'coredns',
+] as const satisfies readonly NodeBundle[];
 
 /** Every node binary by name, building what is missing. */
 export async function resolveNodeBinaries(

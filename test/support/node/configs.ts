@@ -26,25 +26,25 @@ export interface NodeLayout {
   };
 }
 
-/** containerd 2 (config version 3) with CRI, local pause image, no NRI socket, netns under its own state. */
+/** containerd 2.4 (config version 4) with CRI, local pause image, no NRI socket, netns under its own state. */
 export function containerdConfig(layout: NodeLayout, pauseImage: string): string {
   const d = `${layout.dir}/containerd`;
-  return `version = 3
+  return `version = 4
 root = '${d}/root'
 state = '${d}/state'
 temp = '${d}/tmp'
-disabled_plugins = ['io.containerd.nri.v1.nri', 'io.containerd.tracing.processor.v1.otlp', 'io.containerd.internal.v1.tracing']
-
-[grpc]
-  address = '${d}/containerd.sock'
-[ttrpc]
-  address = '${d}/containerd.sock.ttrpc'
-[debug]
-  address = ''
-[metrics]
-  address = ''
+imports = []
+disabled_plugins = ['io.containerd.nri.v1.nri', 'io.containerd.tracing.processor.v1.otlp', 'io.containerd.internal.v1.tracing', 'io.containerd.image-verifier.v1.bindir']
 
 [plugins]
+  [plugins.'io.containerd.server.v1.grpc']
+    address = '${d}/containerd.sock'
+  [plugins.'io.containerd.server.v1.ttrpc']
+    address = '${d}/containerd.sock.ttrpc'
+  [plugins.'io.containerd.server.v1.debug']
+    address = ''
+  [plugins.'io.containerd.server.v1.metrics']
+    address = ''
   [plugins.'io.containerd.internal.v1.opt']
     path = '${d}/opt'
   [plugins.'io.containerd.cri.v1.images']

@@ -8,6 +8,7 @@ import { binaryCacheDir } from '../binaries.ts';
 import { podman } from '../containers.ts';
 import { scratchDir } from '../process.ts';
 import { versions } from '../versions.ts';
+import { goRun } from './builds.ts';
 
 const run = promisify(execFile);
 
@@ -62,9 +63,13 @@ async function staticImage(tag: string, binary: string, entrypoint: string[]): P
 }
 
 /** The sandbox image, compiled from the pinned Kubernetes module's own build/pause/linux/pause.c. */
-export async function pauseImage(kubeSourceDir: string): Promise<string> {
+export async function pauseImage(): Promise<string> {
   const target = archivePath(NODE_IMAGES.pause);
   if (existsSync(target)) return target;
+  const { module, version } = versions.kubeApiserver;
+  const kubeSourceDir = (
+    JSON.parse(await goRun(['mod', 'download', '-json', `${module}@${version}`], '/', {}, () => {})) as { Dir: string }
+  ).Dir;
   const dir = scratchDir('pause');
   try {
     await run('gcc', [

@@ -16,12 +16,14 @@ function freeSubnet(low: number, high: number, taken: readonly string[]): string
 /** Names, subnets and ports of one run, chosen so that they clash with nothing else on this host. */
 export async function pickLayout(dir: string): Promise<NodeLayout> {
   const id = randomBytes(3).toString('hex');
-  const pods = freeSubnet(200, 250, []);
+  // Below 10.244/16: kind's pod subnet, which the dev profile's API-server egress rule excepts (charts-ts profile.ts).
+  const pods = freeSubnet(200, 240, []);
   const services = freeSubnet(96, 100, [pods]);
   const ports = {
     etcd: await freePort(),
     etcdPeer: await freePort(),
-    api: await freePort(),
+    // The dev profile lets pods reach the API server on 443/6443 only; the address (the bridge's) is per run.
+    api: 6443,
     kubelet: await freePort(),
     kubeletHealthz: await freePort(),
     proxyHealthz: await freePort(),

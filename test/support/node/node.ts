@@ -4,20 +4,27 @@
 // machine: a mangle FORWARD rule drops pod traffic bound anywhere but the bridge, installed before any pod exists,
 // pods get no upstream resolver and CoreDNS forwards nowhere.
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { scratchDir, spawnManaged, waitFor, type ManagedProcess } from '../process.ts';
 import { resolveBinary } from '../binaries.ts';
-import { versions } from '../versions.ts';
-import { goRun, resolveNodeBinaries, type NodeBinaryName } from './builds.ts';
+import { resolveNodeBinaries, type NodeBinaryName } from './builds.ts';
 import { cniConfig, containerdConfig, kubeletConfig, kubeProxyConfig, type NodeLayout } from './configs.ts';
 import { corednsManifest } from './coredns.ts';
 import { installEgressGuard, readSysctls, sh } from './host.ts';
 import { corednsImage, importArchives, NODE_IMAGES, pauseImage } from './images.ts';
 import { pickLayout } from './layout.ts';
 import { createNodePki, writeKubeconfig } from './pki.ts';
-import { acquireNodeLock, releaseNodeLock, stateFile, teardownHost, writeState, type NodeState } from './teardown.ts';
+import {
+  acquireNodeLock,
+  FIXED_HOST_PATHS,
+  releaseNodeLock,
+  stateFile,
+  teardownHost,
+  writeState,
+  type NodeState,
+} from './teardown.ts';
 
 const run = promisify(execFile);
 
@@ -72,17 +79,7 @@ export async function startNode(options: NodeOptions = {}): Promise<RunningNode>
     await resolveBinary('etcd'),
     await resolveBinary('kube-apiserver'),
   ];
-  const kubeSource = (
-    JSON.parse(
-      await goRun(
-        ['mod', 'download', '-json', `${versions.kubeApiserver.module}@${versions.kubeApiserver.version}`],
-        '/',
-        {},
-        progress,
-      ),
-    ) as { Dir: string }
-  ).Dir;
-  const baseArchives = [await pauseImage(kubeSource), await corednsImage(binaries.coredns)];
+  const baseArchives = [await pauseImage(), await corednsImage(binaries.coredns)];
   mark('binaries');
 
   const dir = scratchDir('node');
@@ -96,6 +93,7 @@ export async function startNode(options: NodeOptions = {}): Promise<RunningNode>
     sysctls: readSysctls(),
     netns: [],
     links: [],
+    createdPaths: FIXED_HOST_PATHS.filter((path) => !existsSync(path)),
   };
   writeState(state);
   const guard = startGuard(stateFile(dir));

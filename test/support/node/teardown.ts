@@ -30,7 +30,15 @@ export interface NodeState {
   /** Network namespaces and links the run created outside the bridge (the "outside" host of the tests). */
   netns: string[];
   links: string[];
+  /** Fixed host paths the components write to that did not exist before the run (FIXED_HOST_PATHS). */
+  createdPaths: string[];
 }
+
+/**
+ * Host paths the node's components use whatever their configuration says: the kubelet's device-plugin and
+ * pod-resources sockets, the CNI library's result cache. Removed on teardown when the run created them.
+ */
+export const FIXED_HOST_PATHS = ['/var/lib/kubelet', '/var/lib/cni'] as const;
 
 export function stateFile(dir: string): string {
   return join(dir, 'node-state.json');
@@ -58,6 +66,7 @@ export function leftovers(state: NodeState, except: readonly number[] = []): str
   const cgroups = cgroupDirs(state.cgroupRoot);
   if (cgroups.length > 0) left.push(`cgroups ${cgroups.join(', ')}`);
   for (const link of [state.bridge, ...state.links]) if (linkExists(link)) left.push(`link ${link}`);
+  for (const path of state.createdPaths) if (existsSync(path)) left.push(`path ${path}`);
   return left;
 }
 
@@ -85,7 +94,8 @@ export async function teardownHost(state: NodeState, except: readonly number[] =
       // a sysctl that vanished (module unloaded) has nothing to restore
     }
   }
-  for (const bulky of ['containerd', 'kubelet', 'etcd', 'images'])
+  for (const path of state.createdPaths ?? []) rmSync(path, { recursive: true, force: true });
+  for (const bulky of ['containerd', 'kubelet', 'etcd', 'volumes'])
     if (mountsUnder(join(state.dir, bulky)).length === 0)
       rmSync(join(state.dir, bulky), { recursive: true, force: true });
   rmSync(stateFile(state.dir), { force: true });
