@@ -56,9 +56,10 @@ export const dev: Profile = {
   liveUpdate: true,
   issuer: { kind: 'self-signed-ca' },
   gateway: {
-    className: 'eg',
-    proxyNamespace: 'envoy-gateway-system',
-    proxyPodLabels: { 'app.kubernetes.io/name': 'envoy', 'gateway.envoyproxy.io/owning-gateway-name': 'cf-gateway' },
+    // Traefik, installed by the Tiltfile (and by test/e2e on the real node) with this GatewayClass.
+    className: 'traefik',
+    proxyNamespace: 'traefik',
+    proxyPodLabels: { 'app.kubernetes.io/name': 'traefik' },
   },
   apiServer: { cidr: '0.0.0.0/0', except: [kindPodSubnet], ports: [443, 6443] },
   telegramEgress: { cidr: '0.0.0.0/0', except: nonPublic, ports: [443, 80, 5222] },

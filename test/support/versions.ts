@@ -30,8 +30,6 @@ export const versions = {
     certManager: { module: 'github.com/cert-manager/cert-manager', version: 'v1.21.2', dir: 'deploy/crds' },
     cloudnativePg: { module: 'github.com/cloudnative-pg/cloudnative-pg', version: 'v1.29.1', dir: 'config/crd/bases' },
   },
-  /** What the Tiltfile installs into kind besides those CRDs (checked against the Tiltfile by a test). */
-  tilt: { envoyGateway: 'v1.9.1' },
   /**
    * The real node's components (test/support/node/), built from Go modules (FACTS.md "A real node"). The kubelet,
    * controller-manager, scheduler, kube-proxy and kubectl come from `kubeApiserver`'s wrapper module.
@@ -41,6 +39,8 @@ export const versions = {
     /** The proxy serves v2.1.0 only (FACTS.md); firewall only, as the NetworkPolicy engine. */
     kubeRouter: { module: 'github.com/cloudnativelabs/kube-router/v2', version: 'v2.1.0' },
     coredns: { module: 'github.com/coredns/coredns', version: 'v1.15.0' },
+    /** The Gateway API implementation of manifests/dev, the Tiltfile and the node (FACTS.md: Envoy is C++). */
+    traefik: { module: 'github.com/traefik/traefik/v3', version: 'v3.7.13' },
   },
   /** Upstream Go modules our helpers in test/support/go/ are built from (their go.mod pins the same). */
   chartsTools: {
