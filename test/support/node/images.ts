@@ -19,6 +19,8 @@ const PAUSE_TAG = '3.10.2';
 export const NODE_IMAGES = {
   pause: `localhost/cf-pause:${PAUSE_TAG}`,
   coredns: `localhost/cf-coredns:${versions.node.coredns.version}`,
+  /** Debian's static BusyBox (nc, nslookup, wget, sh): a probe pod that needs no base image. */
+  probe: 'localhost/cf-probe:busybox',
 } as const;
 
 export function imageArchiveDir(): string {
@@ -88,6 +90,24 @@ export async function pauseImage(): Promise<string> {
     );
   }
   return staticImage(NODE_IMAGES.pause, join(dir, 'pause'), ['/pause']);
+}
+
+/** The probe image; needs Debian's busybox-static (its /bin/busybox is a static binary). */
+export async function probeImage(): Promise<string> {
+  const busybox = '/bin/busybox';
+  const check = await run('file', ['-L', busybox]).catch(() => ({ stdout: '' }));
+  if (!existsSync(busybox) || !/statically linked/.test(check.stdout))
+    throw new Error('the probe image needs a static BusyBox: apt-get install busybox-static');
+  const target = archivePath(NODE_IMAGES.probe);
+  if (existsSync(target)) return target;
+  const context = scratchDir('image');
+  copyFileSync(busybox, join(context, 'busybox'));
+  writeFileSync(
+    join(context, 'Containerfile'),
+    'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\nENTRYPOINT ["/bin/sh"]\n',
+  );
+  await podman(['build', '--pull=never', '-t', NODE_IMAGES.probe, '-f', join(context, 'Containerfile'), context]);
+  return saveArchive(NODE_IMAGES.probe);
 }
 
 export function corednsImage(corednsBinary: string): Promise<string> {

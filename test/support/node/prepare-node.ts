@@ -1,8 +1,7 @@
 // What test/e2e needs before ava starts (run from test/support/prepare.ts): the node's binaries and images, built
 // once per machine and cached, with timings so a cold CI run shows where its time goes.
-import { BASE_IMAGES } from '../containers.ts';
 import { resolveNodeBinaries } from './builds.ts';
-import { corednsImage, pauseImage, podmanImageArchive } from './images.ts';
+import { corednsImage, pauseImage, probeImage } from './images.ts';
 import { openbaoImage, projectDockerfiles, projectImage, traefikImage, type BuiltImage } from './platform-images.ts';
 
 /** Builds (or finds) every node binary and the node's own images; throws what is missing and how to get it. */
@@ -11,8 +10,7 @@ export async function prepareNode(progress: (line: string) => void): Promise<voi
   const binaries = await resolveNodeBinaries((bundle, line) => progress(`[${bundle}] ${line}`));
   await pauseImage();
   await corednsImage(binaries.coredns);
-  await podmanImageArchive(BASE_IMAGES.node);
-  await platformImages(progress);
+  await probeImage();
   progress(`node binaries and images ready in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
