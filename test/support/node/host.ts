@@ -1,7 +1,7 @@
 // What the node changes on the host, and how each change is undone: sysctls, the bridge, the firewall rule that
 // keeps pod traffic on this machine, and the chains, ipsets, mounts and cgroups its components leave behind.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -181,6 +181,21 @@ export function cgroupPids(root: string): number[] {
     for (const line of readFileSync(file, 'utf8').split('\n')) if (line !== '') pids.add(Number(line));
   }
   return [...pids];
+}
+
+/**
+ * Creates the kubelet's `cgroupRoot` in every hierarchy (the kubelet refuses a missing one). A new v1 cpuset
+ * cgroup starts with no CPUs and no memory nodes, so it inherits its parent's.
+ */
+export function createCgroupRoot(root: string): void {
+  for (const mount of cgroupMounts()) {
+    const dir = join(mount, root);
+    mkdirSync(dir, { recursive: true });
+    for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+      const parent = join(mount, file);
+      if (existsSync(parent) && existsSync(join(dir, file))) writeFileSync(join(dir, file), readFileSync(parent));
+    }
+  }
 }
 
 export function removeCgroups(root: string): void {

@@ -12,7 +12,7 @@ import { resolveBinary } from '../binaries.ts';
 import { resolveNodeBinaries, type NodeBinaryName } from './builds.ts';
 import { cniConfig, containerdConfig, kubeletConfig, kubeProxyConfig, type NodeLayout } from './configs.ts';
 import { corednsManifest } from './coredns.ts';
-import { installEgressGuard, readSysctls, sh } from './host.ts';
+import { createCgroupRoot, installEgressGuard, readSysctls, sh } from './host.ts';
 import { corednsImage, importArchives, NODE_IMAGES, pauseImage } from './images.ts';
 import { pickLayout } from './layout.ts';
 import { createNodePki, writeKubeconfig } from './pki.ts';
@@ -248,6 +248,7 @@ export async function startNode(options: NodeOptions = {}): Promise<RunningNode>
       `--service-cluster-ip-range=${layout.serviceCidr}`,
     ]);
     writeFileSync(join(dir, 'kubelet.yaml'), kubeletConfig(layout, pki));
+    createCgroupRoot(layout.cgroupRoot);
     const kubelet = start('kubelet', binaries.kubelet, [
       `--config=${join(dir, 'kubelet.yaml')}`,
       `--kubeconfig=${kubeconfigs['kubelet']}`,

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestPki, signedCert, type TestPki } from '../certificates.ts';
 
@@ -31,6 +31,7 @@ export async function createNodePki(
   dir: string,
   options: { nodeName: string; nodeIp: string; apiServiceIp: string },
 ): Promise<NodePki> {
+  mkdirSync(dir, { recursive: true });
   const base = await createTestPki(dir);
   const names = [
     'kubernetes',
@@ -53,11 +54,9 @@ export async function createNodePki(
     `subjectAltName=IP:${options.nodeIp},DNS:${options.nodeName}\n` +
       'extendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n',
   );
-  await Promise.all(
-    Object.entries(clientIdentities(options.nodeName)).map(([name, subject]) =>
-      signedCert(dir, name, subject, 'extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature\n'),
-    ),
-  );
+  // One at a time: openssl's -CAcreateserial rewrites ca.srl on every signature.
+  for (const [name, subject] of Object.entries(clientIdentities(options.nodeName)))
+    await signedCert(dir, name, subject, 'extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature\n');
   return {
     ...base,
     dir,
