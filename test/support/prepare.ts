@@ -4,6 +4,7 @@ import { allBinaries, binaryVersion, chartsTools, resolveBinary } from './binari
 import { chartsCrdDirs } from './charts-crds.ts';
 import { chromiumPath } from './chromium.ts';
 import { BASE_IMAGES, ensureBaseImages, podmanMissing } from './containers.ts';
+import { prepareNode } from './node/prepare-node.ts';
 
 const started = Date.now();
 const problems: string[] = [];
@@ -49,6 +50,13 @@ else {
   } catch (error) {
     problems.push((error as Error).message);
   }
+}
+
+// The real node's binaries and images (test/e2e): after the base images, which its probe pods use.
+try {
+  await prepareNode((line) => console.log(`  [node] ${line}`));
+} catch (error) {
+  problems.push((error as Error).message);
 }
 
 if (problems.length > 0) {

@@ -98,7 +98,9 @@ export async function startNode(options: NodeOptions = {}): Promise<RunningNode>
   writeState(state);
   const guard = startGuard(stateFile(dir));
   const processes: ManagedProcess[] = [];
-  const stopAll = async (): Promise<void> => {
+  let stopping: Promise<void> | undefined;
+  const stopAll = (): Promise<void> => (stopping ??= stopOnce());
+  const stopOnce = async (): Promise<void> => {
     // The kubelet first, so it does not restart what teardown kills; then the rest in reverse start order.
     for (const proc of [...processes].reverse()) await proc.stop(5000);
     await teardownHost(state, guard.pid === undefined ? [] : [guard.pid]);
