@@ -56,6 +56,7 @@ if [ "$what" = test ]; then
   need conntrack conntrack
   need ipset ipset
   need socat socat
+  need busybox-static /bin/busybox
   need ethtool ethtool
   # Elasticsearch and OpenSearch for the logging suite: Java 17 with javac (the OpenSearch launcher is compiled),
   # Maven to fetch them from Maven Central, unzip to unpack Elasticsearch's distribution.

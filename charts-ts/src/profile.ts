@@ -103,9 +103,10 @@ export const dev: Profile = {
   liveUpdate: true,
   issuer: { kind: 'self-signed-ca' },
   gateway: {
-    className: 'eg',
-    proxyNamespace: 'envoy-gateway-system',
-    proxyPodLabels: { 'app.kubernetes.io/name': 'envoy', 'gateway.envoyproxy.io/owning-gateway-name': 'cf-gateway' },
+    // Traefik, installed by the Tiltfile (and by test/e2e on the real node) with this GatewayClass.
+    className: 'traefik',
+    proxyNamespace: 'traefik',
+    proxyPodLabels: { 'app.kubernetes.io/name': 'traefik' },
   },
   apiServer: { cidrs: [kindNodeNetwork, kindApiService], ports: [443, 6443] },
   podNetwork: { cidrs: [kindPodSubnet] },

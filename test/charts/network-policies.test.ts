@@ -100,17 +100,10 @@ function peers(s: Synthesized): NetpolPeer[] {
     pod(ns.logging, 'logstash', app(future.logstash.name), [[5044, 'TCP']]),
     pod(ns.logging, 'kibana', app(future.kibana.name), [[5601, 'TCP']]),
     pod(ns.logShipper, 'filebeat', app(future.filebeat.name), []),
-    pod(
-      'envoy-gateway-system',
-      'envoy',
-      {
-        'app.kubernetes.io/name': 'envoy',
-        'app.kubernetes.io/component': 'proxy',
-        'gateway.envoyproxy.io/owning-gateway-name': 'cf-gateway',
-        'gateway.envoyproxy.io/owning-gateway-namespace': ns.apps,
-      },
-      [[10443, 'TCP']],
-    ),
+    pod('traefik', 'traefik', { 'app.kubernetes.io/name': 'traefik' }, [
+      [80, 'TCP'],
+      [443, 'TCP'],
+    ]),
     pod('cnpg-system', 'cnpg-operator', { 'app.kubernetes.io/name': 'cloudnative-pg' }, [[9443, 'TCP']]),
     pod('kube-system', 'kube-dns', { 'k8s-app': 'kube-dns' }, [
       [53, 'UDP'],

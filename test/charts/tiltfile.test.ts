@@ -47,7 +47,7 @@ function treeWithAllDockerfiles(): string {
 test('the Tiltfile evaluates with every dev workload, every dev object and the add-on installs as resources', async (t) => {
   const result = await evaluateTiltfile(tiltfile, { local: registry });
   const names = result.resources.map((r) => r.name);
-  for (const name of ['gateway-api-crds', 'cert-manager', 'cloudnative-pg', 'envoy-gateway', 'gateway-class']) {
+  for (const name of ['gateway-api-crds', 'cert-manager', 'cloudnative-pg', 'traefik', 'gateway-class']) {
     t.is(result.resources.find((r) => r.name === name)?.type, 'local', name);
   }
   const objects = devObjects();
@@ -136,5 +136,5 @@ test('the Tiltfile installs the versions the API-server tests validate against',
   t.is(pinned('GATEWAY_API_VERSION'), versions.crds.gatewayApi.version);
   t.is(pinned('CERT_MANAGER_VERSION'), versions.crds.certManager.version);
   t.is(pinned('CNPG_VERSION'), versions.crds.cloudnativePg.version);
-  t.is(pinned('ENVOY_GATEWAY_VERSION'), versions.tilt.envoyGateway);
+  t.is(pinned('TRAEFIK_VERSION'), versions.node.traefik.version);
 });

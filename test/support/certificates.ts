@@ -30,7 +30,8 @@ async function openssl(args: string[], cwd: string): Promise<void> {
   }
 }
 
-async function signedCert(dir: string, name: string, subject: string, extensions: string): Promise<void> {
+/** Signs `<name>.key`/`<name>.crt` in `dir` with its `ca.crt`/`ca.key`; `extensions` is an openssl extfile. */
+export async function signedCert(dir: string, name: string, subject: string, extensions: string): Promise<void> {
   await openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${name}.key`], dir);
   await openssl(['req', '-new', '-key', `${name}.key`, '-subj', subject, '-out', `${name}.csr`], dir);
   writeFileSync(join(dir, `${name}.ext`), extensions);

@@ -6,6 +6,7 @@ import { chromiumPath } from './chromium.ts';
 import { BASE_IMAGES, ensureBaseImages, podmanMissing } from './containers.ts';
 import { filebeatBinary } from '@cf/embedded/filebeat';
 import { elasticsearchHome, openSearchClasspath } from '@cf/embedded/search-engines';
+import { prepareNode } from './node/prepare-node.ts';
 
 const started = Date.now();
 const problems: string[] = [];
@@ -65,6 +66,13 @@ else {
   } catch (error) {
     problems.push((error as Error).message);
   }
+}
+
+// The real node's binaries and images (test/e2e): after the base images, which its probe pods use.
+try {
+  await prepareNode((line) => console.log(`  [node] ${line}`));
+} catch (error) {
+  problems.push((error as Error).message);
 }
 
 if (problems.length > 0) {

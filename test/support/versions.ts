@@ -30,10 +30,20 @@ export const versions = {
   elasticsearch: pinned.elasticsearch,
   opensearch: pinned.opensearch,
   filebeat: pinned.filebeat,
-  /** What the Tiltfile installs into kind besides those CRDs (checked against the Tiltfile by a test). */
-  tilt: { envoyGateway: 'v1.9.1' },
   /** kube-score, built from its Go module like etcd; it lints manifests/prod (test/charts/kube-score.test.ts). */
   kubeScore: { module: 'github.com/zegl/kube-score', version: 'v1.20.0', command: 'cmd/kube-score' },
+  /**
+   * The real node's components (test/support/node/), built from Go modules (FACTS.md "A real node"). The kubelet,
+   * controller-manager, scheduler, kube-proxy and kubectl come from `kubeApiserver`'s wrapper module.
+   */
+  node: {
+    containerd: { module: 'github.com/containerd/containerd/v2', version: 'v2.4.2' },
+    /** The proxy serves v2.1.0 only (FACTS.md); firewall only, as the NetworkPolicy engine. */
+    kubeRouter: { module: 'github.com/cloudnativelabs/kube-router/v2', version: 'v2.1.0' },
+    coredns: { module: 'github.com/coredns/coredns', version: 'v1.15.0' },
+    /** The Gateway API implementation of manifests/dev, the Tiltfile and the node (FACTS.md: Envoy is C++). */
+    traefik: { module: 'github.com/traefik/traefik/v3', version: 'v3.7.13' },
+  },
   /** Upstream Go modules our helpers in test/support/go/ are built from (their go.mod pins the same). */
   chartsTools: {
     cyclonus: { module: 'github.com/mattfenwick/cyclonus', version: 'v0.5.6' },

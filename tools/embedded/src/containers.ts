@@ -32,7 +32,7 @@ function containersDir(): string {
  * podman settings that work in these VMs: crun's setrlimit is denied, so runc and no default ulimits.
  * Returned as an environment for every podman call.
  */
-function podmanEnv(): NodeJS.ProcessEnv {
+export function podmanEnv(): NodeJS.ProcessEnv {
   const conf = join(containersDir(), 'containers.conf');
   if (!existsSync(conf)) writeFileSync(conf, '[containers]\ndefault_ulimits = []\n\n[engine]\nruntime = "runc"\n');
   return { ...process.env, CONTAINERS_CONF: conf };
@@ -47,7 +47,7 @@ export function podmanMissing(): string | undefined {
   return undefined;
 }
 
-async function podman(args: string[], progress?: (line: string) => void): Promise<string> {
+export async function podman(args: string[], progress?: (line: string) => void): Promise<string> {
   try {
     const { stdout } = await run('podman', args, { env: podmanEnv(), maxBuffer: 64 * 1024 * 1024 });
     return stdout;

@@ -1,0 +1,296 @@
+// Builds the node's components from Go modules, once per machine, into the same cache as the other test binaries
+// (test/support/binaries.ts conventions: explicit env var → cache → build, one builder at a time, progress lines).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { binaryCacheDir } from '../binaries.ts';
+import { versions } from '../versions.ts';
+
+/** A set of binaries built together (one `go build` shares its package graph and build cache). */
+export type NodeBundle = 'kube-node' | 'containerd' | 'kube-router' | 'coredns' | 'traefik';
+
+const bundleBinaries = {
+  'kube-node': ['kubelet', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy', 'kubectl'],
+  containerd: ['containerd', 'containerd-shim-runc-v2', 'ctr'],
+  'kube-router': ['kube-router'],
+  coredns: ['coredns'],
+  traefik: ['traefik'],
+} as const satisfies Record<NodeBundle, readonly string[]>;
+
+/** The binaries the node runs on the host (the other bundles go into images). */
+export type NodeBinaryName = (typeof bundleBinaries)[(typeof nodeBundles)[number]][number];
+
+/** Runs `go`, streaming its stderr as progress, failing with the tail of its output. */
+export function goRun(
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  progress: (line: string) => void,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('go', args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let tail = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      tail = (tail + text).slice(-4000);
+      for (const line of text.split('\n')) if (line.trim() !== '') progress(line.trim());
+    });
+    child.on('error', (error) => reject(new Error(`could not run go (${error.message}); install Go ≥ 1.26`)));
+    child.on('exit', (code) => {
+      if (code === 0) resolve(out);
+      else reject(new Error(`go ${args.join(' ')} failed (exit ${code}):\n${tail}`));
+    });
+  });
+}
+
+const staticBuild = { CGO_ENABLED: '0', GOFLAGS: '-mod=mod' };
+
+/**
+ * The wrapper module kube-apiserver is built from (binaries.ts): k8s.io/kubernetes with each staging module pinned
+ * to its published version, because its own go.mod points them at ./staging.
+ */
+async function kubeWrapper(workDir: string, progress: (line: string) => void): Promise<void> {
+  const { module, version, staging } = versions.kubeApiserver;
+  const info = JSON.parse(await goRun(['mod', 'download', '-json', `${module}@${version}`], workDir, {}, progress)) as {
+    GoMod: string;
+  };
+  const stagingModules = [
+    ...readFileSync(info.GoMod, 'utf8').matchAll(/^\s*(k8s\.io\/[\w.-]+) => \.\/staging\//gm),
+  ].map((m) => m[1]);
+  writeFileSync(
+    join(workDir, 'go.mod'),
+    [
+      'module cfwrap/kube',
+      '',
+      'go 1.26.0',
+      '',
+      `require ${module} ${version}`,
+      '',
+      'replace (',
+      ...stagingModules.map((name) => `\t${name} => ${name} ${staging}`),
+      ')',
+      '',
+    ].join('\n'),
+  );
+}
+
+/**
+ * A wrapper module requiring `module@version` with the module's own `replace` and `exclude` directives copied
+ * (a wrapper ignores them otherwise); local replacements point into the module cache.
+ */
+async function wrapperWithUpstreamDirectives(
+  workDir: string,
+  module: string,
+  version: string,
+  progress: (line: string) => void,
+): Promise<void> {
+  const info = JSON.parse(await goRun(['mod', 'download', '-json', `${module}@${version}`], workDir, {}, progress)) as {
+    GoMod: string;
+    Dir: string;
+  };
+  const upstream = readFileSync(info.GoMod, 'utf8');
+  const directives: string[] = [];
+  let block: string | undefined;
+  for (const raw of upstream.split('\n')) {
+    const line = raw.replace(/\/\/.*$/, '').trim();
+    if (block !== undefined) {
+      if (line === ')') block = undefined;
+      else if (line !== '') directives.push(`${block} ${line}`);
+    } else if (/^(replace|exclude) \($/.test(line)) block = line.split(' ')[0];
+    else if (/^(replace|exclude) /.test(line)) directives.push(line);
+  }
+  const local = (d: string): string => d.replace(/=> (\.\.?\/\S*)/, (_m, path: string) => `=> ${join(info.Dir, path)}`);
+  writeFileSync(
+    join(workDir, 'go.mod'),
+    ['module cfwrap/build', '', 'go 1.26.0', '', `require ${module} ${version}`, '', ...directives.map(local), ''].join(
+      '\n',
+    ),
+  );
+}
+
+interface BundleSpec {
+  version: string;
+  build(outDir: string, workDir: string, progress: (line: string) => void): Promise<void>;
+}
+
+const specs: Record<NodeBundle, BundleSpec> = {
+  'kube-node': {
+    version: versions.kubeApiserver.version,
+    async build(outDir, workDir, progress) {
+      await kubeWrapper(workDir, progress);
+      const { module, version } = versions.kubeApiserver;
+      const [major, minor] = version.replace(/^v/, '').split('.');
+      const ldflags = [
+        '-s -w',
+        `-X k8s.io/component-base/version.gitVersion=${version}`,
+        `-X k8s.io/component-base/version.gitMajor=${major}`,
+        `-X k8s.io/component-base/version.gitMinor=${minor}`,
+        `-X k8s.io/client-go/pkg/version.gitVersion=${version}`,
+      ].join(' ');
+      await goRun(
+        [
+          'build',
+          '-o',
+          `${outDir}/`,
+          '-tags',
+          'selinux,notest,grpcnotrace',
+          '-ldflags',
+          ldflags,
+          ...bundleBinaries['kube-node'].map((name) => `${module}/cmd/${name}`),
+        ],
+        workDir,
+        staticBuild,
+        progress,
+      );
+    },
+  },
+  containerd: {
+    version: versions.node.containerd.version,
+    async build(outDir, workDir, progress) {
+      const { module, version } = versions.node.containerd;
+      // FACTS.md ("A real node"): static, without the storage drivers that need cgo.
+      await goRun(
+        [
+          'install',
+          '-tags',
+          'no_btrfs no_zfs no_devmapper',
+          '-ldflags',
+          `-s -w -X github.com/containerd/containerd/v2/version.Version=${version}`,
+          ...bundleBinaries.containerd.map((name) => `${module}/cmd/${name}@${version}`),
+        ],
+        workDir,
+        { CGO_ENABLED: '0', GOBIN: outDir },
+        progress,
+      );
+    },
+  },
+  'kube-router': {
+    version: versions.node.kubeRouter.version,
+    async build(outDir, workDir, progress) {
+      const { module, version } = versions.node.kubeRouter;
+      await goRun(
+        ['install', '-ldflags', '-s -w', `${module}/cmd/kube-router@${version}`],
+        workDir,
+        { CGO_ENABLED: '0', GOBIN: outDir },
+        progress,
+      );
+    },
+  },
+  coredns: {
+    version: versions.node.coredns.version,
+    async build(outDir, workDir, progress) {
+      const { module, version } = versions.node.coredns;
+      await goRun(
+        ['install', '-ldflags', '-s -w', `${module}@${version}`],
+        workDir,
+        { CGO_ENABLED: '0', GOBIN: outDir },
+        progress,
+      );
+    },
+  },
+  traefik: {
+    version: versions.node.traefik.version,
+    async build(outDir, workDir, progress) {
+      const { module, version } = versions.node.traefik;
+      await wrapperWithUpstreamDirectives(workDir, module, version, progress);
+      await goRun(
+        [
+          'build',
+          '-o',
+          `${outDir}/traefik`,
+          '-ldflags',
+          `-s -w -X ${module}/pkg/version.Version=${version}`,
+          `${module}/cmd/traefik`,
+        ],
+        workDir,
+        staticBuild,
+        progress,
+      );
+    },
+  },
+};
+
+function bundleDir(bundle: NodeBundle): string {
+  return join(binaryCacheDir(), `${bundle}-${specs[bundle].version}`);
+}
+
+function complete(bundle: NodeBundle): boolean {
+  return bundleBinaries[bundle].every((name) => existsSync(join(bundleDir(bundle), name)));
+}
+
+/**
+ * The directory holding a bundle's binaries, building it when missing (cold: minutes; FACTS.md "A real node").
+ * `CF_NODE_BIN_DIR` names a directory that already holds every node binary (then nothing is built).
+ * Throws with the build's output tail and how to provide the binaries instead.
+ */
+export async function resolveBundle(bundle: NodeBundle, progress: (line: string) => void = () => {}): Promise<string> {
+  const explicit = process.env['CF_NODE_BIN_DIR'];
+  if (explicit !== undefined && explicit !== '') {
+    for (const name of bundleBinaries[bundle])
+      if (!existsSync(join(explicit, name))) throw new Error(`CF_NODE_BIN_DIR=${explicit} has no ${name}`);
+    return explicit;
+  }
+  const target = bundleDir(bundle);
+  if (complete(bundle)) return target;
+  const lock = `${target}.lock`;
+  // One builder per bundle across concurrent workers; the others wait for its result.
+  while (true) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (complete(bundle)) return target;
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 90 * 60_000) rmSync(lock, { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  }
+  try {
+    if (complete(bundle)) return target;
+    const workDir = join(binaryCacheDir(), 'build', `${bundle}-${specs[bundle].version}`);
+    mkdirSync(workDir, { recursive: true });
+    const partial = `${target}.partial`;
+    rmSync(partial, { recursive: true, force: true });
+    mkdirSync(partial, { recursive: true });
+    progress(`building ${bundle} ${specs[bundle].version} (cold: minutes; cached afterwards in ${binaryCacheDir()})`);
+    try {
+      await specs[bundle].build(partial, workDir, progress);
+    } catch (error) {
+      throw new Error(
+        `no ${bundle} binaries: building ${specs[bundle].version} failed — set CF_NODE_BIN_DIR to a directory ` +
+          `holding ${bundleBinaries[bundle].join(', ')}; building needs Go ≥ 1.26 and the Go module proxy.\n` +
+          (error as Error).message,
+        { cause: error },
+      );
+    }
+    rmSync(target, { recursive: true, force: true });
+    renameSync(partial, target);
+    return target;
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+export const nodeBundles = [
+  'kube-node',
+  'containerd',
+  'kube-router',
+  'coredns',
+] as const satisfies readonly NodeBundle[];
+
+/** Every node binary by name, building what is missing. */
+export async function resolveNodeBinaries(
+  progress: (bundle: NodeBundle, line: string) => void = () => {},
+): Promise<Record<NodeBinaryName, string>> {
+  const paths: Partial<Record<NodeBinaryName, string>> = {};
+  // Sequential: the machine has 2 cores and each build already uses both.
+  for (const bundle of nodeBundles) {
+    const dir = await resolveBundle(bundle, (line) => progress(bundle, line));
+    for (const name of bundleBinaries[bundle]) paths[name] = join(dir, name);
+  }
+  return paths as Record<NodeBinaryName, string>;
+}

@@ -1,0 +1,45 @@
+// `npm run cluster`: the real node of test/e2e with manifests/dev deployed as `tilt up` deploys them, for a developer
+// on a Linux machine without Docker or kind. Needs root. Prints how to reach the UI and the admin UIs; Ctrl-C tears
+// everything down.
+import { platformImages } from './prepare-node.ts';
+import { startNode } from './node.ts';
+import { applyDevManifests, installAddOns } from './platform.ts';
+import { createVolumePool } from './storage.ts';
+
+if (process.getuid?.() !== 0) {
+  console.error(
+    'npm run cluster needs root: it creates a bridge, cgroups, iptables rules and network namespaces.\n' +
+      'Run it as root on a Linux machine (or use `tilt up` with kind, see README.md).',
+  );
+  process.exit(1);
+}
+
+const log = (line: string): void => console.log(`  ${line}`);
+const started = Date.now();
+console.log('building images (cached after the first run)…');
+const images = await platformImages(log);
+console.log('starting the node…');
+const node = await startNode({ images: images.map((i) => i.archive), progress: log });
+// On Ctrl-C, process.ts kills the node's processes and exits; the node's guard (node-reaper.ts) sees this process
+// gone and tears the rest down from the state file: mounts, cgroups, chains, ipsets, links, sysctls.
+
+await createVolumePool(node, 6, '2Gi');
+console.log('installing add-ons and applying manifests/dev…');
+await installAddOns(node, log);
+await applyDevManifests(node);
+const traefikIp = (
+  await node.kubectl(['-n', 'traefik', 'get', 'service', 'traefik', '-o', 'jsonpath={.spec.clusterIP}'])
+).trim();
+const kubectl = `${node.binaries.kubectl} --kubeconfig ${node.kubeconfigPath}`;
+console.log(`
+ready in ${((Date.now() - started) / 1000).toFixed(0)} s (workloads keep starting; watch them below)
+
+  watch:      ${kubectl} get pods -A -w
+  UI:         curl --resolve content-factory.localhost:443:${traefikIp} https://content-factory.localhost/
+              (or add "${traefikIp} content-factory.localhost" to /etc/hosts and open it in a browser)
+  Vault UI:   ${kubectl} -n cf-vault port-forward svc/vault 8200:8200  →  http://localhost:8200/ui
+  logs:       ${node.state.dir}/logs
+
+Ctrl-C tears everything down.`);
+// Keeps running until a signal ends it.
+setInterval(() => undefined, 1 << 30);

@@ -1,0 +1,94 @@
+// The images manifests/dev names, built here because no registry is reachable: every Dockerfile of the repository
+// with the podman harness (tagged as the dev manifests spell them, `cf/<name>` → docker.io/cf/<name>:latest), and
+// the upstream components from their Go modules or release binaries, under their upstream names.
+import { copyFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resolveBinary } from '../binaries.ts';
+import { BASE_IMAGES, buildImage, podman } from '../containers.ts';
+import { scratchDir } from '../process.ts';
+import { versions } from '../versions.ts';
+import { resolveBundle } from './builds.ts';
+import { archivePath, saveArchive } from './images.ts';
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Every deployable's Dockerfile (services/* and operators/*), by the name its image has in manifests/dev. */
+export function projectDockerfiles(): { name: string; dockerfile: string }[] {
+  const found: { name: string; dockerfile: string }[] = [];
+  for (const parent of ['services', 'operators']) {
+    for (const name of readdirSync(join(repo, parent))) {
+      const dockerfile = join(repo, parent, name, 'Dockerfile');
+      if (existsSync(dockerfile)) found.push({ name, dockerfile });
+    }
+  }
+  return found.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** How containerd names `cf/<name>` (no registry, no tag) once normalised. */
+export function projectImageName(name: string): string {
+  return `docker.io/cf/${name}:latest`;
+}
+
+export interface BuiltImage {
+  name: string;
+  archive: string;
+  /** Seconds spent building (0 when the archive was cached). */
+  seconds: number;
+}
+
+async function timed(name: string, make: () => Promise<string>): Promise<BuiltImage> {
+  const started = Date.now();
+  const archive = await make();
+  return { name, archive, seconds: Math.round((Date.now() - started) / 1000) };
+}
+
+/**
+ * Builds one project image (the podman layer cache makes an unchanged rebuild quick) and saves its archive.
+ * Always rebuilt: the archive must hold the working tree's sources.
+ */
+export function projectImage(name: string, dockerfile: string, progress: (line: string) => void): Promise<BuiltImage> {
+  const tag = projectImageName(name);
+  return timed(tag, async () => {
+    await buildImage({ context: repo, dockerfile, tag }, progress);
+    return saveArchive(tag);
+  });
+}
+
+/** An image from a Containerfile written here around files copied into its context; cached by tag. */
+async function contextImage(tag: string, files: Record<string, string>, containerfile: string): Promise<BuiltImage> {
+  return timed(tag, async () => {
+    if (existsSync(archivePath(tag))) return archivePath(tag);
+    const context = scratchDir('image');
+    for (const [to, from] of Object.entries(files)) copyFileSync(from, join(context, to));
+    writeFileSync(join(context, 'Containerfile'), containerfile);
+    await podman(['build', '--pull=never', '-t', tag, '-f', join(context, 'Containerfile'), context]);
+    return saveArchive(tag);
+  });
+}
+
+/** OpenBao's server under the name manifests/dev uses, on the Debian stand-in base (its command is `bao`). */
+export async function openbaoImage(): Promise<BuiltImage> {
+  const bao = await resolveBinary('vault');
+  return contextImage(
+    `quay.io/openbao/openbao:${versions.vault.version}`,
+    { bao: bao.path },
+    [
+      `FROM ${BASE_IMAGES.debian}`,
+      'COPY bao /usr/local/bin/bao',
+      'RUN groupadd --gid 1000 openbao && useradd --uid 100 --gid openbao --no-create-home openbao',
+      'ENTRYPOINT ["bao"]',
+      '',
+    ].join('\n'),
+  );
+}
+
+/** Traefik (the Tiltfile's Gateway implementation) under the name the Tiltfile's Deployment uses. */
+export async function traefikImage(progress: (line: string) => void): Promise<BuiltImage> {
+  const dir = await resolveBundle('traefik', progress);
+  return contextImage(
+    `docker.io/library/traefik:${versions.node.traefik.version}`,
+    { traefik: join(dir, 'traefik') },
+    'FROM scratch\nCOPY traefik /traefik\nUSER 65532:65532\nENTRYPOINT ["/traefik"]\n',
+  );
+}
