@@ -160,11 +160,12 @@ test('a production render refuses to run while the registry or the API-server ad
   t.notThrows(() => synthAll(out, [dev]));
 });
 
-test('a production render with its registry, digests and API-server blocks set uses them', (t) => {
+test('a production render with its registry, digests, API-server and pod blocks set uses them', (t) => {
   const real = withEnvironment(prod, {
     CF_IMAGE_REGISTRY: 'ghcr.io/acme/cf',
     CF_IMAGE_DIGESTS: `web@sha256:${'a'.repeat(64)}`,
     CF_API_SERVER_CIDRS: '10.0.0.1/32, 10.0.0.2/32',
+    CF_POD_CIDRS: '10.244.0.0/16',
   });
   const out = mkdtempSync(join(tmpdir(), 'cf-synth-'));
   t.notThrows(() => synthAll(out, [real]));
@@ -175,4 +176,6 @@ test('a production render with its registry, digests and API-server blocks set u
     .filter((o) => o.kind === 'NetworkPolicy' && o.metadata.name.startsWith('vault-to-api-server'))
     .flatMap((o) => JSON.stringify(o['spec']).match(/10\.0\.0\.\d\/32/g) ?? []);
   t.deepEqual(cidrs.sort(), ['10.0.0.1/32', '10.0.0.2/32']);
+  const gateway = all.find((o) => o.kind === 'Deployment' && o.metadata.name === 'api-gateway');
+  t.regex(JSON.stringify(gateway), /"name":"TRUSTED_PROXIES","value":"10\.244\.0\.0\/16"/);
 });
