@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { evaluateTiltfile } from '../support/charts-tools.ts';
+import { evaluateTiltfile, execFileAsync, type TiltResult } from '../support/charts-tools.ts';
 import { versions } from '../support/versions.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -32,13 +32,14 @@ function treeWithAllDockerfiles(): string {
   const root = mkdtempSync(join(tmpdir(), 'cf-tilt-'));
   cpSync(tiltfile, join(root, 'Tiltfile'));
   symlinkSync(join(repo, 'manifests'), join(root, 'manifests'));
-  for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', 'services/kit/src/index.ts']) {
+  for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', 'services/kit/src/index.ts', 'charts-ts/src/app.ts']) {
     mkdirSync(dirname(join(root, file)), { recursive: true });
     writeFileSync(join(root, file), '');
   }
   for (const [, dir] of images) {
     mkdirSync(join(root, dir, 'src'), { recursive: true });
-    writeFileSync(join(root, dir, 'Dockerfile'), 'FROM scratch\n');
+    writeFileSync(join(root, dir, 'Dockerfile'), 'FROM scratch AS dev\n');
+    mkdirSync(join(root, dir, 'dist'), { recursive: true });
     writeFileSync(join(root, dir, 'package.json'), '{}');
   }
   return root;
@@ -137,4 +138,193 @@ test('the Tiltfile installs the versions the API-server tests validate against',
   t.is(pinned('CERT_MANAGER_VERSION'), versions.crds.certManager.version);
   t.is(pinned('CNPG_VERSION'), versions.crds.cloudnativePg.version);
   t.is(pinned('ENVOY_GATEWAY_VERSION'), versions.tilt.envoyGateway);
+});
+
+// --- Tilt's own rules (FACTS.md "Learned from trying the platform"), modelled by the Starlark runner ---------
+
+type Resource = TiltResult['resources'][number];
+const resourceNamed = (result: TiltResult, name: string): Resource => {
+  const found = result.resources.find((r) => r.name === name);
+  if (found === undefined) throw new Error(`no resource ${name}`);
+  return found;
+};
+/** Every resource `name` waits for before its first deploy, transitively. */
+const upstream = (result: TiltResult, name: string, seen = new Set<string>()): Set<string> => {
+  for (const dep of resourceNamed(result, name).resourceDeps) {
+    if (!seen.has(dep)) upstream(result, dep, seen.add(dep));
+  }
+  return seen;
+};
+const commands = (result: TiltResult): string[] => [
+  ...result.localCalls,
+  ...result.resources.flatMap((r) => (r.cmd === undefined ? [] : [r.cmd])),
+];
+/** Each `kubectl …`/`helm …` invocation in a shell command line, up to the next pipe, `&&`, `||`, `;` or `)`. */
+const invocations = (command: string, tool: 'kubectl' | 'helm'): string[] =>
+  [...command.matchAll(new RegExp(`\\b${tool}\\s[^|;&)]*`, 'g'))].map((m) => m[0]);
+
+test('defect 1: Services Tilt pairs with a workload by selector are left to Tilt, not named again in objects', async (t) => {
+  const result = await evaluateTiltfile(tiltfile, { local: registry });
+  t.true(resourceNamed(result, 'vault').objects.includes('vault-internal:Service:cf-vault'));
+  t.true(resourceNamed(result, 'vault').objects.includes('vault:Service:cf-vault'));
+});
+
+test('defect 2: with Vault Ready only once the unsealer has run, every resource still gets its first deploy', async (t) => {
+  const result = await evaluateTiltfile(tiltfile, { local: registry, podsReadyAfter: { vault: 'vault-unsealer' } });
+  const stuck = result.resources.filter((r) => r.firstDeploy < 0 || r.ready < 0).map((r) => r.name);
+  t.deepEqual(stuck, []);
+});
+
+test('defect 3: every add-on command is idempotent (server-side apply or helm upgrade --install, no patch or create)', async (t) => {
+  const result = await evaluateTiltfile(tiltfile, { local: registry });
+  for (const command of commands(result)) {
+    for (const kubectl of invocations(command, 'kubectl')) {
+      t.notRegex(kubectl, /\s(patch|edit|replace|create(?![^]*--dry-run))\s/, kubectl);
+      if (/\sapply\s/.test(kubectl)) t.regex(kubectl, /--server-side/, kubectl);
+    }
+    for (const helm of invocations(command, 'helm')) t.notRegex(helm, /\shelm\s+install\s|^helm install\s/, helm);
+  }
+  // cert-manager's Gateway API support is set at install time, where the next install sets it again.
+  t.regex(resourceNamed(result, 'cert-manager').cmd ?? '', /enableGatewayAPI=true/);
+});
+
+test('every kubectl and helm call names the kind context, so Tilt never acts on another cluster', async (t) => {
+  const result = await evaluateTiltfile(tiltfile, { local: registry });
+  for (const command of commands(result)) {
+    for (const kubectl of invocations(command, 'kubectl')) t.regex(kubectl, /--context[= ]kind-content-factory/, kubectl);
+    for (const helm of invocations(command, 'helm')) {
+      if (/\s(upgrade|install|uninstall|status|list)\s/.test(helm)) {
+        t.regex(helm, /--kube-context[= ]kind-content-factory/, helm);
+      }
+    }
+  }
+});
+
+/** The stage a Dockerfile's `FROM … AS name` opens, as its instruction lines. */
+function stage(dockerfile: string, name: string): string[] {
+  const lines = readFileSync(dockerfile, 'utf8')
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+  const start = lines.findIndex((l) => new RegExp(`^FROM\\s+\\S+\\s+AS\\s+${name}\\s*$`, 'i').test(l));
+  if (start < 0) return [];
+  const end = lines.findIndex((l, i) => i > start && /^FROM\s/i.test(l));
+  return lines.slice(start, end < 0 ? undefined : end);
+}
+const nodeImages = images.filter(([, dir]) => existsSync(join(repo, dir, 'Dockerfile')));
+
+test('defect 4: each image Tilt builds is its Dockerfile dev stage, whose process restarts when a synced file changes', async (t) => {
+  const result = await evaluateTiltfile(tiltfile, { local: registry });
+  t.true(result.images.length > 0);
+  for (const image of result.images) {
+    t.is(image.target, 'dev', image.ref);
+    const cmd = stage(image.dockerfile, 'dev').find((l) => /^CMD\s/i.test(l)) ?? '';
+    t.regex(cmd, /"--watch"/, image.ref);
+  }
+});
+
+test('defect 5: dependencies install before sources are copied, and the runtime stages own their files as uid 1000', (t) => {
+  for (const [name, dir] of nodeImages) {
+    const text = readFileSync(join(repo, dir, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
+    const lines = text.split('\n').filter((l) => /^(FROM|COPY|RUN|USER)\s/i.test(l));
+    const install = lines.findIndex((l) => /^RUN\s.*npm ci/i.test(l));
+    t.true(install > 0, `${name}: an npm ci step`);
+    // Before the first install only package manifests arrive (a stage that strips the tree to them counts).
+    for (const line of lines.slice(0, install)) {
+      if (/^COPY\s/i.test(line) && !/--from=/i.test(line)) t.regex(line, /package(-lock)?\.json/, `${name}: ${line}`);
+    }
+    for (const target of ['dev', 'runtime']) {
+      const body = stage(join(repo, dir, 'Dockerfile'), target);
+      t.true(body.length > 0, `${name}: a ${target} stage`);
+      t.true(body.includes('USER 1000:1000'), `${name} ${target}: USER 1000:1000`);
+      for (const copy of body.filter((l) => /^COPY\s/i.test(l) && !/node_modules/.test(l))) {
+        t.regex(copy, /--chown=1000:1000/, `${name} ${target}: ${copy}`);
+      }
+    }
+  }
+});
+
+test('defect 6: web live-updates the dist/ that a watch build keeps current, which is what its server serves', async (t) => {
+  const root = treeWithAllDockerfiles();
+  const result = await evaluateTiltfile(join(root, 'Tiltfile'), { local: registry });
+  const web = result.images.find((i) => i.ref === 'cf/web');
+  const syncs = web?.liveUpdate.filter((s) => s.type === 'sync').map((s) => s.remotePath) ?? [];
+  t.true(syncs.includes('/app/services/web/dist'));
+  t.false(syncs.includes('/app/services/web/src'));
+  const build = result.resources.find((r) => r.type === 'local' && /vite build[^|;&]*--watch/.test(r.serveCmd ?? ''));
+  t.truthy(build, 'a local_resource serving `vite build --watch`');
+  t.regex(readFileSync(join(repo, 'services/web/server/main.ts'), 'utf8'), /\.\.\/dist/);
+});
+
+/** kind's own files for the pinned kind version, from the Go module cache. */
+async function kindModuleDir(): Promise<string> {
+  const { module, version } = versions.kind;
+  const { stdout } = await execFileAsync('go', ['mod', 'download', '-json', `${module}@${version}`], {
+    env: { ...process.env, GOFLAGS: '-mod=mod' },
+  });
+  return (JSON.parse(stdout) as { Dir: string }).Dir;
+}
+
+test("defect 7: the registry patch uses the plugin key of the pinned kind node's containerd config format", async (t) => {
+  const base = readFileSync(join(await kindModuleDir(), 'images/base/files/etc/containerd/config.toml'), 'utf8');
+  const format = Number(/^version\s*=\s*(\d+)/m.exec(base)?.[1]);
+  const config = parseAllDocuments(readFileSync(join(repo, 'kind-config.yaml'), 'utf8'))[0]?.toJS() as {
+    containerdConfigPatches: string[];
+    nodes: { image?: string }[];
+  };
+  const key = format === 2 ? 'io.containerd.grpc.v1.cri' : 'io.containerd.cri.v1.images';
+  t.true(config.containerdConfigPatches.some((p) => p.includes(`[plugins."${key}".registry]`)), key);
+  for (const node of config.nodes) t.is(node.image, versions.kind.nodeImage);
+});
+
+test('defect 8: services that use the database first deploy after the CloudNativePG Cluster reports Ready', async (t) => {
+  const result = await evaluateTiltfile(tiltfile, { local: registry });
+  const cluster = result.objects.find((o) => o.kind === 'Cluster' && o.apiVersion.startsWith('postgresql.cnpg.io'));
+  if (cluster === undefined) throw new Error('no CloudNativePG Cluster in manifests/dev');
+  const waits = result.resources.filter(
+    (r) =>
+      r.type === 'local' &&
+      new RegExp(`wait [^|;&]*--for=condition=Ready[^|;&]*cluster(s\\.postgresql\\.cnpg\\.io)?/${cluster.name}`).test(
+        r.cmd ?? '',
+      ) &&
+      (r.cmd ?? '').includes(`-n ${cluster.namespace}`),
+  );
+  t.is(waits.length, 1, 'one local_resource waits for the Cluster');
+  const wait = waits[0]!;
+  t.true(upstream(result, wait.name).has('postgres'));
+  for (const service of ['vault-unsealer', 'user-service', 'integration-service']) {
+    t.true(upstream(result, service).has(wait.name), service);
+    t.true(resourceNamed(result, service).firstDeploy > resourceNamed(result, wait.name).ready, service);
+  }
+});
+
+test("defect 9: cert-manager objects wait for cainjector's CA in their own resource, apart from namespaces and policies", async (t) => {
+  const result = await evaluateTiltfile(tiltfile, { local: registry });
+  const certManagerKinds = ['ClusterIssuer', 'Issuer', 'Certificate'];
+  const kindOf = (selector: string): string => selector.split(':')[1] ?? '';
+  const holders = result.resources.filter((r) => r.objects.some((o) => certManagerKinds.includes(kindOf(o))));
+  t.true(holders.length > 0);
+  for (const holder of holders) {
+    t.deepEqual(
+      holder.objects.filter((o) => !certManagerKinds.includes(kindOf(o))),
+      [],
+      `${holder.name} holds only cert-manager objects`,
+    );
+    t.true(upstream(result, holder.name).has('cert-manager'), holder.name);
+  }
+  for (const r of result.resources) {
+    const isBase = r.objects.some((o) => ['Namespace', 'NetworkPolicy'].includes(kindOf(o)));
+    if (isBase) t.false(upstream(result, r.name).has('cert-manager'), `${r.name} does not wait for cert-manager`);
+  }
+  // Ready means the webhook serves with the CA cainjector injected: a server-side dry run of an Issuer passes.
+  const cmd = resourceNamed(result, 'cert-manager').cmd ?? '';
+  t.regex(cmd, /rollout status deployment\/cert-manager-cainjector/);
+  t.regex(cmd, /apply [^|;&]*--dry-run=server/);
+});
+
+test('chart edits re-synthesize the manifests Tilt deploys', async (t) => {
+  const result = await evaluateTiltfile(tiltfile, { local: registry });
+  const synth = result.resources.find((r) => r.type === 'local' && r.cmd === 'npm run synth');
+  t.truthy(synth);
+  t.true(synth?.deps.includes(join(repo, 'charts-ts/src')));
 });

@@ -30,6 +30,16 @@ export const versions = {
     certManager: { module: 'github.com/cert-manager/cert-manager', version: 'v1.21.2', dir: 'deploy/crds' },
     cloudnativePg: { module: 'github.com/cloudnative-pg/cloudnative-pg', version: 'v1.29.1', dir: 'config/crd/bases' },
   },
+  /**
+   * The kind the README's cluster script creates: this release's default node image (sigs.k8s.io/kind
+   * pkg/apis/config/defaults/image.go), pinned in kind-config.yaml; its containerd config format decides the
+   * registry patch's plugin key (checked by test/charts/tiltfile.test.ts from the module's own files).
+   */
+  kind: {
+    module: 'sigs.k8s.io/kind',
+    version: 'v0.33.0',
+    nodeImage: 'kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5',
+  },
   /** What the Tiltfile installs into kind besides those CRDs (checked against the Tiltfile by a test). */
   tilt: { envoyGateway: 'v1.9.1' },
   /**
