@@ -32,7 +32,13 @@ function treeWithAllDockerfiles(): string {
   const root = mkdtempSync(join(tmpdir(), 'cf-tilt-'));
   cpSync(tiltfile, join(root, 'Tiltfile'));
   symlinkSync(join(repo, 'manifests'), join(root, 'manifests'));
-  for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', 'services/kit/src/index.ts', 'charts-ts/src/app.ts']) {
+  for (const file of [
+    'package.json',
+    'package-lock.json',
+    'tsconfig.json',
+    'services/kit/src/index.ts',
+    'charts-ts/src/app.ts',
+  ]) {
     mkdirSync(dirname(join(root, file)), { recursive: true });
     writeFileSync(join(root, file), '');
   }
@@ -65,14 +71,14 @@ test('Tilt deploys operators before postgres, and vault before the unsealer befo
   const result = await evaluateTiltfile(tiltfile, { local: registry });
   const deps = (name: string): string[] => result.resources.find((r) => r.name === name)?.resourceDeps ?? [];
   t.true(deps('postgres').includes('cloudnative-pg'));
-  t.true(deps('cluster-base').includes('cert-manager'));
+  t.true(deps('certificates').includes('cert-manager'));
   t.true(deps('tls-entry').includes('gateway-class'));
   t.true(deps('vault-unsealer').includes('vault'));
-  t.true(deps('vault-unsealer').includes('postgres'));
+  t.true(deps('vault-unsealer').includes('postgres-ready'));
   for (const service of ['api-gateway', 'user-service', 'integration-service']) {
     t.true(deps(service).includes('vault-unsealer'), service);
   }
-  t.true(deps('user-service').includes('postgres'));
+  t.true(deps('user-service').includes('postgres-ready'));
 });
 
 test('Tilt port-forwards the Vault UI and labels every resource', async (t) => {
@@ -89,7 +95,7 @@ test('the Tiltfile builds an image exactly for each service whose Dockerfile exi
   t.deepEqual(result.images.map((i) => i.ref).sort(), present.sort());
 });
 
-test('with every Dockerfile present, each image live-updates its own sources and the kit', async (t) => {
+test('with every Dockerfile present, each image live-updates its own sources (the web: its build and server) and the kit', async (t) => {
   const root = treeWithAllDockerfiles();
   const result = await evaluateTiltfile(join(root, 'Tiltfile'), { local: registry });
   t.deepEqual(result.images.map((i) => i.ref).sort(), images.map(([name]) => `cf/${name}`).sort());
@@ -99,7 +105,9 @@ test('with every Dockerfile present, each image live-updates its own sources and
     t.is(image.liveUpdate[0]?.type, 'fall_back_on');
     t.deepEqual(
       image.liveUpdate.filter((s) => s.type === 'sync').map((s) => s.remotePath),
-      ['/app/services/kit/src', `/app/${dir}/src`],
+      dir === 'services/web'
+        ? ['/app/services/kit/src', '/app/services/web/dist', '/app/services/web/server']
+        : ['/app/services/kit/src', `/app/${dir}/src`],
     );
   }
 });
@@ -121,7 +129,7 @@ test('a misspelt argument or a dependency on a missing resource fails the evalua
   t.regex((await t.throwsAsync(evaluateTiltfile(join(root, 'Tiltfile'), { local: registry }))).message, /port_forward/);
   writeFileSync(
     join(root, 'Tiltfile'),
-    original.replace("resource_deps=['vault', 'postgres']", "resource_deps=['vault', 'postgress']"),
+    original.replace("resource_deps=['vault', 'postgres-ready']", "resource_deps=['vault', 'postgress']"),
   );
   t.regex((await t.throwsAsync(evaluateTiltfile(join(root, 'Tiltfile'), { local: registry }))).message, /postgress/);
   writeFileSync(
@@ -191,7 +199,8 @@ test('defect 3: every add-on command is idempotent (server-side apply or helm up
 test('every kubectl and helm call names the kind context, so Tilt never acts on another cluster', async (t) => {
   const result = await evaluateTiltfile(tiltfile, { local: registry });
   for (const command of commands(result)) {
-    for (const kubectl of invocations(command, 'kubectl')) t.regex(kubectl, /--context[= ]kind-content-factory/, kubectl);
+    for (const kubectl of invocations(command, 'kubectl'))
+      t.regex(kubectl, /--context[= ]kind-content-factory/, kubectl);
     for (const helm of invocations(command, 'helm')) {
       if (/\s(upgrade|install|uninstall|status|list)\s/.test(helm)) {
         t.regex(helm, /--kube-context[= ]kind-content-factory/, helm);
@@ -200,7 +209,7 @@ test('every kubectl and helm call names the kind context, so Tilt never acts on 
   }
 });
 
-/** The stage a Dockerfile's `FROM … AS name` opens, as its instruction lines. */
+/** The instruction lines a Dockerfile stage `FROM … AS name` runs, its parent stages' included. */
 function stage(dockerfile: string, name: string): string[] {
   const lines = readFileSync(dockerfile, 'utf8')
     .replace(/\\\n/g, ' ')
@@ -209,7 +218,9 @@ function stage(dockerfile: string, name: string): string[] {
   const start = lines.findIndex((l) => new RegExp(`^FROM\\s+\\S+\\s+AS\\s+${name}\\s*$`, 'i').test(l));
   if (start < 0) return [];
   const end = lines.findIndex((l, i) => i > start && /^FROM\s/i.test(l));
-  return lines.slice(start, end < 0 ? undefined : end);
+  const parent = /^FROM\s+(\S+)/i.exec(lines[start]!)?.[1] ?? '';
+  const inherited = parent.includes('/') ? [] : stage(dockerfile, parent);
+  return [...inherited, ...lines.slice(start, end < 0 ? undefined : end)];
 }
 const nodeImages = images.filter(([, dir]) => existsSync(join(repo, dir, 'Dockerfile')));
 
@@ -273,7 +284,10 @@ test("defect 7: the registry patch uses the plugin key of the pinned kind node's
     nodes: { image?: string }[];
   };
   const key = format === 2 ? 'io.containerd.grpc.v1.cri' : 'io.containerd.cri.v1.images';
-  t.true(config.containerdConfigPatches.some((p) => p.includes(`[plugins."${key}".registry]`)), key);
+  t.true(
+    config.containerdConfigPatches.some((p) => p.includes(`[plugins."${key}".registry]`)),
+    key,
+  );
   for (const node of config.nodes) t.is(node.image, versions.kind.nodeImage);
 });
 
