@@ -342,3 +342,21 @@ test('chart edits re-synthesize the manifests Tilt deploys', async (t) => {
   t.truthy(synth);
   t.true(synth?.deps.includes(join(repo, 'charts-ts/src')));
 });
+
+test("the README's kind path is two commands: the cluster script, then tilt up", (t) => {
+  const readme = readFileSync(join(repo, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Run it on kind (Tilt)'));
+  const block = /```sh\n([^]*?)```/.exec(section)?.[1] ?? '';
+  const steps = block.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+  t.deepEqual(steps, ['dev/kind-cluster.sh', 'tilt up']);
+});
+
+test('the cluster script is valid bash, pins the kind version the tests validate and uses kind-config.yaml', async (t) => {
+  const script = join(repo, 'dev/kind-cluster.sh');
+  await execFileAsync('bash', ['-n', script]);
+  const text = readFileSync(script, 'utf8');
+  t.is(/^KIND_VERSION=(\S+)$/m.exec(text)?.[1], versions.kind.version);
+  t.regex(text, /kind create cluster --config "\$ROOT\/kind-config\.yaml"/);
+  t.regex(text, /^REGISTRY_PORT=5001$/m, "the Tiltfile's REGISTRY");
+  t.regex(readFileSync(tiltfile, 'utf8'), /^REGISTRY = 'localhost:5001'$/m);
+});
