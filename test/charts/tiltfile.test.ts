@@ -360,3 +360,12 @@ test('the cluster script is valid bash, pins the kind version the tests validate
   t.regex(text, /^REGISTRY_PORT=5001$/m, "the Tiltfile's REGISTRY");
   t.regex(readFileSync(tiltfile, 'utf8'), /^REGISTRY = 'localhost:5001'$/m);
 });
+
+test('every command the Tiltfile runs parses as the POSIX shell Tilt runs it with (sh -c)', async (t) => {
+  const result = await evaluateTiltfile(tiltfile, { local: registry });
+  for (const r of result.resources.filter((x) => x.type === 'local')) {
+    for (const command of [r.cmd, r.serveCmd].filter((c) => c !== undefined && c !== '')) {
+      await t.notThrowsAsync(execFileAsync('sh', ['-n', '-c', command!]), r.name);
+    }
+  }
+});
