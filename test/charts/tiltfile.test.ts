@@ -369,3 +369,21 @@ test('every command the Tiltfile runs parses as the POSIX shell Tilt runs it wit
     }
   }
 });
+
+test('the Node services share one Dockerfile pattern: the files differ only in the service they name', (t) => {
+  const normalized = (dir: string, workspace: string): string =>
+    readFileSync(join(repo, dir, 'Dockerfile'), 'utf8')
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))
+      .join('\n')
+      .replaceAll(dir, '<service>')
+      .replaceAll(workspace, '<workspace>');
+  const services: [string, string][] = [
+    ['services/api-gateway', '@cf/api-gateway'],
+    ['services/user-service', '@cf/user-service'],
+    ['services/integration-service', '@cf/integration-service'],
+    ['operators/vault-unsealer', '@cf/vault-unsealer'],
+  ];
+  const pattern = normalized(...services[0]!);
+  for (const [dir, workspace] of services.slice(1)) t.is(normalized(dir, workspace), pattern, dir);
+});
