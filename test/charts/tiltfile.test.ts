@@ -5,6 +5,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { evaluateTiltfile, execFileAsync, type TiltResult } from '../support/charts-tools.ts';
+import { buildImage, runContainer } from '../support/containers.ts';
+import { waitFor } from '../support/process.ts';
 import { versions } from '../support/versions.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -386,4 +388,29 @@ test('the Node services share one Dockerfile pattern: the files differ only in t
   ];
   const pattern = normalized(...services[0]!);
   for (const [dir, workspace] of services.slice(1)) t.is(normalized(dir, workspace), pattern, dir);
+});
+
+test('live update on a dev image: the container user may rewrite a synced source, and node --watch serves the edit', async (t) => {
+  const tag = 'localhost/cf/minimal-service:dev-test';
+  const dir = 'test/fixtures/minimal-service';
+  await buildImage({ context: repo, dockerfile: join(repo, dir, 'Dockerfile'), tag, target: 'dev' });
+  const container = await runContainer({ image: tag, readOnlyRoot: false });
+  t.teardown(() => container.stop());
+  t.deepEqual(await (await fetch(`${container.url}/items/1`)).json(), { id: 1 });
+  // What Tilt's sync does: write the file in place as the container's user (uid 1000, like Tilt's exec).
+  const edit = await container.exec([
+    'sed',
+    '-i',
+    's/ctx.body = { id: 1 };/ctx.body = { id: 1, synced: true };/',
+    `/app/${dir}/main.ts`,
+  ]);
+  t.is(edit.code, 0, 'the synced file is writable by the runtime user');
+  const served = async (): Promise<unknown> =>
+    (await fetch(`${container.url}/items/1`, { signal: AbortSignal.timeout(1000) })).json();
+  await waitFor(async () => JSON.stringify(await served().catch(() => null)) === '{"id":1,"synced":true}', {
+    what: 'the restarted service to serve the edited route',
+    timeoutMs: 30_000,
+    intervalMs: 250,
+  });
+  t.deepEqual(await served(), { id: 1, synced: true });
 });
