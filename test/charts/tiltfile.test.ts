@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { evaluateTiltfile } from '../support/charts-tools.ts';
+import { evaluateTiltfile, execFileAsync, type TiltResult } from '../support/charts-tools.ts';
+import { buildImage, runContainer } from '../support/containers.ts';
+import { waitFor } from '../support/process.ts';
 import { versions } from '../support/versions.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -32,13 +34,20 @@ function treeWithAllDockerfiles(): string {
   const root = mkdtempSync(join(tmpdir(), 'cf-tilt-'));
   cpSync(tiltfile, join(root, 'Tiltfile'));
   symlinkSync(join(repo, 'manifests'), join(root, 'manifests'));
-  for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', 'services/kit/src/index.ts']) {
+  for (const file of [
+    'package.json',
+    'package-lock.json',
+    'tsconfig.json',
+    'services/kit/src/index.ts',
+    'charts-ts/src/app.ts',
+  ]) {
     mkdirSync(dirname(join(root, file)), { recursive: true });
     writeFileSync(join(root, file), '');
   }
   for (const [, dir] of images) {
     mkdirSync(join(root, dir, 'src'), { recursive: true });
-    writeFileSync(join(root, dir, 'Dockerfile'), 'FROM scratch\n');
+    writeFileSync(join(root, dir, 'Dockerfile'), 'FROM scratch AS dev\n');
+    mkdirSync(join(root, dir, 'dist'), { recursive: true });
     writeFileSync(join(root, dir, 'package.json'), '{}');
   }
   return root;
@@ -64,14 +73,14 @@ test('Tilt deploys operators before postgres, and vault before the unsealer befo
   const result = await evaluateTiltfile(tiltfile, { local: registry });
   const deps = (name: string): string[] => result.resources.find((r) => r.name === name)?.resourceDeps ?? [];
   t.true(deps('postgres').includes('cloudnative-pg'));
-  t.true(deps('cluster-base').includes('cert-manager'));
+  t.true(deps('certificates').includes('cert-manager'));
   t.true(deps('tls-entry').includes('gateway-class'));
   t.true(deps('vault-unsealer').includes('vault'));
-  t.true(deps('vault-unsealer').includes('postgres'));
+  t.true(deps('vault-unsealer').includes('postgres-ready'));
   for (const service of ['api-gateway', 'user-service', 'integration-service']) {
     t.true(deps(service).includes('vault-unsealer'), service);
   }
-  t.true(deps('user-service').includes('postgres'));
+  t.true(deps('user-service').includes('postgres-ready'));
 });
 
 test('Tilt port-forwards the Vault UI and labels every resource', async (t) => {
@@ -88,7 +97,7 @@ test('the Tiltfile builds an image exactly for each service whose Dockerfile exi
   t.deepEqual(result.images.map((i) => i.ref).sort(), present.sort());
 });
 
-test('with every Dockerfile present, each image live-updates its own sources and the kit', async (t) => {
+test('with every Dockerfile present, each image live-updates its own sources (the web: its build and server) and the kit', async (t) => {
   const root = treeWithAllDockerfiles();
   const result = await evaluateTiltfile(join(root, 'Tiltfile'), { local: registry });
   t.deepEqual(result.images.map((i) => i.ref).sort(), images.map(([name]) => `cf/${name}`).sort());
@@ -98,7 +107,9 @@ test('with every Dockerfile present, each image live-updates its own sources and
     t.is(image.liveUpdate[0]?.type, 'fall_back_on');
     t.deepEqual(
       image.liveUpdate.filter((s) => s.type === 'sync').map((s) => s.remotePath),
-      ['/app/services/kit/src', `/app/${dir}/src`],
+      dir === 'services/web'
+        ? ['/app/services/kit/src', '/app/services/web/dist', '/app/services/web/server']
+        : ['/app/services/kit/src', `/app/${dir}/src`],
     );
   }
 });
@@ -120,7 +131,7 @@ test('a misspelt argument or a dependency on a missing resource fails the evalua
   t.regex((await t.throwsAsync(evaluateTiltfile(join(root, 'Tiltfile'), { local: registry }))).message, /port_forward/);
   writeFileSync(
     join(root, 'Tiltfile'),
-    original.replace("resource_deps=['vault', 'postgres']", "resource_deps=['vault', 'postgress']"),
+    original.replace("resource_deps=['vault', 'postgres-ready']", "resource_deps=['vault', 'postgress']"),
   );
   t.regex((await t.throwsAsync(evaluateTiltfile(join(root, 'Tiltfile'), { local: registry }))).message, /postgress/);
   writeFileSync(
@@ -137,4 +148,269 @@ test('the Tiltfile installs the versions the API-server tests validate against',
   t.is(pinned('CERT_MANAGER_VERSION'), versions.crds.certManager.version);
   t.is(pinned('CNPG_VERSION'), versions.crds.cloudnativePg.version);
   t.is(pinned('TRAEFIK_VERSION'), versions.node.traefik.version);
+});
+
+// --- Tilt's own rules (FACTS.md "Learned from trying the platform"), modelled by the Starlark runner ---------
+
+type Resource = TiltResult['resources'][number];
+const resourceNamed = (result: TiltResult, name: string): Resource => {
+  const found = result.resources.find((r) => r.name === name);
+  if (found === undefined) throw new Error(`no resource ${name}`);
+  return found;
+};
+/** Every resource `name` waits for before its first deploy, transitively. */
+const upstream = (result: TiltResult, name: string, seen = new Set<string>()): Set<string> => {
+  for (const dep of resourceNamed(result, name).resourceDeps) {
+    if (!seen.has(dep)) upstream(result, dep, seen.add(dep));
+  }
+  return seen;
+};
+const commands = (result: TiltResult): string[] => [
+  ...result.localCalls,
+  ...result.resources.flatMap((r) => (r.cmd === undefined ? [] : [r.cmd])),
+];
+/** Each `kubectl …`/`helm …` invocation in a shell command line, up to the next pipe, `&&`, `||`, `;` or `)`. */
+const invocations = (command: string, tool: 'kubectl' | 'helm'): string[] =>
+  [...command.matchAll(new RegExp(`\\b${tool}\\s[^|;&)]*`, 'g'))].map((m) => m[0]);
+
+test('defect 1: Services Tilt pairs with a workload by selector are left to Tilt, not named again in objects', async (t) => {
+  const result = await evaluateTiltfile(tiltfile, { local: registry });
+  t.true(resourceNamed(result, 'vault').objects.includes('vault-internal:Service:cf-vault'));
+  t.true(resourceNamed(result, 'vault').objects.includes('vault:Service:cf-vault'));
+});
+
+test('defect 2: with Vault Ready only once the unsealer has run, every resource still gets its first deploy', async (t) => {
+  const result = await evaluateTiltfile(tiltfile, { local: registry, podsReadyAfter: { vault: 'vault-unsealer' } });
+  const stuck = result.resources.filter((r) => r.firstDeploy < 0 || r.ready < 0).map((r) => r.name);
+  t.deepEqual(stuck, []);
+});
+
+test('defect 3: every add-on command is idempotent (server-side apply or helm upgrade --install, no patch or create)', async (t) => {
+  const result = await evaluateTiltfile(tiltfile, { local: registry });
+  for (const command of commands(result)) {
+    for (const kubectl of invocations(command, 'kubectl')) {
+      t.notRegex(kubectl, /\s(patch|edit|replace|create(?![^]*--dry-run))\s/, kubectl);
+      if (/\sapply\s/.test(kubectl)) t.regex(kubectl, /--server-side/, kubectl);
+    }
+    for (const helm of invocations(command, 'helm')) t.notRegex(helm, /\shelm\s+install\s|^helm install\s/, helm);
+  }
+  // cert-manager's Gateway API support is set at install time, where the next install sets it again.
+  t.regex(resourceNamed(result, 'cert-manager').cmd ?? '', /enableGatewayAPI=true/);
+});
+
+test('every kubectl and helm call names the kind context, so Tilt never acts on another cluster', async (t) => {
+  const result = await evaluateTiltfile(tiltfile, { local: registry });
+  for (const command of commands(result)) {
+    for (const kubectl of invocations(command, 'kubectl'))
+      t.regex(kubectl, /--context[= ]kind-content-factory/, kubectl);
+    for (const helm of invocations(command, 'helm')) {
+      if (/\s(upgrade|install|uninstall|status|list)\s/.test(helm)) {
+        t.regex(helm, /--kube-context[= ]kind-content-factory/, helm);
+      }
+    }
+  }
+});
+
+/** The instruction lines a Dockerfile stage `FROM … AS name` runs, its parent stages' included. */
+function stage(dockerfile: string, name: string): string[] {
+  const lines = readFileSync(dockerfile, 'utf8')
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+  const start = lines.findIndex((l) => new RegExp(`^FROM\\s+\\S+\\s+AS\\s+${name}\\s*$`, 'i').test(l));
+  if (start < 0) return [];
+  const end = lines.findIndex((l, i) => i > start && /^FROM\s/i.test(l));
+  const parent = /^FROM\s+(\S+)/i.exec(lines[start]!)?.[1] ?? '';
+  const inherited = parent.includes('/') ? [] : stage(dockerfile, parent);
+  return [...inherited, ...lines.slice(start, end < 0 ? undefined : end)];
+}
+const nodeImages = images.filter(([, dir]) => existsSync(join(repo, dir, 'Dockerfile')));
+
+test('defect 4: each image Tilt builds is its Dockerfile dev stage, whose process restarts when a synced file changes', async (t) => {
+  const result = await evaluateTiltfile(tiltfile, { local: registry });
+  t.true(result.images.length > 0);
+  for (const image of result.images) {
+    t.is(image.target, 'dev', image.ref);
+    const cmd = stage(image.dockerfile, 'dev').find((l) => /^CMD\s/i.test(l)) ?? '';
+    t.regex(cmd, /"--watch"/, image.ref);
+  }
+});
+
+test('defect 5: dependencies install before sources are copied, and the runtime stages own their files as uid 1000', (t) => {
+  for (const [name, dir] of nodeImages) {
+    const text = readFileSync(join(repo, dir, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
+    const lines = text.split('\n').filter((l) => /^(FROM|COPY|RUN|USER)\s/i.test(l));
+    const install = lines.findIndex((l) => /^RUN\s.*npm ci/i.test(l));
+    t.true(install > 0, `${name}: an npm ci step`);
+    // Before the first install only package manifests arrive (a stage that strips the tree to them counts).
+    for (const line of lines.slice(0, install)) {
+      if (/^COPY\s/i.test(line) && !/--from=/i.test(line)) t.regex(line, /package(-lock)?\.json/, `${name}: ${line}`);
+    }
+    for (const target of ['dev', 'runtime']) {
+      const body = stage(join(repo, dir, 'Dockerfile'), target);
+      t.true(body.length > 0, `${name}: a ${target} stage`);
+      t.true(body.includes('USER 1000:1000'), `${name} ${target}: USER 1000:1000`);
+      for (const copy of body.filter((l) => /^COPY\s/i.test(l) && !/node_modules/.test(l))) {
+        t.regex(copy, /--chown=1000:1000/, `${name} ${target}: ${copy}`);
+      }
+    }
+  }
+});
+
+test('defect 6: web live-updates the dist/ that a watch build keeps current, which is what its server serves', async (t) => {
+  const root = treeWithAllDockerfiles();
+  const result = await evaluateTiltfile(join(root, 'Tiltfile'), { local: registry });
+  const web = result.images.find((i) => i.ref === 'cf/web');
+  const syncs = web?.liveUpdate.filter((s) => s.type === 'sync').map((s) => s.remotePath) ?? [];
+  t.true(syncs.includes('/app/services/web/dist'));
+  t.false(syncs.includes('/app/services/web/src'));
+  const build = result.resources.find((r) => r.type === 'local' && /vite build[^|;&]*--watch/.test(r.serveCmd ?? ''));
+  t.truthy(build, 'a local_resource serving `vite build --watch`');
+  t.regex(readFileSync(join(repo, 'services/web/server/main.ts'), 'utf8'), /\.\.\/dist/);
+});
+
+/** kind's own files for the pinned kind version, from the Go module cache. */
+async function kindModuleDir(): Promise<string> {
+  const { module, version } = versions.kind;
+  const { stdout } = await execFileAsync('go', ['mod', 'download', '-json', `${module}@${version}`], {
+    env: { ...process.env, GOFLAGS: '-mod=mod' },
+  });
+  return (JSON.parse(stdout) as { Dir: string }).Dir;
+}
+
+test("defect 7: the registry patch uses the plugin key of the pinned kind node's containerd config format", async (t) => {
+  const base = readFileSync(join(await kindModuleDir(), 'images/base/files/etc/containerd/config.toml'), 'utf8');
+  const format = Number(/^version\s*=\s*(\d+)/m.exec(base)?.[1]);
+  const config = parseAllDocuments(readFileSync(join(repo, 'kind-config.yaml'), 'utf8'))[0]?.toJS() as {
+    containerdConfigPatches: string[];
+    nodes: { image?: string }[];
+  };
+  const key = format === 2 ? 'io.containerd.grpc.v1.cri' : 'io.containerd.cri.v1.images';
+  t.true(
+    config.containerdConfigPatches.some((p) => p.includes(`[plugins."${key}".registry]`)),
+    key,
+  );
+  for (const node of config.nodes) t.is(node.image, versions.kind.nodeImage);
+});
+
+test('defect 8: services that use the database first deploy after the CloudNativePG Cluster reports Ready', async (t) => {
+  const result = await evaluateTiltfile(tiltfile, { local: registry });
+  const cluster = result.objects.find((o) => o.kind === 'Cluster' && o.apiVersion.startsWith('postgresql.cnpg.io'));
+  if (cluster === undefined) throw new Error('no CloudNativePG Cluster in manifests/dev');
+  const waits = result.resources.filter(
+    (r) =>
+      r.type === 'local' &&
+      new RegExp(`wait [^|;&]*--for=condition=Ready[^|;&]*cluster(s\\.postgresql\\.cnpg\\.io)?/${cluster.name}`).test(
+        r.cmd ?? '',
+      ) &&
+      (r.cmd ?? '').includes(`-n ${cluster.namespace}`),
+  );
+  t.is(waits.length, 1, 'one local_resource waits for the Cluster');
+  const wait = waits[0]!;
+  t.true(upstream(result, wait.name).has('postgres'));
+  for (const service of ['vault-unsealer', 'user-service', 'integration-service']) {
+    t.true(upstream(result, service).has(wait.name), service);
+    t.true(resourceNamed(result, service).firstDeploy > resourceNamed(result, wait.name).ready, service);
+  }
+});
+
+test("defect 9: cert-manager objects wait for cainjector's CA in their own resource, apart from namespaces and policies", async (t) => {
+  const result = await evaluateTiltfile(tiltfile, { local: registry });
+  const certManagerKinds = ['ClusterIssuer', 'Issuer', 'Certificate'];
+  const kindOf = (selector: string): string => selector.split(':')[1] ?? '';
+  const holders = result.resources.filter((r) => r.objects.some((o) => certManagerKinds.includes(kindOf(o))));
+  t.true(holders.length > 0);
+  for (const holder of holders) {
+    t.deepEqual(
+      holder.objects.filter((o) => !certManagerKinds.includes(kindOf(o))),
+      [],
+      `${holder.name} holds only cert-manager objects`,
+    );
+    t.true(upstream(result, holder.name).has('cert-manager'), holder.name);
+  }
+  for (const r of result.resources) {
+    const isBase = r.objects.some((o) => ['Namespace', 'NetworkPolicy'].includes(kindOf(o)));
+    if (isBase) t.false(upstream(result, r.name).has('cert-manager'), `${r.name} does not wait for cert-manager`);
+  }
+  // Ready means the webhook serves with the CA cainjector injected: a server-side dry run of an Issuer passes.
+  const cmd = resourceNamed(result, 'cert-manager').cmd ?? '';
+  t.regex(cmd, /rollout status deployment\/cert-manager-cainjector/);
+  t.regex(cmd, /apply [^|;&]*--dry-run=server/);
+});
+
+test('chart edits re-synthesize the manifests Tilt deploys', async (t) => {
+  const result = await evaluateTiltfile(tiltfile, { local: registry });
+  const synth = result.resources.find((r) => r.type === 'local' && r.cmd === 'npm run synth');
+  t.truthy(synth);
+  t.true(synth?.deps.includes(join(repo, 'charts-ts/src')));
+});
+
+test("the README's kind path is two commands: the cluster script, then tilt up", (t) => {
+  const readme = readFileSync(join(repo, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Run it on kind (Tilt)'));
+  const block = /```sh\n([^]*?)```/.exec(section)?.[1] ?? '';
+  const steps = block.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+  t.deepEqual(steps, ['dev/kind-cluster.sh', 'tilt up']);
+});
+
+test('the cluster script is valid bash, pins the kind version the tests validate and uses kind-config.yaml', async (t) => {
+  const script = join(repo, 'dev/kind-cluster.sh');
+  await execFileAsync('bash', ['-n', script]);
+  const text = readFileSync(script, 'utf8');
+  t.is(/^KIND_VERSION=(\S+)$/m.exec(text)?.[1], versions.kind.version);
+  t.regex(text, /kind create cluster --config "\$ROOT\/kind-config\.yaml"/);
+  t.regex(text, /^REGISTRY_PORT=5001$/m, "the Tiltfile's REGISTRY");
+  t.regex(readFileSync(tiltfile, 'utf8'), /^REGISTRY = 'localhost:5001'$/m);
+});
+
+test('every command the Tiltfile runs parses as the POSIX shell Tilt runs it with (sh -c)', async (t) => {
+  const result = await evaluateTiltfile(tiltfile, { local: registry });
+  for (const r of result.resources.filter((x) => x.type === 'local')) {
+    for (const command of [r.cmd, r.serveCmd].filter((c) => c !== undefined && c !== '')) {
+      await t.notThrowsAsync(execFileAsync('sh', ['-n', '-c', command!]), r.name);
+    }
+  }
+});
+
+test('the Node services share one Dockerfile pattern: the files differ only in the service they name', (t) => {
+  const normalized = (dir: string, workspace: string): string =>
+    readFileSync(join(repo, dir, 'Dockerfile'), 'utf8')
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))
+      .join('\n')
+      .replaceAll(dir, '<service>')
+      .replaceAll(workspace, '<workspace>');
+  const services: [string, string][] = [
+    ['services/api-gateway', '@cf/api-gateway'],
+    ['services/user-service', '@cf/user-service'],
+    ['services/integration-service', '@cf/integration-service'],
+    ['operators/vault-unsealer', '@cf/vault-unsealer'],
+  ];
+  const pattern = normalized(...services[0]!);
+  for (const [dir, workspace] of services.slice(1)) t.is(normalized(dir, workspace), pattern, dir);
+});
+
+test('live update on a dev image: the container user may rewrite a synced source, and node --watch serves the edit', async (t) => {
+  const tag = 'localhost/cf/minimal-service:dev-test';
+  const dir = 'test/fixtures/minimal-service';
+  await buildImage({ context: repo, dockerfile: join(repo, dir, 'Dockerfile'), tag, target: 'dev' });
+  const container = await runContainer({ image: tag, readOnlyRoot: false });
+  t.teardown(() => container.stop());
+  t.deepEqual(await (await fetch(`${container.url}/items/1`)).json(), { id: 1 });
+  // What Tilt's sync does: write the file in place as the container's user (uid 1000, like Tilt's exec).
+  const edit = await container.exec([
+    'sed',
+    '-i',
+    's/ctx.body = { id: 1 };/ctx.body = { id: 1, synced: true };/',
+    `/app/${dir}/main.ts`,
+  ]);
+  t.is(edit.code, 0, 'the synced file is writable by the runtime user');
+  const served = async (): Promise<unknown> =>
+    (await fetch(`${container.url}/items/1`, { signal: AbortSignal.timeout(1000) })).json();
+  await waitFor(async () => JSON.stringify(await served().catch(() => null)) === '{"id":1,"synced":true}', {
+    what: 'the restarted service to serve the edited route',
+    timeoutMs: 30_000,
+    intervalMs: 250,
+  });
+  t.deepEqual(await served(), { id: 1, synced: true });
 });

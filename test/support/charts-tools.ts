@@ -55,8 +55,14 @@ export interface TiltResult {
     portForwards: { localPort: number; containerPort: number }[];
     labels: string[];
     cmd?: string;
+    serveCmd?: string;
     deps: string[];
     autoInit: boolean;
+    /** Tilt's effective pod_readiness of a k8s resource. */
+    podReadiness?: 'wait' | 'ignore' | 'succeeded';
+    /** Round of the simulated `tilt up` in which the resource first deployed / first counted as ready; -1: never. */
+    firstDeploy: number;
+    ready: number;
   }[];
   images: {
     ref: string;
@@ -64,6 +70,7 @@ export interface TiltResult {
     dockerfile: string;
     liveUpdate: { type: string; localPath?: string; remotePath?: string; cmd?: string }[];
     only: string[];
+    target?: string;
   }[];
   yamlFiles: string[];
   objects: { apiVersion: string; kind: string; name: string; namespace: string; images: string[] }[];
@@ -76,9 +83,17 @@ export interface TiltResult {
 /** Evaluates a Tiltfile with go.starlark.net and our Tilt builtin stubs. `local` maps command substrings to output. */
 export async function evaluateTiltfile(
   tiltfile: string,
-  options: { context?: string; local?: Record<string, string> } = {},
+  options: {
+    context?: string;
+    local?: Record<string, string>;
+    /** resource → resource whose deploy its pods need before they turn Ready (the simulated world). */
+    podsReadyAfter?: Record<string, string>;
+  } = {},
 ): Promise<TiltResult> {
   const args: string[] = [];
+  for (const [name, after] of Object.entries(options.podsReadyAfter ?? {})) {
+    args.push('--pods-ready-after', `${name}=${after}`);
+  }
   if (options.context !== undefined) args.push('--context', options.context);
   for (const [substring, output] of Object.entries(options.local ?? {})) args.push('--local', `${substring}=${output}`);
   return JSON.parse(await tool('charts-starlark', [...args, tiltfile])) as TiltResult;

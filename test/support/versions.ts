@@ -33,6 +33,16 @@ export const versions = {
   /** kube-score, built from its Go module like etcd; it lints manifests/prod (test/charts/kube-score.test.ts). */
   kubeScore: { module: 'github.com/zegl/kube-score', version: 'v1.20.0', command: 'cmd/kube-score' },
   /**
+   * The kind the README's cluster script creates: this release's default node image (sigs.k8s.io/kind
+   * pkg/apis/config/defaults/image.go), pinned in kind-config.yaml; its containerd config format decides the
+   * registry patch's plugin key (checked by test/charts/tiltfile.test.ts from the module's own files).
+   */
+  kind: {
+    module: 'sigs.k8s.io/kind',
+    version: 'v0.33.0',
+    nodeImage: 'kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5',
+  },
+  /**
    * The real node's components (test/support/node/), built from Go modules (FACTS.md "A real node"). The kubelet,
    * controller-manager, scheduler, kube-proxy and kubectl come from `kubeApiserver`'s wrapper module.
    */

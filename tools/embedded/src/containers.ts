@@ -142,13 +142,25 @@ export interface BuildOptions {
   tag: string;
   /** Ignore the layer cache (a cold build of this image; base images are reused). Default: false. */
   noCache?: boolean;
+  /** Dockerfile stage to build (`dev` is what Tilt builds). Default: the last stage, production's. */
+  target?: string;
 }
 
 /** Builds a project Dockerfile unchanged; `--network=host` lets `npm ci` reach the registry. */
 export async function buildImage(options: BuildOptions, progress: (line: string) => void = () => {}): Promise<void> {
   await ensureBaseImages(progress);
   await podman(
-    ['build', '--pull=never', '--network=host', '-t', options.tag, '-f', options.dockerfile, options.context],
+    [
+      'build',
+      '--pull=never',
+      '--network=host',
+      ...(options.target === undefined ? [] : ['--target', options.target]),
+      '-t',
+      options.tag,
+      '-f',
+      options.dockerfile,
+      options.context,
+    ],
     progress,
   );
 }
@@ -159,6 +171,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Path that answers 200 once the container serves. Default: `/healthz`. */
   readyPath?: string;
+  /** Read-only root filesystem, as production runs it; the dev profile relaxes it for Tilt. Default: true. */
+  readOnlyRoot?: boolean;
 }
 
 export interface RunningContainer {
@@ -185,7 +199,7 @@ export async function runContainer(options: RunOptions): Promise<RunningContaine
     '--name',
     name,
     '--network=host',
-    '--read-only',
+    ...(options.readOnlyRoot === false ? [] : ['--read-only']),
     '--tmpfs',
     '/tmp:rw,size=16m',
     '--cap-drop=ALL',

@@ -4,7 +4,8 @@
 // workload uses, resources or dependencies that do not exist, bad port forwards) and print what the
 // Tiltfile declared as JSON. They never run a command: `local()` answers from --local-output.
 //
-//	charts-starlark [--context kind-content-factory] [--local 'substring=output' ...] <Tiltfile>
+//	charts-starlark [--context kind-content-factory] [--local 'substring=output' ...]
+//	                [--pods-ready-after 'resource=resource' ...] <Tiltfile>
 package main
 
 import (
@@ -15,6 +16,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,6 +34,41 @@ type k8sObject struct {
 	Namespace  string   `json:"namespace"`
 	Images     []string `json:"images"`
 	File       string   `json:"file"`
+	// selector is a Service's spec.selector; podLabels are a workload's pod template labels (Tilt pairs them).
+	selector  map[string]string
+	podLabels []map[string]string
+}
+
+// selectorID is the fragment Tilt names an object by: name:Kind[:namespace].
+func (o k8sObject) selectorID() string {
+	id := o.Name + ":" + o.Kind
+	if o.Namespace != "" {
+		id += ":" + o.Namespace
+	}
+	return id
+}
+
+// pairedWorkload is the workload Tilt attaches a Service to by itself (internal/k8s FilterByMatchesPodTemplateSpec:
+// the Service's non-empty selector matches a pod template's labels, same namespace or none), or "".
+func (s *state) pairedWorkload(svc k8sObject) string {
+	if svc.Kind != "Service" || len(svc.selector) == 0 {
+		return ""
+	}
+	for _, w := range s.objects {
+		if !workloadKinds[w.Kind] || (svc.Namespace != "" && svc.Namespace != w.Namespace) {
+			continue
+		}
+		for _, labels := range w.podLabels {
+			matches := true
+			for k, v := range svc.selector {
+				matches = matches && labels[k] == v
+			}
+			if matches {
+				return w.Name
+			}
+		}
+	}
+	return ""
 }
 
 type portForward struct {
@@ -49,9 +86,17 @@ type resource struct {
 	PortForwards []portForward `json:"portForwards"`
 	Labels       []string      `json:"labels"`
 	Cmd          string        `json:"cmd,omitempty"`
+	ServeCmd     string        `json:"serveCmd,omitempty"`
 	Deps         []string      `json:"deps"`
 	AutoInit     bool          `json:"autoInit"`
-	order        int
+	// PodReadiness is Tilt's effective mode: "wait" for workloads, "ignore" for resources of objects only
+	// (tiltfile_state.go podReadinessMode), unless k8s_resource(pod_readiness=...) says otherwise.
+	PodReadiness string `json:"podReadiness,omitempty"`
+	// FirstDeploy and Ready are the rounds of simulateFirstDeploy at which the resource was first deployed and
+	// first counted as ready; -1 means never.
+	FirstDeploy int `json:"firstDeploy"`
+	Ready       int `json:"ready"`
+	order       int
 }
 
 type liveUpdateStep struct {
@@ -69,6 +114,7 @@ type image struct {
 	Dockerfile string           `json:"dockerfile"`
 	LiveUpdate []liveUpdateStep `json:"liveUpdate"`
 	Only       []string         `json:"only"`
+	Target     string           `json:"target,omitempty"`
 	Ignore     []string         `json:"ignore"`
 }
 
@@ -171,6 +217,12 @@ func (s *state) parseYAML(text, file string) error {
 		obj := k8sObject{APIVersion: apiVersion, Kind: kind, Name: name, Namespace: namespace, File: file, Images: []string{}}
 		if workloadKinds[kind] {
 			obj.Images = containerImages(doc)
+			obj.podLabels = podTemplateLabels(kind, doc)
+		}
+		if kind == "Service" {
+			spec, _ := doc["spec"].(map[string]any)
+			sel, _ := spec["selector"].(map[string]any)
+			obj.selector = stringMap(sel)
 		}
 		for _, existing := range s.objects {
 			if existing.Kind == kind && existing.Name == name && existing.Namespace == namespace {
@@ -179,6 +231,35 @@ func (s *state) parseYAML(text, file string) error {
 		}
 		s.objects = append(s.objects, obj)
 	}
+}
+
+func stringMap(m map[string]any) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		if str, ok := v.(string); ok {
+			out[k] = str
+		}
+	}
+	return out
+}
+
+// podTemplateLabels are the labels of the pods a workload creates (a Pod's own, a CronJob's job template's).
+func podTemplateLabels(kind string, doc map[string]any) []map[string]string {
+	dig := func(v any, path ...string) map[string]any {
+		for _, key := range path {
+			m, _ := v.(map[string]any)
+			v = m[key]
+		}
+		m, _ := v.(map[string]any)
+		return m
+	}
+	switch kind {
+	case "Pod":
+		return []map[string]string{stringMap(dig(doc, "metadata", "labels"))}
+	case "CronJob":
+		return []map[string]string{stringMap(dig(doc, "spec", "jobTemplate", "spec", "template", "metadata", "labels"))}
+	}
+	return []map[string]string{stringMap(dig(doc, "spec", "template", "metadata", "labels"))}
 }
 
 func containerImages(doc map[string]any) []string {
@@ -453,9 +534,7 @@ func (s *state) builtins() starlark.StringDict {
 			if err := starlark.UnpackArgs(fn, args, kwargs, "local_path", &local, "remote_path", &remote); err != nil {
 				return nil, err
 			}
-			if err := s.mustExist(fn, "local_path", local); err != nil {
-				return nil, err
-			}
+			// Tilt records sync paths without checking them (live_update.go): a build output may not exist yet.
 			if !strings.HasPrefix(remote, "/") {
 				return nil, fmt.Errorf("%s: remote_path %q must be absolute", fn, remote)
 			}
@@ -519,7 +598,18 @@ func (s *state) builtins() starlark.StringDict {
 					return nil, err
 				}
 			}
-			img := image{Ref: ref, Context: s.abs(context), Dockerfile: s.abs(dockerfile), LiveUpdate: []liveUpdateStep{}}
+			img := image{Ref: ref, Context: s.abs(context), Dockerfile: s.abs(dockerfile), LiveUpdate: []liveUpdateStep{}, Target: target}
+			if target != "" {
+				text := dockerfileContents
+				if text == "" {
+					data, _ := os.ReadFile(s.abs(dockerfile))
+					text = string(data)
+				}
+				// The builder fails on a --target that names no stage.
+				if !regexp.MustCompile(`(?im)^\s*FROM\s+\S+\s+AS\s+` + regexp.QuoteMeta(target) + `\s*$`).MatchString(text) {
+					return nil, fmt.Errorf("%s: target stage %q not found in %s", fn, target, dockerfile)
+				}
+			}
 			if img.Only, _ = toStrings(only, fn); img.Only == nil {
 				img.Only = []string{}
 			}
@@ -628,6 +718,10 @@ func (s *state) builtins() starlark.StringDict {
 					if workloadKinds[o.Kind] {
 						return nil, fmt.Errorf("%s: object selector %q names a workload; use k8s_resource(workload)", fn, selector)
 					}
+					if w := s.pairedWorkload(o); w != "" {
+						// Tilt has already moved the Service into its workload's resource (tiltfile_state.go).
+						return nil, fmt.Errorf("No object identified by the fragment %q could be found in remaining YAML (Tilt attached Service %s to workload %s by its selector)", selector, o.selectorID(), w)
+					}
 					matched++
 				}
 				if matched != 1 || len(parts) > 3 {
@@ -657,6 +751,13 @@ func (s *state) builtins() starlark.StringDict {
 			}
 			r.PortForwards = append(r.PortForwards, pfs...)
 			r.AutoInit = autoInit
+			switch podReadiness {
+			case "":
+			case "wait", "ignore", "succeeded":
+				r.PodReadiness = podReadiness
+			default:
+				return nil, fmt.Errorf("%s: pod_readiness must be 'wait', 'ignore' or 'succeeded', not %q", fn, podReadiness)
+			}
 			return starlark.None, nil
 		}),
 		"local_resource": b("local_resource", func(_ *starlark.Thread, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -680,11 +781,16 @@ func (s *state) builtins() starlark.StringDict {
 			if err != nil {
 				return nil, err
 			}
-			if len(command) == 0 {
-				return nil, fmt.Errorf("%s: %q has no cmd", fn, name)
+			serve, err := toStrings(serveCmd, fn)
+			if err != nil {
+				return nil, err
+			}
+			if len(command) == 0 && len(serve) == 0 {
+				return nil, fmt.Errorf("%s: %q has neither cmd nor serve_cmd", fn, name)
 			}
 			r := s.resource(name, "local")
 			r.Cmd = strings.Join(command, " ")
+			r.ServeCmd = strings.Join(serve, " ")
 			r.AutoInit = autoInit
 			depFiles, err := toStrings(deps, fn)
 			if err != nil {
@@ -750,7 +856,7 @@ func (s *state) resource(name, kind string) *resource {
 		return r
 	}
 	s.order++
-	r := &resource{Name: name, Type: kind, Objects: []string{}, ResourceDeps: []string{}, PortForwards: []portForward{}, Labels: []string{}, Deps: []string{}, AutoInit: true, order: s.order}
+	r := &resource{Name: name, Type: kind, Objects: []string{}, ResourceDeps: []string{}, PortForwards: []portForward{}, Labels: []string{}, Deps: []string{}, AutoInit: true, FirstDeploy: -1, Ready: -1, order: s.order}
 	s.resources[name] = r
 	return r
 }
@@ -849,6 +955,25 @@ func (s *state) finish() error {
 			}
 		}
 	}
+	for _, o := range s.objects {
+		w := s.pairedWorkload(o)
+		if w == "" {
+			continue
+		}
+		for _, r := range s.resources {
+			if strings.EqualFold(r.Workload, w) {
+				r.Objects = append(r.Objects, o.selectorID())
+			}
+		}
+	}
+	for _, r := range s.resources {
+		if r.Type == "k8s" && r.PodReadiness == "" {
+			r.PodReadiness = "ignore"
+			if r.Workload != "" {
+				r.PodReadiness = "wait"
+			}
+		}
+	}
 	for _, img := range s.images {
 		used := false
 		for _, o := range s.objects {
@@ -897,6 +1022,48 @@ func (s *state) finish() error {
 	return nil
 }
 
+// simulateFirstDeploy plays Tilt's start-up in rounds: a resource's first deploy waits until every resource_deps
+// entry has been ready once (Tilt's buildcontrol holds it otherwise). A local_resource is ready when its cmd has
+// run (assumed to succeed); a k8s resource with pod_readiness 'ignore' when applied; with 'wait' when its pods are
+// Ready — never if it has no workload (nothing of Tilt's creates its pods), and for a workload listed in
+// podsReadyAfter only once the named resource has been deployed (a sealed Vault answers 503 until unsealed).
+func (s *state) simulateFirstDeploy(podsReadyAfter map[string]string) {
+	for round := 0; round <= 2*len(s.resources)+2; round++ {
+		deployable := []*resource{}
+		for _, r := range s.resources {
+			if r.FirstDeploy >= 0 {
+				continue
+			}
+			ok := true
+			for _, d := range r.ResourceDeps {
+				ok = ok && s.resources[d].Ready >= 0
+			}
+			if ok {
+				deployable = append(deployable, r)
+			}
+		}
+		for _, r := range deployable {
+			r.FirstDeploy = round
+		}
+		for _, r := range s.resources {
+			if r.FirstDeploy < 0 || r.Ready >= 0 {
+				continue
+			}
+			switch {
+			case r.Type == "local", r.PodReadiness == "ignore":
+				r.Ready = round
+			case r.Workload == "":
+			case podsReadyAfter[r.Name] == "":
+				r.Ready = round
+			default:
+				if other, ok := s.resources[podsReadyAfter[r.Name]]; ok && other.FirstDeploy >= 0 {
+					r.Ready = round
+				}
+			}
+		}
+	}
+}
+
 type output struct {
 	Resources  []*resource    `json:"resources"`
 	Images     []image        `json:"images"`
@@ -912,10 +1079,19 @@ func main() {
 	s := &state{resources: map[string]*resource{}, settings: map[string]any{}, context: "kind-content-factory"}
 	args := os.Args[1:]
 	file := ""
+	podsReadyAfter := map[string]string{}
 	for len(args) > 0 {
 		switch args[0] {
 		case "--context":
 			s.context, args = args[1], args[2:]
+		case "--pods-ready-after":
+			kv := strings.SplitN(args[1], "=", 2)
+			if len(kv) != 2 {
+				fmt.Fprintln(os.Stderr, "--pods-ready-after wants resource=resource")
+				os.Exit(2)
+			}
+			podsReadyAfter[kv[0]] = kv[1]
+			args = args[2:]
 		case "--local":
 			kv := strings.SplitN(args[1], "=", 2)
 			if len(kv) != 2 {
@@ -961,6 +1137,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	s.simulateFirstDeploy(podsReadyAfter)
 	out := output{Images: s.images, YAMLFiles: s.yamlFiles, Objects: s.objects, LocalCalls: s.localCalls, Contexts: s.allowedContexts, Settings: s.settings, Prints: s.prints}
 	for _, r := range s.resources {
 		out.Resources = append(out.Resources, r)
