@@ -266,7 +266,8 @@ test('defect 6: web live-updates the dist/ that a watch build keeps current, whi
   t.false(syncs.includes('/app/services/web/src'));
   const build = result.resources.find((r) => r.type === 'local' && /vite build[^|;&]*--watch/.test(r.serveCmd ?? ''));
   t.truthy(build, 'a local_resource serving `vite build --watch`');
-  t.regex(readFileSync(join(repo, 'services/web/server/main.ts'), 'utf8'), /\.\.\/dist/);
+  // The server serves WEB_ROOT, whose default is that dist/ (services/web/server/config.ts).
+  t.regex(readFileSync(join(repo, 'services/web/server/config.ts'), 'utf8'), /WEB_ROOT: .*'\.\.\/dist'/);
 });
 
 /** kind's own files for the pinned kind version, from the Go module cache. */
