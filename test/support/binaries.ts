@@ -15,11 +15,12 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { observabilitySpecs, type ObservabilityToolName } from './prometheus-tools.ts';
 import { versions } from './versions.ts';
 
 const run = promisify(execFile);
 
-export type BinaryName = 'etcd' | 'kube-apiserver' | 'vault' | ChartsToolName;
+export type BinaryName = 'etcd' | 'kube-apiserver' | 'vault' | ChartsToolName | ObservabilityToolName;
 
 /** Our own Go test helpers under test/support/go/<name>/ (see charts-tools.ts). */
 export type ChartsToolName = 'charts-netpol' | 'charts-starlark' | 'charts-kindconfig';
@@ -141,6 +142,7 @@ function goToolSpec(name: ChartsToolName, envVar: string, what: string): BinaryS
 }
 
 const specs: Record<BinaryName, BinarySpec> = {
+  ...observabilitySpecs,
   'charts-netpol': goToolSpec('charts-netpol', 'CF_CHARTS_NETPOL_BIN', 'cyclonus NetworkPolicy matcher'),
   'charts-starlark': goToolSpec('charts-starlark', 'CF_CHARTS_STARLARK_BIN', 'Tiltfile evaluator on go.starlark.net'),
   'charts-kindconfig': goToolSpec('charts-kindconfig', 'CF_CHARTS_KINDCONFIG_BIN', "kind's v1alpha4 config decoder"),

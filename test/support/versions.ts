@@ -30,6 +30,22 @@ export const versions = {
     certManager: { module: 'github.com/cert-manager/cert-manager', version: 'v1.21.2', dir: 'deploy/crds' },
     cloudnativePg: { module: 'github.com/cloudnative-pg/cloudnative-pg', version: 'v1.29.1', dir: 'config/crd/bases' },
   },
+  /**
+   * The monitoring stack's binaries, built from Go modules (FACTS.md, "Observability and logging components"):
+   * Prometheus v3.X.Y is tagged v0.3XX.Y; Alertmanager ≥ v0.32 lacks its UI bundle in the module zip. The
+   * prometheus-operator module also holds the CRDs the charts need (`example/prometheus-operator-crd/`).
+   */
+  observability: {
+    prometheus: { module: 'github.com/prometheus/prometheus', version: 'v0.316.0', display: 'v3.16.0' },
+    alertmanager: { module: 'github.com/prometheus/alertmanager', version: 'v0.31.1' },
+    operator: {
+      module: 'github.com/prometheus-operator/prometheus-operator',
+      version: 'v0.85.0',
+      crdDir: 'example/prometheus-operator-crd',
+    },
+    /** The Go twin of @grafana/grafana-foundation-sdk (npm v0.0.21; v0.0.22 is the only Go version listed). */
+    grafanaSdk: { module: 'github.com/grafana/grafana-foundation-sdk/go', version: 'v0.0.22' },
+  },
   /** What the Tiltfile installs into kind besides those CRDs (checked against the Tiltfile by a test). */
   tilt: { envoyGateway: 'v1.9.1' },
   /** Upstream Go modules our helpers in test/support/go/ are built from (their go.mod pins the same). */
