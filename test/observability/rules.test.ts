@@ -6,7 +6,8 @@ import { stringify } from 'yaml';
 import { alertNames } from '../../charts-ts/src/charts/observability/rules/index.ts';
 import { resolveBinary } from '../support/binaries.ts';
 import { scratchDir } from '../support/process.ts';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { alertCases } from './rule-cases.ts';
 import { observabilityObjects, profilesUnderTest, ruleGroups, writeRuleFile } from './stack.ts';
 
@@ -87,3 +88,15 @@ for (const c of alertCases) {
     t.is(code, 0, output);
   });
 }
+
+test('RUNBOOKS.md has a section for every alert', (t) => {
+  const runbooks = readFileSync(
+    fileURLToPath(new URL('../../charts-ts/src/charts/observability/RUNBOOKS.md', import.meta.url)),
+    'utf8',
+  );
+  const headings = new Set([...runbooks.matchAll(/^## (\w+)$/gm)].map((m) => m[1]));
+  t.deepEqual(
+    alertNames().filter((name) => !headings.has(name)),
+    [],
+  );
+});

@@ -5,7 +5,8 @@ import type { Severity } from '../settings.ts';
 export type { IRule, IRuleGroup };
 
 /** Where each alert's runbook section lives (one `## <AlertName>` heading per alert). */
-export const RUNBOOK_BASE = 'https://github.com/content-factory/content-factory/blob/main/docs/runbooks.md';
+export const RUNBOOK_BASE =
+  'https://github.com/content-factory/content-factory/blob/main/charts-ts/src/charts/observability/RUNBOOKS.md';
 
 export function record(name: string, expr: string): IRule {
   return { record: name, expr };
