@@ -55,7 +55,7 @@ export function kubeletMonitor(settings: ObservabilitySettings): IServiceMonitor
       endpoints: [
         {
           port: 'https-metrics',
-          scheme: 'HTTPS',
+          scheme: 'https',
           interval: settings.scrapeInterval,
           // Kind's kubelets serve self-signed certificates; the token proves who we are, the NetworkPolicy where.
           tlsConfig: { insecureSkipVerify: true },
