@@ -88,3 +88,17 @@ test('Grafana is provisioned with the Prometheus, Alertmanager and Elasticsearch
     t.true(JSON.stringify(dashboardsMap).length < 900_000, 'dashboards fit one ConfigMap (1 MiB limit)');
   }
 });
+
+test('the SDK validation is strict: a panel with a field Grafana does not know is rejected', async (t) => {
+  t.timeout(600_000);
+  const broken = JSON.parse(JSON.stringify(Object.values(dashboards())[0])) as { panels: Record<string, unknown>[] };
+  broken.panels[1]!['colour'] = 'red';
+  const file = join(scratchDir('dashboards-broken'), 'broken.json');
+  writeFileSync(file, JSON.stringify(broken));
+  const bin = (await resolveBinary('obs-dashboards')).path;
+  const error = await run(bin, [file], { timeout: 60_000 }).then(
+    () => undefined,
+    (e: { stdout?: string }) => e,
+  );
+  t.regex(error?.stdout ?? '', /unexpected field 'colour'/);
+});
