@@ -133,19 +133,27 @@ export const observabilitySpecs: Record<ObservabilityToolName, ToolSpec> = {
     version: p.operator.version,
     howToProvide: `set CF_PROMETHEUS_OPERATOR_BIN to a prometheus-operator ${p.operator.version} binary`,
     async build(outFile, workDir, progress) {
-      // Its go.mod replaces two of its own modules with local directories, so `go install` refuses it;
-      // a writable copy of the module builds.
-      const info = JSON.parse(
-        await goRun(
-          ['mod', 'download', '-json', `${p.operator.module}@${p.operator.version}`],
-          workDir,
-          { GOFLAGS: '-mod=mod' },
-          progress,
-        ),
-      ) as { Dir: string };
+      // Its go.mod replaces two of its own modules (pkg/apis/monitoring, pkg/client) with local directories,
+      // which the module zip leaves out: `go install` refuses it. A writable copy with those two modules
+      // (downloaded at the same version) put where the replaces point builds.
+      const download = async (module: string): Promise<string> =>
+        (
+          JSON.parse(
+            await goRun(
+              ['mod', 'download', '-json', `${module}@${p.operator.version}`],
+              workDir,
+              { GOFLAGS: '-mod=mod' },
+              progress,
+            ),
+          ) as { Dir: string }
+        ).Dir;
       const src = join(workDir, 'src');
       rmSync(src, { recursive: true, force: true });
-      cpSync(info.Dir, src, { recursive: true });
+      cpSync(await download(p.operator.module), src, { recursive: true });
+      for (const nested of ['pkg/apis/monitoring', 'pkg/client']) {
+        rmSync(join(src, nested), { recursive: true, force: true });
+        cpSync(await download(`${p.operator.module}/${nested}`), join(src, nested), { recursive: true });
+      }
       chmodRecursive(src);
       await goRun(
         ['build', '-trimpath', '-ldflags', versionFlags(p.operator.version), '-o', outFile, './cmd/operator'],
