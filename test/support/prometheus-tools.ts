@@ -3,9 +3,9 @@
 // helper that validates Grafana dashboards with the Grafana Foundation SDK's Go types.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, chmodSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { versions } from './versions.ts';
 
@@ -152,6 +152,7 @@ export const observabilitySpecs: Record<ObservabilityToolName, ToolSpec> = {
       cpSync(await download(p.operator.module), src, { recursive: true });
       for (const nested of ['pkg/apis/monitoring', 'pkg/client']) {
         rmSync(join(src, nested), { recursive: true, force: true });
+        mkdirSync(dirname(join(src, nested)), { recursive: true });
         cpSync(await download(`${p.operator.module}/${nested}`), join(src, nested), { recursive: true });
       }
       chmodRecursive(src);
