@@ -34,8 +34,9 @@ async function service(
   entry: string,
   env: Record<string, string>,
   stoppers: (() => Promise<void>)[],
+  port?: number,
 ): Promise<{ port: number; proc: ManagedProcess }> {
-  const port = await freePort();
+  port ??= await freePort();
   const proc = spawnManaged(process.execPath, [join(root, entry)], {
     name,
     logFile: join(scratchDir(name), `${name}.log`),
@@ -148,7 +149,6 @@ export async function startPlatform(): Promise<Platform> {
       {
         ...database,
         ...vaultEnv,
-        PORT: String(integrationPort),
         DATABASE_NAME: 'integrations',
         JWKS_URL: `http://127.0.0.1:${user.port}/.well-known/jwks.json`,
         POD_NAME: 'integration-service-0',
@@ -158,6 +158,7 @@ export async function startPlatform(): Promise<Platform> {
         TELEGRAM_MODE: 'demo',
       },
       stoppers,
+      integrationPort,
     );
     const webRoot = join(state, 'web');
     mkdirSync(webRoot);

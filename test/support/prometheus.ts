@@ -100,8 +100,10 @@ export async function selectedMetrics(prometheus: RunningPrometheus, expr: strin
     if (Array.isArray(node)) node.forEach(visit);
     else if (node !== null && typeof node === 'object') {
       const n = node as Record<string, unknown>;
-      if (n['type'] === 'vectorSelector' && typeof n['name'] === 'string' && n['name'] !== '') names.add(n['name']);
-      if (n['type'] === 'vectorSelector' && Array.isArray(n['matchers'])) {
+      // The API's tree (the UI's format) has `vectorSelector` and, inside range functions, `matrixSelector` nodes.
+      const selector = n['type'] === 'vectorSelector' || n['type'] === 'matrixSelector';
+      if (selector && typeof n['name'] === 'string' && n['name'] !== '') names.add(n['name']);
+      if (selector && Array.isArray(n['matchers'])) {
         for (const m of n['matchers'] as { name: string; type: string; value: string }[]) {
           if (m.name === '__name__' && m.type === '=') names.add(m.value);
         }
