@@ -44,7 +44,8 @@ export function prometheusObject(profile: Profile, settings: ObservabilitySettin
       alerting: {
         alertmanagers: [{ namespace, name: `${alertmanager.name}-operated`, port: 'web', apiVersion: 'v2' }],
       },
-      // ServiceMonitors may not read files from the Prometheus pod, except the kubelet one's token (monitors.ts).
+      // Allowed because the kubelet ServiceMonitor authenticates with the pod's own token file (monitors.ts);
+      // every ServiceMonitor and PodMonitor is ours (selected by label in our namespace only).
       arbitraryFSAccessThroughSMs: { deny: false },
       podMetadata: { labels: labels(prometheus.name, 'server', prometheus.version) },
       securityContext: restrictedPod(PROMETHEUS_UID),
