@@ -6,7 +6,7 @@
 import { createApp, createLogger, listen } from '@cf/kit';
 import { createTelegramMetrics } from '../services/integration-service/src/metrics.ts';
 import { observabilityObjectsFor } from '../test/observability/bench-support.ts';
-import { scratchDir } from '../test/support/process.ts';
+import { scratchDir } from '@cf/embedded/process';
 import { startPrometheus } from '../test/support/prometheus.ts';
 import { median, percentile } from './stats.ts';
 

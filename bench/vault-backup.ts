@@ -7,7 +7,7 @@ import { restoreSnapshot } from '../operators/vault-unsealer/src/backup/restore.
 import { takeSnapshot, verifySnapshot } from '../operators/vault-unsealer/src/backup/snapshot.ts';
 import { initializeAndUnseal } from '../operators/vault-unsealer/src/unseal-round.ts';
 import { healthStatus } from '../operators/vault-unsealer/src/vault-http.ts';
-import { startVault, type VaultServer } from '../test/support/vault.ts';
+import { startVault, type VaultServer } from '@cf/embedded/vault';
 import { formatMs, timeMs } from './stats.ts';
 
 const KV_ENTRIES = Number(process.env['BENCH_KV'] ?? 10_000);

@@ -9,7 +9,7 @@ import { vault } from '../charts-ts/src/platform.ts';
 import { vaultServerConfig } from '../charts-ts/src/vault-hcl.ts';
 import { VaultClient } from '../services/kit/src/vault/client.ts';
 import { resolveBinary } from '../test/support/binaries.ts';
-import { freePort, scratchDir, spawnManaged, waitFor } from '../test/support/process.ts';
+import { freePort, scratchDir, spawnManaged, waitFor } from '@cf/embedded/process';
 import { issueServerTls } from '../test/support/server-tls.ts';
 import { median, percentile, timeMs } from './stats.ts';
 

@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { startGateway } from '../test/api-gateway/fixture.ts';
-import { startChromium } from '../test/support/chromium.ts';
-import { freePort } from '../test/support/process.ts';
-import { startPostgres } from '../test/support/postgres.ts';
-import { startServiceProcess } from '../test/support/service-process.ts';
-import { startVault } from '../test/support/vault.ts';
+import { startChromium } from '@cf/embedded/chromium';
+import { freePort } from '@cf/embedded/process';
+import { startPostgres } from '@cf/embedded/postgres';
+import { startServiceProcess } from '@cf/embedded/service-process';
+import { startVault } from '@cf/embedded/vault';
 import { median } from './stats.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
