@@ -2,7 +2,7 @@ import test from 'ava';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VaultClient } from '@cf/kit';
-import { initializeAndUnseal, trustVaultCa } from '@cf/vault-unsealer';
+import { initializeAndUnseal, trustedVaultCa, trustVaultCa } from '@cf/vault-unsealer';
 import { sealStatus, VaultHttpError } from '@cf/vault-unsealer/vault-http';
 import { resolveBinary } from '../support/binaries.ts';
 import { createTestPki, type TestPki } from '../support/certificates.ts';
@@ -73,7 +73,9 @@ test.serial('with VAULT_CACERT trusted, the unsealer initializes, unseals and lo
   // The kit's client (node-vault over axios) verifies the same CA.
   const vault = await waitFor(
     async () =>
-      VaultClient.connect({ endpoint: address, auth: { method: 'token', token: root } }).catch(() => undefined),
+      VaultClient.connect({ endpoint: address, auth: { method: 'token', token: root }, ...trustedVaultCa() }).catch(
+        () => undefined,
+      ),
     { what: 'a verified login' },
   );
   const self = await vault.request<{ policies: string[] }>('GET', '/auth/token/lookup-self');

@@ -19,6 +19,7 @@ import type { Result } from './pod-controller.ts';
 import { healthStatus } from './vault-http.ts';
 import { describe } from './vault-pod.ts';
 import type { VaultConfiguration } from './vault-config.ts';
+import { trustedVaultCa } from './vault-tls.ts';
 
 /** The configurator's work-queue key: a name no pod can have (pod names are DNS labels). */
 export const CONFIGURATION_KEY = '@configuration';
@@ -135,6 +136,7 @@ export class Configurator {
       VaultClient.connect({
         endpoint: address,
         auth: { method: 'kubernetes', role: authRole, jwt: vaultToken, mount: auth.path },
+        ...trustedVaultCa(),
       });
     let vault: VaultClient;
     try {
@@ -173,7 +175,11 @@ export class Configurator {
     if (rootToken === undefined) throw refused;
     let root: VaultClient;
     try {
-      root = await VaultClient.connect({ endpoint: address, auth: { method: 'token', token: rootToken } });
+      root = await VaultClient.connect({
+        endpoint: address,
+        auth: { method: 'token', token: rootToken },
+        ...trustedVaultCa(),
+      });
     } catch (error) {
       if (isLoginRefusal(error)) throw refused;
       throw error;

@@ -3,7 +3,7 @@ export { loadSettings, settingsShape, type Settings } from './settings.ts';
 export { podAddress, runningSince, SEALED_ANNOTATION } from './vault-pod.ts';
 export type { PodReport, PodState } from './pod-states.ts';
 export { auditDeviceHcl } from './audit.ts';
-export { trustVaultCa } from './vault-tls.ts';
+export { trustedVaultCa, trustVaultCa } from './vault-tls.ts';
 export { initializeAndUnseal, unsealRound, type InitializeAndUnsealOptions } from './unseal-round.ts';
 export { applyConfiguration, loadVaultConfiguration, UNSEALER_POLICY, UNSEALER_POLICY_NAME } from './configure.ts';
 export { KeyStore, keySecretNames, splitKeepsBelowThreshold, type UnsealKeys } from './key-store.ts';

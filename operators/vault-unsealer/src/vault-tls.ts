@@ -9,6 +9,13 @@ import { Agent, setGlobalDispatcher } from 'undici';
  * Call once at start-up, before any connection to Vault is opened. Kubernetes clients bring their own CA
  * from the kubeconfig and are not affected.
  */
+let trusted: string | undefined;
+
+/** The CA `trustVaultCa` was given, for clients that build their own agent (the kit's VaultClient keeps one). */
+export function trustedVaultCa(): { ca: string } | Record<string, never> {
+  return trusted === undefined ? {} : { ca: trusted };
+}
+
 export function trustVaultCa(caPem: string): void {
   const ca = caPem.trim();
   if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new Error('VAULT_CACERT does not hold a PEM certificate');
@@ -16,4 +23,5 @@ export function trustVaultCa(caPem: string): void {
   // observed with Node 24.21 / undici 8.13); the global dispatcher is honoured.
   setGlobalDispatcher(new Agent({ connect: { ca: [...rootCertificates, ca] } }));
   globalAgent.options.ca = [...rootCertificates, ca];
+  trusted = ca;
 }
