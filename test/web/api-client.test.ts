@@ -28,6 +28,6 @@ test('the typed API client is generated from the documents the running services 
   const committed = await readFile(target, 'utf8');
   t.true(
     committed === expected,
-    'services/web/src/api/schema.ts is stale: run `node services/web/scripts/generate-api-client.ts` against npm start, or this test with UPDATE_API_CLIENT=1',
+    'services/web/src/api/generated/schema.ts is stale: run `node services/web/scripts/generate-api-client.ts` against npm start, or this test with UPDATE_API_CLIENT=1',
   );
 });

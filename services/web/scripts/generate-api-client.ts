@@ -1,4 +1,4 @@
-// Regenerates src/api/schema.ts from a running gateway's aggregated OpenAPI document.
+// Regenerates src/api/generated/schema.ts from a running gateway's aggregated OpenAPI document.
 // Usage: node services/web/scripts/generate-api-client.ts [http://localhost:8080]  (npm start's gateway)
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';

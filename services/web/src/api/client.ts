@@ -1,10 +1,10 @@
 import createClient, { type Middleware } from 'openapi-fetch';
 import { ApiProblem } from './problem.ts';
-import type { paths } from './schema.ts';
+import type { paths } from './generated/schema.ts';
 
 /**
  * The platform's API as the browser calls it: paths, parameters and bodies typed by the types generated
- * from the gateway's OpenAPI document (src/api/schema.ts), through openapi-fetch. Same origin; the
+ * from the gateway's OpenAPI document (src/api/generated/schema.ts), through openapi-fetch. Same origin; the
  * access token is added by the session's middleware.
  */
 export const api = createClient<paths>({ baseUrl: '', credentials: 'same-origin' });
