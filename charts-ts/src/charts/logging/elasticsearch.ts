@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { containerSecurity, podSecurity, resources } from '../../lib/workload.ts';
 import { labels, selector } from '../../platform.ts';
 import { loggingCertificate, TLS_DIR } from './certificates.ts';
+import { componentEndpoint } from './endpoint.ts';
 import { logging } from './names.ts';
 import type { LoggingSettings } from './settings.ts';
 import { SECRETS_DIR, vaultSecretsInit, type LoggingVaultClient } from './vault-secrets.ts';
@@ -28,15 +29,7 @@ export const elasticsearchVault: LoggingVaultClient = {
 export function elasticsearch(scope: Construct, settings: LoggingSettings['elasticsearch']): void {
   const { name, httpPort, transportPort, image, version } = logging.elasticsearch;
   const namespace = logging.namespace;
-  const meta = { name, namespace, labels: labels(name, 'logging', version) };
-  new k8s.KubeServiceAccount(scope, 'elasticsearch-sa', { metadata: meta, automountServiceAccountToken: false });
-  new k8s.KubeService(scope, 'elasticsearch-service', {
-    metadata: meta,
-    spec: {
-      selector: selector(name),
-      ports: [{ name: 'https', port: httpPort, targetPort: k8s.IntOrString.fromNumber(httpPort) }],
-    },
-  });
+  const meta = componentEndpoint(scope, { name, version }, { name: 'https', number: httpPort });
   new k8s.KubeService(scope, 'elasticsearch-headless', {
     metadata: { ...meta, name: ES_HEADLESS },
     spec: {

@@ -4,6 +4,7 @@ import { containerSecurity, podSecurity, resources } from '../../lib/workload.ts
 import { labels, selector } from '../../platform.ts';
 import { loggingCertificate, TLS_DIR } from './certificates.ts';
 import { esUrl } from './elasticsearch.ts';
+import { componentEndpoint } from './endpoint.ts';
 import { logging } from './names.ts';
 import type { LoggingSettings } from './settings.ts';
 import { SECRETS_DIR, vaultSecretsInit, type LoggingVaultClient } from './vault-secrets.ts';
@@ -24,12 +25,7 @@ export const kibanaVault: LoggingVaultClient = {
 export function kibana(scope: Construct, settings: LoggingSettings['kibana']): void {
   const { name, port, image, version } = logging.kibana;
   const namespace = logging.namespace;
-  const meta = { name, namespace, labels: labels(name, 'logging', version) };
-  new k8s.KubeServiceAccount(scope, 'kibana-sa', { metadata: meta, automountServiceAccountToken: false });
-  new k8s.KubeService(scope, 'kibana-service', {
-    metadata: meta,
-    spec: { selector: selector(name), ports: [{ name: 'https', port, targetPort: k8s.IntOrString.fromNumber(port) }] },
-  });
+  const meta = componentEndpoint(scope, { name, version }, { name: 'https', number: port });
   loggingCertificate(scope, 'kibana-tls', namespace, [`${name}.${namespace}.svc`, name, 'localhost']);
   const secrets = vaultSecretsInit(kibanaVault);
   // The image maps upper-case variables to settings (kibana-docker); secrets go from files into this process only.

@@ -5,6 +5,7 @@ import { labels, selector } from '../../platform.ts';
 import { loggingCertificate, TLS_DIR } from './certificates.ts';
 import { esUrl } from './elasticsearch.ts';
 import { logstashPipeline, renderLogstashPipeline } from './logstash-pipeline.ts';
+import { componentEndpoint } from './endpoint.ts';
 import { logging } from './names.ts';
 import type { LoggingSettings } from './settings.ts';
 import { SECRETS_DIR, vaultSecretsInit, type LoggingVaultClient } from './vault-secrets.ts';
@@ -35,15 +36,7 @@ export function logstashConfig(): string {
 export function logstash(scope: Construct, settings: LoggingSettings['logstash']): void {
   const { name, beatsPort, apiPort, image, version } = logging.logstash;
   const namespace = logging.namespace;
-  const meta = { name, namespace, labels: labels(name, 'logging', version) };
-  new k8s.KubeServiceAccount(scope, 'logstash-sa', { metadata: meta, automountServiceAccountToken: false });
-  new k8s.KubeService(scope, 'logstash-service', {
-    metadata: meta,
-    spec: {
-      selector: selector(name),
-      ports: [{ name: 'beats', port: beatsPort, targetPort: k8s.IntOrString.fromNumber(beatsPort) }],
-    },
-  });
+  const meta = componentEndpoint(scope, { name, version }, { name: 'beats', number: beatsPort });
   new k8s.KubeConfigMap(scope, 'logstash-pipeline', {
     metadata: { ...meta, name: 'logstash-pipeline' },
     data: { 'cf.conf': logstashConfig() },
