@@ -57,12 +57,17 @@ export async function signedCert(dir: string, name: string, subject: string, ext
   );
 }
 
-export async function createTestPki(dir: string): Promise<TestPki> {
+/** A throwaway P-256 CA (`ca.key`, `ca.crt`, valid two days) in `dir`, for `signedCert`. */
+export async function selfSignedCa(dir: string, commonName: string): Promise<void> {
   await openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key'], dir);
   await openssl(
-    ['req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=cf-test-ca', '-days', '2', '-out', 'ca.crt'],
+    ['req', '-x509', '-new', '-key', 'ca.key', '-subj', `/CN=${commonName}`, '-days', '2', '-out', 'ca.crt'],
     dir,
   );
+}
+
+export async function createTestPki(dir: string): Promise<TestPki> {
+  await selfSignedCa(dir, 'cf-test-ca');
   await signedCert(
     dir,
     'server',
