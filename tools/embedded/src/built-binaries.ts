@@ -41,7 +41,7 @@ const staticBuild = { CGO_ENABLED: '0', GOFLAGS: '-mod=mod' };
 
 /** Source directory of one of our Go helpers. */
 export function goToolDir(name: ChartsToolName): string {
-  return fileURLToPath(new URL(`./go/${name}/`, import.meta.url));
+  return fileURLToPath(new URL(`../go/${name}/`, import.meta.url));
 }
 
 /** A version that changes whenever the helper's source or pinned dependencies change. */
