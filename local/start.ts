@@ -198,6 +198,9 @@ try {
     }),
     webBuild.then(() =>
       startService(root, state, 'api-gateway', 'services/api-gateway/src/main.ts', gatewayPort, {
+        // Rate limits counted in its own database, as in the cluster.
+        ...databaseEnv('api_gateway'),
+        ...serviceVault('api-gateway'),
         USER_SERVICE_URL: `http://127.0.0.1:${ports.userService}`,
         INTEGRATION_SERVICE_URL: `http://127.0.0.1:${ports.integration}`,
         PUBLIC_ORIGIN: url,
