@@ -130,6 +130,14 @@ test.serial(
   },
 );
 
+test.serial('an address over its limit gets 429 on authenticated routes too, even with a bad token', async (t) => {
+  const ip = freshIp();
+  for (let i = 0; i < PER_IP; i += 1) await call(replicas[i % 2]!.url, 'GET', '/api/openapi.json', { ip });
+  const withBadToken = await call(replicas[0].url, 'GET', '/api/telegram/accounts', { ip, token: 'not-a-token' });
+  const withGoodToken = await call(replicas[1].url, 'GET', '/api/telegram/accounts', { ip, token: await token() });
+  t.deepEqual([withBadToken.status, withGoodToken.status], [429, 429]);
+});
+
 // Last: it stops the shared PostgreSQL.
 test.serial('with PostgreSQL down both replicas keep serving, each counting the limit alone', async (t) => {
   await postgres.stop();

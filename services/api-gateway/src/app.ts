@@ -88,7 +88,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, store?: Rat
   );
 
   const api: Middleware[] = [limits.byIp()];
-  const authenticated: Middleware[] = [...api, edgeAuth.authenticate, limits.byUser()];
+  const authenticated: Middleware[] = [limits.byIpAlongside(), edgeAuth.authenticate, limits.byUser()];
 
   // Logouts need no special case here: every ended session reaches this replica through the revocation feed.
   /**
