@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { FakeOperation, FakeTelegram, KeyState } from './fake.ts';
+import type { FakeTelegram } from './fake.ts';
+import type { FakeOperation, KeyState } from './fake-script.ts';
 import {
   TelegramError,
   type LoginTokenResult,
