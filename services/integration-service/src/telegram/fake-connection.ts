@@ -4,7 +4,10 @@ import type { FakeOperation, KeyState } from './fake-script.ts';
 import {
   TelegramError,
   type LoginTokenResult,
+  type OutgoingPost,
   type SentCode,
+  type TelegramChat,
+  type TelegramPeer,
   type TelegramConnection,
   type TelegramUser,
 } from './port.ts';
@@ -160,6 +163,27 @@ export class FakeConnection implements TelegramConnection {
     const account = state.userId !== undefined ? this.fake.accountById(state.userId) : undefined;
     if (account === undefined) throw new TelegramError('SessionRevoked');
     return account.user;
+  }
+
+  private async signedIn(op: FakeOperation): Promise<string> {
+    const state = await this.step(op);
+    if (state.userId === undefined) throw new TelegramError('SessionRevoked');
+    return state.userId;
+  }
+
+  async chats(): Promise<TelegramChat[]> {
+    return this.fake.channels.dialogsOf(await this.signedIn('getDialogs'));
+  }
+
+  async chat(peer: TelegramPeer): Promise<TelegramChat> {
+    return this.fake.channels.chatOf(await this.signedIn('getDialogs'), peer);
+  }
+
+  async publish(peer: TelegramPeer, post: OutgoingPost): Promise<{ messageId: number }> {
+    const sent = this.fake.channels.publish(await this.signedIn('sendMessage'), peer, post);
+    // Only this answer is lost: the connection itself still closes, as a crashed process's socket does.
+    if (sent.hung) return never();
+    return { messageId: sent.messageId };
   }
 
   async health(): Promise<boolean> {

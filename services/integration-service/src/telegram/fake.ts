@@ -1,4 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
+import { FakeChannels, type FakeChannelScript, type FakeMembership } from './fake-channels.ts';
 import { FakeCodes, type PendingCode } from './fake-codes.ts';
 import { FakeConnection, never, normalize, parseSession } from './fake-connection.ts';
 import type { FakeAccountScript, FakeOperation, FakeSnapshot, FakeTelegramOptions, KeyState } from './fake-script.ts';
@@ -11,6 +12,7 @@ import {
   type TelegramUser,
 } from './port.ts';
 
+export type { FakeChannelScript, FakeMembership, FakeMessage } from './fake-channels.ts';
 export type { FakeAccountScript, FakeOperation, FakeSnapshot, FakeTelegramOptions, KeyState } from './fake-script.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -26,6 +28,8 @@ export class FakeTelegram implements TelegramPort {
   private readonly accounts = new Map<string, { script: FakeAccountScript; user: TelegramUser }>();
   private readonly keys = new Map<string, KeyState>();
   private readonly codes: FakeCodes;
+  /** Channels and supergroups, their members' rights and messages (see `FakeChannels`). */
+  readonly channels = new FakeChannels();
   private readonly openCount = new Map<string, number>();
   private readonly failures = new Map<FakeOperation, TelegramError[]>();
   private readonly silent = new Set<string>();
@@ -53,6 +57,26 @@ export class FakeTelegram implements TelegramPort {
     };
     this.accounts.set(normalize(script.phone), { script, user });
     return user;
+  }
+
+  /**
+   * Adds a channel (or supergroup) where each phone's account has the given membership (`poster`: an admin
+   * allowed to post). Returns its peer and the chat id the Bot API uses (`-100<id>`).
+   */
+  addChannel(
+    script: FakeChannelScript,
+    members: Record<string, FakeMembership>,
+  ): { id: string; accessHash: string; botChatId: string } {
+    const added = this.channels.add(script);
+    for (const [phone, membership] of Object.entries(members)) this.setMembership(added.id, phone, membership);
+    return added;
+  }
+
+  /** What the account of `phone` is in the chat now (`undefined`: not a member any more). */
+  setMembership(chatId: string, phone: string, membership: FakeMembership | undefined): void {
+    const account = this.account(phone);
+    if (account === undefined) throw new Error(`no fake account ${phone}`);
+    this.channels.setMember(chatId, account.user.id, membership);
   }
 
   /** The next call of `op` fails with `error` (queued; one error per call). */
