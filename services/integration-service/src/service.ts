@@ -23,6 +23,7 @@ import { Limits } from './limits.ts';
 import { Logins } from './logins/logins.ts';
 import { createTelegramMetrics } from './metrics.ts';
 import { LeaseHolder } from './ownership/holder.ts';
+import { wirePublishing } from './publishing/wiring.ts';
 import { GramJsPort } from './telegram/gramjs.ts';
 import { DeadlinePort } from './telegram/deadline.ts';
 import type { TelegramPort } from './telegram/port.ts';
@@ -161,6 +162,14 @@ async function wire(
     ...(apiRoot !== undefined ? { apiRoot } : {}),
   });
   const bots = new Bots({ store, cipher, botApi, limits, logger: log });
+  const publishing = wirePublishing(config, {
+    sequelize: database.sequelize,
+    store,
+    holder: running,
+    cipher,
+    botApi,
+    logger: log,
+  });
   const { app, metrics: appMetrics } = createIntegrationApp({
     logger: log,
     store,
@@ -168,6 +177,9 @@ async function wire(
     logins,
     accounts,
     bots,
+    channels: publishing.channels,
+    posts: publishing.posts,
+    delivery: publishing.delivery,
     authenticate: both(
       requireJwt({
         keys: new JwksKeys({ url: config.JWKS_URL }),
@@ -187,14 +199,17 @@ async function wire(
     },
   });
   metrics.registerInto(appMetrics.registry);
+  publishing.metrics.registerInto(appMetrics.registry);
   const server = await listen(app, { port: config.PORT, host: config.HOST });
   running.start();
+  await publishing.start();
   log.info({ mode: config.TELEGRAM_MODE, url: server.url }, 'integration-service listening');
   // Order matters: clients are destroyed before their leases are released (inside shutdown).
   // The whole of it stays within SHUTDOWN_TIMEOUT_SECONDS: serving stops first (graceMs), then this.
   const budgetMs = config.SHUTDOWN_TIMEOUT_SECONDS * 1000;
   const cleanup = [
-    () => running.shutdown(budgetMs * 0.5),
+    () => within(budgetMs * 0.15, publishing.queue.stop(true, budgetMs * 0.15)),
+    () => running.shutdown(budgetMs * 0.35),
     () => within(budgetMs * 0.1, database.close()),
     async () => vault?.close(),
     async () => demoBotApi?.close(),
@@ -216,6 +231,7 @@ async function wire(
     crash() {
       closed ??= (async () => {
         server.server.closeAllConnections();
+        await within(1000, publishing.queue.stop(false, 1));
         await running.abandon();
         await server.close(0);
         await database.close();

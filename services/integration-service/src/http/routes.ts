@@ -2,6 +2,7 @@ import { operation, type Operation } from '@cf/kit';
 import { LogQuery, StatsQuery, type accountHandlers } from './account-handlers.ts';
 import { BotBody, BotRenameBody, type botHandlers } from './bot-handlers.ts';
 import { CodeBody, PasswordBody, PhoneBody, type loginHandlers } from './login-handlers.ts';
+import { publishingRoutes } from './publishing-routes.ts';
 
 /**
  * Every route of the service, declared in this one list: path, inputs, documented answers, auth and the
@@ -11,6 +12,7 @@ export function routes(deps: {
   logins: ReturnType<typeof loginHandlers>;
   accounts: ReturnType<typeof accountHandlers>;
   bots: ReturnType<typeof botHandlers>;
+  publishing: Parameters<typeof publishingRoutes>[0];
 }): Operation[] {
   const { logins, accounts, bots } = deps;
   return [
@@ -186,5 +188,6 @@ export function routes(deps: {
       responses: { 204: 'removed', 401: 'no valid access token', 404: 'no such bot of the caller' },
       handler: bots.remove,
     }),
+    ...publishingRoutes(deps.publishing),
   ];
 }
