@@ -36,6 +36,8 @@ export interface RunningIntegrationService {
   store: Store;
   /** The Telegram adapter as configured (every call to it goes through a deadline). */
   port: TelegramPort;
+  /** Channels and posts (what the routes call), for benchmarks and the demo. */
+  publishing: Pick<ReturnType<typeof wirePublishing>, 'channels' | 'posts'>;
   /** SIGTERM path: stop serving, destroy clients, release leases, close pool and Vault. */
   close(): Promise<void>;
   cleanup: (() => Promise<void>)[];
@@ -220,6 +222,7 @@ async function wire(
     ownership: running,
     store,
     port,
+    publishing: { channels: publishing.channels, posts: publishing.posts },
     cleanup,
     close() {
       closed ??= (async () => {

@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import { floodWait, TelegramError, type OutgoingPost, type TelegramChat, type TelegramPeer } from './port.ts';
 
 /** What a Telegram user is in a chat of the fake. */
@@ -46,9 +46,10 @@ export class FakeChannels {
   private readonly floods = new Map<string, number[]>();
   private hangNext = 0;
 
-  add(script: FakeChannelScript): { id: string; accessHash: string; botChatId: string } {
-    const id = String(1_000_000_000 + randomInt(1_000_000_000));
-    const accessHash = String(randomInt(1, 2 ** 47));
+  /** `peer` fixes the id and access hash (the demo derives them, so they outlive a restart). */
+  add(script: FakeChannelScript, peer?: TelegramPeer): { id: string; accessHash: string; botChatId: string } {
+    const id = peer?.id ?? String(1_000_000_000 + randomInt(1_000_000_000));
+    const accessHash = peer?.accessHash ?? String(randomInt(1, 2 ** 47));
     this.chats.set(id, {
       id,
       accessHash,
@@ -85,6 +86,28 @@ export class FakeChannels {
   /** The next `count` sends are posted, but their answers never arrive (the sender dies or times out). */
   hangNextSends(count = 1): void {
     this.hangNext += count;
+  }
+
+  /**
+   * Local demo: an account that is in no chat yet gets three of its own (a public channel, a private one and
+   * a supergroup, as creator), so a newcomer has somewhere to publish.
+   */
+  seedDemo(userId: string): void {
+    if ([...this.chats.values()].some((chat) => chat.members.has(userId))) return;
+    const suffix = userId.slice(-4);
+    const scripts: FakeChannelScript[] = [
+      { title: 'Demo news', username: `demo_news_${suffix}`, memberCount: 1520 },
+      { title: 'Demo private notes', memberCount: 12 },
+      { title: 'Demo discussion', kind: 'supergroup', memberCount: 240 },
+    ];
+    for (const [index, script] of scripts.entries()) {
+      const digest = createHash('sha256').update(`${userId}:${index}`).digest();
+      const peer = {
+        id: String(1_000_000_000 + (digest.readUInt32BE(0) % 1_000_000_000)),
+        accessHash: String(digest.readUInt32BE(4) + 1),
+      };
+      this.setMember(this.add(script, peer).id, userId, 'creator');
+    }
   }
 
   dialogsOf(userId: string): TelegramChat[] {

@@ -172,7 +172,9 @@ export class FakeConnection implements TelegramConnection {
   }
 
   async chats(): Promise<TelegramChat[]> {
-    return this.fake.channels.dialogsOf(await this.signedIn('getDialogs'));
+    const userId = await this.signedIn('getDialogs');
+    if (this.fake.options.demo !== undefined) this.fake.channels.seedDemo(userId);
+    return this.fake.channels.dialogsOf(userId);
   }
 
   async chat(peer: TelegramPeer): Promise<TelegramChat> {
