@@ -1,5 +1,22 @@
+import type { Transaction } from 'sequelize';
 import type { MessageEntity } from '../telegram/port.ts';
 import { TransactionalStore } from './rows.ts';
+
+/** Statements of another library (pg-boss's `db` option) run on a connection: here, a transaction's. */
+export interface SqlExecutor {
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: never[] }>;
+}
+
+/** Queues jobs for targets inside the transaction that wrote them: both commit, or neither. */
+export type EnqueueIn = (targets: { id: string; version: number }[], at: Date, db: SqlExecutor) => Promise<void>;
+
+/** The sequelize transaction's own pg client, as an executor (sequelize keeps it on `connection`). */
+function executorOf(transaction: Transaction): SqlExecutor {
+  const client = (
+    transaction as unknown as { connection: { query(text: string, values?: unknown[]): Promise<{ rows: never[] }> } }
+  ).connection;
+  return { executeSql: (text, values) => client.query(text, values) };
+}
 
 export type TargetState = 'scheduled' | 'sending' | 'sent' | 'failed' | 'unknown' | 'cancelled';
 
@@ -95,6 +112,7 @@ export class PostStore extends TransactionalStore {
     targets: NewTarget[];
     imageIds: string[];
     maxOpen: number;
+    enqueue: EnqueueIn;
   }): Promise<PostRow | undefined | 'images'> {
     const { post } = input;
     return this.sequelize
@@ -184,6 +202,7 @@ export class PostStore extends TransactionalStore {
     userId: string,
     id: string,
     change: { text: string; entities: MessageEntity[]; silent: boolean; scheduledAt: Date; timeZone: string | null },
+    enqueue: EnqueueIn,
   ): Promise<TargetRow[] | undefined | 'started'> {
     return this.sequelize.transaction(async (transaction) => {
       const [post] = await this.rows<PostRow & { editable: boolean }>(
@@ -199,11 +218,13 @@ export class PostStore extends TransactionalStore {
         [id, change.text, JSON.stringify(change.entities), change.silent, change.scheduledAt, change.timeZone],
         transaction,
       );
-      return this.rows<TargetRow>(
+      const targets = await this.rows<TargetRow>(
         `UPDATE post_targets SET version = version + 1, due_at = $2, updated_at = now() WHERE post_id = $1 RETURNING *`,
         [id, change.scheduledAt],
         transaction,
       );
+      await enqueue(targets, change.scheduledAt, executorOf(transaction));
+      return targets;
     });
   }
 
@@ -227,9 +248,15 @@ export class PostStore extends TransactionalStore {
   }
 
   /** Schedules a failed (or unknown) target again, now. `undefined`: no such target; `'state'`: not retryable. */
-  async retry(userId: string, postId: string, targetId: string): Promise<TargetRow | undefined | 'state'> {
-    const [row] = await this.rows<TargetRow & { retried: boolean }>(
-      `WITH old AS (SELECT id, state FROM post_targets WHERE id = $1 AND post_id = $2 AND user_id = $3 FOR UPDATE)
+  async retry(
+    userId: string,
+    postId: string,
+    targetId: string,
+    enqueue: EnqueueIn,
+  ): Promise<TargetRow | undefined | 'state'> {
+    return this.sequelize.transaction(async (transaction) => {
+      const [row] = await this.rows<TargetRow & { retried: boolean }>(
+        `WITH old AS (SELECT id, state FROM post_targets WHERE id = $1 AND post_id = $2 AND user_id = $3 FOR UPDATE)
        UPDATE post_targets t SET
          state = CASE WHEN old.state IN ('failed', 'unknown') THEN 'scheduled' ELSE t.state END,
          version = CASE WHEN old.state IN ('failed', 'unknown') THEN t.version + 1 ELSE t.version END,
@@ -238,10 +265,14 @@ export class PostStore extends TransactionalStore {
          updated_at = now()
        FROM old WHERE t.id = old.id
        RETURNING t.*, old.state IN ('failed', 'unknown') AS retried`,
-      [targetId, postId, userId],
-    );
-    if (row === undefined) return undefined;
-    return row.retried ? row : 'state';
+        [targetId, postId, userId],
+        transaction,
+      );
+      if (row === undefined) return undefined;
+      if (!row.retried) return 'state' as const;
+      await enqueue([row], new Date(), executorOf(transaction));
+      return row;
+    });
   }
 
   // --- delivery ---------------------------------------------------------------------------------------

@@ -127,6 +127,7 @@ export class Posts {
       targets,
       imageIds: input.imageIds,
       maxOpen: limits.openPostsPerUser,
+      enqueue: this.deps.queue.enqueueIn,
     });
     if (created === 'images') throw HttpProblem.notFound('no such image');
     if (created === undefined) {
@@ -135,7 +136,6 @@ export class Posts {
         extensions: { limit: 'open_posts_per_user', max: limits.openPostsPerUser },
       });
     }
-    for (const target of targets) await this.deps.queue.enqueue({ targetId: target.id, version: 1 }, scheduledAt);
     await store.log.add({ userId, operation: 'post.create', outcome: 'ok' });
     this.deps.logger.info({ userId, postId: created.id, targets: targets.length }, 'post scheduled');
     return created;
@@ -171,18 +171,20 @@ export class Posts {
     const images = (await this.deps.store.posts.images(id)).length;
     checkText(change.text, change.entities, images);
     const scheduledAt = change.scheduledAt ?? new Date(current.post.scheduled_at);
-    const targets = await this.deps.store.posts.edit(userId, id, {
-      text: change.text,
-      entities: change.entities,
-      silent: change.silent,
-      scheduledAt,
-      timeZone: change.timeZone ?? current.post.time_zone,
-    });
+    const targets = await this.deps.store.posts.edit(
+      userId,
+      id,
+      {
+        text: change.text,
+        entities: change.entities,
+        silent: change.silent,
+        scheduledAt,
+        timeZone: change.timeZone ?? current.post.time_zone,
+      },
+      this.deps.queue.enqueueIn,
+    );
     if (targets === undefined) throw HttpProblem.notFound('no such post');
     if (targets === 'started') throw HttpProblem.conflict('the post is already being sent or was sent');
-    for (const target of targets) {
-      await this.deps.queue.enqueue({ targetId: target.id, version: target.version }, scheduledAt);
-    }
     return this.get(userId, id);
   }
 
@@ -194,10 +196,9 @@ export class Posts {
   }
 
   async retry(userId: string, postId: string, targetId: string): Promise<TargetRow> {
-    const target = await this.deps.store.posts.retry(userId, postId, targetId);
+    const target = await this.deps.store.posts.retry(userId, postId, targetId, this.deps.queue.enqueueIn);
     if (target === undefined) throw HttpProblem.notFound('no such target');
     if (target === 'state') throw HttpProblem.conflict('only a failed or unknown target can be retried');
-    await this.deps.queue.enqueue({ targetId: target.id, version: target.version }, new Date());
     await this.deps.store.log.add({ userId, operation: 'post.retry', outcome: 'ok' });
     return target;
   }

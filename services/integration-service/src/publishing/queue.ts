@@ -102,10 +102,15 @@ export class PublishQueue {
     );
   }
 
-  /** Schedules `job` to run at `at` (now when in the past). */
-  async enqueue(job: SendJob, at: Date): Promise<void> {
-    await this.boss.send(SEND_QUEUE, job, { startAfter: at });
+  /** Schedules `job` to run at `at` (now when in the past); inside a caller's transaction when `db` is given. */
+  async enqueue(job: SendJob, at: Date, db?: Db): Promise<void> {
+    await this.boss.send(SEND_QUEUE, job, { startAfter: at, ...(db !== undefined ? { db } : {}) });
   }
+
+  /** `enqueue` for the targets a store transaction wrote (see `EnqueueIn`). */
+  readonly enqueueIn = async (targets: { id: string; version: number }[], at: Date, db: Db): Promise<void> => {
+    for (const target of targets) await this.enqueue({ targetId: target.id, version: target.version }, at, db);
+  };
 
   /** Stops fetching; `graceful` waits (bounded by `timeoutMs`) for running jobs. */
   async stop(graceful: boolean, timeoutMs: number): Promise<void> {
