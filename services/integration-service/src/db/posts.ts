@@ -167,6 +167,8 @@ export class PostStore extends TransactionalStore {
             transaction,
           );
         }
+        const jobs = input.targets.map((target) => ({ id: target.id, version: 1 }));
+        await input.enqueue(jobs, post.scheduled_at, executorOf(transaction));
         return row;
       })
       .catch((error: unknown) => {
