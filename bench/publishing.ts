@@ -178,9 +178,11 @@ try {
   await schedule(() => new Date(burstAt));
   const waitFor = burstAt - Date.now();
   if (waitFor > 0) await sleep(waitFor);
-  const burstStarted = Date.now();
   await untilAllSent(2 * POSTS, 240_000);
-  const serviceRate = POSTS / ((Date.now() - burstStarted) / 1000);
+  // From the moment the posts were due to the last one Telegram accepted (if creating them ran past that
+  // moment, the creation time counts too: the rate is then a lower bound).
+  const lastAt = Math.max(...sentMessages().map((message) => message.at));
+  const serviceRate = POSTS / ((lastAt - burstAt) / 1000);
   const burstDuplicates = sentMessages().length - before - POSTS;
 
   // Baseline: a bare loop sending 1,000 posts through the fake port, on 5 accounts of its own in parallel
