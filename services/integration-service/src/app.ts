@@ -5,12 +5,18 @@ import type { Bots } from './bots/bots.ts';
 import type { Store } from './db/store.ts';
 import { accountHandlers } from './http/account-handlers.ts';
 import { botHandlers } from './http/bot-handlers.ts';
+import { channelHandlers } from './http/channel-handlers.ts';
+import { mountInternalPublish } from './http/internal-publish.ts';
+import { postHandlers } from './http/post-handlers.ts';
 import { loginHandlers } from './http/login-handlers.ts';
 import { ownerRouting } from './http/owner.ts';
 import { telegramProblems } from './http/problems.ts';
 import { routes } from './http/routes.ts';
 import type { Logins } from './logins/logins.ts';
 import type { LeaseHolder } from './ownership/holder.ts';
+import type { Channels } from './publishing/channels.ts';
+import type { Delivery } from './publishing/delivery.ts';
+import type { Posts } from './publishing/posts.ts';
 
 export { FORWARDED_HEADER } from './http/owner.ts';
 
@@ -21,6 +27,9 @@ export interface IntegrationAppDeps {
   logins: Logins;
   accounts: Accounts;
   bots: Bots;
+  channels: Channels;
+  posts: Posts;
+  delivery: Delivery;
   authenticate: Middleware;
   /** `http://{pod}.integration-service-headless.cf-apps.svc:8080` */
   peerAddressTemplate: string;
@@ -33,6 +42,8 @@ export function createIntegrationApp(deps: IntegrationAppDeps): ServiceApp & { o
   const service = createApp({
     name: 'integration-service',
     logger: deps.logger,
+    // An image upload is one JSON body: 10 MB in base64 (4/3) and the envelope.
+    bodyLimit: 14 * 1024 * 1024,
     ...(deps.readiness ? { readiness: deps.readiness } : {}),
   });
   const onOwner = ownerRouting({
@@ -44,14 +55,19 @@ export function createIntegrationApp(deps: IntegrationAppDeps): ServiceApp & { o
     logins: loginHandlers({ store: deps.store, logins: deps.logins, onOwner }),
     accounts: accountHandlers({ store: deps.store, accounts: deps.accounts, holder: deps.holder, onOwner }),
     bots: botHandlers(deps.bots),
+    publishing: {
+      channels: channelHandlers({ channels: deps.channels, onOwner }),
+      posts: postHandlers(deps.posts),
+    },
   });
   service.router.use(telegramProblems);
   mountOperations(service.router, operations, { authenticate: deps.authenticate });
+  mountInternalPublish(service.router, deps.delivery);
   const document = openApiDocument(
     {
       title: 'Content Factory integration-service',
       version: '0.1.0',
-      description: 'Telegram logins, accounts and bots',
+      description: 'Telegram logins, accounts, bots, channels and posts',
       // requireLiveSession: user-service not answering in time is a 503, not a 401.
       authErrors: { 503: 'the session cannot be checked right now (Retry-After)' },
     },

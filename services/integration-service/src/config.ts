@@ -79,6 +79,30 @@ export const integrationServiceEnv = {
   /** Deadline of each Bot API call. */
   BOT_API_TIMEOUT_SECONDS: z.coerce.number().min(0.1).default(10),
 
+  /**
+   * Publishing caps (README, integration-service, "Limits"): managed channels per user, posts not yet sent
+   * per user, targets per post, uploaded images not yet attached to a post per user.
+   */
+  LIMIT_CHANNELS_PER_USER: z.coerce.number().int().min(1).default(100),
+  LIMIT_OPEN_POSTS_PER_USER: z.coerce.number().int().min(1).default(500),
+  LIMIT_TARGETS_PER_POST: z.coerce.number().int().min(1).default(20),
+  LIMIT_PENDING_IMAGES_PER_USER: z.coerce.number().int().min(1).default(20),
+  /**
+   * Least time between two sends to one chat, across replicas: 3 s keeps under Telegram's ~20 messages per
+   * minute to one group or channel (core.telegram.org/bots/faq, "broadcasting to users").
+   */
+  PUBLISH_CHAT_SPACING_SECONDS: z.coerce.number().min(0).default(3),
+  /** How often each replica asks the queue (pg-boss) for due sends; bounds the lateness of a scheduled post. */
+  PUBLISH_POLL_SECONDS: z.coerce.number().min(0.5).default(0.5),
+  /**
+   * A send job still active after this long is taken to be lost with its pod and runs again elsewhere (the
+   * persisted random_id makes that safe for accounts; a bot's attempt then shows "unknown"). Above the
+   * Telegram and forward deadlines.
+   */
+  PUBLISH_JOB_EXPIRE_SECONDS: z.coerce.number().int().min(1).default(60),
+  /** Transient failures (timeouts) of one target retried this many times before it is failed. */
+  PUBLISH_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+
   /** SIGTERM to exit: stop serving, destroy clients, release leases, close pools — all within this. */
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).default(10),
 };

@@ -23,6 +23,7 @@ import { Limits } from './limits.ts';
 import { Logins } from './logins/logins.ts';
 import { createTelegramMetrics } from './metrics.ts';
 import { LeaseHolder } from './ownership/holder.ts';
+import { wirePublishing } from './publishing/wiring.ts';
 import { GramJsPort } from './telegram/gramjs.ts';
 import { DeadlinePort } from './telegram/deadline.ts';
 import type { TelegramPort } from './telegram/port.ts';
@@ -35,6 +36,8 @@ export interface RunningIntegrationService {
   store: Store;
   /** The Telegram adapter as configured (every call to it goes through a deadline). */
   port: TelegramPort;
+  /** Channels and posts (what the routes call), for benchmarks and the demo. */
+  publishing: Pick<ReturnType<typeof wirePublishing>, 'channels' | 'posts'>;
   /** SIGTERM path: stop serving, destroy clients, release leases, close pool and Vault. */
   close(): Promise<void>;
   cleanup: (() => Promise<void>)[];
@@ -161,6 +164,14 @@ async function wire(
     ...(apiRoot !== undefined ? { apiRoot } : {}),
   });
   const bots = new Bots({ store, cipher, botApi, limits, logger: log });
+  const publishing = wirePublishing(config, {
+    sequelize: database.sequelize,
+    store,
+    holder: running,
+    cipher,
+    botApi,
+    logger: log,
+  });
   const { app, metrics: appMetrics } = createIntegrationApp({
     logger: log,
     store,
@@ -168,6 +179,9 @@ async function wire(
     logins,
     accounts,
     bots,
+    channels: publishing.channels,
+    posts: publishing.posts,
+    delivery: publishing.delivery,
     authenticate: both(
       requireJwt({
         keys: new JwksKeys({ url: config.JWKS_URL }),
@@ -187,14 +201,17 @@ async function wire(
     },
   });
   metrics.registerInto(appMetrics.registry);
+  publishing.metrics.registerInto(appMetrics.registry);
   const server = await listen(app, { port: config.PORT, host: config.HOST });
   running.start();
+  await publishing.start();
   log.info({ mode: config.TELEGRAM_MODE, url: server.url }, 'integration-service listening');
   // Order matters: clients are destroyed before their leases are released (inside shutdown).
   // The whole of it stays within SHUTDOWN_TIMEOUT_SECONDS: serving stops first (graceMs), then this.
   const budgetMs = config.SHUTDOWN_TIMEOUT_SECONDS * 1000;
   const cleanup = [
-    () => running.shutdown(budgetMs * 0.5),
+    () => within(budgetMs * 0.15, publishing.queue.stop(true, budgetMs * 0.15)),
+    () => running.shutdown(budgetMs * 0.35),
     () => within(budgetMs * 0.1, database.close()),
     async () => vault?.close(),
     async () => demoBotApi?.close(),
@@ -205,6 +222,7 @@ async function wire(
     ownership: running,
     store,
     port,
+    publishing: { channels: publishing.channels, posts: publishing.posts },
     cleanup,
     close() {
       closed ??= (async () => {
@@ -216,6 +234,7 @@ async function wire(
     crash() {
       closed ??= (async () => {
         server.server.closeAllConnections();
+        await within(1000, publishing.queue.stop(false, 1));
         await running.abandon();
         await server.close(0);
         await database.close();

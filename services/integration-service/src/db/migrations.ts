@@ -98,4 +98,68 @@ export const migrations: Migration[] = [
       )`,
     ]),
   },
+  {
+    name: '0005-publishing',
+    up: statements([
+      `CREATE TABLE telegram_channels (
+        id uuid PRIMARY KEY,
+        user_id text NOT NULL,
+        account_id uuid NOT NULL REFERENCES telegram_accounts (id) ON DELETE CASCADE,
+        telegram_chat_id text NOT NULL,
+        access_hash text NOT NULL,
+        kind text NOT NULL CHECK (kind IN ('channel', 'supergroup')),
+        title text NOT NULL,
+        username text,
+        member_count integer,
+        state text NOT NULL DEFAULT 'ok' CHECK (state IN ('ok', 'rights_removed', 'gone')),
+        refreshed_at timestamptz NOT NULL DEFAULT now(),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (user_id, account_id, telegram_chat_id)
+      )`,
+      `CREATE TABLE posts (
+        id uuid PRIMARY KEY,
+        user_id text NOT NULL,
+        text text NOT NULL,
+        entities jsonb NOT NULL,
+        silent boolean NOT NULL,
+        scheduled_at timestamptz NOT NULL,
+        time_zone text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE INDEX posts_user ON posts (user_id, scheduled_at DESC)`,
+      `CREATE TABLE post_images (
+        id uuid PRIMARY KEY,
+        user_id text NOT NULL,
+        post_id uuid REFERENCES posts (id) ON DELETE CASCADE,
+        position smallint,
+        mime_type text NOT NULL,
+        data bytea NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE INDEX post_images_user ON post_images (user_id) WHERE post_id IS NULL`,
+      `CREATE TABLE post_targets (
+        id uuid PRIMARY KEY,
+        post_id uuid NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+        user_id text NOT NULL,
+        channel_id uuid NOT NULL REFERENCES telegram_channels (id) ON DELETE CASCADE,
+        via text NOT NULL CHECK (via IN ('account', 'bot')),
+        account_id uuid REFERENCES telegram_accounts (id) ON DELETE SET NULL,
+        bot_id uuid REFERENCES telegram_bots (id) ON DELETE SET NULL,
+        state text NOT NULL CHECK (state IN ('scheduled', 'sending', 'sent', 'failed', 'unknown', 'cancelled')),
+        version integer NOT NULL DEFAULT 1,
+        due_at timestamptz NOT NULL,
+        random_ids text[] NOT NULL,
+        attempts integer NOT NULL DEFAULT 0,
+        message_id bigint,
+        link text,
+        failure text,
+        sent_at timestamptz,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE INDEX post_targets_post ON post_targets (post_id)`,
+      // Per-chat pacing across replicas: the earliest time the next send to a chat may go out.
+      `CREATE TABLE publish_pacing (chat_id text PRIMARY KEY, next_at timestamptz NOT NULL)`,
+    ]),
+  },
 ];

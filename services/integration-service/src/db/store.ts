@@ -1,10 +1,12 @@
 import type { Sequelize } from 'sequelize';
 import { AccountStore } from './accounts.ts';
 import { BotStore } from './bots.ts';
+import { ChannelStore } from './channels.ts';
 import { CooldownStore } from './cooldowns.ts';
 import { IntegrationLog } from './integration-log.ts';
 import { LeaseStore } from './leases.ts';
 import { LoginStore } from './logins.ts';
+import { PostStore } from './posts.ts';
 import { rowsQuery, type RowsQuery } from './rows.ts';
 
 /** Every table of the service, one store each; user-facing reads are always filtered by the verified user id. */
@@ -16,6 +18,8 @@ export class Store {
   readonly cooldowns: CooldownStore;
   readonly log: IntegrationLog;
   readonly bots: BotStore;
+  readonly channels: ChannelStore;
+  readonly posts: PostStore;
   /** One ad-hoc statement (tests and benchmarks). */
   readonly rows: RowsQuery;
 
@@ -28,6 +32,8 @@ export class Store {
     this.cooldowns = new CooldownStore(this.rows);
     this.log = new IntegrationLog(this.rows);
     this.bots = new BotStore(sequelize);
+    this.channels = new ChannelStore(this.rows);
+    this.posts = new PostStore(sequelize);
   }
 }
 

@@ -20,6 +20,7 @@ const TELEGRAM = {
 
 /** The caps of `limits.ts` that answer 409. */
 const LIMIT = 'the connected-accounts cap was reached';
+import { publishingRoutes } from './publishing-routes.ts';
 
 /**
  * Every route of the service, declared in this one list: path, inputs, documented answers, auth and the
@@ -29,6 +30,7 @@ export function routes(deps: {
   logins: ReturnType<typeof loginHandlers>;
   accounts: ReturnType<typeof accountHandlers>;
   bots: ReturnType<typeof botHandlers>;
+  publishing: Parameters<typeof publishingRoutes>[0];
 }): Operation[] {
   const { logins, accounts, bots } = deps;
   return [
@@ -212,5 +214,6 @@ export function routes(deps: {
       errors: { 404: 'no such bot of the caller' },
       handler: bots.remove,
     }),
+    ...publishingRoutes(deps.publishing),
   ];
 }

@@ -1,4 +1,13 @@
-import type { LoginTokenResult, SentCode, TelegramConnection, TelegramPort, TelegramUser } from './port.ts';
+import type {
+  LoginTokenResult,
+  OutgoingPost,
+  SentCode,
+  TelegramChat,
+  TelegramConnection,
+  TelegramPeer,
+  TelegramPort,
+  TelegramUser,
+} from './port.ts';
 import { TelegramError } from './port.ts';
 
 export interface DeadlineOptions {
@@ -119,6 +128,18 @@ class DeadlineConnection implements TelegramConnection {
 
   getSelf(): Promise<TelegramUser> {
     return this.call('getSelf', () => this.inner.getSelf());
+  }
+
+  chats(): Promise<TelegramChat[]> {
+    return this.call('chats', () => this.inner.chats());
+  }
+
+  chat(peer: TelegramPeer): Promise<TelegramChat> {
+    return this.call('chat', () => this.inner.chat(peer));
+  }
+
+  publish(peer: TelegramPeer, post: OutgoingPost): Promise<{ messageId: number }> {
+    return this.call('publish', () => this.inner.publish(peer, post));
   }
 
   health(): Promise<boolean> {

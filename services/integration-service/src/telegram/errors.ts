@@ -71,6 +71,8 @@ export const KINDS: Record<TelegramErrorKind, KindRule> = {
     endsLogin: true,
     detail: 'the Telegram API credentials were refused; the operators must fix them',
   },
+  ChatWriteForbidden: { status: 403, detail: 'the account may not post in this chat any more' },
+  ChatInvalid: { status: 404, detail: 'the chat is gone or no longer visible to this account' },
   Unavailable: { status: 502, detail: 'Telegram did not answer as expected' },
   Timeout: { status: 504, retryAfter: 5, detail: 'Telegram did not answer in time; try again shortly' },
   Unreachable: { status: 503, retryAfter: 5, detail: 'Telegram cannot be reached; try again shortly' },
@@ -132,6 +134,12 @@ export const RPC_ERRORS: readonly RpcErrorRow[] = [
   { message: 'API_ID_PUBLISHED_FLOOD', code: 400, kind: 'ApiIdInvalid', methods: 'auth.sendCode' },
   { message: 'SMS_CODE_CREATE_FAILED', code: 400, kind: 'Unavailable', methods: 'auth.sendCode' },
   { message: 'AUTH_KEY_UNSYNCHRONIZED', code: 500, kind: 'Unavailable', methods: 'auth.checkPassword' },
+  { message: 'CHAT_WRITE_FORBIDDEN', code: 403, kind: 'ChatWriteForbidden', methods: 'messages.sendMessage' },
+  { message: 'CHAT_ADMIN_REQUIRED', code: 400, kind: 'ChatWriteForbidden', methods: 'messages.sendMessage' },
+  { message: 'CHAT_SEND_PHOTOS_FORBIDDEN', code: 403, kind: 'ChatWriteForbidden', methods: 'messages.sendMedia' },
+  { message: 'USER_BANNED_IN_CHANNEL', code: 400, kind: 'ChatWriteForbidden', methods: 'messages.sendMessage' },
+  { message: 'CHANNEL_PRIVATE', code: 406, kind: 'ChatInvalid', methods: 'messages.sendMessage' },
+  { message: 'CHANNEL_INVALID', code: 400, kind: 'ChatInvalid', methods: 'messages.sendMessage' },
   { message: 'Timeout', code: -503, kind: 'Timeout', methods: '*' },
 ];
 

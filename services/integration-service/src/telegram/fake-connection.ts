@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import type { FakeOperation, FakeTelegram, KeyState } from './fake.ts';
+import type { FakeTelegram } from './fake.ts';
+import type { FakeOperation, KeyState } from './fake-script.ts';
 import {
   TelegramError,
   type LoginTokenResult,
+  type OutgoingPost,
   type SentCode,
+  type TelegramChat,
+  type TelegramPeer,
   type TelegramConnection,
   type TelegramUser,
 } from './port.ts';
@@ -159,6 +163,29 @@ export class FakeConnection implements TelegramConnection {
     const account = state.userId !== undefined ? this.fake.accountById(state.userId) : undefined;
     if (account === undefined) throw new TelegramError('SessionRevoked');
     return account.user;
+  }
+
+  private async signedIn(op: FakeOperation): Promise<string> {
+    const state = await this.step(op);
+    if (state.userId === undefined) throw new TelegramError('SessionRevoked');
+    return state.userId;
+  }
+
+  async chats(): Promise<TelegramChat[]> {
+    const userId = await this.signedIn('getDialogs');
+    if (this.fake.options.demo !== undefined) this.fake.channels.seedDemo(userId);
+    return this.fake.channels.dialogsOf(userId);
+  }
+
+  async chat(peer: TelegramPeer): Promise<TelegramChat> {
+    return this.fake.channels.chatOf(await this.signedIn('getDialogs'), peer);
+  }
+
+  async publish(peer: TelegramPeer, post: OutgoingPost): Promise<{ messageId: number }> {
+    const sent = this.fake.channels.publish(await this.signedIn('sendMessage'), peer, post);
+    // Only this answer is lost: the connection itself still closes, as a crashed process's socket does.
+    if (sent.hung) return never();
+    return { messageId: sent.messageId };
   }
 
   async health(): Promise<boolean> {

@@ -1,81 +1,19 @@
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
+import { FakeChannels, type FakeChannelScript, type FakeMembership } from './fake-channels.ts';
+import { FakeCodes, type PendingCode } from './fake-codes.ts';
 import { FakeConnection, never, normalize, parseSession } from './fake-connection.ts';
+import type { FakeAccountScript, FakeOperation, FakeSnapshot, FakeTelegramOptions, KeyState } from './fake-script.ts';
 import {
   floodWait,
   TelegramError,
-  type CodeType,
   type SentCode,
   type TelegramConnection,
   type TelegramPort,
   type TelegramUser,
 } from './port.ts';
 
-/** A Telegram account the fake knows. */
-export interface FakeAccountScript {
-  phone: string;
-  firstName?: string;
-  username?: string;
-  /** 2FA password, when the account has one. */
-  password?: string;
-  hint?: string;
-  /** Home DC; a login from another DC migrates (phone: PHONE_MIGRATE; QR: LoginTokenMigrateTo). Default: 2. */
-  dcId?: number;
-  /** Code types in the order SendCode and each ResendCode deliver them. Default: app, then sms. */
-  codeTypes?: CodeType[];
-}
-
-export type FakeOperation =
-  | 'open'
-  | 'sendCode'
-  | 'resendCode'
-  | 'signIn'
-  | 'checkPassword'
-  | 'exportLoginToken'
-  | 'importLoginToken'
-  | 'logOut'
-  | 'getSelf';
-
-/** @internal Telegram's server-side state of one auth key. */
-export interface KeyState {
-  dcId: number;
-  /** Telegram user id once the key is signed in. */
-  userId: string | undefined;
-  /** Signed in up to the 2FA step. */
-  passwordPendingFor: string | undefined;
-  /** A QR token of this key was accepted by this user. */
-  acceptedBy: string | undefined;
-  dead: 'revoked' | 'duplicated' | undefined;
-  listeners: Set<() => void>;
-}
-
-interface PendingCode {
-  key: string;
-  phone: string;
-  hash: string;
-  code: string;
-  typeIndex: number;
-  expired: boolean;
-}
-
-/** What `FakeTelegram.snapshot()` returns: plain JSON. */
-export interface FakeSnapshot {
-  accounts: { script: FakeAccountScript; user: TelegramUser }[];
-  keys: { id: string; dcId: number; userId: string }[];
-}
-
-export interface FakeTelegramOptions {
-  /** Delay of every call, so concurrency windows exist as they do on a network. Default: 0. */
-  latencyMs?: number;
-  /** QR token lifetime. Default: 30 s. */
-  qrTtlSeconds?: number;
-  /** DC a fresh session starts on. Default: 2. */
-  defaultDcId?: number;
-  /**
-   * Local demo: every valid phone is an account, the code is always `code`, phones ending in 2 have the
-   * 2FA password `password`, and QR tokens are accepted `qrScanAfterMs` after they are exported.
-   */
-  demo?: { code: string; password: string; qrScanAfterMs: number } | undefined;
-}
+export type { FakeChannelScript, FakeMembership, FakeMessage } from './fake-channels.ts';
+export type { FakeAccountScript, FakeOperation, FakeSnapshot, FakeTelegramOptions, KeyState } from './fake-script.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -89,8 +27,9 @@ export class FakeTelegram implements TelegramPort {
   readonly options: Required<Omit<FakeTelegramOptions, 'demo'>> & Pick<FakeTelegramOptions, 'demo'>;
   private readonly accounts = new Map<string, { script: FakeAccountScript; user: TelegramUser }>();
   private readonly keys = new Map<string, KeyState>();
-  private readonly codes = new Map<string, PendingCode>();
-  private readonly qrTokens = new Map<string, { key: string; expiresAt: number }>();
+  private readonly codes: FakeCodes;
+  /** Channels and supergroups, their members' rights and messages (see `FakeChannels`). */
+  readonly channels = new FakeChannels();
   private readonly openCount = new Map<string, number>();
   private readonly failures = new Map<FakeOperation, TelegramError[]>();
   private readonly silent = new Set<string>();
@@ -105,6 +44,7 @@ export class FakeTelegram implements TelegramPort {
 
   constructor(options: FakeTelegramOptions = {}) {
     this.options = { latencyMs: 0, qrTtlSeconds: 30, defaultDcId: 2, demo: undefined, ...options };
+    this.codes = new FakeCodes({ qrTtlSeconds: this.options.qrTtlSeconds, demoCode: this.options.demo?.code });
   }
 
   addAccount(script: FakeAccountScript): TelegramUser {
@@ -117,6 +57,26 @@ export class FakeTelegram implements TelegramPort {
     };
     this.accounts.set(normalize(script.phone), { script, user });
     return user;
+  }
+
+  /**
+   * Adds a channel (or supergroup) where each phone's account has the given membership (`poster`: an admin
+   * allowed to post). Returns its peer and the chat id the Bot API uses (`-100<id>`).
+   */
+  addChannel(
+    script: FakeChannelScript,
+    members: Record<string, FakeMembership>,
+  ): { id: string; accessHash: string; botChatId: string } {
+    const added = this.channels.add(script);
+    for (const [phone, membership] of Object.entries(members)) this.setMembership(added.id, phone, membership);
+    return added;
+  }
+
+  /** What the account of `phone` is in the chat now (`undefined`: not a member any more). */
+  setMembership(chatId: string, phone: string, membership: FakeMembership | undefined): void {
+    const account = this.account(phone);
+    if (account === undefined) throw new Error(`no fake account ${phone}`);
+    this.channels.setMember(chatId, account.user.id, membership);
   }
 
   /** The next call of `op` fails with `error` (queued; one error per call). */
@@ -141,18 +101,18 @@ export class FakeTelegram implements TelegramPort {
 
   /** The code Telegram last delivered to this phone, as the user would read it. */
   lastCode(phone: string): string | undefined {
-    return [...this.codes.values()].reverse().find((pending) => pending.phone === normalize(phone))?.code;
+    return this.codes.lastCode(phone);
   }
 
   /** Makes the pending code of this phone expire. */
   expireCode(phone: string): void {
-    for (const pending of this.codes.values()) if (pending.phone === normalize(phone)) pending.expired = true;
+    this.codes.expireCode(phone);
   }
 
   /** The user scans a QR login URL with their phone (an app already signed in as `phone`). */
   scanQr(url: string, phone: string): void {
     const token = new URL(url).searchParams.get('token') ?? '';
-    const entry = this.qrTokens.get(token);
+    const entry = this.codes.qrToken(token);
     if (entry === undefined || entry.expiresAt < Date.now()) throw new Error('the QR token is unknown or expired');
     const account = this.accounts.get(normalize(phone));
     if (account === undefined) throw new Error(`no fake account ${phone}`);
@@ -315,50 +275,25 @@ export class FakeTelegram implements TelegramPort {
 
   /** @internal */
   deliverCode(key: string, phone: string, typeIndex: number, previous?: PendingCode): SentCode {
-    const account = this.account(phone);
-    const types = account?.script.codeTypes ?? ['app', 'sms'];
-    // auth.resendCode past the last delivery method: SEND_CODE_UNAVAILABLE.
-    if (typeIndex >= types.length) throw new TelegramError('CodeUnavailable');
-    const index = typeIndex;
-    const pending: PendingCode = {
-      key,
-      phone: normalize(phone),
-      hash: previous?.hash ?? randomBytes(8).toString('hex'),
-      code: this.options.demo?.code ?? String(randomInt(10_000, 100_000)),
-      typeIndex: index,
-      expired: false,
-    };
-    this.codes.set(pending.hash, pending);
-    return {
-      phoneCodeHash: pending.hash,
-      codeType: types[index] ?? 'app',
-      nextCodeType: types[index + 1],
-      timeout: types[index + 1] !== undefined ? 60 : undefined,
-    };
+    return this.codes.deliver(key, phone, this.account(phone)?.script, typeIndex, previous);
   }
 
   /** @internal */
   pendingCode(key: string, phone: string, hash: string): PendingCode {
-    const pending = this.codes.get(hash);
-    if (pending === undefined || pending.key !== key || pending.phone !== normalize(phone)) {
-      throw new TelegramError('CodeExpired');
-    }
-    return pending;
+    return this.codes.pending(key, phone, hash);
   }
 
   /** @internal */
   dropCode(hash: string): void {
-    this.codes.delete(hash);
+    this.codes.drop(hash);
   }
 
   /** @internal */
   issueQrToken(key: string): { token: Buffer; expiresAt: Date } {
-    const token = randomBytes(24);
-    const expiresAt = Date.now() + this.options.qrTtlSeconds * 1000;
-    this.qrTokens.set(token.toString('base64url'), { key, expiresAt });
+    const issued = this.codes.issueQrToken(key);
     const demo = this.options.demo;
     if (demo !== undefined) {
-      const url = `tg://login?token=${token.toString('base64url')}`;
+      const url = `tg://login?token=${issued.token.toString('base64url')}`;
       this.account('+10000000001');
       setTimeout(() => {
         try {
@@ -368,12 +303,12 @@ export class FakeTelegram implements TelegramPort {
         }
       }, demo.qrScanAfterMs).unref();
     }
-    return { token, expiresAt: new Date(expiresAt) };
+    return issued;
   }
 
   /** @internal */
   qrToken(token: Buffer): { key: string; expiresAt: number } | undefined {
-    return this.qrTokens.get(token.toString('base64url'));
+    return this.codes.qrToken(token.toString('base64url'));
   }
 }
 

@@ -6,12 +6,16 @@ import {
   TelegramError,
   type CodeType,
   type LoginTokenResult,
+  type OutgoingPost,
   type SentCode,
+  type TelegramChat,
+  type TelegramPeer,
   type TelegramConnection,
   type TelegramPort,
   type TelegramUser,
 } from './port.ts';
 import { kindOfMessage } from './errors.ts';
+import { readChat, readChats, sendPost, type PublishingClient } from './gramjs-publishing.ts';
 
 /** Maps an error thrown by GramJS (an `RPCError` subclass, usually) to a domain error, by `telegram/errors.ts`. */
 export function toDomainError(error: unknown): TelegramError {
@@ -91,7 +95,10 @@ function loginTokenOf(result: Api.auth.TypeLoginToken): LoginTokenResult {
 }
 
 /** The part of TelegramClient the adapter uses; tests hand in a real client with `invoke` stubbed. */
-export type GramClient = Pick<TelegramClient, 'invoke' | 'connect' | 'destroy' | 'addEventHandler' | 'session'> & {
+export type GramClient = Pick<
+  TelegramClient,
+  'invoke' | 'connect' | 'destroy' | 'addEventHandler' | 'session' | 'uploadFile'
+> & {
   _switchDC(dcId: number): Promise<unknown>;
 };
 
@@ -203,6 +210,31 @@ class GramJsConnection implements TelegramConnection {
   async getSelf(): Promise<TelegramUser> {
     const users = await this.call<Api.TypeUser[]>(new Api.users.GetUsers({ id: [new Api.InputUserSelf()] }));
     return userOf(users[0]);
+  }
+
+  private get publishing(): PublishingClient {
+    return {
+      invoke: (request) => this.call(request),
+      uploadFile: async (params) => {
+        try {
+          return await this.client.uploadFile(params);
+        } catch (error) {
+          throw toDomainError(error);
+        }
+      },
+    };
+  }
+
+  chats(): Promise<TelegramChat[]> {
+    return readChats(this.publishing);
+  }
+
+  chat(peer: TelegramPeer): Promise<TelegramChat> {
+    return readChat(this.publishing, peer);
+  }
+
+  publish(peer: TelegramPeer, post: OutgoingPost): Promise<{ messageId: number }> {
+    return sendPost(this.publishing, peer, post);
   }
 
   async health(): Promise<boolean> {

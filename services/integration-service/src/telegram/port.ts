@@ -28,6 +28,48 @@ export type LoginTokenResult =
   | { kind: 'migrate'; dcId: number; token: Buffer }
   | { kind: 'success'; user: TelegramUser };
 
+/** A channel or supergroup as MTProto addresses it: `InputPeerChannel(channel_id, access_hash)`. */
+export interface TelegramPeer {
+  id: string;
+  accessHash: string;
+}
+
+/** A channel (broadcast) or supergroup from the account's dialogs, with what the account may do there. */
+export interface TelegramChat extends TelegramPeer {
+  kind: 'channel' | 'supergroup';
+  title: string;
+  username: string | undefined;
+  /** `participants_count` when Telegram includes it; undefined otherwise. */
+  memberCount: number | undefined;
+  /** Creator, or an admin whose rights include posting (channels: `post_messages`; supergroups: any admin). */
+  canPost: boolean;
+}
+
+/**
+ * A formatting entity as Telegram's `MessageEntity` and Bot API `MessageEntity` both define it: UTF-16
+ * `offset` and `length` into the text (core.telegram.org/api/entities).
+ */
+export interface MessageEntity {
+  type: 'bold' | 'italic' | 'underline' | 'strikethrough' | 'spoiler' | 'code' | 'pre' | 'text_link';
+  offset: number;
+  length: number;
+  /** `text_link` only. */
+  url?: string;
+}
+
+/** One post as sent: text (the caption when there are images), images (2–10 → an album), silent flag. */
+export interface OutgoingPost {
+  text: string;
+  entities: MessageEntity[];
+  images: { data: Buffer; mimeType: string }[];
+  silent: boolean;
+  /**
+   * MTProto `random_id`s (signed 64-bit, decimal), one per message (one per image in an album): persisted
+   * before the first attempt, so Telegram drops a repeated send with the same id instead of posting twice.
+   */
+  randomIds: string[];
+}
+
 /** One MTProto client on one session (auth key). Owned by exactly one pod at a time. */
 export interface TelegramConnection {
   sendCode(phone: string): Promise<SentCode>;
@@ -44,6 +86,12 @@ export interface TelegramConnection {
   onLoginTokenUpdate(listener: () => void): void;
   logOut(): Promise<void>;
   getSelf(): Promise<TelegramUser>;
+  /** Channels and supergroups in the account's dialogs (`messages.getDialogs`), bounded to the first pages. */
+  chats(): Promise<TelegramChat[]>;
+  /** One chat again (`channels.getChannels`): title, member count and rights as of now. */
+  chat(peer: TelegramPeer): Promise<TelegramChat>;
+  /** Sends the post; the id of its (first) message. Throws `ChatWriteForbidden` when rights are gone. */
+  publish(peer: TelegramPeer, post: OutgoingPost): Promise<{ messageId: number }>;
   /** True while the connection answers. */
   health(): Promise<boolean>;
   /** The session string as of now (changes after a DC migration). A secret: never log it. */
@@ -78,6 +126,10 @@ export type TelegramErrorKind =
   | 'KeyDuplicated'
   | 'ClientOutdated'
   | 'ApiIdInvalid'
+  /** The account may not post in this chat (any more): rights removed, banned, or not an admin. */
+  | 'ChatWriteForbidden'
+  /** The chat is gone or private to this account (CHANNEL_PRIVATE, CHANNEL_INVALID). */
+  | 'ChatInvalid'
   | 'Unavailable'
   /** A call ran past its deadline (`operation` says which). */
   | 'Timeout'

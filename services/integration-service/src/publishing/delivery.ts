@@ -1,0 +1,214 @@
+import type { Logger } from '@cf/kit';
+import { BotApiError, type BotApi } from '../bots/bot-api.ts';
+import type { SessionCipher } from '../cipher.ts';
+import type { DeliveryRow } from '../db/posts.ts';
+import type { Store } from '../db/store.ts';
+import type { LeaseHolder } from '../ownership/holder.ts';
+import { resourceName } from '../resources.ts';
+import { asTelegramError, type OutgoingPost } from '../telegram/port.ts';
+import { botChatId, messageLink } from './links.ts';
+import type { PublishingMetrics } from './metrics.ts';
+import type { PublishQueue, SendJob } from './queue.ts';
+
+/** What the user reads for a bot send whose outcome is not known (never retried on its own). */
+export const UNKNOWN_OUTCOME = 'unknown — check the channel';
+
+export interface DeliveryOptions {
+  /** Least time between two sends to one chat (pacing), in ms. */
+  chatSpacingMs: number;
+  maxAttempts: number;
+  /** `http://{pod}…`: where the owner of an account is reached. */
+  peerAddressTemplate: string;
+  forwardTimeoutMs: number;
+}
+
+type Outcome =
+  | { state: 'sent'; messageId: number; link: string | null }
+  | { state: 'failed' | 'unknown'; failure: string }
+  | { state: 'scheduled'; dueAt: Date; failure: string };
+
+/**
+ * Sends due targets. A job runs on any replica: it takes a pacing slot of the chat, then a bot target is sent
+ * here and an account target on the pod holding the account's lease (forwarded to it when that is another
+ * pod). Every attempt is recorded (`sending`) before the call. Account sends repeat their persisted
+ * random_ids, so a repeat after a crash is dropped by Telegram; a bot attempt found `sending` again has an
+ * unknown outcome and is marked so, never re-sent.
+ */
+export class Delivery {
+  private readonly deps: {
+    store: Store;
+    holder: LeaseHolder;
+    cipher: SessionCipher;
+    botApi: BotApi;
+    queue: PublishQueue;
+    metrics: PublishingMetrics;
+    logger: Logger;
+    options: DeliveryOptions;
+  };
+
+  constructor(deps: Delivery['deps']) {
+    this.deps = deps;
+  }
+
+  /** A due job, on whichever replica pg-boss gave it to. */
+  async onJob(job: SendJob): Promise<void> {
+    const { store, holder, queue, options } = this.deps;
+    const target = await store.posts.target(job.targetId);
+    if (target === undefined || target.version !== job.version) return;
+    if (target.state !== 'scheduled' && target.state !== 'sending') return;
+    if (target.state === 'scheduled' && job.slotted !== true && options.chatSpacingMs > 0) {
+      const channel = await store.channels.get(target.user_id, target.channel_id);
+      if (channel === undefined) return;
+      const slot = await store.posts.reserveSlot(channel.telegram_chat_id, options.chatSpacingMs);
+      if (slot.getTime() > Date.now() + 20) {
+        await queue.enqueue({ ...job, slotted: true }, slot);
+        return;
+      }
+    }
+    if (target.via === 'bot' || target.account_id === null) return this.deliverHere(job.targetId, job.version);
+    const route = await holder.route(resourceName('account', target.account_id));
+    if (route.local) return this.deliverHere(job.targetId, job.version);
+    if ('pod' in route) return this.forward(route.pod, job);
+    await queue.enqueue({ ...job, slotted: true }, new Date(Date.now() + route.retryAfter * 1000));
+  }
+
+  /** Asks the owning pod to send; when it cannot be asked, the job runs again shortly. */
+  private async forward(pod: string, job: SendJob): Promise<void> {
+    const { options, queue, logger } = this.deps;
+    const url = `${options.peerAddressTemplate.replace('{pod}', pod)}/internal/publish/targets/${job.targetId}`;
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ version: job.version }),
+        signal: AbortSignal.timeout(options.forwardTimeoutMs),
+      });
+      if (response.status === 204) return;
+      logger.warn({ pod, status: response.status, targetId: job.targetId }, 'the owner did not take the send');
+    } catch (error) {
+      logger.warn({ pod, err: error, targetId: job.targetId }, 'the owner could not be asked to send');
+    }
+    await queue.enqueue({ ...job, slotted: true }, new Date(Date.now() + 2000));
+  }
+
+  /** Runs one attempt of the target here (this pod holds the account, or it is a bot target). */
+  async deliverHere(targetId: string, version: number): Promise<void> {
+    const { store, logger } = this.deps;
+    const row = await store.posts.begin(targetId, version);
+    if (row === undefined) return;
+    const outcome = await this.attempt(row);
+    const settled = await store.posts.settle(row.id, row.version, outcome);
+    this.record(row, outcome);
+    if (settled !== undefined && outcome.state === 'scheduled') {
+      await this.deps.queue.enqueue({ targetId: row.id, version: settled.version }, outcome.dueAt);
+    }
+    if (outcome.state === 'sent' || outcome.state === 'failed' || outcome.state === 'unknown') {
+      await store.log.add({
+        userId: row.user_id,
+        operation: 'post.publish',
+        outcome: outcome.state === 'sent' ? 'ok' : 'error',
+        ...(outcome.state !== 'sent' ? { errorKind: outcome.failure } : {}),
+        ...(row.account_id !== null ? { accountId: row.account_id } : {}),
+      });
+      logger.info(
+        { userId: row.user_id, postId: row.post_id, targetId: row.id, via: row.via, state: outcome.state },
+        'publish attempt settled',
+      );
+    }
+  }
+
+  private record(row: DeliveryRow, outcome: Outcome): void {
+    const { metrics } = this.deps;
+    metrics.posts.inc({ via: row.via, outcome: outcome.state === 'scheduled' ? 'rescheduled' : outcome.state });
+    if (outcome.state === 'sent') {
+      metrics.lateness.observe(
+        { via: row.via },
+        Math.max(0, (Date.now() - new Date(row.scheduled_at).getTime()) / 1000),
+      );
+    }
+  }
+
+  private async attempt(row: DeliveryRow): Promise<Outcome> {
+    const { store } = this.deps;
+    if (row.via === 'bot' && row.before === 'sending') {
+      // An earlier attempt got no answer (its pod died or the call timed out): it may have been posted.
+      return { state: 'unknown', failure: UNKNOWN_OUTCOME };
+    }
+    const post: OutgoingPost = {
+      text: row.text,
+      entities: row.entities,
+      images: await store.posts.images(row.post_id),
+      silent: row.silent,
+      randomIds: row.random_ids,
+    };
+    return row.via === 'bot' ? this.viaBot(row, post) : this.viaAccount(row, post);
+  }
+
+  private async viaAccount(row: DeliveryRow, post: OutgoingPost): Promise<Outcome> {
+    const { holder, store, metrics, options } = this.deps;
+    const held = holder.get(resourceName('account', row.account_id ?? ''));
+    if (held === undefined)
+      return { state: 'scheduled', dueAt: new Date(Date.now() + 1000), failure: 'ownership moved' };
+    try {
+      const { messageId } = await holder.serialized(held, () =>
+        held.conn.publish({ id: row.telegram_chat_id, accessHash: row.access_hash }, post),
+      );
+      return { state: 'sent', messageId, link: messageLink(row, messageId) };
+    } catch (error) {
+      const failure = asTelegramError(error);
+      switch (failure.kind) {
+        case 'FloodWait':
+          metrics.floodWaits.inc({ chat: row.telegram_chat_id });
+          return {
+            state: 'scheduled',
+            dueAt: new Date(Date.now() + Math.max(1, failure.seconds) * 1000),
+            failure: 'FloodWait',
+          };
+        case 'ChatWriteForbidden':
+          await store.channels.setState(row.channel_id, 'rights_removed');
+          return { state: 'failed', failure: failure.kind };
+        case 'ChatInvalid':
+          await store.channels.setState(row.channel_id, 'gone');
+          return { state: 'failed', failure: failure.kind };
+        case 'Timeout':
+        case 'Unavailable':
+        case 'Unreachable':
+        case 'Migrate':
+          // The random_id makes a repeat safe: Telegram drops it if the first one arrived.
+          if (row.attempts < options.maxAttempts) {
+            return { state: 'scheduled', dueAt: new Date(Date.now() + 2000 * row.attempts), failure: failure.kind };
+          }
+          return { state: 'failed', failure: failure.kind };
+        default:
+          return { state: 'failed', failure: failure.kind };
+      }
+    }
+  }
+
+  private async viaBot(row: DeliveryRow, post: OutgoingPost): Promise<Outcome> {
+    const { cipher, botApi, metrics } = this.deps;
+    if (row.token_ciphertext === null) return { state: 'failed', failure: 'BotRemoved' };
+    try {
+      const token = await cipher.decrypt(row.token_ciphertext);
+      const { messageId } = await botApi.send(token, botChatId(row.telegram_chat_id), post);
+      return { state: 'sent', messageId, link: messageLink(row, messageId) };
+    } catch (error) {
+      if (!(error instanceof BotApiError)) return { state: 'failed', failure: 'Unavailable' };
+      switch (error.kind) {
+        case 'FloodWait':
+          // A 429 is a definite "not sent".
+          metrics.floodWaits.inc({ chat: row.telegram_chat_id });
+          return {
+            state: 'scheduled',
+            dueAt: new Date(Date.now() + Math.max(1, error.seconds) * 1000),
+            failure: 'FloodWait',
+          };
+        case 'Timeout':
+        case 'Unreachable':
+          return { state: 'unknown', failure: UNKNOWN_OUTCOME };
+        default:
+          return { state: 'failed', failure: error.kind };
+      }
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import test from 'ava';
+import { FakeTelegram } from '../../services/integration-service/src/telegram/fake.ts';
+import { as, eventually, startIntegrationFixture, type IntegrationFixture } from './fixture.ts';
+import { connectAccount, managedChannel, settled } from './publishing-fixture.ts';
+
+let f: IntegrationFixture;
+
+test.before(async () => {
+  f = await startIntegrationFixture();
+});
+
+test.after.always(async () => {
+  await f?.stop();
+});
+
+const env = {
+  PUBLISH_CHAT_SPACING_SECONDS: '0',
+  PUBLISH_JOB_EXPIRE_SECONDS: '2',
+  TELEGRAM_CALL_TIMEOUT_SECONDS: '1',
+};
+
+test.serial('the owner dies mid-send: after takeover the post exists exactly once, and is marked sent', async (t) => {
+  const fake = new FakeTelegram();
+  const one = await f.instance(fake, env);
+  const two = await f.instance(fake, env);
+  const user = await f.user();
+  const account = await connectAccount(fake, user, one);
+  t.true(one.service.ownership.holds(`account:${account.accountId}`));
+  const channel = await managedChannel(fake, user, one, account);
+  // The send reaches Telegram, which posts it; its answer never comes back: the owner dies waiting.
+  fake.channels.hangNextSends(1);
+  const created = await as(user, one.url, 'POST', '/telegram/posts', {
+    text: 'Exactly once',
+    targets: [{ channelId: channel.id, via: 'account' }],
+  });
+  t.is(created.status, 201);
+  await eventually(async () => fake.channels.messages(channel.chatId).length === 1);
+  await one.service.crash();
+  const [target] = await settled(user, two, created.body['id'] as string, (ts) => ts[0]?.state === 'sent', 30_000);
+  t.true(two.service.ownership.holds(`account:${account.accountId}`));
+  const messages = fake.channels.messages(channel.chatId);
+  t.is(messages.length, 1, 'the repeat carried the same random_id and Telegram dropped it');
+  t.is(target?.messageId, messages[0]?.id);
+});
