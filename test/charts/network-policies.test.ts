@@ -92,7 +92,6 @@ function peers(s: Synthesized): NetpolPeer[] {
     pod(ns.apps, 'acme-solver', acmeSolverLabels, [[8089, 'TCP']]),
     pod(ns.observability, 'prometheus', app(future.prometheus.name), [[9090, 'TCP']]),
     pod(ns.observability, 'alertmanager', app(future.alertmanager.name), [[9093, 'TCP']]),
-    pod(ns.observability, 'grafana', app(future.grafana.name), [[3000, 'TCP']]),
     pod(ns.logging, 'elasticsearch', app(future.elasticsearch.name), [
       [9200, 'TCP'],
       [9300, 'TCP'],

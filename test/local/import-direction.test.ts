@@ -27,6 +27,8 @@ const pending: Record<string, string> = {
   'bench/cluster.ts -> test/support/node/platform.ts': 'node: the node harness moves into tools/',
   'bench/cluster.ts -> test/support/node/prepare-node.ts': 'node: the node harness moves into tools/',
   'bench/cluster.ts -> test/support/node/storage.ts': 'node: the node harness moves into tools/',
+  'bench/observability.ts -> test/observability/bench-support.ts': 'obs: the scrape-cost fixtures move into tools/',
+  'bench/observability.ts -> test/support/prometheus.ts': 'obs: the Prometheus harness moves into tools/embedded',
   'bench/vault-tls.ts -> test/support/binaries.ts': 'charts: the OpenBao lookup is in @cf/embedded/binaries already',
   'bench/vault-tls.ts -> test/support/server-tls.ts': 'charts: the TLS helpers move into tools/embedded',
   'bench/web.ts -> test/api-gateway/fixture.ts': 'web: start the gateway as a process instead of the test fixture',

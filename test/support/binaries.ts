@@ -10,13 +10,14 @@ import {
   type BinarySpec,
   type ResolvedBinary,
 } from '@cf/embedded/binaries';
+import { observabilitySpecs, type ObservabilityToolName } from './prometheus-tools.ts';
 import { versions } from './versions.ts';
 
 // Lookup, cache and the pinned downloads live in tools/embedded (shared with `npm start`); this file keeps the
 // binaries only the tests use and the names the suites import.
 export { binaryCacheDir, binaryVersion, type BinarySpec, type ResolvedBinary } from '@cf/embedded/binaries';
 
-export type BinaryName = 'etcd' | 'kube-apiserver' | 'vault' | 'kube-score' | ChartsToolName;
+export type BinaryName = 'etcd' | 'kube-apiserver' | 'vault' | 'kube-score' | ChartsToolName | ObservabilityToolName;
 
 /** Our own Go test helpers under test/support/go/<name>/ (see charts-tools.ts). */
 export type ChartsToolName = 'charts-netpol' | 'charts-starlark' | 'charts-kindconfig';
@@ -75,6 +76,7 @@ function goToolSpec(name: ChartsToolName, envVar: string, what: string): BinaryS
 }
 
 const specs: Record<BinaryName, BinarySpec> = {
+  ...observabilitySpecs,
   'charts-netpol': goToolSpec('charts-netpol', 'CF_CHARTS_NETPOL_BIN', 'cyclonus NetworkPolicy matcher'),
   'charts-starlark': goToolSpec('charts-starlark', 'CF_CHARTS_STARLARK_BIN', 'Tiltfile evaluator on go.starlark.net'),
   'charts-kindconfig': goToolSpec('charts-kindconfig', 'CF_CHARTS_KINDCONFIG_BIN', "kind's v1alpha4 config decoder"),
