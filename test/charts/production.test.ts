@@ -6,7 +6,16 @@ import { join } from 'node:path';
 import { imageOf, ns, unsealer, vault, VERSION } from '../../charts-ts/src/platform.ts';
 import { dev, PLACEHOLDER_REGISTRY, prod, withEnvironment } from '../../charts-ts/src/profile.ts';
 import { synthAll } from '../../charts-ts/src/synth.ts';
-import { both, containersOf, find, synthesize, workloads, type K8sObject } from './objects.ts';
+import {
+  both,
+  containersOf,
+  find,
+  synthesize,
+  upstream,
+  upstreamImages,
+  workloads,
+  type K8sObject,
+} from './objects.ts';
 
 interface PodScheduling {
   priorityClassName?: string;
@@ -102,13 +111,8 @@ for (const { profile, all } of both) {
   test(`${p}: every object carries app.kubernetes.io/version`, (t) => {
     for (const o of all) {
       const version = o.metadata.labels?.['app.kubernetes.io/version'];
-      t.is(
-        version,
-        o.metadata.namespace === ns.vault && o.metadata.labels?.['app.kubernetes.io/name'] === vault.name
-          ? vault.version
-          : VERSION,
-        `${o.kind}/${o.metadata.name}`,
-      );
+      const name = o.metadata.labels?.['app.kubernetes.io/name'];
+      t.is(version, upstream.find((u) => u.name === name)?.version ?? VERSION, `${o.kind}/${o.metadata.name}`);
     }
   });
 
@@ -143,7 +147,7 @@ for (const { profile, all } of both) {
   test(`${p}: our images come from ${p === 'prod' ? 'the production registry with the release tag' : 'the local names Tilt builds'}`, (t) => {
     const ours = workloads(all)
       .flatMap((w) => containersOf(w.pod))
-      .filter((c) => c.name !== 'vault');
+      .filter((c) => !upstreamImages.has(c.image));
     t.true(ours.length > 0);
     for (const c of ours) {
       t.is(c.image, p === 'prod' ? `${PLACEHOLDER_REGISTRY}/${c.name}:${VERSION}` : `cf/${c.name}`);

@@ -4,7 +4,6 @@ import { stringify } from 'yaml';
 import {
   containerSecurity,
   env,
-  httpGet,
   podSecurity,
   resources,
   vaultTokenVolume,
@@ -12,6 +11,7 @@ import {
 } from '../../lib/workload.ts';
 import { future, labels, ns, selector, vault } from '../../platform.ts';
 import { dashboards, datasources } from './dashboards/index.ts';
+import { upstreamProbes } from './objects.ts';
 import type { ObservabilitySettings } from './settings.ts';
 import { vaultPaths } from './settings.ts';
 import { alertmanager, grafana, namespace, prometheus, vaultAgent } from './stack.ts';
@@ -184,8 +184,9 @@ export function grafanaStack(scope: Construct, settings: ObservabilitySettings):
                 { name: 'tmp', mountPath: '/tmp' },
                 { name: 'vault-secrets', mountPath: vaultAgent.secretsDir, readOnly: true },
               ],
-              readinessProbe: { httpGet: httpGet('/api/health', 'http'), periodSeconds: 10 },
-              livenessProbe: { httpGet: httpGet('/api/health', 'http'), periodSeconds: 20, failureThreshold: 6 },
+              // /healthz answers while the server runs; /api/health also checks Grafana's database (Grafana docs,
+              // "HTTP API: Health").
+              ...upstreamProbes({ path: '/healthz', port: 'http' }, { path: '/api/health', port: 'http' }),
               securityContext: containerSecurity(grafana.uid, true),
               resources: resources(settings.grafana.resources),
             },

@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { containerSecurity, httpGet, podSecurity, resources } from '../../lib/workload.ts';
+import { containerSecurity, podSecurity, resources } from '../../lib/workload.ts';
+import { upstreamProbes } from './objects.ts';
 import { labels, ourNamespaces, selector } from '../../platform.ts';
 import { namespacedRole } from './rbac.ts';
 import { kubeStateMetrics as ksm, namespace } from './stack.ts';
@@ -50,8 +51,7 @@ export function kubeStateMetrics(scope: Construct): void {
                 { name: 'http-metrics', containerPort: ksm.port },
                 { name: 'telemetry', containerPort: ksm.telemetryPort },
               ],
-              readinessProbe: { httpGet: httpGet('/readyz', 'telemetry'), periodSeconds: 10 },
-              livenessProbe: { httpGet: httpGet('/livez', 'http-metrics'), periodSeconds: 20 },
+              ...upstreamProbes({ path: '/livez', port: 'http-metrics' }, { path: '/readyz', port: 'telemetry' }),
               securityContext: containerSecurity(ksm.uid, true),
               resources: resources({
                 requests: { cpu: '20m', memory: '64Mi' },

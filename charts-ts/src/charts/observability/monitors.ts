@@ -7,10 +7,10 @@ import type { ObservabilitySettings } from './settings.ts';
 import { namespace, prometheus } from './stack.ts';
 import type { ScrapeTarget } from './targets.ts';
 
-const meta = (name: string, component: string): IPodMonitor['metadata'] => ({
+const meta = (name: string, component: string, version?: string): IPodMonitor['metadata'] => ({
   name,
   namespace,
-  labels: { ...labels(name, component), ...prometheus.selectorLabel },
+  labels: { ...labels(name, component, version), ...prometheus.selectorLabel },
 });
 
 /**
@@ -22,7 +22,7 @@ export function podMonitor(target: ScrapeTarget, settings: ObservabilitySettings
   return {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'PodMonitor',
-    metadata: meta(target.job, 'monitoring'),
+    metadata: meta(target.job, 'monitoring', target.version),
     spec: {
       selector: { matchLabels: target.pods },
       namespaceSelector: { matchNames: [target.namespace] },
@@ -41,7 +41,7 @@ export function podMonitor(target: ScrapeTarget, settings: ObservabilitySettings
 
 /**
  * The kubelet's volume statistics (`kubelet_volume_stats_*`, for PVCAlmostFull) through the Service the
- * operator maintains for kubelets (`--kubelet-service=kube-system/kubelet`), as kube-prometheus does.
+ * operator maintains for kubelets in our namespace (`--kubelet-service`, operator.ts), as kube-prometheus does.
  */
 export function kubeletMonitor(settings: ObservabilitySettings): IServiceMonitor {
   return {
@@ -51,7 +51,7 @@ export function kubeletMonitor(settings: ObservabilitySettings): IServiceMonitor
     spec: {
       jobLabel: 'app.kubernetes.io/name',
       selector: { matchLabels: { 'app.kubernetes.io/name': 'kubelet' } },
-      namespaceSelector: { matchNames: ['kube-system'] },
+      namespaceSelector: { matchNames: [namespace] },
       endpoints: [
         {
           port: 'https-metrics',

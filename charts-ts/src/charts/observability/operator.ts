@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { containerSecurity, httpGet, podSecurity, resources } from '../../lib/workload.ts';
+import { containerSecurity, podSecurity, resources } from '../../lib/workload.ts';
+import { upstreamProbes } from './objects.ts';
 import { labels, selector } from '../../platform.ts';
 import { clusterRole, namespacedRole, read } from './rbac.ts';
 import { namespace, operator } from './stack.ts';
@@ -8,11 +9,14 @@ import { namespace, operator } from './stack.ts';
 /** nobody: the upstream image's user (prometheus-operator Dockerfile `USER nobody`). */
 const NOBODY = 65534;
 
+/** The headless Service whose endpoints the operator keeps equal to the nodes' kubelets (`--kubelet-service`). */
+export const kubeletService = 'kubelet';
+
 /**
  * prometheus-operator watching only cf-observability (`--namespaces`): every Prometheus, Alertmanager,
- * PodMonitor and PrometheusRule of ours lives there, so its rights are a Role there, a Role in kube-system for
- * the kubelet Service it maintains, and read access to namespaces, nodes and storage classes.
- * The rules follow upstream example/rbac/prometheus-operator, narrowed to those namespaces.
+ * PodMonitor and PrometheusRule of ours lives there, and so does the kubelet Service it maintains (upstream's
+ * kube-system is only its example; any namespace works), so its rights are a Role there and read access to
+ * namespaces, nodes and storage classes. The rules follow upstream example/rbac/prometheus-operator, narrowed.
  */
 export function prometheusOperator(scope: Construct): void {
   const l = labels(operator.name, 'controller', operator.version);
@@ -52,22 +56,15 @@ export function prometheusOperator(scope: Construct): void {
     { apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['*'] },
     { apiGroups: [''], resources: ['pods'], verbs: ['list', 'delete'] },
     { apiGroups: [''], resources: ['services', 'services/finalizers'], verbs: ['get', 'create', 'update', 'delete'] },
+    // The kubelet Service and its EndpointSlices (`--kubelet-service`), kept in our namespace too.
+    {
+      apiGroups: ['discovery.k8s.io'],
+      resources: ['endpointslices'],
+      verbs: ['get', 'list', 'create', 'update', 'delete'],
+    },
     { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
     { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
   ]);
-  namespacedRole(
-    scope,
-    'operator-kubelet',
-    { name: `${operator.name}-kubelet`, namespace: 'kube-system', labels: l, subject },
-    [
-      { apiGroups: [''], resources: ['services', 'endpoints'], verbs: ['get', 'create', 'update', 'delete'] },
-      {
-        apiGroups: ['discovery.k8s.io'],
-        resources: ['endpointslices'],
-        verbs: ['get', 'list', 'create', 'update', 'delete'],
-      },
-    ],
-  );
   new k8s.KubeDeployment(scope, 'operator', {
     metadata: { name: operator.name, namespace, labels: l },
     spec: {
@@ -84,15 +81,16 @@ export function prometheusOperator(scope: Construct): void {
               image: operator.image,
               args: [
                 `--namespaces=${namespace}`,
-                '--kubelet-service=kube-system/kubelet',
+                `--kubelet-service=${namespace}/${kubeletService}`,
                 '--kubelet-endpointslice=true',
                 '--kubelet-endpoints=false',
                 `--prometheus-config-reloader=${operator.reloaderImage}`,
                 '--log-format=json',
               ],
               ports: [{ name: 'http', containerPort: operator.port }],
-              readinessProbe: { httpGet: httpGet('/healthz', 'http'), periodSeconds: 10 },
-              livenessProbe: { httpGet: httpGet('/healthz', 'http'), periodSeconds: 20 },
+              // The operator serves only /healthz and /metrics (cmd/operator/main.go, v0.85); being scrapable is
+              // the one thing its Service offers, so readiness asks for /metrics.
+              ...upstreamProbes({ path: '/healthz', port: 'http' }, { path: '/metrics', port: 'http' }),
               securityContext: containerSecurity(NOBODY, true),
               resources: resources({
                 requests: { cpu: '50m', memory: '64Mi' },

@@ -65,7 +65,7 @@ export function prometheusRbac(scope: Construct): void {
   new k8s.KubeServiceAccount(scope, 'prometheus-sa', {
     metadata: { name: prometheus.serviceAccount, namespace, labels: l },
   });
-  const scraped = [...new Set([...scrapeTargets().map((t) => t.namespace), 'kube-system'])].sort();
+  const scraped = [...new Set(scrapeTargets().map((t) => t.namespace))].sort();
   for (const ns of scraped) {
     namespacedRole(scope, `prometheus-${ns}`, { name: prometheus.name, namespace: ns, labels: l, subject }, [
       { apiGroups: [''], resources: ['pods', 'services', 'endpoints'], verbs: read },

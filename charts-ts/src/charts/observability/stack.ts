@@ -51,6 +51,18 @@ export const kubeStateMetrics = {
   uid: 65534,
 } as const;
 
+/**
+ * The upstream programs this stack runs, each at its own release: their objects carry that release as
+ * `app.kubernetes.io/version` (kube-prometheus does the same), and their images are pulled as published.
+ */
+export const upstreamComponents: readonly { name: string; version: string; images: readonly string[] }[] = [
+  { name: operator.name, version: operator.version, images: [operator.image, operator.reloaderImage] },
+  { name: prometheus.name, version: prometheus.version, images: [prometheus.image] },
+  { name: alertmanager.name, version: alertmanager.version, images: [alertmanager.image] },
+  { name: grafana.name, version: grafana.version, images: [grafana.image] },
+  { name: kubeStateMetrics.name, version: kubeStateMetrics.version, images: [kubeStateMetrics.image] },
+];
+
 /** The OpenBao image runs `bao agent` beside Grafana and Alertmanager to render their secrets from Vault. */
 export const vaultAgent = {
   role: { grafana: 'grafana', alertmanager: 'alertmanager' },

@@ -16,6 +16,8 @@ export interface ScrapeTarget {
   port: { name: string; number: number };
   path: string;
   params?: Record<string, string[]>;
+  /** The upstream release the target runs, which its PodMonitor's version label names (kube-prometheus style). */
+  version?: string;
   /** Where the target's metric names are defined, for docs and for the "missing metric" report of the tests. */
   source: string;
 }
@@ -49,6 +51,7 @@ export function scrapeTargets(): ScrapeTarget[] {
     {
       // Sealed pods are not Ready and drop out of a Service's endpoints; a PodMonitor still scrapes them.
       job: vault.name,
+      version: vault.version,
       namespace: ns.vault,
       pods: ours(vault.name),
       port: { name: 'http', number: vault.apiPort },
@@ -74,6 +77,7 @@ export function scrapeTargets(): ScrapeTarget[] {
     },
     {
       job: kubeStateMetrics.name,
+      version: kubeStateMetrics.version,
       namespace,
       pods: ours(kubeStateMetrics.name),
       port: { name: 'http-metrics', number: kubeStateMetrics.port },
@@ -82,6 +86,7 @@ export function scrapeTargets(): ScrapeTarget[] {
     },
     {
       job: operator.name,
+      version: operator.version,
       namespace,
       pods: ours(operator.name),
       port: { name: 'http', number: operator.port },
@@ -90,6 +95,7 @@ export function scrapeTargets(): ScrapeTarget[] {
     },
     {
       job: prometheus.name,
+      version: prometheus.version,
       namespace,
       pods: ours(prometheus.name),
       port: { name: 'web', number: prometheus.port },
@@ -98,6 +104,7 @@ export function scrapeTargets(): ScrapeTarget[] {
     },
     {
       job: alertmanager.name,
+      version: alertmanager.version,
       namespace,
       pods: ours(alertmanager.name),
       port: { name: 'web', number: alertmanager.port },
@@ -106,6 +113,7 @@ export function scrapeTargets(): ScrapeTarget[] {
     },
     {
       job: grafana.name,
+      version: grafana.version,
       namespace,
       pods: ours(grafana.name),
       port: { name: 'http', number: grafana.port },
