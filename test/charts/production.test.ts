@@ -160,6 +160,7 @@ test('a production render refuses to run while the registry or the API-server ad
   const error = t.throws(() => synthAll(out, [prod]));
   t.regex(error.message, /CF_IMAGE_REGISTRY/);
   t.regex(error.message, /CF_API_SERVER_CIDRS/);
+  t.regex(error.message, /CF_ALERT_RECEIVER_CIDRS/);
   t.deepEqual(readdirSync(out), [], 'nothing is written');
   t.notThrows(() => synthAll(out, [dev]));
 });
@@ -170,6 +171,7 @@ test('a production render with its registry, digests, API-server and pod blocks 
     CF_IMAGE_DIGESTS: `web@sha256:${'a'.repeat(64)}`,
     CF_API_SERVER_CIDRS: '10.0.0.1/32, 10.0.0.2/32',
     CF_POD_CIDRS: '10.244.0.0/16',
+    CF_ALERT_RECEIVER_CIDRS: '198.18.0.0/24',
   });
   const out = mkdtempSync(join(tmpdir(), 'cf-synth-'));
   t.notThrows(() => synthAll(out, [real]));

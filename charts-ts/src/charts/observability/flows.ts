@@ -16,9 +16,6 @@ const app = (namespaceName: string, name: string): Peer => ({
 });
 /** Kubelets listen on every node's address; nodes share the API server's address block in our profiles. */
 const KUBELET_PORT = 10250;
-/** Where receivers (webhooks over HTTPS, SMTP submission) live: the public internet. */
-const RECEIVER_PORTS = [443, 587];
-const nonPublic = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16'];
 
 export function observabilityFlows(profile: Profile): Flow[] {
   const prom = app(namespace, prometheus.name);
@@ -61,6 +58,15 @@ export function observabilityFlows(profile: Profile): Flow[] {
       { port: alertmanager.clusterPort, protocol: 'UDP' },
     ]);
   }
-  add('alertmanager-to-receivers', am, { kind: 'cidr', cidr: '0.0.0.0/0', except: nonPublic }, tcp(...RECEIVER_PORTS));
+  // Only to the receivers the profile names (webhook and SMTP relay blocks), never the whole internet.
+  profile.alertReceivers.cidrs.forEach((cidr, i) => {
+    const suffix = i === 0 ? '' : `-${i + 1}`;
+    add(
+      `alertmanager-to-receivers${suffix}`,
+      am,
+      { kind: 'cidr', cidr, except: [] },
+      tcp(...profile.alertReceivers.ports),
+    );
+  });
   return out;
 }
