@@ -19,9 +19,9 @@ const lbl = (name: string, labels: Record<string, string>): string =>
     .map(([k, v]) => `${k}="${v}"`)
     .join(',')}}`;
 const http = (labels: Record<string, string>): string =>
-  lbl('http_request_duration_seconds_count', { ...user, route: '/v1/auth/login', method: 'POST', ...labels });
+  lbl('http_requests_total', { ...user, route: '/v1/auth/login', method: 'POST', ...labels });
 const bucket = (le: string): string =>
-  lbl('http_request_duration_seconds_bucket', { ...user, route: '/v1/auth/login', method: 'POST', status: '200', le });
+  lbl('http_request_duration_seconds_bucket', { ...user, route: '/v1/auth/login', method: 'POST', le });
 const vaultPod = { job: 'vault', namespace: 'cf-vault', pod: 'vault-0', instance: '10.244.0.5:8200' };
 const unsealerPod = {
   job: 'vault-unsealer',

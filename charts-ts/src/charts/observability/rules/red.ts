@@ -1,6 +1,7 @@
 /**
- * RED (rate, errors, duration) for every HTTP service, from the kit's `http_request_duration_seconds{service,
- * route,method,status}` histogram, and the availability SLO alerts.
+ * RED (rate, errors, duration) for every HTTP service, from the kit's `http_requests_total{service,route,method,
+ * status}` counter and `http_request_duration_seconds{service,route,method}` histogram (services/kit/src/http/
+ * metrics.ts), and the availability SLO alerts.
  * SLO: 99.5 % of requests per service answer without a 5xx over 30 days (error budget 0.005). Burn-rate
  * thresholds from the Google SRE Workbook, "Alerting on SLOs", multiwindow multi-burn-rate table:
  * 14.4× over 1 h (confirmed over 5 m) and 6× over 6 h (confirmed over 30 m).
@@ -12,7 +13,7 @@ const budget = 1 - SLO_AVAILABILITY;
 /** Error-ratio thresholds: burn rate × budget, rounded so rule text stays readable. */
 const fast = +(14.4 * budget).toFixed(6);
 const slow = +(6 * budget).toFixed(6);
-const count = 'http_request_duration_seconds_count';
+const count = 'http_requests_total';
 const bucket = 'http_request_duration_seconds_bucket';
 /** Slowest acceptable p99 per route, in seconds, before HighLatencyP99 fires. */
 export const LATENCY_P99_SECONDS = 1;
