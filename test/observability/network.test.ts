@@ -1,6 +1,6 @@
 import test from 'ava';
 import { observabilityFlows } from '../../charts-ts/src/charts/observability/flows.ts';
-import { prometheus } from '../../charts-ts/src/charts/observability/stack.ts';
+import { alertmanager, prometheus } from '../../charts-ts/src/charts/observability/stack.ts';
 import { scrapeTargets } from '../../charts-ts/src/charts/observability/targets.ts';
 import { flows } from '../../charts-ts/src/network.ts';
 import { ns } from '../../charts-ts/src/platform.ts';
@@ -23,6 +23,23 @@ for (const profile of profiles) {
       t.truthy(flow, `no flow to ${target.job}`);
       t.deepEqual(flow?.ports, [{ port: target.port.number, protocol: 'TCP' }], target.job);
     }
+  });
+
+  test(`${profile.name}: outside the cluster Alertmanager reaches only the profile's receiver blocks, on 443 and 587`, (t) => {
+    const out = observabilityFlows(profile).filter(
+      (f) =>
+        f.from.kind === 'pods' && f.from.pods?.['app.kubernetes.io/name'] === alertmanager.name && f.to.kind === 'cidr',
+    );
+    t.deepEqual(
+      out.map((f) => (f.to.kind === 'cidr' ? f.to.cidr : '')),
+      profile.alertReceivers.cidrs,
+    );
+    for (const f of out)
+      t.deepEqual(
+        f.ports.map((p) => p.port),
+        [443, 587],
+      );
+    t.is(profile.name === 'dev', out.length === 0, 'dev sends no alert off the machine');
   });
 
   test(`${profile.name}: nothing in cf-apps reaches cf-observability`, (t) => {
