@@ -33,7 +33,13 @@ function domain(service: ServiceName): Section[] {
             graph('Requests refused by rate limit', 'ops', [
               { expr: 'sum by (limit) (rate(gateway_rate_limited_total[5m]))', legend: '{{limit}}' },
             ]),
-            graph('Revocation lag', 's', [{ expr: 'max(gateway_revocation_lag_seconds)', legend: 'lag' }]),
+            // A histogram (services/api-gateway/src/edge-auth.ts): its p99 over all replicas.
+            graph('Revocation lag (p99)', 's', [
+              {
+                expr: 'histogram_quantile(0.99, sum by (le) (rate(gateway_revocation_lag_seconds_bucket[5m])))',
+                legend: 'p99',
+              },
+            ]),
           ],
         },
       ];
