@@ -36,12 +36,24 @@ for (const method of ['phone', 'qr'])
   for (const outcome of ['connected', 'expired', 'error']) telegram.logins.inc({ method, outcome });
 const server = await listen(app, { port: 0, host: '127.0.0.1' });
 
+/**
+ * fetch, tried again once when the kept-alive connection was closed by the server while idle (ECONNRESET):
+ * after the long serialization runs the pool's sockets have outlived the server's keep-alive timeout.
+ */
+async function fetchOnce(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    if ((error as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw error;
+    return fetch(url, init);
+  }
+}
+
 /** Every route × status once for `method`: the label sets a busy service accumulates. */
 async function exercise(method: string): Promise<void> {
   for (let i = 0; i < ROUTES; i += 1) {
     for (const status of [200, 404, 500]) {
-      const response = await fetch(`${server.url}/v1/bench/r${i}/42?status=${status}`, { method });
-      await response.arrayBuffer();
+      await (await fetchOnce(`${server.url}/v1/bench/r${i}/42?status=${status}`, { method })).arrayBuffer();
     }
   }
 }
