@@ -1,3 +1,4 @@
+import { observabilityFlows } from './charts/observability/flows.ts';
 import type { Profile } from './profile.ts';
 import { future, HTTP_PORT, ns, ourNamespaces, postgres, selector, services, unsealer, vault } from './platform.ts';
 
@@ -38,7 +39,6 @@ export function flows(profile: Profile): Flow[] {
   const cnpgOperator = pods(profile.cnpgOperator.namespace, profile.cnpgOperator.podLabels);
   const vaultPods = app(ns.vault, vault.name);
   const unsealerPods = app(ns.vault, unsealer.name);
-  const prometheus = app(ns.observability, future.prometheus.name);
   const out: Flow[] = [];
   const add = (name: string, from: Peer, to: Peer, ports: PortSpec[]): void => {
     out.push({ name, from, to, ports });
@@ -107,18 +107,8 @@ export function flows(profile: Profile): Flow[] {
     add('postgres-to-object-store', cnpg, { kind: 'cidr', ...profile.postgres.backup.objectStore }, tcp(443));
   }
 
-  // Prometheus scrapes everyone; Grafana reads Prometheus; Prometheus notifies Alertmanager.
-  for (const s of services) add(`prometheus-to-${s.name}`, prometheus, app(ns.apps, s.name), tcp(HTTP_PORT));
-  add('prometheus-to-vault', prometheus, vaultPods, tcp(vault.apiPort));
-  add('prometheus-to-unsealer', prometheus, unsealerPods, tcp(unsealer.port));
-  add('prometheus-to-postgres', prometheus, cnpg, tcp(postgres.metricsPort));
-  add('grafana-to-prometheus', app(ns.observability, future.grafana.name), prometheus, tcp(future.prometheus.port));
-  add(
-    'prometheus-to-alertmanager',
-    prometheus,
-    app(ns.observability, future.alertmanager.name),
-    tcp(future.alertmanager.port),
-  );
+  // Prometheus scrapes everyone; Grafana reads Prometheus, Alertmanager and Elasticsearch (observability/flows.ts).
+  out.push(...observabilityFlows(profile));
 
   // Logs: Filebeat (in its own namespace, see ns.logShipper) → Logstash → Elasticsearch ← Kibana.
   const es = app(ns.logging, future.elasticsearch.name);

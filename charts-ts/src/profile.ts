@@ -42,6 +42,11 @@ export interface Profile {
    * that change, so the public internet (private, shared and link-local ranges excepted) on MTProto's ports.
    */
   telegramEgress: { cidr: string; except: string[]; ports: number[] };
+  /**
+   * Where Alertmanager's receivers answer (webhooks over HTTPS, SMTP submission): the blocks of the paging
+   * service and mail relay this cluster uses, nothing broader. Empty: no notification leaves the cluster.
+   */
+  alertReceivers: { cidrs: string[]; ports: number[] };
   /** Namespace and labels of the CloudNativePG operator's pods. */
   cnpgOperator: { namespace: string; podLabels: Record<string, string> };
   vault: { replicas: number; storage: string; resources: Resources; secretShares: number; secretThreshold: number };
@@ -93,6 +98,8 @@ const kindPodSubnet = '10.244.0.0/16';
 export const PLACEHOLDER_REGISTRY = 'registry.example.com/content-factory';
 /** TEST-NET-1 (RFC 5737): never routed, so a forgotten placeholder opens nothing. */
 export const PLACEHOLDER_API_SERVER_CIDR = '192.0.2.1/32';
+/** TEST-NET-1 (RFC 5737), beside the API-server placeholder: a forgotten placeholder sends alerts nowhere. */
+export const PLACEHOLDER_ALERT_RECEIVER_CIDR = '192.0.2.25/32';
 /** TEST-NET-2 (RFC 5737): a forgotten placeholder trusts no real peer. */
 export const PLACEHOLDER_POD_CIDR = '198.51.100.0/24';
 
@@ -111,6 +118,8 @@ export const dev: Profile = {
   apiServer: { cidrs: [kindNodeNetwork, kindApiService], ports: [443, 6443] },
   podNetwork: { cidrs: [kindPodSubnet] },
   telegramEgress: { cidr: '0.0.0.0/0', except: nonPublic, ports: [443, 80, 5222] },
+  // On kind, alerts are read in Alertmanager's UI (kubectl port-forward); none leaves the laptop.
+  alertReceivers: { cidrs: [], ports: [443, 587] },
   cnpgOperator: { namespace: 'cnpg-system', podLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' } },
   vault: {
     replicas: 1,
@@ -148,6 +157,7 @@ export const prod: Profile = {
   apiServer: { cidrs: [PLACEHOLDER_API_SERVER_CIDR], ports: [443, 6443] },
   podNetwork: { cidrs: [PLACEHOLDER_POD_CIDR] },
   telegramEgress: dev.telegramEgress,
+  alertReceivers: { cidrs: [PLACEHOLDER_ALERT_RECEIVER_CIDR], ports: [443, 587] },
   cnpgOperator: dev.cnpgOperator,
   vault: {
     replicas: 3,
@@ -193,12 +203,15 @@ export function placeholdersIn(profile: Profile): string[] {
   if (profile.podNetwork.cidrs.includes(PLACEHOLDER_POD_CIDR)) {
     found.push(`CF_POD_CIDRS (pod network at ${PLACEHOLDER_POD_CIDR})`);
   }
+  if (profile.alertReceivers.cidrs.includes(PLACEHOLDER_ALERT_RECEIVER_CIDR)) {
+    found.push(`CF_ALERT_RECEIVER_CIDRS (alert receivers at ${PLACEHOLDER_ALERT_RECEIVER_CIDR})`);
+  }
   return found;
 }
 
 /**
  * A profile with the per-cluster values a deployment supplies: CF_IMAGE_REGISTRY, CF_IMAGE_TAG,
- * CF_IMAGE_DIGESTS (`name@sha256:…` comma-separated), CF_API_SERVER_CIDRS and CF_POD_CIDRS (comma-separated).
+ * CF_IMAGE_DIGESTS (`name@sha256:…` comma-separated), CF_API_SERVER_CIDRS, CF_POD_CIDRS and CF_ALERT_RECEIVER_CIDRS (comma-separated).
  */
 export function withEnvironment(profile: Profile, env: Record<string, string | undefined>): Profile {
   const list = (value: string | undefined): string[] | undefined =>
@@ -219,5 +232,9 @@ export function withEnvironment(profile: Profile, env: Record<string, string | u
     },
     apiServer: { ...profile.apiServer, cidrs: list(env['CF_API_SERVER_CIDRS']) ?? profile.apiServer.cidrs },
     podNetwork: { cidrs: list(env['CF_POD_CIDRS']) ?? profile.podNetwork.cidrs },
+    alertReceivers: {
+      ...profile.alertReceivers,
+      cidrs: list(env['CF_ALERT_RECEIVER_CIDRS']) ?? profile.alertReceivers.cidrs,
+    },
   };
 }

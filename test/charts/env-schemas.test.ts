@@ -5,8 +5,7 @@ import { loadConfig } from '../../services/kit/src/config.ts';
 import { userServiceEnv } from '../../services/user-service/src/config.ts';
 import { webEnv } from '../../services/web/server/config.ts';
 import { loadSettings, settingsShape } from '../../operators/vault-unsealer/src/settings.ts';
-import { vault } from '../../charts-ts/src/platform.ts';
-import { both, containersOf, workloads, type ContainerLike } from './objects.ts';
+import { both, containersOf, upstreamImages, workloads, type ContainerLike } from './objects.ts';
 
 /** Each of our programs' own config schema, by container name (imported from the programs, not the charts). */
 const schemas: Record<string, object> = {
@@ -22,9 +21,6 @@ const schemas: Record<string, object> = {
  * trusts the internal CA through NODE_EXTRA_CA_CERTS until its settings get a CA path of their own.
  */
 const runtimeVariables: Readonly<Record<string, readonly string[]>> = { 'vault-unsealer': ['NODE_EXTRA_CA_CERTS'] };
-
-/** Containers running someone else's program, configured by its own documentation (vault.hcl, CNPG). */
-const thirdParty: readonly string[] = [vault.name];
 
 /** The container's env as the program would see it: Downward API fields get a value of the right shape. */
 function environment(c: ContainerLike, namespace: string): Record<string, string> {
@@ -45,7 +41,8 @@ for (const { profile, all } of both) {
   );
 
   test(`${profile.name}: every container of ours has its program's config schema`, (t) => {
-    const ours = containers.filter(({ c }) => !thirdParty.includes(c.name)).map(({ c }) => c.name);
+    // Containers running someone else's program are configured by its own documentation (vault.hcl, grafana.ini).
+    const ours = containers.filter(({ c }) => !upstreamImages.has(c.image)).map(({ c }) => c.name);
     t.deepEqual(
       ours.filter((name) => schemas[name] === undefined),
       [],

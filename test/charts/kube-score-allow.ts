@@ -28,7 +28,7 @@ export const allowed: readonly Allowed[] = [
   },
   {
     check: 'container-image-pull-policy',
-    objects: /^(Deployment|StatefulSet)\/apps\/v1\/(cf-apps|cf-vault)\/.+$/,
+    objects: /^(Deployment|StatefulSet)\/apps\/v1\/(cf-apps|cf-vault|cf-observability)\/.+$/,
     reason:
       'Every image is pinned (a release tag, or a digest with CF_IMAGE_DIGESTS) and never re-pushed; IfNotPresent lets ' +
       "pods restart while the registry is down, which matters most for Vault and its unsealer. kube-score's reason for " +
@@ -36,11 +36,20 @@ export const allowed: readonly Allowed[] = [
   },
   {
     check: 'container-security-context-user-group-id',
-    objects: /^(Deployment|StatefulSet)\/apps\/v1\/(cf-apps|cf-vault)\/.+$/,
+    objects: /^(Deployment|StatefulSet)\/apps\/v1\/(cf-apps|cf-vault|cf-observability)\/.+$/,
     reason:
       "The images' own unprivileged users: uid/gid 1000 (`node` in node:24-bookworm-slim, which owns the app files Tilt " +
-      "live-updates) and uid 100/gid 1000 (`openbao` in OpenBao's image, which owns its data directory). kube-score wants " +
+      "live-updates), uid 100/gid 1000 (`openbao` in OpenBao's image, which owns its data directory; also the `bao agent` " +
+      "beside Grafana) and uid 472 (`grafana` in Grafana's image, which owns its home). kube-score wants " +
       '> 10000 to avoid clashing with host users; Pod Security `restricted` (non-root, no privilege escalation, all ' +
       'capabilities dropped, RuntimeDefault seccomp) and a read-only root filesystem are enforced instead.',
+  },
+  {
+    check: 'deployment-replicas',
+    objects: /^Deployment\/apps\/v1\/cf-observability\/grafana$/,
+    reason:
+      "Grafana keeps users' sessions and preferences in its own SQLite file in the pod (dashboards and datasources are " +
+      'provisioned from ConfigMaps, the admin password lives in Vault), so a second replica would split them; running ' +
+      'several needs a shared database. Nobody is paged through Grafana: Alertmanager (3 replicas in prod) delivers alerts.',
   },
 ];

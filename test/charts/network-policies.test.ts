@@ -41,7 +41,7 @@ function documented(profile: string, peers: NetpolPeer[]): Set<string> {
 
 const ip = (n: number): string => `10.244.0.${n}`;
 
-/** An address inside the profile's first API-server block: the block itself for a /32, else its second host. */
+/** An address inside a block (the API server's, the alert receivers'): the block itself for a /32, else its second host. */
 function apiServerAddress(cidr: string): string {
   const [address, bits] = cidr.split('/') as [string, string];
   if (bits === '32') return address;
@@ -92,7 +92,6 @@ function peers(s: Synthesized): NetpolPeer[] {
     pod(ns.apps, 'acme-solver', acmeSolverLabels, [[8089, 'TCP']]),
     pod(ns.observability, 'prometheus', app(future.prometheus.name), [[9090, 'TCP']]),
     pod(ns.observability, 'alertmanager', app(future.alertmanager.name), [[9093, 'TCP']]),
-    pod(ns.observability, 'grafana', app(future.grafana.name), [[3000, 'TCP']]),
     pod(ns.logging, 'elasticsearch', app(future.elasticsearch.name), [
       [9200, 'TCP'],
       [9300, 'TCP'],
@@ -121,6 +120,15 @@ function peers(s: Synthesized): NetpolPeer[] {
         { name: '', port: 443, protocol: 'TCP' },
       ],
     },
+    // Alertmanager's receivers (paging webhook, SMTP relay): only the profile's blocks, never the internet.
+    ...s.profile.alertReceivers.cidrs.slice(0, 1).map((cidr) => ({
+      name: 'external/alert-receivers',
+      namespace: '',
+      namespaceLabels: {},
+      labels: {},
+      ip: apiServerAddress(cidr),
+      ports: s.profile.alertReceivers.ports.map((port) => ({ name: '', port, protocol: 'TCP' as const })),
+    })),
     {
       name: 'external/internet',
       namespace: '',

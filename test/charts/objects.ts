@@ -1,6 +1,8 @@
 // Synthesized objects of both profiles, for assertions (Testing.synth of every chart of the App).
 import { Testing } from 'cdk8s';
 import { buildApp, chartIds } from '../../charts-ts/src/app.ts';
+import { upstreamComponents } from '../../charts-ts/src/charts/observability/stack.ts';
+import { vault } from '../../charts-ts/src/platform.ts';
 import { profiles, type Profile } from '../../charts-ts/src/profile.ts';
 
 export interface K8sObject {
@@ -87,3 +89,15 @@ export function find(objects: K8sObject[], kind: string, name: string, namespace
   if (found === undefined) throw new Error(`no ${kind} ${namespace ?? '*'}/${name}`);
   return found;
 }
+
+/**
+ * Programs the charts run from their upstream images at their own release (Vault, the monitoring stack): their
+ * objects carry that release as `app.kubernetes.io/version`, their images are pulled as published (pinned), and
+ * their configuration follows their own documentation rather than one of our config schemas.
+ */
+export const upstream: readonly { name: string; version: string; images: readonly string[] }[] = [
+  { name: vault.name, version: vault.version, images: [vault.image] },
+  ...upstreamComponents,
+];
+
+export const upstreamImages: ReadonlySet<string> = new Set(upstream.flatMap((u) => u.images));

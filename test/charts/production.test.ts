@@ -6,7 +6,16 @@ import { join } from 'node:path';
 import { imageOf, ns, unsealer, vault, VERSION } from '../../charts-ts/src/platform.ts';
 import { dev, PLACEHOLDER_REGISTRY, prod, withEnvironment } from '../../charts-ts/src/profile.ts';
 import { synthAll } from '../../charts-ts/src/synth.ts';
-import { both, containersOf, find, synthesize, workloads, type K8sObject } from './objects.ts';
+import {
+  both,
+  containersOf,
+  find,
+  synthesize,
+  upstream,
+  upstreamImages,
+  workloads,
+  type K8sObject,
+} from './objects.ts';
 
 interface PodScheduling {
   priorityClassName?: string;
@@ -102,13 +111,8 @@ for (const { profile, all } of both) {
   test(`${p}: every object carries app.kubernetes.io/version`, (t) => {
     for (const o of all) {
       const version = o.metadata.labels?.['app.kubernetes.io/version'];
-      t.is(
-        version,
-        o.metadata.namespace === ns.vault && o.metadata.labels?.['app.kubernetes.io/name'] === vault.name
-          ? vault.version
-          : VERSION,
-        `${o.kind}/${o.metadata.name}`,
-      );
+      const name = o.metadata.labels?.['app.kubernetes.io/name'];
+      t.is(version, upstream.find((u) => u.name === name)?.version ?? VERSION, `${o.kind}/${o.metadata.name}`);
     }
   });
 
@@ -143,7 +147,7 @@ for (const { profile, all } of both) {
   test(`${p}: our images come from ${p === 'prod' ? 'the production registry with the release tag' : 'the local names Tilt builds'}`, (t) => {
     const ours = workloads(all)
       .flatMap((w) => containersOf(w.pod))
-      .filter((c) => c.name !== 'vault');
+      .filter((c) => !upstreamImages.has(c.image));
     t.true(ours.length > 0);
     for (const c of ours) {
       t.is(c.image, p === 'prod' ? `${PLACEHOLDER_REGISTRY}/${c.name}:${VERSION}` : `cf/${c.name}`);
@@ -156,6 +160,7 @@ test('a production render refuses to run while the registry or the API-server ad
   const error = t.throws(() => synthAll(out, [prod]));
   t.regex(error.message, /CF_IMAGE_REGISTRY/);
   t.regex(error.message, /CF_API_SERVER_CIDRS/);
+  t.regex(error.message, /CF_ALERT_RECEIVER_CIDRS/);
   t.deepEqual(readdirSync(out), [], 'nothing is written');
   t.notThrows(() => synthAll(out, [dev]));
 });
@@ -166,6 +171,7 @@ test('a production render with its registry, digests, API-server and pod blocks 
     CF_IMAGE_DIGESTS: `web@sha256:${'a'.repeat(64)}`,
     CF_API_SERVER_CIDRS: '10.0.0.1/32, 10.0.0.2/32',
     CF_POD_CIDRS: '10.244.0.0/16',
+    CF_ALERT_RECEIVER_CIDRS: '198.18.0.0/24',
   });
   const out = mkdtempSync(join(tmpdir(), 'cf-synth-'));
   t.notThrows(() => synthAll(out, [real]));

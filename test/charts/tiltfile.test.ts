@@ -8,6 +8,7 @@ import { evaluateTiltfile, execFileAsync, type TiltResult } from '../support/cha
 import { buildImage, runContainer } from '../support/containers.ts';
 import { waitFor } from '../support/process.ts';
 import { versions } from '../support/versions.ts';
+import { chartIds } from '../../charts-ts/src/app.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const tiltfile = join(repo, 'Tiltfile');
@@ -21,12 +22,11 @@ const images: [string, string][] = [
 ];
 
 const devObjects = (): { kind: string; name: string }[] =>
-  ['00-cluster', '01-namespaces', '02-network-policies', '03-data', '04-vault', '05-apps', '06-tls-entry'].flatMap(
-    (f) =>
-      parseAllDocuments(readFileSync(join(repo, 'manifests/dev', `${f}.yaml`), 'utf8')).map((d) => {
-        const o = d.toJS() as { kind: string; metadata: { name: string } };
-        return { kind: o.kind, name: o.metadata.name };
-      }),
+  chartIds.flatMap((f) =>
+    parseAllDocuments(readFileSync(join(repo, 'manifests/dev', `${f}.yaml`), 'utf8')).map((d) => {
+      const o = d.toJS() as { kind: string; metadata: { name: string } };
+      return { kind: o.kind, name: o.metadata.name };
+    }),
   );
 
 /** A copy of the repository's Tilt inputs where every service already has a Dockerfile and sources. */
@@ -65,7 +65,7 @@ test('the Tiltfile evaluates with every dev workload, every dev object and the a
   // No object lands in Tilt's "uncategorized": each belongs to a named resource.
   const attached = result.resources.flatMap((r) => r.objects);
   t.is(attached.length, objects.filter((o) => !workloadKinds.includes(o.kind)).length);
-  t.is(result.yamlFiles.length, 7);
+  t.is(result.yamlFiles.length, chartIds.length);
   t.deepEqual(result.allowedContexts, ['kind-content-factory']);
 });
 

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { VAULT_CONFIG_KEY, VaultConfiguration } from '../../operators/vault-unsealer/src/vault-config.ts';
+import { observabilityVaultAccess } from '../../charts-ts/src/charts/observability/vault-access.ts';
 import { ns, services, unsealer } from '../../charts-ts/src/platform.ts';
 import { both, find } from './objects.ts';
 
@@ -45,13 +46,18 @@ for (const { profile, all } of both) {
   test(`${profile.name}: kubernetes auth binds each Vault client's ServiceAccount with audience vault to its own policy`, (t) => {
     const config = VaultConfiguration.parse(JSON.parse(raw));
     const roles = config.auth.kubernetes?.roles ?? [];
+    // Our services in cf-apps, and the monitoring stack's Grafana and Alertmanager (their `bao agent`s).
+    const clients = [
+      ...services.filter((s) => s.vault).map((s) => ({ name: s.name, namespace: ns.apps })),
+      ...observabilityVaultAccess().roles.map((r) => ({ name: r.name, namespace: ns.observability })),
+    ];
     t.deepEqual(
       roles.map((r) => r.name),
-      services.filter((s) => s.vault).map((s) => s.name),
+      clients.map((c) => c.name),
     );
     for (const r of roles) {
       t.deepEqual(r.serviceAccounts, [r.name]);
-      t.deepEqual(r.namespaces, [ns.apps]);
+      t.deepEqual(r.namespaces, [clients.find((c) => c.name === r.name)!.namespace]);
       t.deepEqual(r.policies, [r.name]);
       t.is(r.audience, 'vault');
     }

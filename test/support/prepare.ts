@@ -3,6 +3,7 @@
 import { allBinaries, binaryVersion, chartsTools, lintTools, resolveBinary } from './binaries.ts';
 import { chartsCrdDirs } from './charts-crds.ts';
 import { chromiumPath } from './chromium.ts';
+import { observabilityTools, prometheusOperatorCrds } from './prometheus-tools.ts';
 import { BASE_IMAGES, ensureBaseImages, podmanMissing } from './containers.ts';
 import { filebeatBinary } from '@cf/embedded/filebeat';
 import { elasticsearchHome, openSearchClasspath } from '@cf/embedded/search-engines';
@@ -27,6 +28,22 @@ for (const name of [...chartsTools, ...lintTools]) {
   } catch (error) {
     problems.push((error as Error).message);
   }
+}
+
+// The monitoring stack (Prometheus' cold build is long: ≈ 10–30 min, once per machine).
+for (const name of observabilityTools) {
+  try {
+    const resolved = await resolveBinary(name, (line) => console.log(`  [${name}] ${line}`));
+    console.log(`${name}: ${resolved.path} (${resolved.source})`);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+}
+try {
+  const files = await prometheusOperatorCrds((line) => console.log(`  [crds] ${line}`));
+  console.log(`prometheus-operator CRDs: ${files.length} files`);
+} catch (error) {
+  problems.push((error as Error).message);
 }
 
 try {

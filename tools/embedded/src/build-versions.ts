@@ -25,6 +25,12 @@ export const versions = {
       version: 'v0.15.0',
       dir: 'config/crd/bases',
     },
+    /** prometheus-operator's CRDs (the observability chart's Prometheus, Alertmanager, monitors, rules). */
+    prometheusOperator: {
+      module: 'github.com/prometheus-operator/prometheus-operator',
+      version: 'v0.85.0',
+      dir: 'example/prometheus-operator-crd',
+    },
   },
   /** The logging pipeline's engines and shipper: pinned in tools/embedded, shared with the benchmarks. */
   elasticsearch: pinned.elasticsearch,
@@ -55,6 +61,22 @@ export const versions = {
     traefik: { module: 'github.com/traefik/traefik/v3', version: 'v3.7.13' },
   },
   /** Upstream Go modules our helpers in tools/embedded/go/ are built from (their go.mod pins the same). */
+  /**
+   * The monitoring stack's binaries, built from Go modules (FACTS.md, "Observability and logging components"):
+   * Prometheus v3.X.Y is tagged v0.3XX.Y; Alertmanager ≥ v0.32 lacks its UI bundle in the module zip. The
+   * prometheus-operator module also holds the CRDs the charts need (`example/prometheus-operator-crd/`).
+   */
+  observability: {
+    prometheus: { module: 'github.com/prometheus/prometheus', version: 'v0.316.0', display: 'v3.16.0' },
+    alertmanager: { module: 'github.com/prometheus/alertmanager', version: 'v0.31.1' },
+    operator: {
+      module: 'github.com/prometheus-operator/prometheus-operator',
+      version: 'v0.85.0',
+      crdDir: 'example/prometheus-operator-crd',
+    },
+    /** The Go twin of @grafana/grafana-foundation-sdk (npm v0.0.21; v0.0.22 is the only Go version listed). */
+    grafanaSdk: { module: 'github.com/grafana/grafana-foundation-sdk/go', version: 'v0.0.22' },
+  },
   chartsTools: {
     cyclonus: { module: 'github.com/mattfenwick/cyclonus', version: 'v0.5.6' },
     starlark: { module: 'go.starlark.net', version: 'v0.0.0-20260908191801-89a6a09411d5' },

@@ -1,3 +1,4 @@
+import { observabilitySpecs, type ObservabilityToolName } from './prometheus-tools.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import { versions } from './build-versions.ts';
 // binaries only the tests use and the names the suites import.
 export { binaryCacheDir, binaryVersion, type BinarySpec, type ResolvedBinary } from './binaries.ts';
 
-export type BinaryName = 'etcd' | 'kube-apiserver' | 'vault' | 'kube-score' | ChartsToolName;
+export type BinaryName = 'etcd' | 'kube-apiserver' | 'vault' | 'kube-score' | ChartsToolName | ObservabilityToolName;
 
 /** Our own Go test helpers under tools/embedded/go/<name>/ (see charts-tools.ts). */
 export type ChartsToolName = 'charts-netpol' | 'charts-starlark' | 'charts-kindconfig';
@@ -75,6 +76,7 @@ function goToolSpec(name: ChartsToolName, envVar: string, what: string): BinaryS
 }
 
 const specs: Record<BinaryName, BinarySpec> = {
+  ...observabilitySpecs,
   'charts-netpol': goToolSpec('charts-netpol', 'CF_CHARTS_NETPOL_BIN', 'cyclonus NetworkPolicy matcher'),
   'charts-starlark': goToolSpec('charts-starlark', 'CF_CHARTS_STARLARK_BIN', 'Tiltfile evaluator on go.starlark.net'),
   'charts-kindconfig': goToolSpec('charts-kindconfig', 'CF_CHARTS_KINDCONFIG_BIN', "kind's v1alpha4 config decoder"),

@@ -1,0 +1,23 @@
+import { domainRules } from './domain.ts';
+import { platformRules } from './platform.ts';
+import { redRules } from './red.ts';
+import type { IRule, IRuleGroup } from './rule.ts';
+import { vaultRules } from './vault.ts';
+
+export { RUNBOOK_BASE } from './rule.ts';
+
+/** Every rule group, one PrometheusRule per entry (name → groups). */
+export function ruleSets(): Record<string, IRuleGroup[]> {
+  return { red: redRules(), vault: vaultRules(), domain: domainRules(), platform: platformRules() };
+}
+
+export function allRules(): IRule[] {
+  return Object.values(ruleSets())
+    .flat()
+    .flatMap((g) => g.rules ?? []);
+}
+
+/** Alert names, each once (HighErrorRate has two severities). */
+export function alertNames(): string[] {
+  return [...new Set(allRules().flatMap((r) => (r.alert === undefined ? [] : [r.alert])))];
+}
