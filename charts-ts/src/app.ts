@@ -2,6 +2,7 @@ import { ApiObject, App, YamlOutputType } from 'cdk8s';
 import { AppsChart } from './charts/apps.ts';
 import { ClusterChart } from './charts/cluster.ts';
 import { DataChart } from './charts/data.ts';
+import { LoggingChart } from './charts/logging/chart.ts';
 import { NamespacesChart } from './charts/namespaces.ts';
 import { NetworkPoliciesChart } from './charts/network-policies.ts';
 import { TlsEntryChart } from './charts/tls-entry.ts';
@@ -20,6 +21,7 @@ export const chartIds = [
   '04-vault',
   '05-apps',
   '06-tls-entry',
+  '08-logging',
 ] as const;
 
 /** Every chart of one profile in an App; `outdir` is where `app.synth()` writes one file per chart. */
@@ -29,7 +31,7 @@ export function buildApp(profile: Profile, outdir?: string): App {
     outputFileExtension: '.yaml',
     ...(outdir !== undefined ? { outdir } : {}),
   });
-  const [cluster, namespaces, policies, data, vault, apps, tlsEntry] = chartIds;
+  const [cluster, namespaces, policies, data, vault, apps, tlsEntry, logging] = chartIds;
   new ClusterChart(app, cluster, profile);
   new NamespacesChart(app, namespaces);
   new NetworkPoliciesChart(app, policies, profile);
@@ -37,6 +39,7 @@ export function buildApp(profile: Profile, outdir?: string): App {
   new VaultChart(app, vault, profile);
   new AppsChart(app, apps, profile);
   new TlsEntryChart(app, tlsEntry, profile);
+  new LoggingChart(app, logging, profile.name);
   stampVersion(app);
   return app;
 }

@@ -5,6 +5,7 @@ import { loadConfig } from '../../services/kit/src/config.ts';
 import { userServiceEnv } from '../../services/user-service/src/config.ts';
 import { webEnv } from '../../services/web/server/config.ts';
 import { loadSettings, settingsShape } from '../../operators/vault-unsealer/src/settings.ts';
+import { logging } from '../../charts-ts/src/charts/logging/names.ts';
 import { vault } from '../../charts-ts/src/platform.ts';
 import { both, containersOf, workloads, type ContainerLike } from './objects.ts';
 
@@ -23,8 +24,14 @@ const schemas: Record<string, object> = {
  */
 const runtimeVariables: Readonly<Record<string, readonly string[]>> = { 'vault-unsealer': ['NODE_EXTRA_CA_CERTS'] };
 
-/** Containers running someone else's program, configured by its own documentation (vault.hcl, CNPG). */
-const thirdParty: readonly string[] = [vault.name];
+/**
+ * Images of someone else's program, configured by its own documentation (vault.hcl, CNPG, Elastic's settings):
+ * every container running one — Vault, the logging stack and the init containers that use their images.
+ */
+const thirdPartyImages: readonly string[] = [
+  vault.image,
+  ...[logging.elasticsearch, logging.logstash, logging.kibana, logging.filebeat].map((c) => c.image),
+];
 
 /** The container's env as the program would see it: Downward API fields get a value of the right shape. */
 function environment(c: ContainerLike, namespace: string): Record<string, string> {
@@ -45,7 +52,7 @@ for (const { profile, all } of both) {
   );
 
   test(`${profile.name}: every container of ours has its program's config schema`, (t) => {
-    const ours = containers.filter(({ c }) => !thirdParty.includes(c.name)).map(({ c }) => c.name);
+    const ours = containers.filter(({ c }) => !thirdPartyImages.includes(c.image)).map(({ c }) => c.name);
     t.deepEqual(
       ours.filter((name) => schemas[name] === undefined),
       [],

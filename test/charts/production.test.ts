@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { imageOf, ns, unsealer, vault, VERSION } from '../../charts-ts/src/platform.ts';
 import { dev, PLACEHOLDER_REGISTRY, prod, withEnvironment } from '../../charts-ts/src/profile.ts';
 import { synthAll } from '../../charts-ts/src/synth.ts';
+import { logging } from '../../charts-ts/src/charts/logging/names.ts';
 import { both, containersOf, find, synthesize, workloads, type K8sObject } from './objects.ts';
 
 interface PodScheduling {
@@ -18,6 +19,18 @@ interface PodScheduling {
   };
   topologySpreadConstraints?: { topologyKey: string; whenUnsatisfiable: string; maxSkew: number }[];
 }
+
+/**
+ * Third-party components whose objects carry their own release as app.kubernetes.io/version (app.ts), by
+ * namespace and app.kubernetes.io/name, and whose images are pinned by that release rather than built by us.
+ */
+const thirdParty: readonly { namespace: string; name: string; version: string; image: string }[] = [
+  { namespace: ns.vault, name: vault.name, version: vault.version, image: vault.image },
+  ...[logging.elasticsearch, logging.logstash, logging.kibana].map((c) => ({ namespace: ns.logging, ...c })),
+  { namespace: ns.logShipper, ...logging.filebeat },
+];
+/** Quorum members (raft voters, Elasticsearch's master-eligible nodes): never two on one node. */
+const quorum: readonly string[] = [`${ns.vault}/${vault.name}`, `${ns.logging}/${logging.elasticsearch.name}`];
 
 const scheduling = (o: K8sObject): PodScheduling => (o['spec'] as { template: { spec: PodScheduling } }).template.spec;
 const replicasOf = (o: K8sObject, all: K8sObject[]): number => {
@@ -41,7 +54,7 @@ for (const { profile, all } of both) {
       const spec = scheduling(w.object);
       const name = w.object.metadata.name;
       const byKey = new Map((spec.topologySpreadConstraints ?? []).map((c) => [c.topologyKey, c]));
-      if (name === vault.name) {
+      if (quorum.includes(`${w.object.metadata.namespace}/${name}`)) {
         t.deepEqual(
           spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.map((r) => r.topologyKey),
           ['kubernetes.io/hostname'],
@@ -102,13 +115,12 @@ for (const { profile, all } of both) {
   test(`${p}: every object carries app.kubernetes.io/version`, (t) => {
     for (const o of all) {
       const version = o.metadata.labels?.['app.kubernetes.io/version'];
-      t.is(
-        version,
-        o.metadata.namespace === ns.vault && o.metadata.labels?.['app.kubernetes.io/name'] === vault.name
-          ? vault.version
-          : VERSION,
-        `${o.kind}/${o.metadata.name}`,
+      const component = thirdParty.find(
+        (c) =>
+          (o.metadata.namespace ?? c.namespace) === c.namespace &&
+          c.name === o.metadata.labels?.['app.kubernetes.io/name'],
       );
+      t.is(version, component?.version ?? VERSION, `${o.kind}/${o.metadata.name}`);
     }
   });
 
@@ -143,7 +155,7 @@ for (const { profile, all } of both) {
   test(`${p}: our images come from ${p === 'prod' ? 'the production registry with the release tag' : 'the local names Tilt builds'}`, (t) => {
     const ours = workloads(all)
       .flatMap((w) => containersOf(w.pod))
-      .filter((c) => c.name !== 'vault');
+      .filter((c) => !thirdParty.some((x) => x.image === c.image));
     t.true(ours.length > 0);
     for (const c of ours) {
       t.is(c.image, p === 'prod' ? `${PLACEHOLDER_REGISTRY}/${c.name}:${VERSION}` : `cf/${c.name}`);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { chartIds } from '../../charts-ts/src/app.ts';
 import { evaluateTiltfile, execFileAsync, type TiltResult } from '../support/charts-tools.ts';
 import { buildImage, runContainer } from '../support/containers.ts';
 import { waitFor } from '../support/process.ts';
@@ -21,12 +22,11 @@ const images: [string, string][] = [
 ];
 
 const devObjects = (): { kind: string; name: string }[] =>
-  ['00-cluster', '01-namespaces', '02-network-policies', '03-data', '04-vault', '05-apps', '06-tls-entry'].flatMap(
-    (f) =>
-      parseAllDocuments(readFileSync(join(repo, 'manifests/dev', `${f}.yaml`), 'utf8')).map((d) => {
-        const o = d.toJS() as { kind: string; metadata: { name: string } };
-        return { kind: o.kind, name: o.metadata.name };
-      }),
+  chartIds.flatMap((f) =>
+    parseAllDocuments(readFileSync(join(repo, 'manifests/dev', `${f}.yaml`), 'utf8')).map((d) => {
+      const o = d.toJS() as { kind: string; metadata: { name: string } };
+      return { kind: o.kind, name: o.metadata.name };
+    }),
   );
 
 /** A copy of the repository's Tilt inputs where every service already has a Dockerfile and sources. */
@@ -60,12 +60,13 @@ test('the Tiltfile evaluates with every dev workload, every dev object and the a
     t.is(result.resources.find((r) => r.name === name)?.type, 'local', name);
   }
   const objects = devObjects();
-  const workloadKinds = ['Deployment', 'StatefulSet'];
+  // The Tiltfile's WORKLOAD_KINDS: Tilt makes a resource of each.
+  const workloadKinds = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
   for (const o of objects.filter((x) => workloadKinds.includes(x.kind))) t.true(names.includes(o.name), o.name);
   // No object lands in Tilt's "uncategorized": each belongs to a named resource.
   const attached = result.resources.flatMap((r) => r.objects);
   t.is(attached.length, objects.filter((o) => !workloadKinds.includes(o.kind)).length);
-  t.is(result.yamlFiles.length, 7);
+  t.is(result.yamlFiles.length, chartIds.length);
   t.deepEqual(result.allowedContexts, ['kind-content-factory']);
 });
 
@@ -83,10 +84,13 @@ test('Tilt deploys operators before postgres, and vault before the unsealer befo
   t.true(deps('user-service').includes('postgres-ready'));
 });
 
-test('Tilt port-forwards the Vault UI and labels every resource', async (t) => {
+test('Tilt port-forwards the Vault UI and Kibana and labels every resource', async (t) => {
   const result = await evaluateTiltfile(tiltfile, { local: registry });
   t.deepEqual(result.resources.find((r) => r.name === 'vault')?.portForwards, [
     { localPort: 8200, containerPort: 8200 },
+  ]);
+  t.deepEqual(result.resources.find((r) => r.name === 'kibana')?.portForwards, [
+    { localPort: 5601, containerPort: 5601 },
   ]);
   for (const r of result.resources) t.true(r.labels.length > 0, r.name);
 });

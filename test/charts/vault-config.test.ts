@@ -1,5 +1,6 @@
 import test from 'ava';
 import { VAULT_CONFIG_KEY, VaultConfiguration } from '../../operators/vault-unsealer/src/vault-config.ts';
+import { loggingVaultClients } from '../../charts-ts/src/charts/logging/chart.ts';
 import { ns, services, unsealer } from '../../charts-ts/src/platform.ts';
 import { both, find } from './objects.ts';
 
@@ -45,13 +46,18 @@ for (const { profile, all } of both) {
   test(`${profile.name}: kubernetes auth binds each Vault client's ServiceAccount with audience vault to its own policy`, (t) => {
     const config = VaultConfiguration.parse(JSON.parse(raw));
     const roles = config.auth.kubernetes?.roles ?? [];
+    const clients = [
+      ...services.filter((s) => s.vault).map((s) => ({ role: s.name, serviceAccount: s.name, namespace: ns.apps })),
+      ...loggingVaultClients,
+    ];
     t.deepEqual(
       roles.map((r) => r.name),
-      services.filter((s) => s.vault).map((s) => s.name),
+      clients.map((c) => c.role),
     );
     for (const r of roles) {
-      t.deepEqual(r.serviceAccounts, [r.name]);
-      t.deepEqual(r.namespaces, [ns.apps]);
+      const client = clients.find((c) => c.role === r.name)!;
+      t.deepEqual(r.serviceAccounts, [client.serviceAccount]);
+      t.deepEqual(r.namespaces, [client.namespace]);
       t.deepEqual(r.policies, [r.name]);
       t.is(r.audience, 'vault');
     }

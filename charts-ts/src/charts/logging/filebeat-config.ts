@@ -16,7 +16,14 @@ export interface FilebeatOptions {
   kubernetesMetadata: { node: string } | undefined;
   /** Where Filebeat keeps its registry (read offsets). */
   dataPath?: string;
+  /** Its HTTP endpoint (`/` info, `/stats` metrics), for the kubelet's probes; off when undefined. */
+  http?: { host: string; port: number };
 }
+
+/** Filebeat's own HTTP endpoint port (its documented default, elastic.co/guide/en/beats/filebeat/7.17/http-endpoint.html). */
+export const FILEBEAT_HTTP_PORT = 5066;
+/** Liveness: the beat answers (`GET /`, its info). Readiness: its metrics registry answers (`GET /stats`). */
+export const filebeatProbePaths = { live: '/', ready: '/stats' } as const;
 
 /**
  * filebeat.yml for Filebeat 7.17 as an object (YAML is a superset of JSON: `JSON.stringify` of it is a valid file).
@@ -58,7 +65,9 @@ export function filebeatConfig(options: FilebeatOptions): Record<string, unknown
     'logging.level': 'warning',
     'logging.json': true,
     ...(options.dataPath !== undefined ? { 'path.data': options.dataPath } : {}),
-    'http.enabled': false,
+    ...(options.http !== undefined
+      ? { 'http.enabled': true, 'http.host': options.http.host, 'http.port': options.http.port }
+      : { 'http.enabled': false }),
   };
 }
 
@@ -101,5 +110,7 @@ export function clusterFilebeatConfig(logstashHost: string, tlsDir: string): Rec
     },
     kubernetesMetadata: { node: '${NODE_NAME}' },
     dataPath: '/usr/share/filebeat/data',
+    // The pod's own address: the kubelet probes it there; the namespace's default-deny keeps other pods out.
+    http: { host: '0.0.0.0', port: FILEBEAT_HTTP_PORT },
   });
 }
