@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { logging } from './names.ts';
 
 /**
@@ -12,8 +13,13 @@ export interface FilebeatOptions {
   /** Glob of CRI-format container log files (`/var/log/containers/*.log` on a node). */
   paths: string[];
   output: FilebeatOutput;
-  /** Adds `kubernetes.*` from the API server (needs the node name and RBAC); off where no cluster exists. */
-  kubernetesMetadata: { node: string } | undefined;
+  /**
+   * Adds `kubernetes.*` from the API server (needs the node name and RBAC); off where no cluster exists.
+   * `kubeConfig`: a kubeconfig file instead of the pod's in-cluster ServiceAccount. `logsPath`: the directory
+   * whose file names (`<pod>_<namespace>_<container>-<container id>.log`) carry the container id the pods are
+   * matched by (default: the kubelet's /var/log/containers/).
+   */
+  kubernetesMetadata: { node: string; kubeConfig?: string; logsPath?: string } | undefined;
   /** Where Filebeat keeps its registry (read offsets). */
   dataPath?: string;
   /** Its HTTP endpoint (`/` info, `/stats` metrics), for the kubelet's probes; off when undefined. */
@@ -39,7 +45,17 @@ export function filebeatConfig(options: FilebeatOptions): Record<string, unknown
     processors.push({
       add_kubernetes_metadata: {
         host: options.kubernetesMetadata.node,
-        matchers: [{ logs_path: { logs_path: '/var/log/containers/' } }],
+        ...(options.kubernetesMetadata.kubeConfig !== undefined
+          ? { kube_config: options.kubernetesMetadata.kubeConfig }
+          : {}),
+        matchers: [
+          {
+            logs_path: {
+              logs_path: options.kubernetesMetadata.logsPath ?? `${dirname(logging.containerLogGlob)}/`,
+              resource_type: 'container',
+            },
+          },
+        ],
       },
     });
   }
