@@ -112,7 +112,12 @@ try {
             .slice(i, i + BULK_SIZE)
             .map((event) => `{"create":{}}\n${JSON.stringify(event)}\n`)
             .join('');
-          await engine.request('POST', `/${stream}/_bulk?pipeline=${logging.pipeline}`, body);
+          const response = await engine.request('POST', `/${stream}/_bulk?pipeline=${logging.pipeline}`, body);
+          const result = response.body as { errors?: boolean; items?: unknown[] };
+          // A refused item would otherwise leave the count short and the bench waiting until its timeout.
+          if (response.status !== 200 || result.errors === true) {
+            throw new Error(`bulk refused: ${response.status} ${JSON.stringify(result.items?.slice(0, 2))}`);
+          }
         }
       }
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -25,21 +25,27 @@ export const elasticsearchVault: LoggingVaultClient = {
 
 /**
  * The kubelet's probes carry no credentials, and every Elasticsearch endpoint wants some once security is on. So
- * requests without credentials run as an anonymous user whose only role may call `GET /` (cluster:monitor/main)
- * and cluster health (cluster:monitor/health) — no index, no setting, no user
+ * requests without credentials run as an anonymous user whose only role may call cluster health
+ * (cluster:monitor/health) — no index, no setting, no user
  * (elastic.co/guide/en/elasticsearch/reference/8.19/anonymous-access.html). `authz_exception: false` keeps the
  * 401 challenge for everything else, so clients that log in after a challenge still do. The role is a file-realm
  * role (roles.yml), there before the first request; test/logging/probe-access.test.ts runs it on a real node.
  */
 export const PROBE_ROLE = 'cf_probe';
-export const probeRoles = { [PROBE_ROLE]: { cluster: ['cluster:monitor/main', 'cluster:monitor/health'] } };
+export const probeRoles = { [PROBE_ROLE]: { cluster: ['cluster:monitor/health'] } };
 export const anonymousProbeSettings: readonly string[] = [
   `xpack.security.authc.anonymous.username=${PROBE_ROLE}`,
   `xpack.security.authc.anonymous.roles=${PROBE_ROLE}`,
   'xpack.security.authc.anonymous.authz_exception=false',
 ];
-/** Liveness: the node answers HTTP. Readiness: it belongs to a cluster with an elected master (503 otherwise). */
-export const esProbePaths = { live: '/', ready: '/_cluster/health?timeout=2s&master_timeout=2s' } as const;
+/**
+ * Liveness: the node answers from its own cluster state (`local=true`: no master needed). Readiness: it belongs to
+ * a cluster with an elected master (503 after `master_timeout` otherwise).
+ */
+export const esProbePaths = {
+  live: '/_cluster/health?local=true',
+  ready: '/_cluster/health?master_timeout=2s',
+} as const;
 
 /**
  * Elasticsearch as a StatefulSet: security on, TLS on HTTP and transport with the logging CA, the `elastic`
