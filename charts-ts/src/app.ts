@@ -2,6 +2,7 @@ import { ApiObject, App, YamlOutputType } from 'cdk8s';
 import { AppsChart } from './charts/apps.ts';
 import { ClusterChart } from './charts/cluster.ts';
 import { DataChart } from './charts/data.ts';
+import { LoggingChart } from './charts/logging/chart.ts';
 import { NamespacesChart } from './charts/namespaces.ts';
 import { ObservabilityChart } from './charts/observability/chart.ts';
 import { NetworkPoliciesChart } from './charts/network-policies.ts';
@@ -22,6 +23,7 @@ export const chartIds = [
   '05-apps',
   '06-tls-entry',
   '07-observability',
+  '08-logging',
 ] as const;
 
 /** Every chart of one profile in an App; `outdir` is where `app.synth()` writes one file per chart. */
@@ -31,7 +33,7 @@ export function buildApp(profile: Profile, outdir?: string): App {
     outputFileExtension: '.yaml',
     ...(outdir !== undefined ? { outdir } : {}),
   });
-  const [cluster, namespaces, policies, data, vault, apps, tlsEntry, observability] = chartIds;
+  const [cluster, namespaces, policies, data, vault, apps, tlsEntry, observability, logging] = chartIds;
   new ClusterChart(app, cluster, profile);
   new NamespacesChart(app, namespaces);
   new NetworkPoliciesChart(app, policies, profile);
@@ -40,6 +42,7 @@ export function buildApp(profile: Profile, outdir?: string): App {
   new AppsChart(app, apps, profile);
   new TlsEntryChart(app, tlsEntry, profile);
   new ObservabilityChart(app, observability, profile);
+  new LoggingChart(app, logging, profile.name);
   stampVersion(app);
   return app;
 }

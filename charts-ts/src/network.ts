@@ -121,6 +121,23 @@ export function flows(profile: Profile): Flow[] {
   add('logstash-to-elasticsearch', app(ns.logging, future.logstash.name), es, tcp(future.elasticsearch.port));
   add('kibana-to-elasticsearch', app(ns.logging, future.kibana.name), es, tcp(future.elasticsearch.port));
   add('elasticsearch-peers', es, es, tcp(9300));
+  // The setup Job loads the parsing contract into Elasticsearch and the saved objects into Kibana; the logging
+  // components' init containers fetch their generated passwords from Vault; Filebeat reads pod metadata.
+  const setup = app(ns.logging, 'logging-setup');
+  add('logging-setup-to-elasticsearch', setup, es, tcp(future.elasticsearch.port));
+  add('logging-setup-to-kibana', setup, app(ns.logging, future.kibana.name), tcp(future.kibana.port));
+  for (const name of [future.elasticsearch.name, future.logstash.name, future.kibana.name, 'logging-setup']) {
+    add(`${name}-to-vault`, app(ns.logging, name), vaultPods, tcp(vault.apiPort));
+  }
+  apiServers.forEach((apiServer, i) => {
+    const suffix = i === 0 ? '' : `-${i + 1}`;
+    add(
+      `filebeat-to-api-server${suffix}`,
+      app(ns.logShipper, future.filebeat.name),
+      apiServer,
+      tcp(...profile.apiServer.ports),
+    );
+  });
   return out;
 }
 

@@ -1,6 +1,8 @@
 import { VaultConfiguration, type DatabaseEngine, type VaultConfigurationInput } from '@cf/vault-unsealer/vault-config';
 import type { z } from 'zod';
 import { observabilityVaultAccess } from './charts/observability/vault-access.ts';
+import { loggingVaultClients } from './charts/logging/chart.ts';
+import { loggingPolicy } from './charts/logging/vault-secrets.ts';
 import { ns, postgres, services, TELEGRAM_SESSION_KEY, vault } from './platform.ts';
 
 type DatabaseRoleInput = z.input<typeof DatabaseEngine>['roles'][number];
@@ -83,19 +85,33 @@ export function vaultConfiguration(): VaultConfiguration {
     auth: {
       kubernetes: {
         path: 'kubernetes',
-        roles: (
-          withVault.map((s) => ({
+        roles: [
+          ...withVault.map((s) => ({
             name: s.name,
             serviceAccounts: [s.name],
             namespaces: [ns.apps],
             policies: [s.name],
             audience: vault.audience,
             ttl: '1h',
-          })) as { name: string; serviceAccounts: string[]; namespaces: string[]; policies: string[] }[]
-        ).concat(observability.roles),
+          })),
+          // The logging stack's init containers: one login to fetch (or create) generated passwords, then gone.
+          ...loggingVaultClients.map((c) => ({
+            name: c.role,
+            serviceAccounts: [c.serviceAccount],
+            namespaces: [c.namespace],
+            policies: [c.role],
+            audience: vault.audience,
+            ttl: '10m',
+          })),
+          ...observability.roles,
+        ],
       },
     },
-    policies: [...withVault.map((s) => ({ name: s.name, rules: servicePolicy(s.name) })), ...observability.policies],
+    policies: [
+      ...withVault.map((s) => ({ name: s.name, rules: servicePolicy(s.name) })),
+      ...loggingVaultClients.map((c) => ({ name: c.role, rules: loggingPolicy(c) })),
+      ...observability.policies,
+    ],
   };
   return VaultConfiguration.parse(input);
 }

@@ -28,19 +28,23 @@ export const allowed: readonly Allowed[] = [
   },
   {
     check: 'container-image-pull-policy',
-    objects: /^(Deployment|StatefulSet)\/apps\/v1\/(cf-apps|cf-vault|cf-observability)\/.+$/,
+    objects:
+      /^((Deployment|StatefulSet|DaemonSet)\/apps\/v1|Job\/batch\/v1)\/(cf-apps|cf-vault|cf-observability|cf-logging|cf-log-shipper)\/.+$/,
     reason:
-      'Every image is pinned (a release tag, or a digest with CF_IMAGE_DIGESTS) and never re-pushed; IfNotPresent lets ' +
+      'Every image is pinned (a release tag, or a digest with CF_IMAGE_DIGESTS; Elastic and OpenBao by their release ' +
+      'tags) and never re-pushed; IfNotPresent lets ' +
       "pods restart while the registry is down, which matters most for Vault and its unsealer. kube-score's reason for " +
       'Always (mutable tags) does not apply.',
   },
   {
     check: 'container-security-context-user-group-id',
-    objects: /^(Deployment|StatefulSet)\/apps\/v1\/(cf-apps|cf-vault|cf-observability)\/.+$/,
+    objects:
+      /^((Deployment|StatefulSet)\/apps\/v1|Job\/batch\/v1)\/(cf-apps|cf-vault|cf-observability|cf-logging)\/.+$/,
     reason:
       "The images' own unprivileged users: uid/gid 1000 (`node` in node:24-bookworm-slim, which owns the app files Tilt " +
       "live-updates), uid 100/gid 1000 (`openbao` in OpenBao's image, which owns its data directory; also the `bao agent` " +
-      "beside Grafana) and uid 472 (`grafana` in Grafana's image, which owns its home). kube-score wants " +
+      "beside Grafana), uid 472 (`grafana` in Grafana's image, which owns its home) and uid/gid 1000 of Elastic's images " +
+      '(`elasticsearch`, `logstash`, `kibana`, which own their home directories). kube-score wants ' +
       '> 10000 to avoid clashing with host users; Pod Security `restricted` (non-root, no privilege escalation, all ' +
       'capabilities dropped, RuntimeDefault seccomp) and a read-only root filesystem are enforced instead.',
   },
@@ -51,5 +55,13 @@ export const allowed: readonly Allowed[] = [
       "Grafana keeps users' sessions and preferences in its own SQLite file in the pod (dashboards and datasources are " +
       'provisioned from ConfigMaps, the admin password lives in Vault), so a second replica would split them; running ' +
       'several needs a shared database. Nobody is paged through Grafana: Alertmanager (3 replicas in prod) delivers alerts.',
+  },
+  {
+    check: 'container-security-context-user-group-id',
+    objects: /^DaemonSet\/apps\/v1\/cf-log-shipper\/filebeat$/,
+    reason:
+      "Filebeat runs as root to read the kubelet's container log files (root-owned, mode 0640), in a namespace of its " +
+      'own labelled Pod Security `privileged` for that; it adds only DAC_READ_SEARCH, never escalates, and its root ' +
+      'filesystem and the log mounts are read-only.',
   },
 ];

@@ -74,10 +74,11 @@ function peers(s: Synthesized): NetpolPeer[] {
     ip: ip(n++),
     ports: ports.map(([port, protocol]) => ({ name: '', port, protocol })),
   });
+  // Named by app.kubernetes.io/name: a Job's object name carries a hash of its inputs (logging-setup-<hash>).
   const out: NetpolPeer[] = workloads(s.all).map((w) =>
     pod(
       w.object.metadata.namespace!,
-      w.object.metadata.name,
+      w.podLabels['app.kubernetes.io/name'] ?? w.object.metadata.name,
       w.podLabels,
       w.pod.containers.flatMap((c) => (c.ports ?? []).map((p) => [p.containerPort, 'TCP'] as [number, 'TCP'])),
     ),
@@ -99,6 +100,7 @@ function peers(s: Synthesized): NetpolPeer[] {
     pod(ns.logging, 'logstash', app(future.logstash.name), [[5044, 'TCP']]),
     pod(ns.logging, 'kibana', app(future.kibana.name), [[5601, 'TCP']]),
     pod(ns.logShipper, 'filebeat', app(future.filebeat.name), []),
+    pod(ns.observability, 'grafana', app(future.grafana.name), [[3000, 'TCP']]),
     pod('traefik', 'traefik', { 'app.kubernetes.io/name': 'traefik' }, [
       [80, 'TCP'],
       [443, 'TCP'],

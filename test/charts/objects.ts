@@ -1,6 +1,7 @@
 // Synthesized objects of both profiles, for assertions (Testing.synth of every chart of the App).
 import { Testing } from 'cdk8s';
 import { buildApp, chartIds } from '../../charts-ts/src/app.ts';
+import { logging } from '../../charts-ts/src/charts/logging/names.ts';
 import { upstreamComponents } from '../../charts-ts/src/charts/observability/stack.ts';
 import { vault } from '../../charts-ts/src/platform.ts';
 import { profiles, type Profile } from '../../charts-ts/src/profile.ts';
@@ -91,13 +92,18 @@ export function find(objects: K8sObject[], kind: string, name: string, namespace
 }
 
 /**
- * Programs the charts run from their upstream images at their own release (Vault, the monitoring stack): their
+ * Programs the charts run from their upstream images at their own release (Vault, the monitoring and logging stacks): their
  * objects carry that release as `app.kubernetes.io/version`, their images are pulled as published (pinned), and
  * their configuration follows their own documentation rather than one of our config schemas.
  */
 export const upstream: readonly { name: string; version: string; images: readonly string[] }[] = [
   { name: vault.name, version: vault.version, images: [vault.image] },
   ...upstreamComponents,
+  ...[logging.elasticsearch, logging.logstash, logging.kibana, logging.filebeat].map((c) => ({
+    name: c.name,
+    version: c.version,
+    images: [c.image],
+  })),
 ];
 
 export const upstreamImages: ReadonlySet<string> = new Set(upstream.flatMap((u) => u.images));

@@ -16,6 +16,7 @@ import {
   workloads,
   type K8sObject,
 } from './objects.ts';
+import { logging } from '../../charts-ts/src/charts/logging/names.ts';
 
 interface PodScheduling {
   priorityClassName?: string;
@@ -27,6 +28,18 @@ interface PodScheduling {
   };
   topologySpreadConstraints?: { topologyKey: string; whenUnsatisfiable: string; maxSkew: number }[];
 }
+
+/**
+ * Third-party components whose objects carry their own release as app.kubernetes.io/version (app.ts), by
+ * namespace and app.kubernetes.io/name, and whose images are pinned by that release rather than built by us.
+ */
+const thirdParty: readonly { namespace: string; name: string; version: string; image: string }[] = [
+  { namespace: ns.vault, name: vault.name, version: vault.version, image: vault.image },
+  ...[logging.elasticsearch, logging.logstash, logging.kibana].map((c) => ({ namespace: ns.logging, ...c })),
+  { namespace: ns.logShipper, ...logging.filebeat },
+];
+/** Quorum members (raft voters, Elasticsearch's master-eligible nodes): never two on one node. */
+const quorum: readonly string[] = [`${ns.vault}/${vault.name}`, `${ns.logging}/${logging.elasticsearch.name}`];
 
 const scheduling = (o: K8sObject): PodScheduling => (o['spec'] as { template: { spec: PodScheduling } }).template.spec;
 const replicasOf = (o: K8sObject, all: K8sObject[]): number => {
@@ -50,7 +63,7 @@ for (const { profile, all } of both) {
       const spec = scheduling(w.object);
       const name = w.object.metadata.name;
       const byKey = new Map((spec.topologySpreadConstraints ?? []).map((c) => [c.topologyKey, c]));
-      if (name === vault.name) {
+      if (quorum.includes(`${w.object.metadata.namespace}/${name}`)) {
         t.deepEqual(
           spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.map((r) => r.topologyKey),
           ['kubernetes.io/hostname'],

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { chartIds } from '../../charts-ts/src/app.ts';
 import { evaluateTiltfile, execFileAsync, type TiltResult } from '../support/charts-tools.ts';
 import { buildImage, runContainer } from '../support/containers.ts';
 import { waitFor } from '../support/process.ts';
 import { versions } from '../support/versions.ts';
-import { chartIds } from '../../charts-ts/src/app.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const tiltfile = join(repo, 'Tiltfile');
@@ -60,7 +60,8 @@ test('the Tiltfile evaluates with every dev workload, every dev object and the a
     t.is(result.resources.find((r) => r.name === name)?.type, 'local', name);
   }
   const objects = devObjects();
-  const workloadKinds = ['Deployment', 'StatefulSet'];
+  // The Tiltfile's WORKLOAD_KINDS: Tilt makes a resource of each.
+  const workloadKinds = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
   for (const o of objects.filter((x) => workloadKinds.includes(x.kind))) t.true(names.includes(o.name), o.name);
   // No object lands in Tilt's "uncategorized": each belongs to a named resource.
   const attached = result.resources.flatMap((r) => r.objects);
@@ -83,10 +84,13 @@ test('Tilt deploys operators before postgres, and vault before the unsealer befo
   t.true(deps('user-service').includes('postgres-ready'));
 });
 
-test('Tilt port-forwards the Vault UI and labels every resource', async (t) => {
+test('Tilt port-forwards the Vault UI and Kibana and labels every resource', async (t) => {
   const result = await evaluateTiltfile(tiltfile, { local: registry });
   t.deepEqual(result.resources.find((r) => r.name === 'vault')?.portForwards, [
     { localPort: 8200, containerPort: 8200 },
+  ]);
+  t.deepEqual(result.resources.find((r) => r.name === 'kibana')?.portForwards, [
+    { localPort: 5601, containerPort: 5601 },
   ]);
   for (const r of result.resources) t.true(r.labels.length > 0, r.name);
 });

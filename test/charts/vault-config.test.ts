@@ -1,6 +1,7 @@
 import test from 'ava';
 import { VAULT_CONFIG_KEY, VaultConfiguration } from '../../operators/vault-unsealer/src/vault-config.ts';
 import { observabilityVaultAccess } from '../../charts-ts/src/charts/observability/vault-access.ts';
+import { loggingVaultClients } from '../../charts-ts/src/charts/logging/chart.ts';
 import { ns, services, unsealer } from '../../charts-ts/src/platform.ts';
 import { both, find } from './objects.ts';
 
@@ -46,18 +47,21 @@ for (const { profile, all } of both) {
   test(`${profile.name}: kubernetes auth binds each Vault client's ServiceAccount with audience vault to its own policy`, (t) => {
     const config = VaultConfiguration.parse(JSON.parse(raw));
     const roles = config.auth.kubernetes?.roles ?? [];
-    // Our services in cf-apps, and the monitoring stack's Grafana and Alertmanager (their `bao agent`s).
+    // Our services in cf-apps, the monitoring stack's Grafana and Alertmanager, and the logging stack's init containers.
     const clients = [
-      ...services.filter((s) => s.vault).map((s) => ({ name: s.name, namespace: ns.apps })),
-      ...observabilityVaultAccess().roles.map((r) => ({ name: r.name, namespace: ns.observability })),
+      ...services.filter((s) => s.vault).map((s) => ({ role: s.name, serviceAccount: s.name, namespace: ns.apps })),
+      ...loggingVaultClients,
+      ...observabilityVaultAccess().roles.map((r) => ({
+        role: r.name,
+        serviceAccount: r.name,
+        namespace: ns.observability,
+      })),
     ];
-    t.deepEqual(
-      roles.map((r) => r.name),
-      clients.map((c) => c.name),
-    );
+    t.deepEqual(roles.map((r) => r.name).sort(), clients.map((c) => c.role).sort());
     for (const r of roles) {
-      t.deepEqual(r.serviceAccounts, [r.name]);
-      t.deepEqual(r.namespaces, [clients.find((c) => c.name === r.name)!.namespace]);
+      const client = clients.find((c) => c.role === r.name)!;
+      t.deepEqual(r.serviceAccounts, [client.serviceAccount]);
+      t.deepEqual(r.namespaces, [client.namespace]);
       t.deepEqual(r.policies, [r.name]);
       t.is(r.audience, 'vault');
     }

@@ -5,11 +5,12 @@ import { ns, PART_OF } from '../platform.ts';
 
 /**
  * Pod Security admission level per namespace: `restricted` everywhere but the log shipper's own namespace, whose
- * only workload (Filebeat, a later issue) mounts the nodes' log directories read-only — a hostPath, which no
- * level below `privileged` admits (kubernetes.io/docs/concepts/security/pod-security-standards). Its warn and
- * audit levels stay `restricted`, so every exception it uses is reported.
+ * only workload (Filebeat) mounts the nodes' log directories read-only and reads them as root with
+ * DAC_READ_SEARCH — a hostPath and an added capability, which no level below `privileged` admits
+ * (kubernetes.io/docs/concepts/security/pod-security-standards). Enforce, warn and audit carry the same level, so a
+ * namespace never warns about what it admits on purpose.
  */
-const podSecurity: Record<string, 'restricted' | 'privileged'> = {
+export const podSecurityLevels: Record<string, 'restricted' | 'privileged'> = {
   [ns.apps]: 'restricted',
   [ns.data]: 'restricted',
   [ns.vault]: 'restricted',
@@ -22,7 +23,7 @@ export class NamespacesChart extends Chart {
   constructor(scope: Construct, id: string) {
     super(scope, id);
     for (const name of Object.values(ns)) {
-      const level = podSecurity[name]!;
+      const level = podSecurityLevels[name]!;
       new k8s.KubeNamespace(this, name, {
         metadata: {
           name,
@@ -30,8 +31,8 @@ export class NamespacesChart extends Chart {
             'app.kubernetes.io/part-of': PART_OF,
             'pod-security.kubernetes.io/enforce': level,
             'pod-security.kubernetes.io/enforce-version': 'latest',
-            'pod-security.kubernetes.io/warn': 'restricted',
-            'pod-security.kubernetes.io/audit': 'restricted',
+            'pod-security.kubernetes.io/warn': level,
+            'pod-security.kubernetes.io/audit': level,
           },
         },
       });

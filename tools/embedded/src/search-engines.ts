@@ -133,7 +133,20 @@ export async function openSearchClasspath(progress: Progress = () => {}): Promis
   return `${classes}:${classpath}`;
 }
 
-function client(url: string, authorization: string | undefined): SearchEngine['request'] {
+/**
+ * How long a node may take to answer after it is spawned: ≈ 50 s idle, but over 4 min was seen with the 2-core
+ * machine's load average at 60–80 (seven engineers' test suites at once).
+ */
+const STARTUP_TIMEOUT_MS = 600_000;
+
+/** Every request's deadline unless the caller sets its own (a bulk load on a busy 2-core machine takes longer). */
+const REQUEST_TIMEOUT_MS = 60_000;
+
+function client(
+  url: string,
+  authorization: string | undefined,
+  timeoutMs = REQUEST_TIMEOUT_MS,
+): SearchEngine['request'] {
   return async (method, path, body) => {
     const headers: Record<string, string> = {};
     if (authorization !== undefined) headers['authorization'] = authorization;
@@ -146,7 +159,7 @@ function client(url: string, authorization: string | undefined): SearchEngine['r
       method,
       headers,
       ...(payload !== undefined ? { body: payload } : {}),
-      signal: AbortSignal.timeout(60_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await response.text();
     let parsed: unknown = text;
@@ -163,11 +176,21 @@ function client(url: string, authorization: string | undefined): SearchEngine['r
  * Elasticsearch 8.19 as `nobody` (it refuses root), security on with a file-realm superuser, on loopback ports of
  * its own. Ready in ≈ 50 s on an idle 2-core machine.
  */
-export async function startElasticsearch(progress: Progress = () => {}): Promise<SearchEngine> {
+export async function startElasticsearch(
+  progress: Progress = () => {},
+  extra: {
+    /** More `key=value` node settings (passed as `-E`). */
+    settings?: readonly string[];
+    /** File-realm roles (`config/roles.yml`), e.g. the chart's anonymous probe role. */
+    roles?: Record<string, unknown>;
+  } = {},
+): Promise<SearchEngine> {
   const home = await elasticsearchHome(progress);
   const dir = scratchDir('elasticsearch');
   const conf = join(dir, 'config');
   cpSync(join(home, 'config'), conf, { recursive: true });
+  // YAML is a superset of JSON.
+  if (extra.roles !== undefined) writeFileSync(join(conf, 'roles.yml'), JSON.stringify(extra.roles));
   for (const sub of ['data', 'logs', 'tmp']) mkdirSync(join(dir, sub));
   const password = randomBytes(18).toString('base64url');
   const env = { ES_PATH_CONF: conf, ES_JAVA_HOME: javaHome(), ES_TMPDIR: join(dir, 'tmp') };
@@ -193,6 +216,7 @@ export async function startElasticsearch(progress: Progress = () => {}): Promise
       '-Expack.security.transport.ssl.enabled=false',
       '-Expack.security.authc.realms.file.file1.order=0',
       '-Ecluster.routing.allocation.disk.threshold_enabled=false',
+      ...(extra.settings ?? []).map((setting) => `-E${setting}`),
     ],
     {
       name: 'elasticsearch',
@@ -210,13 +234,16 @@ export async function startElasticsearch(progress: Progress = () => {}): Promise
       const health = await request('GET', '/_cluster/health?wait_for_status=yellow&timeout=1s');
       return health.status === 200;
     },
-    { what: 'Elasticsearch to answer', process: proc, timeoutMs: 240_000, intervalMs: 500 },
+    { what: 'Elasticsearch to answer', process: proc, timeoutMs: STARTUP_TIMEOUT_MS, intervalMs: 500 },
   );
   return { url, authorization, process: proc, request, stop: () => proc.stop(20_000) };
 }
 
 /** OpenSearch 2.19 with the ingest role, reporting version 7.10.2 to Beats; ready in ≈ 40 s. */
-export async function startOpenSearch(progress: Progress = () => {}): Promise<SearchEngine> {
+export async function startOpenSearch(
+  progress: Progress = () => {},
+  options: { requestTimeoutMs?: number } = {},
+): Promise<SearchEngine> {
   const classpath = await openSearchClasspath(progress);
   const dir = scratchDir('opensearch');
   const [httpPort, transportPort] = [await freePort(), await freePort()];
@@ -235,10 +262,17 @@ export async function startOpenSearch(progress: Progress = () => {}): Promise<Se
     { name: 'opensearch', logFile: join(dir, 'opensearch.log') },
   );
   const url = `http://127.0.0.1:${httpPort}`;
-  const request = client(url, undefined);
+  const request = client(url, undefined, options.requestTimeoutMs);
   await waitFor(
     async () => readFileSync(proc.logFile, 'utf8').includes('READY') && (await request('GET', '/')).status === 200,
-    { what: 'OpenSearch to answer', process: proc, timeoutMs: 240_000, intervalMs: 500 },
+    { what: 'OpenSearch to answer', process: proc, timeoutMs: STARTUP_TIMEOUT_MS, intervalMs: 500 },
   );
+  // As the Elasticsearch harness: the shared machine's disk may pass the flood-stage watermark (95 %), which would
+  // turn every index read-only and fail each bulk item with 429.
+  const settings = await request('PUT', '/_cluster/settings', {
+    persistent: { 'cluster.routing.allocation.disk.threshold_enabled': false },
+  });
+  if (settings.status !== 200)
+    throw new Error(`OpenSearch refused its disk settings: ${JSON.stringify(settings.body)}`);
   return { url, authorization: undefined, process: proc, request, stop: () => proc.stop(20_000) };
 }

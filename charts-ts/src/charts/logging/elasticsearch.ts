@@ -1,16 +1,18 @@
-import { ApiObject, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { containerSecurity, podSecurity, resources } from '../../lib/workload.ts';
+import { disruptionBudget, requireSeparateNodes } from '../../lib/availability.ts';
+import { containerSecurity, httpGet, podSecurity, resources } from '../../lib/workload.ts';
 import { labels, selector } from '../../platform.ts';
 import { loggingCertificate, TLS_DIR } from './certificates.ts';
 import { componentEndpoint } from './endpoint.ts';
 import { logging } from './names.ts';
 import type { LoggingSettings } from './settings.ts';
 import { SECRETS_DIR, vaultSecretsInit, type LoggingVaultClient } from './vault-secrets.ts';
+import { writableDir } from './writable.ts';
 
 /** The elasticsearch image's own user (uid/gid 1000). */
 const ES_UID = 1000;
+const ES_HOME = '/usr/share/elasticsearch';
 export const ES_HEADLESS = 'elasticsearch-headless';
 export const esUrl = `https://${logging.elasticsearch.name}.${logging.namespace}.svc:${logging.elasticsearch.httpPort}`;
 
@@ -22,9 +24,35 @@ export const elasticsearchVault: LoggingVaultClient = {
 };
 
 /**
+ * The kubelet's probes carry no credentials, and every Elasticsearch endpoint wants some once security is on. So
+ * requests without credentials run as an anonymous user whose only role may call cluster health
+ * (cluster:monitor/health) — no index, no setting, no user
+ * (elastic.co/guide/en/elasticsearch/reference/8.19/anonymous-access.html). `authz_exception: false` keeps the
+ * 401 challenge for everything else, so clients that log in after a challenge still do. The role is a file-realm
+ * role (roles.yml), there before the first request; test/logging/probe-access.test.ts runs it on a real node.
+ */
+export const PROBE_ROLE = 'cf_probe';
+export const probeRoles = { [PROBE_ROLE]: { cluster: ['cluster:monitor/health'] } };
+export const anonymousProbeSettings: readonly string[] = [
+  `xpack.security.authc.anonymous.username=${PROBE_ROLE}`,
+  `xpack.security.authc.anonymous.roles=${PROBE_ROLE}`,
+  'xpack.security.authc.anonymous.authz_exception=false',
+];
+/**
+ * Liveness: the node answers from its own cluster state (`local=true`: no master needed). Readiness: it belongs to
+ * a cluster with an elected master (503 after `master_timeout` otherwise).
+ */
+export const esProbePaths = {
+  live: '/_cluster/health?local=true',
+  ready: '/_cluster/health?master_timeout=2s',
+} as const;
+
+/**
  * Elasticsearch as a StatefulSet: security on, TLS on HTTP and transport with the logging CA, the `elastic`
  * password from Vault (`ELASTIC_PASSWORD_FILE`, read by the image's entrypoint), heap and storage by profile.
  * Reachable only by Logstash, Kibana, the setup Job and its peers (network.ts) — and by port-forward.
+ * The root filesystem is read-only: the image's config directory is copied into an emptyDir (the entrypoint writes
+ * the keystore there), and logs and the JVM's temp directory get emptyDirs (writable.ts).
  */
 export function elasticsearch(scope: Construct, settings: LoggingSettings['elasticsearch']): void {
   const { name, httpPort, transportPort, image, version } = logging.elasticsearch;
@@ -38,6 +66,11 @@ export function elasticsearch(scope: Construct, settings: LoggingSettings['elast
       selector: selector(name),
       ports: [{ name: 'transport', port: transportPort, targetPort: k8s.IntOrString.fromNumber(transportPort) }],
     },
+  });
+  new k8s.KubeConfigMap(scope, 'elasticsearch-roles', {
+    metadata: { ...meta, name: 'elasticsearch-roles' },
+    // YAML is a superset of JSON.
+    data: { 'roles.yml': JSON.stringify(probeRoles) },
   });
   const pods = Array.from({ length: settings.replicas }, (_, i) => `${name}-${i}`);
   loggingCertificate(scope, 'elasticsearch-tls', namespace, [
@@ -61,10 +94,17 @@ export function elasticsearch(scope: Construct, settings: LoggingSettings['elast
     `xpack.security.transport.ssl.key=${TLS_DIR}/tls.key`,
     `xpack.security.transport.ssl.certificate=${TLS_DIR}/tls.crt`,
     `xpack.security.transport.ssl.certificate_authorities=${TLS_DIR}/ca.crt`,
+    ...anonymousProbeSettings,
     settings.replicas === 1 ? 'discovery.type=single-node' : `discovery.seed_hosts=${ES_HEADLESS}`,
     ...(settings.replicas > 1 ? [`cluster.initial_master_nodes=${pods.join(',')}`] : []),
   ];
-  const sts = new k8s.KubeStatefulSet(scope, 'elasticsearch', {
+  const writable = [
+    writableDir('config', `${ES_HOME}/config`, '16Mi'),
+    writableDir('logs', `${ES_HOME}/logs`, '64Mi'),
+    writableDir('tmp', '/tmp', '64Mi'),
+  ];
+  const probe = (path: string): k8s.HttpGetAction => ({ ...httpGet(path, httpPort), scheme: 'HTTPS' });
+  new k8s.KubeStatefulSet(scope, 'elasticsearch', {
     metadata: meta,
     spec: {
       serviceName: ES_HEADLESS,
@@ -77,15 +117,31 @@ export function elasticsearch(scope: Construct, settings: LoggingSettings['elast
           serviceAccountName: name,
           automountServiceAccountToken: false,
           securityContext: podSecurity(ES_UID),
-          affinity: {
-            podAntiAffinity: {
-              requiredDuringSchedulingIgnoredDuringExecution:
-                settings.replicas > 1
-                  ? [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector(name) } }]
-                  : [],
+          // Master-eligible nodes: two on one node would lose the quorum together (as Vault's raft voters).
+          ...(settings.replicas > 1 ? { affinity: requireSeparateNodes(selector(name)) } : {}),
+          initContainers: [
+            secrets.init,
+            {
+              // The image's config directory (elasticsearch.yml, jvm.options, log4j2) plus the probe role.
+              name: 'config',
+              image,
+              imagePullPolicy: 'IfNotPresent',
+              command: [
+                '/bin/sh',
+                '-c',
+                `cp -a ${ES_HOME}/config/. /mnt/config/ && cp /mnt/roles/roles.yml /mnt/config/`,
+              ],
+              resources: resources({
+                requests: { cpu: '10m', memory: '16Mi' },
+                limits: { cpu: '100m', memory: '64Mi' },
+              }),
+              securityContext: containerSecurity(ES_UID, true),
+              volumeMounts: [
+                { name: 'config', mountPath: '/mnt/config' },
+                { name: 'roles', mountPath: '/mnt/roles', readOnly: true },
+              ],
             },
-          },
-          initContainers: [secrets.init],
+          ],
           containers: [
             {
               name,
@@ -97,7 +153,12 @@ export function elasticsearch(scope: Construct, settings: LoggingSettings['elast
               ],
               env: [
                 { name: 'node.name', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                { name: 'ES_JAVA_OPTS', value: `-Xms${settings.heap} -Xmx${settings.heap}` },
+                // GC logs off: the image writes up to 32 × 64 MB of them under logs/ (jvm.options), which would
+                // fill the emptyDir; warnings still go to stderr.
+                {
+                  name: 'ES_JAVA_OPTS',
+                  value: `-Xms${settings.heap} -Xmx${settings.heap} -Xlog:disable -Xlog:all=warning:stderr`,
+                },
                 { name: 'ELASTIC_PASSWORD_FILE', value: `${SECRETS_DIR}/elastic-password` },
                 ...config.map((line) => {
                   const [key, ...value] = line.split('=');
@@ -105,48 +166,49 @@ export function elasticsearch(scope: Construct, settings: LoggingSettings['elast
                 }),
               ],
               resources: resources(settings.resources),
-              securityContext: containerSecurity(ES_UID, false),
-              // A TCP check: the HTTP API needs credentials, and a red cluster must not be restarted by kubelet.
-              livenessProbe: {
-                tcpSocket: { port: k8s.IntOrString.fromNumber(transportPort) },
-                periodSeconds: 20,
-                failureThreshold: 6,
-              },
-              readinessProbe: { tcpSocket: { port: k8s.IntOrString.fromNumber(httpPort) }, periodSeconds: 10 },
+              securityContext: containerSecurity(ES_UID, true),
+              // A red cluster is not restarted by the kubelet: liveness asks only whether the node answers.
               startupProbe: {
-                tcpSocket: { port: k8s.IntOrString.fromNumber(httpPort) },
+                httpGet: probe(esProbePaths.live),
                 periodSeconds: 5,
                 failureThreshold: 60,
+                timeoutSeconds: 3,
               },
+              livenessProbe: {
+                httpGet: probe(esProbePaths.live),
+                periodSeconds: 20,
+                failureThreshold: 6,
+                timeoutSeconds: 3,
+              },
+              readinessProbe: { httpGet: probe(esProbePaths.ready), periodSeconds: 10, timeoutSeconds: 5 },
               volumeMounts: [
-                { name: 'data', mountPath: '/usr/share/elasticsearch/data' },
+                { name: 'data', mountPath: `${ES_HOME}/data` },
                 { name: 'tls', mountPath: TLS_DIR, readOnly: true },
                 secrets.mount,
+                ...writable.map((w) => w.mount),
               ],
             },
           ],
-          volumes: [{ name: 'tls', secret: { secretName: 'elasticsearch-tls' } }, ...secrets.volumes],
+          volumes: [
+            { name: 'tls', secret: { secretName: 'elasticsearch-tls' } },
+            { name: 'roles', configMap: { name: 'elasticsearch-roles' } },
+            ...secrets.volumes,
+            ...writable.map((w) => w.volume),
+          ],
         },
       },
+      volumeClaimTemplates: [
+        {
+          metadata: { name: 'data', labels: selector(name) },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            resources: { requests: { storage: k8s.Quantity.fromString(settings.storage) } },
+          },
+        },
+      ],
     },
   });
-  // cdk8s-plus-27 has no volumeClaimTemplates (FACTS.md): added as a patch.
-  ApiObject.of(sts).addJsonPatch(
-    JsonPatch.add('/spec/volumeClaimTemplates', [
-      {
-        metadata: { name: 'data' },
-        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: settings.storage } } },
-      },
-    ]),
-  );
   if (settings.replicas > 1) {
-    new k8s.KubePodDisruptionBudget(scope, 'elasticsearch-pdb', {
-      metadata: meta,
-      spec: {
-        maxUnavailable: k8s.IntOrString.fromNumber(1),
-        selector: { matchLabels: selector(name) },
-        unhealthyPodEvictionPolicy: 'AlwaysAllow',
-      },
-    });
+    disruptionBudget(scope, 'elasticsearch-pdb', meta, selector(name), { maxUnavailable: 1 });
   }
 }

@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { logging } from './names.ts';
 
 /**
@@ -12,11 +13,23 @@ export interface FilebeatOptions {
   /** Glob of CRI-format container log files (`/var/log/containers/*.log` on a node). */
   paths: string[];
   output: FilebeatOutput;
-  /** Adds `kubernetes.*` from the API server (needs the node name and RBAC); off where no cluster exists. */
-  kubernetesMetadata: { node: string } | undefined;
+  /**
+   * Adds `kubernetes.*` from the API server (needs the node name and RBAC); off where no cluster exists.
+   * `kubeConfig`: a kubeconfig file instead of the pod's in-cluster ServiceAccount. `logsPath`: the directory
+   * whose file names (`<pod>_<namespace>_<container>-<container id>.log`) carry the container id the pods are
+   * matched by (default: the kubelet's /var/log/containers/).
+   */
+  kubernetesMetadata: { node: string; kubeConfig?: string; logsPath?: string } | undefined;
   /** Where Filebeat keeps its registry (read offsets). */
   dataPath?: string;
+  /** Its HTTP endpoint (`/` info, `/stats` metrics), for the kubelet's probes; off when undefined. */
+  http?: { host: string; port: number };
 }
+
+/** Filebeat's own HTTP endpoint port (its documented default, elastic.co/guide/en/beats/filebeat/7.17/http-endpoint.html). */
+export const FILEBEAT_HTTP_PORT = 5066;
+/** Liveness: the beat answers (`GET /`, its info). Readiness: its metrics registry answers (`GET /stats`). */
+export const filebeatProbePaths = { live: '/', ready: '/stats' } as const;
 
 /**
  * filebeat.yml for Filebeat 7.17 as an object (YAML is a superset of JSON: `JSON.stringify` of it is a valid file).
@@ -32,7 +45,17 @@ export function filebeatConfig(options: FilebeatOptions): Record<string, unknown
     processors.push({
       add_kubernetes_metadata: {
         host: options.kubernetesMetadata.node,
-        matchers: [{ logs_path: { logs_path: '/var/log/containers/' } }],
+        ...(options.kubernetesMetadata.kubeConfig !== undefined
+          ? { kube_config: options.kubernetesMetadata.kubeConfig }
+          : {}),
+        matchers: [
+          {
+            logs_path: {
+              logs_path: options.kubernetesMetadata.logsPath ?? `${dirname(logging.containerLogGlob)}/`,
+              resource_type: 'container',
+            },
+          },
+        ],
       },
     });
   }
@@ -58,7 +81,9 @@ export function filebeatConfig(options: FilebeatOptions): Record<string, unknown
     'logging.level': 'warning',
     'logging.json': true,
     ...(options.dataPath !== undefined ? { 'path.data': options.dataPath } : {}),
-    'http.enabled': false,
+    ...(options.http !== undefined
+      ? { 'http.enabled': true, 'http.host': options.http.host, 'http.port': options.http.port }
+      : { 'http.enabled': false }),
   };
 }
 
@@ -101,5 +126,7 @@ export function clusterFilebeatConfig(logstashHost: string, tlsDir: string): Rec
     },
     kubernetesMetadata: { node: '${NODE_NAME}' },
     dataPath: '/usr/share/filebeat/data',
+    // The pod's own address: the kubelet probes it there; the namespace's default-deny keeps other pods out.
+    http: { host: '0.0.0.0', port: FILEBEAT_HTTP_PORT },
   });
 }

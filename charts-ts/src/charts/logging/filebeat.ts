@@ -1,9 +1,9 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { fieldEnv, resources } from '../../lib/workload.ts';
+import { fieldEnv, httpGet, resources } from '../../lib/workload.ts';
 import { labels, selector } from '../../platform.ts';
 import { loggingCertificate, TLS_DIR } from './certificates.ts';
-import { clusterFilebeatConfig } from './filebeat-config.ts';
+import { clusterFilebeatConfig, FILEBEAT_HTTP_PORT, filebeatProbePaths } from './filebeat-config.ts';
 import { logging } from './names.ts';
 import type { LoggingSettings } from './settings.ts';
 
@@ -54,6 +54,24 @@ export function filebeat(scope: Construct, settings: LoggingSettings['filebeat']
               imagePullPolicy: 'IfNotPresent',
               args: ['-e', '-c', '/etc/filebeat/filebeat.yml', '--strict.perms=false'],
               env: [fieldEnv('NODE_NAME', 'spec.nodeName')],
+              ports: [{ name: 'http', containerPort: FILEBEAT_HTTP_PORT }],
+              startupProbe: {
+                httpGet: httpGet(filebeatProbePaths.live, FILEBEAT_HTTP_PORT),
+                periodSeconds: 5,
+                failureThreshold: 24,
+                timeoutSeconds: 3,
+              },
+              livenessProbe: {
+                httpGet: httpGet(filebeatProbePaths.live, FILEBEAT_HTTP_PORT),
+                periodSeconds: 20,
+                failureThreshold: 3,
+                timeoutSeconds: 3,
+              },
+              readinessProbe: {
+                httpGet: httpGet(filebeatProbePaths.ready, FILEBEAT_HTTP_PORT),
+                periodSeconds: 10,
+                timeoutSeconds: 3,
+              },
               resources: resources(settings.resources),
               // Root, read-only: the kubelet's log files are root-owned 0640. No capabilities, no privilege.
               securityContext: {

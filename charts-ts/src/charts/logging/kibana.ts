@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { containerSecurity, podSecurity, resources } from '../../lib/workload.ts';
+import { disruptionBudget, spreadOverNodes } from '../../lib/availability.ts';
+import { containerSecurity, httpGet, podSecurity, resources } from '../../lib/workload.ts';
 import { labels, selector } from '../../platform.ts';
 import { loggingCertificate, TLS_DIR } from './certificates.ts';
 import { esUrl } from './elasticsearch.ts';
@@ -8,8 +9,15 @@ import { componentEndpoint } from './endpoint.ts';
 import { logging } from './names.ts';
 import type { LoggingSettings } from './settings.ts';
 import { SECRETS_DIR, vaultSecretsInit, type LoggingVaultClient } from './vault-secrets.ts';
+import { writableDir } from './writable.ts';
 
 const KIBANA_UID = 1000;
+/**
+ * Liveness: the login page, served without a session while the server runs. Readiness: `/api/status`, which
+ * answers 503 while Kibana is unavailable (its Elasticsearch unreachable) and needs no credentials with
+ * `status.allowAnonymous` (it then says only the overall level) — elastic.co/guide/en/kibana/8.19/settings.html.
+ */
+export const kibanaProbePaths = { live: '/login', ready: '/api/status' } as const;
 
 export const kibanaVault: LoggingVaultClient = {
   role: 'kibana',
@@ -20,7 +28,8 @@ export const kibanaVault: LoggingVaultClient = {
 
 /**
  * Kibana over TLS, as `kibana_system` (password from Vault, set in Elasticsearch by the setup Job), with its
- * saved-object encryption key from Vault. Reachable only by port-forward (and the setup Job).
+ * saved-object encryption key from Vault. Reachable only by port-forward (and the setup Job). The root filesystem
+ * is read-only: Kibana writes only its data directory (path.data: uuid, reporting's browser) and /tmp.
  */
 export function kibana(scope: Construct, settings: LoggingSettings['kibana']): void {
   const { name, port, image, version } = logging.kibana;
@@ -28,6 +37,8 @@ export function kibana(scope: Construct, settings: LoggingSettings['kibana']): v
   const meta = componentEndpoint(scope, { name, version }, { name: 'https', number: port });
   loggingCertificate(scope, 'kibana-tls', namespace, [`${name}.${namespace}.svc`, name, 'localhost']);
   const secrets = vaultSecretsInit(kibanaVault);
+  const writable = [writableDir('data', '/usr/share/kibana/data', '256Mi'), writableDir('tmp', '/tmp', '64Mi')];
+  const probe = (path: string): k8s.HttpGetAction => ({ ...httpGet(path, port), scheme: 'HTTPS' });
   // The image maps upper-case variables to settings (kibana-docker); secrets go from files into this process only.
   const start = [
     `ELASTICSEARCH_PASSWORD="$(cat ${SECRETS_DIR}/kibana-system-password)"`,
@@ -47,6 +58,7 @@ export function kibana(scope: Construct, settings: LoggingSettings['kibana']): v
           serviceAccountName: name,
           automountServiceAccountToken: false,
           securityContext: podSecurity(KIBANA_UID),
+          ...(settings.replicas > 1 ? spreadOverNodes(selector(name)) : {}),
           initContainers: [secrets.init],
           containers: [
             {
@@ -66,27 +78,39 @@ export function kibana(scope: Construct, settings: LoggingSettings['kibana']): v
                 { name: 'TELEMETRY_OPTIN', value: 'false' },
                 { name: 'TELEMETRY_ENABLED', value: 'false' },
                 { name: 'NEWSFEED_ENABLED', value: 'false' },
+                { name: 'STATUS_ALLOWANONYMOUS', value: 'true' },
               ],
               ports: [{ name: 'https', containerPort: port }],
               resources: resources(settings.resources),
-              securityContext: containerSecurity(KIBANA_UID, false),
-              readinessProbe: { tcpSocket: { port: k8s.IntOrString.fromNumber(port) }, periodSeconds: 10 },
+              securityContext: containerSecurity(KIBANA_UID, true),
+              readinessProbe: { httpGet: probe(kibanaProbePaths.ready), periodSeconds: 10, timeoutSeconds: 5 },
               startupProbe: {
-                tcpSocket: { port: k8s.IntOrString.fromNumber(port) },
+                httpGet: probe(kibanaProbePaths.live),
                 periodSeconds: 5,
                 failureThreshold: 90,
+                timeoutSeconds: 3,
               },
               livenessProbe: {
-                tcpSocket: { port: k8s.IntOrString.fromNumber(port) },
+                httpGet: probe(kibanaProbePaths.live),
                 periodSeconds: 20,
                 failureThreshold: 6,
+                timeoutSeconds: 3,
               },
-              volumeMounts: [{ name: 'tls', mountPath: TLS_DIR, readOnly: true }, secrets.mount],
+              volumeMounts: [
+                { name: 'tls', mountPath: TLS_DIR, readOnly: true },
+                secrets.mount,
+                ...writable.map((w) => w.mount),
+              ],
             },
           ],
-          volumes: [{ name: 'tls', secret: { secretName: 'kibana-tls' } }, ...secrets.volumes],
+          volumes: [
+            { name: 'tls', secret: { secretName: 'kibana-tls' } },
+            ...secrets.volumes,
+            ...writable.map((w) => w.volume),
+          ],
         },
       },
     },
   });
+  if (settings.replicas > 1) disruptionBudget(scope, 'kibana-pdb', meta, selector(name), { maxUnavailable: 1 });
 }

@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { containerSecurity, podSecurity, resources } from '../../lib/workload.ts';
+import { disruptionBudget, spreadOverNodes } from '../../lib/availability.ts';
+import { containerSecurity, httpGet, podSecurity, resources } from '../../lib/workload.ts';
 import { labels, selector } from '../../platform.ts';
 import { loggingCertificate, TLS_DIR } from './certificates.ts';
 import { esUrl } from './elasticsearch.ts';
@@ -9,8 +10,12 @@ import { componentEndpoint } from './endpoint.ts';
 import { logging } from './names.ts';
 import type { LoggingSettings } from './settings.ts';
 import { SECRETS_DIR, vaultSecretsInit, type LoggingVaultClient } from './vault-secrets.ts';
+import { writableDir } from './writable.ts';
 
 const LOGSTASH_UID = 1000;
+const LOGSTASH_HOME = '/usr/share/logstash';
+/** Liveness: the API answers (`GET /`, node info). Readiness: the health report of its pipelines (Logstash ≥ 8.16). */
+export const logstashProbePaths = { live: '/', ready: '/_health_report' } as const;
 
 export const logstashVault: LoggingVaultClient = {
   role: 'logstash',
@@ -32,6 +37,9 @@ export function logstashConfig(): string {
 /**
  * Logstash: a beats input over TLS and an output to the `logs-cf-default` data stream through the `cf-logs` ingest
  * pipeline, as the `logstash_writer` user whose password Vault keeps. The parsing lives in Elasticsearch.
+ * The root filesystem is read-only; Logstash writes its data directory (uuid, queues), logs and JRuby's temp files
+ * (path.data, path.logs: elastic.co/guide/en/logstash/8.19/dir-layout.html) into emptyDirs. The command bypasses
+ * the image's entrypoint (which would rewrite config/logstash.yml from the environment), so settings are flags.
  */
 export function logstash(scope: Construct, settings: LoggingSettings['logstash']): void {
   const { name, beatsPort, apiPort, image, version } = logging.logstash;
@@ -43,6 +51,11 @@ export function logstash(scope: Construct, settings: LoggingSettings['logstash']
   });
   loggingCertificate(scope, 'logstash-tls', namespace, [`${name}.${namespace}.svc`, name]);
   const secrets = vaultSecretsInit(logstashVault);
+  const writable = [
+    writableDir('data', `${LOGSTASH_HOME}/data`, '128Mi'),
+    writableDir('logs', `${LOGSTASH_HOME}/logs`, '64Mi'),
+    writableDir('tmp', '/tmp', '64Mi'),
+  ];
   new k8s.KubeDeployment(scope, 'logstash', {
     metadata: meta,
     spec: {
@@ -54,6 +67,7 @@ export function logstash(scope: Construct, settings: LoggingSettings['logstash']
           serviceAccountName: name,
           automountServiceAccountToken: false,
           securityContext: podSecurity(LOGSTASH_UID),
+          ...(settings.replicas > 1 ? spreadOverNodes(selector(name)) : {}),
           initContainers: [secrets.init],
           containers: [
             {
@@ -65,35 +79,40 @@ export function logstash(scope: Construct, settings: LoggingSettings['logstash']
               command: [
                 '/bin/sh',
                 '-c',
-                `ELASTICSEARCH_PASSWORD="$(cat ${SECRETS_DIR}/logstash-writer-password)" exec /usr/share/logstash/bin/logstash -f /usr/share/logstash/pipeline/cf.conf`,
+                `ELASTICSEARCH_PASSWORD="$(cat ${SECRETS_DIR}/logstash-writer-password)" exec ${LOGSTASH_HOME}/bin/logstash -f ${LOGSTASH_HOME}/pipeline/cf.conf --api.http.host 0.0.0.0 --path.data ${LOGSTASH_HOME}/data --path.logs ${LOGSTASH_HOME}/logs`,
               ],
               env: [
                 { name: 'ELASTICSEARCH_USERNAME', value: 'logstash_writer' },
-                { name: 'LS_JAVA_OPTS', value: `-Xms${settings.heap} -Xmx${settings.heap}` },
-                { name: 'XPACK_MONITORING_ENABLED', value: 'false' },
-                { name: 'API_HTTP_HOST', value: '0.0.0.0' },
+                { name: 'LS_JAVA_OPTS', value: `-Xms${settings.heap} -Xmx${settings.heap} -Djava.io.tmpdir=/tmp` },
               ],
               ports: [
                 { name: 'beats', containerPort: beatsPort },
                 { name: 'api', containerPort: apiPort },
               ],
               resources: resources(settings.resources),
-              securityContext: containerSecurity(LOGSTASH_UID, false),
-              readinessProbe: { tcpSocket: { port: k8s.IntOrString.fromNumber(beatsPort) }, periodSeconds: 10 },
+              securityContext: containerSecurity(LOGSTASH_UID, true),
+              readinessProbe: {
+                httpGet: httpGet(logstashProbePaths.ready, apiPort),
+                periodSeconds: 10,
+                timeoutSeconds: 5,
+              },
               livenessProbe: {
-                httpGet: { path: '/', port: k8s.IntOrString.fromNumber(apiPort) },
+                httpGet: httpGet(logstashProbePaths.live, apiPort),
                 periodSeconds: 20,
                 failureThreshold: 6,
+                timeoutSeconds: 3,
               },
               startupProbe: {
-                httpGet: { path: '/', port: k8s.IntOrString.fromNumber(apiPort) },
+                httpGet: httpGet(logstashProbePaths.live, apiPort),
                 periodSeconds: 5,
                 failureThreshold: 60,
+                timeoutSeconds: 3,
               },
               volumeMounts: [
-                { name: 'pipeline', mountPath: '/usr/share/logstash/pipeline', readOnly: true },
+                { name: 'pipeline', mountPath: `${LOGSTASH_HOME}/pipeline`, readOnly: true },
                 { name: 'tls', mountPath: TLS_DIR, readOnly: true },
                 secrets.mount,
+                ...writable.map((w) => w.mount),
               ],
             },
           ],
@@ -101,9 +120,11 @@ export function logstash(scope: Construct, settings: LoggingSettings['logstash']
             { name: 'pipeline', configMap: { name: 'logstash-pipeline' } },
             { name: 'tls', secret: { secretName: 'logstash-tls' } },
             ...secrets.volumes,
+            ...writable.map((w) => w.volume),
           ],
         },
       },
     },
   });
+  if (settings.replicas > 1) disruptionBudget(scope, 'logstash-pdb', meta, selector(name), { maxUnavailable: 1 });
 }

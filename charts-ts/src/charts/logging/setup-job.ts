@@ -29,8 +29,10 @@ const kibanaUrl = `https://${logging.kibana.name}.${logging.namespace}.svc:${log
 // Secrets are read from files into curl's arguments inside this shell only; curl's -o keeps bodies off the log.
 const SCRIPT = `set -eu
 ca=/run/cf-tls/ca.crt
-es() { curl -fsS --cacert "$ca" -u "elastic:$(cat ${SECRETS_DIR}/elastic-password)" -H 'content-type: application/json' -o /dev/null "$@"; }
-until es "${esUrl}/_cluster/health?wait_for_status=yellow&timeout=10s"; do sleep 5; done
+es() { curl -fsS --connect-timeout 5 --max-time 60 --cacert "$ca" -u "elastic:$(cat ${SECRETS_DIR}/elastic-password)" -H 'content-type: application/json' -o /dev/null "$@"; }
+# Bounded waits (60 × ≈ 5–15 s); the Job's activeDeadlineSeconds bounds the whole run, retries included.
+wait_for() { i=0; until "$@"; do i=$((i+1)); [ "$i" -lt 60 ] || { echo "gave up waiting for $*" >&2; exit 1; }; sleep 5; done; }
+wait_for es "${esUrl}/_cluster/health?wait_for_status=yellow&timeout=10s"
 printf '{"password":"%s"}' "$(cat ${SECRETS_DIR}/kibana-system-password)" > /tmp/kibana-system.json
 es -X POST "${esUrl}/_security/user/kibana_system/_password" --data-binary @/tmp/kibana-system.json
 es -X PUT "${esUrl}/_security/role/logstash_writer" --data-binary @/etc/cf-logging/logstash-writer-role.json
@@ -39,8 +41,8 @@ es -X PUT "${esUrl}/_security/user/logstash_writer" --data-binary @/tmp/logstash
 rm -f /tmp/kibana-system.json /tmp/logstash-writer.json
 es -X PUT "${esUrl}/_ingest/pipeline/${logging.pipeline}" --data-binary @/etc/cf-logging/pipeline.json
 es -X PUT "${esUrl}/_index_template/${logging.template}" --data-binary @/etc/cf-logging/template.json
-kb() { curl -fsS --cacert "$ca" -u "elastic:$(cat ${SECRETS_DIR}/elastic-password)" -H 'kbn-xsrf: content-factory' -o /dev/null "$@"; }
-until kb "${kibanaUrl}/api/status"; do sleep 5; done
+kb() { curl -fsS --connect-timeout 5 --max-time 60 --cacert "$ca" -u "elastic:$(cat ${SECRETS_DIR}/elastic-password)" -H 'kbn-xsrf: content-factory' -o /dev/null "$@"; }
+wait_for kb "${kibanaUrl}/api/status"
 kb -X POST "${kibanaUrl}/api/saved_objects/_import?overwrite=true" -F file=@/etc/cf-logging/saved-objects.ndjson
 echo "logging stack configured"`;
 
@@ -68,6 +70,8 @@ export function setupJob(scope: Construct, profile: 'dev' | 'prod'): void {
     metadata: { ...meta, name: `${name}-${hash}` },
     spec: {
       backoffLimit: 20,
+      // The platform's bound on every run-to-completion pod: 30 min for the stack to come up and take its contract.
+      activeDeadlineSeconds: 1800,
       template: {
         metadata: { labels: labels(name, 'logging') },
         spec: {
