@@ -1,5 +1,6 @@
 import { VaultConfiguration, type DatabaseEngine, type VaultConfigurationInput } from '@cf/vault-unsealer/vault-config';
 import type { z } from 'zod';
+import { vaultBackupConfiguration } from './charts/vault-backup.ts';
 import { ns, postgres, services, TELEGRAM_SESSION_KEY, vault } from './platform.ts';
 
 type DatabaseRoleInput = z.input<typeof DatabaseEngine>['roles'][number];
@@ -48,6 +49,7 @@ export function servicePolicy(name: string): string {
 export function vaultConfiguration(): VaultConfiguration {
   const withDb = services.filter((s) => s.database !== undefined);
   const withVault = services.filter((s) => s.vault);
+  const backup = vaultBackupConfiguration();
   const input: VaultConfigurationInput = {
     secretEngines: [
       { type: 'kv-v2', path: 'secret', description: 'Service secrets and Telegram API credentials' },
@@ -80,17 +82,21 @@ export function vaultConfiguration(): VaultConfiguration {
     auth: {
       kubernetes: {
         path: 'kubernetes',
-        roles: withVault.map((s) => ({
-          name: s.name,
-          serviceAccounts: [s.name],
-          namespaces: [ns.apps],
-          policies: [s.name],
-          audience: vault.audience,
-          ttl: '1h',
-        })),
+        roles: [
+          ...withVault.map((s) => ({
+            name: s.name,
+            serviceAccounts: [s.name],
+            namespaces: [ns.apps],
+            policies: [s.name],
+            audience: vault.audience,
+            ttl: '1h',
+          })),
+          // The snapshot CronJob's login (issue 19): read on sys/storage/raft/snapshot, nothing else.
+          { ...backup.role, audience: vault.audience },
+        ],
       },
     },
-    policies: withVault.map((s) => ({ name: s.name, rules: servicePolicy(s.name) })),
+    policies: [...withVault.map((s) => ({ name: s.name, rules: servicePolicy(s.name) })), ...backup.policies],
   };
   return VaultConfiguration.parse(input);
 }
