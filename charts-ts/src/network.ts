@@ -99,7 +99,10 @@ export function flows(profile: Profile): Flow[] {
   add('vault-backup-to-vault', backupPods, vaultPods, tcp(vault.apiPort));
   const backupStorage = profile.vault.backup.storage;
   if (backupStorage.kind === 's3') {
-    add('vault-backup-to-object-store', backupPods, { kind: 'cidr', ...backupStorage.objectStore }, tcp(443));
+    // Never the API server, even where its endpoint is a public address (the job has no business there).
+    const { cidr, except } = backupStorage.objectStore;
+    const objectStore: Peer = { kind: 'cidr', cidr, except: [...new Set([...except, ...profile.apiServer.cidrs])] };
+    add('vault-backup-to-object-store', backupPods, objectStore, tcp(443));
   }
   apiServers.forEach((apiServer, i) => {
     const suffix = i === 0 ? '' : `-${i + 1}`;

@@ -28,7 +28,8 @@ export const allowed: readonly Allowed[] = [
   },
   {
     check: 'container-image-pull-policy',
-    objects: /^(Deployment|StatefulSet)\/apps\/v1\/(cf-apps|cf-vault)\/.+$/,
+    objects:
+      /^((Deployment|StatefulSet)\/apps\/v1\/(cf-apps|cf-vault)\/.+|CronJob\/batch\/v1\/cf-vault\/vault-backup)$/,
     reason:
       'Every image is pinned (a release tag, or a digest with CF_IMAGE_DIGESTS) and never re-pushed; IfNotPresent lets ' +
       "pods restart while the registry is down, which matters most for Vault and its unsealer. kube-score's reason for " +
@@ -36,7 +37,8 @@ export const allowed: readonly Allowed[] = [
   },
   {
     check: 'container-security-context-user-group-id',
-    objects: /^(Deployment|StatefulSet)\/apps\/v1\/(cf-apps|cf-vault)\/.+$/,
+    objects:
+      /^((Deployment|StatefulSet)\/apps\/v1\/(cf-apps|cf-vault)\/.+|CronJob\/batch\/v1\/cf-vault\/vault-backup)$/,
     reason:
       "The images' own unprivileged users: uid/gid 1000 (`node` in node:24-bookworm-slim, which owns the app files Tilt " +
       "live-updates) and uid 100/gid 1000 (`openbao` in OpenBao's image, which owns its data directory). kube-score wants " +
