@@ -14,11 +14,12 @@ export const cliEnv = {
   VAULT_NAMESPACE: z.string().min(1).optional(),
 };
 
-export type CliEnv = { [K in keyof typeof cliEnv]: z.infer<(typeof cliEnv)[K]> };
+const CliEnvSchema = z.object(cliEnv);
+export type CliEnv = z.infer<typeof CliEnvSchema>;
 
 /** The CLI's environment, validated: a malformed value is an error naming the variable, never a silent default. */
 export function loadCliEnv(source: Record<string, string | undefined> = process.env): CliEnv {
-  return z.object(cliEnv).parse({
+  return CliEnvSchema.parse({
     VAULT_ADDR: source['VAULT_ADDR'] || undefined,
     VAULT_CACERT: source['VAULT_CACERT'] || undefined,
     VAULT_NAMESPACE: source['VAULT_NAMESPACE'] || undefined,
