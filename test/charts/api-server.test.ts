@@ -67,7 +67,7 @@ for (const profile of ['dev', 'prod']) {
       // Everything is really there.
       const listed = await kubectl(kc, [
         'get',
-        'namespaces,networkpolicies,serviceaccounts,roles,rolebindings,clusterrolebindings,configmaps,services,deployments,statefulsets,poddisruptionbudgets,horizontalpodautoscalers,priorityclasses,objectstores.barmancloud.cnpg.io,clusters.postgresql.cnpg.io,databases.postgresql.cnpg.io,scheduledbackups.postgresql.cnpg.io,gateways,httproutes,clusterissuers,certificates',
+        'namespaces,networkpolicies,serviceaccounts,roles,rolebindings,clusterrolebindings,configmaps,services,deployments,statefulsets,cronjobs,persistentvolumeclaims,poddisruptionbudgets,horizontalpodautoscalers,priorityclasses,objectstores.barmancloud.cnpg.io,clusters.postgresql.cnpg.io,databases.postgresql.cnpg.io,scheduledbackups.postgresql.cnpg.io,gateways,httproutes,clusterissuers,certificates',
         '-A',
         '-o',
         'jsonpath={range .items[*]}{.kind}/{.metadata.namespace}/{.metadata.name}{"\\n"}{end}',
