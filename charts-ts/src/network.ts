@@ -1,4 +1,5 @@
 import { observabilityFlows } from './charts/observability/flows.ts';
+import { VAULT_BACKUP_NAME } from './charts/vault-backup.ts';
 import type { Profile } from './profile.ts';
 import { future, HTTP_PORT, ns, ourNamespaces, postgres, selector, services, unsealer, vault } from './platform.ts';
 
@@ -93,6 +94,16 @@ export function flows(profile: Profile): Flow[] {
   add('vault-peers', vaultPods, vaultPods, tcp(vault.apiPort, vault.clusterPort));
   add('unsealer-to-vault', unsealerPods, vaultPods, tcp(vault.apiPort));
   add('vault-to-postgres', vaultPods, cnpg, tcp(postgres.port));
+  // Raft snapshots (charts/vault-backup.ts): to the active node, and in prod to the object store.
+  const backupPods = app(ns.vault, VAULT_BACKUP_NAME);
+  add('vault-backup-to-vault', backupPods, vaultPods, tcp(vault.apiPort));
+  const backupStorage = profile.vault.backup.storage;
+  if (backupStorage.kind === 's3') {
+    // Never the API server, even where its endpoint is a public address (the job has no business there).
+    const { cidr, except } = backupStorage.objectStore;
+    const objectStore: Peer = { kind: 'cidr', cidr, except: [...new Set([...except, ...profile.apiServer.cidrs])] };
+    add('vault-backup-to-object-store', backupPods, objectStore, tcp(443));
+  }
   apiServers.forEach((apiServer, i) => {
     const suffix = i === 0 ? '' : `-${i + 1}`;
     add(`vault-to-api-server${suffix}`, vaultPods, apiServer, tcp(...profile.apiServer.ports));

@@ -1,3 +1,4 @@
+import type { VaultBackupSchedule } from './charts/vault-backup.ts';
 import { VERSION } from './platform.ts';
 
 /** What differs between the laptop kind cluster (`dev`) and production (`prod`). Everything else is shared. */
@@ -49,7 +50,20 @@ export interface Profile {
   alertReceivers: { cidrs: string[]; ports: number[] };
   /** Namespace and labels of the CloudNativePG operator's pods. */
   cnpgOperator: { namespace: string; podLabels: Record<string, string> };
-  vault: { replicas: number; storage: string; resources: Resources; secretShares: number; secretThreshold: number };
+  vault: {
+    replicas: number;
+    storage: string;
+    resources: Resources;
+    secretShares: number;
+    secretThreshold: number;
+    /**
+     * Secrets the unseal shares are split over (the unsealer's VAULT_KEY_SECRETS): with more than one, none may
+     * hold a threshold (ceil(shares / keySecrets) < threshold; the unsealer refuses to start otherwise).
+     */
+    keySecrets: number;
+    /** Raft snapshots (issue 19): how often, how many kept, where. */
+    backup: VaultBackupSchedule;
+  };
   unsealer: { replicas: number; resources: Resources };
   postgres: {
     instances: number;
@@ -127,6 +141,8 @@ export const dev: Profile = {
     resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
     secretShares: 1,
     secretThreshold: 1,
+    keySecrets: 1,
+    backup: { everyHours: 24, keep: 3, storage: { kind: 'pvc', size: '1Gi' } },
   },
   unsealer: {
     replicas: 1,
@@ -165,6 +181,18 @@ export const prod: Profile = {
     resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
     secretShares: 5,
     secretThreshold: 3,
+    // 5 shares over 3 Secrets: 2, 2, 1 — each below the threshold of 3.
+    keySecrets: 3,
+    backup: {
+      everyHours: 1,
+      keep: 48,
+      storage: {
+        kind: 's3',
+        bucket: 'content-factory-backups',
+        prefix: 'vault/',
+        objectStore: { cidr: '0.0.0.0/0', except: nonPublic },
+      },
+    },
   },
   unsealer: {
     replicas: 2,

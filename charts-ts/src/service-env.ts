@@ -137,11 +137,14 @@ export function unsealerContainerEnv(profile: Profile): ContainerEnv<typeof unse
     VAULT_HEADLESS_SERVICE: vault.headless,
     VAULT_FIRST_POD: `${vault.name}-0`,
     VAULT_KEY_SECRET: unsealer.keySecret,
+    VAULT_KEY_SECRETS: profile.vault.keySecrets,
     VAULT_SECRET_SHARES: profile.vault.secretShares,
     VAULT_SECRET_THRESHOLD: profile.vault.secretThreshold,
     VAULT_CONFIG_FILE: `${unsealer.configDir}/${VAULT_CONFIG_KEY}`,
     LEASE_NAME: unsealer.lease,
     VAULT_TOKEN_FILE: `${UNSEALER_TOKEN_DIR}/token`,
     VAULT_AUTH_ROLE: unsealer.name,
+    // The operator trusts exactly this CA for Vault (trustVaultCa), not every TLS peer of the process.
+    VAULT_CACERT: CA_FILE,
   });
 }

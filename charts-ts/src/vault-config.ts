@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { observabilityVaultAccess } from './charts/observability/vault-access.ts';
 import { loggingVaultClients } from './charts/logging/chart.ts';
 import { loggingPolicy } from './charts/logging/vault-secrets.ts';
+import { vaultBackupConfiguration } from './charts/vault-backup.ts';
 import { ns, postgres, services, TELEGRAM_SESSION_KEY, vault } from './platform.ts';
 
 type DatabaseRoleInput = z.input<typeof DatabaseEngine>['roles'][number];
@@ -53,6 +54,7 @@ export function vaultConfiguration(): VaultConfiguration {
   const withVault = services.filter((s) => s.vault);
   // Grafana creates and reads its admin password, Alertmanager reads its receivers' secrets (observability chart).
   const observability = observabilityVaultAccess();
+  const backup = vaultBackupConfiguration();
   const input: VaultConfigurationInput = {
     secretEngines: [
       { type: 'kv-v2', path: 'secret', description: 'Service secrets and Telegram API credentials' },
@@ -104,6 +106,8 @@ export function vaultConfiguration(): VaultConfiguration {
             ttl: '10m',
           })),
           ...observability.roles,
+          // The snapshot CronJob's login (issue 19): read on sys/storage/raft/snapshot, nothing else.
+          { ...backup.role, audience: vault.audience },
         ],
       },
     },
@@ -111,6 +115,7 @@ export function vaultConfiguration(): VaultConfiguration {
       ...withVault.map((s) => ({ name: s.name, rules: servicePolicy(s.name) })),
       ...loggingVaultClients.map((c) => ({ name: c.role, rules: loggingPolicy(c) })),
       ...observability.policies,
+      ...backup.policies,
     ],
   };
   return VaultConfiguration.parse(input);

@@ -1,9 +1,11 @@
+import { auditDeviceHcl } from '@cf/vault-unsealer/audit';
 import { ns, vault } from './platform.ts';
 import type { Profile } from './profile.ts';
 
 /**
  * Vault's server configuration: a TLS listener, raft storage with retry_join over TLS (verified against the
- * internal CA), Kubernetes service registration, metrics.
+ * internal CA), Kubernetes service registration, metrics, and the file audit device on stdout (HMAC'd values,
+ * to the logging pipeline with the container's log; OpenBao ≥ 2.3 accepts audit devices only from its config).
  */
 export function vaultServerConfig(profile: Profile): string {
   const joins = Array.from({ length: profile.vault.replicas }, (_, i) =>
@@ -42,5 +44,6 @@ export function vaultServerConfig(profile: Profile): string {
     '  disable_hostname          = true',
     '}',
     '',
+    auditDeviceHcl(),
   ].join('\n');
 }

@@ -67,7 +67,7 @@ for (const profile of ['dev', 'prod']) {
       // Everything is really there.
       const listed = await kubectl(kc, [
         'get',
-        'namespaces,networkpolicies,serviceaccounts,roles,rolebindings,clusterroles,clusterrolebindings,configmaps,services,deployments,statefulsets,daemonsets,jobs,poddisruptionbudgets,horizontalpodautoscalers,priorityclasses,objectstores.barmancloud.cnpg.io,clusters.postgresql.cnpg.io,databases.postgresql.cnpg.io,scheduledbackups.postgresql.cnpg.io,gateways,httproutes,clusterissuers,certificates,prometheuses,alertmanagers,podmonitors,servicemonitors,prometheusrules,secrets',
+        'namespaces,networkpolicies,serviceaccounts,roles,rolebindings,clusterroles,clusterrolebindings,configmaps,services,deployments,statefulsets,daemonsets,jobs,poddisruptionbudgets,horizontalpodautoscalers,priorityclasses,objectstores.barmancloud.cnpg.io,clusters.postgresql.cnpg.io,databases.postgresql.cnpg.io,scheduledbackups.postgresql.cnpg.io,gateways,httproutes,clusterissuers,certificates,prometheuses,alertmanagers,podmonitors,servicemonitors,prometheusrules,secrets,cronjobs,persistentvolumeclaims',
         '-A',
         '-o',
         'jsonpath={range .items[*]}{.kind}/{.metadata.namespace}/{.metadata.name}{"\\n"}{end}',

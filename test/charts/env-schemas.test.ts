@@ -5,6 +5,7 @@ import { loadConfig } from '../../services/kit/src/config.ts';
 import { userServiceEnv } from '../../services/user-service/src/config.ts';
 import { webEnv } from '../../services/web/server/config.ts';
 import { loadSettings, settingsShape } from '../../operators/vault-unsealer/src/settings.ts';
+import { cliEnv } from '../../operators/vault-unsealer/src/backup/cli-env.ts';
 import { both, containersOf, upstreamImages, workloads, type ContainerLike } from './objects.ts';
 
 /** Each of our programs' own config schema, by container name (imported from the programs, not the charts). */
@@ -14,13 +15,15 @@ const schemas: Record<string, object> = {
   'user-service': userServiceEnv,
   'integration-service': integrationServiceEnv,
   'vault-unsealer': settingsShape,
+  // The Vault backup CronJob's container runs the unsealer image's CLI (charts-ts/src/charts/vault-backup.ts).
+  snapshot: cliEnv,
 };
 
 /**
- * Variables Node.js itself reads (nodejs.org/api/cli.html#environment-variables), not the program: the unsealer
- * trusts the internal CA through NODE_EXTRA_CA_CERTS until its settings get a CA path of their own.
+ * Variables Node.js itself reads (nodejs.org/api/cli.html#environment-variables), not the program. None today:
+ * the unsealer reads its Vault CA from VAULT_CACERT (its settings), no longer from NODE_EXTRA_CA_CERTS.
  */
-const runtimeVariables: Readonly<Record<string, readonly string[]>> = { 'vault-unsealer': ['NODE_EXTRA_CA_CERTS'] };
+const runtimeVariables: Readonly<Record<string, readonly string[]>> = {};
 
 /** The container's env as the program would see it: Downward API fields get a value of the right shape. */
 function environment(c: ContainerLike, namespace: string): Record<string, string> {

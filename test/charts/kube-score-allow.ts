@@ -29,7 +29,7 @@ export const allowed: readonly Allowed[] = [
   {
     check: 'container-image-pull-policy',
     objects:
-      /^((Deployment|StatefulSet|DaemonSet)\/apps\/v1|Job\/batch\/v1)\/(cf-apps|cf-vault|cf-observability|cf-logging|cf-log-shipper)\/.+$/,
+      /^(((Deployment|StatefulSet|DaemonSet)\/apps\/v1|Job\/batch\/v1)\/(cf-apps|cf-vault|cf-observability|cf-logging|cf-log-shipper)\/.+|CronJob\/batch\/v1\/cf-vault\/vault-backup)$/,
     reason:
       'Every image is pinned (a release tag, or a digest with CF_IMAGE_DIGESTS; Elastic and OpenBao by their release ' +
       'tags) and never re-pushed; IfNotPresent lets ' +
@@ -39,7 +39,7 @@ export const allowed: readonly Allowed[] = [
   {
     check: 'container-security-context-user-group-id',
     objects:
-      /^((Deployment|StatefulSet)\/apps\/v1|Job\/batch\/v1)\/(cf-apps|cf-vault|cf-observability|cf-logging)\/.+$/,
+      /^(((Deployment|StatefulSet)\/apps\/v1|Job\/batch\/v1)\/(cf-apps|cf-vault|cf-observability|cf-logging)\/.+|CronJob\/batch\/v1\/cf-vault\/vault-backup)$/,
     reason:
       "The images' own unprivileged users: uid/gid 1000 (`node` in node:24-bookworm-slim, which owns the app files Tilt " +
       "live-updates), uid 100/gid 1000 (`openbao` in OpenBao's image, which owns its data directory; also the `bao agent` " +

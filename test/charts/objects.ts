@@ -59,6 +59,7 @@ export interface ContainerLike {
   readinessProbe?: { httpGet?: { path: string; port: string | number } };
   startupProbe?: { httpGet?: { path: string; port: string | number } };
   env?: { name: string; value?: string; valueFrom?: unknown }[];
+  args?: string[];
   ports?: { name?: string; containerPort: number; protocol?: string }[];
   volumeMounts?: { name: string; mountPath: string }[];
 }
@@ -73,7 +74,12 @@ export function workloads(objects: K8sObject[]): Workload[] {
   return objects
     .filter((o) => WORKLOAD_KINDS.includes(o.kind))
     .map((object) => {
-      const spec = object['spec'] as { template: { metadata: { labels: Record<string, string> }; spec: PodSpecLike } };
+      type Template = { template: { metadata: { labels: Record<string, string> }; spec: PodSpecLike } };
+      // A CronJob's pod template sits one level deeper, in its jobTemplate.
+      const spec =
+        object.kind === 'CronJob'
+          ? (object['spec'] as { jobTemplate: { spec: Template } }).jobTemplate.spec
+          : (object['spec'] as Template);
       return { object, pod: spec.template.spec, podLabels: spec.template.metadata.labels };
     });
 }

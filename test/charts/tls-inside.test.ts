@@ -91,7 +91,15 @@ for (const { profile, all } of both) {
     const [op] = workloads([find(all, 'Deployment', unsealer.name, ns.vault)]);
     const env = envOf(op!);
     t.regex(env['VAULT_ADDRESS_TEMPLATE']!, /^https:\/\//);
-    t.is(mountedSecretOf(op!, env['NODE_EXTRA_CA_CERTS']!), vault.tlsSecret);
+    t.is(mountedSecretOf(op!, env['VAULT_CACERT']!), vault.tlsSecret);
+    t.false('NODE_EXTRA_CA_CERTS' in env, 'the unsealer trusts the CA for Vault only, not process-wide');
+    const [backup] = workloads([find(all, 'CronJob', 'vault-backup', ns.vault)]);
+    const backupArgs = backup!.pod.containers[0]!.args ?? [];
+    t.true(
+      backupArgs.some((arg) => /^--address=https:\/\//.test(arg)),
+      'the snapshot job speaks https',
+    );
+    t.is(mountedSecretOf(backup!, envOf(backup!)['VAULT_CACERT']!), vault.tlsSecret);
   });
 
   test(`${p}: PostgreSQL accepts TLS clients only, with a certificate from the internal CA`, (t) => {

@@ -34,6 +34,7 @@ for (const { profile, all } of both) {
       namespace: ns.vault,
       leaseName: unsealer.lease,
       keySecret: unsealer.keySecret,
+      keySecrets: profile.vault.keySecrets,
       secrets: secretReferences(config),
     }).flatMap((role) => grants(role.metadata?.namespace ?? '', (role.rules ?? []) as Rule[]));
     const boundToUnsealer = new Set(

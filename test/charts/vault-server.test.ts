@@ -154,3 +154,38 @@ test.serial('services reach Vault over TLS from their environment (VAULT_ADDR ht
     client?.close();
   }
 });
+
+test.serial("the generated vault.hcl's audit device writes each request to stdout with the token HMAC'd", async (t) => {
+  // A request with the root token: audited as a request and a response entry.
+  const answered = await new Promise<number>((resolve, reject) => {
+    const req = request(
+      `${address}/v1/sys/mounts`,
+      { ca: readFileSync(tls.caCert), timeout: 10_000, headers: { 'x-vault-token': state.rootToken! } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('sys/mounts: no answer in 10 s')));
+    req.on('error', reject);
+    req.end();
+  });
+  t.is(answered, 200);
+  const entries = await waitFor(
+    async () => {
+      const records = readFileSync(join(dir, 'vault.log'), 'utf8')
+        .split('\n')
+        .filter((line) => line.startsWith('{"') && line.includes('"path":"sys/mounts"'));
+      return records.some((line) => line.includes('"type":"response"')) ? records : undefined;
+    },
+    { what: 'audit records of sys/mounts in the server log', process: server },
+  );
+  t.true(
+    entries.every((line) => !line.includes(state.rootToken!)),
+    'the root token never appears in clear',
+  );
+  t.true(
+    entries.some((line) => /"client_token":"hmac-sha256:/.test(line)),
+    'the client token is HMACed',
+  );
+});

@@ -3,12 +3,14 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { VaultClient, VaultPermissionError } from '@cf/kit';
 import type { VaultConfigurationInput } from '@cf/vault-unsealer';
 import { snapshotConfiguration } from '@cf/vault-unsealer/backup/policy';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
 import { scratchDir, waitFor } from '../support/process.ts';
+import { startS3Server, type S3Server } from '../support/s3.ts';
 import {
   createNamespace,
   createTokenReviewer,
@@ -28,6 +30,7 @@ import type { VaultServer } from '../support/vault.ts';
 // The restore drill of issue 19 against real OpenBao and the real API server, driving the real CLI:
 // data → snapshot (as the snapshot role) → storage destroyed, key Secret lost → keys imported from the
 // age-encrypted offline copy → restore into a new 3-node raft cluster → the unsealer unseals and joins it.
+// Prod's snapshots go to S3-compatible storage: a real S3 server (versitygw) on 127.0.0.1 holds them here.
 
 const namespace = 'cf-vault';
 const CLI = resolve('operators/vault-unsealer/src/cli.ts');
@@ -38,17 +41,22 @@ const operators: TestOperator[] = [];
 const secrets: string[] = [];
 const work = scratchDir('vault-backup');
 let configFile: string;
+let s3: S3Server;
+const bucket = 'cf-vault-snapshots';
+const objectStoreSecret = 'secret/vault-backup/object-store';
 const kv = Object.fromEntries(Array.from({ length: 20 }, (_, index) => [`entry-${index}`, `value-${index}`]));
 const sessionPlaintext = 'telegram session string 1BVtsOK8Bu...';
 
+// The app role also plays the operator who writes the object store's keys into Vault once.
 const appPolicy = `path "secret/data/app/*" { capabilities = ["create", "update", "read"] }
+path "secret/data/vault-backup/object-store" { capabilities = ["create", "update"] }
 path "secret/data/*" { capabilities = ["read"] }
 path "transit/encrypt/telegram-sessions" { capabilities = ["update"] }
 path "transit/decrypt/telegram-sessions" { capabilities = ["update"] }
 `;
 
 function configuration(): VaultConfigurationInput {
-  const snapshot = snapshotConfiguration({ serviceAccount: 'vault-backup', namespace });
+  const snapshot = snapshotConfiguration({ serviceAccount: 'vault-backup', namespace, objectStoreSecret });
   return {
     secretEngines: [
       { type: 'kv-v2', path: 'secret' },
@@ -66,10 +74,14 @@ function configuration(): VaultConfigurationInput {
   };
 }
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/**
+ * Runs the CLI. `withS3Keys`: the object store's keys in the environment, as an operator at a workstation has
+ * them; the snapshot job has none there and reads them from Vault.
+ */
+async function cli(args: string[], withS3Keys = false): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], {
-      env: { ...process.env, KUBECONFIG: plane.kubeconfigPath },
+      env: { ...process.env, KUBECONFIG: plane.kubeconfigPath, ...(withS3Keys ? s3.credentials : {}) },
       timeout: 180_000,
     });
     return { code: 0, stdout, stderr };
@@ -113,6 +125,9 @@ async function cluster(subnet: number): Promise<{ servers: VaultServer[]; operat
 }
 
 test.before(async () => {
+  s3 = await startS3Server();
+  await s3.createBucket(bucket);
+  secrets.push(s3.credentials.AWS_SECRET_ACCESS_KEY);
   plane = await startControlPlane();
   const core = plane.kubeConfig.makeApiClient(CoreV1Api);
   await createNamespace(plane.kubeConfig, namespace);
@@ -135,6 +150,7 @@ test.after.always(async () => {
   await Promise.allSettled(operators.map((operator) => operator.stop()));
   await Promise.allSettled(servers.map((server) => server.stop()));
   await plane?.stop();
+  await s3?.stop();
 });
 
 let original: { servers: VaultServer[]; operator: TestOperator };
@@ -161,6 +177,65 @@ test.serial('the snapshot role takes snapshots and can read no secret', async (t
     vault.close();
   }
 });
+
+/** The CLI's S3 flags for the test's server, for an operator's verify and restore. */
+const s3Flags = (): string[] => [`--s3-bucket=${bucket}`, `--s3-endpoint=${s3.endpoint}`, `--s3-region=${s3.region}`];
+
+/** As the prod CronJob: endpoint and keys from Vault (`--s3-from-vault`), the bucket from its flag. */
+async function snapshotToS3(
+  address: string,
+  keep: number,
+): Promise<{ name: string; sha256: string; pruned: string[] }> {
+  const jwtFile = join(work, 'backup-s3.jwt');
+  writeFileSync(jwtFile, await token(namespace, 'vault-backup'));
+  const run = await cli([
+    'snapshot',
+    `--address=${address}`,
+    `--jwt-file=${jwtFile}`,
+    `--s3-from-vault=${objectStoreSecret}`,
+    `--s3-bucket=${bucket}`,
+    `--keep=${keep}`,
+  ]);
+  if (run.code !== 0) throw new Error(`snapshot to S3 failed: ${run.stderr}`);
+  return JSON.parse(run.stdout) as { name: string; sha256: string; pruned: string[] };
+}
+
+async function bucketKeys(): Promise<string[]> {
+  const client = s3.client();
+  try {
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+    return (listed.Contents ?? []).map((item) => item.Key!).sort();
+  } finally {
+    client.destroy();
+  }
+}
+
+test.serial(
+  'snapshots to S3 with keys from Vault keep the newest --keep objects, each verifies from the bucket',
+  async (t) => {
+    const address = original.servers[0]!.address;
+    const operator = await login(address, 'app', await token('cf-apps', 'app'));
+    try {
+      await operator.request('POST', `/secret/data/vault-backup/object-store`, {
+        data: {
+          endpoint: s3.endpoint,
+          region: s3.region,
+          access_key_id: s3.credentials.AWS_ACCESS_KEY_ID,
+          secret_access_key: s3.credentials.AWS_SECRET_ACCESS_KEY,
+        },
+      });
+    } finally {
+      operator.close();
+    }
+    const taken = [];
+    for (let run = 0; run < 3; run += 1) taken.push(await snapshotToS3(address, 2));
+    t.deepEqual(await bucketKeys(), [`vault/${taken[1]!.name}`, `vault/${taken[2]!.name}`]);
+    t.deepEqual(taken[2]!.pruned, [taken[0]!.name], 'the third run pruned the first');
+    const verified = await cli(['verify', `s3://${bucket}/vault/${taken[1]!.name}`, ...s3Flags()], true);
+    t.is(verified.code, 0, verified.stderr);
+    t.is((JSON.parse(verified.stdout) as { sha256: string }).sha256, taken[1]!.sha256);
+  },
+);
 
 test.serial(
   'data, snapshot, storage and key Secret lost, keys imported, restore: data readable, ciphertext decrypts',
@@ -194,6 +269,8 @@ test.serial(
     const taken = JSON.parse(snapshot.stdout) as { name: string; bytes: number; sha256: string };
     t.true(taken.bytes > 1000);
     t.is((await cli(['verify', join(dir, taken.name)])).code, 0);
+    // And to S3, as prod does: the restore below reads the bucket's newest snapshot.
+    const inBucket = await snapshotToS3(active, 2);
 
     // The offline key copy, encrypted to an operator's age key.
     const identity = JSON.parse((await cli(['keys', 'new-identity'])).stdout) as {
@@ -236,12 +313,16 @@ test.serial(
     // The drill restarts vault-0 by deleting its pod; the test plays the StatefulSet that brings it back on
     // the same (restored) storage.
     const kubelet = new Kubelet(plane.kubeConfig, namespace);
-    const restoring = cli([
-      'restore',
-      join(dir, taken.name),
-      `--address=${pods.servers[0]!.address}`,
-      `--namespace=${namespace}`,
-    ]);
+    const restoring = cli(
+      [
+        'restore',
+        `s3://${bucket}/vault/`,
+        ...s3Flags(),
+        `--address=${pods.servers[0]!.address}`,
+        `--namespace=${namespace}`,
+      ],
+      true,
+    );
     await waitFor(
       async () =>
         core.readNamespacedPod({ name: 'vault-0', namespace }).then(
@@ -254,6 +335,7 @@ test.serial(
     await kubelet.createPod('vault-0');
     const restore = await restoring;
     t.is(restore.code, 0, restore.stderr);
+    t.true(restore.stderr.includes(`vault/${inBucket.name}`), 'the newest snapshot in the bucket was restored');
     const operator = startOperator({
       kubeConfig: plane.kubeConfig,
       namespace,

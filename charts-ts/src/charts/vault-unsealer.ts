@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { keySecretNames } from '@cf/vault-unsealer/key-store';
 import { VAULT_CONFIG_KEY } from '@cf/vault-unsealer/vault-config';
 import { disruptionBudget, spreadOverNodes } from '../lib/availability.ts';
 import { renderEnv } from '../lib/env.ts';
@@ -28,7 +29,11 @@ import { UNSEALER_TOKEN_DIR, unsealerContainerEnv } from '../service-env.ts';
 import { vaultConfiguration } from '../vault-config.ts';
 
 /** RBAC of the operator: exactly what its own `unsealerRoles()` lists (test/charts/unsealer-rbac.test.ts). */
-function unsealerRbac(scope: Construct, meta: (name: string, namespace: string) => k8s.ObjectMeta): void {
+function unsealerRbac(
+  scope: Construct,
+  meta: (name: string, namespace: string) => k8s.ObjectMeta,
+  profile: Profile,
+): void {
   const namespace = ns.vault;
   new k8s.KubeServiceAccount(scope, 'unsealer-sa', {
     metadata: meta(unsealer.name, namespace),
@@ -47,9 +52,15 @@ function unsealerRbac(scope: Construct, meta: (name: string, namespace: string) 
         resourceNames: [unsealer.lease],
         verbs: ['get', 'update'],
       },
-      // The key Secret is created once and only read afterwards: no update, patch, delete, list or watch.
+      // The key Secrets are created once and only read afterwards: no update, patch, delete, list or watch; and
+      // only these, the shares split over profile.vault.keySecrets of them (VAULT_KEY_SECRETS).
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
-      { apiGroups: [''], resources: ['secrets'], resourceNames: [unsealer.keySecret], verbs: ['get'] },
+      {
+        apiGroups: [''],
+        resources: ['secrets'],
+        resourceNames: keySecretNames(unsealer.keySecret, profile.vault.keySecrets),
+        verbs: ['get'],
+      },
     ],
   });
   new k8s.KubeRoleBinding(scope, 'unsealer-rolebinding', {
@@ -81,7 +92,7 @@ export class VaultUnsealer extends Construct {
     const unsealerLabels = labels(unsealer.name, 'operator');
     const meta = (name: string, namespace: string): k8s.ObjectMeta => ({ name, namespace, labels: unsealerLabels });
     const namespace = ns.vault;
-    unsealerRbac(this, meta);
+    unsealerRbac(this, meta, profile);
     new k8s.KubeConfigMap(this, 'unsealer-config', {
       metadata: meta(unsealer.configMap, namespace),
       data: { [VAULT_CONFIG_KEY]: `${JSON.stringify(vaultConfiguration(), null, 2)}\n` },
@@ -106,12 +117,7 @@ export class VaultUnsealer extends Construct {
                 image: imageOf(unsealer.name, profile.images),
                 imagePullPolicy: 'IfNotPresent',
                 ports: [{ name: 'http', containerPort: unsealer.port }],
-                env: [
-                  ...renderEnv(unsealerContainerEnv(profile)),
-                  // Until the operator reads a CA path of its own (its settings have none yet), Node itself adds
-                  // the internal CA to the roots every TLS connection verifies against (nodejs.org/api/cli.html).
-                  { name: 'NODE_EXTRA_CA_CERTS', value: `${internalCa.mountDir}/${internalCa.file}` },
-                ],
+                env: renderEnv(unsealerContainerEnv(profile)),
                 resources: resources(profile.unsealer.resources),
                 securityContext: containerSecurity(APP_UID, !profile.liveUpdate),
                 startupProbe: probes.startup,
@@ -129,7 +135,7 @@ export class VaultUnsealer extends Construct {
               { name: 'config', configMap: { name: unsealer.configMap } },
               // The unsealer's own Vault login (kubernetes auth, audience `vault`), besides its API token.
               vaultTokenVolume(vault.audience),
-              // Vault's certificate Secret, of which only the issuing CA's `ca.crt` is mounted.
+              // Vault's certificate Secret, of which only the issuing CA's `ca.crt` is mounted (VAULT_CACERT).
               caBundleVolume('internal-ca', vault.tlsSecret),
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('32Mi') } },
             ],

@@ -39,6 +39,11 @@ export const versions = {
   /** kube-score, built from its Go module like etcd; it lints manifests/prod (test/charts/kube-score.test.ts). */
   kubeScore: { module: 'github.com/zegl/kube-score', version: 'v1.20.0', command: 'cmd/kube-score' },
   /**
+   * An S3-compatible server for the Vault backup drill (test/unsealer/backup.test.ts): Versity's gateway
+   * (Apache-2.0) over a POSIX directory, built from its Go module. MinIO's server is AGPL-licensed: not used.
+   */
+  versitygw: { module: 'github.com/versity/versitygw', version: 'v1.8.0', command: 'cmd/versitygw' },
+  /**
    * The kind the README's cluster script creates: this release's default node image (sigs.k8s.io/kind
    * pkg/apis/config/defaults/image.go), pinned in kind-config.yaml; its containerd config format decides the
    * registry patch's plugin key (checked by test/charts/tiltfile.test.ts from the module's own files).

@@ -17,7 +17,8 @@ import { versions } from './build-versions.ts';
 // binaries only the tests use and the names the suites import.
 export { binaryCacheDir, binaryVersion, type BinarySpec, type ResolvedBinary } from './binaries.ts';
 
-export type BinaryName = 'etcd' | 'kube-apiserver' | 'vault' | 'kube-score' | ChartsToolName | ObservabilityToolName;
+export type BinaryName =
+  'etcd' | 'kube-apiserver' | 'vault' | 'kube-score' | 'versitygw' | ChartsToolName | ObservabilityToolName;
 
 /** Our own Go test helpers under tools/embedded/go/<name>/ (see charts-tools.ts). */
 export type ChartsToolName = 'charts-netpol' | 'charts-starlark' | 'charts-kindconfig';
@@ -106,6 +107,20 @@ const specs: Record<BinaryName, BinarySpec> = {
       await go(['build', '-o', outFile, '-ldflags', '-s -w', `${module}/${command}`], workDir, staticBuild, progress);
     },
   },
+  versitygw: {
+    envVar: 'CF_VERSITYGW_BIN',
+    pathNames: ['versitygw'],
+    version: versions.versitygw.version,
+    howToProvide: 'set CF_VERSITYGW_BIN to a versitygw binary; building needs Go ≥ 1.26 and the Go module proxy',
+    async build(outFile, workDir, progress) {
+      const { module, version, command } = versions.versitygw;
+      writeFileSync(join(workDir, 'go.mod'), 'module cfwrap/versitygw\n\ngo 1.26\n');
+      await go(['get', '-tool', `${module}/${command}@${version}`], workDir, staticBuild, progress);
+      // Its Makefile stamps the version the same way (`--version` prints it).
+      const ldflags = `-s -w -X main.Version=${version}`;
+      await go(['build', '-o', outFile, '-ldflags', ldflags, `${module}/${command}`], workDir, staticBuild, progress);
+    },
+  },
   'kube-apiserver': {
     envVar: 'CF_KUBE_APISERVER_BIN',
     pathNames: ['kube-apiserver'],
@@ -171,7 +186,7 @@ export function resolveBinary(name: BinaryName, progress: (line: string) => void
   return resolvePinnedBinary(name, specs[name], progress);
 }
 
-export const allBinaries: readonly BinaryName[] = ['etcd', 'kube-apiserver', 'vault'];
+export const allBinaries: readonly BinaryName[] = ['etcd', 'kube-apiserver', 'vault', 'versitygw'];
 
 /** Linters the chart tests run (`version` is a subcommand there, not a flag). */
 export const lintTools: readonly BinaryName[] = ['kube-score'];

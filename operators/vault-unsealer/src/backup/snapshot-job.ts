@@ -4,7 +4,8 @@ import { takeSnapshot, verifySnapshot, withVaultLogin, type VaultLogin, type Ver
 
 export interface SnapshotJobOptions {
   login: VaultLogin;
-  store: SnapshotStore;
+  /** Where to store, or how to find out with the job's Vault token (endpoint and credentials kept in Vault). */
+  store: SnapshotStore | ((token: string) => Promise<SnapshotStore>);
   /** Snapshots kept (newest first). */
   keep: number;
   /** Prometheus Pushgateway URL; the job's metrics are pushed there (job `vault-backup`) when set. */
@@ -51,13 +52,16 @@ export async function runSnapshotJob(options: SnapshotJobOptions): Promise<Snaps
   const failure = backupMetrics(failures);
   let pushed = registry;
   try {
-    const snapshot = await withVaultLogin(options.login, (token) => takeSnapshot(options.login.address, token));
+    const { snapshot, store } = await withVaultLogin(options.login, async (token) => ({
+      snapshot: await takeSnapshot(options.login.address, token),
+      store: typeof options.store === 'function' ? await options.store(token) : options.store,
+    }));
     const verified = await verifySnapshot(snapshot);
     const name = snapshotName();
-    await options.store.put(name, snapshot, verified.sha256);
-    const pruned = await options.store.prune(options.keep);
+    await store.put(name, snapshot, verified.sha256);
+    const pruned = await store.prune(options.keep);
     log(
-      `stored ${name} (${verified.bytes} bytes, sha256 ${verified.sha256}) in ${options.store.describe()}; pruned ${pruned.length}`,
+      `stored ${name} (${verified.bytes} bytes, sha256 ${verified.sha256}) in ${store.describe()}; pruned ${pruned.length}`,
     );
     metrics.lastSuccess.set(Date.now() / 1000);
     metrics.lastBytes.set(verified.bytes);

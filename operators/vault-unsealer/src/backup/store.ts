@@ -1,7 +1,8 @@
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   DeleteObjectsCommand,
+  GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -12,6 +13,10 @@ import {
 export interface SnapshotStore {
   describe(): string;
   put(name: string, snapshot: Buffer, sha256: string): Promise<void>;
+  /** Snapshot names held, oldest first. */
+  list(): Promise<string[]>;
+  /** One snapshot's bytes; throws when it is not there (or, for S3, its stored checksum does not match). */
+  get(name: string): Promise<Buffer>;
   /** Deletes all but the newest `keep` snapshots; returns the names deleted. */
   prune(keep: number): Promise<string[]>;
 }
@@ -43,8 +48,16 @@ export class DirectoryStore implements SnapshotStore {
     await rename(temporary, join(this.dir, name));
   }
 
+  async list(): Promise<string[]> {
+    return (await readdir(this.dir)).filter((name) => name.endsWith(SNAPSHOT_SUFFIX)).sort();
+  }
+
+  get(name: string): Promise<Buffer> {
+    return readFile(join(this.dir, name));
+  }
+
   async prune(keep: number): Promise<string[]> {
-    const names = (await readdir(this.dir)).filter((name) => name.endsWith(SNAPSHOT_SUFFIX)).sort();
+    const names = await this.list();
     const old = names.slice(0, Math.max(0, names.length - keep));
     for (const name of old) {
       await rm(join(this.dir, name), { force: true });
@@ -64,8 +77,17 @@ export class S3Store implements SnapshotStore {
   private readonly bucket: string;
   private readonly prefix: string;
 
-  constructor(options: { bucket: string; prefix?: string; endpoint?: string; region?: string; timeoutMs?: number }) {
+  constructor(options: {
+    bucket: string;
+    prefix?: string;
+    endpoint?: string;
+    region?: string;
+    timeoutMs?: number;
+    /** Explicit keys (from Vault); without them the SDK's standard chain (environment, web identity). */
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+  }) {
     const config: S3ClientConfig = {
+      ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
       region: options.region ?? 'us-east-1',
       forcePathStyle: options.endpoint !== undefined, // MinIO and most S3-compatible servers
       requestHandler: { requestTimeout: options.timeoutMs ?? 300_000, connectionTimeout: 10_000 },
@@ -73,7 +95,8 @@ export class S3Store implements SnapshotStore {
     };
     this.client = new S3Client(config);
     this.bucket = options.bucket;
-    this.prefix = options.prefix ?? 'vault/';
+    const prefix = options.prefix ?? 'vault/';
+    this.prefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
   }
 
   describe(): string {
@@ -92,17 +115,43 @@ export class S3Store implements SnapshotStore {
     );
   }
 
-  async prune(keep: number): Promise<string[]> {
-    const keys: string[] = [];
+  async list(): Promise<string[]> {
+    const names: string[] = [];
     let token: string | undefined;
-    do {
-      const page = await this.client.send(
+    // Bounded: 1,000 keys a page (the S3 maximum), at most 100 pages — far beyond any `keep`.
+    for (let page = 0; page < 100; page += 1) {
+      const listed = await this.client.send(
         new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, ContinuationToken: token }),
       );
-      for (const item of page.Contents ?? []) if (item.Key?.endsWith(SNAPSHOT_SUFFIX)) keys.push(item.Key);
-      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-    } while (token !== undefined);
-    const old = keys.sort().slice(0, Math.max(0, keys.length - keep));
+      for (const item of listed.Contents ?? []) {
+        const name = item.Key?.slice(this.prefix.length);
+        // Only this prefix's own level: `vault/old/x.snap` is not one of `vault/`'s snapshots.
+        if (name !== undefined && name.endsWith(SNAPSHOT_SUFFIX) && !name.includes('/')) names.push(name);
+      }
+      token = listed.IsTruncated === true ? listed.NextContinuationToken : undefined;
+      if (token === undefined) return names.sort();
+    }
+    throw new Error(`${this.describe()} lists more than 100,000 objects; use a prefix of its own for snapshots`);
+  }
+
+  async get(name: string): Promise<Buffer> {
+    // ChecksumMode ENABLED: the SDK checks the body against the SHA-256 stored with the upload.
+    const object = await this.client.send(
+      new GetObjectCommand({ Bucket: this.bucket, Key: `${this.prefix}${name}`, ChecksumMode: 'ENABLED' }),
+    );
+    if (object.Body === undefined) throw new Error(`${this.describe()}${name} has no body`);
+    return Buffer.from(await object.Body.transformToByteArray());
+  }
+
+  /** Closes the client's connections (the CLI exits promptly). */
+  close(): void {
+    this.client.destroy();
+  }
+
+  async prune(keep: number): Promise<string[]> {
+    const names = await this.list();
+    const keys = names.map((name) => `${this.prefix}${name}`);
+    const old = keys.slice(0, Math.max(0, keys.length - keep));
     for (let start = 0; start < old.length; start += 1000) {
       await this.client.send(
         new DeleteObjectsCommand({
@@ -112,5 +161,32 @@ export class S3Store implements SnapshotStore {
       );
     }
     return old.map((key) => key.slice(this.prefix.length));
+  }
+}
+
+/**
+ * Reads the snapshot at `location`: a file path, `s3://<bucket>/<key>` (one object), or `s3://<bucket>/<prefix>/`
+ * (the newest snapshot under that prefix, by name). `s3` gives the endpoint and region for S3-compatible servers;
+ * credentials come from the SDK's standard chain. Throws when nothing is there.
+ */
+export async function readSnapshotAt(
+  location: string,
+  s3: { endpoint?: string; region?: string } = {},
+): Promise<{ name: string; snapshot: Buffer }> {
+  const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(location);
+  if (match === null) return { name: location, snapshot: await readFile(location) };
+  const [, bucket, key] = match as unknown as [string, string, string];
+  const slash = key.lastIndexOf('/');
+  const store = new S3Store({ bucket, prefix: key.slice(0, slash + 1), ...s3 });
+  try {
+    let name = key.slice(slash + 1);
+    if (name === '') {
+      const names = await store.list();
+      if (names.length === 0) throw new Error(`no snapshot under ${location}`);
+      name = names[names.length - 1]!;
+    }
+    return { name: `${store.describe()}${name}`, snapshot: await store.get(name) };
+  } finally {
+    store.close();
   }
 }
