@@ -7,22 +7,19 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { VaultClient, VaultPermissionError } from '@cf/kit';
 import type { VaultConfigurationInput } from '@cf/vault-unsealer';
 import { snapshotConfiguration } from '@cf/vault-unsealer/backup/policy';
-import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
 import { scratchDir, waitFor } from '../support/process.ts';
 import {
   createNamespace,
   createTokenReviewer,
   Kubelet,
   leaks,
-  LogCapture,
   sample,
   serviceAccountToken,
-  startOperator,
-  startVaultPods,
   storedKeys,
   waitUnsealed,
   type TestOperator,
 } from '../support/unsealer-cluster.ts';
+import { UnsealerBed } from '../support/unsealer-bed.ts';
 import type { VaultServer } from '../support/vault.ts';
 
 // The restore drill of issue 19 against real OpenBao and the real API server, driving the real CLI:
@@ -31,11 +28,8 @@ import type { VaultServer } from '../support/vault.ts';
 
 const namespace = 'cf-vault';
 const CLI = resolve('operators/vault-unsealer/src/cli.ts');
-let plane: ControlPlane;
-const logs = new LogCapture();
-const servers: VaultServer[] = [];
-const operators: TestOperator[] = [];
-const secrets: string[] = [];
+const bed = UnsealerBed.for(test);
+const { logs, operators, secrets } = bed;
 const work = scratchDir('vault-backup');
 let configFile: string;
 const kv = Object.fromEntries(Array.from({ length: 20 }, (_, index) => [`entry-${index}`, `value-${index}`]));
@@ -56,8 +50,8 @@ function configuration(): VaultConfigurationInput {
     ],
     auth: {
       kubernetes: {
-        kubernetesHost: plane.server,
-        kubernetesCaCert: plane.caPem,
+        kubernetesHost: bed.plane.server,
+        kubernetesCaCert: bed.plane.caPem,
         tokenReviewerJwtSecret: { name: 'vault-reviewer-token' },
         roles: [{ name: 'app', serviceAccounts: ['app'], namespaces: ['cf-apps'], policies: ['app'] }, snapshot.role],
       },
@@ -69,7 +63,7 @@ function configuration(): VaultConfigurationInput {
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], {
-      env: { ...process.env, KUBECONFIG: plane.kubeconfigPath },
+      env: { ...process.env, KUBECONFIG: bed.plane.kubeconfigPath },
       timeout: 180_000,
     });
     return { code: 0, stdout, stderr };
@@ -84,7 +78,7 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 async function token(serviceAccountNamespace: string, name: string): Promise<string> {
-  const value = await serviceAccountToken(plane.kubeConfig, serviceAccountNamespace, name);
+  const value = await serviceAccountToken(bed.plane.kubeConfig, serviceAccountNamespace, name);
   secrets.push(value);
   return value;
 }
@@ -93,33 +87,33 @@ function login(address: string, role: string, jwt: string): Promise<VaultClient>
   return VaultClient.connect({ endpoint: address, auth: { method: 'kubernetes', role, jwt: async () => jwt } });
 }
 
-/** Three Vault pods on a fresh subnet (fresh storage), reported Running, with an operator for them. */
-async function cluster(subnet: number): Promise<{ servers: VaultServer[]; operator: TestOperator }> {
-  const pods = await startVaultPods(3, subnet);
-  servers.push(...pods.servers);
-  const kubelet = new Kubelet(plane.kubeConfig, namespace);
-  const operator = startOperator({
-    kubeConfig: plane.kubeConfig,
+/** The operator for three Vault pods, with the drill's configuration; the pods are reported Running. */
+async function operatorFor(pods: Awaited<ReturnType<UnsealerBed['vaultPods']>>): Promise<TestOperator> {
+  const kubelet = new Kubelet(bed.plane.kubeConfig, namespace);
+  const operator = bed.operator({
     namespace,
     addressTemplate: pods.template,
-    logs,
     configFile,
     resyncMs: 1000,
     vaultToken: () => token(namespace, 'vault-unsealer'),
   });
-  operators.push(operator);
   await Promise.all([0, 1, 2].map((index) => kubelet.markRunning(`vault-${index}`, pods.ip(index))));
-  return { servers: pods.servers, operator };
+  return operator;
+}
+
+/** Three Vault pods on a fresh subnet (fresh storage), reported Running, with an operator for them. */
+async function cluster(subnet: number): Promise<{ servers: VaultServer[]; operator: TestOperator }> {
+  const pods = await bed.vaultPods(3, subnet);
+  return { servers: pods.servers, operator: await operatorFor(pods) };
 }
 
 test.before(async () => {
-  plane = await startControlPlane();
-  const core = plane.kubeConfig.makeApiClient(CoreV1Api);
-  await createNamespace(plane.kubeConfig, namespace);
+  const core = bed.plane.kubeConfig.makeApiClient(CoreV1Api);
+  await createNamespace(bed.plane.kubeConfig, namespace);
   await core.createNamespace({ body: { metadata: { name: 'cf-apps' } } });
   await core.createNamespacedServiceAccount({ namespace: 'cf-apps', body: { metadata: { name: 'app' } } });
   await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'vault-backup' } } });
-  const reviewer = await createTokenReviewer(plane.kubeConfig, namespace);
+  const reviewer = await createTokenReviewer(bed.plane.kubeConfig, namespace);
   secrets.push(reviewer);
   await core.createNamespacedSecret({
     namespace,
@@ -127,14 +121,8 @@ test.before(async () => {
   });
   configFile = join(work, 'vault-config.json');
   writeFileSync(configFile, JSON.stringify(configuration()));
-  const kubelet = new Kubelet(plane.kubeConfig, namespace);
+  const kubelet = new Kubelet(bed.plane.kubeConfig, namespace);
   for (let index = 0; index < 3; index += 1) await kubelet.createPod(`vault-${index}`);
-});
-
-test.after.always(async () => {
-  await Promise.allSettled(operators.map((operator) => operator.stop()));
-  await Promise.allSettled(servers.map((server) => server.stop()));
-  await plane?.stop();
 });
 
 let original: { servers: VaultServer[]; operator: TestOperator };
@@ -209,14 +197,14 @@ test.serial(
       `--out=${exported}`,
     ]);
     t.is(exportRun.code, 0, exportRun.stderr);
-    const stored = (await storedKeys(plane.kubeConfig, namespace))!;
+    const stored = (await storedKeys(bed.plane.kubeConfig, namespace))!;
     secrets.push(...stored.keys, stored.rootToken);
     t.deepEqual(leaks([readFileSync(exported, 'latin1')], stored.keys), [], 'no share in clear in the export');
 
     // Disaster: every Vault process and its storage gone, and the key Secret with them.
     await Promise.all(operators.map((operator) => operator.stop()));
     await Promise.all(original.servers.map((server) => server.stop()));
-    const core = plane.kubeConfig.makeApiClient(CoreV1Api);
+    const core = bed.plane.kubeConfig.makeApiClient(CoreV1Api);
     await core.deleteNamespacedSecret({ name: 'vault-unseal-keys', namespace });
     const identityFile = join(work, 'operator.key');
     writeFileSync(identityFile, identity.identity);
@@ -228,14 +216,13 @@ test.serial(
       `--namespace=${namespace}`,
     ]);
     t.is(importRun.code, 0, importRun.stderr);
-    t.deepEqual((await storedKeys(plane.kubeConfig, namespace))!.keys, stored.keys);
+    t.deepEqual((await storedKeys(bed.plane.kubeConfig, namespace))!.keys, stored.keys);
 
     // A new 3-node cluster on fresh storage; the restore drill runs against its first node.
-    const pods = await startVaultPods(3, 81);
-    servers.push(...pods.servers);
+    const pods = await bed.vaultPods(3, 81);
     // The drill restarts vault-0 by deleting its pod; the test plays the StatefulSet that brings it back on
     // the same (restored) storage.
-    const kubelet = new Kubelet(plane.kubeConfig, namespace);
+    const kubelet = new Kubelet(bed.plane.kubeConfig, namespace);
     const restoring = cli([
       'restore',
       join(dir, taken.name),
@@ -254,17 +241,7 @@ test.serial(
     await kubelet.createPod('vault-0');
     const restore = await restoring;
     t.is(restore.code, 0, restore.stderr);
-    const operator = startOperator({
-      kubeConfig: plane.kubeConfig,
-      namespace,
-      addressTemplate: pods.template,
-      logs,
-      configFile,
-      resyncMs: 1000,
-      vaultToken: () => token(namespace, 'vault-unsealer'),
-    });
-    operators.push(operator);
-    await Promise.all([0, 1, 2].map((index) => kubelet.markRunning(`vault-${index}`, pods.ip(index))));
+    const operator = await operatorFor(pods);
     await Promise.all(pods.servers.map((server) => waitUnsealed(server, 90_000)));
     t.is(sample(await operator.metrics(), 'vault_unsealer_initializations_total'), 0, 'restored, never re-initialized');
     const restored = await login(pods.servers[0]!.address, 'app', await token('cf-apps', 'app'));
@@ -290,8 +267,7 @@ test.serial('a truncated snapshot is refused before the target Vault is touched'
   const truncated = join(work, 'truncated.snap');
   writeFileSync(truncated, whole.subarray(0, Math.floor(whole.length / 2)));
   t.not((await cli(['verify', truncated])).code, 0);
-  const pods = await startVaultPods(1, 82);
-  servers.push(...pods.servers);
+  const pods = await bed.vaultPods(1, 82);
   const restore = await cli([
     'restore',
     truncated,
