@@ -36,11 +36,16 @@ export class UnsealerBed {
   private readonly started: Stoppable[] = [];
   private controlPlane: ControlPlane | undefined;
 
-  /** Registers the file's hooks: the API server starts before the first test, everything stops after the last. */
-  static for(test: TestFn): UnsealerBed {
+  /**
+   * Registers the file's hooks: the API server starts before the first test, then the file's own `setUp` (in the
+   * same hook: ava runs a file's `before` hooks concurrently, so a second hook could not count on the first);
+   * everything stops after the last test.
+   */
+  static for(test: TestFn, setUp?: (bed: UnsealerBed) => Promise<void>): UnsealerBed {
     const bed = new UnsealerBed();
     test.before(async () => {
       bed.controlPlane = await startControlPlane();
+      await setUp?.(bed);
     });
     test.after.always(() => bed.stop());
     return bed;

@@ -28,7 +28,7 @@ import type { VaultServer } from '../support/vault.ts';
 
 const namespace = 'cf-vault';
 const CLI = resolve('operators/vault-unsealer/src/cli.ts');
-const bed = UnsealerBed.for(test);
+const bed = UnsealerBed.for(test, setUp);
 const { logs, operators, secrets } = bed;
 const work = scratchDir('vault-backup');
 let configFile: string;
@@ -107,7 +107,8 @@ async function cluster(subnet: number): Promise<{ servers: VaultServer[]; operat
   return { servers: pods.servers, operator: await operatorFor(pods) };
 }
 
-test.before(async () => {
+/** The namespaces, ServiceAccounts, reviewer token, configuration file and pods the drill starts from. */
+async function setUp(): Promise<void> {
   const core = bed.plane.kubeConfig.makeApiClient(CoreV1Api);
   await createNamespace(bed.plane.kubeConfig, namespace);
   await core.createNamespace({ body: { metadata: { name: 'cf-apps' } } });
@@ -123,7 +124,7 @@ test.before(async () => {
   writeFileSync(configFile, JSON.stringify(configuration()));
   const kubelet = new Kubelet(bed.plane.kubeConfig, namespace);
   for (let index = 0; index < 3; index += 1) await kubelet.createPod(`vault-${index}`);
-});
+}
 
 let original: { servers: VaultServer[]; operator: TestOperator };
 

@@ -12,7 +12,8 @@ import { createNamespace, LogCapture } from '../support/unsealer-cluster.ts';
 // the README's "Leader election" section is driven here against the real kube-apiserver, one elector per replica.
 
 const namespace = 'leader-fencing';
-const timings = { leaseDurationMs: 1500, renewDeadlineMs: 1000, retryPeriodMs: 150 };
+// client-go's proportions (renew deadline ⅔ of the lease), short enough for a test, long enough for a loaded API server.
+const timings = { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 300 };
 let plane: ControlPlane;
 let coordination: CoordinationV1Api;
 const logs = new LogCapture();
@@ -56,10 +57,15 @@ async function lease(name: string): Promise<V1Lease> {
 }
 
 /** Writes the Lease as another replica holding it would (create or replace), `renewTime` as its clock says. */
-async function holdAs(name: string, holder: string, renewTime: Date, leaseTransitions = 0): Promise<V1Lease> {
+async function holdAs(
+  name: string,
+  holder: string,
+  renewTime: Date,
+  { leaseTransitions = 0, leaseDurationSeconds = 1 } = {},
+): Promise<V1Lease> {
   const spec = {
     holderIdentity: holder,
-    leaseDurationSeconds: 1,
+    leaseDurationSeconds,
     leaseTransitions,
     renewTime: new V1MicroTime(renewTime),
   };
@@ -100,12 +106,14 @@ test.serial(
   async (t) => {
     const name = 'renewed-by-other';
     const hourAgo = (): Date => new Date(Date.now() - 3_600_000);
-    await holdAs(name, 'other', hourAgo());
-    const stopRenewing = repeat(() => holdAs(name, 'other', hourAgo()), 300);
+    // A 5 s lease renewed every 300 ms: it never goes 5 s unchanged, even when the API server is slow.
+    const hold = (): Promise<V1Lease> => holdAs(name, 'other', hourAgo(), { leaseDurationSeconds: 5 });
+    await hold();
+    const stopRenewing = repeat(hold, 300);
     const { elector, leading } = candidate(name, 'a');
     elector.start();
     try {
-      await sleep(4 * timings.leaseDurationMs);
+      await sleep(3 * timings.leaseDurationMs);
     } finally {
       await stopRenewing();
     }
@@ -117,19 +125,19 @@ test.serial(
 
 test.serial('a lease whose holder stopped renewing passes after the lease duration, as one transition', async (t) => {
   const name = 'abandoned';
-  await holdAs(name, 'gone', new Date(), 3);
+  await holdAs(name, 'gone', new Date(), { leaseTransitions: 3 });
   const { elector } = candidate(name, 'a');
   const started = Date.now();
   elector.start();
-  await sleep(timings.leaseDurationMs / 2);
+  await sleep(500);
   t.false(elector.isLeader, 'not while the lease may still be valid');
-  const led = await settle(async () => elector.isLeader, Boolean, { timeoutMs: 4 * timings.leaseDurationMs });
+  const led = await settle(async () => elector.isLeader, Boolean, { timeoutMs: 30_000 });
   t.true(led, 'the candidate leads once the lease expired');
   t.true(Date.now() - started >= 1000, 'not before the holder’s lease duration (1 s) passed with no change');
   const taken = await lease(name);
   t.is(taken.spec?.holderIdentity, 'a');
   t.is(taken.spec?.leaseTransitions, 4);
-  t.is(taken.spec?.leaseDurationSeconds, 2, 'its own lease duration, in whole seconds (1.5 s rounds to 2)');
+  t.is(taken.spec?.leaseDurationSeconds, 3, 'its own lease duration, in whole seconds');
   await elector.stop();
 });
 
@@ -137,7 +145,7 @@ test.serial('a leader’s renewals keep its acquireTime and count no transition'
   const name = 'renewals';
   const { elector } = candidate(name, 'a');
   elector.start();
-  await waitFor(async () => elector.isLeader, { what: 'a to lead', timeoutMs: 10_000 });
+  await waitFor(async () => elector.isLeader, { what: 'a to lead', timeoutMs: 30_000 });
   const first = await lease(name);
   await sleep(3 * timings.retryPeriodMs);
   const later = await lease(name);
@@ -152,15 +160,25 @@ test.serial('a released lease (no holder) is taken at once, without counting a t
   const name = 'released';
   const first = candidate(name, 'a');
   first.elector.start();
-  await waitFor(async () => first.elector.isLeader, { what: 'a to lead', timeoutMs: 10_000 });
+  await waitFor(async () => first.elector.isLeader, { what: 'a to lead', timeoutMs: 30_000 });
   await first.elector.stop();
   t.deepEqual(first.leading, [true, false]);
   t.is((await lease(name)).spec?.holderIdentity, '', 'stopping hands the lease back');
-  const second = candidate(name, 'b');
-  const started = Date.now();
+  let reads = 0;
+  const counting = new Proxy(coordination, {
+    get(target, property, receiver) {
+      if (property === 'readNamespacedLease') reads += 1;
+      return Reflect.get(target, property, receiver) as unknown;
+    },
+  });
+  let readsBeforeLeading: number | undefined;
+  const second = candidate(name, 'b', {
+    coordination: counting,
+    onStartedLeading: () => void (readsBeforeLeading = reads),
+  });
   second.elector.start();
-  await waitFor(async () => second.elector.isLeader, { what: 'b to lead', timeoutMs: 10_000 });
-  t.true(Date.now() - started < timings.leaseDurationMs, 'b did not wait for the lease to expire');
+  await waitFor(async () => second.elector.isLeader, { what: 'b to lead', timeoutMs: 30_000 });
+  t.is(readsBeforeLeading, 1, 'b took the lease on its first look, without waiting for it to expire');
   t.is((await lease(name)).spec?.leaseTransitions, 0);
   await second.elector.stop();
 });
@@ -198,7 +216,7 @@ test.serial('two candidates that read the same expired lease cannot both take it
   a.elector.start();
   b.elector.start();
   try {
-    await waitFor(async () => a.elector.isLeader || b.elector.isLeader, { what: 'a leader', timeoutMs: 15_000 });
+    await waitFor(async () => a.elector.isLeader || b.elector.isLeader, { what: 'a leader', timeoutMs: 30_000 });
     await sleep(4 * timings.retryPeriodMs);
   } finally {
     clearInterval(sampler);
@@ -217,11 +235,12 @@ test.serial(
     const name = 'taken-over';
     const { elector, leading } = candidate(name, 'a');
     elector.start();
-    await waitFor(async () => elector.isLeader, { what: 'a to lead', timeoutMs: 10_000 });
+    await waitFor(async () => elector.isLeader, { what: 'a to lead', timeoutMs: 30_000 });
     // Another writer takes the lease (an operator with a stale view, or a human) and keeps renewing it.
-    await holdAs(name, 'usurper', new Date());
+    const usurp = (): Promise<V1Lease> => holdAs(name, 'usurper', new Date(), { leaseDurationSeconds: 5 });
+    await usurp();
     const taken = Date.now();
-    const stopRenewing = repeat(() => holdAs(name, 'usurper', new Date()), 200);
+    const stopRenewing = repeat(usurp, 200);
     try {
       const stillLeading = await settle(
         async () => elector.isLeader,
@@ -233,7 +252,7 @@ test.serial(
       );
       t.false(stillLeading, 'a stepped down');
       t.true(
-        Date.now() - taken <= timings.renewDeadlineMs + 2 * timings.retryPeriodMs + 500,
+        Date.now() - taken <= timings.renewDeadlineMs + 2 * timings.retryPeriodMs + 1000,
         'within the renew deadline (plus one retry and this poll)',
       );
       t.deepEqual(leading, [true, false], 'its work was stopped once');
