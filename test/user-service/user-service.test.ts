@@ -169,7 +169,7 @@ test.serial('login answers one token object and sets the refresh cookie', async 
   t.is(response.status, 200);
   t.deepEqual(Object.keys(response.body).sort(), ['access_token', 'expires_in', 'token_type']);
   t.is(response.body['token_type'], 'Bearer');
-  t.truthy(response.refreshCookie);
+  t.regex(response.refreshCookie ?? '', /^[A-Za-z0-9_-]{40,}$/);
   t.is(response.headers.get('cache-control'), 'no-store');
 });
 
@@ -299,7 +299,7 @@ test.serial('refresh rotates the token on every use', async (t) => {
   const account = await register();
   const first = await call(f.url, 'POST', '/auth/refresh', { cookie: account.refreshToken });
   t.is(first.status, 200);
-  t.truthy(first.refreshCookie);
+  t.regex(first.refreshCookie ?? '', /^[A-Za-z0-9_-]{40,}$/);
   t.not(first.refreshCookie, account.refreshToken);
   secrets.add(first.refreshCookie ?? '');
   secrets.add(first.body['access_token'] as string);
