@@ -5,6 +5,7 @@ import {
   createLogger,
   listen,
   requireJwt,
+  requireRole,
   verifiedClaims,
   verifyAccessToken,
   type RunningServer,
@@ -81,6 +82,9 @@ test.before(async () => {
     seen.push(verifiedClaims(ctx));
     ctx.body = { ok: true };
   });
+  service.router.get('/admin', authenticate, requireRole('admin'), (ctx) => {
+    ctx.body = { ok: true };
+  });
   server = await listen(service.app, { port: 0 });
 });
 
@@ -141,3 +145,26 @@ test.serial('a route that forgot requireJwt answers 401 instead of running witho
   t.is(await status('/claims', `Bearer ${token()}`), 401);
   t.deepEqual(seen, []);
 });
+
+async function problem(path: string, authorization?: string): Promise<{ status: number; detail: unknown }> {
+  const response = await fetch(`${server.url}${path}`, {
+    headers: authorization === undefined ? {} : { authorization },
+  });
+  const body = (await response.json()) as { status: number; detail: unknown };
+  return { status: response.status, detail: body.detail };
+}
+
+test.serial('a refused token is a 401 problem that says only that a valid token is required', async (t) => {
+  t.deepEqual(await problem('/protected', 'Bearer not.a.jwt'), {
+    status: 401,
+    detail: 'a valid access token is required',
+  });
+});
+
+test.serial(
+  'a user token on an admin route is a 403 problem naming who may call it; an admin token passes',
+  async (t) => {
+    t.deepEqual(await problem('/admin', `Bearer ${token()}`), { status: 403, detail: 'administrators only' });
+    t.is(await status('/admin', `Bearer ${token({ claims: { role: 'admin' } })}`), 200);
+  },
+);
