@@ -56,3 +56,7 @@ test('an error keeps its name and message; a stack only when it has one', (t) =>
 test('secrets inside arrays of objects are redacted', (t) => {
   t.deepEqual(redact([{ password: 'p' }, { email: 'e' }]), [{ password: REDACTED }, { email: 'e' }]);
 });
+
+test('the marker a secret is replaced by reads [REDACTED] in the log', (t) => {
+  t.deepEqual(redact({ password: 'p' }), { password: '[REDACTED]' });
+});
