@@ -10,6 +10,7 @@ import { freePort, scratchDir, spawnManaged } from '@cf/embedded/process';
 import { startServiceProcess } from '@cf/embedded/service-process';
 import { startPostgres } from '@cf/embedded/postgres';
 import { startVault } from '@cf/embedded/vault';
+import { backingServicesEnv } from '@cf/embedded/service-env';
 import { median, percentile } from './stats.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -21,12 +22,7 @@ const [postgres, vault] = await Promise.all([startPostgres(), startVault({ mode:
 await postgres.query('CREATE DATABASE users');
 await postgres.query('CREATE DATABASE api_gateway');
 const users = await startServiceProcess(`${root}services/user-service/src/main.ts`, {
-  DATABASE_PORT: String(postgres.port),
-  DATABASE_USER: postgres.user,
-  DATABASE_PASSWORD: postgres.password,
-  VAULT_ADDR: vault.address,
-  VAULT_AUTH: 'token',
-  VAULT_TOKEN: vault.rootToken ?? '',
+  ...backingServicesEnv(postgres, vault),
   LOG_LEVEL: 'warn',
   TRUSTED_PROXIES: '127.0.0.1',
   LOGIN_LIMIT_PER_EMAIL_IP: '100000',

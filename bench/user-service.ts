@@ -11,6 +11,7 @@ import { call } from '@cf/embedded/http-client';
 import { startServiceProcess } from '@cf/embedded/service-process';
 import { startPostgres } from '@cf/embedded/postgres';
 import { startVault } from '@cf/embedded/vault';
+import { backingServicesEnv } from '@cf/embedded/service-env';
 import { percentile, median } from './stats.ts';
 
 const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? 4); // several clients at once, as in a real storm
@@ -43,12 +44,7 @@ await postgres.query('CREATE DATABASE users');
 const service = await startServiceProcess(
   fileURLToPath(new URL('../services/user-service/src/main.ts', import.meta.url)),
   {
-    DATABASE_PORT: String(postgres.port),
-    DATABASE_USER: postgres.user,
-    DATABASE_PASSWORD: postgres.password,
-    VAULT_ADDR: vault.address,
-    VAULT_AUTH: 'token',
-    VAULT_TOKEN: vault.rootToken ?? '',
+    ...backingServicesEnv(postgres, vault),
     LOGIN_LIMIT_PER_EMAIL_IP: '100000',
     LOGIN_LIMIT_PER_IP: '100000',
     REGISTER_LIMIT_PER_IP: '100000',

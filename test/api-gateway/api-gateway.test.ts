@@ -52,7 +52,7 @@ function probeCalls(since: number): number {
 
 test.serial('register and login pass through to user-service with the refresh cookie', async (t) => {
   const account = await registerViaGateway();
-  t.truthy(account.refreshCookie);
+  t.regex(account.refreshCookie ?? '', /^[A-Za-z0-9_-]{40,}$/);
   const login = await call(gw.url, 'POST', '/api/auth/login', {
     body: { email: account.email, password: account.password },
   });
@@ -293,7 +293,7 @@ test.serial('an upstream that is down is a 503 problem, not a 500 or a hang', as
   const response = await call(down.url, 'GET', '/api/telegram/accounts', { token: account.accessToken });
   t.is(response.status, 503);
   t.is(response.headers.get('content-type'), 'application/problem+json');
-  t.truthy(response.headers.get('retry-after'));
+  t.regex(response.headers.get('retry-after') ?? '', /^[1-9][0-9]*$/, 'Retry-After in whole seconds');
   t.regex(String(response.body['detail']), /integration-service is unavailable/);
 });
 

@@ -61,7 +61,7 @@ test('main.ts with TELEGRAM_MODE=demo and no Vault connects an account with the 
     const polled = await call(service.url, 'GET', `/telegram/logins/${qr.body['loginId']}`, { token });
     return polled.body['state'] === 'connected' && polled;
   }, 15_000);
-  t.truthy(scanned.body['accountId']);
+  t.regex(String(scanned.body['accountId']), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   await service.process.stop(10_000, 'SIGTERM');
   t.is(await service.process.exited, 0);
 });

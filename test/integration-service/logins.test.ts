@@ -159,7 +159,7 @@ test.serial('a QR login returns a tg:// URL with SVG and PNG codes and connects 
     const polled = await as(user, one.url, 'GET', `/telegram/logins/${started.body['loginId']}`);
     return polled.body['state'] === 'connected' && polled;
   });
-  t.truthy(done.body['accountId']);
+  t.regex(String(done.body['accountId']), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
 });
 
 test.serial('the QR token is exported again before it expires and the new one works', async (t) => {
@@ -181,7 +181,7 @@ test.serial('the QR token is exported again before it expires and the new one wo
     const polled = await as(user, one.url, 'GET', `/telegram/logins/${loginId}`);
     return polled.body['state'] === 'connected' && polled;
   });
-  t.truthy(done.body['accountId']);
+  t.regex(String(done.body['accountId']), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
 });
 
 test.serial('a QR login of an account on another DC imports the token there and connects', async (t) => {
@@ -464,7 +464,7 @@ test.serial(
     const user = await f.user();
     const response = await as(user, cut.url, 'GET', '/telegram/accounts');
     t.is(response.status, 503);
-    t.truthy(response.headers.get('retry-after'));
+    t.regex(response.headers.get('retry-after') ?? '', /^[1-9][0-9]*$/, 'Retry-After in whole seconds');
   },
 );
 

@@ -126,7 +126,7 @@ test.serial('a QR login started on instance 1 finishes on instance 2 after insta
     const polled = await as(user, two.url, 'GET', `/telegram/logins/${loginId}`);
     return polled.body['state'] === 'connected' && polled;
   });
-  t.truthy(done.body['accountId']);
+  t.regex(String(done.body['accountId']), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   t.is(fake.violations, 0);
 });
 

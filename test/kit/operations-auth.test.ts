@@ -127,7 +127,10 @@ test('every operation has an operationId, and 429s document Retry-After', (t) =>
   t.is(thing['operationId'], 'deleteThingsById');
   t.deepEqual(thing['security'], [{ refreshCookie: [] }, {}]);
   const limited = (thing['responses'] as Record<string, { headers?: Record<string, unknown> }>)['429']!;
-  t.truthy(limited.headers?.['Retry-After']);
+  t.deepEqual(limited.headers?.['Retry-After'], {
+    description: 'seconds to wait',
+    schema: { type: 'integer', minimum: 0 },
+  });
   const schemes = (document['components'] as { securitySchemes: Record<string, unknown> }).securitySchemes;
   t.deepEqual(schemes['refreshCookie'], { type: 'apiKey', in: 'cookie', name: 'cf_refresh' });
 });

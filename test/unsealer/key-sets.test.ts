@@ -1,19 +1,17 @@
 import test, { type ExecutionContext } from 'ava';
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
 import { freePort, waitFor } from '../support/process.ts';
 import {
   createNamespace,
   events,
   Kubelet,
   leaks,
-  LogCapture,
   sample,
-  startOperator,
   waitUnsealed,
   type TestOperator,
 } from '../support/unsealer-cluster.ts';
+import { UnsealerBed } from '../support/unsealer-bed.ts';
 import { apiServerRequests, countingVaultProxy, type CountingProxy } from '../support/unsealer-proxies.ts';
 import { startVault, type VaultServer } from '../support/vault.ts';
 
@@ -21,24 +19,9 @@ import { startVault, type VaultServer } from '../support/vault.ts';
 // API server. Vault calls are counted by a proxy the operator reaches Vault through; API calls by the API
 // server's own apiserver_request_total.
 
-let plane: ControlPlane;
-const logs = new LogCapture();
-const vaults: VaultServer[] = [];
-const proxies: CountingProxy[] = [];
-const operators: TestOperator[] = [];
-const secrets: string[] = [];
+const bed = UnsealerBed.for(test);
+const { logs, operators, secrets } = bed;
 let subnet = 70;
-
-test.before(async () => {
-  plane = await startControlPlane();
-});
-
-test.after.always(async () => {
-  await Promise.allSettled(operators.map((operator) => operator.stop()));
-  await Promise.allSettled(proxies.map((proxy) => proxy.stop()));
-  await Promise.allSettled(vaults.map((vault) => vault.stop()));
-  await plane?.stop();
-});
 
 interface Case {
   namespace: string;
@@ -54,14 +37,12 @@ interface Case {
 async function sealedVaultWith(namespace: string, keySet: (real: string[]) => string[]): Promise<Case> {
   // The cases run one after another and the API-call count is the API server's own (global): the operators of
   // finished cases stop first, so each case counts only its own operator's reads.
-  await Promise.allSettled(operators.map((operator) => operator.stop()));
+  await bed.stopOperators();
   subnet += 1;
-  await createNamespace(plane.kubeConfig, namespace);
-  const vault = await startVault({ mode: 'server', host: `127.0.${subnet}.101`, nodeId: 'vault-0' });
-  vaults.push(vault);
+  await createNamespace(bed.plane.kubeConfig, namespace);
+  const vault = bed.track(await startVault({ mode: 'server', host: `127.0.${subnet}.101`, nodeId: 'vault-0' }));
   const port = await freePort();
-  const proxy = await countingVaultProxy(`127.0.${subnet}.1`, port, vault.address);
-  proxies.push(proxy);
+  const proxy = bed.track(await countingVaultProxy(`127.0.${subnet}.1`, port, vault.address));
   const init = await fetch(`${vault.address}/v1/sys/init`, {
     method: 'PUT',
     body: JSON.stringify({ secret_shares: 5, secret_threshold: 3 }),
@@ -69,7 +50,7 @@ async function sealedVaultWith(namespace: string, keySet: (real: string[]) => st
   });
   const real = (await init.json()) as { keys: string[]; root_token: string };
   secrets.push(...real.keys, real.root_token);
-  const core = plane.kubeConfig.makeApiClient(CoreV1Api);
+  const core = bed.plane.kubeConfig.makeApiClient(CoreV1Api);
   const setKeys = async (keys: string[]): Promise<void> => {
     await core.deleteNamespacedSecret({ name: 'vault-unseal-keys', namespace }).catch(() => undefined);
     await core.createNamespacedSecret({
@@ -81,20 +62,17 @@ async function sealedVaultWith(namespace: string, keySet: (real: string[]) => st
     });
   };
   await setKeys(keySet(real.keys));
-  const kubelet = new Kubelet(plane.kubeConfig, namespace);
+  const kubelet = new Kubelet(bed.plane.kubeConfig, namespace);
   await kubelet.createPod('vault-0');
-  const operator = startOperator({
-    kubeConfig: plane.kubeConfig,
+  const operator = bed.operator({
     namespace,
     addressTemplate: `http://{podIP}:${port}`,
-    logs,
     resyncMs: 300,
     // Leadership is not under test here: a lease that survives a slow API server on a loaded machine.
     leaseDurationMs: 15_000,
     renewDeadlineMs: 10_000,
     retryPeriodMs: 1000,
   });
-  operators.push(operator);
   await kubelet.markRunning('vault-0', `127.0.${subnet}.1`);
   return { namespace, vault, proxy, keys: real.keys, operator, setKeys };
 }
@@ -106,7 +84,7 @@ const foreignShare = (): string => {
 };
 
 async function warnings(namespace: string): Promise<[string, number][]> {
-  return (await events(plane.kubeConfig, namespace))
+  return (await events(bed.plane.kubeConfig, namespace))
     .filter((event) => event.type === 'Warning')
     .map((event) => [event.reason, event.count]);
 }
@@ -120,10 +98,10 @@ async function assertInsufficientWithoutLoop(t: ExecutionContext, testCase: Case
   });
   const unsealCalls = proxy.count('sys/unseal');
   const vaultCalls = proxy.total();
-  const secretReads = await apiServerRequests(plane.kubeConfig, 'secrets', 'GET');
+  const secretReads = await apiServerRequests(bed.plane.kubeConfig, 'secrets', 'GET');
   await new Promise((resolve) => setTimeout(resolve, 3000)); // ten resync periods of 300 ms
   const vaultCallsPerSecond = (proxy.total() - vaultCalls) / 3;
-  const secretReadsPerSecond = ((await apiServerRequests(plane.kubeConfig, 'secrets', 'GET')) - secretReads) / 3;
+  const secretReadsPerSecond = ((await apiServerRequests(bed.plane.kubeConfig, 'secrets', 'GET')) - secretReads) / 3;
   t.is(proxy.count('sys/unseal'), unsealCalls, 'no share is submitted again while the Secret is unchanged');
   // One seal-status and one Secret read per resync (≈3.3/s) at most, never the ~20 and ~10 a second of a loop.
   t.true(vaultCallsPerSecond <= 5, `Vault calls per second while waiting: ${vaultCallsPerSecond}`);
@@ -150,7 +128,7 @@ test.serial(
     const testCase = await sealedVaultWith('fewer', (real) => real.slice(0, 2));
     await assertInsufficientWithoutLoop(t, testCase);
     t.is(testCase.proxy.count('sys/unseal'), 0, 'two shares cannot reach a threshold of three: nothing is sent');
-    const message = (await events(plane.kubeConfig, 'fewer')).find((event) => event.type === 'Warning')!.message;
+    const message = (await events(bed.plane.kubeConfig, 'fewer')).find((event) => event.type === 'Warning')!.message;
     t.regex(message, /only 2 distinct well-formed shares.*threshold 3/);
   },
 );
@@ -200,7 +178,7 @@ test.serial('only foreign shares: every set is tried once, then one Warning and 
 test.serial('no key or token appears in any log line, event or metric of these runs', async (t) => {
   const haystacks = [...logs.lines];
   for (const namespace of ['fewer', 'changed', 'malformed-first', 'foreign-first', 'duplicates', 'all-foreign']) {
-    haystacks.push(JSON.stringify(await events(plane.kubeConfig, namespace)));
+    haystacks.push(JSON.stringify(await events(bed.plane.kubeConfig, namespace)));
   }
   for (const operator of operators)
     haystacks.push(await operator.metrics(), JSON.stringify(operator.operator.status()));

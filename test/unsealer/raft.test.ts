@@ -1,48 +1,34 @@
 import test from 'ava';
-import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
 import { waitFor } from '../support/process.ts';
 import {
   createNamespace,
   events,
   Kubelet,
   leaks,
-  LogCapture,
   sample,
-  startOperator,
-  startVaultPods,
   storedKeys,
   waitUnsealed,
   type TestOperator,
 } from '../support/unsealer-cluster.ts';
+import { UnsealerBed } from '../support/unsealer-bed.ts';
 import type { VaultServer } from '../support/vault.ts';
 
-let plane: ControlPlane;
+const bed = UnsealerBed.for(test);
 let servers: VaultServer[] = [];
 let operator: TestOperator | undefined;
-const logs = new LogCapture();
-
-test.before(async () => {
-  plane = await startControlPlane();
-});
-
-test.after.always(async () => {
-  await operator?.stop();
-  await Promise.allSettled(servers.map((server) => server.stop()));
-  await plane?.stop();
-});
 
 test.serial('three raft nodes: the first is initialized, the others join and are unsealed, three peers', async (t) => {
   const namespace = 'raft';
-  await createNamespace(plane.kubeConfig, namespace);
-  const pods = await startVaultPods(3, 20);
+  await createNamespace(bed.plane.kubeConfig, namespace);
+  const pods = await bed.vaultPods(3, 20);
   servers = pods.servers;
-  const kubelet = new Kubelet(plane.kubeConfig, namespace);
+  const kubelet = new Kubelet(bed.plane.kubeConfig, namespace);
   for (let index = 0; index < 3; index += 1) await kubelet.createPod(`vault-${index}`);
-  operator = startOperator({ kubeConfig: plane.kubeConfig, namespace, addressTemplate: pods.template, logs });
+  operator = bed.operator({ namespace, addressTemplate: pods.template });
   // The StatefulSet starts all pods at once (podManagementPolicy: Parallel): followers wait for vault-0.
   await Promise.all([0, 1, 2].map((index) => kubelet.markRunning(`vault-${index}`, pods.ip(index))));
   await Promise.all(servers.map((server) => waitUnsealed(server, 60_000)));
-  const stored = await storedKeys(plane.kubeConfig, namespace);
+  const stored = await storedKeys(bed.plane.kubeConfig, namespace);
   t.truthy(stored);
   const root = stored!.rootToken;
   const peers = await waitFor(
@@ -59,7 +45,7 @@ test.serial('three raft nodes: the first is initialized, the others join and are
     { what: 'three raft peers', timeoutMs: 30_000 },
   );
   t.deepEqual(peers.map((peer) => peer.node_id).sort(), ['vault-0', 'vault-1', 'vault-2']);
-  const byPod = await events(plane.kubeConfig, namespace);
+  const byPod = await events(bed.plane.kubeConfig, namespace);
   t.deepEqual(
     byPod
       .filter((event) => event.reason === 'Joined')
@@ -80,12 +66,12 @@ test.serial('three raft nodes: the first is initialized, the others join and are
     { what: 'three successful unseal rounds', timeoutMs: 5000 },
   );
   t.is(sample(metrics, 'vault_unsealer_initializations_total'), 1);
-  t.deepEqual(leaks([...logs.lines, metrics, JSON.stringify(byPod)], [...stored!.keys, root]), []);
+  t.deepEqual(leaks([...bed.logs.lines, metrics, JSON.stringify(byPod)], [...stored!.keys, root]), []);
 });
 
 test.serial('a follower whose process restarted is unsealed again with the same keys', async (t) => {
   const namespace = 'raft';
-  const kubelet = new Kubelet(plane.kubeConfig, namespace);
+  const kubelet = new Kubelet(bed.plane.kubeConfig, namespace);
   const follower = servers[2]!;
   await follower.restart();
   await kubelet.markRunning('vault-2', `127.0.20.3`);

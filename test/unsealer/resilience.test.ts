@@ -1,62 +1,26 @@
 import test from 'ava';
 import { CoordinationV1Api } from '@kubernetes/client-node';
-import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
 import { waitFor } from '../support/process.ts';
-import {
-  createNamespace,
-  events,
-  Kubelet,
-  LogCapture,
-  sample,
-  startOperator,
-  startVaultPods,
-  waitUnsealed,
-  type TestOperator,
-} from '../support/unsealer-cluster.ts';
-import type { VaultServer } from '../support/vault.ts';
+import { events, sample, waitUnsealed, type TestOperator } from '../support/unsealer-cluster.ts';
+import { UnsealerBed } from '../support/unsealer-bed.ts';
 
-let plane: ControlPlane;
-const vaults: VaultServer[] = [];
-const operators: TestOperator[] = [];
-const logs = new LogCapture();
-
-test.before(async () => {
-  plane = await startControlPlane();
-});
-
-test.after.always(async () => {
-  await Promise.allSettled(operators.map((operator) => operator.stop()));
-  await Promise.allSettled(vaults.map((vault) => vault.stop()));
-  await plane?.stop();
-});
-
-async function singleNode(namespace: string, subnet: number) {
-  await createNamespace(plane.kubeConfig, namespace);
-  const { servers, template, ip } = await startVaultPods(1, subnet);
-  vaults.push(...servers);
-  const kubelet = new Kubelet(plane.kubeConfig, namespace);
-  await kubelet.createPod('vault-0');
-  return { vault: servers[0]!, kubelet, template, ip: ip(0) };
-}
+const bed = UnsealerBed.for(test);
 
 test.serial('a dropped watch and a restarted API server are survived: the next restart is unsealed', async (t) => {
   const namespace = 'api-restart';
-  const { vault, kubelet, template, ip } = await singleNode(namespace, 30);
+  const { vault, kubelet, template, ip } = await bed.singleNode(namespace, 30);
   // No resync in sight and a lease that outlives the API server's restart: recovery must come from the watch.
-  const operator = startOperator({
-    kubeConfig: plane.kubeConfig,
+  const operator = bed.operator({
     namespace,
     addressTemplate: template,
-    logs,
     resyncMs: 600_000,
     leaseDurationMs: 60_000,
     renewDeadlineMs: 45_000,
     retryPeriodMs: 1000,
   });
-  operators.push(operator);
   await kubelet.markRunning('vault-0', ip);
   await waitUnsealed(vault);
-  await plane.restartApiServer();
+  await bed.plane.restartApiServer();
   await vault.restart();
   t.true((await vault.sealStatus()).sealed);
   const reported = Date.now();
@@ -75,18 +39,8 @@ test.serial('a dropped watch and a restarted API server are survived: the next r
 
 test.serial('of two replicas exactly one acts, and the other takes over when the leader stops', async (t) => {
   const namespace = 'replicas';
-  const { vault, kubelet, template, ip } = await singleNode(namespace, 31);
-  const start = (identity: string): TestOperator => {
-    const operator = startOperator({
-      kubeConfig: plane.kubeConfig,
-      namespace,
-      addressTemplate: template,
-      logs,
-      identity,
-    });
-    operators.push(operator);
-    return operator;
-  };
+  const { vault, kubelet, template, ip } = await bed.singleNode(namespace, 31);
+  const start = (identity: string): TestOperator => bed.operator({ namespace, addressTemplate: template, identity });
   const a = start('unsealer-a');
   const b = start('unsealer-b');
   await kubelet.markRunning('vault-0', ip);
@@ -100,7 +54,7 @@ test.serial('of two replicas exactly one acts, and the other takes over when the
   const followerMetrics = await follower.metrics();
   t.is(sample(followerMetrics, 'vault_unsealer_reconciles_total', 'result="ok"'), 0, 'the follower did nothing');
   t.is(sample(followerMetrics, 'vault_unsealer_leader'), 0);
-  const instances = new Set((await events(plane.kubeConfig, namespace)).map((event) => event.instance));
+  const instances = new Set((await events(bed.plane.kubeConfig, namespace)).map((event) => event.instance));
   t.deepEqual([...instances], [leader.operator.status().identity]);
 
   // Graceful stop hands the lease over at once.
@@ -108,7 +62,7 @@ test.serial('of two replicas exactly one acts, and the other takes over when the
   await leader.stop();
   await waitFor(async () => follower.operator.isLeader, { what: 'the follower to lead', timeoutMs: 5000 });
   t.log(`takeover ${Date.now() - stopped} ms after a graceful stop`);
-  const coordination = plane.kubeConfig.makeApiClient(CoordinationV1Api);
+  const coordination = bed.plane.kubeConfig.makeApiClient(CoordinationV1Api);
   const lease = await coordination.readNamespacedLease({ name: 'vault-unsealer', namespace });
   t.is(lease.spec?.holderIdentity, follower.operator.status().identity);
   await vault.restart();

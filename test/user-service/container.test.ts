@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { buildImage, runContainer } from '../support/containers.ts';
 import { startPostgres } from '../support/postgres.ts';
 import { startVault } from '../support/vault.ts';
+import { backingServicesEnv } from '@cf/embedded/service-env';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tag = 'localhost/cf/user-service:test';
@@ -16,15 +17,7 @@ test('the user-service image serves /healthz as uid 1000 on a read-only root and
   await buildImage({ context: root, dockerfile: `${root}services/user-service/Dockerfile`, tag });
   const container = await runContainer({
     image: tag,
-    env: {
-      DATABASE_HOST: '127.0.0.1',
-      DATABASE_PORT: String(postgres.port),
-      DATABASE_USER: postgres.user,
-      DATABASE_PASSWORD: postgres.password,
-      VAULT_ADDR: vault.address,
-      VAULT_AUTH: 'token',
-      VAULT_TOKEN: vault.rootToken ?? '',
-    },
+    env: backingServicesEnv(postgres, vault),
   });
   t.teardown(() => container.stop());
   t.deepEqual(await (await fetch(`${container.url}/healthz`)).json(), { status: 'ok' });

@@ -4,6 +4,8 @@ import { loadUserServiceConfig } from '../../services/user-service/src/config.ts
 import { startUserService, type RunningUserService } from '../../services/user-service/src/service.ts';
 import { startPostgres, type PostgresServer } from '../support/postgres.ts';
 import { startVault, type VaultServer } from '../support/vault.ts';
+import { backingServicesEnv } from '@cf/embedded/service-env';
+import { call } from '@cf/embedded/http-client';
 
 export interface UserServiceFixture {
   url: string;
@@ -26,14 +28,8 @@ export async function startUserServiceFixture(overrides: Record<string, string> 
     HOST: '127.0.0.1',
     // The tests' client on loopback plays api-gateway, naming client addresses in X-Forwarded-For.
     TRUSTED_PROXIES: '127.0.0.1',
-    DATABASE_HOST: '127.0.0.1',
-    DATABASE_PORT: String(postgres.port),
+    ...backingServicesEnv(postgres, vault),
     DATABASE_NAME: 'users',
-    DATABASE_USER: postgres.user,
-    DATABASE_PASSWORD: postgres.password,
-    VAULT_ADDR: vault.address,
-    VAULT_AUTH: 'token',
-    VAULT_TOKEN: vault.rootToken ?? '',
     REFRESH_GRACE_SECONDS: '2',
     LOG_LEVEL: 'debug',
     ...overrides,
@@ -67,3 +63,44 @@ export async function startUserServiceFixture(overrides: Record<string, string> 
 
 // The HTTP client moved to tools/embedded (the benchmarks use it too); the suites keep importing it from here.
 export { call, type CallOptions, type CallResult } from '@cf/embedded/http-client';
+
+/** A registered account: what the tests log in with, and the session registration opened. */
+export interface Account {
+  email: string;
+  password: string;
+  userId: string;
+  accessToken: string;
+  /** The refresh cookie's value ('' when none was set). */
+  refreshToken: string;
+}
+
+/**
+ * Client addresses under `prefix` (`'10.1'` → 10.1.0.1, 10.1.0.2, …) that never repeat within a run, so no
+ * per-IP limit is shared by accident between tests. Give each test file its own prefix.
+ */
+export function addresses(prefix: string): () => string {
+  let counter = 0;
+  return () => {
+    counter += 1;
+    return `${prefix}.${Math.floor(counter / 250)}.${counter % 250}`;
+  };
+}
+
+/** POST /auth/register from `ip`, with `extra` fields in the body; throws naming the answer unless it is 201. */
+export async function registerAccount(
+  url: string,
+  ip: string,
+  email: string,
+  password: string,
+  extra: Record<string, unknown> = {},
+): Promise<Account> {
+  const response = await call(url, 'POST', '/auth/register', { body: { email, password, ...extra }, ip });
+  if (response.status !== 201) throw new Error(`register: ${response.status} ${JSON.stringify(response.body)}`);
+  return {
+    email,
+    password,
+    userId: (response.body['user'] as { id: string }).id,
+    accessToken: (response.body['session'] as { access_token: string }).access_token,
+    refreshToken: response.refreshCookie ?? '',
+  };
+}

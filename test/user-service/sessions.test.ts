@@ -1,12 +1,11 @@
 import test from 'ava';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { call, startUserServiceFixture, type UserServiceFixture } from './fixture.ts';
+import { addresses, call, registerAccount, startUserServiceFixture, type UserServiceFixture } from './fixture.ts';
 
 // Session, refresh and login-limit promises, each proven so that removing the code that keeps it fails a test.
 let f: UserServiceFixture;
-let ipCounter = 0;
-const freshIp = (): string => `10.2.${Math.floor(++ipCounter / 250)}.${ipCounter % 250}`;
+const freshIp = addresses('10.2');
 
 test.before(async () => {
   f = await startUserServiceFixture({
@@ -20,25 +19,9 @@ test.after.always(async () => {
   await f?.stop();
 });
 
-interface Account {
-  email: string;
-  password: string;
-  userId: string;
-  accessToken: string;
-  refreshToken: string;
-}
-
-async function register(email = `s-${randomUUID().slice(0, 8)}@example.org`): Promise<Account> {
-  const password = `sessions-${randomUUID()}`;
-  const response = await call(f.url, 'POST', '/auth/register', { body: { email, password }, ip: freshIp() });
-  if (response.status !== 201) throw new Error(`register: ${response.status} ${JSON.stringify(response.body)}`);
-  return {
-    email,
-    password,
-    userId: (response.body['user'] as { id: string }).id,
-    accessToken: (response.body['session'] as { access_token: string }).access_token,
-    refreshToken: response.refreshCookie ?? '',
-  };
+/** A fresh account (its email unique unless given), registered from a fresh address. */
+function register(email = `s-${randomUUID().slice(0, 8)}@example.org`) {
+  return registerAccount(f.url, freshIp(), email, `sessions-${randomUUID()}`);
 }
 
 const sql = (query: string, bind: unknown[]) => f.service.store.sequelize.query(query, { bind });

@@ -5,13 +5,12 @@ import jwt from 'jsonwebtoken';
 import { createLogger, HttpProblem } from '@cf/kit';
 import { captureLogs } from '../support/log-capture.ts';
 import { RateLimits } from '../../services/user-service/src/rate-limits.ts';
-import { call, startUserServiceFixture, type UserServiceFixture } from './fixture.ts';
+import { addresses, call, registerAccount, startUserServiceFixture, type UserServiceFixture } from './fixture.ts';
 
 let f: UserServiceFixture;
 /** Every password and token the suite used; none may appear in the service's logs. */
 const secrets = new Set<string>();
-let ipCounter = 0;
-const freshIp = (): string => `10.1.${Math.floor(++ipCounter / 250)}.${ipCounter % 250}`;
+const freshIp = addresses('10.1');
 
 test.before(async () => {
   f = await startUserServiceFixture({ LOGIN_LIMIT_PER_EMAIL_IP: '5', REGISTER_LIMIT_PER_IP: '50' });
@@ -21,33 +20,20 @@ test.after.always(async () => {
   await f?.stop();
 });
 
-interface Account {
-  email: string;
-  password: string;
-  accessToken: string;
-  refreshToken: string;
-  userId: string;
-}
-
-async function register(overrides: Record<string, unknown> = {}): Promise<Account> {
-  const email = `user-${randomUUID().slice(0, 8)}@example.org`;
+/** A fresh account registered from a fresh address, its password and tokens remembered for the leak scan. */
+async function register(overrides: Record<string, unknown> = {}) {
   const password = `pw-${randomUUID()}`;
   secrets.add(password);
-  const response = await call(f.url, 'POST', '/auth/register', {
-    body: { email, password, ...overrides },
-    ip: freshIp(),
-  });
-  if (response.status !== 201) throw new Error(`register failed: ${response.status} ${JSON.stringify(response.body)}`);
-  const session = response.body['session'] as { access_token: string };
-  secrets.add(session.access_token);
-  secrets.add(response.refreshCookie ?? '');
-  return {
-    email,
+  const account = await registerAccount(
+    f.url,
+    freshIp(),
+    `user-${randomUUID().slice(0, 8)}@example.org`,
     password,
-    accessToken: session.access_token,
-    refreshToken: response.refreshCookie ?? '',
-    userId: (response.body['user'] as { id: string }).id,
-  };
+    overrides,
+  );
+  secrets.add(account.accessToken);
+  secrets.add(account.refreshToken);
+  return account;
 }
 
 async function login(email: string, password: string, ip = freshIp()) {
@@ -57,7 +43,7 @@ async function login(email: string, password: string, ip = freshIp()) {
   return response;
 }
 
-async function makeAdmin(): Promise<Account> {
+async function makeAdmin() {
   const account = await register();
   await f.postgres.query(`SELECT 1`);
   await f.service.store.updateAdminFields(account.userId, { role: 'admin' });
@@ -74,7 +60,7 @@ function forge(claims: Record<string, unknown>, options: jwt.SignOptions = {}): 
   });
 }
 
-function validClaims(account: Account): Record<string, unknown> {
+function validClaims(account: { accessToken: string }): Record<string, unknown> {
   return jwt.decode(account.accessToken) as Record<string, unknown>;
 }
 
@@ -183,7 +169,7 @@ test.serial('login answers one token object and sets the refresh cookie', async 
   t.is(response.status, 200);
   t.deepEqual(Object.keys(response.body).sort(), ['access_token', 'expires_in', 'token_type']);
   t.is(response.body['token_type'], 'Bearer');
-  t.truthy(response.refreshCookie);
+  t.regex(response.refreshCookie ?? '', /^[A-Za-z0-9_-]{40,}$/);
   t.is(response.headers.get('cache-control'), 'no-store');
 });
 
@@ -313,7 +299,7 @@ test.serial('refresh rotates the token on every use', async (t) => {
   const account = await register();
   const first = await call(f.url, 'POST', '/auth/refresh', { cookie: account.refreshToken });
   t.is(first.status, 200);
-  t.truthy(first.refreshCookie);
+  t.regex(first.refreshCookie ?? '', /^[A-Za-z0-9_-]{40,}$/);
   t.not(first.refreshCookie, account.refreshToken);
   secrets.add(first.refreshCookie ?? '');
   secrets.add(first.body['access_token'] as string);

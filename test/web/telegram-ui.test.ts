@@ -95,6 +95,7 @@ test.serial('a wrong 2FA password is explained at its field', async (t) => {
   await page.locator('#tg-password').fill('demo-password');
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
   await page.locator('.success-card').waitFor();
+  t.is((await page.locator('.success-card p').innerText()).trim(), 'Connected.', 'the right password connects');
   await page.context().close();
 });
 
@@ -174,6 +175,7 @@ test.serial(
       'the pending login is resumed, not restarted',
     );
     await page.locator('.success-card').waitFor({ timeout: 20_000 });
+    t.is((await page.locator('.success-card p').innerText()).trim(), 'Connected.', 'the scanned login ends connected');
     await page.context().close();
   },
 );
@@ -210,6 +212,8 @@ test.serial('a QR start answered with 429 shows why, one live countdown and Retr
   t.is(await page.locator('.skeletons').count(), 0);
   await page.getByRole('button', { name: 'Retry' }).click();
   await page.getByTestId('qr').waitFor();
+  t.regex((await page.getByTestId('qr').getAttribute('data-url')) ?? '', /^tg:\/\/login\?token=/, 'Retry starts anew');
+  t.is(await page.getByTestId('error').count(), 0, 'the error is gone');
   await page.context().close();
 });
 
@@ -244,9 +248,13 @@ test.serial(
     await dialog.waitFor();
     await screenshot(page, 'telegram-disconnect-dialog');
     await page.locator('wa-dialog').getByRole('button', { name: 'Disconnect', exact: true }).click();
-    await page.locator('wa-toast-item', { hasText: 'is disconnected.' }).waitFor();
-    await page.getByTestId('empty').filter({ hasText: 'No Telegram account connected yet.' }).waitFor();
-    t.pass();
+    const toast = page.locator('wa-toast-item', { hasText: 'is disconnected.' });
+    await toast.waitFor();
+    t.true((await toast.innerText()).includes(`${title.slice('Disconnect '.length, -1)} is disconnected.`));
+    const empty = page.getByTestId('empty');
+    await empty.waitFor();
+    t.is((await empty.locator('.empty-title').innerText()).trim(), 'No Telegram account connected yet.');
+    t.is(await page.getByTestId('account').count(), 0, 'the disconnected account is no longer listed');
     await page.context().close();
   },
 );
