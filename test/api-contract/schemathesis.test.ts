@@ -72,7 +72,8 @@ async function run(name: string, documentUrl: string, extra: string[]): Promise<
   ];
   try {
     const { stdout } = await promisify(execFile)(schemathesisCommand(), args, {
-      cwd: root,
+      // Its own cache (`.schemathesis/`) lands with the reports, outside the sources.
+      cwd: REPORTS,
       timeout: 900_000,
       maxBuffer: 64 * 1024 * 1024,
       env: { ...process.env, SCHEMATHESIS_HOOKS: '' },
