@@ -11,9 +11,20 @@ export const NewPassword = z
     const problem = passwordProblem(value);
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `password ${problem}` });
   })
-  .meta({ description: `${MIN_LENGTH}–${MAX_LENGTH} characters, not a commonly used password` });
+  // The document states the limit in characters, as the check above counts them (JSON Schema's maxLength
+  // counts code points), not the looser bound on UTF-16 units.
+  .meta({ description: `${MIN_LENGTH}–${MAX_LENGTH} characters, not a commonly used password`, maxLength: MAX_LENGTH });
 
-const Email = z.string().trim().max(254).pipe(z.email());
+/**
+ * An address as zod's `email()` accepts it, surrounding spaces trimmed. A pipe documents only its input
+ * side, so the format and pattern that decide are stated for the document too.
+ */
+const Email = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email())
+  .meta({ format: 'email', pattern: z.regexes.email.source, maxLength: 254 });
 const DisplayName = z.string().trim().min(1).max(80);
 
 export const RegisterBody = z.object({ email: Email, password: NewPassword, displayName: DisplayName.optional() });
