@@ -16,12 +16,12 @@ function responsesOf(op: Operation, info: Parameters<typeof openApiDocument>[0] 
 test('an operation without a success answer does not compile', (t) => {
   // @ts-expect-error -- `success` is required: no route goes undocumented (issue 22)
   const missing: Operation = { method: 'get', path: '/x', summary: 'x', auth: 'none', handler: noop };
-  // @ts-expect-error -- a 200 must describe its body
   operation({
     method: 'get',
     path: '/x',
     summary: 'x',
     auth: 'none',
+    // @ts-expect-error -- a 200 must describe its body
     success: { status: 200, description: 'x' },
     handler: noop,
   });

@@ -8,6 +8,7 @@ import { BASE_IMAGES, ensureBaseImages, podmanMissing } from './containers.ts';
 import { filebeatBinary } from '@cf/embedded/filebeat';
 import { elasticsearchHome, openSearchClasspath } from '@cf/embedded/search-engines';
 import { prepareNode } from './node/prepare-node.ts';
+import { ensureSchemathesis } from '../api-contract/schemathesis.ts';
 
 const started = Date.now();
 const problems: string[] = [];
@@ -65,6 +66,13 @@ for (const [name, resolve] of [
   } catch (error) {
     problems.push((error as Error).message);
   }
+}
+
+// The API contract suite's fuzzer (test/api-contract): PyPI, into a venv outside the repository, once per machine.
+try {
+  console.log(`schemathesis: ${await ensureSchemathesis((line) => console.log(`  [schemathesis] ${line}`))}`);
+} catch (error) {
+  problems.push((error as Error).message);
 }
 
 try {

@@ -2,14 +2,23 @@ import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { startWebFixture, type WebFixture } from './fixture.ts';
-import { auditPages, fieldError, focusedHeading, heading, logInThroughUi, openPage, registerThroughUi } from './ui.ts';
+import {
+  auditPages,
+  fieldError,
+  focusedHeading,
+  heading,
+  logInThroughUi,
+  openPage,
+  registerThroughUi,
+  waitShowing,
+} from './ui.ts';
 
 // No integration-service here: the gateway answers every /api/telegram call with its real 5xx, which is
 // how the error states are exercised.
 let f: WebFixture;
 
 test.before(async () => {
-  f = await startWebFixture();
+  f = await startWebFixture({}, { frontUserService: true });
 });
 
 test.after.always(async () => {
@@ -219,6 +228,42 @@ test.serial('a skip link is the first stop and navigation moves focus to the pag
   t.is(await heading(page, 'Error statistics'), 'Error statistics');
   await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
   t.is(await focusedHeading(page), 'Error statistics');
+  await page.context().close();
+});
+
+test.serial('a page-load refresh answered 503 once is retried and the user stays signed in', async (t) => {
+  const page = await openPage(f);
+  await registerThroughUi(f, page);
+  const before = f.front!.faulted;
+  f.front!.failNext('POST', '/auth/refresh', 1, 503, 1);
+  await page.reload();
+  t.is(await heading(page, 'Telegram accounts'), 'Telegram accounts');
+  t.is(f.front!.faulted - before, 1, 'the gateway answered the first refresh with 503');
+  await page.context().close();
+});
+
+test.serial(
+  'a server that keeps failing the page-load refresh gets an error with Retry, not the login form',
+  async (t) => {
+    const page = await openPage(f);
+    await registerThroughUi(f, page);
+    // The first try and all three retries (each waiting the 1 s Retry-After).
+    f.front!.failNext('POST', '/auth/refresh', 4, 503, 1);
+    await page.reload();
+    t.is(await heading(page, 'Content Factory cannot be reached'), 'Content Factory cannot be reached');
+    t.is(await page.getByRole('heading', { name: 'Log in' }).count(), 0);
+    await page.getByRole('button', { name: 'Retry' }).click();
+    t.is(await heading(page, 'Telegram accounts'), 'Telegram accounts', 'the session was never lost');
+    await page.context().close();
+  },
+);
+
+test.serial('a heading that does not come fails naming the heading the page shows instead', async (t) => {
+  const page = await openPage(f);
+  await page.goto(`${f.url}/login`);
+  await heading(page, 'Log in');
+  const error = await t.throwsAsync(waitShowing(page, page.locator('h1', { hasText: 'Nowhere' }), 'Nowhere', 500));
+  t.regex(error.message, /the page shows heading "Log in" at \/login/);
   await page.context().close();
 });
 

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { startChromium, type ChromiumHandle } from '../support/chromium.ts';
-import { freePort } from '../support/process.ts';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process.ts';
-import { startGateway, type GatewayHandle } from '../api-gateway/fixture.ts';
-import { startUserServiceFixture, type UserServiceFixture } from '../user-service/fixture.ts';
+import type { GatewayHandle } from '../api-gateway/fixture.ts';
+import { startPlatform } from '../api-contract/platform.ts';
+import { startFaultFront, type FaultFront } from './fault-front.ts';
+import type { UserServiceFixture } from '../user-service/fixture.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 export const ARTIFACTS = join(root, 'test-results', 'web');
@@ -18,63 +18,47 @@ export interface WebFixture {
   chromium: ChromiumHandle;
   users: UserServiceFixture;
   gateway: GatewayHandle;
-  integration: ServiceProcess | undefined;
+  integration: { url: string } | undefined;
+  /** Between the gateway and user-service, for injecting its failures (`frontUserService`). */
+  front: FaultFront | undefined;
   stop(): Promise<void>;
 }
 
 /**
- * Builds the UI, starts user-service, optionally integration-service in demo mode (the scripted Telegram
- * fake), the gateway serving the UI, and Chromium.
+ * Builds the UI, starts the platform (user-service, optionally integration-service in demo mode — the
+ * scripted Telegram fake — and the gateway serving the UI), and Chromium.
  */
 export async function startWebFixture(
   env: Record<string, string> = {},
-  options: { telegramDemo?: boolean; buildUi?: boolean } = {},
+  options: { telegramDemo?: boolean; buildUi?: boolean; frontUserService?: boolean } = {},
 ): Promise<WebFixture> {
   if (options.buildUi !== false) buildUi();
   mkdirSync(ARTIFACTS, { recursive: true });
-  // Every test registers its own users from 127.0.0.1: the per-IP registration limit is the user-service
-  // suite's concern, not this one's.
-  const users = await startUserServiceFixture({ REGISTER_LIMIT_PER_IP: '100000' });
-  let integration: ServiceProcess | undefined;
-  if (options.telegramDemo === true) {
-    await users.postgres.query('CREATE DATABASE integrations');
-    integration = await startServiceProcess(join(root, 'services/integration-service/src/main.ts'), {
-      TELEGRAM_MODE: 'demo',
-      DATABASE_PORT: String(users.postgres.port),
-      DATABASE_USER: users.postgres.user,
-      DATABASE_PASSWORD: users.postgres.password,
-      DATABASE_NAME: 'integrations',
-      VAULT_ADDR: users.vault.address,
-      VAULT_AUTH: 'token',
-      VAULT_TOKEN: users.vault.rootToken ?? '',
-      VAULT_TRANSIT_ENSURE: 'true',
-      JWKS_URL: `${users.url}/.well-known/jwks.json`,
-      POD_NAME: 'web-test-0',
-    });
-  }
-  const port = await freePort();
-  const url = `http://localhost:${port}`;
-  const gateway = await startGateway({
-    PORT: String(port),
-    USER_SERVICE_URL: users.url,
-    INTEGRATION_SERVICE_URL:
-      integration?.url ?? env['INTEGRATION_SERVICE_URL'] ?? `http://127.0.0.1:${await freePort()}`,
-    PUBLIC_ORIGIN: url,
-    WEB_ROOT: join(root, 'services/web/dist'),
-    ...env,
+  let front: FaultFront | undefined;
+  const platform = await startPlatform({
+    telegramDemo: options.telegramDemo === true,
+    gateway: { WEB_ROOT: join(root, 'services/web/dist'), ...env },
+    ...(options.frontUserService === true
+      ? {
+          frontUserService: async (url: string) => {
+            front = await startFaultFront(url);
+            return front.url;
+          },
+        }
+      : {}),
   });
   const chromium = await startChromium();
   return {
-    url,
+    url: platform.url,
     chromium,
-    users,
-    gateway,
-    integration,
+    users: platform.users,
+    gateway: platform.gateway,
+    integration: platform.integration,
+    front,
     async stop() {
       await chromium.close();
-      await gateway.stop();
-      await integration?.stop();
-      await users.stop();
+      await platform.stop();
+      await front?.close();
     },
   };
 }

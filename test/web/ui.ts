@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { axeViolations, screenshot, type WebFixture } from './fixture.ts';
 
 export interface PageOptions {
@@ -32,7 +32,7 @@ export async function registerThroughUi(f: WebFixture, page: Page): Promise<{ em
   await page.locator('#password').fill(password);
   await page.locator('#confirm').fill(password);
   await page.locator('#confirm').press('Enter');
-  await page.locator('cf-shell h1').waitFor();
+  await waitShowing(page, page.locator('cf-shell h1'), 'the signed-in shell after registering', 30_000);
   return { email, password };
 }
 
@@ -57,10 +57,35 @@ export async function focusedHeading(page: Page): Promise<string | undefined> {
   );
 }
 
-/** Waits for the page heading reading `expected` (fails by timeout otherwise) and returns what it reads. */
+/** What the page shows instead, for a failed wait: its headings (or none) and its path. */
+export async function whatPageShows(page: Page): Promise<string> {
+  const headings = await page
+    .locator('h1')
+    .allTextContents()
+    .catch(() => [] as string[]);
+  const shown = headings.map((text) => JSON.stringify(text.trim())).join(', ');
+  const path = page.isClosed() ? '(closed)' : new URL(page.url()).pathname;
+  return `the page shows ${shown === '' ? 'no heading' : `heading ${shown}`} at ${path}`;
+}
+
+/** Waits for `locator`; on timeout the error names what was awaited and what the page showed instead. */
+export async function waitShowing(page: Page, locator: Locator, what: string, timeout = 10_000): Promise<void> {
+  try {
+    await locator.waitFor({ timeout });
+  } catch (error) {
+    throw new Error(`${what} did not appear within ${timeout / 1000} s; ${await whatPageShows(page)}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Waits for the page heading reading `expected` and returns what it reads; when it does not come, fails
+ * saying which heading the page showed instead (e.g. "Log in" after a refresh that could not get through).
+ */
 export async function heading(page: Page, expected: string): Promise<string> {
   const h1 = page.locator('h1[data-page-heading]').filter({ hasText: new RegExp(`^\\s*${expected}\\s*$`) });
-  await h1.first().waitFor({ timeout: 10_000 });
+  await waitShowing(page, h1.first(), `the heading "${expected}"`);
   return ((await h1.first().textContent()) ?? '').trim();
 }
 

@@ -43,6 +43,7 @@ export async function aggregateOpenApi(mounts: readonly Mount[], logger: Logger)
   const paths: Record<string, unknown> = {};
   const schemas: Record<string, unknown> = {};
   const securitySchemes: Record<string, unknown> = {};
+  const tags = new Map<string, unknown>();
   const missing: string[] = [];
   for (const mount of mounts) {
     try {
@@ -50,6 +51,7 @@ export async function aggregateOpenApi(mounts: readonly Mount[], logger: Logger)
       if (response.status !== 200) throw new Error(`status ${response.status}`);
       const document = JSON.parse(response.body.toString()) as {
         paths?: Record<string, unknown>;
+        tags?: { name: string }[];
         components?: { schemas?: Record<string, unknown>; securitySchemes?: Record<string, unknown> };
       };
       for (const [path, item] of Object.entries(document.paths ?? {})) {
@@ -65,6 +67,7 @@ export async function aggregateOpenApi(mounts: readonly Mount[], logger: Logger)
           ]),
         );
       }
+      for (const tag of document.tags ?? []) tags.set(tag.name, tag);
       Object.assign(schemas, document.components?.schemas ?? {});
       Object.assign(securitySchemes, document.components?.securitySchemes ?? {});
     } catch (error) {
@@ -72,6 +75,11 @@ export async function aggregateOpenApi(mounts: readonly Mount[], logger: Logger)
       logger.warn({ err: error, upstream: mount.upstream.name }, 'OpenAPI document of an upstream is unavailable');
     }
   }
+  const usedTags = new Set(
+    Object.values(paths).flatMap((item) =>
+      Object.values(item as Record<string, { tags?: string[] }>).flatMap((op) => op.tags ?? []),
+    ),
+  );
   return {
     openapi: '3.1.0',
     info: {
@@ -84,6 +92,8 @@ export async function aggregateOpenApi(mounts: readonly Mount[], logger: Logger)
     },
     // Paths are already the public ones (`/api/...`), so the server is the origin itself.
     servers: [{ url: '/' }],
+    // Only the tags of the operations it routes (user-service's `internal` stays out).
+    tags: [...tags.entries()].filter(([name]) => usedTags.has(name)).map(([, tag]) => tag),
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, ...securitySchemes },

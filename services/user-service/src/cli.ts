@@ -5,7 +5,7 @@ import { connectVaultFromEnv, createLogger, databaseFromEnv } from '@cf/kit';
 import { loadUserServiceConfig } from './config.ts';
 import { UserStore } from './db/store.ts';
 import { keyStoreFor } from './service.ts';
-import { SigningKeys } from './tokens/signing-keys.ts';
+import { JWKS_MAX_AGE_SECONDS, SigningKeys } from './tokens/signing-keys.ts';
 
 const [command, argument] = process.argv.slice(2);
 const config = loadUserServiceConfig();
@@ -14,8 +14,9 @@ const vault = await connectVaultFromEnv(config, logger);
 
 if (command === 'rotate-keys') {
   const keys = await SigningKeys.load(keyStoreFor(config, vault), logger);
-  const key = await keys.rotate();
-  console.log(`new signing key ${key.kid}; running instances pick it up within ${config.KEY_RELOAD_SECONDS} s`);
+  // Published now; signs once every instance has reloaded it and every JWKS cache has expired.
+  const key = await keys.rotate(JWKS_MAX_AGE_SECONDS + config.KEY_RELOAD_SECONDS);
+  console.log(`new signing key ${key.kid}, published now; it signs from ${new Date(key.notBefore).toISOString()}`);
 } else if (command === 'make-admin' && argument !== undefined) {
   const database = databaseFromEnv(config, vault, logger);
   const store = new UserStore(database.sequelize);

@@ -1,12 +1,13 @@
 import { msg } from '@lit/localize';
 import { html } from 'lit';
 import { html as staticHtml, unsafeStatic } from 'lit/static-html.js';
+import type { ApiProblem } from './api/problem.ts';
 import { session } from './api/session.ts';
 import { chooseLocale, preferredLocale } from './i18n/locale.ts';
 import { currentRoute, linkHandler, navigate, takeReturnTo, rememberReturnTo } from './router.ts';
 import { routes, type Route } from './routes.ts';
 import { View } from './views/base.ts';
-import { loading } from './views/states.ts';
+import { failure, heading, loading } from './views/states.ts';
 import './views/auth-pages.ts';
 import './views/shell.ts';
 
@@ -16,10 +17,17 @@ import './views/shell.ts';
  * page's heading after every navigation.
  */
 export class App extends View {
-  static override properties = { route: { state: true }, ready: { state: true }, loggedIn: { state: true } };
+  static override properties = {
+    route: { state: true },
+    ready: { state: true },
+    loggedIn: { state: true },
+    unreachable: { state: true },
+  };
   declare route: Route;
   declare ready: boolean;
   declare loggedIn: boolean;
+  /** The page-load restore could not ask the server (after its retries): an error with Retry, not the login. */
+  declare unreachable: ApiProblem | undefined;
   private navigated = false;
 
   constructor() {
@@ -45,11 +53,21 @@ export class App extends View {
       if (this.ready) this.guard();
     });
     void chooseLocale(preferredLocale(), false);
-    void session.restore().finally(() => {
-      this.ready = true;
-      this.loggedIn = session.signedIn;
-      this.guard();
-    });
+    void this.restore();
+  }
+
+  private async restore(): Promise<void> {
+    this.ready = false;
+    this.unreachable = undefined;
+    const restored = await session.restore();
+    if (restored.state === 'unreachable') {
+      this.unreachable = restored.problem;
+      this.navigated = true; // focus the error's heading
+      return;
+    }
+    this.ready = true;
+    this.loggedIn = session.signedIn;
+    this.guard();
   }
 
   /** Public pages are for signed-out visitors, private ones for signed-in users; the URL follows. */
@@ -77,6 +95,12 @@ export class App extends View {
   override render() {
     const skip = html`<a class="skip-link" href="#main">${msg('Skip to main content', { id: 'app.skip' })}</a>
       <wa-toast placement="top-end"></wa-toast>`;
+    if (this.unreachable !== undefined)
+      return html`${skip}
+        <main class="auth-page" id="main" tabindex="-1" data-testid="unreachable">
+          ${heading(msg('Content Factory cannot be reached', { id: 'app.unreachable.title' }))}
+          ${failure(this.unreachable, 'session', () => void this.restore())}
+        </main>`;
     if (!this.ready)
       return html`${skip}
         <main class="auth-page" id="main" tabindex="-1">${loading(2)}</main>`;

@@ -1,7 +1,8 @@
 /**
  * A Telegram login in progress, remembered per tab (sessionStorage) so leaving the page or reloading
  * resumes it from the server's state (GET /telegram/logins/{id}) instead of starting over — which
- * would make Telegram send another code. Cancelling forgets it; the server expires it on its own.
+ * would make Telegram send another code. Cancelling forgets it here and ends it at the server
+ * (DELETE /telegram/logins/{id}).
  */
 export interface PendingLogin {
   loginId: string;

@@ -66,6 +66,9 @@ const forLogin = (id: string) => ({ params: { path: { id } } });
 export const telegram = {
   startPhone: async (phone: string) =>
     loginFrom(await session.call(() => api.POST('/api/telegram/logins/phone', { body: { phone } }))),
+  /** Ends a pending login at the server (its Telegram client and pending slot are freed at once). */
+  cancel: async (loginId: string) =>
+    loginFrom(await session.call(() => api.DELETE('/api/telegram/logins/{id}', forLogin(loginId)))),
   resend: async (loginId: string) =>
     loginFrom(await session.call(() => api.POST('/api/telegram/logins/{id}/resend', forLogin(loginId)))),
   code: async (loginId: string, code: string) =>

@@ -58,18 +58,43 @@ function asProblem(error: unknown): HttpProblem | undefined {
   return undefined;
 }
 
-/** The methods some route accepts at `path` (for `Allow`); empty when no route has that path. */
+/**
+ * The methods the route at `path` accepts (for `Allow`); empty when no route has that path. A route of
+ * literal segments wins over parameter routes that also match (`/logins/qr`, not `/logins/:id`), as it
+ * wins when requests are routed — so `Allow` never advertises another resource's methods (issue 22).
+ */
 function allowedAt(router: Router, path: string): string[] {
+  const routes = router.match(path, 'GET').path.filter((layer) => layer.methods.length > 0);
+  const literal = routes.filter((layer) => layer.paramNames.length === 0);
   const methods = new Set<string>();
-  for (const layer of router.match(path, 'GET').path) for (const method of layer.methods) methods.add(method);
+  for (const layer of literal.length > 0 ? literal : routes) for (const method of layer.methods) methods.add(method);
   return [...methods];
 }
 
-function renderErrors(logger: Logger, router: Router) {
+/**
+ * What koa-router's `allowedMethods()` does, with `Allow` from `allowedAt`: OPTIONS answers 200 with it,
+ * any other method no route at the path takes (TRACE, QUERY, …) answers 405 with it.
+ */
+function allowedMethods(router: Router): Middleware {
+  return async (ctx, next) => {
+    await next();
+    if (ctx.status !== 404 || (ctx.body !== undefined && ctx.body !== null)) return;
+    const allow = allowedAt(router, ctx.path);
+    if (allow.length === 0) return;
+    ctx.set('Allow', allow.join(', '));
+    if (ctx.method === 'OPTIONS') {
+      ctx.status = 200;
+      ctx.body = '';
+    } else ctx.status = 405;
+  };
+}
+
+function renderErrors(logger: Logger) {
   return async function problemDetails(ctx: Context, next: Next): Promise<void> {
     try {
       await next();
-      // Router fallthroughs leave a bare status: give them the same problem shape as thrown errors.
+      // Router fallthroughs leave a bare status: give them the same problem shape as thrown errors. A method
+      // no route knows (TRACE, QUERY, …) is a 405 from `allowedMethods`, not a 501 (issue 22).
       if (ctx.body === undefined || ctx.body === null) {
         if (ctx.status === 404) sendProblem(ctx, HttpProblem.notFound(`no route for ${ctx.method} ${ctx.path}`));
         else if (ctx.status === 405) {
@@ -79,19 +104,6 @@ function renderErrors(logger: Logger, router: Router) {
               detail: `${ctx.method} is not allowed here`,
               headers: { Allow: ctx.response.get('Allow') },
             }),
-          );
-        } else if (ctx.status === 501) {
-          // A method no route knows (TRACE, QUERY, …) is not allowed here rather than unimplemented
-          // everywhere (issue 22): 405 naming what is allowed, or 404 when nothing is at that path.
-          const allow = allowedAt(router, ctx.path);
-          sendProblem(
-            ctx,
-            allow.length === 0
-              ? HttpProblem.notFound(`no route for ${ctx.method} ${ctx.path}`)
-              : new HttpProblem(405, {
-                  detail: `${ctx.method} is not allowed here`,
-                  headers: { Allow: allow.join(', ') },
-                }),
           );
         }
       }
@@ -148,11 +160,11 @@ export function createApp(options: ServiceAppOptions): ServiceApp {
   app.use(requestId());
   app.use(accessLog(options.logger));
   app.use(measureRequests(metrics));
-  app.use(renderErrors(options.logger, router));
+  app.use(renderErrors(options.logger));
   app.use(helmet());
   for (const middleware of options.beforeRouting ?? []) app.use(middleware);
   app.use(jsonBody(options.bodyLimit !== undefined ? { limit: options.bodyLimit } : {}));
   app.use(router.routes());
-  app.use(router.allowedMethods());
+  app.use(allowedMethods(router));
   return { app, router, metrics };
 }

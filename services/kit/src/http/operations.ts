@@ -205,6 +205,8 @@ export function openApiDocument(info: ApiInfo, operations: readonly Operation[])
     openapi: '3.1.0',
     info: { title: info.title, version: info.version, ...(info.description ? { description: info.description } : {}) },
     servers: [{ url: info.serverUrl ?? '/' }],
+    // Every tag an operation uses, declared once (OpenAPI's global tag list), in order of first use.
+    tags: [...new Set(operations.flatMap((op) => op.tags ?? []))].map((name) => ({ name })),
     paths,
     components: {
       securitySchemes: {

@@ -1,5 +1,5 @@
 import { api, settle, useBearer } from './client.ts';
-import { ApiProblem } from './problem.ts';
+import { ApiProblem, asProblem } from './problem.ts';
 import { text } from './read.ts';
 
 export interface User {
@@ -10,6 +10,27 @@ export interface User {
 }
 
 type AuthListener = (user: User | undefined) => void;
+
+/** Further tries of a refresh that met a transient failure; with the backoff below, about 7 s in all. */
+const RETRIES = 3;
+/** Longest wait between tries (ms), also when `Retry-After` asks for more: the page stays responsive. */
+const MAX_WAIT_MS = 5000;
+
+/** A failure worth another try: no answer (network), rate limited, or the server side failing (5xx). */
+function transient(problem: ApiProblem): boolean {
+  return problem.status === 0 || problem.status === 429 || problem.status >= 500;
+}
+
+/** 500 ms doubling per try, or the server's `Retry-After` when it named one; capped at `MAX_WAIT_MS`. */
+function backoffMs(attempt: number, retryAfterSeconds: number | undefined): number {
+  const wanted = retryAfterSeconds !== undefined ? retryAfterSeconds * 1000 : 500 * 2 ** attempt;
+  return Math.min(MAX_WAIT_MS, wanted);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** What a page-load restore found: a session, none, or a server that could not be asked (with why). */
+export type Restored = { state: 'signed-in' } | { state: 'signed-out' } | { state: 'unreachable'; problem: ApiProblem };
 
 function userFrom(body: unknown): User {
   const id = text(body, 'id');
@@ -70,15 +91,27 @@ export class Session {
     }
   }
 
-  /** Exchanges the refresh cookie for a new access token; false when there is no live session. */
+  /**
+   * Exchanges the refresh cookie for a new access token. Resolves true with a token, false when the server
+   * says there is no live session (401, or 400 for a request it refused); throws the last ApiProblem when
+   * the server could not be reached or answered 429/5xx after `RETRIES` more tries, so a transient failure
+   * is never mistaken for being logged out.
+   */
   refresh(): Promise<boolean> {
     this.refreshing ??= (async () => {
       try {
-        const { body } = await settle(() => api.POST('/api/auth/refresh', { body: {} }));
-        this.accessToken = text(body, 'access_token');
-        return this.accessToken !== undefined;
-      } catch {
-        return false;
+        for (let attempt = 0; ; attempt += 1) {
+          try {
+            const { body } = await settle(() => api.POST('/api/auth/refresh', { body: {} }));
+            this.accessToken = body.access_token;
+            return true;
+          } catch (error) {
+            const problem = asProblem(error);
+            if (problem.status === 401 || problem.status === 400) return false;
+            if (!transient(problem) || attempt >= RETRIES) throw problem;
+            await sleep(backoffMs(attempt, problem.retryAfter));
+          }
+        }
       } finally {
         setTimeout(() => (this.refreshing = undefined), 0);
       }
@@ -99,17 +132,24 @@ export class Session {
   /**
    * On page load: a refresh cookie from an earlier visit logs the user in without a form. Resolves once
    * the token is there, so pages start their own requests at once; the user's details follow (emitted).
+   * `unreachable` leaves any session alone: the caller shows an error with Retry, not the login form.
    */
-  async restore(): Promise<boolean> {
-    if (!(await this.refresh())) {
+  async restore(): Promise<Restored> {
+    let live: boolean;
+    try {
+      live = await this.refresh();
+    } catch (error) {
+      return { state: 'unreachable', problem: asProblem(error) };
+    }
+    if (!live) {
       this.clear();
-      return false;
+      return { state: 'signed-out' };
     }
     this.emit();
     void this.loadUser().catch(() => {
       // a 401 has cleared the session already; anything else leaves the name blank until the next load
     });
-    return true;
+    return { state: 'signed-in' };
   }
 
   async login(email: string, password: string): Promise<void> {

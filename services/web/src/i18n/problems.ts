@@ -3,7 +3,7 @@ import type { ApiProblem } from '../api/problem.ts';
 
 /** Where a problem happened: the same status means different things to a person in different places. */
 export type ProblemContext =
-  'login' | 'register' | 'load' | 'phone' | 'code' | 'resend' | 'password' | 'qr' | 'disconnect';
+  'login' | 'register' | 'load' | 'session' | 'phone' | 'code' | 'resend' | 'password' | 'qr' | 'disconnect' | 'cancel';
 
 /** Telegram's error kinds (integration-service `TelegramError.kind`) in words. */
 function telegramText(kind: string): string | undefined {
@@ -108,6 +108,7 @@ export function operationText(operation: string): string {
   if (area === 'account' && method === 'delete') return msg('Disconnected an account', { id: 'op.disconnect' });
   // `login.password`: the two-step password, whichever way the login started.
   if (area === 'login' && method === 'password') return msg('Two-step password entered', { id: 'op.password-any' });
+  if (area === 'login' && method === 'cancel') return msg('Login cancelled', { id: 'op.cancel' });
   if (area === 'login') {
     const how = method === 'qr' ? msg('QR login', { id: 'op.qr' }) : msg('Phone login', { id: 'op.phone' });
     switch (step) {

@@ -17,6 +17,8 @@ export const templates = {
   'acc.subtitle': 'Аккаунты Telegram, от имени которых Content Factory может публиковать.',
   'acc.unnamed': 'Аккаунт Telegram',
   'app.skip': 'Перейти к содержимому',
+  'app.unreachable.title': 'Content Factory недоступна',
+  'op.cancel': 'Вход отменён',
   'auth.confirm': 'Повторите пароль',
   'auth.create-one': 'Зарегистрироваться',
   'auth.create-title': 'Создайте аккаунт',

@@ -197,8 +197,12 @@ export class PhonePage extends View {
     return this.run('password', async () => this.show(await telegram.password(this.login!.loginId, password)));
   }
 
-  /** Cancel (or change number): forget the pending login and go back to the number, kept for editing. */
+  /**
+   * Cancel (or change number): end the pending login at the server and go back to the number, kept for
+   * editing. The page does not wait for the answer; a cancel that fails leaves the login to expire there.
+   */
   private cancel(): void {
+    if (this.login !== undefined) void telegram.cancel(this.login.loginId).catch(() => undefined);
     forgetLogin();
     clearInterval(this.timer);
     this.login = undefined;

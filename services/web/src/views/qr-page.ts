@@ -100,8 +100,10 @@ export class QrPage extends View {
       this.poller = setTimeout(() => void this.follow(login.loginId), POLL_MS);
   }
 
+  /** Ends the pending login at the server without waiting; one whose cancel fails expires there on its own. */
   private cancel(): void {
     clearTimeout(this.poller);
+    if (this.login !== undefined) void telegram.cancel(this.login.loginId).catch(() => undefined);
     forgetLogin();
     this.login = undefined;
     this.cancelled = true;
