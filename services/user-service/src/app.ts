@@ -13,6 +13,7 @@ import { createUserMetrics, type UserMetrics } from './metrics.ts';
 import type { RateLimits } from './rate-limits.ts';
 import type { RevocationFeed } from './revocations/feed.ts';
 import { RefreshCookie } from './refresh-cookie.ts';
+import { accountLinkRoutes, type AccountLinkDeps } from './routes/account-links.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import type { RouteDeps } from './routes/deps.ts';
@@ -34,6 +35,8 @@ export interface UserServiceDeps {
   /** Address ranges of api-gateway (see `TRUSTED_PROXIES`). */
   trustedProxies: readonly string[];
   readiness?: Record<string, () => Promise<boolean>>;
+  /** Mail and single-use links (issue 18); without them verification and reset answer 503. */
+  accountLinks?: Pick<AccountLinkDeps, 'tokens' | 'mail' | 'verifyHours'>;
 }
 
 /** user-service's HTTP app: the auth, users and admin route areas, its OpenAPI document and its JWKS. */
@@ -47,7 +50,18 @@ export function createUserService(
     ...(deps.readiness ? { readiness: deps.readiness } : {}),
   });
   const metrics = createUserMetrics(service.metrics.registry);
-  const routeDeps: RouteDeps = { ...deps, cookie: new RefreshCookie(deps.cookie), metrics };
+  const routeDeps: RouteDeps = {
+    ...deps,
+    cookie: new RefreshCookie(deps.cookie),
+    metrics,
+    // A new account gets its verification link at once (queued; the request never waits on SMTP).
+    onRegistered: async (user) => {
+      if (deps.accountLinks === undefined) return;
+      const { tokens, mail, verifyHours } = deps.accountLinks;
+      const tokenId = await tokens.issue(user.id, 'verify-email', user.email, verifyHours * 3600);
+      await mail.enqueue({ kind: 'verify-email', to: user.email, tokenId });
+    },
+  };
   // Our own key set, and the session the token names must still stand (logout, disabled user).
   const authenticate = requireJwt({
     keys: deps.keys,
@@ -60,6 +74,7 @@ export function createUserService(
     ...usersRoutes(routeDeps),
     ...adminRoutes(routeDeps),
     ...revocationRoutes(deps.revocations),
+    ...accountLinkRoutes(routeDeps, deps.accountLinks),
   ];
 
   // Every write names the revocation feed position after it, so api-gateway can wait until it follows

@@ -13,7 +13,7 @@ export const NewPassword = z
   })
   .meta({ description: `${MIN_LENGTH}–${MAX_LENGTH} characters, not a commonly used password` });
 
-const Email = z.string().trim().max(254).pipe(z.email());
+export const Email = z.string().trim().max(254).pipe(z.email());
 const DisplayName = z.string().trim().min(1).max(80);
 
 export const RegisterBody = z.object({ email: Email, password: NewPassword, displayName: DisplayName.optional() });

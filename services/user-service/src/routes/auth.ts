@@ -51,6 +51,7 @@ export function authRoutes(deps: RouteDeps): Operation[] {
         if (user === undefined) throw HttpProblem.conflict('an account with this email already exists');
         const issued = await sessions.start(user, ctx.ip, userAgent(ctx));
         audit(ctx, logger, 'register', { userId: user.id, sessionId: issued.sessionId });
+        await deps.onRegistered?.(user);
         ctx.status = 201;
         ctx.body = { user: publicUser(user), session: cookie.tokenResponse(ctx, issued, false) };
       },

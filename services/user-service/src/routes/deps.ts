@@ -17,6 +17,8 @@ export interface RouteDeps {
   access: AccessTokenSettings;
   cookie: RefreshCookie;
   metrics: UserMetrics;
+  /** Runs after an account is created, before the answer (queues its verification mail). */
+  onRegistered?: (user: UserRow) => Promise<void>;
 }
 
 /** The account as clients see it: never the password hash. */
@@ -26,6 +28,7 @@ export function publicUser(user: UserRow): Record<string, unknown> {
     email: user.email,
     displayName: user.display_name,
     role: user.role,
+    emailVerified: user.email_verified_at !== null,
     createdAt: user.created_at,
   };
 }

@@ -124,17 +124,22 @@ export class SigningKeys {
    * and no plaintext successor is ever stored. They live where the signing keys live (Vault KV).
    */
   successorKeys(): Buffer[] {
-    return this.keys.map((key) =>
-      Buffer.from(
-        hkdfSync(
-          'sha256',
-          key.privateKey.export({ format: 'der', type: 'pkcs8' }),
-          Buffer.alloc(0),
-          'content-factory refresh-token successor',
-          32,
-        ),
-      ),
-    );
+    return this.keys.map((key) => derive(key, 'content-factory refresh-token successor'));
+  }
+
+  /**
+   * A 32-byte HMAC key for `purpose`, derived (HKDF-SHA-256) from the signing key `kid`, or from the current one
+   * when `kid` is omitted; undefined when that key is no longer loaded (rotated out twice). Every replica
+   * derives the same key, so what one signs another verifies; nothing derived is ever stored.
+   */
+  derivedKey(purpose: string, kid?: string): { kid: string; key: Buffer } | undefined {
+    const key = kid === undefined ? this.keys[0] : this.keys.find((candidate) => candidate.kid === kid);
+    return key === undefined ? undefined : { kid: key.kid, key: derive(key, `content-factory ${purpose}`) };
+  }
+
+  /** The HMAC keys for `purpose` under every loaded signing key, current first (for verifying). */
+  derivedKeys(purpose: string): Buffer[] {
+    return this.keys.map((key) => derive(key, `content-factory ${purpose}`));
   }
 
   /** The successor of refresh token `parent` under each successor key, current first. */
@@ -153,4 +158,10 @@ export class SigningKeys {
       })),
     };
   }
+}
+
+function derive(key: SigningKey, info: string): Buffer {
+  return Buffer.from(
+    hkdfSync('sha256', key.privateKey.export({ format: 'der', type: 'pkcs8' }), Buffer.alloc(0), info, 32),
+  );
 }
