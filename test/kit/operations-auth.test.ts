@@ -2,6 +2,7 @@ import test from 'ava';
 import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import Router from '@koa/router';
 import jwt from 'jsonwebtoken';
+import { z } from 'zod';
 import {
   createApp,
   createLogger,
@@ -21,10 +22,12 @@ const signing = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const foreign = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const reached: string[] = [];
 
+const OK = { status: 200, description: 'ok', schema: z.object({ ok: z.boolean() }) } as const;
+
 const operations: Operation[] = [
-  operation({ method: 'get', path: '/open', summary: 'public', auth: 'none', responses: { 200: 'ok' }, handler: open }),
-  operation({ method: 'get', path: '/mine', summary: 'user', auth: 'user', responses: { 200: 'ok' }, handler: open }),
-  operation({ method: 'get', path: '/all', summary: 'admin', auth: 'admin', responses: { 200: 'ok' }, handler: open }),
+  operation({ method: 'get', path: '/open', summary: 'public', auth: 'none', success: OK, handler: open }),
+  operation({ method: 'get', path: '/mine', summary: 'user', auth: 'user', success: OK, handler: open }),
+  operation({ method: 'get', path: '/all', summary: 'admin', auth: 'admin', success: OK, handler: open }),
 ];
 
 function open(ctx: { path: string; body: unknown }): void {
@@ -99,9 +102,9 @@ test('the document declares bearer security and 401/403 exactly where the mount 
   t.deepEqual(paths['/open']!.get.security, []);
   t.deepEqual(paths['/mine']!.get.security, [{ bearer: [] }]);
   t.deepEqual(paths['/all']!.get.security, [{ bearer: [] }]);
-  t.deepEqual(Object.keys(paths['/open']!.get.responses), ['200']);
-  t.deepEqual(Object.keys(paths['/mine']!.get.responses).sort(), ['200', '401']);
-  t.deepEqual(Object.keys(paths['/all']!.get.responses).sort(), ['200', '401', '403']);
+  t.deepEqual(Object.keys(paths['/open']!.get.responses).sort(), ['200', '431']);
+  t.deepEqual(Object.keys(paths['/mine']!.get.responses).sort(), ['200', '401', '431']);
+  t.deepEqual(Object.keys(paths['/all']!.get.responses).sort(), ['200', '401', '403', '431']);
 });
 
 test('every operation has an operationId, and 429s document Retry-After', (t) => {
@@ -113,7 +116,8 @@ test('every operation has an operationId, and 429s document Retry-After', (t) =>
       summary: 'x',
       auth: 'none',
       refreshCookie: true,
-      responses: { 204: 'gone', 429: 'slow down' },
+      success: { status: 204, description: 'gone' },
+      errors: { 429: 'slow down' },
       handler: open,
     }),
   ]);

@@ -672,24 +672,43 @@ test.serial('the signing key was generated and stored in Vault KV on first start
   t.is(stored.data.data.keys[0]?.kid, f.service.keys.current().kid);
 });
 
-test.serial('after a rotation the JWKS has the current and previous key and old tokens still work', async (t) => {
+test.serial('a rotated key signs once its publication time has passed, and old tokens still work', async (t) => {
   const account = await register();
   const oldKid = f.service.keys.current().kid;
-  await f.service.keys.rotate();
+  const next = await f.service.keys.rotate(1);
   const jwks = (await (await fetch(`${f.url}/.well-known/jwks.json`)).json()) as {
     keys: { kid: string; kty: string; d?: string }[];
   };
-  t.deepEqual(
-    jwks.keys.map((k) => k.kid),
-    [f.service.keys.current().kid, oldKid],
-  );
+  t.deepEqual(jwks.keys.map((k) => k.kid).slice(0, 2), [next.kid, oldKid]);
   t.true(
     jwks.keys.every((key) => key.kty === 'EC' && key.d === undefined),
     'public keys only',
   );
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, next.notBefore - Date.now()) + 50));
   t.is((await call(f.url, 'GET', '/users/me', { token: account.accessToken })).status, 200);
   const fresh = await login(account.email, account.password);
-  t.is(jwt.decode(fresh.body['access_token'] as string, { complete: true })?.header.kid, f.service.keys.current().kid);
+  t.is(jwt.decode(fresh.body['access_token'] as string, { complete: true })?.header.kid, next.kid);
+});
+
+test.serial('a new signing key is in the JWKS for longer than the JWKS may be cached before it signs', async (t) => {
+  const account = await register();
+  const signing = f.service.keys.current().kid;
+  const response = await fetch(`${f.url}/.well-known/jwks.json`);
+  const maxAge = Number(/max-age=(\d+)/.exec(response.headers.get('cache-control') ?? '')?.[1]);
+  const next = await f.service.keys.rotate();
+  const published = (await (await fetch(`${f.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
+  t.true(
+    published.keys.some((key) => key.kid === next.kid),
+    'published at once',
+  );
+  t.true(next.notBefore - Date.now() >= maxAge * 1000, `signs only after the ${maxAge} s a client may cache the JWKS`);
+  const fresh = await login(account.email, account.password);
+  t.is(
+    jwt.decode(fresh.body['access_token'] as string, { complete: true })?.header.kid,
+    signing,
+    'the old key still signs',
+  );
+  await t.throwsAsync(f.service.keys.rotate(), { message: /already pending/ }, 'no second rotation while one waits');
 });
 
 // --- HTTP edges ----------------------------------------------------------------------------------

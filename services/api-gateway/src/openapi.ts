@@ -1,10 +1,38 @@
-import type { Logger } from '@cf/kit';
+import { problemResponse, type Logger } from '@cf/kit';
 import type { Upstream } from './upstream.ts';
 
 export interface Mount {
   upstream: Upstream;
   /** Upstream path prefix → public path prefix, e.g. `/auth` → `/api/auth`. */
   prefixes: Record<string, string>;
+}
+
+/** What the gateway itself answers on every route it forwards (besides what the upstream answers). */
+const GATEWAY_ERRORS: Record<string, string> = {
+  '429': 'too many requests from this address or user (the gateway’s limits; Retry-After)',
+  '431': 'request headers too large',
+  '502': 'the upstream service failed or answered too much',
+  '503': 'the upstream service is unavailable, or session state is unknown for a moment (Retry-After)',
+  '504': 'the upstream service did not answer in time',
+};
+
+/** The gateway checks tokens at the edge too (401), and cookie-carrying writes to `/auth` for CSRF (403). */
+const EDGE_AUTH_ERRORS: Record<string, string> = { '401': 'no valid access token, or its session ended' };
+const COOKIE_WRITE_ERRORS: Record<string, string> = { '403': 'a cross-site write carrying the refresh cookie' };
+
+type OperationObject = { responses?: Record<string, unknown>; security?: unknown[] };
+
+/** Adds the gateway's own statuses to an upstream operation, keeping the upstream's description where both answer. */
+function withGatewayErrors(method: string, path: string, op: OperationObject): OperationObject {
+  const own: Record<string, string> = { ...GATEWAY_ERRORS };
+  const secured = (op.security ?? []).some(
+    (requirement) => typeof requirement === 'object' && requirement !== null && 'bearer' in requirement,
+  );
+  if (secured) Object.assign(own, EDGE_AUTH_ERRORS);
+  if (path.startsWith('/api/auth/') && method !== 'get') Object.assign(own, COOKIE_WRITE_ERRORS);
+  const responses = { ...op.responses };
+  for (const [status, description] of Object.entries(own)) responses[status] ??= problemResponse(status, description);
+  return { ...op, responses };
 }
 
 /**
@@ -28,7 +56,14 @@ export async function aggregateOpenApi(mounts: readonly Mount[], logger: Logger)
         const prefix = Object.keys(mount.prefixes).find(
           (candidate) => path === candidate || path.startsWith(`${candidate}/`),
         );
-        if (prefix !== undefined) paths[`${mount.prefixes[prefix]}${path.slice(prefix.length)}`] = item;
+        if (prefix === undefined) continue;
+        const publicPath = `${mount.prefixes[prefix]}${path.slice(prefix.length)}`;
+        paths[publicPath] = Object.fromEntries(
+          Object.entries(item as Record<string, OperationObject>).map(([method, op]) => [
+            method,
+            withGatewayErrors(method, publicPath, op),
+          ]),
+        );
       }
       Object.assign(schemas, document.components?.schemas ?? {});
       Object.assign(securitySchemes, document.components?.securitySchemes ?? {});

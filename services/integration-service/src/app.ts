@@ -52,7 +52,8 @@ export function createIntegrationApp(deps: IntegrationAppDeps): ServiceApp & { o
       title: 'Content Factory integration-service',
       version: '0.1.0',
       description: 'Telegram logins, accounts and bots',
-      serverUrl: '/api',
+      // requireLiveSession: user-service not answering in time is a 503, not a 401.
+      authErrors: { 503: 'the session cannot be checked right now (Retry-After)' },
     },
     operations,
   );

@@ -44,10 +44,13 @@ export {
   mountOperations,
   openApiDocument,
   operation,
+  problemResponse,
   type ApiInfo,
+  type ErrorStatus,
   type MountOptions,
   type Operation,
   type OperationAuth,
+  type Success,
 } from './http/operations.ts';
 export { JwksKeys, type JwksOptions, type KeyResolver } from './auth/jwks.ts';
 export { SessionRevocations, type SessionRevocationsOptions } from './auth/revocations.ts';

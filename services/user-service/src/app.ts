@@ -21,7 +21,7 @@ import { revocationRoutes } from './routes/revocations.ts';
 import { usersRoutes } from './routes/users.ts';
 import type { Sessions } from './sessions.ts';
 import type { AccessTokenSettings } from './tokens/access-tokens.ts';
-import type { SigningKeys } from './tokens/signing-keys.ts';
+import { JWKS_MAX_AGE_SECONDS, type SigningKeys } from './tokens/signing-keys.ts';
 
 export interface UserServiceDeps {
   logger: Logger;
@@ -103,7 +103,7 @@ export function createUserService(
     const body = JSON.stringify(deps.keys.jwks());
     // A strong validator over the key set: clients revalidate cheaply and see a rotation at once.
     const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
-    ctx.set('Cache-Control', 'public, max-age=300');
+    ctx.set('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`);
     ctx.set('ETag', etag);
     if (ctx.get('if-none-match') === etag) {
       ctx.status = 304;

@@ -64,6 +64,7 @@ export function loginHandlers(deps: { store: Store; logins: Logins; onOwner: Ret
       ctx.body = await loginView(await ownedLogin(ctx));
     },
     resend: (ctx: Context) => step(ctx, (userId, loginId) => logins.phone.resend(userId, loginId)),
+    cancel: (ctx: Context) => step(ctx, (userId, loginId) => logins.cancel(userId, loginId)),
     async code(ctx: Context, { body }: { body: z.infer<typeof CodeBody> }) {
       const code = body.code.replace(/[\s-]/g, '');
       if (!/^\d{4,8}$/.test(code)) {

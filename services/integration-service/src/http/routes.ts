@@ -2,6 +2,24 @@ import { operation, type Operation } from '@cf/kit';
 import { LogQuery, StatsQuery, type accountHandlers } from './account-handlers.ts';
 import { BotBody, BotRenameBody, type botHandlers } from './bot-handlers.ts';
 import { CodeBody, PasswordBody, PhoneBody, type loginHandlers } from './login-handlers.ts';
+import { Account, AccountList, Bot, BotList, ErrorStats, LogPage, Login } from './responses.ts';
+
+/** A stored-state move between pods: the caller retries (Retry-After). */
+const MOVING = 'the login or account is moving between pods, or another pod holds it and is unreachable';
+
+/**
+ * What any Telegram step can answer (`telegram/errors.ts` KINDS and `telegram/deadline.ts`): a flood wait,
+ * Telegram failing, unreachable or too slow — each with Retry-After where a wait is known.
+ */
+const TELEGRAM = {
+  429: 'flood wait, or a login limit (Retry-After)',
+  502: 'Telegram answered with an error',
+  503: `Telegram is unreachable, or ${MOVING} (Retry-After)`,
+  504: 'Telegram did not answer in time (Retry-After)',
+} as const;
+
+/** The caps of `limits.ts` that answer 409. */
+const LIMIT = 'the connected-accounts cap was reached';
 
 /**
  * Every route of the service, declared in this one list: path, inputs, documented answers, auth and the
@@ -21,13 +39,8 @@ export function routes(deps: {
       tags: ['logins'],
       auth: 'user',
       body: PhoneBody,
-      responses: {
-        201: '{loginId, state, codeType, nextCodeType, timeout}',
-        400: 'invalid phone number',
-        401: 'no valid access token',
-        403: 'phone number banned by Telegram',
-        429: 'flood wait (Retry-After)',
-      },
+      success: { status: 201, description: 'the login, waiting for the code', schema: Login },
+      errors: { ...TELEGRAM, 400: 'invalid phone number', 403: 'phone number banned by Telegram', 409: LIMIT },
       handler: logins.startPhone,
     }),
     operation({
@@ -36,7 +49,8 @@ export function routes(deps: {
       summary: 'Start a QR login: {loginId, url, expiresAt} and the QR code as SVG and PNG',
       tags: ['logins'],
       auth: 'user',
-      responses: { 201: 'the login with its QR code', 401: 'no valid access token', 429: 'flood wait' },
+      success: { status: 201, description: 'the login with its QR code', schema: Login },
+      errors: { ...TELEGRAM, 409: LIMIT },
       handler: logins.startQr,
     }),
     operation({
@@ -45,8 +59,19 @@ export function routes(deps: {
       summary: 'State of a login: waiting, code_sent, password_required, connected, failed (with reason), expired',
       tags: ['logins'],
       auth: 'user',
-      responses: { 200: 'the login', 401: 'no valid access token', 404: 'no such login of the caller' },
+      success: { status: 200, description: 'the login', schema: Login },
+      errors: { 404: 'no such login of the caller' },
       handler: logins.get,
+    }),
+    operation({
+      method: 'delete',
+      path: '/telegram/logins/:id',
+      summary: 'Cancel a pending login: it fails as Cancelled, and its Telegram client and pending slot are freed',
+      tags: ['logins'],
+      auth: 'user',
+      success: { status: 200, description: 'the cancelled login', schema: Login },
+      errors: { 404: 'no such login of the caller', 409: 'the login is no longer pending', 503: MOVING },
+      handler: logins.cancel,
     }),
     operation({
       method: 'post',
@@ -54,12 +79,8 @@ export function routes(deps: {
       summary: 'Send the code again, by the next type Telegram offers (e.g. SMS)',
       tags: ['logins'],
       auth: 'user',
-      responses: {
-        200: 'the login',
-        404: 'no such login of the caller',
-        409: 'not waiting for a code',
-        429: 'flood wait',
-      },
+      success: { status: 200, description: 'the login', schema: Login },
+      errors: { ...TELEGRAM, 404: 'no such login of the caller', 409: 'not waiting for a code, or no further method' },
       handler: logins.resend,
     }),
     operation({
@@ -69,12 +90,13 @@ export function routes(deps: {
       tags: ['logins'],
       auth: 'user',
       body: CodeBody,
-      responses: {
-        200: 'the login (connected or password_required)',
-        400: 'invalid or expired code',
+      success: { status: 200, description: 'the login (connected or password_required)', schema: Login },
+      errors: {
+        ...TELEGRAM,
+        400: 'invalid code',
         404: 'no such login of the caller',
-        409: 'not waiting for a code',
-        429: 'flood wait',
+        409: 'not waiting for a code, or the account cap was reached',
+        410: 'the code expired',
       },
       handler: logins.code,
     }),
@@ -85,12 +107,12 @@ export function routes(deps: {
       tags: ['logins'],
       auth: 'user',
       body: PasswordBody,
-      responses: {
-        200: 'the login (connected)',
+      success: { status: 200, description: 'the login (connected)', schema: Login },
+      errors: {
+        ...TELEGRAM,
         400: 'wrong password',
         404: 'no such login of the caller',
-        409: 'no password required',
-        429: 'flood wait',
+        409: 'no password required, or the account cap was reached',
       },
       handler: logins.password,
     }),
@@ -100,7 +122,7 @@ export function routes(deps: {
       summary: 'The caller’s Telegram accounts',
       tags: ['accounts'],
       auth: 'user',
-      responses: { 200: '{accounts}', 401: 'no valid access token' },
+      success: { status: 200, description: 'the accounts', schema: AccountList },
       handler: accounts.list,
     }),
     operation({
@@ -109,7 +131,8 @@ export function routes(deps: {
       summary: 'One of the caller’s Telegram accounts',
       tags: ['accounts'],
       auth: 'user',
-      responses: { 200: 'the account', 401: 'no valid access token', 404: 'no such account of the caller' },
+      success: { status: 200, description: 'the account', schema: Account },
+      errors: { 404: 'no such account of the caller', 503: MOVING },
       handler: accounts.get,
     }),
     operation({
@@ -118,7 +141,8 @@ export function routes(deps: {
       summary: 'Disconnect: log the session out at Telegram, destroy the client, delete the stored session',
       tags: ['accounts'],
       auth: 'user',
-      responses: { 204: 'disconnected', 401: 'no valid access token', 404: 'no such account of the caller' },
+      success: { status: 204, description: 'disconnected' },
+      errors: { ...TELEGRAM, 404: 'no such account of the caller' },
       handler: accounts.delete,
     }),
     operation({
@@ -128,7 +152,7 @@ export function routes(deps: {
       tags: ['logs'],
       auth: 'user',
       query: LogQuery,
-      responses: { 200: '{entries, page, pageSize, total}', 401: 'no valid access token' },
+      success: { status: 200, description: 'a page of log entries', schema: LogPage },
       handler: accounts.logs,
     }),
     operation({
@@ -138,7 +162,7 @@ export function routes(deps: {
       tags: ['logs'],
       auth: 'user',
       query: StatsQuery,
-      responses: { 200: '{windowHours, errors: {kind: count}}', 401: 'no valid access token' },
+      success: { status: 200, description: 'error counts by kind', schema: ErrorStats },
       handler: accounts.errorStats,
     }),
     operation({
@@ -148,11 +172,11 @@ export function routes(deps: {
       tags: ['bots'],
       auth: 'user',
       body: BotBody,
-      responses: {
-        201: '{id, telegramBotId, username, name}',
+      success: { status: 201, description: 'the bot', schema: Bot },
+      errors: {
         400: 'not a valid bot token',
-        401: 'no valid access token',
-        409: 'bot cap reached',
+        409: 'bot cap reached, or the bot is already added',
+        502: 'the Bot API answered with an error',
         503: 'Bot API unreachable (Retry-After)',
         504: 'Bot API did not answer in time (Retry-After)',
       },
@@ -164,7 +188,7 @@ export function routes(deps: {
       summary: 'The caller’s bots',
       tags: ['bots'],
       auth: 'user',
-      responses: { 200: '{bots}', 401: 'no valid access token' },
+      success: { status: 200, description: 'the bots', schema: BotList },
       handler: bots.list,
     }),
     operation({
@@ -174,7 +198,8 @@ export function routes(deps: {
       tags: ['bots'],
       auth: 'user',
       body: BotRenameBody,
-      responses: { 200: 'the bot', 401: 'no valid access token', 404: 'no such bot of the caller' },
+      success: { status: 200, description: 'the bot', schema: Bot },
+      errors: { 404: 'no such bot of the caller' },
       handler: bots.rename,
     }),
     operation({
@@ -183,7 +208,8 @@ export function routes(deps: {
       summary: 'Remove one of the caller’s bots and delete its token',
       tags: ['bots'],
       auth: 'user',
-      responses: { 204: 'removed', 401: 'no valid access token', 404: 'no such bot of the caller' },
+      success: { status: 204, description: 'removed' },
+      errors: { 404: 'no such bot of the caller' },
       handler: bots.remove,
     }),
   ];

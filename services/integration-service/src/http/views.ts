@@ -16,7 +16,7 @@ export async function loginView(row: LoginRow): Promise<Record<string, unknown>>
     canSubmitPassword: ready && row.state === 'password_required',
     ...(!ready ? { retryAfter } : {}),
     ...(row.method === 'phone'
-      ? { codeType: row.code_type, nextCodeType: row.next_code_type, timeout: row.code_timeout }
+      ? { phone: row.phone, codeType: row.code_type, nextCodeType: row.next_code_type, timeout: row.code_timeout }
       : {}),
     ...(waiting
       ? {

@@ -1,4 +1,5 @@
-import { PENDING_STATES, type Claim } from '../db/store.ts';
+import { HttpProblem } from '@cf/kit';
+import { PENDING_STATES, type Claim, type LoginRow } from '../db/store.ts';
 import { runLimited } from '../ownership/run-limited.ts';
 import { parseResource, resourceName } from '../resources.ts';
 import type { TelegramConnection } from '../telegram/port.ts';
@@ -24,6 +25,35 @@ export class Logins {
 
   submitPassword(userId: string, loginId: string, password: string) {
     return this.flow.submitPassword(userId, loginId, password);
+  }
+
+  /**
+   * The caller gives a pending login up (issue 13), also while Telegram asks to wait: it fails as
+   * `Cancelled`, its session and code hash are erased, and its connection, lease and pending slot are freed.
+   * 404 when it is not the caller's, 409 when it is no longer pending.
+   */
+  cancel(userId: string, loginId: string): Promise<LoginRow> {
+    const { store, holder, metrics } = this.flow;
+    const held = holder.heldOrGone(resourceName('login', loginId));
+    return holder.serialized(held, async () => {
+      const row = held.login;
+      if (held.dropped || row === undefined)
+        throw HttpProblem.unavailable('ownership of the login moved; try again', 1);
+      if (row.user_id !== userId) throw HttpProblem.notFound('no such login');
+      if (!PENDING_STATES.includes(row.state)) throw HttpProblem.conflict(`the login is ${row.state}`);
+      const cancelled = await store.logins.update(row.id, holder.fence(held), {
+        state: 'failed',
+        failure: 'Cancelled',
+        qr_url: null,
+        session_ciphertext: null,
+        phone_code_hash: null,
+      });
+      await holder.letGo(held);
+      if (cancelled === undefined) throw HttpProblem.unavailable('ownership of the login moved; try again', 1);
+      metrics.logins.inc({ method: row.method, outcome: 'Cancelled' });
+      await this.flow.log({ userId, operation: 'login.cancel', outcome: 'ok', loginId });
+      return cancelled;
+    });
   }
 
   /** Pending logins past their deadline become `expired`; the ones held here let their client go. */

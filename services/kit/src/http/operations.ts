@@ -8,14 +8,24 @@ type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export type OperationAuth = 'none' | 'user' | 'admin';
 
+/** Error statuses a handler may declare beyond those the kit documents itself (see `openApiDocument`). */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 502 | 503 | 504;
+
+/**
+ * The answer when the operation succeeds. A body is described by the zod schema of what the handler sends
+ * (documented as its JSON Schema output form); only 204 has none. Required, so no route goes undocumented.
+ */
+export type Success =
+  { status: 200 | 201 | 202; description: string; schema: z.ZodType } | { status: 204; description: string };
+
 export interface MountOptions {
   /** Verifies the access token (the kit's `requireJwt`); required when any operation is not `none`. */
   authenticate?: Middleware;
 }
 
 /**
- * One HTTP operation: its route, its input schemas and its handler. The same object registers the route
- * and describes it in the OpenAPI document, so validation and documentation cannot drift apart.
+ * One HTTP operation: its route, its input and output schemas and its handler. The same object registers
+ * the route and describes it in the OpenAPI document, so validation and documentation cannot drift apart.
  */
 export interface Operation<Body = unknown, Query = unknown> {
   method: Method;
@@ -24,7 +34,7 @@ export interface Operation<Body = unknown, Query = unknown> {
   summary: string;
   /** Default: the method and path in camelCase, e.g. `postAuthLogin`, `deleteAuthSessionsById`. */
   operationId?: string;
-  tags?: string[];
+  tags?: readonly string[];
   /** Also takes the refresh-token cookie (documented as an API key in a cookie, beside `auth`). */
   refreshCookie?: boolean;
   /**
@@ -34,8 +44,12 @@ export interface Operation<Body = unknown, Query = unknown> {
   auth: OperationAuth;
   body?: z.ZodType<Body>;
   query?: z.ZodType<Query>;
-  /** Status code → description. */
-  responses: Record<number, string>;
+  success: Success;
+  /**
+   * Error statuses the handler itself answers → when. Those the kit answers (400 for bad input, 401/403 by
+   * `auth`, 413/415 for bodies, 431) are added by `openApiDocument`; a description here replaces its own.
+   */
+  errors?: Partial<Record<ErrorStatus, string>>;
   /** Runs after authentication and before validation. */
   middleware?: Middleware[];
   handler(ctx: Context, input: { body: Body; query: Query }): unknown;
@@ -83,6 +97,8 @@ export function defaultOperationId(method: string, path: string): string {
 
 /** `Retry-After` (seconds) on the statuses that carry it. */
 const RETRY_AFTER = { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer', minimum: 0 } } };
+const RETRY_STATUSES = new Set(['429', '503', '504']);
+const METHODS_WITH_BODY = new Set<Method>(['post', 'put', 'patch', 'delete']);
 
 function schemaOf(type: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
   const schema = z.toJSONSchema(type, { io, unrepresentable: 'any' }) as Record<string, unknown>;
@@ -90,15 +106,53 @@ function schemaOf(type: z.ZodType, io: 'input' | 'output' = 'input'): Record<str
   return schema;
 }
 
+/** The OpenAPI response object of an error status: an RFC 9457 problem, with `Retry-After` where it applies. */
+export function problemResponse(status: number | string, description: string): Record<string, unknown> {
+  return {
+    description,
+    ...(RETRY_STATUSES.has(String(status)) ? { headers: RETRY_AFTER } : {}),
+    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+  };
+}
+
+/**
+ * Every error status an operation can answer: what the kit itself answers for it, then what its handler
+ * declares (which wins for the description). 400: a body or query that fails validation, or a body that is
+ * not JSON; 413/415: any body too large or not JSON (`jsonBody` runs for every method that may carry one);
+ * 431: headers over Node's 16 KiB (`listen`); 401/403 by `auth`, plus `info.authErrors` for those.
+ */
+function errorsOf(op: Operation, info: ApiInfo): Record<string, string> {
+  const errors: Record<string, string> = {};
+  if (op.body !== undefined || op.query !== undefined || METHODS_WITH_BODY.has(op.method)) {
+    errors['400'] = 'invalid input';
+  }
+  if (op.auth !== 'none') {
+    errors['401'] = 'no valid access token, or its session ended';
+    Object.assign(errors, info.authErrors);
+  }
+  if (op.auth === 'admin') errors['403'] = 'not an administrator';
+  if (METHODS_WITH_BODY.has(op.method)) {
+    errors['413'] = 'request body too large';
+    errors['415'] = 'request body is not application/json';
+  }
+  errors['431'] = 'request headers too large';
+  return { ...errors, ...(op.errors as Record<string, string> | undefined) };
+}
+
 export interface ApiInfo {
   title: string;
   version: string;
   description?: string;
-  /** Prefix clients use in front of every path, e.g. `/api` behind the gateway. Default: none. */
+  /** Prefix clients use in front of every path. Default: `/`, where the service answers. */
   serverUrl?: string;
+  /**
+   * Statuses the `authenticate` middleware may answer beyond 401, on every operation that needs a token
+   * (e.g. 503 when a session's state cannot be checked). Default: none.
+   */
+  authErrors?: Partial<Record<ErrorStatus, string>>;
 }
 
-/** An OpenAPI 3.1 document of the operations, with request schemas generated from the validators. */
+/** An OpenAPI 3.1 document of the operations, with request and response schemas generated from the zod types. */
 export function openApiDocument(info: ApiInfo, operations: readonly Operation[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
@@ -115,22 +169,19 @@ export function openApiDocument(info: ApiInfo, operations: readonly Operation[])
         parameters.push({ name, in: 'query', required: query.required?.includes(name) ?? false, schema });
       }
     }
-    const documented: Record<number, string> = {};
-    if (op.auth !== 'none') documented[401] = 'no valid access token, or its session ended';
-    if (op.auth === 'admin') documented[403] = 'not an administrator';
-    Object.assign(documented, op.responses);
-    const responses = Object.fromEntries(
-      Object.entries(documented).map(([status, description]) => [
-        status,
-        Number(status) >= 400
-          ? {
-              description,
-              ...(status === '429' || status === '503' ? { headers: RETRY_AFTER } : {}),
-              content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-            }
-          : { description },
-      ]),
-    );
+    const success = op.success;
+    const responses: Record<string, unknown> = {
+      [success.status]:
+        success.status === 204
+          ? { description: success.description }
+          : {
+              description: success.description,
+              content: { 'application/json': { schema: schemaOf(success.schema, 'output') } },
+            },
+    };
+    for (const [status, description] of Object.entries(errorsOf(op, info))) {
+      responses[status] = problemResponse(status, description);
+    }
     paths[path] ??= {};
     paths[path][op.method] = {
       summary: op.summary,
@@ -138,7 +189,13 @@ export function openApiDocument(info: ApiInfo, operations: readonly Operation[])
       ...(op.tags ? { tags: op.tags } : {}),
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(op.body !== undefined
-        ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(op.body) } } } }
+        ? {
+            requestBody: {
+              // A body whose schema accepts none (e.g. a refresh token that may come as a cookie) is optional.
+              required: !op.body.safeParse(undefined).success,
+              content: { 'application/json': { schema: schemaOf(op.body) } },
+            },
+          }
         : {}),
       responses,
       security: op.auth !== 'none' ? [{ bearer: [] }] : op.refreshCookie === true ? [{ refreshCookie: [] }, {}] : [],
@@ -147,7 +204,7 @@ export function openApiDocument(info: ApiInfo, operations: readonly Operation[])
   return {
     openapi: '3.1.0',
     info: { title: info.title, version: info.version, ...(info.description ? { description: info.description } : {}) },
-    ...(info.serverUrl ? { servers: [{ url: info.serverUrl }] } : {}),
+    servers: [{ url: info.serverUrl ?? '/' }],
     paths,
     components: {
       securitySchemes: {

@@ -6,6 +6,10 @@ import type { MailOutbox } from '../mail/outbox.ts';
 import { hashPassword } from '../passwords.ts';
 import { Email, NewPassword } from '../schemas.ts';
 import { publicUser, type RouteDeps } from './deps.ts';
+import { PublicUser } from './responses.ts';
+
+const Queued = z.object({ queued: z.literal(true) });
+const UNAVAILABLE = 'mail is not configured, or rate limiting is unavailable';
 
 /** A link's secret as the web page reads it from the URL fragment: `<uuid>.<43 base64url characters>`. */
 const LinkSecret = z.string().min(1).max(200);
@@ -52,7 +56,8 @@ export function accountLinkRoutes(
       summary: 'Send the verification link again',
       auth: 'user',
       tags: ['auth'],
-      responses: { 202: 'queued', 401: 'not logged in', 409: 'already verified', 429: 'too many mails' },
+      success: { status: 202, description: 'queued', schema: Queued },
+      errors: { 409: 'already verified', 429: 'too many mails', 503: UNAVAILABLE },
       async handler(ctx) {
         const userId = verifiedClaims(ctx).sub;
         const user = await store.userById(userId);
@@ -74,7 +79,8 @@ export function accountLinkRoutes(
       auth: 'none',
       tags: ['auth'],
       body: z.object({ token: LinkSecret }),
-      responses: { 200: 'the verified user', 400: 'invalid, expired or used link' },
+      success: { status: 200, description: 'the verified user', schema: z.object({ user: PublicUser }) },
+      errors: { 400: 'invalid, expired or used link', 503: UNAVAILABLE },
       async handler(ctx, { body }) {
         const row = await need().tokens.consume(body.token, 'verify-email');
         if (typeof row === 'string') throw refused(row);
@@ -94,7 +100,8 @@ export function accountLinkRoutes(
       auth: 'none',
       tags: ['auth'],
       body: z.object({ email: Email }),
-      responses: { 202: 'queued (or nothing to send)', 400: 'invalid input', 429: 'too many requests' },
+      success: { status: 202, description: 'queued (or nothing to send)', schema: Queued },
+      errors: { 429: 'too many requests', 503: UNAVAILABLE },
       async handler(ctx, { body }) {
         const { mail } = need();
         await limits.resetRequest(body.email, ctx.ip);
@@ -111,7 +118,8 @@ export function accountLinkRoutes(
       auth: 'none',
       tags: ['auth'],
       body: z.object({ token: LinkSecret, password: NewPassword }),
-      responses: { 204: 'password changed, every session ended', 400: 'invalid, expired or used link' },
+      success: { status: 204, description: 'password changed, every session ended' },
+      errors: { 400: 'invalid, expired or used link', 503: UNAVAILABLE },
       async handler(ctx, { body }) {
         const { tokens, mail } = need();
         const hash = await hashPassword(body.password);

@@ -1,45 +1,38 @@
 import { HttpProblem, operation, verifiedClaims, type Operation } from '@cf/kit';
 import { audit } from '../audit.ts';
+import type { UserRow } from '../db/store.ts';
 import { AdminListQuery, AdminPatchBody, Uuid } from '../schemas.ts';
 import { publicUser, type RouteDeps } from './deps.ts';
+import { AdminUser, AdminUserPage } from './responses.ts';
+
+/** An account as administrators see it: also whether it is disabled. */
+const adminView = (user: UserRow): Record<string, unknown> => ({ ...publicUser(user), disabled: user.disabled });
 
 /** Administrators' view of every account. */
 export function adminRoutes(deps: RouteDeps): Operation[] {
   const { logger, store } = deps;
+  const admin = { tags: ['admin'], auth: 'admin' } as const;
   return [
     operation({
+      ...admin,
       method: 'get',
       path: '/admin/users',
       summary: 'All accounts, paged (page size capped at 100)',
-      tags: ['admin'],
-      auth: 'admin',
       query: AdminListQuery,
-      responses: { 200: 'a page of accounts', 401: 'no valid access token', 403: 'not an administrator' },
+      success: { status: 200, description: 'a page of accounts', schema: AdminUserPage },
       async handler(ctx, { query }) {
         const { users, total } = await store.listUsers((query.page - 1) * query.pageSize, query.pageSize);
-        ctx.body = {
-          users: users.map((user) => ({ ...publicUser(user), disabled: user.disabled })),
-          page: query.page,
-          pageSize: query.pageSize,
-          total,
-        };
+        ctx.body = { users: users.map(adminView), page: query.page, pageSize: query.pageSize, total };
       },
     }),
     operation({
+      ...admin,
       method: 'patch',
       path: '/admin/users/:id',
       summary: 'Change an account’s role or disable it (a disabled account’s tokens stop working at once)',
-      tags: ['admin'],
-      auth: 'admin',
       body: AdminPatchBody,
-      responses: {
-        200: 'the updated account',
-        400: 'invalid input',
-        401: 'no valid access token',
-        403: 'not an administrator',
-        404: 'no such account',
-        409: 'an administrator cannot demote or disable themselves',
-      },
+      success: { status: 200, description: 'the updated account', schema: AdminUser },
+      errors: { 404: 'no such account', 409: 'an administrator cannot demote or disable themselves' },
       async handler(ctx, { body }) {
         const claims = verifiedClaims(ctx);
         const id = Uuid.safeParse(ctx.params['id']);
@@ -57,7 +50,7 @@ export function adminRoutes(deps: RouteDeps): Operation[] {
           role: body.role,
           disabled: body.disabled,
         });
-        ctx.body = { ...publicUser(user), disabled: user.disabled };
+        ctx.body = adminView(user);
       },
     }),
   ];

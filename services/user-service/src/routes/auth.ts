@@ -5,9 +5,13 @@ import { hashPassword, needsRehash, verifyPassword } from '../passwords.ts';
 import { LoginBody, LogoutBody, RefreshBody, RegisterBody, Uuid } from '../schemas.ts';
 import { digest } from '../sessions.ts';
 import { publicUser, type RouteDeps } from './deps.ts';
+import { LiveSession, Registered, SessionList, TokenResponse } from './responses.ts';
 
 /** One message for unknown email, wrong password and disabled account: nothing to enumerate. */
 const LOGIN_FAILED = 'email or password is incorrect';
+
+/** The limiters' store (PostgreSQL) failing: refused rather than unlimited (issue 22). */
+const LIMITER_DOWN = 'rate limiting is unavailable';
 
 /** Registration, login, refresh, logout and the caller's sessions. */
 export function authRoutes(deps: RouteDeps): Operation[] {
@@ -39,12 +43,8 @@ export function authRoutes(deps: RouteDeps): Operation[] {
       auth: 'none',
       tags: ['auth'],
       body: RegisterBody,
-      responses: {
-        201: 'the user and a session',
-        400: 'invalid input',
-        409: 'email already registered',
-        429: 'too many registrations from this address',
-      },
+      success: { status: 201, description: 'the user and a session', schema: Registered },
+      errors: { 409: 'email already registered', 429: 'too many registrations from this address', 503: LIMITER_DOWN },
       async handler(ctx, { body }) {
         await limits.registerAttempt(ctx.ip);
         const user = await store.createUser(body.email, await hashPassword(body.password), body.displayName ?? null);
@@ -64,12 +64,12 @@ export function authRoutes(deps: RouteDeps): Operation[] {
       auth: 'none',
       tags: ['auth'],
       body: LoginBody,
-      responses: {
-        200: 'an access token; the refresh token as an HttpOnly cookie',
-        400: 'invalid input',
-        401: 'wrong email or password',
-        429: 'too many attempts',
+      success: {
+        status: 200,
+        description: 'an access token; the refresh token as an HttpOnly cookie',
+        schema: TokenResponse,
       },
+      errors: { 401: 'wrong email or password', 429: 'too many attempts', 503: LIMITER_DOWN },
       async handler(ctx, { body }) {
         const email = body.email.trim().toLowerCase();
         // The account lookup runs beside the limit check (one round trip instead of two); a refused
@@ -99,7 +99,8 @@ export function authRoutes(deps: RouteDeps): Operation[] {
       auth: 'none',
       tags: ['auth'],
       body: RefreshBody,
-      responses: { 200: 'new access and refresh tokens', 401: 'missing, expired, revoked or reused refresh token' },
+      success: { status: 200, description: 'new access and refresh tokens', schema: TokenResponse },
+      errors: { 401: 'missing, expired, revoked or reused refresh token' },
       async handler(ctx, { body }) {
         const fromCookie = body?.refresh_token === undefined;
         const token = body?.refresh_token ?? cookie.read(ctx);
@@ -129,7 +130,7 @@ export function authRoutes(deps: RouteDeps): Operation[] {
       auth: 'none',
       tags: ['auth'],
       body: LogoutBody,
-      responses: { 204: 'logged out (also when the session was already gone)' },
+      success: { status: 204, description: 'logged out (also when the session was already gone)' },
       async handler(ctx, { body }) {
         const session = await sessionToEnd(ctx, body?.refresh_token);
         if (session !== undefined) {
@@ -146,7 +147,7 @@ export function authRoutes(deps: RouteDeps): Operation[] {
       summary: 'End every session of the caller',
       tags: ['auth'],
       auth: 'user',
-      responses: { 204: 'all sessions ended', 401: 'no valid access token' },
+      success: { status: 204, description: 'all sessions ended' },
       async handler(ctx) {
         const claims = verifiedClaims(ctx);
         const count = await store.revokeAllSessions(claims.sub, 'logout-all');
@@ -161,7 +162,7 @@ export function authRoutes(deps: RouteDeps): Operation[] {
       summary: 'Whether the caller’s access token and its session are still good (for the gateway’s edge check)',
       tags: ['auth'],
       auth: 'user',
-      responses: { 200: 'the session is live', 401: 'no valid access token, or the session ended' },
+      success: { status: 200, description: 'the session is live', schema: LiveSession },
       handler(ctx) {
         const claims = verifiedClaims(ctx);
         ctx.set('Cache-Control', 'no-store');
@@ -174,7 +175,7 @@ export function authRoutes(deps: RouteDeps): Operation[] {
       summary: 'The caller’s active sessions',
       tags: ['auth'],
       auth: 'user',
-      responses: { 200: 'sessions, newest use first', 401: 'no valid access token' },
+      success: { status: 200, description: 'sessions, newest use first', schema: SessionList },
       async handler(ctx) {
         const claims = verifiedClaims(ctx);
         const rows = await store.activeSessions(claims.sub);
@@ -196,7 +197,8 @@ export function authRoutes(deps: RouteDeps): Operation[] {
       summary: 'End one of the caller’s sessions',
       tags: ['auth'],
       auth: 'user',
-      responses: { 204: 'ended', 401: 'no valid access token', 404: 'no such session of the caller' },
+      success: { status: 204, description: 'ended' },
+      errors: { 404: 'no such session of the caller' },
       async handler(ctx) {
         const claims = verifiedClaims(ctx);
         const id = Uuid.safeParse(ctx.params['id']);

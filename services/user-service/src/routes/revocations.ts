@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { operation, type Operation } from '@cf/kit';
 import type { RevocationFeed } from '../revocations/feed.ts';
+import { RevocationPage } from './responses.ts';
 
 /** Longest a follower's poll is held open (s); below every proxy's idle timeout on the way. */
 export const MAX_WAIT_SECONDS = 20;
@@ -23,7 +24,11 @@ export function revocationRoutes(feed: RevocationFeed): Operation[] {
       auth: 'none',
       tags: ['internal'],
       query: FeedQuery,
-      responses: { 200: 'the revocations after `after` and the new position', 400: 'invalid query' },
+      success: {
+        status: 200,
+        description: 'the revocations after `after` and the new position',
+        schema: RevocationPage,
+      },
       async handler(ctx, { query }) {
         ctx.set('Cache-Control', 'no-store');
         ctx.body = await feed.since(query.after, query.wait * 1000);

@@ -1,48 +1,51 @@
 import { HttpProblem, operation, verifiedClaims, type Operation } from '@cf/kit';
 import { audit } from '../audit.ts';
+import type { UserRow } from '../db/store.ts';
 import { hashPassword, verifyPassword } from '../passwords.ts';
 import { ChangePasswordBody, PatchMeBody } from '../schemas.ts';
 import { publicUser, type RouteDeps } from './deps.ts';
+import { PublicUser } from './responses.ts';
+
+/** The caller's account as answered, or 401: a token whose account is gone names nobody. */
+function callerAccount(user: UserRow | undefined): Record<string, unknown> {
+  if (user === undefined) throw HttpProblem.unauthorized();
+  return publicUser(user);
+}
 
 /** The caller's own account. */
 export function usersRoutes(deps: RouteDeps): Operation[] {
   const { logger, store } = deps;
+  const own = { tags: ['users'], auth: 'user' } as const;
   return [
     operation({
+      ...own,
       method: 'get',
       path: '/users/me',
       summary: 'The caller’s account',
-      tags: ['users'],
-      auth: 'user',
-      responses: { 200: 'the account', 401: 'no valid access token' },
+      success: { status: 200, description: 'the account', schema: PublicUser },
       async handler(ctx) {
-        const user = await store.userById(verifiedClaims(ctx).sub);
-        if (user === undefined) throw HttpProblem.unauthorized();
-        ctx.body = publicUser(user);
+        ctx.body = callerAccount(await store.userById(verifiedClaims(ctx).sub));
       },
     }),
     operation({
+      ...own,
       method: 'patch',
       path: '/users/me',
       summary: 'Change the caller’s display name (the only field a user may change here)',
-      tags: ['users'],
-      auth: 'user',
       body: PatchMeBody,
-      responses: { 200: 'the updated account', 400: 'invalid input', 401: 'no valid access token' },
+      success: { status: 200, description: 'the updated account', schema: PublicUser },
       async handler(ctx, { body }) {
-        const user = await store.setDisplayName(verifiedClaims(ctx).sub, body.displayName);
-        if (user === undefined) throw HttpProblem.unauthorized();
-        ctx.body = publicUser(user);
+        ctx.body = callerAccount(await store.setDisplayName(verifiedClaims(ctx).sub, body.displayName));
       },
     }),
     operation({
+      ...own,
       method: 'post',
       path: '/users/me/password',
       summary: 'Change the password; every other session of the caller ends',
-      tags: ['users'],
-      auth: 'user',
       body: ChangePasswordBody,
-      responses: { 204: 'changed', 400: 'invalid input or wrong current password', 401: 'no valid access token' },
+      success: { status: 204, description: 'changed' },
+      errors: { 400: 'invalid input or wrong current password' },
       async handler(ctx, { body }) {
         const claims = verifiedClaims(ctx);
         const user = await store.userById(claims.sub);

@@ -6,6 +6,8 @@ export interface StoredKey {
   kid: string;
   privateKeyPem: string;
   createdAt: string;
+  /** ISO time from which the key signs; until then it is only published. Absent: from `createdAt`. */
+  notBefore?: string;
 }
 
 /** Where signing keys persist, with a version for check-and-set writes. */

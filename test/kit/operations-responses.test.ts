@@ -1,0 +1,111 @@
+import test from 'ava';
+import { z } from 'zod';
+import { openApiDocument, operation, type Operation } from '@cf/kit';
+
+const Thing = z.object({ id: z.uuid(), createdAt: z.iso.datetime() });
+const noop = (): void => undefined;
+
+type Responses = Record<string, { content?: Record<string, { schema: Record<string, unknown> }>; headers?: object }>;
+
+function responsesOf(op: Operation, info: Parameters<typeof openApiDocument>[0] = { title: 't', version: '1' }) {
+  const document = openApiDocument(info, [op]) as { paths: Record<string, Record<string, { responses: Responses }>> };
+  const item = Object.values(document.paths)[0]!;
+  return Object.values(item)[0]!.responses;
+}
+
+test('an operation without a success answer does not compile', (t) => {
+  // @ts-expect-error -- `success` is required: no route goes undocumented (issue 22)
+  const missing: Operation = { method: 'get', path: '/x', summary: 'x', auth: 'none', handler: noop };
+  // @ts-expect-error -- a 200 must describe its body
+  operation({
+    method: 'get',
+    path: '/x',
+    summary: 'x',
+    auth: 'none',
+    success: { status: 200, description: 'x' },
+    handler: noop,
+  });
+  t.truthy(missing);
+});
+
+test('the success answer is documented with the JSON Schema of its zod schema', (t) => {
+  const responses = responsesOf(
+    operation({
+      method: 'get',
+      path: '/things/:id',
+      summary: 'one thing',
+      auth: 'none',
+      success: { status: 200, description: 'the thing', schema: Thing },
+      handler: noop,
+    }),
+  );
+  const schema = responses['200']?.content?.['application/json']?.schema;
+  t.is(schema?.['type'], 'object');
+  t.deepEqual(schema?.['required'], ['id', 'createdAt']);
+  t.like(schema?.['properties'], { id: { format: 'uuid' }, createdAt: { format: 'date-time' } });
+});
+
+test('a 204 answer has no body', (t) => {
+  const responses = responsesOf(
+    operation({
+      method: 'delete',
+      path: '/things/:id',
+      summary: 'remove',
+      auth: 'user',
+      success: { status: 204, description: 'gone' },
+      handler: noop,
+    }),
+  );
+  t.deepEqual(responses['204'], { description: 'gone' });
+});
+
+test('the statuses the kit answers are documented as problems on every operation they apply to', (t) => {
+  const write = responsesOf(
+    operation({
+      method: 'post',
+      path: '/things',
+      summary: 'add',
+      auth: 'admin',
+      body: z.object({ name: z.string() }),
+      success: { status: 201, description: 'added', schema: Thing },
+      errors: { 409: 'exists' },
+      handler: noop,
+    }),
+  );
+  t.deepEqual(Object.keys(write).sort(), ['201', '400', '401', '403', '409', '413', '415', '431']);
+  for (const status of ['400', '401', '403', '409', '413', '415', '431']) {
+    t.truthy(write[status]?.content?.['application/problem+json'], `${status} is a problem`);
+  }
+  const read = responsesOf(
+    operation({
+      method: 'get',
+      path: '/things',
+      summary: 'list',
+      auth: 'none',
+      success: { status: 200, description: 'the things', schema: z.array(Thing) },
+      handler: noop,
+    }),
+  );
+  t.deepEqual(Object.keys(read).sort(), ['200', '431'], 'a public read without input can fail only in the parser');
+});
+
+test('statuses of the authentication step are added to every operation that needs a token', (t) => {
+  const responses = responsesOf(
+    operation({
+      method: 'get',
+      path: '/mine',
+      summary: 'mine',
+      auth: 'user',
+      success: { status: 200, description: 'mine', schema: Thing },
+      handler: noop,
+    }),
+    { title: 't', version: '1', authErrors: { 503: 'session state unknown' } },
+  );
+  t.is((responses['503'] as { description?: string } | undefined)?.description, 'session state unknown');
+  t.truthy(responses['503']?.headers, '503 carries Retry-After');
+});
+
+test('a document names its server as the root unless given a prefix', (t) => {
+  const document = openApiDocument({ title: 't', version: '1' }, []);
+  t.deepEqual(document['servers'], [{ url: '/' }]);
+});
