@@ -76,6 +76,17 @@ export const userServiceEnv = {
   PUBLIC_URL: z.url().default('http://localhost:5173'),
   /** Issue 18: a verification link works 24 h, a reset link 1 h. */
   EMAIL_VERIFY_HOURS: z.coerce.number().int().min(1).max(168).default(24),
+  /**
+   * Registration and password-reset requests need a solved ALTCHA proof of work (issue 18). Off by default until
+   * the web UI carries the widget; the charts' production profile turns it on.
+   */
+  CAPTCHA_REQUIRED: env.flag(false),
+  /** PBKDF2-SHA-256 iterations per attempt. */
+  CAPTCHA_COST: z.coerce.number().int().min(1).max(100_000).default(500),
+  /** Expected client work is about ¾ of this many attempts; busy addresses pay up to 16× more. */
+  CAPTCHA_COUNTER_MAX: z.coerce.number().int().min(10).max(1_000_000).default(4000),
+  CAPTCHA_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(600),
+  CAPTCHA_FREE_PER_WINDOW: z.coerce.number().int().min(1).default(10),
   PASSWORD_RESET_MINUTES: z.coerce.number().int().min(5).max(1440).default(60),
 };
 

@@ -16,7 +16,14 @@ export const NewPassword = z
 export const Email = z.string().trim().max(254).pipe(z.email());
 const DisplayName = z.string().trim().min(1).max(80);
 
-export const RegisterBody = z.object({ email: Email, password: NewPassword, displayName: DisplayName.optional() });
+/** An ALTCHA payload (base64 JSON of challenge + solution), when the server asks for one. */
+export const CaptchaAnswer = z.string().max(8192);
+export const RegisterBody = z.object({
+  email: Email,
+  password: NewPassword,
+  displayName: DisplayName.optional(),
+  captcha: CaptchaAnswer.optional(),
+});
 
 export const LoginBody = z.object({
   email: z.string().max(254),

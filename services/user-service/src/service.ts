@@ -9,6 +9,7 @@ import {
 import { createUserService } from './app.ts';
 import type { UserServiceConfig } from './config.ts';
 import { migrations } from './db/migrations.ts';
+import { Captcha } from './captcha/captcha.ts';
 import { startMail } from './mail/setup.ts';
 import { preparePasswordHashing } from './passwords.ts';
 import { UserStore } from './db/store.ts';
@@ -93,6 +94,15 @@ export async function startUserService(config: UserServiceConfig, logger: Logger
     cookie: { path: config.COOKIE_PATH, secure: config.COOKIE_SECURE, maxAgeDays: config.REFRESH_TOKEN_TTL_DAYS },
     trustedProxies: config.TRUSTED_PROXIES,
     ...(accountLinks !== undefined ? { accountLinks } : {}),
+    captcha: {
+      captcha: new Captcha(database.sequelize, keys, {
+        cost: config.CAPTCHA_COST,
+        counterMax: config.CAPTCHA_COUNTER_MAX,
+        ttlSeconds: config.CAPTCHA_TTL_SECONDS,
+        freePerWindow: config.CAPTCHA_FREE_PER_WINDOW,
+      }),
+      required: config.CAPTCHA_REQUIRED,
+    },
     readiness: {
       database: () => database.ping(),
       ...(vault !== undefined ? { vault: () => vault.healthy() } : {}),

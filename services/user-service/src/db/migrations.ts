@@ -128,6 +128,9 @@ export const migrations: Migration[] = [
         );
         CREATE INDEX action_tokens_open_by_user ON action_tokens (user_id, purpose) WHERE used_at IS NULL;
         CREATE INDEX action_tokens_by_expiry ON action_tokens (expires_at);
+        -- Captcha answers already accepted (by challenge signature), so each is accepted once across replicas.
+        CREATE TABLE captcha_answers (id text PRIMARY KEY CHECK (char_length(id) <= 200), expires_at timestamptz NOT NULL);
+        CREATE INDEX captcha_answers_by_expiry ON captcha_answers (expires_at);
       `);
     },
   },

@@ -4,7 +4,7 @@ import { audit } from '../audit.ts';
 import type { ActionTokens, LinkRefusal } from '../db/action-tokens.ts';
 import type { MailOutbox } from '../mail/outbox.ts';
 import { hashPassword } from '../passwords.ts';
-import { Email, NewPassword } from '../schemas.ts';
+import { CaptchaAnswer, Email, NewPassword } from '../schemas.ts';
 import { publicUser, type RouteDeps } from './deps.ts';
 import { PublicUser } from './responses.ts';
 
@@ -99,12 +99,13 @@ export function accountLinkRoutes(
       summary: 'Ask for a password-reset link (the same answer for any address)',
       auth: 'none',
       tags: ['auth'],
-      body: z.object({ email: Email }),
+      body: z.object({ email: Email, captcha: CaptchaAnswer.optional() }),
       success: { status: 202, description: 'queued (or nothing to send)', schema: Queued },
-      errors: { 429: 'too many requests', 503: UNAVAILABLE },
+      errors: { 400: 'invalid input or captcha', 429: 'too many requests', 503: UNAVAILABLE },
       async handler(ctx, { body }) {
-        const { mail } = need();
         await limits.resetRequest(body.email, ctx.ip);
+        await base.checkCaptcha?.(body.captcha);
+        const { mail } = need();
         await mail.enqueue({ kind: 'password-reset', to: body.email });
         audit(ctx, logger, 'password.reset-requested', {});
         ctx.status = 202;

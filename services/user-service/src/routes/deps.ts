@@ -19,6 +19,8 @@ export interface RouteDeps {
   metrics: UserMetrics;
   /** Runs after an account is created, before the answer (queues its verification mail). */
   onRegistered?: (user: UserRow) => Promise<void>;
+  /** Throws the captcha problem (400) unless `answer` is a fresh solved challenge; absent when none is asked for. */
+  checkCaptcha?: (answer: string | undefined) => Promise<void>;
 }
 
 /** The account as clients see it: never the password hash. */
