@@ -1,14 +1,14 @@
-// The platform on the real node (test/support/node/), warm binaries and cached images: node start → Ready,
+// The platform on the real node (tools/embedded/src/node/), warm binaries and cached images: node start → Ready,
 // `kubectl apply` of manifests/dev → every workload Ready, and Vault pod Running → unsealed inside the cluster
 // (compare with bench/unseal-latency.ts, the harness figure). Baseline: starting the control plane alone
 // (etcd + kube-apiserver), measured in the same run. Needs root.
-import { startControlPlane } from '../test/support/control-plane.ts';
+import { startControlPlane } from '@cf/embedded/control-plane';
 import { readFileSync } from 'node:fs';
-import { cgroupPids, processesMentioning } from '../test/support/node/host.ts';
-import { startNode, type RunningNode } from '../test/support/node/node.ts';
-import { applyDevManifests, installAddOns } from '../test/support/node/platform.ts';
-import { platformImages } from '../test/support/node/prepare-node.ts';
-import { createVolumePool } from '../test/support/node/storage.ts';
+import { cgroupPids, processesMentioning } from '@cf/embedded/node/host';
+import { startNode, type RunningNode } from '@cf/embedded/node/node';
+import { applyDevManifests, installAddOns } from '@cf/embedded/node/platform';
+import { platformImages } from '@cf/embedded/node/prepare-node';
+import { createVolumePool } from '@cf/embedded/node/storage';
 import { formatMs, timeMs } from './stats.ts';
 
 /** Resident memory of every process of the node (its components by command line, pods by cgroup), MiB. */

@@ -1,6 +1,9 @@
 // api-gateway's cost: an authenticated GET through the gateway against the same GET sent straight to the
 // upstream (user-service's GET /users/me), in the same run — added latency at p50/p99 and the throughput
 // ratio; then `npm start`'s time to ready. Every server is its own process; the load comes from here.
+// Two gateways are measured side by side: rate limits counted in PostgreSQL and shared by all replicas (as the
+// charts run it, RATE_LIMIT_STORE=postgres) and counted in each replica's memory (RATE_LIMIT_STORE=memory, how
+// every replica counted before issue 11). BENCH_NPM_START=0 skips the npm start part.
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { freePort, scratchDir, spawnManaged } from '@cf/embedded/process';
@@ -11,10 +14,12 @@ import { median, percentile } from './stats.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const samples = Number(process.env['BENCH_SAMPLES'] ?? 3000);
+const npmStarts = Number(process.env['BENCH_NPM_START'] ?? 3);
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 5);
 
 const [postgres, vault] = await Promise.all([startPostgres(), startVault({ mode: 'dev' })]);
 await postgres.query('CREATE DATABASE users');
+await postgres.query('CREATE DATABASE api_gateway');
 const users = await startServiceProcess(`${root}services/user-service/src/main.ts`, {
   DATABASE_PORT: String(postgres.port),
   DATABASE_USER: postgres.user,
@@ -27,12 +32,23 @@ const users = await startServiceProcess(`${root}services/user-service/src/main.t
   LOGIN_LIMIT_PER_EMAIL_IP: '100000',
   LOGIN_LIMIT_PER_IP: '100000',
 });
-const gateway = await startServiceProcess(`${root}services/api-gateway/src/main.ts`, {
+const gatewayEnv = {
   USER_SERVICE_URL: users.url,
   INTEGRATION_SERVICE_URL: users.url,
   LOG_LEVEL: 'warn',
   RATE_LIMIT_PER_IP: '100000000',
   RATE_LIMIT_PER_USER: '100000000',
+};
+const gateway = await startServiceProcess(`${root}services/api-gateway/src/main.ts`, {
+  ...gatewayEnv,
+  RATE_LIMIT_STORE: 'postgres',
+  DATABASE_PORT: String(postgres.port),
+  DATABASE_USER: postgres.user,
+  DATABASE_PASSWORD: postgres.password,
+});
+const memoryGateway = await startServiceProcess(`${root}services/api-gateway/src/main.ts`, {
+  ...gatewayEnv,
+  RATE_LIMIT_STORE: 'memory',
 });
 
 async function measureLatency(pool: Pool, path: string, token: string, count: number): Promise<number[]> {
@@ -120,15 +136,19 @@ try {
   const token = ((await register.json()) as { session: { access_token: string } }).session.access_token;
   const direct = new Pool(users.url, { connections: 32 });
   const proxied = new Pool(gateway.url, { connections: 32 });
-  await measureLatency(direct, '/users/me', token, 200); // warm both paths
+  const proxiedMemory = new Pool(memoryGateway.url, { connections: 32 });
+  await measureLatency(direct, '/users/me', token, 200); // warm every path
   await measureLatency(proxied, '/api/users/me', token, 200);
+  await measureLatency(proxiedMemory, '/api/users/me', token, 200);
 
   const directLatency: number[] = [];
   const proxiedLatency: number[] = [];
+  const memoryLatency: number[] = [];
   for (let round = 0; round < 5; round += 1) {
-    // Interleaved rounds, so drift on a shared machine hits both alike.
+    // Interleaved rounds, so drift on a shared machine hits all alike.
     directLatency.push(...(await measureLatency(direct, '/users/me', token, samples / 5)));
     proxiedLatency.push(...(await measureLatency(proxied, '/api/users/me', token, samples / 5)));
+    memoryLatency.push(...(await measureLatency(proxiedMemory, '/api/users/me', token, samples / 5)));
   }
   const lags = await measureRevocationLag(Number(process.env['BENCH_REVOCATIONS'] ?? 30));
   console.log(
@@ -136,11 +156,13 @@ try {
   );
   const directRate = await measureThroughput(direct, '/users/me', token, 16);
   const proxiedRate = await measureThroughput(proxied, '/api/users/me', token, 16);
+  const memoryRate = await measureThroughput(proxiedMemory, '/api/users/me', token, 16);
   await direct.close();
   await proxied.close();
+  await proxiedMemory.close();
 
   const starts: number[] = [];
-  for (let run = 0; run < 3; run += 1) starts.push(await npmStartReady());
+  for (let run = 0; run < npmStarts; run += 1) starts.push(await npmStartReady());
 
   const p50 = median(proxiedLatency) - median(directLatency);
   const p99 = percentile(proxiedLatency, 99) - percentile(directLatency, 99);
@@ -150,15 +172,23 @@ try {
   console.log(
     `GET /api/users/me via gateway: p50 ${median(proxiedLatency).toFixed(3)} ms, p99 ${percentile(proxiedLatency, 99).toFixed(3)} ms`,
   );
-  console.log(`added latency: p50 ${p50.toFixed(3)} ms (goal ≤ 0.5 ms), p99 ${p99.toFixed(3)} ms`);
   console.log(
-    `throughput at 16 in flight for ${seconds} s: direct ${directRate.toFixed(0)}/s, via gateway ${proxiedRate.toFixed(0)}/s, ratio ${(proxiedRate / directRate).toFixed(2)} (goal ≥ 0.6)`,
+    `added latency, limits shared in PostgreSQL: p50 ${p50.toFixed(3)} ms (goal ≤ 0.5 ms), p99 ${p99.toFixed(3)} ms`,
   );
   console.log(
-    `npm start to ready (warm install, fresh data dir): median ${(median(starts) / 1000).toFixed(2)} s of ${starts.map((ms) => (ms / 1000).toFixed(2)).join(', ')} (goal ≤ 10 s)`,
+    `added latency, limits per replica in memory: p50 ${(median(memoryLatency) - median(directLatency)).toFixed(3)} ms, p99 ${(percentile(memoryLatency, 99) - percentile(directLatency, 99)).toFixed(3)} ms`,
   );
+  console.log(
+    `throughput at 16 in flight for ${seconds} s: direct ${directRate.toFixed(0)}/s, via gateway ${proxiedRate.toFixed(0)}/s (shared limits), ratio ${(proxiedRate / directRate).toFixed(2)} (goal ≥ 0.6); memory limits ${memoryRate.toFixed(0)}/s, ratio ${(memoryRate / directRate).toFixed(2)}`,
+  );
+  if (starts.length > 0) {
+    console.log(
+      `npm start to ready (warm install, fresh data dir): median ${(median(starts) / 1000).toFixed(2)} s of ${starts.map((ms) => (ms / 1000).toFixed(2)).join(', ')} (goal ≤ 10 s)`,
+    );
+  }
 } finally {
   await gateway.stop();
+  await memoryGateway.stop();
   await users.stop();
   await Promise.all([postgres.stop(), vault.stop()]);
 }

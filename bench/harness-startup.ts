@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startChromium } from '@cf/embedded/chromium';
 import { buildImage } from '@cf/embedded/containers';
-import { startControlPlane } from '../test/support/control-plane.ts';
+import { startControlPlane } from '@cf/embedded/control-plane';
 import { startPostgres } from '@cf/embedded/postgres';
 import { startVault } from '@cf/embedded/vault';
 import { formatMs, median, timeMs } from './stats.ts';

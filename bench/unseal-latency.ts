@@ -3,7 +3,7 @@
 // One cycle: the Vault process restarts (raft storage, comes back sealed), the test kubelet reports the container
 // restart on the pod, and the clock runs until `sys/seal-status` says unsealed (polled every 5 ms). Each cycle
 // starts after a random pause so the baseline's 5 s ticks fall at random phases (else they phase-lock).
-import { startControlPlane } from '../test/support/control-plane.ts';
+import { startControlPlane } from '@cf/embedded/control-plane';
 import {
   createNamespace,
   Kubelet,
@@ -12,7 +12,7 @@ import {
   startVaultPods,
   storedKeys,
   waitUnsealed,
-} from '../test/support/unsealer-cluster.ts';
+} from '@cf/embedded/unsealer-cluster';
 import type { VaultServer } from '@cf/embedded/vault';
 import { formatMs, median, percentile } from './stats.ts';
 

@@ -7,7 +7,7 @@ import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { hashPassword, HASH_OPTIONS } from '../services/user-service/src/passwords.ts';
 import { fileURLToPath } from 'node:url';
-import { call } from '../test/user-service/fixture.ts';
+import { call } from '@cf/embedded/http-client';
 import { startServiceProcess } from '@cf/embedded/service-process';
 import { startPostgres } from '@cf/embedded/postgres';
 import { startVault } from '@cf/embedded/vault';

@@ -8,9 +8,9 @@ import { prod } from '../charts-ts/src/profile.ts';
 import { vault } from '../charts-ts/src/platform.ts';
 import { vaultServerConfig } from '../charts-ts/src/vault-hcl.ts';
 import { VaultClient } from '../services/kit/src/vault/client.ts';
-import { resolveBinary } from '../test/support/binaries.ts';
+import { resolveBinary } from '@cf/embedded/built-binaries';
 import { freePort, scratchDir, spawnManaged, waitFor } from '@cf/embedded/process';
-import { issueServerTls } from '../test/support/server-tls.ts';
+import { issueServerTls } from '@cf/embedded/server-tls';
 import { median, percentile, timeMs } from './stats.ts';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 20);

@@ -8,7 +8,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { startGateway } from '../test/api-gateway/fixture.ts';
+import { startGatewayProcess as startGateway } from '@cf/embedded/gateway-process';
 import { startChromium } from '@cf/embedded/chromium';
 import { freePort } from '@cf/embedded/process';
 import { startPostgres } from '@cf/embedded/postgres';

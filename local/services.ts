@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnManaged, waitFor, type ManagedProcess } from '@cf/embedded/process';
@@ -12,38 +13,58 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Rebuilds the UI only when its sources changed since the last build (about a second when it must). */
-export function ensureWebBuilt(root: string): void {
+/**
+ * Rebuilds the UI only when its sources changed since the last build (seconds when it must). The build is a child
+ * process awaited without blocking: PostgreSQL and Vault start meanwhile, and their readiness is seen as it comes.
+ */
+export async function ensureWebBuilt(root: string): Promise<void> {
   const web = join(root, 'services/web');
   const built = join(web, 'dist/index.html');
   const sources = Math.max(newestMtime(join(web, 'src')), statSync(join(web, 'index.html')).mtimeMs);
   if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
-  const result = spawnSync(
+  const child = spawn(
     process.execPath,
     [join(root, 'node_modules/vite/bin/vite.js'), 'build', web, '--logLevel', 'warn'],
-    { stdio: 'inherit' },
+    {
+      stdio: 'inherit',
+    },
   );
-  if (result.status !== 0) throw new Error('building the web UI failed');
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error('building the web UI failed');
 }
 
-/** Starts one service's entry point as its own process group, logged to `<state>/<name>.log`; waits for /healthz. */
-export async function startService(
-  root: string,
-  state: string,
-  name: string,
-  entry: string,
-  port: number,
-  env: Record<string, string>,
-): Promise<ManagedProcess> {
-  const proc = spawnManaged(process.execPath, [join(root, entry)], {
+export interface LaunchedService {
+  name: string;
+  process: ManagedProcess;
+  /** Hands the service the rest of its environment (what depends on Vault), then waits for its /healthz. */
+  start(env: Record<string, string>): Promise<ManagedProcess>;
+}
+
+/**
+ * Spawns one service as its own process group, logged to `<state>/<name>.log`, through local/launcher.ts: it loads
+ * the service's modules at once and runs it when `start` hands over the environment. Start it early, before the
+ * environment is known, so loading overlaps what npm start waits for.
+ */
+export function launchService(root: string, state: string, name: string, entry: string, port: number): LaunchedService {
+  const proc = spawnManaged(process.execPath, [join(root, 'local/launcher.ts'), join(root, entry)], {
     name,
     logFile: join(state, `${name}.log`),
-    env: { PORT: String(port), HOST: '127.0.0.1', ...env },
+    env: { PORT: String(port), HOST: '127.0.0.1' },
+    stdinPipe: true,
   });
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, {
-    what: `${name} to start`,
+  // A launcher that died early (its exit is reported by waitFor) must not turn the write into an uncaught EPIPE.
+  proc.child.stdin?.on('error', () => undefined);
+  return {
+    name,
     process: proc,
-    timeoutMs: 30_000,
-  });
-  return proc;
+    async start(env) {
+      proc.child.stdin?.end(`${JSON.stringify({ PORT: String(port), HOST: '127.0.0.1', ...env })}\n`);
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, {
+        what: `${name} to start`,
+        process: proc,
+        timeoutMs: 90_000,
+      });
+      return proc;
+    },
+  };
 }

@@ -10,7 +10,7 @@ import type { PostgresServer } from '@cf/embedded/postgres';
 import type { ManagedProcess } from '@cf/embedded/process';
 import { startMailpit } from '@cf/embedded/mailpit';
 import { startLocalPostgres } from './postgres.ts';
-import { ensureWebBuilt, startService } from './services.ts';
+import { ensureWebBuilt, launchService, type LaunchedService } from './services.ts';
 import { confirmAndReset, lockState, runningInstance, shown, stateDir } from './state.ts';
 import { takenPorts } from './ports.ts';
 import { printTable, type Row } from './table.ts';
@@ -102,7 +102,22 @@ process.once('SIGINT', () => void stop(0));
 process.once('SIGTERM', () => void stop(0));
 
 try {
-  const webBuild = Promise.resolve().then(() => ensureWebBuilt(root));
+  // First, so the services load their modules while PostgreSQL and Vault start (local/launcher.ts).
+  const launched: Record<'users' | 'integration' | 'gateway', LaunchedService> = {
+    users: launchService(root, state, 'user-service', 'services/user-service/src/main.ts', ports.userService),
+    integration: launchService(
+      root,
+      state,
+      'integration-service',
+      'services/integration-service/src/main.ts',
+      ports.integration,
+    ),
+    gateway: launchService(root, state, 'api-gateway', 'services/api-gateway/src/main.ts', gatewayPort),
+  };
+  services.push(...Object.values(launched).map((service) => service.process));
+  const webBuild = ensureWebBuilt(root);
+  // Awaited below with the services; a failure must not go unhandled meanwhile.
+  webBuild.catch(() => undefined);
   progress(
     existsSync(join(state, 'postgres'))
       ? 'starting PostgreSQL'
@@ -190,10 +205,10 @@ try {
     await admin.client.kvWrite('secret', 'integration-service/telegram', { api_id: Number(apiId), api_hash: apiHash });
   }
 
-  progress('starting user-service, integration-service and api-gateway');
+  progress('starting user-service, integration-service and api-gateway (their modules loaded meanwhile)');
   // Each service starts its own process; none needs another to answer before it listens.
   const starting = [
-    startService(root, state, 'user-service', 'services/user-service/src/main.ts', ports.userService, {
+    launched.users.start({
       ...databaseEnv('user_service'),
       ...serviceVault('user-service'),
       TRUST_PROXY: 'true',
@@ -205,7 +220,7 @@ try {
       SMTP_TLS: 'none',
       PUBLIC_URL: url,
     }),
-    startService(root, state, 'integration-service', 'services/integration-service/src/main.ts', ports.integration, {
+    launched.integration.start({
       ...databaseEnv('integration_service'),
       ...serviceVault('integration-service'),
       JWKS_URL: `http://127.0.0.1:${ports.userService}/.well-known/jwks.json`,
@@ -215,7 +230,10 @@ try {
       ...(demo ? { TELEGRAM_MODE: 'demo', DEMO_STATE_FILE: join(state, 'demo-telegram.json') } : {}),
     }),
     webBuild.then(() =>
-      startService(root, state, 'api-gateway', 'services/api-gateway/src/main.ts', gatewayPort, {
+      launched.gateway.start({
+        // Rate limits counted in its own database, as in the cluster.
+        ...databaseEnv('api_gateway'),
+        ...serviceVault('api-gateway'),
         USER_SERVICE_URL: `http://127.0.0.1:${ports.userService}`,
         INTEGRATION_SERVICE_URL: `http://127.0.0.1:${ports.integration}`,
         PUBLIC_ORIGIN: url,
@@ -227,7 +245,6 @@ try {
   ];
   // Started ones are stopped on failure too, so every outcome is awaited before deciding.
   const outcomes = await Promise.allSettled(starting);
-  for (const outcome of outcomes) if (outcome.status === 'fulfilled') services.push(outcome.value);
   const failed = outcomes.find((outcome) => outcome.status === 'rejected');
   if (failed !== undefined) throw failed.reason;
   rows.push({ name: 'user-service', address: `http://127.0.0.1:${ports.userService}`, note: '' });

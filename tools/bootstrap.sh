@@ -77,6 +77,14 @@ if [ "$what" = test ]; then
   fi
 fi
 
+# --- V8's compile cache for npm start and the services it spawns (they inherit the variable): a warm start reuses
+# the compiled code of its ~2000 modules instead of compiling them again (a quarter to a third less CPU per service boot,
+# bench/local-start.ts). Node keys entries by file content, so an edited file is simply compiled afresh. ---
+if [ "$what" = start ] && [ -z "${NODE_COMPILE_CACHE:-}" ]; then
+  NODE_COMPILE_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/content-factory/node-compile-cache"
+  export NODE_COMPILE_CACHE
+fi
+
 case "$what" in
   start) exec node local/start.ts "$@" ;;
   test) exec npm run --silent test:suite -- "$@" ;;

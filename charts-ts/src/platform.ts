@@ -54,9 +54,10 @@ export const services: readonly ServiceSpec[] = [
     name: 'api-gateway',
     kind: 'Deployment',
     component: 'gateway',
-    database: undefined,
-    // Verifies tokens with user-service's public JWKS and holds no secret of its own: no Vault access.
-    vault: false,
+    // Its rate limits count in its own database, so they hold across replicas; Vault only issues that login
+    // (tokens are verified with user-service's public JWKS).
+    database: 'api_gateway',
+    vault: true,
     kv: undefined,
     transitKeys: [],
   },

@@ -71,8 +71,13 @@ export function webContainerEnv(): ContainerEnv<typeof webEnv> {
 }
 
 export function gatewayContainerEnv(profile: Profile): ContainerEnv<typeof gatewayEnv> {
+  const { VAULT_KV_MOUNT: _unused, ...login } = vaultLogin('api-gateway');
   return envFor(gatewayEnv, {
     ...listen,
+    // Rate limits shared by every replica, in the gateway's database (logins from Vault's database engine).
+    RATE_LIMIT_STORE: 'postgres',
+    ...login,
+    ...database('api-gateway'),
     // Behind the TLS entry's proxy: its hop, and only its, adds the client address.
     TRUSTED_PROXIES: profile.podNetwork.cidrs.join(','),
     ...jwt(profile),

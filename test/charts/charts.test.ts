@@ -236,7 +236,7 @@ for (const { profile, charts, all } of both) {
       p === 'prod',
     );
     const databases = all.filter((o) => o.kind === 'Database').map((o) => (o['spec'] as { name: string }).name);
-    t.deepEqual(databases.sort(), ['integration_service', 'user_service']);
+    t.deepEqual(databases.sort(), ['api_gateway', 'integration_service', 'user_service']);
     t.notRegex(JSON.stringify(cluster), /password|accessKeyId|secretAccessKey/i);
   });
 
@@ -248,7 +248,7 @@ for (const { profile, charts, all } of both) {
       const audiences = (w.pod.volumes ?? []).flatMap((v) =>
         (v.projected?.sources ?? []).map((s) => s.serviceAccountToken?.audience),
       );
-      t.deepEqual(audiences, name === 'web' || name === 'api-gateway' ? [] : ['vault'], name);
+      t.deepEqual(audiences, name === 'web' ? [] : ['vault'], name);
     }
     t.truthy(find(all, 'StatefulSet', 'integration-service', ns.apps));
     const headless = find(all, 'Service', 'integration-service-headless', ns.apps)['spec'] as Record<string, unknown>;

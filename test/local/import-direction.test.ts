@@ -14,23 +14,7 @@ const serviceNames = ['api-gateway', 'integration-service', 'user-service', 'web
  * Imports from test/ that remain outside it, each with its owner and reason. The list only shrinks: an entry that no
  * longer occurs fails the test too, so whoever fixes one removes it here.
  */
-const pending: Record<string, string> = {
-  // The control plane needs the etcd/kube-apiserver builds, which the real-node work extends this wave.
-  'bench/harness-startup.ts -> test/support/control-plane.ts': 'local: move with the Kubernetes binary specs',
-  'bench/unseal-latency.ts -> test/support/control-plane.ts': 'unseal: after control-plane moves',
-  'bench/unseal-latency.ts -> test/support/unsealer-cluster.ts': 'unseal: the unsealer test cluster is bench input too',
-  'bench/user-service.ts -> test/user-service/fixture.ts': 'auth: the bench needs an HTTP client, not the fixture',
-  // The real node (issue 14) lives in test/support/node until it moves into tools/ with the control plane.
-  'bench/cluster.ts -> test/support/control-plane.ts': 'node: move with the Kubernetes binary specs',
-  'bench/cluster.ts -> test/support/node/host.ts': 'node: the node harness moves into tools/',
-  'bench/cluster.ts -> test/support/node/node.ts': 'node: the node harness moves into tools/',
-  'bench/cluster.ts -> test/support/node/platform.ts': 'node: the node harness moves into tools/',
-  'bench/cluster.ts -> test/support/node/prepare-node.ts': 'node: the node harness moves into tools/',
-  'bench/cluster.ts -> test/support/node/storage.ts': 'node: the node harness moves into tools/',
-  'bench/vault-tls.ts -> test/support/binaries.ts': 'charts: the OpenBao lookup is in @cf/embedded/binaries already',
-  'bench/vault-tls.ts -> test/support/server-tls.ts': 'charts: the TLS helpers move into tools/embedded',
-  'bench/web.ts -> test/api-gateway/fixture.ts': 'web: start the gateway as a process instead of the test fixture',
-};
+const pending: Record<string, string> = {};
 
 function sourceFiles(dir: string): string[] {
   const found: string[] = [];

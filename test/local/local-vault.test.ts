@@ -72,6 +72,16 @@ test("the services log in to PostgreSQL with short-lived logins from Vault's dat
   t.deepEqual([...new Set(owners.map((row) => row.owner))], ['user_service'], 'tables belong to the owner role');
 });
 
+test('api-gateway counts its rate limits in its own database, in a table its owner role owns', async (t) => {
+  const tables = await query<{ owner: string }>(
+    'api_gateway',
+    `SELECT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE relname = 'rate_limits' AND relkind = 'r'`,
+  );
+  t.deepEqual(tables, [{ owner: 'api_gateway' }], 'created by a Vault login that SET ROLEs to api_gateway');
+  const counted = await query<{ key: string }>('api_gateway', `SELECT key FROM rate_limits WHERE key LIKE 'ip:%'`);
+  t.true(counted.length > 0, 'the registration before this test was counted there');
+});
+
 test('with Vault on, no development-only key file is written and the table says server mode', (t) => {
   t.false(existsSync(join(state, 'user-service-keys.json')));
   t.false(existsSync(join(state, 'integration-service-session.key')));

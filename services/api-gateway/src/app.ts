@@ -17,12 +17,14 @@ import { createEdgeAuth } from './edge-auth.ts';
 import { forward } from './forwarding.ts';
 import { aggregateOpenApi, docsPage, docsScript } from './openapi.ts';
 import { EdgeRateLimits } from './rate-limit.ts';
+import type { RateLimitStore } from './rate-limit-store.ts';
 import { serveWebApp } from '@cf/kit';
 import { Upstream } from './upstream.ts';
 
 export interface Gateway extends ServiceApp {
   upstreams: Upstream[];
   revocations: SessionRevocations;
+  limits: EdgeRateLimits;
   close(): Promise<void>;
 }
 
@@ -30,7 +32,8 @@ function pathAfter(ctx: Context, prefix: string): string {
   return `${ctx.path.slice(prefix.length)}${ctx.querystring ? `?${ctx.querystring}` : ''}`;
 }
 
-export function createGateway(config: GatewayConfig, logger: Logger): Gateway {
+/** The gateway's app; `store` (see rate-limit-store.ts) makes its rate limits hold across replicas. */
+export function createGateway(config: GatewayConfig, logger: Logger, store?: RateLimitStore): Gateway {
   const userService = new Upstream('user-service', config.USER_SERVICE_URL, config.UPSTREAM_TIMEOUT_MS);
   const integrationService = new Upstream(
     'integration-service',
@@ -62,12 +65,15 @@ export function createGateway(config: GatewayConfig, logger: Logger): Gateway {
     registry: service.metrics.registry,
   });
   edgeAuth.revocations.start();
-  const limits = new EdgeRateLimits(
-    config.RATE_LIMIT_PER_IP,
-    config.RATE_LIMIT_PER_USER,
-    config.RATE_WINDOW_SECONDS,
-    service.metrics.registry,
-  );
+  const limits = new EdgeRateLimits({
+    perIp: config.RATE_LIMIT_PER_IP,
+    perUser: config.RATE_LIMIT_PER_USER,
+    windowSeconds: config.RATE_WINDOW_SECONDS,
+    registry: service.metrics.registry,
+    logger,
+    store: store?.database.sequelize,
+    storeTimeoutMs: config.RATE_LIMIT_STORE_TIMEOUT_MS,
+  });
 
   // CORS before everything so preflights and errors both carry the allowlist's headers.
   const corsAllowed = new Set(allowedOrigins.map((origin) => new URL(origin).origin));
@@ -82,7 +88,7 @@ export function createGateway(config: GatewayConfig, logger: Logger): Gateway {
   );
 
   const api: Middleware[] = [limits.byIp()];
-  const authenticated: Middleware[] = [...api, edgeAuth.authenticate, limits.byUser()];
+  const authenticated: Middleware[] = [limits.byIpAlongside(), edgeAuth.authenticate, limits.byUser()];
 
   // Logouts need no special case here: every ended session reaches this replica through the revocation feed.
   /**
@@ -140,9 +146,10 @@ export function createGateway(config: GatewayConfig, logger: Logger): Gateway {
     ...service,
     upstreams: [userService, integrationService],
     revocations: edgeAuth.revocations,
+    limits,
     async close() {
       await edgeAuth.revocations.stop();
-      await Promise.all([userService.close(), integrationService.close()]);
+      await Promise.all([userService.close(), integrationService.close(), store?.close()]);
     },
   };
 }

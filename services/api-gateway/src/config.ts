@@ -1,4 +1,6 @@
 import { env, loadConfig } from '@cf/kit/config';
+import { databaseTlsEnv } from '@cf/kit/database/tls';
+import { vaultTlsEnv } from '@cf/kit/vault/tls';
 import { z } from 'zod';
 
 const list = env.list();
@@ -33,6 +35,35 @@ export const gatewayEnv = {
   RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_PER_USER: z.coerce.number().int().min(1).default(300),
   RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+  /**
+   * Where the limits above are counted. `postgres`: the gateway's own database, shared by every replica, so a
+   * limit holds for the whole Deployment (falls back to per-replica memory while PostgreSQL fails, see
+   * rate-limit.ts). `memory`: each replica counts alone (one-replica runs and tests only).
+   */
+  RATE_LIMIT_STORE: z.enum(['postgres', 'memory']).default('postgres'),
+  /** Deadline of one count in PostgreSQL; past it the request is counted in this replica's memory. */
+  RATE_LIMIT_STORE_TIMEOUT_MS: z.coerce.number().int().min(1).default(250),
+
+  // The rate-limit store: the gateway's database, with logins from Vault's database engine (role api-gateway).
+  DATABASE_HOST: z.string().default('127.0.0.1'),
+  DATABASE_PORT: env.port(5432),
+  DATABASE_NAME: z.string().default('api_gateway'),
+  /** Static login (local runs and tests). When unset, credentials come from Vault's database engine. */
+  DATABASE_USER: z.string().optional(),
+  DATABASE_PASSWORD: z.string().optional(),
+  /** Role the dynamic logins `SET ROLE` to, so the table belongs to the gateway. */
+  DATABASE_OWNER_ROLE: z.string().optional(),
+  VAULT_DATABASE_ROLE: z.string().default('api-gateway'),
+  ...databaseTlsEnv,
+
+  /** Vault, for database logins only; unset means a static DATABASE_USER (or RATE_LIMIT_STORE=memory). */
+  VAULT_ADDR: z.url().optional(),
+  /** `kubernetes` in a cluster; `token` for local runs and tests. */
+  VAULT_AUTH: z.enum(['kubernetes', 'token']).default('kubernetes'),
+  ...vaultTlsEnv,
+  VAULT_TOKEN: z.string().optional(),
+  VAULT_ROLE: z.string().default('api-gateway'),
+  VAULT_JWT_FILE: z.string().default('/var/run/secrets/vault/token'),
   BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()

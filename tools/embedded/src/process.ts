@@ -60,6 +60,8 @@ export interface SpawnOptions {
   logFile: string;
   uid?: number;
   gid?: number;
+  /** Keep a pipe to the child's stdin (`child.stdin`), e.g. to hand it settings known only later. Default: none. */
+  stdinPipe?: boolean;
 }
 
 export interface ManagedProcess {
@@ -80,7 +82,7 @@ export function spawnManaged(command: string, args: readonly string[], options: 
   const log = createWriteStream(options.logFile, { flags: 'a' });
   const child = spawn(command, args, {
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdinPipe === true ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...options.env },
     ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
     ...(options.uid !== undefined ? { uid: options.uid } : {}),

@@ -20,7 +20,7 @@ export async function startServiceProcess(entry: string, env: Record<string, str
   await waitFor(async () => (await fetch(`${url}/healthz`)).ok, {
     what: `${entry} to serve`,
     process: proc,
-    timeoutMs: 20_000,
+    timeoutMs: 60_000,
   });
   return { url, process: proc, stop: () => proc.stop() };
 }

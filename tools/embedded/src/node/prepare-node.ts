@@ -1,0 +1,28 @@
+// What test/e2e needs before ava starts (run from test/support/prepare.ts): the node's binaries and images, built
+// once per machine and cached, with timings so a cold CI run shows where its time goes.
+import { resolveNodeBinaries } from './builds.ts';
+import { corednsImage, pauseImage, probeImage } from './images.ts';
+import { openbaoImage, projectDockerfiles, projectImage, traefikImage, type BuiltImage } from './platform-images.ts';
+
+/** Builds (or finds) every node binary and the node's own images; throws what is missing and how to get it. */
+export async function prepareNode(progress: (line: string) => void): Promise<void> {
+  const started = Date.now();
+  const binaries = await resolveNodeBinaries((bundle, line) => progress(`[${bundle}] ${line}`));
+  await pauseImage();
+  await corednsImage(binaries.coredns);
+  await probeImage();
+  progress(`node binaries and images ready in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+/**
+ * The images manifests/dev and the Tiltfile name: every project Dockerfile (rebuilt so it holds the working tree;
+ * podman's layer cache makes an unchanged one quick), OpenBao and Traefik (cached by version).
+ */
+export async function platformImages(progress: (line: string) => void): Promise<BuiltImage[]> {
+  const built: BuiltImage[] = [];
+  for (const { name, dockerfile } of projectDockerfiles()) built.push(await projectImage(name, dockerfile, progress));
+  built.push(await openbaoImage());
+  built.push(await traefikImage(progress));
+  for (const image of built) progress(`${image.name}: ${image.seconds} s`);
+  return built;
+}
