@@ -77,16 +77,19 @@ await page.goto(origin);
 const solveMs: number[] = [];
 for (let i = 0; i < solves; i++) {
   const next = await challenge();
-  const ms = await page.evaluate(async (input) => {
-    const lib = (await import(`${location.origin}/index.js`)) as typeof import('altcha-lib');
-    const algorithm = (await import(`${location.origin}/algorithms/web/pbkdf2.js`)) as {
-      deriveKey: typeof deriveKey;
-    };
-    const started = performance.now();
-    const solution = await lib.solveChallenge({ challenge: input, deriveKey: algorithm.deriveKey });
-    if (solution === null) throw new Error('no solution');
-    return performance.now() - started;
-  }, next);
+  const ms = await page.evaluate(
+    async (input) => {
+      const lib = (await import(`${input.origin}/index.js`)) as typeof import('altcha-lib');
+      const algorithm = (await import(`${input.origin}/algorithms/web/pbkdf2.js`)) as {
+        deriveKey: typeof deriveKey;
+      };
+      const started = performance.now();
+      const solution = await lib.solveChallenge({ challenge: input.challenge, deriveKey: algorithm.deriveKey });
+      if (solution === null) throw new Error('no solution');
+      return performance.now() - started;
+    },
+    { challenge: next, origin },
+  );
   solveMs.push(ms);
 }
 await chromium.close();
