@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PostgresServer } from '@cf/embedded/postgres';
 import type { ManagedProcess } from '@cf/embedded/process';
+import { startMailpit } from '@cf/embedded/mailpit';
 import { startLocalPostgres } from './postgres.ts';
 import { ensureWebBuilt, launchService, type LaunchedService } from './services.ts';
 import { confirmAndReset, lockState, runningInstance, shown, stateDir } from './state.ts';
@@ -27,6 +28,8 @@ const ports = {
   vault: gatewayPort + 3,
   vaultCluster: gatewayPort + 4,
   postgres: gatewayPort + 5,
+  mailSmtp: gatewayPort + 6,
+  mailInbox: gatewayPort + 7,
 };
 const url = `http://localhost:${gatewayPort}`;
 const started = Date.now();
@@ -59,6 +62,8 @@ const clashes = await takenPorts({
   'user-service': ports.userService,
   'integration-service': ports.integration,
   PostgreSQL: ports.postgres,
+  'Mailpit SMTP': ports.mailSmtp,
+  'Mailpit inbox': ports.mailInbox,
   ...(existsSync(join(state, 'vault', 'listener.json'))
     ? {}
     : { Vault: ports.vault, 'Vault cluster': ports.vaultCluster }),
@@ -121,13 +126,16 @@ try {
   if (vaultWanted) progress('starting Vault (OpenBao server, raft storage)');
   // Side by side: Vault needs PostgreSQL only for its database engine's configuration, and the modules that
   // administer Vault (the kit, zod, the charts' configuration) load while both processes boot.
-  const [pgOutcome, vaultOutcome, adminOutcome] = await Promise.allSettled([
+  const [pgOutcome, vaultOutcome, adminOutcome, mailOutcome] = await Promise.allSettled([
     startLocalPostgres(state, ports.postgres),
     vaultWanted
       ? startLocalVault({ state, port: ports.vault, clusterPort: ports.vaultCluster, progress })
       : Promise.resolve(undefined),
     vaultWanted ? import('./vault-admin.ts') : Promise.resolve(undefined),
+    // The mail catcher: every mail the platform sends (verification, reset) lands in its web inbox.
+    startMailpit({ smtpPort: ports.mailSmtp, httpPort: ports.mailInbox, dir: join(state, 'mail') }),
   ]);
+  if (mailOutcome.status === 'fulfilled') services.push(mailOutcome.value.process);
   if (pgOutcome.status === 'fulfilled') postgres = pgOutcome.value;
   if (vaultOutcome.status === 'fulfilled') vault = vaultOutcome.value;
   if (pgOutcome.status === 'rejected') throw pgOutcome.reason;
@@ -139,6 +147,12 @@ try {
     );
   }
   if (adminOutcome.status === 'rejected') throw adminOutcome.reason;
+  if (mailOutcome.status === 'rejected') throw mailOutcome.reason;
+  rows.push({
+    name: 'Mailpit (mail)',
+    address: mailOutcome.value.url,
+    note: `every mail the platform sends lands here (SMTP 127.0.0.1:${ports.mailSmtp})`,
+  });
   if (vault !== undefined && adminOutcome.value !== undefined) {
     admin = await adminOutcome.value.administer(vault.address, vault.rootToken);
   }
@@ -201,6 +215,10 @@ try {
       // http://localhost: keep the cookie usable where a browser insists on HTTPS for Secure cookies.
       COOKIE_SECURE: 'false',
       LOCAL_KEY_FILE: join(state, 'user-service-keys.json'),
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(ports.mailSmtp),
+      SMTP_TLS: 'none',
+      PUBLIC_URL: url,
     }),
     launched.integration.start({
       ...databaseEnv('integration_service'),

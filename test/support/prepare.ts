@@ -6,6 +6,7 @@ import { chromiumPath } from './chromium.ts';
 import { observabilityTools, prometheusOperatorCrds } from './prometheus-tools.ts';
 import { BASE_IMAGES, ensureBaseImages, podmanMissing } from './containers.ts';
 import { filebeatBinary } from '@cf/embedded/filebeat';
+import { mailpitBinary } from '@cf/embedded/mailpit';
 import { elasticsearchHome, openSearchClasspath } from '@cf/embedded/search-engines';
 import { prepareNode } from './node/prepare-node.ts';
 import { ensureSchemathesis } from '../api-contract/schemathesis.ts';
@@ -57,6 +58,8 @@ try {
 // The logging suite's engines and shipper (test/logging): Maven Central and the Go module proxy, once per machine.
 for (const [name, resolve] of [
   ['filebeat', filebeatBinary],
+  // The SMTP server with an inbox that the account-link tests and `npm start` run.
+  ['mailpit', mailpitBinary],
   ['elasticsearch', elasticsearchHome],
   ['opensearch', openSearchClasspath],
 ] as const) {

@@ -13,6 +13,9 @@ import { createUserMetrics, type UserMetrics } from './metrics.ts';
 import type { RateLimits } from './rate-limits.ts';
 import type { RevocationFeed } from './revocations/feed.ts';
 import { RefreshCookie } from './refresh-cookie.ts';
+import type { Captcha } from './captcha/captcha.ts';
+import { accountLinkRoutes, type AccountLinkDeps } from './routes/account-links.ts';
+import { captchaRoutes } from './routes/captcha.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import type { RouteDeps } from './routes/deps.ts';
@@ -34,6 +37,10 @@ export interface UserServiceDeps {
   /** Address ranges of api-gateway (see `TRUSTED_PROXIES`). */
   trustedProxies: readonly string[];
   readiness?: Record<string, () => Promise<boolean>>;
+  /** Mail and single-use links (issue 18); without them verification and reset answer 503. */
+  accountLinks?: Pick<AccountLinkDeps, 'tokens' | 'mail' | 'verifyHours'>;
+  /** The proof-of-work captcha; `required` makes registration and reset requests need a solved one. */
+  captcha?: { captcha: Captcha; required: boolean };
 }
 
 /** user-service's HTTP app: the auth, users and admin route areas, its OpenAPI document and its JWKS. */
@@ -47,7 +54,21 @@ export function createUserService(
     ...(deps.readiness ? { readiness: deps.readiness } : {}),
   });
   const metrics = createUserMetrics(service.metrics.registry);
-  const routeDeps: RouteDeps = { ...deps, cookie: new RefreshCookie(deps.cookie), metrics };
+  const routeDeps: RouteDeps = {
+    ...deps,
+    cookie: new RefreshCookie(deps.cookie),
+    metrics,
+    ...(deps.captcha?.required === true
+      ? { checkCaptcha: (answer: string | undefined) => deps.captcha!.captcha.verify(answer) }
+      : {}),
+    // A new account gets its verification link at once (queued; the request never waits on SMTP).
+    onRegistered: async (user) => {
+      if (deps.accountLinks === undefined) return;
+      const { tokens, mail, verifyHours } = deps.accountLinks;
+      const tokenId = await tokens.issue(user.id, 'verify-email', user.email, verifyHours * 3600);
+      await mail.enqueue({ kind: 'verify-email', to: user.email, tokenId });
+    },
+  };
   // Our own key set, and the session the token names must still stand (logout, disabled user).
   const authenticate = requireJwt({
     keys: deps.keys,
@@ -60,6 +81,8 @@ export function createUserService(
     ...usersRoutes(routeDeps),
     ...adminRoutes(routeDeps),
     ...revocationRoutes(deps.revocations),
+    ...accountLinkRoutes(routeDeps, deps.accountLinks),
+    ...captchaRoutes(deps.captcha?.captcha),
   ];
 
   // Every write names the revocation feed position after it, so api-gateway can wait until it follows

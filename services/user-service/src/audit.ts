@@ -11,7 +11,11 @@ export type AuditEvent =
   | 'refresh.reuse-detected'
   | 'session.revoked'
   | 'password.changed'
-  | 'admin.user-updated';
+  | 'admin.user-updated'
+  | 'email.verification-sent'
+  | 'email.verified'
+  | 'password.reset-requested'
+  | 'password.reset';
 
 /**
  * One structured record per security-relevant event, with who, from where and which request — and never

@@ -56,6 +56,38 @@ export const userServiceEnv = {
   REGISTER_LIMIT_PER_IP: z.coerce.number().int().min(1).default(20),
   /** Window of every rate limit. */
   RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+
+  /** The SMTP server mail goes through; unset means no mail (verification and reset links answer 503). */
+  SMTP_HOST: z.string().optional(),
+  SMTP_PORT: env.port(587),
+  /** `starttls` (587), `tls` (implicit, 465) or `none` (a loopback mail catcher only). */
+  SMTP_TLS: z.enum(['none', 'starttls', 'tls']).default('starttls'),
+  /** Static SMTP login (local runs). In a cluster it is read from Vault KV at `SMTP_SECRET_PATH` instead. */
+  SMTP_USER: z.string().optional(),
+  SMTP_PASSWORD: z.string().optional(),
+  /** KV v2 path of `{ username, password }` for the SMTP server; read when Vault is configured and SMTP_USER is not. */
+  SMTP_SECRET_PATH: z.string().default('user-service/smtp'),
+  SMTP_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(120).default(10),
+  /** First wait before a failed mail is tried again; it doubles each time, up to 30 min, for 12 retries. */
+  MAIL_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(600).default(15),
+  MAIL_FROM: z.string().default('Content Factory <no-reply@content-factory.local>'),
+  PRODUCT_NAME: z.string().min(1).max(60).default('Content Factory'),
+  /** The web UI's public origin, which links in mails point at. */
+  PUBLIC_URL: z.url().default('http://localhost:5173'),
+  /** Issue 18: a verification link works 24 h, a reset link 1 h. */
+  EMAIL_VERIFY_HOURS: z.coerce.number().int().min(1).max(168).default(24),
+  /**
+   * Registration and password-reset requests need a solved ALTCHA proof of work (issue 18). Off by default until
+   * the web UI carries the widget; the charts' production profile turns it on.
+   */
+  CAPTCHA_REQUIRED: env.flag(false),
+  /** PBKDF2-SHA-256 iterations per attempt. */
+  CAPTCHA_COST: z.coerce.number().int().min(1).max(100_000).default(500),
+  /** Expected client work is about ¾ of this many attempts; busy addresses pay up to 16× more. */
+  CAPTCHA_COUNTER_MAX: z.coerce.number().int().min(10).max(1_000_000).default(4000),
+  CAPTCHA_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(600),
+  CAPTCHA_FREE_PER_WINDOW: z.coerce.number().int().min(1).default(10),
+  PASSWORD_RESET_MINUTES: z.coerce.number().int().min(5).max(1440).default(60),
 };
 
 export type UserServiceConfig = ReturnType<typeof loadUserServiceConfig>;

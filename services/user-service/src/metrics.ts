@@ -7,13 +7,16 @@ import { Counter, type Registry } from 'prom-client';
  *   with outcome `success` | `failure` (wrong credentials, invalid token) | `reused` (refresh-token reuse) |
  *   `rate_limited` | `invalid` (bad input) | `conflict` (email taken) | `error`;
  * - `user_sessions_revoked_total{reason}` with the revocation reason stored on the session
- *   (`logout`, `logout-all`, `revoked-by-user`, `password-changed`, `disabled-by-admin`, `refresh-token-reuse`).
+ *   (`logout`, `logout-all`, `revoked-by-user`, `password-changed`, `disabled-by-admin`, `refresh-token-reuse`);
+ * - `user_mails_total{kind,outcome}`: queued mails handled by the worker, outcome `sent` | `failed` (retried) |
+ *   `skipped` (a superseded link, or a reset for an address no account has).
  */
 export interface UserMetrics {
   logins: Middleware;
   registrations: Middleware;
   refreshes: Middleware;
   sessionsRevoked(reason: string, count: number): void;
+  mailHandled(kind: string, outcome: 'sent' | 'failed' | 'skipped'): void;
 }
 
 function outcomeOf(status: number, override: unknown): string {
@@ -49,7 +52,16 @@ export function createUserMetrics(registry: Registry): UserMetrics {
     labelNames: ['reason'] as const,
     registers: [registry],
   });
+  const mails = new Counter({
+    name: 'user_mails_total',
+    help: 'Queued mails handled, by kind and outcome',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [registry],
+  });
   return {
+    mailHandled(kind, outcome) {
+      mails.inc({ kind, outcome });
+    },
     logins: counting(counter('user_logins_total', 'Login attempts by outcome')),
     registrations: counting(counter('user_registrations_total', 'Registration attempts by outcome')),
     refreshes: counting(counter('user_token_refreshes_total', 'Refresh-token exchanges by outcome')),

@@ -17,6 +17,10 @@ export interface RateLimitSettings {
   loginPerIp: number;
   registerPerIp: number;
   windowSeconds: number;
+  /** Password-reset requests per address and per IP, and verification mails per user, each per hour (issue 18). */
+  resetPerEmail?: number;
+  resetPerIp?: number;
+  verificationMailsPerUser?: number;
 }
 
 /**
@@ -28,6 +32,9 @@ export class RateLimits {
   private readonly loginEmailIp: RateLimiterPostgres;
   private readonly loginIp: RateLimiterPostgres;
   private readonly registerIp: RateLimiterPostgres;
+  private readonly resetEmail: RateLimiterPostgres;
+  private readonly resetIp: RateLimiterPostgres;
+  private readonly verificationMails: RateLimiterPostgres;
   private readonly logger: Logger;
 
   constructor(sequelize: Sequelize, settings: RateLimitSettings, logger: Logger) {
@@ -46,6 +53,18 @@ export class RateLimits {
     });
     this.loginIp = new RateLimiterPostgres({ ...common, keyPrefix: 'login-ip', points: settings.loginPerIp });
     this.registerIp = new RateLimiterPostgres({ ...common, keyPrefix: 'register-ip', points: settings.registerPerIp });
+    const hourly = { ...common, duration: 3600 };
+    this.resetEmail = new RateLimiterPostgres({
+      ...hourly,
+      keyPrefix: 'reset-email',
+      points: settings.resetPerEmail ?? 3,
+    });
+    this.resetIp = new RateLimiterPostgres({ ...hourly, keyPrefix: 'reset-ip', points: settings.resetPerIp ?? 20 });
+    this.verificationMails = new RateLimiterPostgres({
+      ...hourly,
+      keyPrefix: 'verification-mail',
+      points: settings.verificationMailsPerUser ?? 5,
+    });
   }
 
   private async consume(limiter: RateLimiterPostgres, key: string): Promise<void> {
@@ -78,5 +97,15 @@ export class RateLimits {
 
   async registerAttempt(ip: string): Promise<void> {
     await this.consume(this.registerIp, ip);
+  }
+
+  /** A password-reset request: per IP, then per address (a bounded key, so any input fits). */
+  async resetRequest(email: string, ip: string): Promise<void> {
+    await this.consume(this.resetIp, ip);
+    await this.consume(this.resetEmail, bounded(email.trim().toLowerCase()));
+  }
+
+  async verificationMail(userId: string): Promise<void> {
+    await this.consume(this.verificationMails, userId);
   }
 }

@@ -20,10 +20,17 @@ export const NewPassword = z
  * side, so the pattern that decides is stated for the document too — zod's own, not `format: email`,
  * which validators read differently (Schemathesis found addresses one accepts and the other refuses).
  */
-const Email = z.string().trim().max(254).pipe(z.email()).meta({ pattern: z.regexes.email.source, maxLength: 254 });
+export const Email = z.string().trim().max(254).pipe(z.email()).meta({ pattern: z.regexes.email.source, maxLength: 254 });
 const DisplayName = z.string().trim().min(1).max(80);
 
-export const RegisterBody = z.object({ email: Email, password: NewPassword, displayName: DisplayName.optional() });
+/** An ALTCHA payload (base64 JSON of challenge + solution), when the server asks for one. */
+export const CaptchaAnswer = z.string().max(8192);
+export const RegisterBody = z.object({
+  email: Email,
+  password: NewPassword,
+  displayName: DisplayName.optional(),
+  captcha: CaptchaAnswer.optional(),
+});
 
 export const LoginBody = z.object({
   email: z.string().max(254),

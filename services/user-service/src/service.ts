@@ -9,6 +9,8 @@ import {
 import { createUserService } from './app.ts';
 import type { UserServiceConfig } from './config.ts';
 import { migrations } from './db/migrations.ts';
+import { Captcha } from './captcha/captcha.ts';
+import { startMail } from './mail/setup.ts';
 import { preparePasswordHashing } from './passwords.ts';
 import { UserStore } from './db/store.ts';
 import type { UserMetrics } from './metrics.ts';
@@ -55,6 +57,14 @@ export async function startUserService(config: UserServiceConfig, logger: Logger
     retentionSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
   });
   revocations.start();
+  const accountLinks = await startMail(config, {
+    sequelize: database.sequelize,
+    vault,
+    keys,
+    store,
+    logger,
+    handled: (kind, outcome) => holder.metrics?.mailHandled(kind, outcome),
+  });
   const access = {
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
@@ -83,6 +93,16 @@ export async function startUserService(config: UserServiceConfig, logger: Logger
     ),
     cookie: { path: config.COOKIE_PATH, secure: config.COOKIE_SECURE, maxAgeDays: config.REFRESH_TOKEN_TTL_DAYS },
     trustedProxies: config.TRUSTED_PROXIES,
+    ...(accountLinks !== undefined ? { accountLinks } : {}),
+    captcha: {
+      captcha: new Captcha(database.sequelize, keys, {
+        cost: config.CAPTCHA_COST,
+        counterMax: config.CAPTCHA_COUNTER_MAX,
+        ttlSeconds: config.CAPTCHA_TTL_SECONDS,
+        freePerWindow: config.CAPTCHA_FREE_PER_WINDOW,
+      }),
+      required: config.CAPTCHA_REQUIRED,
+    },
     readiness: {
       database: () => database.ping(),
       ...(vault !== undefined ? { vault: () => vault.healthy() } : {}),
@@ -91,7 +111,13 @@ export async function startUserService(config: UserServiceConfig, logger: Logger
   holder.metrics = created.domainMetrics;
   const { app } = created;
   const server = await listen(app, { port: config.PORT, host: config.HOST });
-  const cleanup = [async () => keys.stop(), () => database.close(), async () => vault?.close()];
+  const cleanup = [
+    // The mail worker finishes the send in flight (bounded) before the pool it uses closes.
+    async () => accountLinks?.mail.stop(),
+    async () => keys.stop(),
+    () => database.close(),
+    async () => vault?.close(),
+  ];
   // Held polls answer at once, so the server's grace period is not spent waiting on followers.
   const beforeClose = (): Promise<void> => revocations.stop();
   return {

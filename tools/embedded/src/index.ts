@@ -1,5 +1,6 @@
 export * from './binaries.ts';
 export * from './chromium.ts';
+export * from './mailpit.ts';
 export * from './containers.ts';
 export * from './postgres.ts';
 export * from './process.ts';

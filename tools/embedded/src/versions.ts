@@ -23,4 +23,6 @@ export const pinned = {
   opensearch: { runner: '2.19.1.0' },
   /** Filebeat, built from the downloaded Go module (the proxy serves the zip but refuses `go install`). */
   filebeat: { module: 'github.com/elastic/beats/v7', version: 'v7.17.29' },
+  /** Mailpit, the SMTP server with a web inbox that `npm start` and the mail tests run (Go module, MIT). */
+  mailpit: { module: 'github.com/axllent/mailpit', version: 'v1.33.1' },
 } as const;

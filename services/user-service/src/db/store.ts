@@ -10,6 +10,8 @@ export interface UserRow {
   role: Role;
   disabled: boolean;
   created_at: Date;
+  /** When the current address was proven by a link; null until then (issue 18). */
+  email_verified_at: Date | null;
 }
 
 export interface SessionRow {
@@ -80,6 +82,15 @@ export class UserStore {
 
   userByEmail(email: string): Promise<UserRow | undefined> {
     return this.one<UserRow>('SELECT * FROM users WHERE email_normalized = $1', [normalizeEmail(email)]);
+  }
+
+  /** Marks the account's address verified, only while it is still `email`; the row, or undefined. */
+  markEmailVerified(userId: string, email: string): Promise<UserRow | undefined> {
+    return this.one<UserRow>(
+      `UPDATE users SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now()
+       WHERE id = $1 AND email_normalized = $2 RETURNING *`,
+      [userId, normalizeEmail(email)],
+    );
   }
 
   userById(id: string): Promise<UserRow | undefined> {

@@ -47,10 +47,12 @@ export function authRoutes(deps: RouteDeps): Operation[] {
       errors: { 409: 'email already registered', 429: 'too many registrations from this address', 503: LIMITER_DOWN },
       async handler(ctx, { body }) {
         await limits.registerAttempt(ctx.ip);
+        await deps.checkCaptcha?.(body.captcha);
         const user = await store.createUser(body.email, await hashPassword(body.password), body.displayName ?? null);
         if (user === undefined) throw HttpProblem.conflict('an account with this email already exists');
         const issued = await sessions.start(user, ctx.ip, userAgent(ctx));
         audit(ctx, logger, 'register', { userId: user.id, sessionId: issued.sessionId });
+        await deps.onRegistered?.(user);
         ctx.status = 201;
         ctx.body = { user: publicUser(user), session: cookie.tokenResponse(ctx, issued, false) };
       },

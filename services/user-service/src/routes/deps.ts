@@ -17,6 +17,10 @@ export interface RouteDeps {
   access: AccessTokenSettings;
   cookie: RefreshCookie;
   metrics: UserMetrics;
+  /** Runs after an account is created, before the answer (queues its verification mail). */
+  onRegistered?: (user: UserRow) => Promise<void>;
+  /** Throws the captcha problem (400) unless `answer` is a fresh solved challenge; absent when none is asked for. */
+  checkCaptcha?: (answer: string | undefined) => Promise<void>;
 }
 
 /** The account as clients see it: never the password hash. */
@@ -26,6 +30,7 @@ export function publicUser(user: UserRow): Record<string, unknown> {
     email: user.email,
     displayName: user.display_name,
     role: user.role,
+    emailVerified: user.email_verified_at !== null,
     createdAt: user.created_at,
   };
 }

@@ -11,6 +11,8 @@ export const PublicUser = z.object({
   email: z.string(),
   displayName: z.string().nullable(),
   role: z.enum(['user', 'admin']),
+  /** Whether the current address was proven by a link (issue 18). */
+  emailVerified: z.boolean(),
   createdAt: Timestamp,
 });
 

@@ -154,16 +154,18 @@ export class SigningKeys {
     // The signing key first: a key still waiting to sign may not have reached every replica yet.
     const current = this.current();
     return [current, ...this.keys.filter((key) => key !== current)].map((key) =>
-      Buffer.from(
-        hkdfSync(
-          'sha256',
-          key.privateKey.export({ format: 'der', type: 'pkcs8' }),
-          Buffer.alloc(0),
-          'content-factory refresh-token successor',
-          32,
-        ),
-      ),
+      derive(key, 'content-factory refresh-token successor'),
     );
+  }
+
+  /**
+   * A 32-byte HMAC key for `purpose`, derived (HKDF-SHA-256) from the signing key `kid`, or from the current
+   * signing key when `kid` is omitted; undefined when that key is no longer loaded (rotated out). Every replica
+   * derives the same key, so what one signs another verifies; nothing derived is ever stored.
+   */
+  derivedKey(purpose: string, kid?: string): { kid: string; key: Buffer } | undefined {
+    const key = kid === undefined ? this.current() : this.keys.find((candidate) => candidate.kid === kid);
+    return key === undefined ? undefined : { kid: key.kid, key: derive(key, `content-factory ${purpose}`) };
   }
 
   /** The successor of refresh token `parent` under each successor key, current first. */
@@ -182,4 +184,10 @@ export class SigningKeys {
       })),
     };
   }
+}
+
+function derive(key: SigningKey, info: string): Buffer {
+  return Buffer.from(
+    hkdfSync('sha256', key.privateKey.export({ format: 'der', type: 'pkcs8' }), Buffer.alloc(0), info, 32),
+  );
 }

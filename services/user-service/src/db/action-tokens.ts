@@ -1,0 +1,115 @@
+import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { QueryTypes, type Sequelize } from 'sequelize';
+import type { SigningKeys } from '../tokens/signing-keys.ts';
+
+export type ActionPurpose = 'verify-email' | 'password-reset';
+
+/** Why a presented link does not work. Each is a 400 with its own problem type (see routes/account-links.ts). */
+export type LinkRefusal = 'invalid' | 'expired' | 'used';
+
+export interface ActionTokenRow {
+  id: string;
+  user_id: string;
+  purpose: ActionPurpose;
+  email: string;
+  token_hash: string;
+  kid: string;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+const HMAC_PURPOSE = 'account link';
+
+function digest(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+/**
+ * Single-use links for email verification and password reset (issue 18). A link carries `<id>.<token>`; the token
+ * is HMAC-SHA-256 of the id under a key derived from the signing key `kid`, and only its SHA-256 digest is stored.
+ * So the mail worker rebuilds a link from the row (no token ever sits in a queue or a table), a database reader
+ * cannot forge or use one, and a link stops working when its signing key is rotated out (two rotations).
+ */
+export class ActionTokens {
+  private readonly sequelize: Sequelize;
+  private readonly keys: SigningKeys;
+
+  constructor(sequelize: Sequelize, keys: SigningKeys) {
+    this.sequelize = sequelize;
+    this.keys = keys;
+  }
+
+  private tokenOf(id: string, kid: string): string | undefined {
+    const key = this.keys.derivedKey(HMAC_PURPOSE, kid);
+    return key === undefined ? undefined : createHmac('sha256', key.key).update(id).digest('base64url');
+  }
+
+  /**
+   * Issues a link for `purpose`, valid `ttlSeconds`, and ends the user's earlier open links of that purpose (only
+   * the newest works). Returns the row id; `link()` turns it into the secret the mail carries.
+   */
+  async issue(userId: string, purpose: ActionPurpose, email: string, ttlSeconds: number): Promise<string> {
+    const id = randomUUID();
+    const current = this.keys.derivedKey(HMAC_PURPOSE);
+    if (current === undefined) throw new Error('no signing key loaded');
+    const token = createHmac('sha256', current.key).update(id).digest('base64url');
+    await this.sequelize.transaction(async (transaction) => {
+      await this.sequelize.query(
+        `UPDATE action_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`,
+        { bind: [userId, purpose], transaction },
+      );
+      await this.sequelize.query(
+        `INSERT INTO action_tokens (id, user_id, purpose, email, token_hash, kid, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))`,
+        { bind: [id, userId, purpose, email, digest(token), current.kid, ttlSeconds], transaction },
+      );
+    });
+    return id;
+  }
+
+  /** The `<id>.<token>` secret of an open link, or undefined when it is used, expired or its key is gone. */
+  async link(id: string): Promise<{ secret: string; row: ActionTokenRow } | undefined> {
+    const [row] = await this.sequelize.query<ActionTokenRow>(
+      'SELECT * FROM action_tokens WHERE id = $1 AND used_at IS NULL AND expires_at > now()',
+      { bind: [id], type: QueryTypes.SELECT },
+    );
+    if (row === undefined) return undefined;
+    const token = this.tokenOf(row.id, row.kid);
+    return token === undefined ? undefined : { secret: `${row.id}.${token}`, row };
+  }
+
+  /**
+   * Uses a presented `<id>.<token>` for `purpose`, at most once even under concurrent use (the row is claimed by
+   * one UPDATE). Returns the row, or why it was refused. Malformed input is `invalid`, never an exception.
+   */
+  async consume(secret: string, purpose: ActionPurpose): Promise<ActionTokenRow | LinkRefusal> {
+    const match = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/.exec(secret);
+    if (match === null) return 'invalid';
+    const [, id, token] = match as unknown as [string, string, string];
+    const [row] = await this.sequelize.query<ActionTokenRow>(
+      'SELECT * FROM action_tokens WHERE id = $1 AND purpose = $2',
+      { bind: [id, purpose], type: QueryTypes.SELECT },
+    );
+    if (row === undefined) return 'invalid';
+    const presented = Buffer.from(digest(token));
+    const stored = Buffer.from(row.token_hash);
+    if (presented.length !== stored.length || !timingSafeEqual(presented, stored)) return 'invalid';
+    if (row.used_at !== null) return 'used';
+    if (row.expires_at.getTime() <= Date.now()) return 'expired';
+    const [claimed] = await this.sequelize.query<ActionTokenRow>(
+      `UPDATE action_tokens SET used_at = now() WHERE id = $1 AND used_at IS NULL AND expires_at > now() RETURNING *`,
+      { bind: [id], type: QueryTypes.SELECT },
+    );
+    return claimed ?? 'used';
+  }
+
+  /** Drops links that ended more than a day ago (bounded batch); returns how many. */
+  async prune(batch = 1000): Promise<number> {
+    const [, result] = await this.sequelize.query(
+      `DELETE FROM action_tokens WHERE id IN (
+         SELECT id FROM action_tokens WHERE expires_at < now() - interval '1 day' LIMIT $1)`,
+      { bind: [batch] },
+    );
+    return (result as { rowCount?: number } | undefined)?.rowCount ?? 0;
+  }
+}

@@ -1,0 +1,209 @@
+import test from 'ava';
+import { randomUUID } from 'node:crypto';
+import { QueryTypes } from 'sequelize';
+import { startMailpit, type MailMessage, type RunningMailpit } from '@cf/embedded';
+import { call, startUserServiceFixture, type UserServiceFixture } from './fixture.ts';
+
+// Issue 18: verification and reset links, mailed through a real SMTP server (Mailpit) from the PostgreSQL queue.
+let f: UserServiceFixture;
+let mailpit: RunningMailpit;
+let ipCounter = 0;
+const freshIp = (): string => `10.7.${Math.floor(++ipCounter / 250)}.${ipCounter % 250}`;
+
+test.before(async () => {
+  mailpit = await startMailpit();
+  f = await startUserServiceFixture({
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(mailpit.smtpPort),
+    SMTP_TLS: 'none',
+    PUBLIC_URL: 'https://cf.example.test',
+    MAIL_RETRY_DELAY_SECONDS: '1',
+    REGISTER_LIMIT_PER_IP: '1000',
+  });
+});
+
+test.after.always(async () => {
+  await f?.stop();
+  await mailpit?.stop();
+});
+
+interface Account {
+  email: string;
+  password: string;
+  accessToken: string;
+  refreshToken: string;
+}
+
+async function register(email = `links-${randomUUID().slice(0, 8)}@example.org`): Promise<Account> {
+  const password = `links-${randomUUID()}`;
+  const response = await call(f.url, 'POST', '/auth/register', { body: { email, password }, ip: freshIp() });
+  if (response.status !== 201) throw new Error(`register: ${response.status} ${JSON.stringify(response.body)}`);
+  return {
+    email,
+    password,
+    accessToken: (response.body['session'] as { access_token: string }).access_token,
+    refreshToken: response.refreshCookie ?? '',
+  };
+}
+
+/** The `<id>.<token>` a mail's link carries in its fragment, read from the plain-text body. */
+function linkSecret(message: MailMessage, path: string): string {
+  const match = new RegExp(`https://cf\\.example\\.test/${path}#token=([0-9a-f-]{36}\\.[A-Za-z0-9_-]{43})`).exec(
+    message.Text,
+  );
+  if (match === null) throw new Error(`no ${path} link in: ${message.Text}`);
+  return match[1]!;
+}
+
+/** Waits for the mail to `address` carrying the link with row id `id`, and returns its secret. */
+async function waitForLink(address: string, id: string): Promise<string> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    for (const summary of await mailpit.messages()) {
+      if (!summary.To.some((to) => to.Address === address)) continue;
+      const secret = linkSecret(await mailpit.message(summary.ID), 'verify-email');
+      if (secret.startsWith(`${id}.`)) return secret;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`no mail to ${address} with link ${id}`);
+}
+
+async function me(account: Account): Promise<{ status: number; emailVerified?: boolean }> {
+  const response = await call(f.url, 'GET', '/users/me', { token: account.accessToken });
+  return { status: response.status, emailVerified: response.body['emailVerified'] as boolean | undefined };
+}
+
+test('registration mails a verification link that verifies the account', async (t) => {
+  const account = await register();
+  t.false((await me(account)).emailVerified);
+  const message = await mailpit.waitForMessage(account.email, /confirm your email/);
+  t.true(message.HTML.includes('https://cf.example.test/verify-email#token='));
+  const confirmed = await call(f.url, 'POST', '/auth/email-verification/confirm', {
+    body: { token: linkSecret(message, 'verify-email') },
+  });
+  t.is(confirmed.status, 200);
+  t.true((await me(account)).emailVerified);
+});
+
+test('a verification link works once', async (t) => {
+  const account = await register();
+  const secret = linkSecret(await mailpit.waitForMessage(account.email, /confirm/), 'verify-email');
+  t.is((await call(f.url, 'POST', '/auth/email-verification/confirm', { body: { token: secret } })).status, 200);
+  const again = await call(f.url, 'POST', '/auth/email-verification/confirm', { body: { token: secret } });
+  t.is(again.status, 400);
+  t.is(again.body['type'], 'https://content-factory.local/problems/account-links/used');
+});
+
+test('an expired verification link is refused as expired', async (t) => {
+  const account = await register();
+  const secret = linkSecret(await mailpit.waitForMessage(account.email, /confirm/), 'verify-email');
+  await f.service.store.sequelize.query(
+    `UPDATE action_tokens SET expires_at = now() - interval '1 second' WHERE id = $1`,
+    {
+      bind: [secret.split('.')[0]],
+    },
+  );
+  const response = await call(f.url, 'POST', '/auth/email-verification/confirm', { body: { token: secret } });
+  t.is(response.status, 400);
+  t.is(response.body['type'], 'https://content-factory.local/problems/account-links/expired');
+  t.false((await me(account)).emailVerified);
+});
+
+test('a forged, truncated or foreign link is a 400, never a 500', async (t) => {
+  const account = await register();
+  const secret = linkSecret(await mailpit.waitForMessage(account.email, /confirm/), 'verify-email');
+  const [id, token] = secret.split('.') as [string, string];
+  const flipped = `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`;
+  for (const forged of [`${id}.${flipped}`, `${randomUUID()}.${token}`, secret.slice(0, -3), 'x'.repeat(199), '']) {
+    const response = await call(f.url, 'POST', '/auth/email-verification/confirm', { body: { token: forged } });
+    t.is(response.status, 400, forged);
+  }
+  // The reset endpoint does not take a verification link either.
+  const crossed = await call(f.url, 'POST', '/auth/password-reset/confirm', {
+    body: { token: secret, password: `new ${randomUUID()}` },
+  });
+  t.is(crossed.status, 400);
+  t.false((await me(account)).emailVerified);
+});
+
+test('asking for a reset answers the same for an unknown and a known address; only the known one gets mail', async (t) => {
+  const account = await register();
+  const unknown = `nobody-${randomUUID().slice(0, 8)}@example.org`;
+  const known = await call(f.url, 'POST', '/auth/password-reset', { body: { email: account.email }, ip: freshIp() });
+  const stranger = await call(f.url, 'POST', '/auth/password-reset', { body: { email: unknown }, ip: freshIp() });
+  t.is(known.status, 202);
+  t.is(stranger.status, known.status);
+  t.deepEqual(stranger.body, known.body);
+  await mailpit.waitForMessage(account.email, /reset your password/);
+  // The queue has handled the unknown address by now too (one worker, in order): nothing went to it.
+  t.false((await mailpit.messages()).some((m) => m.To.some((to) => to.Address === unknown)));
+});
+
+test('a reset link sets the new password, ends every session and tells the owner', async (t) => {
+  const account = await register();
+  await call(f.url, 'POST', '/auth/password-reset', { body: { email: account.email }, ip: freshIp() });
+  const secret = linkSecret(await mailpit.waitForMessage(account.email, /reset your password/), 'reset-password');
+  const password = `reset ${randomUUID()}`;
+  const done = await call(f.url, 'POST', '/auth/password-reset/confirm', { body: { token: secret, password } });
+  t.is(done.status, 204);
+  t.is((await me(account)).status, 401);
+  t.is((await call(f.url, 'POST', '/auth/refresh', { cookie: account.refreshToken })).status, 401);
+  const oldLogin = await call(f.url, 'POST', '/auth/login', {
+    body: { email: account.email, password: account.password },
+    ip: freshIp(),
+  });
+  t.is(oldLogin.status, 401);
+  const login = await call(f.url, 'POST', '/auth/login', { body: { email: account.email, password }, ip: freshIp() });
+  t.is(login.status, 200);
+  await mailpit.waitForMessage(account.email, /your password was reset/);
+  const reuse = await call(f.url, 'POST', '/auth/password-reset/confirm', {
+    body: { token: secret, password: `again ${randomUUID()}` },
+  });
+  t.is(reuse.status, 400);
+});
+
+test.serial('requests are answered while the SMTP server is down, and the mail goes out once it is back', async (t) => {
+  const down = mailpit.smtpPort;
+  await mailpit.stop();
+  try {
+    const account = await register();
+    const reset = await call(f.url, 'POST', '/auth/password-reset', { body: { email: account.email }, ip: freshIp() });
+    t.is(reset.status, 202);
+    mailpit = await startMailpit({ smtpPort: down });
+    const message = await mailpit.waitForMessage(account.email, /confirm your email/, 30_000);
+    t.truthy(linkSecret(message, 'verify-email'));
+  } finally {
+    if (mailpit.process.child.exitCode !== null) mailpit = await startMailpit({ smtpPort: down });
+  }
+});
+
+test('verification mails are limited per user; each supersedes the last; a verified account gets 409', async (t) => {
+  const account = await register();
+  const first = linkSecret(await mailpit.waitForMessage(account.email, /confirm/), 'verify-email');
+  const statuses: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    statuses.push((await call(f.url, 'POST', '/auth/email-verification', { token: account.accessToken })).status);
+  }
+  t.deepEqual(statuses, [202, 202, 202, 202, 202, 429]);
+  t.is((await call(f.url, 'POST', '/auth/email-verification/confirm', { body: { token: first } })).status, 400);
+  // A link superseded before its mail went out is not sent at all; the newest open link always is.
+  const [open] = await f.service.store.sequelize.query<{ id: string }>(
+    `SELECT a.id FROM action_tokens a JOIN users u ON u.id = a.user_id
+     WHERE u.email = $1 AND a.used_at IS NULL`,
+    { bind: [account.email], type: QueryTypes.SELECT },
+  );
+  const latest = await waitForLink(account.email, open!.id);
+  t.is((await call(f.url, 'POST', '/auth/email-verification/confirm', { body: { token: latest } })).status, 200);
+  const verified = await call(f.url, 'POST', '/auth/email-verification', { token: account.accessToken });
+  t.is(verified.status, 409);
+});
+
+test('no link secret reaches the logs', async (t) => {
+  const account = await register();
+  const secret = linkSecret(await mailpit.waitForMessage(account.email, /confirm/), 'verify-email');
+  await call(f.url, 'POST', '/auth/email-verification/confirm', { body: { token: secret } });
+  const token = secret.split('.')[1]!;
+  t.false(f.logs.some((line) => line.includes(token)));
+  t.true(f.logs.some((line) => line.includes('"event":"email.verified"')));
+});
