@@ -29,15 +29,6 @@ interface PodScheduling {
   topologySpreadConstraints?: { topologyKey: string; whenUnsatisfiable: string; maxSkew: number }[];
 }
 
-/**
- * Third-party components whose objects carry their own release as app.kubernetes.io/version (app.ts), by
- * namespace and app.kubernetes.io/name, and whose images are pinned by that release rather than built by us.
- */
-const thirdParty: readonly { namespace: string; name: string; version: string; image: string }[] = [
-  { namespace: ns.vault, name: vault.name, version: vault.version, image: vault.image },
-  ...[logging.elasticsearch, logging.logstash, logging.kibana].map((c) => ({ namespace: ns.logging, ...c })),
-  { namespace: ns.logShipper, ...logging.filebeat },
-];
 /** Quorum members (raft voters, Elasticsearch's master-eligible nodes): never two on one node. */
 const quorum: readonly string[] = [`${ns.vault}/${vault.name}`, `${ns.logging}/${logging.elasticsearch.name}`];
 

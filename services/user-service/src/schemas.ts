@@ -20,7 +20,12 @@ export const NewPassword = z
  * side, so the pattern that decides is stated for the document too — zod's own, not `format: email`,
  * which validators read differently (Schemathesis found addresses one accepts and the other refuses).
  */
-export const Email = z.string().trim().max(254).pipe(z.email()).meta({ pattern: z.regexes.email.source, maxLength: 254 });
+export const Email = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email())
+  .meta({ pattern: z.regexes.email.source, maxLength: 254 });
 const DisplayName = z.string().trim().min(1).max(80);
 
 /** An ALTCHA payload (base64 JSON of challenge + solution), when the server asks for one. */
