@@ -30,6 +30,7 @@ const unsealerPod = {
   instance: '10.244.0.6:8080',
 };
 const pgPod = { job: 'cf-postgres', namespace: 'cf-data', pod: 'cf-postgres-1', instance: '10.244.0.7:9187' };
+const backupJob = { namespace: 'cf-vault', cronjob: 'vault-backup' };
 const integ = { job: 'integration-service', namespace: 'cf-apps', pod: 'integration-service-0' };
 
 export const alertCases: AlertCase[] = [
@@ -365,6 +366,48 @@ export const alertCases: AlertCase[] = [
       [lbl('publishing_posts_total', { outcome: 'sent' })]: '0+60x40',
     },
     evalTime: '30m',
+    firing: [],
+  },
+  {
+    alert: 'VaultBackupTooOld',
+    what: 'a last good snapshot older than twice the daily schedule',
+    series: { [lbl('kube_cronjob_status_last_successful_time', backupJob)]: '0x3000' },
+    evalTime: '50h',
+    firing: [{ severity: 'critical' }],
+  },
+  {
+    alert: 'VaultBackupTooOld',
+    what: 'a CronJob that never succeeded in twice its schedule',
+    series: { [lbl('kube_cronjob_created', backupJob)]: '0x3000' },
+    evalTime: '50h',
+    // absent() names the CronJob it found missing.
+    firing: [{ severity: 'critical', ...backupJob }],
+  },
+  {
+    alert: 'VaultBackupTooOld',
+    what: 'snapshots taken on time',
+    series: { [lbl('kube_cronjob_status_last_successful_time', backupJob)]: '0+60x3000' },
+    evalTime: '50h',
+    firing: [],
+  },
+  {
+    alert: 'VaultBackupFailed',
+    what: 'runs scheduled since the last success ran past their deadline',
+    series: {
+      [lbl('kube_cronjob_status_last_schedule_time', backupJob)]: '0+60x200',
+      [lbl('kube_cronjob_status_last_successful_time', backupJob)]: '0x200',
+    },
+    evalTime: '200m',
+    firing: [{ severity: 'warning' }],
+  },
+  {
+    alert: 'VaultBackupFailed',
+    what: 'every scheduled run succeeded',
+    series: {
+      [lbl('kube_cronjob_status_last_schedule_time', backupJob)]: '0+60x200',
+      [lbl('kube_cronjob_status_last_successful_time', backupJob)]: '0+60x200',
+    },
+    evalTime: '200m',
     firing: [],
   },
 ];

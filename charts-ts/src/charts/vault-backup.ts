@@ -69,7 +69,11 @@ export function backupAlertExpressions(everyHours: number): { pushgateway: strin
   const seconds = 2 * everyHours * 3600;
   return {
     pushgateway: `time() - max(vault_backup_last_success_timestamp_seconds{job="${VAULT_BACKUP_NAME}"}) > ${seconds} or absent(vault_backup_last_success_timestamp_seconds{job="${VAULT_BACKUP_NAME}"})`,
-    kubeStateMetrics: `time() - max(kube_cronjob_status_last_successful_time{namespace="${ns.vault}",cronjob="${VAULT_BACKUP_NAME}"}) > ${seconds}`,
+    // A CronJob that never succeeded has no last-successful series: it counts from its creation instead.
+    kubeStateMetrics:
+      `time() - max(kube_cronjob_status_last_successful_time{namespace="${ns.vault}",cronjob="${VAULT_BACKUP_NAME}"}) > ${seconds}` +
+      ` or (absent(kube_cronjob_status_last_successful_time{namespace="${ns.vault}",cronjob="${VAULT_BACKUP_NAME}"})` +
+      ` and on() time() - max(kube_cronjob_created{namespace="${ns.vault}",cronjob="${VAULT_BACKUP_NAME}"}) > ${seconds})`,
   };
 }
 

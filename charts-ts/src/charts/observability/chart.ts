@@ -25,7 +25,8 @@ export class ObservabilityChart extends Chart {
     add(this, 'prometheus', prometheusObject(profile, settings));
     for (const target of scrapeTargets()) add(this, `podmonitor-${target.job}`, podMonitor(target, settings));
     add(this, 'servicemonitor-kubelet', kubeletMonitor(settings));
-    for (const rule of prometheusRules()) add(this, `rule-${rule.metadata!.name!}`, rule);
+    for (const rule of prometheusRules(profile.vault.backup?.everyHours))
+      add(this, `rule-${rule.metadata!.name!}`, rule);
     kubeStateMetrics(this);
     alertmanagerStack(this, settings);
     grafanaStack(this, settings);

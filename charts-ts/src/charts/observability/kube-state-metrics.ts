@@ -7,7 +7,7 @@ import { namespacedRole } from './rbac.ts';
 import { kubeStateMetrics as ksm, namespace } from './stack.ts';
 
 /** The object kinds our alerts and dashboards read (pods: restarts and CrashLoopBackOff; PVCs; workloads). */
-const RESOURCES = ['pods', 'persistentvolumeclaims', 'deployments', 'statefulsets'];
+const RESOURCES = ['pods', 'persistentvolumeclaims', 'deployments', 'statefulsets', 'cronjobs'];
 
 /**
  * kube-state-metrics limited to our namespaces (`--namespaces`), so Roles in those namespaces suffice.
@@ -24,6 +24,8 @@ export function kubeStateMetrics(scope: Construct): void {
       [
         { apiGroups: [''], resources: ['pods', 'persistentvolumeclaims'], verbs: ['list', 'watch'] },
         { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['list', 'watch'] },
+        // The Vault backup CronJob's last successful run (the VaultBackupTooOld alert).
+        { apiGroups: ['batch'], resources: ['cronjobs'], verbs: ['list', 'watch'] },
       ],
     );
   }

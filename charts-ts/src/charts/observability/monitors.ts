@@ -67,8 +67,8 @@ export function kubeletMonitor(settings: ObservabilitySettings): IServiceMonitor
   };
 }
 
-export function prometheusRules(): IPrometheusRule[] {
-  return Object.entries(ruleSets()).map(([name, groups]) => ({
+export function prometheusRules(backupEveryHours: number | undefined): IPrometheusRule[] {
+  return Object.entries(ruleSets(backupEveryHours)).map(([name, groups]) => ({
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'PrometheusRule',
     metadata: meta(`${name}-rules`, 'rules'),
