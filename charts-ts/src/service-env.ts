@@ -96,6 +96,8 @@ export function userServiceContainerEnv(profile: Profile): ContainerEnv<typeof u
     ...vaultLogin('user-service'),
     ...database('user-service'),
     ...jwt(profile),
+    // Links in mails (verification, reset) open the web UI at the public host.
+    PUBLIC_URL: `https://${profile.host}`,
   });
 }
 
