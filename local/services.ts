@@ -36,7 +36,7 @@ export async function ensureWebBuilt(root: string): Promise<void> {
 export interface LaunchedService {
   name: string;
   process: ManagedProcess;
-  /** Hands the service the rest of its environment (what depends on Vault), then waits for its /healthz. */
+  /** Hands the service the rest of its environment (what depends on Vault), then waits for its /readyz. */
   start(env: Record<string, string>): Promise<ManagedProcess>;
 }
 
@@ -59,8 +59,10 @@ export function launchService(root: string, state: string, name: string, entry: 
     process: proc,
     async start(env) {
       proc.child.stdin?.end(`${JSON.stringify({ PORT: String(port), HOST: '127.0.0.1', ...env })}\n`);
-      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, {
-        what: `${name} to start`,
+      // Ready, not merely up: the gateway's /readyz also waits for its first session-revocation sync, without
+      // which it answers 503 to every authenticated call (a user's first request after "ready" would fail).
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, {
+        what: `${name} to be ready`,
         process: proc,
         timeoutMs: 90_000,
       });

@@ -173,6 +173,8 @@ export async function startPlatform(): Promise<Platform> {
         PUBLIC_ORIGIN: 'http://localhost',
         CORS_ORIGINS: 'http://localhost',
         WEB_ROOT: webRoot,
+        // One replica: its limits count in memory (the shared PostgreSQL store is test/api-gateway/shared-limits).
+        RATE_LIMIT_STORE: 'memory',
       },
       stoppers,
     );

@@ -21,8 +21,9 @@ export function sequelizeSqlExecutor(sequelize: Sequelize): SqlExecutor {
     async executeSql(text, values) {
       const connection = await manager.getConnection({ type: 'write' });
       try {
-        const result = await connection.query(text, values);
-        return { rows: result.rows };
+        // As pg answers: one result, or one per statement of a multi-statement text. pg-boss reads the rows of
+        // every statement (its claims return a lock row before COMMIT), so nothing is unwrapped here.
+        return (await connection.query(text, values)) as unknown as { rows: unknown[] };
       } finally {
         await manager.releaseConnection(connection);
       }

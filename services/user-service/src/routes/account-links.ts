@@ -9,7 +9,7 @@ import { publicUser, type RouteDeps } from './deps.ts';
 import { PublicUser } from './responses.ts';
 
 const Queued = z.object({ queued: z.literal(true) });
-const UNAVAILABLE = 'mail is not configured, or rate limiting is unavailable';
+const UNAVAILABLE = 'rate limiting is unavailable';
 
 /** A link's secret as the web page reads it from the URL fragment: `<uuid>.<43 base64url characters>`. */
 const LinkSecret = z.string().min(1).max(200);
@@ -43,12 +43,10 @@ export function accountLinkRoutes(
   base: RouteDeps,
   links: Pick<AccountLinkDeps, 'tokens' | 'mail' | 'verifyHours'> | undefined,
 ): Operation[] {
-  const deps: AccountLinkDeps | undefined = links === undefined ? undefined : { ...base, ...links };
+  // A server that sends no mail offers no links: the routes are absent (404), not failing (503).
+  if (links === undefined) return [];
+  const deps: AccountLinkDeps = { ...base, ...links };
   const { store, limits, logger } = base;
-  const need = (): AccountLinkDeps => {
-    if (deps === undefined) throw HttpProblem.unavailable('mail is not configured on this server', 3600);
-    return deps;
-  };
   return [
     operation({
       method: 'post',
@@ -64,7 +62,7 @@ export function accountLinkRoutes(
         if (user === undefined) throw HttpProblem.unauthorized();
         if (user.email_verified_at !== null) throw HttpProblem.conflict('this address is already verified');
         await limits.verificationMail(userId);
-        const { tokens, mail, verifyHours } = need();
+        const { tokens, mail, verifyHours } = deps;
         const tokenId = await tokens.issue(userId, 'verify-email', user.email, verifyHours * 3600);
         await mail.enqueue({ kind: 'verify-email', to: user.email, tokenId });
         audit(ctx, logger, 'email.verification-sent', { userId });
@@ -82,7 +80,7 @@ export function accountLinkRoutes(
       success: { status: 200, description: 'the verified user', schema: z.object({ user: PublicUser }) },
       errors: { 400: 'invalid, expired or used link', 503: UNAVAILABLE },
       async handler(ctx, { body }) {
-        const row = await need().tokens.consume(body.token, 'verify-email');
+        const row = await deps.tokens.consume(body.token, 'verify-email');
         if (typeof row === 'string') throw refused(row);
         // Only the address the link was sent to: after a change of address, an old link verifies nothing.
         const user = await store.markEmailVerified(row.user_id, row.email);
@@ -105,7 +103,7 @@ export function accountLinkRoutes(
       async handler(ctx, { body }) {
         await limits.resetRequest(body.email, ctx.ip);
         await base.checkCaptcha?.(body.captcha);
-        const { mail } = need();
+        const { mail } = deps;
         await mail.enqueue({ kind: 'password-reset', to: body.email });
         audit(ctx, logger, 'password.reset-requested', {});
         ctx.status = 202;
@@ -122,7 +120,7 @@ export function accountLinkRoutes(
       success: { status: 204, description: 'password changed, every session ended' },
       errors: { 400: 'invalid, expired or used link', 503: UNAVAILABLE },
       async handler(ctx, { body }) {
-        const { tokens, mail } = need();
+        const { tokens, mail } = deps;
         const hash = await hashPassword(body.password);
         const row = await tokens.consume(body.token, 'password-reset');
         if (typeof row === 'string') throw refused(row);
