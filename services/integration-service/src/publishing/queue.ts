@@ -1,4 +1,5 @@
 import type { Logger } from '@cf/kit';
+import { sequelizeSqlExecutor } from '@cf/kit/database/job-queue';
 import { PgBoss, type Db } from 'pg-boss';
 import type { Sequelize } from 'sequelize';
 
@@ -11,30 +12,6 @@ export interface SendJob {
 }
 
 export const SEND_QUEUE = 'publish-target';
-
-/** A raw pg client of the kit's pool, as sequelize's connection manager hands it out. */
-interface PooledClient {
-  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
-}
-
-/**
- * pg-boss's database as the kit's own pool: every statement runs on a connection sequelize checks out,
- * so the logins Vault rotates (and the `SET ROLE` to the owner role) apply to the queue exactly as to the
- * service's own queries — pg-boss never holds credentials of its own (its `db` option, pgboss.io).
- */
-export function kitDatabase(sequelize: Sequelize): Db {
-  const manager = sequelize.connectionManager;
-  return {
-    async executeSql(text: string, values?: unknown[]) {
-      const client = (await manager.getConnection({ type: 'write' })) as unknown as PooledClient;
-      try {
-        return (await client.query(text, values)) as { rows: never[] };
-      } finally {
-        manager.releaseConnection(client as never);
-      }
-    },
-  };
-}
 
 export interface PublishQueueOptions {
   pollSeconds: number;
@@ -59,7 +36,8 @@ export class PublishQueue {
     // Expired jobs are found by pg-boss's supervisor: look often enough that a lost send reruns soon after.
     const supervise = Math.max(1, Math.min(60, Math.ceil(options.expireSeconds / 4)));
     this.boss = new PgBoss({
-      db: kitDatabase(sequelize),
+      // The kit's own pool (rotating Vault logins, SET ROLE): pg-boss holds no credentials of its own.
+      db: sequelizeSqlExecutor(sequelize),
       schema: 'pgboss',
       schedule: false,
       superviseIntervalSeconds: supervise,
