@@ -157,11 +157,13 @@ export function openApiDocument(info: ApiInfo, operations: readonly Operation[])
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
     const path = op.path.replace(/:(\w+)/g, '{$1}');
+    // Every path parameter of this API names a resource by its UUID (handlers answer 404 for anything else), so
+    // the document says so: clients and contract tests then send ids, not arbitrary text the edge refuses.
     const parameters: unknown[] = [...op.path.matchAll(/:(\w+)/g)].map((match) => ({
       name: match[1],
       in: 'path',
       required: true,
-      schema: { type: 'string' },
+      schema: { type: 'string', format: 'uuid' },
     }));
     if (op.query !== undefined) {
       const query = schemaOf(op.query) as { properties?: Record<string, unknown>; required?: string[] };
