@@ -42,7 +42,9 @@ async function withStack(
   fn: (cp: ControlPlane, objects: K8sObject[], applied: string) => Promise<void>,
 ): Promise<void> {
   const profile = profilesUnderTest[profileIndex]!;
-  const [cp, crds] = await Promise.all([startControlPlane(), prometheusOperatorCrds()]);
+  // The CRD files first: a control plane started beside a lookup that fails would never be stopped.
+  const crds = await prometheusOperatorCrds();
+  const cp = await startControlPlane();
   try {
     const dir = scratchDir('obs-apply');
     await kubectl(cp, ['apply', '--server-side', ...crds.flatMap((f) => ['-f', f])]);

@@ -44,7 +44,8 @@ function goRun(
       for (const line of text.split('\n')) if (line.trim() !== '') progress(line.trim());
     });
     child.on('error', (error) => reject(new Error(`could not run go (${error.message})`)));
-    child.on('exit', (code) => {
+    // 'close', not 'exit': only then has every byte of stdout been read (a JSON answer arrives whole).
+    child.on('close', (code) => {
       if (code === 0) resolve(out);
       else reject(new Error(`go ${args.join(' ')} failed (exit ${code}):\n${tail}`));
     });
