@@ -8,9 +8,13 @@
 import { createApp, createLogger, listen } from '@cf/kit';
 import { Histogram, Registry } from 'prom-client';
 import { createTelegramMetrics } from '../services/integration-service/src/metrics.ts';
-import { observabilityObjectsFor } from '../test/observability/bench-support.ts';
+import { ruleSets } from '../charts-ts/src/charts/observability/rules/index.ts';
+import { dev } from '../charts-ts/src/profile.ts';
 import { scratchDir } from '@cf/embedded/process';
-import { startPrometheus } from '../test/support/prometheus.ts';
+import { startPrometheus } from '@cf/embedded/prometheus';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { median, percentile } from './stats.ts';
 
 const ROUTES = 100;
@@ -139,7 +143,9 @@ await serialization(['GET', 'POST']);
 
 // Rule evaluation in a real Prometheus scraping this service every second.
 const url = new URL(server.url);
-const { ruleFile } = observabilityObjectsFor(scratchDir('bench-rules'));
+// The dev profile's rules, as its PrometheusRule objects carry them.
+const ruleFile = join(scratchDir('bench-rules'), 'rules.yaml');
+writeFileSync(ruleFile, stringify({ groups: Object.values(ruleSets(dev.vault.backup?.everyHours)).flat() }));
 const prometheus = await startPrometheus({
   ruleFiles: [ruleFile],
   targets: [
