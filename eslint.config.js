@@ -16,4 +16,20 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'local/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          // A component started beside one that fails is never assigned, so nothing stops it and its child process
+          // keeps the worker alive; startTogether() stops the started ones first.
+          selector:
+            "CallExpression[callee.object.name='Promise'][callee.property.name='all'] > ArrayExpression > CallExpression[callee.name=/^start/]",
+          message:
+            'Start components with startTogether() from @cf/embedded/process: it stops the started ones when one fails.',
+        },
+      ],
+    },
+  },
 );

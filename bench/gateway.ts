@@ -6,7 +6,7 @@
 // every replica counted before issue 11). BENCH_NPM_START=0 skips the npm start part.
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
-import { freePort, scratchDir, spawnManaged } from '@cf/embedded/process';
+import { freePort, scratchDir, spawnManaged, startTogether } from '@cf/embedded/process';
 import { startServiceProcess } from '@cf/embedded/service-process';
 import { startPostgres } from '@cf/embedded/postgres';
 import { startVault } from '@cf/embedded/vault';
@@ -18,7 +18,7 @@ const samples = Number(process.env['BENCH_SAMPLES'] ?? 3000);
 const npmStarts = Number(process.env['BENCH_NPM_START'] ?? 3);
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 5);
 
-const [postgres, vault] = await Promise.all([startPostgres(), startVault({ mode: 'dev' })]);
+const [postgres, vault] = await startTogether([startPostgres(), startVault({ mode: 'dev' })]);
 await postgres.query('CREATE DATABASE users');
 await postgres.query('CREATE DATABASE api_gateway');
 const users = await startServiceProcess(`${root}services/user-service/src/main.ts`, {

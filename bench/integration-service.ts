@@ -17,7 +17,7 @@ import {
 } from '../services/integration-service/src/service.ts';
 import { FakeTelegram } from '../services/integration-service/src/telegram/fake.ts';
 import type { TelegramConnection } from '../services/integration-service/src/telegram/port.ts';
-import { freePort } from '@cf/embedded/process';
+import { freePort, startTogether } from '@cf/embedded/process';
 import { startPostgres } from '@cf/embedded/postgres';
 import { startVault } from '@cf/embedded/vault';
 import { formatMs } from './stats.ts';
@@ -40,7 +40,7 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs: number)
   }
 }
 
-const [postgres, vault] = await Promise.all([startPostgres(), startVault({ mode: 'dev' })]);
+const [postgres, vault] = await startTogether([startPostgres(), startVault({ mode: 'dev' })]);
 const instances: RunningIntegrationService[] = [];
 try {
   await postgres.query('CREATE DATABASE integrations');

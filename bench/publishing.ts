@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createLogger, VaultClient } from '@cf/kit';
-import { freePort } from '@cf/embedded/process';
+import { freePort, startTogether } from '@cf/embedded/process';
 import { startPostgres } from '@cf/embedded/postgres';
 import { startVault } from '@cf/embedded/vault';
 import { TransitCipher } from '../services/integration-service/src/cipher.ts';
@@ -26,7 +26,7 @@ const SPACING_S = 3;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-const [postgres, vault] = await Promise.all([startPostgres(), startVault({ mode: 'dev' })]);
+const [postgres, vault] = await startTogether([startPostgres(), startVault({ mode: 'dev' })]);
 let service: RunningIntegrationService | undefined;
 try {
   await postgres.query('CREATE DATABASE integrations');

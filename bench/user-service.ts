@@ -13,6 +13,7 @@ import { startPostgres } from '@cf/embedded/postgres';
 import { startVault } from '@cf/embedded/vault';
 import { backingServicesEnv } from '@cf/embedded/service-env';
 import { percentile, median } from './stats.ts';
+import { startTogether } from '@cf/embedded/process';
 
 const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? 4); // several clients at once, as in a real storm
 const logins = Number(process.env['BENCH_LOGINS'] ?? 60);
@@ -39,7 +40,7 @@ async function latencies(count: number, task: () => Promise<unknown>): Promise<n
 }
 
 // The service runs as its own process, as deployed; the load comes from this one.
-const [postgres, vault] = await Promise.all([startPostgres(), startVault({ mode: 'dev' })]);
+const [postgres, vault] = await startTogether([startPostgres(), startVault({ mode: 'dev' })]);
 await postgres.query('CREATE DATABASE users');
 const service = await startServiceProcess(
   fileURLToPath(new URL('../services/user-service/src/main.ts', import.meta.url)),

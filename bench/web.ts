@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { startGatewayProcess as startGateway } from '@cf/embedded/gateway-process';
 import { startChromium } from '@cf/embedded/chromium';
-import { freePort } from '@cf/embedded/process';
+import { freePort, startTogether } from '@cf/embedded/process';
 import { startPostgres } from '@cf/embedded/postgres';
 import { startServiceProcess } from '@cf/embedded/service-process';
 import { startVault } from '@cf/embedded/vault';
@@ -36,7 +36,7 @@ build(join(before, 'services/web'), join(before, 'dist'));
 const after = join(root, 'node_modules/.cache/bench-web/after');
 build(join(root, 'services/web'), after);
 
-const [postgres, vault] = await Promise.all([startPostgres(), startVault({ mode: 'dev' })]);
+const [postgres, vault] = await startTogether([startPostgres(), startVault({ mode: 'dev' })]);
 await postgres.query('CREATE DATABASE users');
 await postgres.query('CREATE DATABASE integrations');
 const database = {

@@ -5,7 +5,7 @@ import {
   type RunningIntegrationService,
 } from '../../services/integration-service/src/service.ts';
 import { captureLogs } from '../support/log-capture.ts';
-import { freePort } from '../support/process.ts';
+import { freePort, stopIfFails } from '../support/process.ts';
 import { startGateway, type GatewayHandle } from '../api-gateway/fixture.ts';
 import { startUserServiceFixture, type UserServiceFixture } from '../user-service/fixture.ts';
 
@@ -35,6 +35,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   // Every test registers its own users from 127.0.0.1: the per-IP registration limit is the user-service
   // suite's concern, not these.
   const users = await startUserServiceFixture({ REGISTER_LIMIT_PER_IP: '100000', ...options.userService });
+  return stopIfFails([users], () => platformOn(users, options));
+}
+
+async function platformOn(users: UserServiceFixture, options: PlatformOptions): Promise<Platform> {
   let integration: RunningIntegrationService | undefined;
   if (options.telegramDemo === true) {
     await users.postgres.query('CREATE DATABASE integrations');
@@ -65,14 +69,18 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const userServiceUrl = options.frontUserService !== undefined ? await options.frontUserService(users.url) : users.url;
   const port = await freePort();
   const url = `http://localhost:${port}`;
-  const gateway = await startGateway({
-    PORT: String(port),
-    USER_SERVICE_URL: userServiceUrl,
-    INTEGRATION_SERVICE_URL:
-      integration?.server.url ?? options.gateway?.['INTEGRATION_SERVICE_URL'] ?? `http://127.0.0.1:${await freePort()}`,
-    PUBLIC_ORIGIN: url,
-    ...options.gateway,
-  });
+  const gateway = await stopIfFails([{ stop: () => integration?.close() }], async () =>
+    startGateway({
+      PORT: String(port),
+      USER_SERVICE_URL: userServiceUrl,
+      INTEGRATION_SERVICE_URL:
+        integration?.server.url ??
+        options.gateway?.['INTEGRATION_SERVICE_URL'] ??
+        `http://127.0.0.1:${await freePort()}`,
+      PUBLIC_ORIGIN: url,
+      ...options.gateway,
+    }),
+  );
   return {
     url,
     users,

@@ -1,7 +1,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { createHmac, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { freePort } from '../support/process.ts';
+import { freePort, startTogether } from '../support/process.ts';
 import { call, startUserServiceFixture, type UserServiceFixture } from '../user-service/fixture.ts';
 import { startGateway, type GatewayHandle } from './fixture.ts';
 import { startProbe, type Probe } from './probe.ts';
@@ -11,7 +11,7 @@ let probe: Probe;
 let gw: GatewayHandle;
 
 test.before(async () => {
-  [users, probe] = await Promise.all([startUserServiceFixture(), startProbe()]);
+  [users, probe] = await startTogether([startUserServiceFixture(), startProbe()]);
   gw = await startGateway({
     USER_SERVICE_URL: users.url,
     INTEGRATION_SERVICE_URL: probe.url,

@@ -5,7 +5,7 @@ import { createLogger, listen } from '@cf/kit';
 import { createGateway } from '../../services/api-gateway/src/app.ts';
 import { loadGatewayConfig } from '../../services/api-gateway/src/config.ts';
 import { captureLogs } from '../support/log-capture.ts';
-import { freePort } from '../support/process.ts';
+import { freePort, startTogether } from '../support/process.ts';
 import { call, startUserServiceFixture, type UserServiceFixture } from '../user-service/fixture.ts';
 import { startGateway, type GatewayHandle } from './fixture.ts';
 import { startProbe, type Probe } from './probe.ts';
@@ -17,7 +17,7 @@ let probe: Probe;
 let gw: GatewayHandle;
 
 test.before(async () => {
-  [users, probe] = await Promise.all([startUserServiceFixture({ REGISTER_LIMIT_PER_IP: '1000' }), startProbe()]);
+  [users, probe] = await startTogether([startUserServiceFixture({ REGISTER_LIMIT_PER_IP: '1000' }), startProbe()]);
   gw = await startGateway({
     USER_SERVICE_URL: probe.url,
     INTEGRATION_SERVICE_URL: probe.url,

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { call, startUserServiceFixture, type UserServiceFixture } from '../user-service/fixture.ts';
 import { startGateway, type GatewayHandle } from './fixture.ts';
 import { startProbe, type Probe } from './probe.ts';
+import { startTogether } from '@cf/embedded/process';
 
 // Two gateway replicas in front of one user-service: every way a session can end must reach both.
 let users: UserServiceFixture;
@@ -11,12 +12,12 @@ let probe: Probe;
 let replicas: GatewayHandle[];
 
 test.before(async () => {
-  [users, probe] = await Promise.all([
+  [users, probe] = await startTogether([
     startUserServiceFixture({ REGISTER_LIMIT_PER_IP: '1000', LOGIN_LIMIT_PER_IP: '1000' }),
     startProbe(),
   ]);
   const env = { USER_SERVICE_URL: users.url, INTEGRATION_SERVICE_URL: probe.url, PUBLIC_ORIGIN: 'https://cf.example' };
-  replicas = await Promise.all([startGateway(env), startGateway(env)]);
+  replicas = await startTogether([startGateway(env), startGateway(env)]);
 });
 
 test.after.always(async () => {

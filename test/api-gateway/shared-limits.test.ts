@@ -6,6 +6,7 @@ import { startPostgres, type PostgresServer } from '@cf/embedded/postgres';
 import { call, startUserServiceFixture, type UserServiceFixture } from '../user-service/fixture.ts';
 import { startGateway, type GatewayHandle } from './fixture.ts';
 import { startProbe, type Probe } from './probe.ts';
+import { startTogether } from '@cf/embedded/process';
 
 // Two gateway replicas counting into one PostgreSQL (RATE_LIMIT_STORE=postgres, as the charts run them): a limit
 // holds for both together; with PostgreSQL gone each still serves, counting alone.
@@ -17,7 +18,7 @@ let postgres: PostgresServer;
 let replicas: [GatewayHandle, GatewayHandle];
 
 test.before(async () => {
-  [users, probe, postgres] = await Promise.all([
+  [users, probe, postgres] = await startTogether([
     startUserServiceFixture({ REGISTER_LIMIT_PER_IP: '1000' }),
     startProbe(),
     startPostgres(),

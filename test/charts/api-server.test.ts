@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { chartsCrdDirs } from '../support/charts-crds.ts';
 import { startControlPlane } from '../support/control-plane.ts';
+import { startTogether } from '@cf/embedded/process';
 
 const manifests = fileURLToPath(new URL('../../manifests/', import.meta.url));
 
@@ -29,7 +30,7 @@ const installedNamespaces = ['cert-manager'];
 for (const profile of ['dev', 'prod']) {
   test(`${profile}: every object is accepted by a real kube-apiserver with the upstream CRDs, without warnings`, async (t) => {
     t.timeout(240_000);
-    const [cp, crds] = await Promise.all([startControlPlane(), chartsCrdDirs()]);
+    const [cp, crds] = await startTogether([startControlPlane(), chartsCrdDirs()]);
     try {
       const kc = cp.kubeconfigPath;
       await kubectl(kc, ['apply', '--server-side', ...crds.flatMap((c) => c.files.flatMap((f) => ['-f', f]))]);

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { startPostgres } from '../support/postgres.ts';
+import { startTogether } from '@cf/embedded/process';
 
 test('a fresh PostgreSQL answers a SQL round trip', async (t) => {
   const postgres = await startPostgres();
@@ -16,7 +17,7 @@ test('a fresh PostgreSQL answers a SQL round trip', async (t) => {
 });
 
 test('each call starts its own cluster', async (t) => {
-  const [a, b] = await Promise.all([startPostgres(), startPostgres()]);
+  const [a, b] = await startTogether([startPostgres(), startPostgres()]);
   t.teardown(async () => {
     await a.stop();
     await b.stop();

@@ -9,6 +9,7 @@ import {
 } from '../../services/integration-service/src/service.ts';
 import type { TelegramPort } from '../../services/integration-service/src/telegram/port.ts';
 import { freePort } from '../support/process.ts';
+import { stopIfFails } from '@cf/embedded/process';
 import { call, startUserServiceFixture, type CallResult, type UserServiceFixture } from '../user-service/fixture.ts';
 
 export interface User {
@@ -43,6 +44,10 @@ export interface IntegrationFixture {
  */
 export async function startIntegrationFixture(): Promise<IntegrationFixture> {
   const users = await startUserServiceFixture({ REGISTER_LIMIT_PER_IP: '1000' });
+  return stopIfFails([users], () => integrationOn(users));
+}
+
+async function integrationOn(users: UserServiceFixture): Promise<IntegrationFixture> {
   await users.postgres.query('CREATE DATABASE integrations');
   const vaultToken = users.vault.rootToken ?? '';
   const vault = async (method: string, path: string, body?: unknown): Promise<void> => {

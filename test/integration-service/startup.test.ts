@@ -6,6 +6,7 @@ import { startIntegrationService } from '../../services/integration-service/src/
 import { GramJsPort } from '../../services/integration-service/src/telegram/gramjs.ts';
 import { startPostgres, type PostgresServer } from '../support/postgres.ts';
 import { startVault, type VaultServer } from '../support/vault.ts';
+import { startTogether } from '@cf/embedded/process';
 
 let postgres: PostgresServer;
 let vault: VaultServer;
@@ -15,7 +16,7 @@ const logger = createLogger({
 });
 
 test.before(async () => {
-  [postgres, vault] = await Promise.all([startPostgres(), startVault({ mode: 'dev' })]);
+  [postgres, vault] = await startTogether([startPostgres(), startVault({ mode: 'dev' })]);
 });
 
 test.after.always(async () => {

@@ -3,6 +3,7 @@ import { DataTypes } from 'sequelize';
 import { Database, StaticCredentials, VaultClient, VaultDatabaseCredentials, type Migration } from '@cf/kit';
 import { startPostgres, type PostgresServer } from '../support/postgres.ts';
 import { startVault, type VaultServer } from '../support/vault.ts';
+import { startTogether } from '@cf/embedded/process';
 
 let postgres: PostgresServer;
 let vault: VaultServer;
@@ -43,7 +44,7 @@ async function configureDatabaseEngine(role: string, ttl: string, maxTtl: string
 }
 
 test.before(async () => {
-  [postgres, vault] = await Promise.all([startPostgres(), startVault({ mode: 'dev' })]);
+  [postgres, vault] = await startTogether([startPostgres(), startVault({ mode: 'dev' })]);
   await postgres.query('CREATE ROLE app_owner NOLOGIN');
   await postgres.query('CREATE DATABASE appdb OWNER app_owner');
   admin = await VaultClient.connect({

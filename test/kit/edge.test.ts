@@ -2,6 +2,7 @@ import test from 'ava';
 import { request } from 'node:http';
 import { createApp, createLogger, listen, type RunningServer } from '@cf/kit';
 import { captureLogs } from '../support/log-capture.ts';
+import { startTogether } from '@cf/embedded/process';
 
 let plain: RunningServer;
 let behindProxy: RunningServer;
@@ -19,7 +20,7 @@ function start(trustedProxies: string[]): Promise<RunningServer> {
 }
 
 test.before(async () => {
-  [plain, behindProxy] = await Promise.all([start([]), start(['127.0.0.0/8'])]);
+  [plain, behindProxy] = await startTogether([start([]), start(['127.0.0.0/8'])]);
 });
 
 test.after.always(async () => {

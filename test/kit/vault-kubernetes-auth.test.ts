@@ -3,6 +3,7 @@ import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { VaultClient, VaultPermissionError } from '@cf/kit';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
 import { startVault, type VaultServer } from '../support/vault.ts';
+import { startTogether } from '@cf/embedded/process';
 
 let plane: ControlPlane;
 let vault: VaultServer;
@@ -20,7 +21,7 @@ async function serviceAccountToken(name: string, audiences: string[] = ['vault']
 }
 
 test.before(async () => {
-  [plane, vault] = await Promise.all([startControlPlane(), startVault({ mode: 'dev' })]);
+  [plane, vault] = await startTogether([startControlPlane(), startVault({ mode: 'dev' })]);
   core = plane.kubeConfig.makeApiClient(CoreV1Api);
   const rbac = plane.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
   await core.createNamespace({ body: { metadata: { name: namespace } } });

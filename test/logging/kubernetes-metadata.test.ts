@@ -17,7 +17,7 @@ import { indexTemplate } from '../../charts-ts/src/charts/logging/index-template
 import { ingestPipeline } from '../../charts-ts/src/charts/logging/ingest-pipeline.ts';
 import { dataStreamName, logging } from '../../charts-ts/src/charts/logging/names.ts';
 import { readEvents, startFilebeat, type FilebeatProcess } from '@cf/embedded/filebeat';
-import { scratchDir, waitFor } from '@cf/embedded/process';
+import { scratchDir, startTogether, waitFor } from '@cf/embedded/process';
 import { startOpenSearch, type SearchEngine } from '@cf/embedded/search-engines';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
 
@@ -76,7 +76,7 @@ test.before(async () => {
 });
 
 async function setUp(): Promise<void> {
-  [cp, os] = await Promise.all([startControlPlane(), startOpenSearch()]);
+  [cp, os] = await startTogether([startControlPlane(), startOpenSearch()]);
   const dir = scratchDir('filebeat-kubernetes');
 
   // The chart's own shipper identity: its ServiceAccount, ClusterRole and binding, from the synthesized chart.

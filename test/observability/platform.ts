@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { resolveBinary } from '../support/binaries.ts';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
 import { startPostgres, type PostgresServer } from '../support/postgres.ts';
-import { freePort, scratchDir, spawnManaged, waitFor, type ManagedProcess } from '../support/process.ts';
+import { freePort, type ManagedProcess, scratchDir, spawnManaged, startTogether, waitFor } from '../support/process.ts';
 import { createNamespace, Kubelet, LogCapture, startOperator, type TestOperator } from '../support/unsealer-cluster.ts';
 import { startVault, type VaultServer } from '../support/vault.ts';
 
@@ -112,7 +112,7 @@ export async function startPlatform(): Promise<Platform> {
     for (const s of stoppers.reverse()) await s().catch(() => {});
   };
   try {
-    const [postgres, vault, plane]: [PostgresServer, VaultServer, ControlPlane] = await Promise.all([
+    const [postgres, vault, plane]: [PostgresServer, VaultServer, ControlPlane] = await startTogether([
       startPostgres(),
       startVault({ mode: 'dev' }),
       startControlPlane(),

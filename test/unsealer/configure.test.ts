@@ -7,7 +7,7 @@ import { VaultClient, VaultPermissionError } from '@cf/kit';
 import { secretReferences, unsealerRoles, VaultConfiguration, type VaultConfigurationInput } from '@cf/vault-unsealer';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
 import { startPostgres, type PostgresServer } from '../support/postgres.ts';
-import { scratchDir, waitFor } from '../support/process.ts';
+import { scratchDir, startTogether, waitFor } from '../support/process.ts';
 import { settle } from '../support/settle.ts';
 import {
   createNamespace,
@@ -92,7 +92,7 @@ function configuration(): VaultConfigurationInput {
 }
 
 test.before(async () => {
-  [plane, postgres] = await Promise.all([startControlPlane(), startPostgres()]);
+  [plane, postgres] = await startTogether([startControlPlane(), startPostgres()]);
   const pods = await startVaultPods(1, 40);
   vault = pods.servers[0]!;
   secrets.push(postgres.password);

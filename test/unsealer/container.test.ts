@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildImage, runContainer } from '../support/containers.ts';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
-import { scratchDir } from '../support/process.ts';
+import { scratchDir, startTogether } from '../support/process.ts';
 import { createNamespace, Kubelet, sample, startVaultPods, waitUnsealed } from '../support/unsealer-cluster.ts';
 import type { VaultServer } from '../support/vault.ts';
 
@@ -19,7 +19,7 @@ test.after.always(async () => {
 });
 
 test('the image from the Dockerfile runs as a non-root user on a read-only root and unseals a real Vault', async (t) => {
-  const [, started, pods] = await Promise.all([
+  const [, started, pods] = await startTogether([
     buildImage({ context: root, dockerfile: `${root}operators/vault-unsealer/Dockerfile`, tag }),
     startControlPlane(),
     startVaultPods(1, 50),

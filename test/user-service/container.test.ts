@@ -4,12 +4,13 @@ import { buildImage, runContainer } from '../support/containers.ts';
 import { startPostgres } from '../support/postgres.ts';
 import { startVault } from '../support/vault.ts';
 import { backingServicesEnv } from '@cf/embedded/service-env';
+import { startTogether } from '@cf/embedded/process';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tag = 'localhost/cf/user-service:test';
 
 test('the user-service image serves /healthz as uid 1000 on a read-only root and registers a user', async (t) => {
-  const [postgres, vault] = await Promise.all([startPostgres(), startVault({ mode: 'dev' })]);
+  const [postgres, vault] = await startTogether([startPostgres(), startVault({ mode: 'dev' })]);
   t.teardown(async () => {
     await Promise.all([postgres.stop(), vault.stop()]);
   });

@@ -5,6 +5,7 @@ import { startUserService, type RunningUserService } from '../../services/user-s
 import { startPostgres, type PostgresServer } from '../support/postgres.ts';
 import { startVault, type VaultServer } from '../support/vault.ts';
 import { backingServicesEnv } from '@cf/embedded/service-env';
+import { startTogether, stopIfFails } from '@cf/embedded/process';
 import { call } from '@cf/embedded/http-client';
 
 export interface UserServiceFixture {
@@ -21,7 +22,15 @@ export interface UserServiceFixture {
 
 /** user-service in-process against a real PostgreSQL and a real Vault (signing keys in KV). */
 export async function startUserServiceFixture(overrides: Record<string, string> = {}): Promise<UserServiceFixture> {
-  const [postgres, vault] = await Promise.all([startPostgres(), startVault({ mode: 'dev' })]);
+  const [postgres, vault] = await startTogether([startPostgres(), startVault({ mode: 'dev' })]);
+  return stopIfFails([postgres, vault], () => userServiceOn(postgres, vault, overrides));
+}
+
+async function userServiceOn(
+  postgres: PostgresServer,
+  vault: VaultServer,
+  overrides: Record<string, string>,
+): Promise<UserServiceFixture> {
   await postgres.query('CREATE DATABASE users');
   const env: Record<string, string> = {
     PORT: '0',

@@ -7,6 +7,7 @@ import { startChromium, type ChromiumHandle } from '../support/chromium.ts';
 import type { GatewayHandle } from '../api-gateway/fixture.ts';
 import { startPlatform } from '../api-contract/platform.ts';
 import { startFaultFront, type FaultFront } from './fault-front.ts';
+import { stopIfFails } from '../support/process.ts';
 import type { UserServiceFixture } from '../user-service/fixture.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -47,7 +48,7 @@ export async function startWebFixture(
         }
       : {}),
   });
-  const chromium = await startChromium();
+  const chromium = await stopIfFails([platform, { stop: () => front?.close() }], startChromium);
   return {
     url: platform.url,
     chromium,

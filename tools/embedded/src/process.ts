@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, createWriteStream, mkdirSync, mkdtempSync } from 'node:fs';
+import { chmodSync, createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,10 +41,33 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
-/** Directory for one harness's files; kept after the run for post-mortem reading of logs. */
+/**
+ * How long a harness directory is kept for post-mortem reading: `CF_TEST_KEEP_HOURS` (default 3, longer than any
+ * run of the whole suite). Without a limit the kept directories grew to 35 GB in one working day and filled the disk.
+ */
+const keepHours = Number(process.env['CF_TEST_KEEP_HOURS'] ?? 3);
+let pruned = false;
+
+/** Removes harness directories older than `keepHours` (once per process; another process may be removing too). */
+function pruneOldScratchDirs(root: string): void {
+  if (pruned || !(keepHours > 0)) return;
+  pruned = true;
+  const cutoff = Date.now() - keepHours * 3_600_000;
+  for (const entry of readdirSync(root)) {
+    const path = join(root, entry);
+    try {
+      if (statSync(path).mtimeMs < cutoff) rmSync(path, { recursive: true, force: true, maxRetries: 2 });
+    } catch {
+      // Removed meanwhile by another test process, or still in use: the next run tries again.
+    }
+  }
+}
+
+/** Directory for one harness's files; kept after the run for post-mortem reading of logs (see `keepHours`). */
 export function scratchDir(prefix: string): string {
   const root = join(tmpdir(), 'cf-test');
   mkdirSync(root, { recursive: true, mode: 0o755 });
+  pruneOldScratchDirs(root);
   const dir = mkdtempSync(join(root, `${prefix}-`));
   // Traversable, so servers that run as an unprivileged account (PostgreSQL, when we are root) reach subdirectories.
   chmodSync(dir, 0o755);
@@ -189,4 +212,49 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false>, op
   const reason = lastError instanceof Error ? `: ${lastError.message}` : '';
   const log = options.process ? `; see ${options.process.logFile}` : '';
   throw new Error(`timed out waiting for ${options.what}${reason}${log}`);
+}
+
+/** A started component: every harness's handle has `stop()`. */
+interface Stoppable {
+  stop(): unknown;
+}
+
+/**
+ * Starts components side by side like `Promise.all`, but when one fails it stops every one that did start before
+ * rethrowing the first failure. With a bare `Promise.all` the started component is never assigned, so no
+ * `after.always` hook can stop it, and its live child process keeps the test worker from exiting (a 14-minute hang).
+ * Shape: a tuple of start promises in, the tuple of started components out.
+ */
+export async function startTogether<const T extends readonly Promise<unknown>[]>(
+  starting: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(starting);
+  const failure = settled.find((result) => result.status === 'rejected');
+  if (failure !== undefined) {
+    const started = settled.flatMap((result) =>
+      result.status === 'fulfilled' && isStoppable(result.value) ? [result.value] : [],
+    );
+    await Promise.allSettled(started.map(async (component) => component.stop()));
+    throw failure.reason;
+  }
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
+}
+
+function isStoppable(value: unknown): value is Stoppable {
+  return typeof value === 'object' && value !== null && typeof (value as Stoppable).stop === 'function';
+}
+
+/**
+ * Runs the rest of a set-up once `started` are up; when that rest fails, stops them (last started first) and
+ * rethrows, for the same reason as `startTogether`: a fixture that throws half-way returns nothing to stop.
+ */
+export async function stopIfFails<T>(started: readonly Stoppable[], rest: () => Promise<T>): Promise<T> {
+  try {
+    return await rest();
+  } catch (error) {
+    for (const component of [...started].reverse()) await Promise.resolve(component.stop()).catch(() => undefined);
+    throw error;
+  }
 }
