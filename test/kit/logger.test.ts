@@ -84,3 +84,15 @@ test('cycles do not hang the logger', (t) => {
   loop['self'] = loop;
   t.deepEqual(redact(loop), { name: 'x', self: '[Circular]' });
 });
+
+test('an object referenced twice side by side is logged twice, not as a cycle', (t) => {
+  const address = { city: 'Tbilisi', token: 'secret-value' };
+  t.deepEqual(redact({ home: address, work: address, list: [address, address] }), {
+    home: { city: 'Tbilisi', token: REDACTED },
+    work: { city: 'Tbilisi', token: REDACTED },
+    list: [
+      { city: 'Tbilisi', token: REDACTED },
+      { city: 'Tbilisi', token: REDACTED },
+    ],
+  });
+});

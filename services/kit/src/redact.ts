@@ -37,23 +37,28 @@ export function isSecretField(name: string): boolean {
 
 /**
  * Returns a copy of `value` with every secret-looking field replaced by a marker.
- * Errors keep their message and stack; cycles are cut rather than followed.
+ * Errors keep their message and stack; cycles are cut rather than followed. `ancestors` holds only the objects on
+ * the path from the root, so an object referenced twice side by side is logged twice, not as `[Circular]`.
  */
-export function redact(value: unknown, seen: WeakSet<object> = new WeakSet()): unknown {
+export function redact(value: unknown, ancestors: WeakSet<object> = new WeakSet()): unknown {
   if (value === null || typeof value !== 'object') return value;
-  if (seen.has(value)) return '[Circular]';
-  seen.add(value);
-  if (Array.isArray(value)) return value.map((item) => redact(item, seen));
+  if (ancestors.has(value)) return '[Circular]';
   if (Buffer.isBuffer(value)) return `[Buffer ${value.length} bytes]`;
   if (value instanceof Date) return value;
-  const out: Record<string, unknown> = {};
-  if (value instanceof Error) {
-    out['name'] = value.name;
-    out['message'] = value.message;
-    if (value.stack !== undefined) out['stack'] = value.stack;
+  ancestors.add(value);
+  try {
+    if (Array.isArray(value)) return value.map((item) => redact(item, ancestors));
+    const out: Record<string, unknown> = {};
+    if (value instanceof Error) {
+      out['name'] = value.name;
+      out['message'] = value.message;
+      if (value.stack !== undefined) out['stack'] = value.stack;
+    }
+    for (const [key, field] of Object.entries(value)) {
+      out[key] = isSecretField(key) ? REDACTED : redact(field, ancestors);
+    }
+    return out;
+  } finally {
+    ancestors.delete(value);
   }
-  for (const [key, field] of Object.entries(value)) {
-    out[key] = isSecretField(key) ? REDACTED : redact(field, seen);
-  }
-  return out;
 }
