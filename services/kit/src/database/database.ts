@@ -15,6 +15,13 @@ export interface DatabaseOptions {
   tls?: DatabaseTls;
   /** Pool size. Default: max 10, min 0. */
   pool?: { max?: number; min?: number; acquireMs?: number; idleMs?: number };
+  /**
+   * Deadlines, in ms, of opening a connection (TCP + TLS + startup; pg's `connectionTimeoutMillis`) and of one
+   * query as the client waits for it (pg's `query_timeout`; the server may still be running it). Defaults: 5 s and
+   * 60 s — longer than any statement the services issue, short enough that a PostgreSQL that accepts connections but
+   * never answers fails a request instead of hanging it.
+   */
+  deadlines?: { connectMs?: number; queryMs?: number };
   /** How long stale-credential connections may stay in use after a rotation. Default: 30 s. */
   drainMs?: number;
   logger?: Logger;
@@ -57,7 +64,12 @@ export class Database {
       port: options.port,
       database: options.database,
       logging: false,
-      dialectOptions: { ssl: pgSslOption(options.tls ?? { mode: 'disable' }) },
+      dialectOptions: {
+        ssl: pgSslOption(options.tls ?? { mode: 'disable' }),
+        connectionTimeoutMillis: options.deadlines?.connectMs ?? 5_000,
+        query_timeout: options.deadlines?.queryMs ?? 60_000,
+        keepAlive: true,
+      },
       pool: {
         max: options.pool?.max ?? 10,
         min: options.pool?.min ?? 0,
