@@ -157,7 +157,18 @@ const prometheus = await startPrometheus({
     },
   ],
 });
-await new Promise((resolve) => setTimeout(resolve, 15_000));
+const WINDOW_S = 30;
+await new Promise((resolve) => setTimeout(resolve, WINDOW_S * 1000));
+// The scrape as Prometheus itself times it (its own process, gzip negotiated as in production): the figure the
+// ≤ 10 ms goal is about. The in-process numbers above include the bench client's own parsing on the same thread.
+const scrapeStat = async (query: string): Promise<number> =>
+  Number((await prometheus.query(query))[0]?.value[1] ?? Number.NaN) * 1000;
+const scrapeP50 = await scrapeStat(`quantile_over_time(0.5, scrape_duration_seconds[${WINDOW_S}s])`);
+const scrapeP95 = await scrapeStat(`quantile_over_time(0.95, scrape_duration_seconds[${WINDOW_S}s])`);
+console.log(
+  `/metrics as Prometheus scrapes it (scrape_duration_seconds, ${WINDOW_S} scrapes, 100 routes × 2 methods × 3 statuses): ` +
+    `p50 ${scrapeP50.toFixed(2)} ms, p95 ${scrapeP95.toFixed(2)} ms — goal ≤ 10 ms p95: ${scrapeP95 <= 10 ? 'met' : 'MISSED'}`,
+);
 const rules = await prometheus.api<{ groups: { name: string; evaluationTime: number; rules: unknown[] }[] }>('rules');
 console.log('rule groups in Prometheus (evaluation every 1 s, last evaluation):');
 let total = 0;
@@ -165,10 +176,10 @@ for (const group of rules.groups) {
   total += group.evaluationTime;
   console.log(`  ${group.name.padEnd(16)} ${group.rules.length} rules  ${(group.evaluationTime * 1000).toFixed(2)} ms`);
 }
-const durations = await prometheus.query('max_over_time(prometheus_rule_group_last_duration_seconds[15s])');
+const durations = await prometheus.query(`max_over_time(prometheus_rule_group_last_duration_seconds[${WINDOW_S}s])`);
 const worst = Math.max(...durations.map((s) => Number(s.value[1])));
 console.log(
-  `  all groups ${(total * 1000).toFixed(2)} ms per round; slowest group over 15 s ${(worst * 1000).toFixed(2)} ms`,
+  `  all groups ${(total * 1000).toFixed(2)} ms per round; slowest group over ${WINDOW_S} s ${(worst * 1000).toFixed(2)} ms`,
 );
 await prometheus.stop();
 await server.close();
