@@ -1,11 +1,12 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import { disruptionBudget, requireSeparateNodes } from '../../lib/availability.ts';
-import { containerSecurity, httpGet, podSecurity, resources } from '../../lib/workload.ts';
-import { labels, selector } from '../../platform.ts';
+import { containerSecurity, httpGet, resources } from '../../lib/workload.ts';
+import { selector } from '../../platform.ts';
 import { loggingCertificate, TLS_DIR } from './certificates.ts';
 import { componentEndpoint } from './endpoint.ts';
 import { logging } from './names.ts';
+import { loggingPod } from './pod.ts';
 import type { LoggingSettings } from './settings.ts';
 import { SECRETS_DIR, vaultSecretsInit, type LoggingVaultClient } from './vault-secrets.ts';
 import { writableDir } from './writable.ts';
@@ -111,92 +112,69 @@ export function elasticsearch(scope: Construct, settings: LoggingSettings['elast
       replicas: settings.replicas,
       podManagementPolicy: 'Parallel',
       selector: { matchLabels: selector(name) },
-      template: {
-        metadata: { labels: labels(name, 'logging', version) },
-        spec: {
-          serviceAccountName: name,
-          automountServiceAccountToken: false,
-          securityContext: podSecurity(ES_UID),
-          // Master-eligible nodes: two on one node would lose the quorum together (as Vault's raft voters).
-          ...(settings.replicas > 1 ? { affinity: requireSeparateNodes(selector(name)) } : {}),
-          initContainers: [
-            secrets.init,
-            {
-              // The image's config directory (elasticsearch.yml, jvm.options, log4j2) plus the probe role.
-              name: 'config',
-              image,
-              imagePullPolicy: 'IfNotPresent',
-              command: [
-                '/bin/sh',
-                '-c',
-                `cp -a ${ES_HOME}/config/. /mnt/config/ && cp /mnt/roles/roles.yml /mnt/config/`,
-              ],
-              resources: resources({
-                requests: { cpu: '10m', memory: '16Mi' },
-                limits: { cpu: '100m', memory: '64Mi' },
-              }),
-              securityContext: containerSecurity(ES_UID, true),
-              volumeMounts: [
-                { name: 'config', mountPath: '/mnt/config' },
-                { name: 'roles', mountPath: '/mnt/roles', readOnly: true },
-              ],
-            },
+      template: loggingPod({
+        name,
+        version,
+        image,
+        uid: ES_UID,
+        resources: settings.resources,
+        // Master-eligible nodes: two on one node would lose the quorum together (as Vault's raft voters).
+        placement: settings.replicas > 1 ? { affinity: requireSeparateNodes(selector(name)) } : {},
+        secrets,
+        writable,
+        initContainers: [
+          {
+            // The image's config directory (elasticsearch.yml, jvm.options, log4j2) plus the probe role.
+            name: 'config',
+            image,
+            imagePullPolicy: 'IfNotPresent',
+            command: [
+              '/bin/sh',
+              '-c',
+              `cp -a ${ES_HOME}/config/. /mnt/config/ && cp /mnt/roles/roles.yml /mnt/config/`,
+            ],
+            resources: resources({
+              requests: { cpu: '10m', memory: '16Mi' },
+              limits: { cpu: '100m', memory: '64Mi' },
+            }),
+            securityContext: containerSecurity(ES_UID, true),
+            volumeMounts: [
+              { name: 'config', mountPath: '/mnt/config' },
+              { name: 'roles', mountPath: '/mnt/roles', readOnly: true },
+            ],
+          },
+        ],
+        container: {
+          ports: [
+            { name: 'https', containerPort: httpPort },
+            { name: 'transport', containerPort: transportPort },
           ],
-          containers: [
+          env: [
+            { name: 'node.name', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+            // GC logs off: the image writes up to 32 × 64 MB of them under logs/ (jvm.options), which would
+            // fill the emptyDir; warnings still go to stderr.
             {
-              name,
-              image,
-              imagePullPolicy: 'IfNotPresent',
-              ports: [
-                { name: 'https', containerPort: httpPort },
-                { name: 'transport', containerPort: transportPort },
-              ],
-              env: [
-                { name: 'node.name', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                // GC logs off: the image writes up to 32 × 64 MB of them under logs/ (jvm.options), which would
-                // fill the emptyDir; warnings still go to stderr.
-                {
-                  name: 'ES_JAVA_OPTS',
-                  value: `-Xms${settings.heap} -Xmx${settings.heap} -Xlog:disable -Xlog:all=warning:stderr`,
-                },
-                { name: 'ELASTIC_PASSWORD_FILE', value: `${SECRETS_DIR}/elastic-password` },
-                ...config.map((line) => {
-                  const [key, ...value] = line.split('=');
-                  return { name: key ?? '', value: value.join('=') };
-                }),
-              ],
-              resources: resources(settings.resources),
-              securityContext: containerSecurity(ES_UID, true),
-              // A red cluster is not restarted by the kubelet: liveness asks only whether the node answers.
-              startupProbe: {
-                httpGet: probe(esProbePaths.live),
-                periodSeconds: 5,
-                failureThreshold: 60,
-                timeoutSeconds: 3,
-              },
-              livenessProbe: {
-                httpGet: probe(esProbePaths.live),
-                periodSeconds: 20,
-                failureThreshold: 6,
-                timeoutSeconds: 3,
-              },
-              readinessProbe: { httpGet: probe(esProbePaths.ready), periodSeconds: 10, timeoutSeconds: 5 },
-              volumeMounts: [
-                { name: 'data', mountPath: `${ES_HOME}/data` },
-                { name: 'tls', mountPath: TLS_DIR, readOnly: true },
-                secrets.mount,
-                ...writable.map((w) => w.mount),
-              ],
+              name: 'ES_JAVA_OPTS',
+              value: `-Xms${settings.heap} -Xmx${settings.heap} -Xlog:disable -Xlog:all=warning:stderr`,
             },
-          ],
-          volumes: [
-            { name: 'tls', secret: { secretName: 'elasticsearch-tls' } },
-            { name: 'roles', configMap: { name: 'elasticsearch-roles' } },
-            ...secrets.volumes,
-            ...writable.map((w) => w.volume),
+            { name: 'ELASTIC_PASSWORD_FILE', value: `${SECRETS_DIR}/elastic-password` },
+            ...config.map((line) => {
+              const [key, ...value] = line.split('=');
+              return { name: key ?? '', value: value.join('=') };
+            }),
           ],
         },
-      },
+        // A red cluster is not restarted by the kubelet: liveness asks only whether the node answers.
+        probes: { live: probe(esProbePaths.live), ready: probe(esProbePaths.ready) },
+        mounts: [
+          { name: 'data', mountPath: `${ES_HOME}/data` },
+          { name: 'tls', mountPath: TLS_DIR, readOnly: true },
+        ],
+        volumes: [
+          { name: 'tls', secret: { secretName: 'elasticsearch-tls' } },
+          { name: 'roles', configMap: { name: 'elasticsearch-roles' } },
+        ],
+      }),
       volumeClaimTemplates: [
         {
           metadata: { name: 'data', labels: selector(name) },
