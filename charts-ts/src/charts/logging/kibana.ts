@@ -1,13 +1,11 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { disruptionBudget, spreadOverNodes } from '../../lib/availability.ts';
 import { httpGet } from '../../lib/workload.ts';
-import { selector } from '../../platform.ts';
 import { loggingCertificate, TLS_DIR } from './certificates.ts';
 import { esUrl } from './elasticsearch.ts';
 import { componentEndpoint } from './endpoint.ts';
 import { logging } from './names.ts';
-import { loggingPod } from './pod.ts';
+import { loggingDeployment } from './pod.ts';
 import type { LoggingSettings } from './settings.ts';
 import { SECRETS_DIR, vaultSecretsInit, type LoggingVaultClient } from './vault-secrets.ts';
 import { writableDir } from './writable.ts';
@@ -48,43 +46,33 @@ export function kibana(scope: Construct, settings: LoggingSettings['kibana']): v
     `XPACK_REPORTING_ENCRYPTIONKEY="$(cat ${SECRETS_DIR}/kibana-encryption-key)"`,
     'exec /usr/local/bin/kibana-docker',
   ].join(' ');
-  new k8s.KubeDeployment(scope, 'kibana', {
-    metadata: meta,
-    spec: {
-      replicas: settings.replicas,
-      selector: { matchLabels: selector(name) },
-      template: loggingPod({
-        name,
-        version,
-        image,
-        uid: KIBANA_UID,
-        resources: settings.resources,
-        placement: settings.replicas > 1 ? spreadOverNodes(selector(name)) : {},
-        secrets,
-        writable,
-        container: {
-          command: ['/bin/sh', '-c', start],
-          env: [
-            { name: 'ELASTICSEARCH_HOSTS', value: JSON.stringify([esUrl]) },
-            { name: 'ELASTICSEARCH_USERNAME', value: 'kibana_system' },
-            { name: 'ELASTICSEARCH_SSL_CERTIFICATEAUTHORITIES', value: `${TLS_DIR}/ca.crt` },
-            { name: 'ELASTICSEARCH_SSL_VERIFICATIONMODE', value: 'full' },
-            { name: 'SERVER_SSL_ENABLED', value: 'true' },
-            { name: 'SERVER_SSL_CERTIFICATE', value: `${TLS_DIR}/tls.crt` },
-            { name: 'SERVER_SSL_KEY', value: `${TLS_DIR}/tls.key` },
-            { name: 'SERVER_HOST', value: '0.0.0.0' },
-            { name: 'TELEMETRY_OPTIN', value: 'false' },
-            { name: 'TELEMETRY_ENABLED', value: 'false' },
-            { name: 'NEWSFEED_ENABLED', value: 'false' },
-            { name: 'STATUS_ALLOWANONYMOUS', value: 'true' },
-          ],
-          ports: [{ name: 'https', containerPort: port }],
-        },
-        probes: { live: probe(kibanaProbePaths.live), ready: probe(kibanaProbePaths.ready), startupFailures: 90 },
-        mounts: [{ name: 'tls', mountPath: TLS_DIR, readOnly: true }],
-        volumes: [{ name: 'tls', secret: { secretName: 'kibana-tls' } }],
-      }),
+  loggingDeployment(scope, meta, settings, {
+    name,
+    version,
+    image,
+    uid: KIBANA_UID,
+    secrets,
+    writable,
+    container: {
+      command: ['/bin/sh', '-c', start],
+      env: [
+        { name: 'ELASTICSEARCH_HOSTS', value: JSON.stringify([esUrl]) },
+        { name: 'ELASTICSEARCH_USERNAME', value: 'kibana_system' },
+        { name: 'ELASTICSEARCH_SSL_CERTIFICATEAUTHORITIES', value: `${TLS_DIR}/ca.crt` },
+        { name: 'ELASTICSEARCH_SSL_VERIFICATIONMODE', value: 'full' },
+        { name: 'SERVER_SSL_ENABLED', value: 'true' },
+        { name: 'SERVER_SSL_CERTIFICATE', value: `${TLS_DIR}/tls.crt` },
+        { name: 'SERVER_SSL_KEY', value: `${TLS_DIR}/tls.key` },
+        { name: 'SERVER_HOST', value: '0.0.0.0' },
+        { name: 'TELEMETRY_OPTIN', value: 'false' },
+        { name: 'TELEMETRY_ENABLED', value: 'false' },
+        { name: 'NEWSFEED_ENABLED', value: 'false' },
+        { name: 'STATUS_ALLOWANONYMOUS', value: 'true' },
+      ],
+      ports: [{ name: 'https', containerPort: port }],
     },
+    probes: { live: probe(kibanaProbePaths.live), ready: probe(kibanaProbePaths.ready), startupFailures: 90 },
+    mounts: [{ name: 'tls', mountPath: TLS_DIR, readOnly: true }],
+    volumes: [{ name: 'tls', secret: { secretName: 'kibana-tls' } }],
   });
-  if (settings.replicas > 1) disruptionBudget(scope, 'kibana-pdb', meta, selector(name), { maxUnavailable: 1 });
 }

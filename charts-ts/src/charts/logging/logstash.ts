@@ -1,14 +1,12 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { disruptionBudget, spreadOverNodes } from '../../lib/availability.ts';
 import { httpGet } from '../../lib/workload.ts';
-import { selector } from '../../platform.ts';
 import { loggingCertificate, TLS_DIR } from './certificates.ts';
 import { esUrl } from './elasticsearch.ts';
 import { logstashPipeline, renderLogstashPipeline } from './logstash-pipeline.ts';
 import { componentEndpoint } from './endpoint.ts';
 import { logging } from './names.ts';
-import { loggingPod } from './pod.ts';
+import { loggingDeployment } from './pod.ts';
 import type { LoggingSettings } from './settings.ts';
 import { SECRETS_DIR, vaultSecretsInit, type LoggingVaultClient } from './vault-secrets.ts';
 import { writableDir } from './writable.ts';
@@ -57,48 +55,38 @@ export function logstash(scope: Construct, settings: LoggingSettings['logstash']
     writableDir('logs', `${LOGSTASH_HOME}/logs`, '64Mi'),
     writableDir('tmp', '/tmp', '64Mi'),
   ];
-  new k8s.KubeDeployment(scope, 'logstash', {
-    metadata: meta,
-    spec: {
-      replicas: settings.replicas,
-      selector: { matchLabels: selector(name) },
-      template: loggingPod({
-        name,
-        version,
-        image,
-        uid: LOGSTASH_UID,
-        resources: settings.resources,
-        placement: settings.replicas > 1 ? spreadOverNodes(selector(name)) : {},
-        secrets,
-        writable,
-        container: {
-          // Logstash resolves ${VAR} in pipeline files from its environment: the password is read from the
-          // Vault-filled file into the environment of this process only.
-          command: [
-            '/bin/sh',
-            '-c',
-            `ELASTICSEARCH_PASSWORD="$(cat ${SECRETS_DIR}/logstash-writer-password)" exec ${LOGSTASH_HOME}/bin/logstash -f ${LOGSTASH_HOME}/pipeline/cf.conf --api.http.host 0.0.0.0 --path.data ${LOGSTASH_HOME}/data --path.logs ${LOGSTASH_HOME}/logs`,
-          ],
-          env: [
-            { name: 'ELASTICSEARCH_USERNAME', value: 'logstash_writer' },
-            { name: 'LS_JAVA_OPTS', value: `-Xms${settings.heap} -Xmx${settings.heap} -Djava.io.tmpdir=/tmp` },
-          ],
-          ports: [
-            { name: 'beats', containerPort: beatsPort },
-            { name: 'api', containerPort: apiPort },
-          ],
-        },
-        probes: { live: httpGet(logstashProbePaths.live, apiPort), ready: httpGet(logstashProbePaths.ready, apiPort) },
-        mounts: [
-          { name: 'pipeline', mountPath: `${LOGSTASH_HOME}/pipeline`, readOnly: true },
-          { name: 'tls', mountPath: TLS_DIR, readOnly: true },
-        ],
-        volumes: [
-          { name: 'pipeline', configMap: { name: 'logstash-pipeline' } },
-          { name: 'tls', secret: { secretName: 'logstash-tls' } },
-        ],
-      }),
+  loggingDeployment(scope, meta, settings, {
+    name,
+    version,
+    image,
+    uid: LOGSTASH_UID,
+    secrets,
+    writable,
+    container: {
+      // Logstash resolves ${VAR} in pipeline files from its environment: the password is read from the
+      // Vault-filled file into the environment of this process only.
+      command: [
+        '/bin/sh',
+        '-c',
+        `ELASTICSEARCH_PASSWORD="$(cat ${SECRETS_DIR}/logstash-writer-password)" exec ${LOGSTASH_HOME}/bin/logstash -f ${LOGSTASH_HOME}/pipeline/cf.conf --api.http.host 0.0.0.0 --path.data ${LOGSTASH_HOME}/data --path.logs ${LOGSTASH_HOME}/logs`,
+      ],
+      env: [
+        { name: 'ELASTICSEARCH_USERNAME', value: 'logstash_writer' },
+        { name: 'LS_JAVA_OPTS', value: `-Xms${settings.heap} -Xmx${settings.heap} -Djava.io.tmpdir=/tmp` },
+      ],
+      ports: [
+        { name: 'beats', containerPort: beatsPort },
+        { name: 'api', containerPort: apiPort },
+      ],
     },
+    probes: { live: httpGet(logstashProbePaths.live, apiPort), ready: httpGet(logstashProbePaths.ready, apiPort) },
+    mounts: [
+      { name: 'pipeline', mountPath: `${LOGSTASH_HOME}/pipeline`, readOnly: true },
+      { name: 'tls', mountPath: TLS_DIR, readOnly: true },
+    ],
+    volumes: [
+      { name: 'pipeline', configMap: { name: 'logstash-pipeline' } },
+      { name: 'tls', secret: { secretName: 'logstash-tls' } },
+    ],
   });
-  if (settings.replicas > 1) disruptionBudget(scope, 'logstash-pdb', meta, selector(name), { maxUnavailable: 1 });
 }

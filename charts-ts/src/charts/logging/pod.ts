@@ -1,7 +1,9 @@
 import { k8s } from 'cdk8s-plus-27';
+import type { Construct } from 'constructs';
+import { disruptionBudget, spreadOverNodes } from '../../lib/availability.ts';
 import { containerSecurity, podSecurity, resources } from '../../lib/workload.ts';
 import type { Resources } from '../../profile.ts';
-import { labels } from '../../platform.ts';
+import { labels, selector } from '../../platform.ts';
 import type { vaultSecretsInit } from './vault-secrets.ts';
 import type { writableDir } from './writable.ts';
 
@@ -78,4 +80,27 @@ export function loggingPod(props: LoggingPodProps): k8s.PodTemplateSpec {
       volumes: [...props.volumes, ...props.secrets.volumes, ...props.writable.map((w) => w.volume)],
     },
   };
+}
+
+/**
+ * A Deployment of a logging pod (Logstash, Kibana: stateless): replicas spread over nodes and, from two replicas
+ * on, a PodDisruptionBudget letting one go at a time. Object ids: the component's name and `<name>-pdb`.
+ */
+export function loggingDeployment(
+  scope: Construct,
+  metadata: k8s.ObjectMeta,
+  settings: { replicas: number; resources: Resources },
+  props: Omit<LoggingPodProps, 'placement' | 'resources'>,
+): void {
+  const matchLabels = selector(props.name);
+  const placement = settings.replicas > 1 ? spreadOverNodes(matchLabels) : {};
+  new k8s.KubeDeployment(scope, props.name, {
+    metadata,
+    spec: {
+      replicas: settings.replicas,
+      selector: { matchLabels },
+      template: loggingPod({ ...props, resources: settings.resources, placement }),
+    },
+  });
+  if (settings.replicas > 1) disruptionBudget(scope, `${props.name}-pdb`, metadata, matchLabels, { maxUnavailable: 1 });
 }
