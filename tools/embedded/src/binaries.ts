@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -94,6 +94,17 @@ export async function runLogged(
       else reject(new Error(`${command} ${args.join(' ')} failed (exit ${code}):\n${tail}`));
     });
   });
+}
+
+/** A version for a Go helper of ours that changes whenever its source or pinned dependencies (go.mod, go.sum) do. */
+export function goSourceVersion(dir: string): string {
+  const hash = createHash('sha256');
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.go') || f === 'go.mod' || f === 'go.sum')
+    .sort()) {
+    hash.update(file).update(readFileSync(join(dir, file)));
+  }
+  return `src-${hash.digest('hex').slice(0, 12)}`;
 }
 
 /** The cache file a spec's binary is (or will be) stored as. */

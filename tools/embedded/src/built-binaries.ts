@@ -1,11 +1,11 @@
 import { observabilitySpecs, type ObservabilityToolName } from './prometheus-tools.ts';
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   cachedBinaryPath,
   resolvePinnedBinary,
+  goSourceVersion,
   runLogged,
   vaultBinary,
   type BinarySpec,
@@ -46,23 +46,11 @@ export function goToolDir(name: ChartsToolName): string {
   return fileURLToPath(new URL(`../go/${name}/`, import.meta.url));
 }
 
-/** A version that changes whenever the helper's source or pinned dependencies change. */
-function sourceVersion(name: ChartsToolName): string {
-  const dir = goToolDir(name);
-  const hash = createHash('sha256');
-  for (const file of readdirSync(dir)
-    .filter((f) => f.endsWith('.go') || f === 'go.mod' || f === 'go.sum')
-    .sort()) {
-    hash.update(file).update(readFileSync(join(dir, file)));
-  }
-  return `src-${hash.digest('hex').slice(0, 12)}`;
-}
-
 function goToolSpec(name: ChartsToolName, envVar: string, what: string): BinarySpec {
   return {
     envVar,
     pathNames: [],
-    version: sourceVersion(name),
+    version: goSourceVersion(goToolDir(name)),
     howToProvide: `set ${envVar} to a build of tools/embedded/go/${name} (${what}); building needs Go ≥ 1.26 and the Go module proxy`,
     async build(outFile, _workDir, progress) {
       // go.sum is committed: -mod=readonly never rewrites the repository.

@@ -1,12 +1,11 @@
 // How the Prometheus stack's binaries are built when missing (resolved, cached and locked by binaries.ts):
 // Prometheus + promtool, Alertmanager + amtool and prometheus-operator from their Go modules, and our Go
 // helper that validates Grafana dashboards with the Grafana Foundation SDK's Go types.
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { cpSync, chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, chmodSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { goSourceVersion, runLogged } from './binaries.ts';
 import { versions } from './build-versions.ts';
 
 export type ObservabilityToolName =
@@ -21,35 +20,14 @@ export interface ToolSpec {
   howToProvide: string;
 }
 
+/** `go` at a lower priority (these builds are long), statically linked, with progress lines. */
 function goRun(
   args: string[],
   cwd: string,
   env: Record<string, string>,
   progress: (line: string) => void,
 ): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('nice', ['-n', '10', 'go', ...args], {
-      cwd,
-      env: { ...process.env, CGO_ENABLED: '0', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let tail = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      const text = chunk.toString();
-      tail = (tail + text).slice(-4000);
-      for (const line of text.split('\n')) if (line.trim() !== '') progress(line.trim());
-    });
-    child.on('error', (error) => reject(new Error(`could not run go (${error.message})`)));
-    // 'close', not 'exit': only then has every byte of stdout been read (a JSON answer arrives whole).
-    child.on('close', (code) => {
-      if (code === 0) resolve(out);
-      else reject(new Error(`go ${args.join(' ')} failed (exit ${code}):\n${tail}`));
-    });
-  });
+  return runLogged('nice', ['-n', '10', 'go', ...args], cwd, progress, { CGO_ENABLED: '0', ...env });
 }
 
 /** `-X` flags that give `--version` its answer (prometheus/common/version, as the upstream Makefiles set). */
@@ -85,16 +63,6 @@ function goInstall(module: string, version: string, cmd: string, displayVersion:
 
 export function obsDashboardsDir(): string {
   return fileURLToPath(new URL('../go/obs-dashboards/', import.meta.url));
-}
-
-function sourceVersion(dir: string): string {
-  const hash = createHash('sha256');
-  for (const file of readdirSync(dir)
-    .filter((f) => f.endsWith('.go') || f === 'go.mod' || f === 'go.sum')
-    .sort()) {
-    hash.update(file).update(readFileSync(join(dir, file)));
-  }
-  return `src-${hash.digest('hex').slice(0, 12)}`;
 }
 
 const p = versions.observability;
@@ -168,7 +136,7 @@ export const observabilitySpecs: Record<ObservabilityToolName, ToolSpec> = {
   'obs-dashboards': {
     envVar: 'CF_OBS_DASHBOARDS_BIN',
     pathNames: [],
-    version: sourceVersion(obsDashboardsDir()),
+    version: goSourceVersion(obsDashboardsDir()),
     howToProvide:
       'set CF_OBS_DASHBOARDS_BIN to a build of tools/embedded/go/obs-dashboards (needs Go ≥ 1.26 and the module proxy)',
     async build(outFile, _workDir, progress) {
