@@ -1,16 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SealStatus } from '@cf/vault-unsealer/vault-http';
 import { resolveVaultBinary } from './binaries.ts';
 import { freePort, scratchDir, spawnManaged, waitFor, type ManagedProcess } from './process.ts';
 
-export interface SealStatus {
-  initialized: boolean;
-  sealed: boolean;
-  t: number;
-  n: number;
-  progress: number;
-}
+// One declaration of Vault's seal-status answer: the unsealer's, which drives it in production.
+export type { SealStatus };
 
 export interface VaultServer {
   /** e.g. `http://127.0.0.1:41234`. */
