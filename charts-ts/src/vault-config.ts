@@ -49,6 +49,19 @@ export function servicePolicy(name: string): string {
 }
 
 /** The declarative configuration vault-unsealer applies; validated with the operator's own schema. */
+
+/** A Kubernetes auth role: one ServiceAccount of one namespace logs in for the policy of the same name. */
+function kubernetesRole(name: string, serviceAccount: string, namespace: string, ttl: string) {
+  return {
+    name,
+    serviceAccounts: [serviceAccount],
+    namespaces: [namespace],
+    policies: [name],
+    audience: vault.audience,
+    ttl,
+  };
+}
+
 export function vaultConfiguration(): VaultConfiguration {
   const withDb = services.filter((s) => s.database !== undefined);
   const withVault = services.filter((s) => s.vault);
@@ -88,23 +101,9 @@ export function vaultConfiguration(): VaultConfiguration {
       kubernetes: {
         path: 'kubernetes',
         roles: [
-          ...withVault.map((s) => ({
-            name: s.name,
-            serviceAccounts: [s.name],
-            namespaces: [ns.apps],
-            policies: [s.name],
-            audience: vault.audience,
-            ttl: '1h',
-          })),
+          ...withVault.map((s) => kubernetesRole(s.name, s.name, ns.apps, '1h')),
           // The logging stack's init containers: one login to fetch (or create) generated passwords, then gone.
-          ...loggingVaultClients.map((c) => ({
-            name: c.role,
-            serviceAccounts: [c.serviceAccount],
-            namespaces: [c.namespace],
-            policies: [c.role],
-            audience: vault.audience,
-            ttl: '10m',
-          })),
+          ...loggingVaultClients.map((c) => kubernetesRole(c.role, c.serviceAccount, c.namespace, '10m')),
           ...observability.roles,
           // The snapshot CronJob's login (issue 19): read on sys/storage/raft/snapshot, nothing else.
           { ...backup.role, audience: vault.audience },
