@@ -8,6 +8,7 @@ import { captureLogs } from '../support/log-capture.ts';
 import { freePort, stopIfFails } from '../support/process.ts';
 import { startGateway, type GatewayHandle } from '../api-gateway/fixture.ts';
 import { startUserServiceFixture, type UserServiceFixture } from '../user-service/fixture.ts';
+import { backingServicesEnv } from '@cf/embedded/service-env';
 
 export interface Platform {
   /** The gateway's origin, `http://localhost:<port>`: the UI and the API on one origin, as in production. */
@@ -48,14 +49,8 @@ async function platformOn(users: UserServiceFixture, options: PlatformOptions): 
       PORT: '0',
       HOST: '127.0.0.1',
       TELEGRAM_MODE: 'demo',
-      DATABASE_HOST: '127.0.0.1',
-      DATABASE_PORT: String(users.postgres.port),
-      DATABASE_USER: users.postgres.user,
-      DATABASE_PASSWORD: users.postgres.password,
+      ...backingServicesEnv(users.postgres, users.vault),
       DATABASE_NAME: 'integrations',
-      VAULT_ADDR: users.vault.address,
-      VAULT_AUTH: 'token',
-      VAULT_TOKEN: users.vault.rootToken ?? '',
       VAULT_TRANSIT_ENSURE: 'true',
       JWKS_URL: `${users.url}/.well-known/jwks.json`,
       USER_SERVICE_URL: users.url,

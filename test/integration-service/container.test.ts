@@ -2,6 +2,7 @@ import test from 'ava';
 import { fileURLToPath } from 'node:url';
 import { buildImage, runContainer } from '../support/containers.ts';
 import { startUserServiceFixture } from '../user-service/fixture.ts';
+import { backingServicesEnv } from '@cf/embedded/service-env';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tag = 'localhost/cf/integration-service:test';
@@ -17,13 +18,7 @@ test('the integration-service image runs as uid 1000 on a read-only root and con
     env: {
       TELEGRAM_MODE: 'demo',
       POD_NAME: 'integration-service-0',
-      DATABASE_HOST: '127.0.0.1',
-      DATABASE_PORT: String(users.postgres.port),
-      DATABASE_USER: users.postgres.user,
-      DATABASE_PASSWORD: users.postgres.password,
-      VAULT_ADDR: users.vault.address,
-      VAULT_AUTH: 'token',
-      VAULT_TOKEN: users.vault.rootToken ?? '',
+      ...backingServicesEnv(users.postgres, users.vault),
       VAULT_TRANSIT_ENSURE: 'true',
       JWKS_URL: `${users.url}/.well-known/jwks.json`,
     },

@@ -11,6 +11,7 @@ import type { TelegramPort } from '../../services/integration-service/src/telegr
 import { freePort } from '../support/process.ts';
 import { stopIfFails } from '@cf/embedded/process';
 import { call, startUserServiceFixture, type CallResult, type UserServiceFixture } from '../user-service/fixture.ts';
+import { backingServicesEnv } from '@cf/embedded/service-env';
 
 export interface User {
   id: string;
@@ -102,13 +103,7 @@ async function integrationOn(users: UserServiceFixture): Promise<IntegrationFixt
         HOST: '127.0.0.1',
         POD_NAME: pod,
         PEER_ADDRESS_TEMPLATE: 'http://{pod}',
-        DATABASE_HOST: '127.0.0.1',
-        DATABASE_PORT: String(users.postgres.port),
-        DATABASE_USER: users.postgres.user,
-        DATABASE_PASSWORD: users.postgres.password,
-        VAULT_ADDR: users.vault.address,
-        VAULT_AUTH: 'token',
-        VAULT_TOKEN: vaultToken,
+        ...backingServicesEnv(users.postgres, users.vault),
         JWKS_URL: `${users.url}/.well-known/jwks.json`,
         LEASE_TTL_SECONDS: '2',
         RECONCILE_INTERVAL_SECONDS: '0.25',

@@ -7,6 +7,7 @@ import { GramJsPort } from '../../services/integration-service/src/telegram/gram
 import { startPostgres, type PostgresServer } from '../support/postgres.ts';
 import { startVault, type VaultServer } from '../support/vault.ts';
 import { startTogether } from '@cf/embedded/process';
+import { backingServicesEnv } from '@cf/embedded/service-env';
 
 let postgres: PostgresServer;
 let vault: VaultServer;
@@ -28,13 +29,8 @@ function env(database: string, overrides: Record<string, string> = {}): Record<s
     PORT: '0',
     HOST: '127.0.0.1',
     TELEGRAM_MODE: 'gramjs',
-    DATABASE_PORT: String(postgres.port),
-    DATABASE_USER: postgres.user,
-    DATABASE_PASSWORD: postgres.password,
+    ...backingServicesEnv(postgres, vault),
     DATABASE_NAME: database,
-    VAULT_ADDR: vault.address,
-    VAULT_AUTH: 'token',
-    VAULT_TOKEN: vault.rootToken ?? '',
     VAULT_TRANSIT_ENSURE: 'true',
     JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json',
     ...overrides,
