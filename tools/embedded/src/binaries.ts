@@ -96,6 +96,19 @@ export async function runLogged(
   });
 }
 
+/**
+ * Runs `go` with progress lines, failing with the tail of its output; at a lower priority (`nice -n 10`), since these
+ * builds take minutes on two cores and share them with whatever else runs.
+ */
+export function go(
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  progress: (line: string) => void,
+): Promise<string> {
+  return runLogged('nice', ['-n', '10', 'go', ...args], cwd, progress, env);
+}
+
 /** A version for a Go helper of ours that changes whenever its source or pinned dependencies (go.mod, go.sum) do. */
 export function goSourceVersion(dir: string): string {
   const hash = createHash('sha256');

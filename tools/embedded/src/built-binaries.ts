@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import {
   cachedBinaryPath,
   resolvePinnedBinary,
+  go,
   goSourceVersion,
-  runLogged,
   vaultBinary,
   type BinarySpec,
   type ResolvedBinary,
@@ -22,16 +22,6 @@ export type BinaryName =
 
 /** Our own Go test helpers under tools/embedded/go/<name>/ (see charts-tools.ts). */
 export type ChartsToolName = 'charts-netpol' | 'charts-starlark' | 'charts-kindconfig';
-
-/** Runs `go` with progress lines, failing with the tail of its output. */
-function go(
-  args: string[],
-  cwd: string,
-  env: Record<string, string>,
-  progress: (line: string) => void,
-): Promise<string> {
-  return runLogged('go', args, cwd, progress, env);
-}
 
 /** setup-envtest's directory, a convention users of controller-runtime already have. */
 const envtestAssets = (): string[] => {

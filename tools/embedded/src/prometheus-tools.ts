@@ -5,7 +5,7 @@ import { cpSync, chmodSync, mkdirSync, readdirSync, renameSync, rmSync } from 'n
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { goSourceVersion, runLogged } from './binaries.ts';
+import { go, goSourceVersion } from './binaries.ts';
 import { versions } from './build-versions.ts';
 
 export type ObservabilityToolName =
@@ -20,15 +20,9 @@ export interface ToolSpec {
   howToProvide: string;
 }
 
-/** `go` at a lower priority (these builds are long), statically linked, with progress lines. */
-function goRun(
-  args: string[],
-  cwd: string,
-  env: Record<string, string>,
-  progress: (line: string) => void,
-): Promise<string> {
-  return runLogged('nice', ['-n', '10', 'go', ...args], cwd, progress, { CGO_ENABLED: '0', ...env });
-}
+/** `go`, statically linked (the binaries run on any Linux). */
+const goRun = (args: string[], cwd: string, env: Record<string, string>, progress: (line: string) => void) =>
+  go(args, cwd, { CGO_ENABLED: '0', ...env }, progress);
 
 /** `-X` flags that give `--version` its answer (prometheus/common/version, as the upstream Makefiles set). */
 const versionFlags = (version: string): string =>
