@@ -101,8 +101,11 @@ export const userServiceEnv = {
   TWO_FACTOR_STEP_SECONDS: z.coerce.number().int().min(30).max(900).default(300),
   /** Wrong second factors (codes, recovery codes, passkeys) per user per `RATE_WINDOW_SECONDS` before 429. */
   TWO_FACTOR_ATTEMPTS_PER_USER: z.coerce.number().int().min(1).max(100).default(5),
-  /** Failed logins for one (address, IP) in `RATE_WINDOW_SECONDS` after which a login needs a solved captcha. */
-  LOGIN_CAPTCHA_AFTER_FAILURES: z.coerce.number().int().min(1).default(3),
+  /**
+   * Failed logins for one (address, IP) in `RATE_WINDOW_SECONDS` after which a login needs a solved captcha. Only
+   * while `CAPTCHA_REQUIRED` is on (the UI carries the widget then); 0 turns it off.
+   */
+  LOGIN_CAPTCHA_AFTER_FAILURES: z.coerce.number().int().min(0).default(3),
   /** Failed logins from one IP, any address, after which its logins need a solved captcha. */
   LOGIN_CAPTCHA_AFTER_FAILURES_PER_IP: z.coerce.number().int().min(1).default(20),
 };

@@ -106,7 +106,9 @@ export async function startUserService(config: UserServiceConfig, logger: Logger
       required: config.CAPTCHA_REQUIRED,
     },
     twoFactor: twoFactor.deps,
-    loginFailures: twoFactor.loginCaptcha,
+    ...(config.CAPTCHA_REQUIRED && config.LOGIN_CAPTCHA_AFTER_FAILURES > 0
+      ? { loginFailures: twoFactor.loginCaptcha }
+      : {}),
     readiness: {
       database: () => database.ping(),
       ...(vault !== undefined ? { vault: () => vault.healthy() } : {}),
