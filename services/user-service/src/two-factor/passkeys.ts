@@ -8,6 +8,7 @@ import {
   type PublicKeyCredentialRequestOptionsJSON,
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
+import type { Logger } from '@cf/kit';
 import type { ChallengePurpose, PasskeyRow, TwoFactorStore } from '../db/two-factor.ts';
 
 export interface RelyingParty {
@@ -39,10 +40,18 @@ function uuidBytes(id: string): Uint8Array<ArrayBuffer> {
 export class Passkeys {
   private readonly store: TwoFactorStore;
   private readonly rp: RelyingParty;
+  private readonly logger: Logger | undefined;
 
-  constructor(store: TwoFactorStore, rp: RelyingParty) {
+  constructor(store: TwoFactorStore, rp: RelyingParty, logger?: Logger) {
     this.store = store;
     this.rp = rp;
+    this.logger = logger;
+  }
+
+  /** Why a ceremony did not verify, for operators (the library's message names a check, never a secret). */
+  private refused(ceremony: string, error: unknown): undefined {
+    this.logger?.warn({ ceremony, reason: error instanceof Error ? error.message : String(error) }, 'passkey refused');
+    return undefined;
   }
 
   async registrationOptions(
@@ -72,7 +81,7 @@ export class Passkeys {
       expectedOrigin: this.rp.origin,
       expectedRPID: this.rp.id,
       requireUserVerification: false,
-    }).catch(() => undefined);
+    }).catch((error: unknown) => this.refused('registration', error));
     if (result?.verified !== true) return undefined;
     const { credential } = result.registrationInfo;
     return {
@@ -112,9 +121,13 @@ export class Passkeys {
     response: AuthenticationResponseJSON,
   ): Promise<{ userId: string; credentialId: string } | undefined> {
     const row = await this.store.passkey(response.id);
-    if (row === undefined || (userId !== null && row.user_id !== userId)) return undefined;
+    if (row === undefined) return this.refused(purpose, new Error('unknown credential'));
+    if (userId !== null && row.user_id !== userId)
+      return this.refused(purpose, new Error('credential of another user'));
     const handle = response.response.userHandle;
-    if (handle !== undefined && handle !== Buffer.from(uuidBytes(row.user_id)).toString('base64url')) return undefined;
+    if (handle !== undefined && handle !== Buffer.from(uuidBytes(row.user_id)).toString('base64url')) {
+      return this.refused(purpose, new Error('user handle does not match the credential'));
+    }
     const result = await verifyAuthenticationResponse({
       response,
       expectedChallenge: (challenge) => this.store.consumeChallenge(challenge, purpose, userId),
@@ -122,7 +135,7 @@ export class Passkeys {
       expectedRPID: this.rp.id,
       credential: { id: row.id, publicKey: new Uint8Array(row.public_key), counter: Number(row.counter) },
       requireUserVerification: purpose === 'passwordless',
-    }).catch(() => undefined);
+    }).catch((error: unknown) => this.refused(purpose, error));
     if (result?.verified !== true) return undefined;
     await this.store.passkeyUsed(row.id, result.authenticationInfo.newCounter);
     return { userId: row.user_id, credentialId: row.id };

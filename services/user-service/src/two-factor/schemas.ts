@@ -18,7 +18,8 @@ export const PasskeyAssertion = z.object({
   response: z.object({
     clientDataJSON: B64Url(4096),
     authenticatorData: B64Url(4096),
-    signature: B64Url(2048),
+    // ML-DSA-44 (post-quantum, offered by current browsers) signs with 2,420 bytes.
+    signature: B64Url(8192),
     userHandle: B64Url(256).optional(),
   }),
   authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
@@ -35,7 +36,7 @@ export const PasskeyAttestation = z.object({
     attestationObject: B64Url(16384),
     transports: z.array(z.string().max(20)).max(10).optional(),
     authenticatorData: B64Url(16384).optional(),
-    publicKey: B64Url(4096).optional(),
+    publicKey: B64Url(8192).optional(),
     publicKeyAlgorithm: z.int().optional(),
   }),
   authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),

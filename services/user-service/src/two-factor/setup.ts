@@ -28,7 +28,7 @@ export async function startTwoFactor(
     cipher = new LocalSecretCipher(config.LOCAL_TWO_FACTOR_KEY_FILE);
   }
   const store = new TwoFactorStore(wiring.sequelize);
-  const passkeys = new Passkeys(store, relyingPartyFor(config.PUBLIC_URL, config.PRODUCT_NAME));
+  const passkeys = new Passkeys(store, relyingPartyFor(config.PUBLIC_URL, config.PRODUCT_NAME), wiring.logger);
   const factors = new TwoFactor(
     store,
     passkeys,
