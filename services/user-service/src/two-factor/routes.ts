@@ -223,7 +223,7 @@ export function twoFactorRoutes(deps: RouteDeps): Operation[] {
         });
         if (!added) throw HttpProblem.conflict('this passkey is already registered');
         const recoveryCodes = await factors.recoveryCodesIfNone(userId);
-        audit(ctx, logger, 'passkey.added', { userId, passkeyName: name });
+        audit(ctx, logger, 'passkey.added', { userId, label: name });
         if (recoveryCodes.length > 0) audit(ctx, logger, 'two-factor.enabled', { userId, factor: 'passkey' });
         ctx.set('Cache-Control', 'no-store');
         ctx.status = 201;
