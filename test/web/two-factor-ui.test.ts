@@ -154,7 +154,7 @@ test.serial('a passkey registered in the settings completes a password login as 
   t.is(await signedInHeading(page, 'the signed-in shell after the passkey'), 'Telegram accounts');
 });
 
-test.serial('a passkey logs in alone, without the password', async (t) => {
+test.serial('a passkey logs in alone, without the password, and its assertion works once', async (t) => {
   const page = await pageWithAuthenticator();
   await registerThroughUi(f, page);
   await openSecurity(page);
@@ -162,8 +162,16 @@ test.serial('a passkey logs in alone, without the password', async (t) => {
   await page.getByRole('button', { name: 'I have saved them' }).click();
   await page.getByRole('button', { name: 'Log out' }).click();
   await heading(page, 'Log in');
+  const sent = page.waitForRequest((request) => request.url().endsWith('/api/auth/passkey/login'));
   await page.getByTestId('passkey-login').click();
   t.is(await signedInHeading(page, 'the signed-in shell after a passwordless login'), 'Telegram accounts');
+  // The same signed assertion again: its challenge was consumed by the first login, so it logs in nobody.
+  const replay = await fetch(`${f.url}/api/auth/passkey/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: f.url },
+    body: (await sent).postData() ?? '',
+  });
+  t.is(replay.status, 400);
 });
 
 test.serial('turning two-step verification off asks for a fresh factor first', async (t) => {

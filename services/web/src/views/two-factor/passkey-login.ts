@@ -5,7 +5,7 @@ import { loginWithPasskey } from './api.ts';
 import { factorErrorText } from './second-step.ts';
 
 /**
- * "Log in with a passkey" under the password form: passwordless login with any discoverable passkey of this site
+ * "Continue with a passkey" under the password form: passwordless login with any discoverable passkey of this site
  * (issue 18). Hidden where the browser has no WebAuthn.
  */
 export class PasskeyLogin extends View {
@@ -53,7 +53,7 @@ export class PasskeyLogin extends View {
         @click=${() => void this.start()}
       >
         <wa-icon name="key-round" aria-hidden="true"></wa-icon>
-        ${msg('Log in with a passkey', { id: '2fa.passkey-login' })}
+        ${msg('Continue with a passkey', { id: '2fa.passkey-login' })}
       </button>
     </div>`;
   }
