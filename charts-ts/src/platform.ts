@@ -39,6 +39,8 @@ export interface ServiceSpec {
 }
 
 export const TELEGRAM_SESSION_KEY = 'telegram-sessions';
+/** user-service's TOTP secrets (issue 18); the service's `TWO_FACTOR_TRANSIT_KEY` default. */
+export const TWO_FACTOR_SECRET_KEY = 'two-factor-secrets';
 
 export const services: readonly ServiceSpec[] = [
   {
@@ -68,7 +70,7 @@ export const services: readonly ServiceSpec[] = [
     database: 'user_service',
     vault: true,
     kv: { path: 'user-service', write: true },
-    transitKeys: [],
+    transitKeys: [TWO_FACTOR_SECRET_KEY],
   },
   {
     name: 'integration-service',

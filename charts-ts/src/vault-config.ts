@@ -4,7 +4,7 @@ import { observabilityVaultAccess } from './charts/observability/vault-access.ts
 import { loggingVaultClients } from './charts/logging/chart.ts';
 import { loggingPolicy } from './charts/logging/vault-secrets.ts';
 import { vaultBackupConfiguration } from './charts/vault-backup.ts';
-import { ns, postgres, services, TELEGRAM_SESSION_KEY, vault } from './platform.ts';
+import { ns, postgres, services, TELEGRAM_SESSION_KEY, TWO_FACTOR_SECRET_KEY, vault } from './platform.ts';
 
 type DatabaseRoleInput = z.input<typeof DatabaseEngine>['roles'][number];
 
@@ -74,8 +74,11 @@ export function vaultConfiguration(): VaultConfiguration {
       {
         type: 'transit',
         path: 'transit',
-        description: 'Encryption of Telegram session strings',
-        keys: [{ name: TELEGRAM_SESSION_KEY, type: 'aes256-gcm96' }],
+        description: 'Encryption of Telegram session strings and TOTP secrets',
+        keys: [
+          { name: TELEGRAM_SESSION_KEY, type: 'aes256-gcm96' },
+          { name: TWO_FACTOR_SECRET_KEY, type: 'aes256-gcm96' },
+        ],
       },
       {
         type: 'database',

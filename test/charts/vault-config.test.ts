@@ -20,7 +20,10 @@ for (const { profile, all } of both) {
     const engines = Object.fromEntries(config.secretEngines.map((e) => [e.type, e]));
     t.is(engines['kv-v2']?.path, 'secret');
     const transit = engines['transit'];
-    t.deepEqual(transit?.type === 'transit' ? transit.keys.map((k) => k.name) : [], ['telegram-sessions']);
+    t.deepEqual(transit?.type === 'transit' ? transit.keys.map((k) => k.name) : [], [
+      'telegram-sessions',
+      'two-factor-secrets',
+    ]);
     const db = engines['database'];
     if (db?.type !== 'database') return t.fail('no database engine');
     const owners = services.filter((s) => s.database !== undefined);
@@ -86,6 +89,12 @@ for (const { profile, all } of both) {
     }
     const integration = config.policies.find((p) => p.name === 'integration-service')!;
     t.regex(integration.rules, /transit\/encrypt\/telegram-sessions/);
-    t.false(config.policies.some((p) => p.name !== 'integration-service' && p.rules.includes('transit/')));
+    t.notRegex(integration.rules, /two-factor-secrets/);
+    // user-service encrypts TOTP secrets (issue 18) with its own key, and only that one.
+    const users = config.policies.find((p) => p.name === 'user-service')!;
+    t.regex(users.rules, /transit\/decrypt\/two-factor-secrets/);
+    t.notRegex(users.rules, /telegram-sessions/);
+    const transitUsers = ['integration-service', 'user-service'];
+    t.false(config.policies.some((p) => !transitUsers.includes(p.name) && p.rules.includes('transit/')));
   });
 }

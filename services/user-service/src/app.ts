@@ -21,6 +21,11 @@ import { authRoutes } from './routes/auth.ts';
 import type { RouteDeps } from './routes/deps.ts';
 import { revocationRoutes } from './routes/revocations.ts';
 import { usersRoutes } from './routes/users.ts';
+import type { TwoFactor } from './two-factor/factors.ts';
+import type { LoginCaptcha } from './two-factor/login-captcha.ts';
+import { twoFactorLoginRoutes } from './two-factor/login-routes.ts';
+import type { LoginSteps } from './two-factor/login-steps.ts';
+import { twoFactorRoutes } from './two-factor/routes.ts';
 import type { Sessions } from './sessions.ts';
 import type { AccessTokenSettings } from './tokens/access-tokens.ts';
 import { JWKS_MAX_AGE_SECONDS, type SigningKeys } from './tokens/signing-keys.ts';
@@ -41,6 +46,10 @@ export interface UserServiceDeps {
   accountLinks?: Pick<AccountLinkDeps, 'tokens' | 'mail' | 'verifyHours'>;
   /** The proof-of-work captcha; `required` makes registration and reset requests need a solved one. */
   captcha?: { captcha: Captcha; required: boolean };
+  /** TOTP, recovery codes, passkeys and the login's second-factor step (issue 18). */
+  twoFactor?: { factors: TwoFactor; steps: LoginSteps };
+  /** Counts failed logins; past its threshold a login needs a solved `captcha` (issue 18 item 4). */
+  loginFailures?: LoginCaptcha;
 }
 
 /** user-service's HTTP app: the auth, users and admin route areas, its OpenAPI document and its JWKS. */
@@ -58,6 +67,9 @@ export function createUserService(
     ...deps,
     cookie: new RefreshCookie(deps.cookie),
     metrics,
+    ...(deps.loginFailures !== undefined && deps.captcha !== undefined
+      ? { loginCaptcha: { failures: deps.loginFailures, captcha: deps.captcha.captcha } }
+      : {}),
     ...(deps.captcha?.required === true
       ? { checkCaptcha: (answer: string | undefined) => deps.captcha!.captcha.verify(answer) }
       : {}),
@@ -83,6 +95,8 @@ export function createUserService(
     ...revocationRoutes(deps.revocations),
     ...accountLinkRoutes(routeDeps, deps.accountLinks),
     ...captchaRoutes(deps.captcha?.captcha),
+    ...twoFactorLoginRoutes(routeDeps),
+    ...twoFactorRoutes(routeDeps),
   ];
 
   // Every write names the revocation feed position after it, so api-gateway can wait until it follows

@@ -15,7 +15,17 @@ export type AuditEvent =
   | 'email.verification-sent'
   | 'email.verified'
   | 'password.reset-requested'
-  | 'password.reset';
+  | 'password.reset'
+  // Two-factor (issue 18 item 5)
+  | 'login.second-factor-required'
+  | 'two-factor.enabled'
+  | 'two-factor.disabled'
+  | 'two-factor.recovery-code-used'
+  | 'two-factor.recovery-codes-regenerated'
+  | 'totp.enrolled'
+  | 'totp.removed'
+  | 'passkey.added'
+  | 'passkey.removed';
 
 /**
  * One structured record per security-relevant event, with who, from where and which request — and never

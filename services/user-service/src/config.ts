@@ -88,6 +88,26 @@ export const userServiceEnv = {
   CAPTCHA_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(600),
   CAPTCHA_FREE_PER_WINDOW: z.coerce.number().int().min(1).default(10),
   PASSWORD_RESET_MINUTES: z.coerce.number().int().min(5).max(1440).default(60),
+
+  // Two-factor authentication (issue 18 item 5).
+  /** Vault transit mount and key the TOTP secrets are encrypted with (PostgreSQL holds only ciphertext). */
+  VAULT_TRANSIT_MOUNT: z.string().default('transit'),
+  TWO_FACTOR_TRANSIT_KEY: z.string().default('two-factor-secrets'),
+  /** Create the transit mount and key when missing (local runs and tests; in a cluster vault-unsealer does it). */
+  VAULT_TRANSIT_ENSURE: env.flag(false),
+  /** Key file encrypting TOTP secrets when there is no Vault (development only; refused in production). */
+  LOCAL_TWO_FACTOR_KEY_FILE: z.string().default('.local/user-service-two-factor.key'),
+  /** How long the login's "second factor required" step may be completed in. */
+  TWO_FACTOR_STEP_SECONDS: z.coerce.number().int().min(30).max(900).default(300),
+  /** Wrong second factors (codes, recovery codes, passkeys) per user per `RATE_WINDOW_SECONDS` before 429. */
+  TWO_FACTOR_ATTEMPTS_PER_USER: z.coerce.number().int().min(1).max(100).default(5),
+  /**
+   * Failed logins for one (address, IP) in `RATE_WINDOW_SECONDS` after which a login needs a solved captcha. Only
+   * while `CAPTCHA_REQUIRED` is on (the UI carries the widget then); 0 turns it off.
+   */
+  LOGIN_CAPTCHA_AFTER_FAILURES: z.coerce.number().int().min(0).default(3),
+  /** Failed logins from one IP, any address, after which its logins need a solved captcha. */
+  LOGIN_CAPTCHA_AFTER_FAILURES_PER_IP: z.coerce.number().int().min(1).default(20),
 };
 
 export type UserServiceConfig = ReturnType<typeof loadUserServiceConfig>;

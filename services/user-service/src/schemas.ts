@@ -42,6 +42,8 @@ export const LoginBody = z.object({
   password: z.string().max(1024),
   /** Non-browser clients get the refresh token in the body instead of a cookie. */
   includeRefreshToken: z.boolean().optional(),
+  /** Required after repeated failures from the client's address (`LOGIN_CAPTCHA_AFTER_FAILURES`). */
+  captcha: CaptchaAnswer.optional(),
 });
 
 export const RefreshBody = z

@@ -19,6 +19,7 @@ import { RevocationFeed } from './revocations/feed.ts';
 import { Sessions } from './sessions.ts';
 import { FileKeyStore, VaultKeyStore, type KeyStore } from './tokens/key-store.ts';
 import { SigningKeys } from './tokens/signing-keys.ts';
+import { startTwoFactor } from './two-factor/setup.ts';
 
 export interface RunningUserService {
   server: RunningServer;
@@ -65,6 +66,7 @@ export async function startUserService(config: UserServiceConfig, logger: Logger
     logger,
     handled: (kind, outcome) => holder.metrics?.mailHandled(kind, outcome),
   });
+  const twoFactor = await startTwoFactor(config, { sequelize: database.sequelize, vault, logger });
   const access = {
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
@@ -103,6 +105,10 @@ export async function startUserService(config: UserServiceConfig, logger: Logger
       }),
       required: config.CAPTCHA_REQUIRED,
     },
+    twoFactor: twoFactor.deps,
+    ...(config.CAPTCHA_REQUIRED && config.LOGIN_CAPTCHA_AFTER_FAILURES > 0
+      ? { loginFailures: twoFactor.loginCaptcha }
+      : {}),
     readiness: {
       database: () => database.ping(),
       ...(vault !== undefined ? { vault: () => vault.healthy() } : {}),

@@ -75,6 +75,14 @@ export const routes = {
     access: 'private',
     nav: true,
   },
+  security: {
+    path: '/settings/security',
+    element: 'cf-security-page',
+    title: () => msg('Security', { id: 'route.security' }),
+    icon: 'shield-check',
+    access: 'private',
+    nav: true,
+  },
 } as const satisfies Record<string, RouteEntry>;
 
 export type Route = keyof typeof routes;

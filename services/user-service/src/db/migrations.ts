@@ -134,4 +134,56 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    // Issue 18, two-factor: TOTP secrets (Vault transit ciphertext only), hashed one-time recovery codes, WebAuthn
+    // credentials, single-use WebAuthn challenges and the login's "second factor required" steps, all in PostgreSQL
+    // so every replica sees the same state. Tables are described in src/db/two-factor.ts.
+    name: '0006-two-factor',
+    async up({ sequelize }) {
+      await sequelize.query(`
+        CREATE TABLE totp_credentials (
+          user_id uuid PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+          secret_ciphertext text NOT NULL CHECK (char_length(secret_ciphertext) <= 400),
+          confirmed_at timestamptz,
+          last_used_step bigint,
+          created_at timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE TABLE recovery_codes (
+          id uuid PRIMARY KEY,
+          user_id uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+          code_hash text NOT NULL,
+          created_at timestamptz NOT NULL DEFAULT now(),
+          used_at timestamptz,
+          UNIQUE (user_id, code_hash)
+        );
+        CREATE TABLE webauthn_credentials (
+          id text PRIMARY KEY CHECK (char_length(id) <= 1400),
+          user_id uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+          public_key bytea NOT NULL,
+          counter bigint NOT NULL DEFAULT 0,
+          transports text[] NOT NULL DEFAULT '{}',
+          name text NOT NULL CHECK (char_length(name) BETWEEN 1 AND 80),
+          created_at timestamptz NOT NULL DEFAULT now(),
+          last_used_at timestamptz
+        );
+        CREATE INDEX webauthn_credentials_by_user ON webauthn_credentials (user_id);
+        CREATE TABLE webauthn_challenges (
+          challenge text PRIMARY KEY CHECK (char_length(challenge) <= 200),
+          user_id uuid REFERENCES users(id) ON DELETE CASCADE,
+          purpose text NOT NULL CHECK (purpose IN ('register', 'second-factor', 'passwordless', 'reauthenticate')),
+          expires_at timestamptz NOT NULL
+        );
+        CREATE INDEX webauthn_challenges_by_expiry ON webauthn_challenges (expires_at);
+        CREATE TABLE login_steps (
+          id uuid PRIMARY KEY,
+          user_id uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+          token_hash text NOT NULL,
+          created_at timestamptz NOT NULL DEFAULT now(),
+          expires_at timestamptz NOT NULL,
+          used_at timestamptz
+        );
+        CREATE INDEX login_steps_by_expiry ON login_steps (expires_at);
+      `);
+    },
+  },
 ];

@@ -6,12 +6,30 @@ import { LoginBody, LogoutBody, RefreshBody, RegisterBody, Uuid } from '../schem
 import { digest } from '../sessions.ts';
 import { publicUser, type RouteDeps } from './deps.ts';
 import { LiveSession, Registered, SessionList, TokenResponse } from './responses.ts';
+import type { UserRow } from '../db/store.ts';
+import { LoginAnswer } from '../two-factor/schemas.ts';
 
 /** One message for unknown email, wrong password and disabled account: nothing to enumerate. */
 const LOGIN_FAILED = 'email or password is incorrect';
 
 /** The limiters' store (PostgreSQL) failing: refused rather than unlimited (issue 22). */
 const LIMITER_DOWN = 'rate limiting is unavailable';
+
+/**
+ * Opens the session a completed login yields — password alone, password + second factor, or a passkey — and
+ * answers with the tokens exactly as a plain login does.
+ */
+export async function startLoginSession(
+  ctx: Context,
+  deps: RouteDeps,
+  user: UserRow,
+  refreshInBody: boolean,
+  method: 'password' | 'totp' | 'recovery-code' | 'passkey' | 'passwordless',
+): Promise<void> {
+  const issued = await deps.sessions.start(user, ctx.ip, ctx.get('user-agent') || null);
+  audit(ctx, deps.logger, 'login.success', { userId: user.id, sessionId: issued.sessionId, method });
+  ctx.body = deps.cookie.tokenResponse(ctx, issued, refreshInBody);
+}
 
 /** Registration, login, refresh, logout and the caller's sessions. */
 export function authRoutes(deps: RouteDeps): Operation[] {
@@ -67,28 +85,48 @@ export function authRoutes(deps: RouteDeps): Operation[] {
       body: LoginBody,
       success: {
         status: 200,
-        description: 'an access token; the refresh token as an HttpOnly cookie',
-        schema: TokenResponse,
+        description:
+          'an access token (the refresh token as an HttpOnly cookie); or, when the account has two-factor ' +
+          'authentication, only a `second_factor_required` step (no cookie, no token): complete it at ' +
+          '`POST /auth/login/second-factor` within `expires_in` seconds',
+        schema: LoginAnswer,
       },
-      errors: { 401: 'wrong email or password', 429: 'too many attempts', 503: LIMITER_DOWN },
+      errors: {
+        400: 'after repeated failures from this address, a missing or refused captcha (`…/problems/captcha/*`)',
+        401: 'wrong email or password',
+        429: 'too many attempts',
+        503: LIMITER_DOWN,
+      },
       async handler(ctx, { body }) {
         const email = body.email.trim().toLowerCase();
         // The account lookup runs beside the limit check (one round trip instead of two); a refused
         // attempt still never reaches the password check.
-        const [, user] = await Promise.all([limits.loginAttempt(email, ctx.ip), store.userByEmail(body.email)]);
+        const [, user, captchaNeeded] = await Promise.all([
+          limits.loginAttempt(email, ctx.ip),
+          store.userByEmail(body.email),
+          deps.loginCaptcha?.failures.required(email, ctx.ip),
+        ]);
+        if (captchaNeeded === true) await deps.loginCaptcha!.captcha.verify(body.captcha);
         const passwordOk = await verifyPassword(user?.password_hash, body.password);
         if (user === undefined || !passwordOk || user.disabled) {
           const reason = user === undefined ? 'unknown-email' : !passwordOk ? 'wrong-password' : 'disabled';
           audit(ctx, logger, 'login.failure', { ...(user ? { userId: user.id } : {}), reason });
+          await deps.loginCaptcha?.failures.failed(email, ctx.ip);
           throw new HttpProblem(401, { detail: LOGIN_FAILED });
         }
         if (needsRehash(user.password_hash)) await store.setPasswordHash(user.id, await hashPassword(body.password));
-        const [, issued] = await Promise.all([
-          limits.loginSucceeded(email, ctx.ip),
-          sessions.start(user, ctx.ip, userAgent(ctx)),
-        ]);
-        audit(ctx, logger, 'login.success', { userId: user.id, sessionId: issued.sessionId });
-        ctx.body = cookie.tokenResponse(ctx, issued, body.includeRefreshToken === true);
+        await Promise.all([limits.loginSucceeded(email, ctx.ip), deps.loginCaptcha?.failures.succeeded(email, ctx.ip)]);
+        if (deps.twoFactor !== undefined && (await deps.twoFactor.factors.enabled(user.id))) {
+          // The password was right, and that is all this answer says: no session exists yet.
+          const { factors, steps } = deps.twoFactor;
+          const [stepToken, methods] = await Promise.all([steps.issue(user.id), factors.methods(user.id)]);
+          ctx.state['outcome'] = 'second_factor_required';
+          audit(ctx, logger, 'login.second-factor-required', { userId: user.id });
+          ctx.set('Cache-Control', 'no-store');
+          ctx.body = { second_factor_required: true, step_token: stepToken, expires_in: steps.ttl, methods };
+          return;
+        }
+        await startLoginSession(ctx, deps, user, body.includeRefreshToken === true, 'password');
       },
     }),
     operation({

@@ -9,6 +9,14 @@ export interface User {
   role: string;
 }
 
+/** A login waiting for its second factor (issue 18): the step token and what can complete it. */
+export interface SecondFactorStep {
+  stepToken: string;
+  /** Seconds. */
+  expiresIn: number;
+  methods: ('totp' | 'recovery-code' | 'passkey')[];
+}
+
 type AuthListener = (user: User | undefined) => void;
 
 /** Further tries of a refresh that met a transient failure; with the backoff below, about 7 s in all. */
@@ -152,9 +160,21 @@ export class Session {
     return { state: 'signed-in' };
   }
 
-  async login(email: string, password: string): Promise<void> {
+  /**
+   * Logs in with the password. Resolves with the "second factor required" step when the account has two-factor
+   * authentication (no session yet: views/two-factor completes it and calls `signIn`), else undefined, signed in.
+   */
+  async login(email: string, password: string): Promise<SecondFactorStep | undefined> {
     const { body } = await settle(() => api.POST('/api/auth/login', { body: { email, password } }));
-    this.accessToken = text(body, 'access_token');
+    if ('second_factor_required' in body) {
+      return { stepToken: body.step_token, expiresIn: body.expires_in, methods: body.methods };
+    }
+    await this.signIn(body.access_token);
+  }
+
+  /** Adopts the access token of a completed login: password, password + second factor, or a passkey. */
+  async signIn(accessToken: string | undefined): Promise<void> {
+    this.accessToken = accessToken;
     await this.loadUser();
     this.channel?.postMessage({ type: 'login' });
   }

@@ -46,6 +46,8 @@ export const ICONS = {
   'arrow-left': 'ArrowLeft',
   'arrow-right': 'ArrowRight',
   'shield-check': 'ShieldCheck',
+  // two-factor (passkeys)
+  'key-round': 'KeyRound',
   'log-in': 'LogIn',
   'user-plus': 'UserPlus',
 } as const;

@@ -151,3 +151,22 @@ export function outcomeText(outcome: string): { text: string; variant: 'success'
       return { text: msg('Other', { id: 'outcome.other' }), variant: 'neutral' };
   }
 }
+
+// Two-factor authentication (issue 18; engineer twofactor): user-service's `…/problems/second-factor/*` and
+// `…/problems/login-step/*` in words.
+/** A refused second factor or login step in words; undefined for any other problem (problemText decides). */
+export function secondFactorText(problem: ApiProblem): string | undefined {
+  if (problem.status === 401 && ['expired', 'used', 'invalid'].includes(problem.type))
+    return msg('This login attempt has ended. Go back and log in again.', { id: 'p.2fa-step' });
+  if (problem.status === 400 && problem.type === 'wrong')
+    return msg('That code or passkey was not accepted. Check it and try again.', { id: 'p.2fa-wrong' });
+  if (problem.status === 400 && problem.type === 'required')
+    return msg('Confirm with a code from your authenticator app, a recovery code or a passkey.', {
+      id: 'p.2fa-required',
+    });
+  if (problem.status === 400 && problem.type === 'not-enrolled')
+    return msg('Two-step verification is not set up for this account.', { id: 'p.2fa-not-enrolled' });
+  if (problem.status === 429)
+    return msg('Too many wrong codes. Wait a while, then try again.', { id: 'p.2fa-too-many' });
+  return undefined;
+}

@@ -9,6 +9,9 @@ import { View } from './base.ts';
 import { field, submitButton } from './field.ts';
 import { preferences } from './shell.ts';
 import './retry-hint.ts';
+import type { SecondFactorStep } from '../api/session.ts';
+import './two-factor/second-step.ts';
+import './two-factor/passkey-login.ts';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -34,12 +37,15 @@ class AuthPage extends View {
     formError: { state: true },
     showPassword: { state: true },
     score: { state: true },
+    step: { state: true },
   };
   declare busy: boolean;
   declare errors: Record<string, string>;
   declare formError: unknown;
   declare showPassword: boolean;
   declare score: number | undefined;
+  /** The login's "second factor required" step, while the second-step screen shows (views/two-factor). */
+  declare step: SecondFactorStep | undefined;
   protected readonly mode: 'login' | 'register' = 'login';
 
   constructor() {
@@ -83,7 +89,7 @@ class AuthPage extends View {
     try {
       const email = String(data.get('email')).trim();
       const password = String(data.get('password'));
-      if (this.mode === 'login') await session.login(email, password);
+      if (this.mode === 'login') this.step = await session.login(email, password);
       else await session.register(email, password, String(data.get('displayName') ?? '').trim() || undefined);
     } catch (error) {
       const problem = asProblem(error);
@@ -134,6 +140,8 @@ class AuthPage extends View {
   }
 
   override render() {
+    if (this.step !== undefined)
+      return html`<cf-second-factor .step=${this.step} .onCancel=${() => (this.step = undefined)}></cf-second-factor>`;
     const login = this.mode === 'login';
     const problem = this.formError === undefined ? undefined : asProblem(this.formError);
     return html`<main class="auth-page" id="main" tabindex="-1">
@@ -196,6 +204,7 @@ class AuthPage extends View {
           }
           ${submitButton(login ? msg('Log in', { id: 'route.login' }) : msg('Create account', { id: 'route.register' }), this.busy, 'submit')}
         </form>
+        ${login ? html`<cf-passkey-login></cf-passkey-login>` : nothing}
         <p class="switch">
           ${
             login

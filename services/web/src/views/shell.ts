@@ -13,6 +13,7 @@ import './phone-page.ts';
 import './qr-page.ts';
 import './log-page.ts';
 import './stats-page.ts';
+import './settings/security-page.ts';
 
 const sections = routeNames.filter((route) => routes[route].nav);
 

@@ -1,0 +1,195 @@
+import { msg } from '@lit/localize';
+import { html, nothing } from 'lit';
+import { ApiProblem, asProblem } from '../../api/problem.ts';
+import type { SecondFactorStep } from '../../api/session.ts';
+import { logo } from '../../design/logo.ts';
+import { problemText, secondFactorText } from '../../i18n/problems.ts';
+import { View } from '../base.ts';
+import { field, submitButton } from '../field.ts';
+import { preferences } from '../shell.ts';
+import { completeStep, passkeyForStep } from './api.ts';
+import '../retry-hint.ts';
+
+/** The words for a failed second step: a refused factor or step, else the catalogue's general text. */
+export function factorErrorText(error: unknown): string {
+  if (!(error instanceof ApiProblem)) {
+    // The browser's WebAuthn refusals (NotAllowedError: cancelled or timed out) are no server problem.
+    return msg('The passkey was not used. Try again or choose another way.', { id: '2fa.passkey-cancelled' });
+  }
+  return secondFactorText(error) ?? problemText(error, 'load');
+}
+
+/**
+ * The login's second step (issue 18): an authenticator code, a recovery code or a passkey completes the login the
+ * password started. "Back" returns to the password form (the step simply expires).
+ */
+export class SecondFactorPage extends View {
+  static override properties = {
+    step: { attribute: false },
+    mode: { state: true },
+    busy: { state: true },
+    error: { state: true },
+    fieldError: { state: true },
+  };
+  declare step: SecondFactorStep;
+  declare mode: 'totp' | 'recovery-code';
+  declare busy: boolean;
+  declare error: unknown;
+  declare fieldError: string | undefined;
+  /** Called by "Back to log in". */
+  onCancel: () => void = () => undefined;
+
+  constructor() {
+    super();
+    this.mode = 'totp';
+    this.busy = false;
+    this.error = undefined;
+    this.fieldError = undefined;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (!this.step.methods.includes('totp')) this.mode = 'recovery-code';
+  }
+
+  override firstUpdated(): void {
+    this.querySelector<HTMLElement>('[data-page-heading]')?.focus();
+  }
+
+  private async run(action: () => Promise<void>): Promise<void> {
+    this.busy = true;
+    this.error = undefined;
+    try {
+      await action();
+    } catch (error) {
+      this.error = error;
+      await this.updateComplete;
+      this.querySelector<HTMLInputElement>('input')?.select();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private submit(event: SubmitEvent): void {
+    event.preventDefault();
+    const value = String(new FormData(event.currentTarget as HTMLFormElement).get(this.inputId) ?? '').trim();
+    this.fieldError = undefined;
+    if (this.mode === 'totp' && !/^\d{6}$/.test(value.replace(/\s/g, ''))) {
+      this.fieldError = msg('Enter the 6-digit code from your authenticator app.', { id: '2fa.v.code' });
+    } else if (this.mode === 'recovery-code' && value.replace(/[\s-]/g, '').length !== 10) {
+      this.fieldError = msg('Enter a recovery code like abcde-12345.', { id: '2fa.v.recovery' });
+    }
+    if (this.fieldError !== undefined) {
+      void this.updateComplete.then(() => this.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+      return;
+    }
+    const proof = this.mode === 'totp' ? { code: value.replace(/\s/g, '') } : { recoveryCode: value };
+    void this.run(() => completeStep(this.step.stepToken, proof));
+  }
+
+  private usePasskey(): void {
+    void this.run(async () =>
+      completeStep(this.step.stepToken, { passkey: await passkeyForStep(this.step.stepToken) }),
+    );
+  }
+
+  private get inputId(): string {
+    return this.mode === 'totp' ? 'totp-code' : 'recovery-code';
+  }
+
+  private switchMode(mode: 'totp' | 'recovery-code'): void {
+    this.mode = mode;
+    this.fieldError = undefined;
+    this.error = undefined;
+    void this.updateComplete.then(() => this.querySelector<HTMLInputElement>('input')?.focus());
+  }
+
+  override render() {
+    const { methods } = this.step;
+    const totp = this.mode === 'totp';
+    const problem = this.error === undefined ? undefined : asProblem(this.error);
+    return html`<main class="auth-page" id="main" tabindex="-1">
+      <div class="auth-top">${preferences(() => this.requestUpdate())}</div>
+      <section class="auth-card" aria-labelledby="second-factor-title">
+        <div class="auth-brand">${logo()}</div>
+        <h1 id="second-factor-title" tabindex="-1" data-page-heading>
+          ${msg('Two-step verification', { id: '2fa.step.title' })}
+        </h1>
+        <p>
+          ${
+            totp
+              ? msg('Enter the code your authenticator app shows for Content Factory.', { id: '2fa.step.totp-intro' })
+              : msg('Enter one of the recovery codes you saved. Each works once.', { id: '2fa.step.recovery-intro' })
+          }
+        </p>
+        <form novalidate @submit=${this.submit} aria-busy=${this.busy ? 'true' : 'false'}>
+          <div class="form-error" role="alert">
+            ${
+              this.error !== undefined
+                ? html`<wa-callout variant="danger">
+                    <wa-icon slot="icon" name="circle-alert"></wa-icon>
+                    <span class="error-text">${factorErrorText(this.error)}</span>
+                    ${problem?.retryAfter !== undefined ? html` <cf-retry-hint .seconds=${problem.retryAfter}></cf-retry-hint>` : nothing}
+                  </wa-callout>`
+                : nothing
+            }
+          </div>
+          ${
+            totp
+              ? field({
+                  id: 'totp-code',
+                  label: msg('Authentication code', { id: '2fa.code' }),
+                  autocomplete: 'one-time-code',
+                  inputmode: 'numeric',
+                  maxlength: 7,
+                  error: this.fieldError,
+                })
+              : field({
+                  id: 'recovery-code',
+                  label: msg('Recovery code', { id: '2fa.recovery-code' }),
+                  autocomplete: 'off',
+                  maxlength: 20,
+                  error: this.fieldError,
+                })
+          }
+          ${submitButton(msg('Verify', { id: '2fa.verify' }), this.busy, 'submit')}
+        </form>
+        <div class="actions second-factor-alternatives">
+          ${
+            methods.includes('passkey')
+              ? html`<button
+                  type="button"
+                  class="wa-brand wa-outlined"
+                  ?disabled=${this.busy}
+                  @click=${this.usePasskey}
+                >
+                  <wa-icon name="key-round" aria-hidden="true"></wa-icon>
+                  ${msg('Use a passkey', { id: '2fa.use-passkey' })}
+                </button>`
+              : nothing
+          }
+          ${
+            totp && methods.includes('recovery-code')
+              ? html`<button type="button" class="link-button" @click=${() => this.switchMode('recovery-code')}>
+                  ${msg('Use a recovery code', { id: '2fa.use-recovery' })}
+                </button>`
+              : nothing
+          }
+          ${
+            !totp && methods.includes('totp')
+              ? html`<button type="button" class="link-button" @click=${() => this.switchMode('totp')}>
+                  ${msg('Use your authenticator app', { id: '2fa.use-totp' })}
+                </button>`
+              : nothing
+          }
+        </div>
+        <p class="switch">
+          <button type="button" class="link-button" @click=${() => this.onCancel()}>
+            ${msg('Back to log in', { id: '2fa.back' })}
+          </button>
+        </p>
+      </section>
+    </main>`;
+  }
+}
+customElements.define('cf-second-factor', SecondFactorPage);
