@@ -95,6 +95,12 @@ export const integrationServiceEnv = {
   /** How often each replica asks the queue (pg-boss) for due sends; bounds the lateness of a scheduled post. */
   PUBLISH_POLL_SECONDS: z.coerce.number().min(0.5).default(0.5),
   /**
+   * Send jobs one queue worker claims in one statement, and workers per replica: up to their product of sends
+   * run at once on a replica (each needs a pool connection for a moment; the pool has 10).
+   */
+  PUBLISH_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(50),
+  PUBLISH_WORKERS: z.coerce.number().int().min(1).max(16).default(2),
+  /**
    * A send job still active after this long is taken to be lost with its pod and runs again elsewhere (the
    * persisted random_id makes that safe for accounts; a bot's attempt then shows "unknown"). Above the
    * Telegram and forward deadlines.
