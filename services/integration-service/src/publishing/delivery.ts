@@ -1,7 +1,7 @@
 import type { Logger } from '@cf/kit';
 import { BotApiError, type BotApi } from '../bots/bot-api.ts';
 import type { SessionCipher } from '../cipher.ts';
-import type { DeliveryRow } from '../db/posts.ts';
+import type { DeliveryRow } from '../db/deliveries.ts';
 import type { Store } from '../db/store.ts';
 import type { LeaseHolder } from '../ownership/holder.ts';
 import { resourceName } from '../resources.ts';
@@ -60,7 +60,7 @@ export class Delivery {
     let route = job.via !== undefined ? { via: job.via, accountId: job.accountId ?? null } : undefined;
     if (route === undefined) {
       // A job queued before it carried its route.
-      const target = await store.posts.target(job.targetId);
+      const target = await store.deliveries.target(job.targetId);
       if (target === undefined || target.version !== job.version) return;
       route = { via: target.via, accountId: target.account_id };
     }
@@ -72,7 +72,7 @@ export class Delivery {
     if (owner.local) return this.attemptHere(routed, spacingMs);
     if (!('pod' in owner)) return queue.enqueue(job, new Date(Date.now() + owner.retryAfter * 1000));
     if (!holdsSlot && spacingMs > 0) {
-      const slot = await store.posts.pace(job.targetId, job.version, spacingMs);
+      const slot = await store.deliveries.pace(job.targetId, job.version, spacingMs);
       if (slot === undefined) return;
       if (slot.getTime() > Date.now()) return queue.enqueue({ ...routed, slot: slot.getTime() }, slot);
     }
@@ -110,12 +110,12 @@ export class Delivery {
    */
   private async attemptHere(job: SendJob, spacingMs: number): Promise<void> {
     const { store, queue, logger } = this.deps;
-    const begun = await store.posts.begin(job.targetId, job.version, spacingMs);
+    const begun = await store.deliveries.begin(job.targetId, job.version, spacingMs);
     if (begun === undefined) return;
     if ('slot' in begun) return queue.enqueue({ ...job, slot: begun.slot.getTime() }, begun.slot);
     const row = begun.row;
     const outcome = await this.attempt(row);
-    const settled = await store.posts.settle(row.id, row.version, outcome);
+    const settled = await store.deliveries.settle(row.id, row.version, outcome);
     this.record(row, outcome);
     if (settled !== undefined && outcome.state === 'scheduled') {
       await queue.enqueue(
@@ -133,13 +133,23 @@ export class Delivery {
 
   private record(row: DeliveryRow, outcome: Outcome): void {
     const { metrics } = this.deps;
-    metrics.posts.inc({ via: row.via, outcome: outcome.state === 'scheduled' ? 'rescheduled' : outcome.state });
+    metrics.attempts.inc({ via: row.via, outcome: outcome.state === 'scheduled' ? 'rescheduled' : outcome.state });
     if (outcome.state === 'sent') {
       metrics.lateness.observe(
         { via: row.via },
         Math.max(0, (Date.now() - new Date(row.scheduled_at).getTime()) / 1000),
       );
     }
+  }
+
+  /** Telegram asked to wait: the target goes again after the wait. The chat is logged, not a metric label. */
+  private floodWait(row: DeliveryRow, seconds: number): Outcome {
+    this.deps.metrics.floodWaits.inc({ via: row.via });
+    this.deps.logger.warn(
+      { targetId: row.id, chatId: row.telegram_chat_id, via: row.via, seconds },
+      'Telegram asked to wait before sending to this chat',
+    );
+    return { state: 'scheduled', dueAt: new Date(Date.now() + Math.max(1, seconds) * 1000), failure: 'FloodWait' };
   }
 
   private async attempt(row: DeliveryRow): Promise<Outcome> {
@@ -159,7 +169,7 @@ export class Delivery {
   }
 
   private async viaAccount(row: DeliveryRow, post: OutgoingPost): Promise<Outcome> {
-    const { holder, store, metrics, options } = this.deps;
+    const { holder, store, options } = this.deps;
     const held = holder.get(resourceName('account', row.account_id ?? ''));
     if (held === undefined)
       return { state: 'scheduled', dueAt: new Date(Date.now() + 1000), failure: 'ownership moved' };
@@ -172,12 +182,7 @@ export class Delivery {
       const failure = asTelegramError(error);
       switch (failure.kind) {
         case 'FloodWait':
-          metrics.floodWaits.inc({ chat: row.telegram_chat_id });
-          return {
-            state: 'scheduled',
-            dueAt: new Date(Date.now() + Math.max(1, failure.seconds) * 1000),
-            failure: 'FloodWait',
-          };
+          return this.floodWait(row, failure.seconds);
         case 'ChatWriteForbidden':
           await store.channels.setState(row.channel_id, 'rights_removed');
           return { state: 'failed', failure: failure.kind };
@@ -200,7 +205,7 @@ export class Delivery {
   }
 
   private async viaBot(row: DeliveryRow, post: OutgoingPost): Promise<Outcome> {
-    const { cipher, botApi, metrics } = this.deps;
+    const { cipher, botApi } = this.deps;
     if (row.token_ciphertext === null) return { state: 'failed', failure: 'BotRemoved' };
     try {
       const token = await cipher.decrypt(row.token_ciphertext);
@@ -211,12 +216,7 @@ export class Delivery {
       switch (error.kind) {
         case 'FloodWait':
           // A 429 is a definite "not sent".
-          metrics.floodWaits.inc({ chat: row.telegram_chat_id });
-          return {
-            state: 'scheduled',
-            dueAt: new Date(Date.now() + Math.max(1, error.seconds) * 1000),
-            failure: 'FloodWait',
-          };
+          return this.floodWait(row, error.seconds);
         case 'Timeout':
         case 'Unreachable':
           return { state: 'unknown', failure: UNKNOWN_OUTCOME };
