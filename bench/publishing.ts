@@ -145,7 +145,8 @@ try {
   const minuteStart = creating + 30_000;
   const plan = await schedule(() => new Date(minuteStart + Math.random() * 60_000));
   const creationMs = Date.now() - creating;
-  if (Date.now() > minuteStart) console.log(`  (creating the posts ran ${Date.now() - minuteStart} ms into their minute)`);
+  if (Date.now() > minuteStart)
+    console.log(`  (creating the posts ran ${Date.now() - minuteStart} ms into their minute)`);
   await untilAllSent(POSTS, 240_000);
   const messages = sentMessages();
   const byText = new Map(messages.map((message) => [message.text, message]));

@@ -40,28 +40,31 @@ test.serial('a post due now is sent without waiting for the queue’s next poll'
   );
 });
 
-test.serial('posts scheduled ahead and paced into later slots are each sent at their slot, not at a poll', async (t) => {
-  const user = await f.user();
-  const account = await connectAccount(fake, user, one);
-  const channel = await managedChannel(fake, user, one, account);
-  const at = new Date(Date.now() + 1500);
-  const created = [];
-  for (const text of ['first', 'second', 'third']) {
-    created.push(
-      await as(user, one.url, 'POST', '/telegram/posts', {
-        text,
-        scheduledAt: at.toISOString(),
-        targets: [{ channelId: channel.id, via: 'account' }],
-      }),
+test.serial(
+  'posts scheduled ahead and paced into later slots are each sent at their slot, not at a poll',
+  async (t) => {
+    const user = await f.user();
+    const account = await connectAccount(fake, user, one);
+    const channel = await managedChannel(fake, user, one, account);
+    const at = new Date(Date.now() + 1500);
+    const created = [];
+    for (const text of ['first', 'second', 'third']) {
+      created.push(
+        await as(user, one.url, 'POST', '/telegram/posts', {
+          text,
+          scheduledAt: at.toISOString(),
+          targets: [{ channelId: channel.id, via: 'account' }],
+        }),
+      );
+    }
+    for (const post of created) {
+      await settled(user, one, post.body['id'] as string, sent, (POLL_SECONDS / 3) * 1000);
+    }
+    const messages = fake.channels.messages(channel.chatId);
+    t.deepEqual(messages.map((message) => message.text).sort(), ['first', 'second', 'third']);
+    t.true(
+      messages.every((message) => message.at >= at.getTime()),
+      'none before its time',
     );
-  }
-  for (const post of created) {
-    await settled(user, one, post.body['id'] as string, sent, (POLL_SECONDS / 3) * 1000);
-  }
-  const messages = fake.channels.messages(channel.chatId);
-  t.deepEqual(messages.map((message) => message.text).sort(), ['first', 'second', 'third']);
-  t.true(
-    messages.every((message) => message.at >= at.getTime()),
-    'none before its time',
-  );
-});
+  },
+);
