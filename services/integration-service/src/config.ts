@@ -92,7 +92,11 @@ export const integrationServiceEnv = {
    * minute to one group or channel (core.telegram.org/bots/faq, "broadcasting to users").
    */
   PUBLISH_CHAT_SPACING_SECONDS: z.coerce.number().min(0).default(3),
-  /** How often each replica asks the queue (pg-boss) for due sends; bounds the lateness of a scheduled post. */
+  /**
+   * How often each queue worker asks pg-boss for due sends when nothing woke it. A replica wakes its workers
+   * itself when the jobs it queued fall due (publishing/wake.ts), so this bounds the lateness only of jobs
+   * another replica queued, or queued more than 10 minutes ahead, or before a restart.
+   */
   PUBLISH_POLL_SECONDS: z.coerce.number().min(0.5).default(0.5),
   /**
    * Send jobs one queue worker claims in one statement, and workers per replica: up to their product of sends
