@@ -57,3 +57,40 @@ test.serial('a paced chat gets at most one send per 3 s when two replicas send t
     `sends ${SPACING_S} s apart, got gaps ${gaps.join(', ')} ms`,
   );
 });
+
+test.serial(
+  'account sends claimed by a replica that does not hold the account are paced there and sent by the owner',
+  async (t) => {
+    const fake = new FakeTelegram();
+    const env = { PUBLISH_CHAT_SPACING_SECONDS: String(SPACING_S) };
+    const one = await f.instance(fake, env);
+    const two = await f.instance(fake, env);
+    const user = await f.user();
+    const account = await connectAccount(fake, user, one);
+    t.true(one.service.ownership.holds(`account:${account.accountId}`));
+    const channel = await managedChannel(fake, user, one, account);
+    // Created on the replica without the account: it is woken first, takes the slots and forwards.
+    const created = [];
+    for (const index of [0, 1, 2]) {
+      created.push(
+        await as(user, two.url, 'POST', '/telegram/posts', {
+          text: `forwarded ${index}`,
+          targets: [{ channelId: channel.id, via: 'account' }],
+        }),
+      );
+    }
+    for (const post of created) {
+      await settled(user, one, post.body['id'] as string, (ts) => ts[0]?.state === 'sent', 30_000);
+    }
+    const arrivals = fake.channels
+      .messages(channel.chatId)
+      .map((message) => message.at)
+      .sort((a, b) => a - b);
+    t.is(arrivals.length, 3, 'each post sent once');
+    const gaps = arrivals.slice(1).map((at, index) => at - arrivals[index]!);
+    t.true(
+      gaps.every((gap) => gap >= SPACING_S * 1000 - DEPARTURE_JITTER_MS),
+      `sends ${SPACING_S} s apart, got gaps ${gaps.join(', ')} ms`,
+    );
+  },
+);

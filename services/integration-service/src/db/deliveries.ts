@@ -78,17 +78,21 @@ export class DeliveryStore {
 
   /**
    * Takes the next pacing slot of a `scheduled` target's chat, for a send another replica will make (the
-   * account's owner, which then begins it without pacing). Undefined when the job is stale.
+   * account's owner, which then begins it without pacing). `{ slot: null }`: the target is an interrupted
+   * `sending` one, whose repeat takes no new slot. Undefined when the job is stale.
    */
-  async pace(id: string, version: number, spacingMs: number): Promise<Date | undefined> {
-    const [row] = await this.rows<{ slot: Date }>(
-      `WITH old AS (SELECT c.telegram_chat_id AS chat_id
+  async pace(id: string, version: number, spacingMs: number): Promise<{ slot: Date | null } | undefined> {
+    const [row] = await this.rows<{ slot: Date | null }>(
+      `WITH old AS (SELECT t.state, c.telegram_chat_id AS chat_id
                       FROM post_targets t JOIN telegram_channels c ON c.id = t.channel_id
-                     WHERE t.id = $1 AND t.version = $2 AND t.state = 'scheduled')
-       ${PACE} SELECT chat_id, ${NEXT_FREE} FROM old ${PACE_CONFLICT} RETURNING ${SLOT}`,
+                     WHERE t.id = $1 AND t.version = $2 AND t.state IN ('scheduled', 'sending')),
+       pace AS (${PACE} SELECT chat_id, ${NEXT_FREE} FROM old WHERE old.state = 'scheduled' ${PACE_CONFLICT}
+                RETURNING ${SLOT})
+       SELECT (SELECT slot FROM pace) AS slot FROM old`,
       [id, version, spacingMs],
     );
-    return row === undefined ? undefined : new Date(row.slot);
+    if (row === undefined) return undefined;
+    return { slot: row.slot === null ? null : new Date(row.slot) };
   }
 
   /** The target as the queue job sees it (no state change). */

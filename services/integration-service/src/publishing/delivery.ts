@@ -72,9 +72,10 @@ export class Delivery {
     if (owner.local) return this.attemptHere(routed, spacingMs);
     if (!('pod' in owner)) return queue.enqueue(job, new Date(Date.now() + owner.retryAfter * 1000));
     if (!holdsSlot && spacingMs > 0) {
-      const slot = await store.deliveries.pace(job.targetId, job.version, spacingMs);
-      if (slot === undefined) return;
-      if (slot.getTime() > Date.now()) return queue.enqueue({ ...routed, slot: slot.getTime() }, slot);
+      const paced = await store.deliveries.pace(job.targetId, job.version, spacingMs);
+      if (paced === undefined) return;
+      const { slot } = paced;
+      if (slot !== null && slot.getTime() > Date.now()) return queue.enqueue({ ...routed, slot: slot.getTime() }, slot);
     }
     return this.forward(owner.pod, routed);
   }
