@@ -13,13 +13,13 @@ test.after.always(async () => {
   await f?.stop();
 });
 
-const env = {
-  PUBLISH_CHAT_SPACING_SECONDS: '0',
+const common = {
   PUBLISH_JOB_EXPIRE_SECONDS: '2',
   TELEGRAM_CALL_TIMEOUT_SECONDS: '1',
 };
 
-test.serial('the owner dies mid-send: after takeover the post exists exactly once, and is marked sent', async (t) => {
+const ownerDiesMidSend = test.macro(async (t, spacingSeconds: number) => {
+  const env = { ...common, PUBLISH_CHAT_SPACING_SECONDS: String(spacingSeconds) };
   const fake = new FakeTelegram();
   const one = await f.instance(fake, env);
   const two = await f.instance(fake, env);
@@ -42,3 +42,15 @@ test.serial('the owner dies mid-send: after takeover the post exists exactly onc
   t.is(messages.length, 1, 'the repeat carried the same random_id and Telegram dropped it');
   t.is(target?.messageId, messages[0]?.id);
 });
+
+test.serial(
+  'the owner dies mid-send: after takeover the post exists exactly once, and is marked sent',
+  ownerDiesMidSend,
+  0,
+);
+// The repeat of an interrupted send takes no new pacing slot, also when another replica claims its job.
+test.serial(
+  'the owner of a paced chat dies mid-send: after takeover the post exists exactly once, and is marked sent',
+  ownerDiesMidSend,
+  3,
+);

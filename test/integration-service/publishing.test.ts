@@ -293,5 +293,5 @@ test.serial('bot tokens appear in no database row, log line or metric', async (t
     t.false(metrics.includes(token));
     t.false(f.logs.some((line) => line.includes(token)));
   }
-  t.regex(metrics, /integration_publish_targets_total\{[^}]*via="bot",outcome="sent"/);
+  t.regex(metrics, /publishing_attempts_total\{[^}]*via="bot",outcome="sent"/);
 });

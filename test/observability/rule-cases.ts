@@ -32,6 +32,11 @@ const unsealerPod = {
 const pgPod = { job: 'cf-postgres', namespace: 'cf-data', pod: 'cf-postgres-1', instance: '10.244.0.7:9187' };
 const backupJob = { namespace: 'cf-vault', cronjob: 'vault-backup' };
 const integ = { job: 'integration-service', namespace: 'cf-apps', pod: 'integration-service-0' };
+/** integration-service's publishing series, labelled as it exports them (publishing/metrics.ts). */
+const lateness = (le: string): string =>
+  lbl('publishing_send_lateness_seconds_bucket', { ...integ, via: 'account', le });
+const attempts = (outcome: string, via = 'account'): string =>
+  lbl('publishing_attempts_total', { ...integ, via, outcome });
 
 export const alertCases: AlertCase[] = [
   {
@@ -330,9 +335,9 @@ export const alertCases: AlertCase[] = [
     alert: 'PublishingBacklog',
     what: 'posts going out about 10 minutes late',
     series: {
-      [lbl('publishing_send_lateness_seconds_bucket', { le: '60' })]: '0+0x30',
-      [lbl('publishing_send_lateness_seconds_bucket', { le: '600' })]: '0+60x30',
-      [lbl('publishing_send_lateness_seconds_bucket', { le: '+Inf' })]: '0+60x30',
+      [lateness('60')]: '0+0x30',
+      [lateness('600')]: '0+60x30',
+      [lateness('+Inf')]: '0+60x30',
     },
     evalTime: '25m',
     firing: [{ severity: 'warning' }],
@@ -341,32 +346,53 @@ export const alertCases: AlertCase[] = [
     alert: 'PublishingBacklog',
     what: 'posts going out within a minute',
     series: {
-      [lbl('publishing_send_lateness_seconds_bucket', { le: '60' })]: '0+60x30',
-      [lbl('publishing_send_lateness_seconds_bucket', { le: '600' })]: '0+60x30',
-      [lbl('publishing_send_lateness_seconds_bucket', { le: '+Inf' })]: '0+60x30',
+      [lateness('60')]: '0+60x30',
+      [lateness('600')]: '0+60x30',
+      [lateness('+Inf')]: '0+60x30',
     },
     evalTime: '25m',
     firing: [],
   },
   {
     alert: 'PublishingFailures',
-    what: 'half the posts failing',
+    what: 'half the targets failing',
     series: {
-      [lbl('publishing_posts_total', { outcome: 'failed' })]: '0+30x40',
-      [lbl('publishing_posts_total', { outcome: 'sent' })]: '0+30x40',
+      [attempts('failed')]: '0+30x40',
+      [attempts('sent')]: '0+30x40',
     },
     evalTime: '30m',
     firing: [{ severity: 'warning' }],
   },
   {
     alert: 'PublishingFailures',
-    what: 'every post sent',
+    what: 'every target sent',
     series: {
-      [lbl('publishing_posts_total', { outcome: 'failed' })]: '0+0x40',
-      [lbl('publishing_posts_total', { outcome: 'sent' })]: '0+60x40',
+      [attempts('failed')]: '0+0x40',
+      [attempts('sent')]: '0+60x40',
     },
     evalTime: '30m',
     firing: [],
+  },
+  {
+    alert: 'PublishingFailures',
+    what: 'many attempts rescheduled by FLOOD_WAIT, every target then sent',
+    series: {
+      [attempts('rescheduled')]: '0+60x40',
+      [attempts('sent', 'bot')]: '0+30x40',
+      [attempts('failed', 'bot')]: '0+1x40',
+    },
+    evalTime: '30m',
+    firing: [],
+  },
+  {
+    alert: 'PublishingFailures',
+    what: 'bot sends ending unknown',
+    series: {
+      [attempts('unknown', 'bot')]: '0+20x40',
+      [attempts('sent', 'bot')]: '0+60x40',
+    },
+    evalTime: '30m',
+    firing: [{ severity: 'warning' }],
   },
   {
     alert: 'VaultBackupTooOld',

@@ -92,8 +92,18 @@ export const integrationServiceEnv = {
    * minute to one group or channel (core.telegram.org/bots/faq, "broadcasting to users").
    */
   PUBLISH_CHAT_SPACING_SECONDS: z.coerce.number().min(0).default(3),
-  /** How often each replica asks the queue (pg-boss) for due sends; bounds the lateness of a scheduled post. */
+  /**
+   * How often each queue worker asks pg-boss for due sends when nothing woke it. A replica wakes its workers
+   * itself when the jobs it queued fall due (publishing/wake.ts), so this bounds the lateness only of jobs
+   * another replica queued, or queued more than 10 minutes ahead, or before a restart.
+   */
   PUBLISH_POLL_SECONDS: z.coerce.number().min(0.5).default(0.5),
+  /**
+   * Send jobs one queue worker claims in one statement, and workers per replica: up to their product of sends
+   * run at once on a replica (each needs a pool connection for a moment; the pool has 10).
+   */
+  PUBLISH_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(50),
+  PUBLISH_WORKERS: z.coerce.number().int().min(1).max(16).default(2),
   /**
    * A send job still active after this long is taken to be lost with its pod and runs again elsewhere (the
    * persisted random_id makes that safe for accounts; a bot's attempt then shows "unknown"). Above the

@@ -8,7 +8,11 @@ export interface SqlExecutor {
 }
 
 /** Queues jobs for targets inside the transaction that wrote them: both commit, or neither. */
-export type EnqueueIn = (targets: { id: string; version: number }[], at: Date, db: SqlExecutor) => Promise<void>;
+export type EnqueueIn = (
+  targets: { id: string; version: number; via: 'account' | 'bot'; account_id: string | null }[],
+  at: Date,
+  db: SqlExecutor,
+) => Promise<void>;
 
 /** The sequelize transaction's own pg client, as an executor (sequelize keeps it on `connection`). */
 function executorOf(transaction: Transaction): SqlExecutor {
@@ -53,21 +57,6 @@ export interface TargetRow {
   failure: string | null;
   sent_at: Date | null;
   updated_at: Date;
-}
-
-/** A target with what its delivery needs: the chat, the post, and for bots the encrypted token. */
-export interface DeliveryRow extends TargetRow {
-  telegram_chat_id: string;
-  access_hash: string;
-  username: string | null;
-  text: string;
-  entities: MessageEntity[];
-  silent: boolean;
-  scheduled_at: Date;
-  telegram_bot_id: string | null;
-  token_ciphertext: string | null;
-  /** The target's state before `begin` moved it to `sending`. */
-  before: TargetState;
 }
 
 export interface NewTarget {
@@ -167,7 +156,12 @@ export class PostStore extends TransactionalStore {
             transaction,
           );
         }
-        const jobs = input.targets.map((target) => ({ id: target.id, version: 1 }));
+        const jobs = input.targets.map((target) => ({
+          id: target.id,
+          version: 1,
+          via: target.via,
+          account_id: target.accountId,
+        }));
         await input.enqueue(jobs, post.scheduled_at, executorOf(transaction));
         return row;
       })
@@ -275,75 +269,6 @@ export class PostStore extends TransactionalStore {
       await enqueue([row], new Date(), executorOf(transaction));
       return row;
     });
-  }
-
-  // --- delivery ---------------------------------------------------------------------------------------
-
-  /**
-   * Records an attempt before it is made: a `scheduled` (or interrupted `sending`) target of this version
-   * becomes `sending`, attempts + 1. Undefined when the job is stale (edited, cancelled, already settled).
-   */
-  async begin(id: string, version: number): Promise<DeliveryRow | undefined> {
-    const [row] = await this.rows<DeliveryRow>(
-      `WITH old AS (SELECT id, state FROM post_targets WHERE id = $1 AND version = $2
-                      AND state IN ('scheduled', 'sending') FOR UPDATE)
-       UPDATE post_targets t SET state = 'sending', attempts = t.attempts + 1, updated_at = now()
-       FROM old, posts p, telegram_channels c
-       WHERE t.id = old.id AND p.id = t.post_id AND c.id = t.channel_id
-       RETURNING t.*, old.state AS before, c.telegram_chat_id, c.access_hash, c.username, p.text, p.entities,
-         p.silent, p.scheduled_at,
-         (SELECT telegram_bot_id FROM telegram_bots b WHERE b.id = t.bot_id) AS telegram_bot_id,
-         (SELECT token_ciphertext FROM telegram_bots b WHERE b.id = t.bot_id) AS token_ciphertext`,
-      [id, version],
-    );
-    return row;
-  }
-
-  /** The target as the queue job sees it (no state change). */
-  async target(id: string): Promise<TargetRow | undefined> {
-    const [row] = await this.rows<TargetRow>(`SELECT * FROM post_targets WHERE id = $1`, [id]);
-    return row;
-  }
-
-  async settle(
-    id: string,
-    version: number,
-    outcome:
-      | { state: 'sent'; messageId: number; link: string | null }
-      | { state: 'failed' | 'unknown'; failure: string }
-      | { state: 'scheduled'; dueAt: Date; failure: string },
-  ): Promise<TargetRow | undefined> {
-    const [row] = await this.rows<TargetRow>(
-      `UPDATE post_targets SET state = $3, message_id = $4, link = $5, failure = $6,
-         due_at = COALESCE($7, due_at), sent_at = CASE WHEN $3 = 'sent' THEN now() ELSE sent_at END,
-         version = CASE WHEN $3 = 'scheduled' THEN version + 1 ELSE version END, updated_at = now()
-       WHERE id = $1 AND version = $2 AND state = 'sending' RETURNING *`,
-      [
-        id,
-        version,
-        outcome.state,
-        outcome.state === 'sent' ? outcome.messageId : null,
-        outcome.state === 'sent' ? outcome.link : null,
-        outcome.state === 'sent' ? null : outcome.failure,
-        outcome.state === 'scheduled' ? outcome.dueAt : null,
-      ],
-    );
-    return row;
-  }
-
-  /**
-   * Reserves the next send slot of a chat across replicas: the later of now and the chat's next free time,
-   * which then moves `spacingMs` on. Returns the reserved time.
-   */
-  async reserveSlot(chatId: string, spacingMs: number): Promise<Date> {
-    const [row] = await this.rows<{ slot: Date }>(
-      `INSERT INTO publish_pacing (chat_id, next_at) VALUES ($1, now() + make_interval(secs => $2::float8 / 1000))
-       ON CONFLICT (chat_id) DO UPDATE SET
-         next_at = greatest(publish_pacing.next_at, now()) + make_interval(secs => $2::float8 / 1000)
-       RETURNING next_at - make_interval(secs => $2::float8 / 1000) AS slot`,
-      [chatId, spacingMs],
-    );
-    return new Date(row!.slot);
   }
 }
 

@@ -3,6 +3,7 @@ import { AccountStore } from './accounts.ts';
 import { BotStore } from './bots.ts';
 import { ChannelStore } from './channels.ts';
 import { CooldownStore } from './cooldowns.ts';
+import { DeliveryStore } from './deliveries.ts';
 import { IntegrationLog } from './integration-log.ts';
 import { LeaseStore } from './leases.ts';
 import { LoginStore } from './logins.ts';
@@ -20,6 +21,8 @@ export class Store {
   readonly bots: BotStore;
   readonly channels: ChannelStore;
   readonly posts: PostStore;
+  /** Publishing's delivery statements on the post targets. */
+  readonly deliveries: DeliveryStore;
   /** One ad-hoc statement (tests and benchmarks). */
   readonly rows: RowsQuery;
 
@@ -34,6 +37,7 @@ export class Store {
     this.bots = new BotStore(sequelize);
     this.channels = new ChannelStore(this.rows);
     this.posts = new PostStore(sequelize);
+    this.deliveries = new DeliveryStore(this.rows);
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Logger } from '@cf/kit';
 import { BotApiError, type BotApi } from '../bots/bot-api.ts';
 import type { SessionCipher } from '../cipher.ts';
-import type { DeliveryRow } from '../db/posts.ts';
+import type { DeliveryRow } from '../db/deliveries.ts';
 import type { Store } from '../db/store.ts';
 import type { LeaseHolder } from '../ownership/holder.ts';
 import { resourceName } from '../resources.ts';
@@ -50,29 +50,37 @@ export class Delivery {
     this.deps = deps;
   }
 
-  /** A due job, on whichever replica pg-boss gave it to. */
+  /**
+   * A due job, on whichever replica pg-boss gave it to. A bot target, or an account target whose lease this
+   * pod holds, is begun here in one statement (pacing slot included); an account held elsewhere takes its
+   * slot here and is forwarded to the owner. A slot still ahead requeues the job for exactly then.
+   */
   async onJob(job: SendJob): Promise<void> {
     const { store, holder, queue, options } = this.deps;
-    const target = await store.posts.target(job.targetId);
-    if (target === undefined || target.version !== job.version) return;
-    if (target.state !== 'scheduled' && target.state !== 'sending') return;
-    if (target.state === 'scheduled' && job.slotted !== true && options.chatSpacingMs > 0) {
-      const channel = await store.channels.get(target.user_id, target.channel_id);
-      if (channel === undefined) return;
-      const slot = await store.posts.reserveSlot(channel.telegram_chat_id, options.chatSpacingMs);
-      if (slot.getTime() > Date.now() + 20) {
-        await queue.enqueue({ ...job, slotted: true }, slot);
-        return;
-      }
+    let route = job.via !== undefined ? { via: job.via, accountId: job.accountId ?? null } : undefined;
+    if (route === undefined) {
+      // A job queued before it carried its route.
+      const target = await store.deliveries.target(job.targetId);
+      if (target === undefined || target.version !== job.version) return;
+      route = { via: target.via, accountId: target.account_id };
     }
-    if (target.via === 'bot' || target.account_id === null) return this.deliverHere(job.targetId, job.version);
-    const route = await holder.route(resourceName('account', target.account_id));
-    if (route.local) return this.deliverHere(job.targetId, job.version);
-    if ('pod' in route) return this.forward(route.pod, job);
-    await queue.enqueue({ ...job, slotted: true }, new Date(Date.now() + route.retryAfter * 1000));
+    const holdsSlot = job.slot !== undefined || job.slotted === true;
+    const spacingMs = holdsSlot ? 0 : options.chatSpacingMs;
+    const routed: SendJob = { ...job, via: route.via, accountId: route.accountId };
+    if (route.via === 'bot' || route.accountId === null) return this.attemptHere(routed, spacingMs);
+    const owner = await holder.route(resourceName('account', route.accountId));
+    if (owner.local) return this.attemptHere(routed, spacingMs);
+    if (!('pod' in owner)) return queue.enqueue(job, new Date(Date.now() + owner.retryAfter * 1000));
+    if (!holdsSlot && spacingMs > 0) {
+      const paced = await store.deliveries.pace(job.targetId, job.version, spacingMs);
+      if (paced === undefined) return;
+      const { slot } = paced;
+      if (slot !== null && slot.getTime() > Date.now()) return queue.enqueue({ ...routed, slot: slot.getTime() }, slot);
+    }
+    return this.forward(owner.pod, routed);
   }
 
-  /** Asks the owning pod to send; when it cannot be asked, the job runs again shortly. */
+  /** Asks the owning pod to send; when it cannot be asked, the job runs again shortly (keeping its slot). */
   private async forward(pod: string, job: SendJob): Promise<void> {
     const { options, queue, logger } = this.deps;
     const url = `${options.peerAddressTemplate.replace('{pod}', pod)}/internal/publish/targets/${job.targetId}`;
@@ -88,28 +96,35 @@ export class Delivery {
     } catch (error) {
       logger.warn({ pod, err: error, targetId: job.targetId }, 'the owner could not be asked to send');
     }
-    await queue.enqueue({ ...job, slotted: true }, new Date(Date.now() + 2000));
+    await queue.enqueue({ ...job, slot: job.slot ?? Date.now() }, new Date(Date.now() + 2000));
   }
 
-  /** Runs one attempt of the target here (this pod holds the account, or it is a bot target). */
+  /** A send forwarded by another replica to this one, the account's owner: its slot is already taken. */
   async deliverHere(targetId: string, version: number): Promise<void> {
-    const { store, logger } = this.deps;
-    const row = await store.posts.begin(targetId, version);
-    if (row === undefined) return;
+    return this.attemptHere({ targetId, version }, 0);
+  }
+
+  /**
+   * Runs one attempt of the target here (this pod holds the account, or it is a bot target): begun and
+   * settled in one statement each. With `spacingMs` > 0 the chat's pacing slot is taken first; a slot still
+   * ahead requeues the job for then instead of sending.
+   */
+  private async attemptHere(job: SendJob, spacingMs: number): Promise<void> {
+    const { store, queue, logger } = this.deps;
+    const begun = await store.deliveries.begin(job.targetId, job.version, spacingMs);
+    if (begun === undefined) return;
+    if ('slot' in begun) return queue.enqueue({ ...job, slot: begun.slot.getTime() }, begun.slot);
+    const row = begun.row;
     const outcome = await this.attempt(row);
-    const settled = await store.posts.settle(row.id, row.version, outcome);
+    const settled = await store.deliveries.settle(row.id, row.version, outcome);
     this.record(row, outcome);
     if (settled !== undefined && outcome.state === 'scheduled') {
-      await this.deps.queue.enqueue({ targetId: row.id, version: settled.version }, outcome.dueAt);
+      await queue.enqueue(
+        { targetId: row.id, version: settled.version, via: row.via, accountId: row.account_id },
+        outcome.dueAt,
+      );
     }
-    if (outcome.state === 'sent' || outcome.state === 'failed' || outcome.state === 'unknown') {
-      await store.log.add({
-        userId: row.user_id,
-        operation: 'post.publish',
-        outcome: outcome.state === 'sent' ? 'ok' : 'error',
-        ...(outcome.state !== 'sent' ? { errorKind: outcome.failure } : {}),
-        ...(row.account_id !== null ? { accountId: row.account_id } : {}),
-      });
+    if (outcome.state !== 'scheduled') {
       logger.info(
         { userId: row.user_id, postId: row.post_id, targetId: row.id, via: row.via, state: outcome.state },
         'publish attempt settled',
@@ -119,13 +134,23 @@ export class Delivery {
 
   private record(row: DeliveryRow, outcome: Outcome): void {
     const { metrics } = this.deps;
-    metrics.posts.inc({ via: row.via, outcome: outcome.state === 'scheduled' ? 'rescheduled' : outcome.state });
+    metrics.attempts.inc({ via: row.via, outcome: outcome.state === 'scheduled' ? 'rescheduled' : outcome.state });
     if (outcome.state === 'sent') {
       metrics.lateness.observe(
         { via: row.via },
         Math.max(0, (Date.now() - new Date(row.scheduled_at).getTime()) / 1000),
       );
     }
+  }
+
+  /** Telegram asked to wait: the target goes again after the wait. The chat is logged, not a metric label. */
+  private floodWait(row: DeliveryRow, seconds: number): Outcome {
+    this.deps.metrics.floodWaits.inc({ via: row.via });
+    this.deps.logger.warn(
+      { targetId: row.id, chatId: row.telegram_chat_id, via: row.via, seconds },
+      'Telegram asked to wait before sending to this chat',
+    );
+    return { state: 'scheduled', dueAt: new Date(Date.now() + Math.max(1, seconds) * 1000), failure: 'FloodWait' };
   }
 
   private async attempt(row: DeliveryRow): Promise<Outcome> {
@@ -137,7 +162,7 @@ export class Delivery {
     const post: OutgoingPost = {
       text: row.text,
       entities: row.entities,
-      images: await store.posts.images(row.post_id),
+      images: row.image_count > 0 ? await store.posts.images(row.post_id) : [],
       silent: row.silent,
       randomIds: row.random_ids,
     };
@@ -145,7 +170,7 @@ export class Delivery {
   }
 
   private async viaAccount(row: DeliveryRow, post: OutgoingPost): Promise<Outcome> {
-    const { holder, store, metrics, options } = this.deps;
+    const { holder, store, options } = this.deps;
     const held = holder.get(resourceName('account', row.account_id ?? ''));
     if (held === undefined)
       return { state: 'scheduled', dueAt: new Date(Date.now() + 1000), failure: 'ownership moved' };
@@ -158,12 +183,7 @@ export class Delivery {
       const failure = asTelegramError(error);
       switch (failure.kind) {
         case 'FloodWait':
-          metrics.floodWaits.inc({ chat: row.telegram_chat_id });
-          return {
-            state: 'scheduled',
-            dueAt: new Date(Date.now() + Math.max(1, failure.seconds) * 1000),
-            failure: 'FloodWait',
-          };
+          return this.floodWait(row, failure.seconds);
         case 'ChatWriteForbidden':
           await store.channels.setState(row.channel_id, 'rights_removed');
           return { state: 'failed', failure: failure.kind };
@@ -186,7 +206,7 @@ export class Delivery {
   }
 
   private async viaBot(row: DeliveryRow, post: OutgoingPost): Promise<Outcome> {
-    const { cipher, botApi, metrics } = this.deps;
+    const { cipher, botApi } = this.deps;
     if (row.token_ciphertext === null) return { state: 'failed', failure: 'BotRemoved' };
     try {
       const token = await cipher.decrypt(row.token_ciphertext);
@@ -197,12 +217,7 @@ export class Delivery {
       switch (error.kind) {
         case 'FloodWait':
           // A 429 is a definite "not sent".
-          metrics.floodWaits.inc({ chat: row.telegram_chat_id });
-          return {
-            state: 'scheduled',
-            dueAt: new Date(Date.now() + Math.max(1, error.seconds) * 1000),
-            failure: 'FloodWait',
-          };
+          return this.floodWait(row, error.seconds);
         case 'Timeout':
         case 'Unreachable':
           return { state: 'unknown', failure: UNKNOWN_OUTCOME };

@@ -136,6 +136,7 @@ export class Posts {
         extensions: { limit: 'open_posts_per_user', max: limits.openPostsPerUser },
       });
     }
+    this.deps.queue.wakeAt(scheduledAt);
     await store.log.add({ userId, operation: 'post.create', outcome: 'ok' });
     this.deps.logger.info({ userId, postId: created.id, targets: targets.length }, 'post scheduled');
     return created;
@@ -185,6 +186,7 @@ export class Posts {
     );
     if (targets === undefined) throw HttpProblem.notFound('no such post');
     if (targets === 'started') throw HttpProblem.conflict('the post is already being sent or was sent');
+    this.deps.queue.wakeAt(scheduledAt);
     return this.get(userId, id);
   }
 
@@ -199,6 +201,7 @@ export class Posts {
     const target = await this.deps.store.posts.retry(userId, postId, targetId, this.deps.queue.enqueueIn);
     if (target === undefined) throw HttpProblem.notFound('no such target');
     if (target === 'state') throw HttpProblem.conflict('only a failed or unknown target can be retried');
+    this.deps.queue.wakeAt(new Date());
     await this.deps.store.log.add({ userId, operation: 'post.retry', outcome: 'ok' });
     return target;
   }

@@ -28,6 +28,8 @@ export function wirePublishing(
   const queue = new PublishQueue(deps.sequelize, logger, {
     pollSeconds: config.PUBLISH_POLL_SECONDS,
     expireSeconds: config.PUBLISH_JOB_EXPIRE_SECONDS,
+    batchSize: config.PUBLISH_BATCH_SIZE,
+    workers: config.PUBLISH_WORKERS,
   });
   const delivery = new Delivery({
     store,

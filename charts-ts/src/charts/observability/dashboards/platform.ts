@@ -108,12 +108,15 @@ export function telegramDashboard(): Dashboard {
       {
         title: 'Publishing',
         panels: [
-          graph('Posts by outcome', 'ops', [{ expr: 'outcome:publishing_posts:rate5m', legend: '{{outcome}}' }]),
+          graph('Send attempts by via and outcome', 'ops', [
+            { expr: 'via_outcome:publishing_attempts:rate5m', legend: '{{via}} {{outcome}}' },
+          ]),
           graph('Send lateness p95', 's', [
             { expr: 'cluster:publishing_send_lateness_seconds:p95_10m', legend: 'p95' },
           ]),
-          graph('Publishing FLOOD_WAIT by channel', 'ops', [
-            { expr: 'topk(10, sum by (channel) (rate(publishing_flood_waits_total[5m])))', legend: '{{channel}}' },
+          // By via, not by chat: a per-chat label would grow with the users (the chat is in the publisher's log).
+          graph('Publishing FLOOD_WAIT by via', 'ops', [
+            { expr: 'sum by (via) (rate(publishing_flood_waits_total[5m]))', legend: '{{via}}' },
           ]),
         ],
       },

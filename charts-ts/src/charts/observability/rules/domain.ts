@@ -1,6 +1,7 @@
 /**
  * Domain alerts: Telegram connections, sign-in abuse and publishing. Metric names are the services' own
- * (integration-service and user-service READMEs); the `publishing_*` family is expected from the publisher.
+ * (integration-service and user-service READMEs); the `publishing_*` family is integration-service's publisher
+ * (`services/integration-service/src/publishing/metrics.ts`).
  */
 import { alert, rateOrZero, record, type IRuleGroup } from './rule.ts';
 
@@ -26,7 +27,7 @@ export function domainRules(): IRuleGroup[] {
           'cluster:user_login_failures:ratio_rate5m',
           `${rateOrZero('user_logins_total', 'outcome!="success"', '', '5m')} / sum(rate(user_logins_total[5m]))`,
         ),
-        record('outcome:publishing_posts:rate5m', 'sum by (outcome) (rate(publishing_posts_total[5m]))'),
+        record('via_outcome:publishing_attempts:rate5m', 'sum by (via, outcome) (rate(publishing_attempts_total[5m]))'),
         record(
           'cluster:publishing_send_lateness_seconds:p95_10m',
           'histogram_quantile(0.95, sum by (le) (rate(publishing_send_lateness_seconds_bucket[10m])))',
@@ -77,14 +78,15 @@ export function domainRules(): IRuleGroup[] {
         }),
         alert({
           name: 'PublishingFailures',
+          // Final outcomes only: a rescheduled attempt (FLOOD_WAIT, a moved account) is not a failure yet.
           expr: [
-            `${rateOrZero('publishing_posts_total', 'outcome!="sent"', '', '15m')}`,
-            '/ sum(rate(publishing_posts_total[15m])) > 0.1',
+            `${rateOrZero('publishing_attempts_total', 'outcome=~"failed|unknown"', '', '15m')}`,
+            '/ sum(rate(publishing_attempts_total{outcome=~"sent|failed|unknown"}[15m])) > 0.1',
           ].join('\n'),
           for: '15m',
           severity: 'warning',
           summary: 'More than 10 % of posts fail to publish',
-          description: '{{ $value | humanizePercentage }} of posts did not reach their channel over 15 minutes.',
+          description: '{{ $value | humanizePercentage }} of post targets failed or ended unknown over 15 minutes.',
         }),
       ],
     },
