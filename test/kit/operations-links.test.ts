@@ -38,6 +38,15 @@ const things: Operation[] = [
   operation({ method: 'get', path: '/things/special', summary: 'literal', auth: 'none', success: ok, handler: handle }),
   operation({ method: 'get', path: '/things/:id', summary: 'read', auth: 'none', success: ok, handler: handle }),
   operation({
+    method: 'get',
+    path: '/keys/:keyId',
+    summary: 'a non-UUID id',
+    auth: 'none',
+    pathParams: { keyId: z.string().regex(/^[A-Za-z0-9_-]{16,}$/) },
+    success: ok,
+    handler: handle,
+  }),
+  operation({
     method: 'delete',
     path: '/things/:id',
     summary: 'remove',
@@ -103,6 +112,15 @@ test.serial('a path parameter route takes ids only', async (t) => {
   t.deepEqual(reached, [`GET /things/${id}`]);
   t.is((await send('GET', '/things/not-an-id')).status, 404);
   t.deepEqual(reached, [], 'the handler did not run');
+});
+
+test.serial('a path parameter declared with its own schema takes what that schema accepts', async (t) => {
+  t.is((await send('GET', '/keys/AbCdEfGh_-1234567890')).status, 200);
+  t.is((await send('GET', '/keys/short')).status, 404);
+  const document = openApiDocument({ title: 't', version: '1' }, things) as {
+    paths: Record<string, Record<string, { parameters: { schema: { pattern?: string } }[] }>>;
+  };
+  t.is(document.paths['/keys/{keyId}']?.['get']?.parameters[0]?.schema.pattern, '^[A-Za-z0-9_-]{16,}$');
 });
 
 test.serial('a method the literal route lacks is a 405, not a lookup of an id named like it', async (t) => {

@@ -48,6 +48,11 @@ export interface Operation<Body = unknown, Query = unknown> {
   auth: OperationAuth;
   body?: z.ZodType<Body>;
   query?: z.ZodType<Query>;
+  /**
+   * Path parameters that are not UUIDs, by name → their schema (e.g. a base64url WebAuthn credential id).
+   * Default: every path parameter is a UUID; a segment its schema refuses does not match the route.
+   */
+  pathParams?: Record<string, z.ZodType<string>>;
   success: Success;
   /**
    * OpenAPI links from the success answer to operations of the same document that take a value of it
@@ -99,9 +104,12 @@ export function mountOperations(router: Router, operations: readonly Operation[]
       await op.handler(ctx, { body, query });
     };
     const chain = compose([...guard, ...(op.middleware ?? []), handle]);
-    const names = pathParameters(op.path);
+    const accepts = pathParameters(op.path).map((name): [string, (value: string) => boolean] => {
+      const schema = op.pathParams?.[name];
+      return [name, schema !== undefined ? (value) => schema.safeParse(value).success : (value) => UUID.test(value)];
+    });
     router[op.method](op.path, (ctx, next) =>
-      names.every((name) => UUID.test(String(ctx.params[name]))) ? chain(ctx, next) : next(),
+      accepts.every(([name, accept]) => accept(String(ctx.params[name]))) ? chain(ctx, next) : next(),
     );
   }
 }
@@ -188,7 +196,7 @@ export function openApiDocument(info: ApiInfo, operations: readonly Operation[])
       name,
       in: 'path',
       required: true,
-      schema: { type: 'string', format: 'uuid' },
+      schema: op.pathParams?.[name] !== undefined ? schemaOf(op.pathParams[name]) : { type: 'string', format: 'uuid' },
     }));
     if (op.query !== undefined) {
       const query = schemaOf(op.query) as { properties?: Record<string, unknown>; required?: string[] };
