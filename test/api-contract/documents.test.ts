@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { operationsOf, publishedDocuments, type OpenApiDocument } from './documents.ts';
+import { operationsOf, publishedDocuments, type OpenApiDocument, type OperationObject } from './documents.ts';
 import { startPlatform, type Platform } from './platform.ts';
 
 // Issue 22: the published OpenAPI documents describe everything the services answer — checked here by
@@ -77,6 +77,94 @@ test('the gateway document has every public operation of the services, under /ap
     }
   }
   t.deepEqual([...gateway].map(([id, where]) => `${id}: ${where}`).sort(), expected.sort());
+});
+
+type Schema = {
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  anyOf?: Schema[];
+  oneOf?: Schema[];
+  allOf?: Schema[];
+};
+
+/** Whether a JSON pointer (RFC 6901) names a place the schema describes; array indexes go into `items`. */
+function resolves(schema: Schema | undefined, pointer: string): boolean {
+  if (schema === undefined) return false;
+  if (pointer === '') return true;
+  const [head, ...rest] = pointer.slice(1).split('/');
+  const tail = rest.length > 0 ? `/${rest.join('/')}` : '';
+  const alternatives = [...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])];
+  if (alternatives.some((alternative) => resolves(alternative, pointer))) return true;
+  if (/^\d+$/.test(head!) && schema.items !== undefined) return resolves(schema.items, tail);
+  return resolves(schema.properties?.[head!.replace(/~1/g, '/').replace(/~0/g, '~')], tail);
+}
+
+/** Why a link's parameter expression does not resolve against its source operation, or undefined. */
+function unresolved(source: OperationObject, status: string, expression: string): string | undefined {
+  const body = /^\$response\.body#(.*)$/.exec(expression);
+  if (body !== undefined && body !== null) {
+    const schema = source.responses[status]?.content?.['application/json']?.schema as Schema | undefined;
+    return resolves(schema, body[1]!) ? undefined : `${expression} is not in the ${status} body`;
+  }
+  const path = /^\$request\.path\.(\w+)$/.exec(expression);
+  if (path !== null) {
+    const known = source.parameters?.some((p) => p.in === 'path' && p.name === path[1]) ?? false;
+    return known ? undefined : `${expression}: no such path parameter`;
+  }
+  return `${expression}: not a runtime expression this API uses`;
+}
+
+test('every link names an operation of its document, and each parameter and expression resolves', (t) => {
+  const problems: string[] = [];
+  let links = 0;
+  for (const [name, document] of Object.entries(documents)) {
+    const byId = new Map(operationsOf(document).map(([, , op]) => [op.operationId, op]));
+    for (const [method, path, op] of operationsOf(document)) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        for (const [linkName, link] of Object.entries(response.links ?? {})) {
+          links += 1;
+          const where = `${name} ${method} ${path} ${status} ${linkName}`;
+          const target = byId.get(link.operationId);
+          if (target === undefined) {
+            problems.push(`${where}: no operation ${link.operationId}`);
+            continue;
+          }
+          const targetPath = target.parameters?.filter((p) => p.in === 'path').map((p) => p.name) ?? [];
+          for (const missing of targetPath.filter((parameter) => !(parameter in (link.parameters ?? {})))) {
+            problems.push(`${where}: no value for ${link.operationId}'s ${missing}`);
+          }
+          for (const [parameter, expression] of Object.entries(link.parameters ?? {})) {
+            if (!target.parameters?.some((p) => p.name === parameter)) {
+              problems.push(`${where}: ${link.operationId} has no parameter ${parameter}`);
+            }
+            const why = unresolved(op, status, expression);
+            if (why !== undefined) problems.push(`${where}: ${why}`);
+          }
+        }
+      }
+    }
+  }
+  t.deepEqual(problems, []);
+  t.true(links >= 20, `the documents carry links (${links})`);
+});
+
+test('creating a bot, a login, a channel or a post links to the operations on what was created', (t) => {
+  const linked = (document: OpenApiDocument, method: string, path: string, status: string) =>
+    Object.values(document.paths[path]?.[method]?.responses[status]?.links ?? {})
+      .map((link) => link.operationId)
+      .sort();
+  const integration = documents['integration-service']!;
+  t.deepEqual(linked(integration, 'post', '/telegram/bots', '201'), [
+    'deleteTelegramBotsById',
+    'patchTelegramBotsById',
+  ]);
+  t.true(linked(integration, 'post', '/telegram/logins/qr', '201').includes('getTelegramLoginsById'));
+  t.true(linked(integration, 'post', '/telegram/posts', '201').includes('patchTelegramPostsById'));
+  t.true(linked(integration, 'post', '/telegram/channels', '201').includes('getTelegramChannelsById'));
+  t.deepEqual(linked(documents['api-gateway']!, 'post', '/api/telegram/bots', '201'), [
+    'deleteTelegramBotsById',
+    'patchTelegramBotsById',
+  ]);
 });
 
 test('each document names the server its paths are relative to', (t) => {

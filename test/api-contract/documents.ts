@@ -1,12 +1,23 @@
 import type { Platform } from './platform.ts';
 
+export interface LinkObject {
+  operationId?: string;
+  parameters?: Record<string, string>;
+}
+
 export interface OperationObject {
   operationId?: string;
+  parameters?: { name: string; in: string }[];
   security?: Record<string, unknown>[];
   requestBody?: unknown;
   responses: Record<
     string,
-    { description?: string; content?: Record<string, { schema?: unknown }>; headers?: Record<string, unknown> }
+    {
+      description?: string;
+      content?: Record<string, { schema?: unknown }>;
+      headers?: Record<string, unknown>;
+      links?: Record<string, LinkObject>;
+    }
   >;
 }
 

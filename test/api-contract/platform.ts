@@ -23,6 +23,8 @@ export interface Platform {
 export interface PlatformOptions {
   /** Start integration-service in demo mode. Default: no (the gateway answers /api/telegram with its 5xx). */
   telegramDemo?: boolean;
+  /** integration-service settings beyond the wiring (demo mode only). */
+  integrationService?: Record<string, string>;
   /** user-service settings. Default: a registration limit no suite reaches from 127.0.0.1. */
   userService?: Record<string, string>;
   /** Put something between the gateway and user-service, e.g. a fault-injecting front; returns its URL. */
@@ -56,6 +58,7 @@ async function platformOn(users: UserServiceFixture, options: PlatformOptions): 
       USER_SERVICE_URL: users.url,
       POD_NAME: 'platform-test-0',
       LOG_LEVEL: 'warn',
+      ...options.integrationService,
     };
     const { stream } = captureLogs();
     const logger = createLogger({ name: 'integration-service', level: 'warn', stream });

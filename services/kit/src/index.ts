@@ -50,6 +50,7 @@ export {
   type MountOptions,
   type Operation,
   type OperationAuth,
+  type OperationLink,
   type Success,
 } from './http/operations.ts';
 export { JwksKeys, type JwksOptions, type KeyResolver } from './auth/jwks.ts';

@@ -7,7 +7,7 @@ import type { Limits } from '../limits.ts';
 import { BotApiError, type BotApi } from './bot-api.ts';
 
 /** `<bot id>:<secret>` as BotFather issues it; anything else is refused without a call. */
-const TOKEN_SHAPE = /^\d{1,20}:[A-Za-z0-9_-]{30,60}$/;
+export const TOKEN_SHAPE = /^\d{1,20}:[A-Za-z0-9_-]{30,60}$/;
 
 const PROBLEM_BASE = 'https://content-factory.local/problems/bots/';
 

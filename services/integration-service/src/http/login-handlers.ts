@@ -7,8 +7,20 @@ import { resourceName } from '../resources.ts';
 import type { ownerRouting } from './owner.ts';
 import { loginView, normalizePhone } from './views.ts';
 
-export const PhoneBody = z.object({ phone: z.string().min(1).max(32) });
-export const CodeBody = z.object({ code: z.string().min(1).max(16) });
+// The shapes `normalizePhone` and `code` accept, in the document too (Schemathesis ST202: schema-valid input was
+// refused): E.164 with optional separators; 4–8 digits with optional spaces or dashes.
+export const PhoneBody = z.object({
+  phone: z
+    .string()
+    .max(32)
+    .regex(/^[\s().-]*\+?[\s().-]*[1-9](?:[\s().-]*\d){6,14}[\s().-]*$/, 'international format, e.g. +4915112345678'),
+});
+export const CodeBody = z.object({
+  code: z
+    .string()
+    .max(16)
+    .regex(/^(?:[\s-]*\d){4,8}[\s-]*$/, '4 to 8 digits'),
+});
 export const PasswordBody = z.object({ password: z.string().min(1).max(256) });
 
 const Uuid = z.uuid();

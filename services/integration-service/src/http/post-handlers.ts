@@ -48,7 +48,7 @@ const Content = {
 export const ImageBody = z.object({
   mimeType: z.enum(['image/jpeg', 'image/png', 'image/webp']),
   /** The image, base64; at most 10 MB once decoded (413 above). */
-  data: z.base64(),
+  data: z.base64().min(1),
 });
 export const PostBody = z.object({
   ...Content,

@@ -59,6 +59,12 @@ export function publishingRoutes(deps: {
       auth,
       body: ManageBody,
       success: { status: 201, description: 'the channel', schema: ChannelView },
+      links: {
+        getChannel: { operationId: 'getTelegramChannelsById', parameters: { id: '$response.body#/id' } },
+        refreshChannel: { operationId: 'postTelegramChannelsByIdRefresh', parameters: { id: '$response.body#/id' } },
+        channelBots: { operationId: 'getTelegramChannelsByIdBots', parameters: { id: '$response.body#/id' } },
+        removeChannel: { operationId: 'deleteTelegramChannelsById', parameters: { id: '$response.body#/id' } },
+      },
       errors: {
         400: 'invalid body, or the account may not post in that chat',
         404: 'no such account of the caller',
@@ -76,6 +82,9 @@ export function publishingRoutes(deps: {
       tags: ['channels'],
       auth,
       success: { status: 200, description: '{channels}', schema: z.object({ channels: z.array(ChannelView) }) },
+      links: {
+        firstChannel: { operationId: 'getTelegramChannelsById', parameters: { id: '$response.body#/channels/0/id' } },
+      },
       handler: channels.list,
     }),
     operation({
@@ -151,6 +160,15 @@ export function publishingRoutes(deps: {
       auth,
       body: PostBody,
       success: { status: 201, description: 'the post with its targets (scheduled)', schema: PostView },
+      links: {
+        getPost: { operationId: 'getTelegramPostsById', parameters: { id: '$response.body#/id' } },
+        editPost: { operationId: 'patchTelegramPostsById', parameters: { id: '$response.body#/id' } },
+        cancelPost: { operationId: 'deleteTelegramPostsById', parameters: { id: '$response.body#/id' } },
+        retryFirstTarget: {
+          operationId: 'postTelegramPostsByIdTargetsByTargetIdRetry',
+          parameters: { id: '$response.body#/id', targetId: '$response.body#/targets/0/id' },
+        },
+      },
       errors: {
         400: 'invalid body (text too long, entity outside the text, time in the past, …)',
         404: 'a channel, bot or image that is not the caller’s',
@@ -170,6 +188,9 @@ export function publishingRoutes(deps: {
         status: 200,
         description: '{posts, page, pageSize}',
         schema: z.object({ posts: z.array(PostView), page: z.int().min(1), pageSize: z.int().min(1) }),
+      },
+      links: {
+        firstPost: { operationId: 'getTelegramPostsById', parameters: { id: '$response.body#/posts/0/id' } },
       },
       errors: { 400: 'invalid paging' },
       handler: posts.list,

@@ -42,6 +42,16 @@ export function routes(deps: {
       auth: 'user',
       body: PhoneBody,
       success: { status: 201, description: 'the login, waiting for the code', schema: Login },
+      links: {
+        getLogin: { operationId: 'getTelegramLoginsById', parameters: { id: '$response.body#/loginId' } },
+        cancelLogin: { operationId: 'deleteTelegramLoginsById', parameters: { id: '$response.body#/loginId' } },
+        resendCode: { operationId: 'postTelegramLoginsByIdResend', parameters: { id: '$response.body#/loginId' } },
+        submitCode: { operationId: 'postTelegramLoginsByIdCode', parameters: { id: '$response.body#/loginId' } },
+        submitPassword: {
+          operationId: 'postTelegramLoginsByIdPassword',
+          parameters: { id: '$response.body#/loginId' },
+        },
+      },
       errors: { ...TELEGRAM, 400: 'invalid phone number', 403: 'phone number banned by Telegram', 409: LIMIT },
       handler: logins.startPhone,
     }),
@@ -52,6 +62,10 @@ export function routes(deps: {
       tags: ['logins'],
       auth: 'user',
       success: { status: 201, description: 'the login with its QR code', schema: Login },
+      links: {
+        getLogin: { operationId: 'getTelegramLoginsById', parameters: { id: '$response.body#/loginId' } },
+        cancelLogin: { operationId: 'deleteTelegramLoginsById', parameters: { id: '$response.body#/loginId' } },
+      },
       errors: { ...TELEGRAM, 409: LIMIT },
       handler: logins.startQr,
     }),
@@ -125,6 +139,9 @@ export function routes(deps: {
       tags: ['accounts'],
       auth: 'user',
       success: { status: 200, description: 'the accounts', schema: AccountList },
+      links: {
+        firstAccount: { operationId: 'getTelegramAccountsById', parameters: { id: '$response.body#/accounts/0/id' } },
+      },
       handler: accounts.list,
     }),
     operation({
@@ -175,6 +192,10 @@ export function routes(deps: {
       auth: 'user',
       body: BotBody,
       success: { status: 201, description: 'the bot', schema: Bot },
+      links: {
+        renameBot: { operationId: 'patchTelegramBotsById', parameters: { id: '$response.body#/id' } },
+        removeBot: { operationId: 'deleteTelegramBotsById', parameters: { id: '$response.body#/id' } },
+      },
       errors: {
         400: 'not a valid bot token',
         409: 'bot cap reached, or the bot is already added',
@@ -191,6 +212,9 @@ export function routes(deps: {
       tags: ['bots'],
       auth: 'user',
       success: { status: 200, description: 'the bots', schema: BotList },
+      links: {
+        renameFirstBot: { operationId: 'patchTelegramBotsById', parameters: { id: '$response.body#/bots/0/id' } },
+      },
       handler: bots.list,
     }),
     operation({

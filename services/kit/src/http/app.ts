@@ -80,7 +80,8 @@ function allowedMethods(router: Router): Middleware {
     await next();
     if (ctx.status !== 404 || (ctx.body !== undefined && ctx.body !== null)) return;
     const allow = allowedAt(router, ctx.path);
-    if (allow.length === 0) return;
+    // A route of this method that declined the request (a path parameter that is no id) is a 404.
+    if (allow.length === 0 || allow.includes(ctx.method)) return;
     ctx.set('Allow', allow.join(', '));
     if (ctx.method === 'OPTIONS') {
       ctx.status = 200;

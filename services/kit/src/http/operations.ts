@@ -1,8 +1,12 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
+import compose from 'koa-compose';
 import { z } from 'zod';
 import { REFRESH_COOKIE, requireRole } from '../auth/access-token.ts';
+import { linksOf, pathParameters, type OperationLink } from './links.ts';
 import { validate } from './validate.ts';
+
+export type { OperationLink } from './links.ts';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -44,7 +48,18 @@ export interface Operation<Body = unknown, Query = unknown> {
   auth: OperationAuth;
   body?: z.ZodType<Body>;
   query?: z.ZodType<Query>;
+  /**
+   * Path parameters that are not UUIDs, by name → their schema (e.g. a base64url WebAuthn credential id).
+   * Default: every path parameter is a UUID; a segment its schema refuses does not match the route.
+   */
+  pathParams?: Record<string, z.ZodType<string>>;
   success: Success;
+  /**
+   * OpenAPI links from the success answer to operations of the same document that take a value of it
+   * (link name → target `operationId` and runtime expressions for its path parameters). Checked when the
+   * document is built: a link to an unknown operation or parameter fails at start. Default: none.
+   */
+  links?: Record<string, OperationLink>;
   /**
    * Error statuses the handler itself answers → when. Those the kit answers (400 for bad input, 401/403 by
    * `auth`, 413/415 for bodies, 431) are added by `openApiDocument`; a description here replaces its own.
@@ -60,9 +75,17 @@ export function operation<Body = unknown, Query = unknown>(definition: Operation
   return definition as unknown as Operation;
 }
 
+/** RFC 9562 text form, any version (what the document's `format: uuid` admits). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * Registers every operation on `router`, behind the authentication its `auth` names.
  * Throws at startup when an operation needs a token and no `authenticate` was given.
+ *
+ * Every path parameter names a resource by its UUID (so the document says, see `openApiDocument`): a
+ * segment that is not one does not match the route at all. `DELETE /telegram/channels/available` is then
+ * a method the literal route lacks (405 with `Allow`), not a lookup of channel "available" (404), and
+ * `GET /posts/x` is a 404 without running authentication or the handler (issue 22, Schemathesis ST204).
  */
 export function mountOperations(router: Router, operations: readonly Operation[], options: MountOptions = {}): void {
   const admin = requireRole('admin');
@@ -80,7 +103,14 @@ export function mountOperations(router: Router, operations: readonly Operation[]
       const query = op.query !== undefined ? validate(op.query, ctx.query, 'query string') : undefined;
       await op.handler(ctx, { body, query });
     };
-    router[op.method](op.path, ...guard, ...(op.middleware ?? []), handle);
+    const chain = compose([...guard, ...(op.middleware ?? []), handle]);
+    const accepts = pathParameters(op.path).map((name): [string, (value: string) => boolean] => {
+      const schema = op.pathParams?.[name];
+      return [name, schema !== undefined ? (value) => schema.safeParse(value).success : (value) => UUID.test(value)];
+    });
+    router[op.method](op.path, (ctx, next) =>
+      accepts.every(([name, accept]) => accept(String(ctx.params[name]))) ? chain(ctx, next) : next(),
+    );
   }
 }
 
@@ -155,15 +185,18 @@ export interface ApiInfo {
 /** An OpenAPI 3.1 document of the operations, with request and response schemas generated from the zod types. */
 export function openApiDocument(info: ApiInfo, operations: readonly Operation[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
+  const byId = new Map(operations.map((op) => [op.operationId ?? defaultOperationId(op.method, op.path), op]));
   for (const op of operations) {
+    const operationId = op.operationId ?? defaultOperationId(op.method, op.path);
+    const links = linksOf({ ...op, operationId }, byId);
     const path = op.path.replace(/:(\w+)/g, '{$1}');
     // Every path parameter of this API names a resource by its UUID (handlers answer 404 for anything else), so
     // the document says so: clients and contract tests then send ids, not arbitrary text the edge refuses.
-    const parameters: unknown[] = [...op.path.matchAll(/:(\w+)/g)].map((match) => ({
-      name: match[1],
+    const parameters: unknown[] = pathParameters(op.path).map((name) => ({
+      name,
       in: 'path',
       required: true,
-      schema: { type: 'string', format: 'uuid' },
+      schema: op.pathParams?.[name] !== undefined ? schemaOf(op.pathParams[name]) : { type: 'string', format: 'uuid' },
     }));
     if (op.query !== undefined) {
       const query = schemaOf(op.query) as { properties?: Record<string, unknown>; required?: string[] };
@@ -173,13 +206,13 @@ export function openApiDocument(info: ApiInfo, operations: readonly Operation[])
     }
     const success = op.success;
     const responses: Record<string, unknown> = {
-      [success.status]:
-        success.status === 204
-          ? { description: success.description }
-          : {
-              description: success.description,
-              content: { 'application/json': { schema: schemaOf(success.schema, 'output') } },
-            },
+      [success.status]: {
+        description: success.description,
+        ...(success.status !== 204
+          ? { content: { 'application/json': { schema: schemaOf(success.schema, 'output') } } }
+          : {}),
+        ...(Object.keys(links).length > 0 ? { links } : {}),
+      },
     };
     for (const [status, description] of Object.entries(errorsOf(op, info))) {
       responses[status] = problemResponse(status, description);
@@ -187,7 +220,7 @@ export function openApiDocument(info: ApiInfo, operations: readonly Operation[])
     paths[path] ??= {};
     paths[path][op.method] = {
       summary: op.summary,
-      operationId: op.operationId ?? defaultOperationId(op.method, op.path),
+      operationId,
       ...(op.tags ? { tags: op.tags } : {}),
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(op.body !== undefined

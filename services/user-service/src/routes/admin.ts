@@ -20,6 +20,9 @@ export function adminRoutes(deps: RouteDeps): Operation[] {
       summary: 'All accounts, paged (page size capped at 100)',
       query: AdminListQuery,
       success: { status: 200, description: 'a page of accounts', schema: AdminUserPage },
+      links: {
+        updateFirstUser: { operationId: 'patchAdminUsersById', parameters: { id: '$response.body#/users/0/id' } },
+      },
       async handler(ctx, { query }) {
         const { users, total } = await store.listUsers((query.page - 1) * query.pageSize, query.pageSize);
         ctx.body = { users: users.map(adminView), page: query.page, pageSize: query.pageSize, total };

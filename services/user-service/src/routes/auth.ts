@@ -215,6 +215,9 @@ export function authRoutes(deps: RouteDeps): Operation[] {
       tags: ['auth'],
       auth: 'user',
       success: { status: 200, description: 'sessions, newest use first', schema: SessionList },
+      links: {
+        endFirstSession: { operationId: 'deleteAuthSessionsById', parameters: { id: '$response.body#/sessions/0/id' } },
+      },
       async handler(ctx) {
         const claims = verifiedClaims(ctx);
         const rows = await store.activeSessions(claims.sub);
