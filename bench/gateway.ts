@@ -3,10 +3,13 @@
 // ratio; then `npm start`'s time to ready. Every server is its own process; the load comes from here.
 // Two gateways are measured side by side: rate limits counted in PostgreSQL and shared by all replicas (as the
 // charts run it, RATE_LIMIT_STORE=postgres) and counted in each replica's memory (RATE_LIMIT_STORE=memory, how
-// every replica counted before issue 11). BENCH_NPM_START=0 skips the npm start part.
+// every replica counted before issue 11). The floor is a bare Node `http` pass-through proxy (keep-alive agent, no
+// auth, limits, logging or metrics) in its own process, measured in the same interleaved rounds: on a loaded
+// machine the gateway's added latency is judged against what any Node proxy hop costs there and then.
+// BENCH_NPM_START=0 skips the npm start part; BENCH_PROFILE_DIR=<dir> writes the gateways' CPU profiles there.
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
-import { freePort, scratchDir, spawnManaged } from '@cf/embedded/process';
+import { freePort, scratchDir, spawnManaged, waitFor } from '@cf/embedded/process';
 import { startServiceProcess } from '@cf/embedded/service-process';
 import { startPostgres } from '@cf/embedded/postgres';
 import { startVault } from '@cf/embedded/vault';
@@ -34,6 +37,9 @@ const gatewayEnv = {
   LOG_LEVEL: 'warn',
   RATE_LIMIT_PER_IP: '100000000',
   RATE_LIMIT_PER_USER: '100000000',
+  ...(process.env['BENCH_PROFILE_DIR'] !== undefined
+    ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env['BENCH_PROFILE_DIR']}` }
+    : {}),
 };
 const gateway = await startServiceProcess(`${root}services/api-gateway/src/main.ts`, {
   ...gatewayEnv,
@@ -46,6 +52,38 @@ const memoryGateway = await startServiceProcess(`${root}services/api-gateway/src
   ...gatewayEnv,
   RATE_LIMIT_STORE: 'memory',
 });
+
+/**
+ * The floor: a bare Node `http` proxy that passes method, path, headers and body through to `upstream` over a
+ * keep-alive agent and streams the answer back — the cheapest Node hop, against which the gateway's own work shows.
+ */
+const PASS_THROUGH = `
+import { createServer, request, Agent } from 'node:http';
+const upstream = new URL(process.env.UPSTREAM_URL);
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+createServer((req, res) => {
+  const out = request({ host: upstream.hostname, port: upstream.port, method: req.method,
+    path: req.url.replace(/^\\/api/, ''), headers: { ...req.headers, host: upstream.host }, agent }, (answer) => {
+    res.writeHead(answer.statusCode, answer.headers);
+    answer.pipe(res);
+  });
+  out.on('error', () => { res.statusCode = 502; res.end(); });
+  req.pipe(out);
+}).listen(Number(process.env.PORT), '127.0.0.1');
+`;
+
+async function startPassThrough(upstream: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawnManaged(process.execPath, ['--input-type=module', '-e', PASS_THROUGH], {
+    name: 'pass-through proxy',
+    logFile: `${scratchDir('bench-pass-through')}/proxy.log`,
+    env: { UPSTREAM_URL: upstream, PORT: String(port) },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${url}/healthz`)).ok, { what: 'the pass-through proxy', process: child });
+  return { url, stop: () => child.stop() };
+}
+const floor = await startPassThrough(users.url);
 
 async function measureLatency(pool: Pool, path: string, token: string, count: number): Promise<number[]> {
   const out: number[] = [];
@@ -131,18 +169,22 @@ try {
   });
   const token = ((await register.json()) as { session: { access_token: string } }).session.access_token;
   const direct = new Pool(users.url, { connections: 32 });
+  const passThrough = new Pool(floor.url, { connections: 32 });
   const proxied = new Pool(gateway.url, { connections: 32 });
   const proxiedMemory = new Pool(memoryGateway.url, { connections: 32 });
   await measureLatency(direct, '/users/me', token, 200); // warm every path
+  await measureLatency(passThrough, '/api/users/me', token, 200);
   await measureLatency(proxied, '/api/users/me', token, 200);
   await measureLatency(proxiedMemory, '/api/users/me', token, 200);
 
   const directLatency: number[] = [];
+  const floorLatency: number[] = [];
   const proxiedLatency: number[] = [];
   const memoryLatency: number[] = [];
   for (let round = 0; round < 5; round += 1) {
     // Interleaved rounds, so drift on a shared machine hits all alike.
     directLatency.push(...(await measureLatency(direct, '/users/me', token, samples / 5)));
+    floorLatency.push(...(await measureLatency(passThrough, '/api/users/me', token, samples / 5)));
     proxiedLatency.push(...(await measureLatency(proxied, '/api/users/me', token, samples / 5)));
     memoryLatency.push(...(await measureLatency(proxiedMemory, '/api/users/me', token, samples / 5)));
   }
@@ -151,32 +193,33 @@ try {
     `revocation (logout at user-service → refused by the gateway): p50 ${median(lags).toFixed(1)} ms, max ${Math.max(...lags).toFixed(1)} ms over ${lags.length} (goal ≤ 100 ms)`,
   );
   const directRate = await measureThroughput(direct, '/users/me', token, 16);
+  const floorRate = await measureThroughput(passThrough, '/api/users/me', token, 16);
   const proxiedRate = await measureThroughput(proxied, '/api/users/me', token, 16);
   const memoryRate = await measureThroughput(proxiedMemory, '/api/users/me', token, 16);
-  await direct.close();
-  await proxied.close();
-  await proxiedMemory.close();
+  await Promise.all([direct.close(), passThrough.close(), proxied.close(), proxiedMemory.close()]);
+
+  const added = (latencies: number[], p: number): number => percentile(latencies, p) - percentile(directLatency, p);
+  const show = (name: string, latencies: number[]): void =>
+    console.log(
+      `${name}: p50 ${median(latencies).toFixed(3)} ms, p99 ${percentile(latencies, 99).toFixed(3)} ms; added over direct p50 ${added(latencies, 50).toFixed(3)} ms, p99 ${added(latencies, 99).toFixed(3)} ms`,
+    );
+  console.log(
+    `GET /users/me direct: p50 ${median(directLatency).toFixed(3)} ms, p99 ${percentile(directLatency, 99).toFixed(3)} ms (${samples} sequential, interleaved)`,
+  );
+  show('via bare pass-through proxy (floor)', floorLatency);
+  show('via gateway, limits shared in PostgreSQL', proxiedLatency);
+  show('via gateway, limits per replica in memory', memoryLatency);
+  const floorAdded = added(floorLatency, 50);
+  console.log(
+    `gateway (shared limits) added p50 ${added(proxiedLatency, 50).toFixed(3)} ms (goal ≤ 0.5 ms) = ${(added(proxiedLatency, 50) / floorAdded).toFixed(2)}× the floor's ${floorAdded.toFixed(3)} ms; over the floor itself p50 +${(median(proxiedLatency) - median(floorLatency)).toFixed(3)} ms`,
+  );
+  console.log(
+    `throughput at 16 in flight for ${seconds} s: direct ${directRate.toFixed(0)}/s, floor ${floorRate.toFixed(0)}/s (ratio ${(floorRate / directRate).toFixed(2)}), via gateway ${proxiedRate.toFixed(0)}/s shared limits (ratio ${(proxiedRate / directRate).toFixed(2)}, goal ≥ 0.6; ${(proxiedRate / floorRate).toFixed(2)} of the floor), memory limits ${memoryRate.toFixed(0)}/s (ratio ${(memoryRate / directRate).toFixed(2)})`,
+  );
 
   const starts: number[] = [];
   for (let run = 0; run < npmStarts; run += 1) starts.push(await npmStartReady());
 
-  const p50 = median(proxiedLatency) - median(directLatency);
-  const p99 = percentile(proxiedLatency, 99) - percentile(directLatency, 99);
-  console.log(
-    `GET /users/me direct: p50 ${median(directLatency).toFixed(3)} ms, p99 ${percentile(directLatency, 99).toFixed(3)} ms (${samples} sequential)`,
-  );
-  console.log(
-    `GET /api/users/me via gateway: p50 ${median(proxiedLatency).toFixed(3)} ms, p99 ${percentile(proxiedLatency, 99).toFixed(3)} ms`,
-  );
-  console.log(
-    `added latency, limits shared in PostgreSQL: p50 ${p50.toFixed(3)} ms (goal ≤ 0.5 ms), p99 ${p99.toFixed(3)} ms`,
-  );
-  console.log(
-    `added latency, limits per replica in memory: p50 ${(median(memoryLatency) - median(directLatency)).toFixed(3)} ms, p99 ${(percentile(memoryLatency, 99) - percentile(directLatency, 99)).toFixed(3)} ms`,
-  );
-  console.log(
-    `throughput at 16 in flight for ${seconds} s: direct ${directRate.toFixed(0)}/s, via gateway ${proxiedRate.toFixed(0)}/s (shared limits), ratio ${(proxiedRate / directRate).toFixed(2)} (goal ≥ 0.6); memory limits ${memoryRate.toFixed(0)}/s, ratio ${(memoryRate / directRate).toFixed(2)}`,
-  );
   if (starts.length > 0) {
     console.log(
       `npm start to ready (warm install, fresh data dir): median ${(median(starts) / 1000).toFixed(2)} s of ${starts.map((ms) => (ms / 1000).toFixed(2)).join(', ')} (goal ≤ 10 s)`,
@@ -185,6 +228,7 @@ try {
 } finally {
   await gateway.stop();
   await memoryGateway.stop();
+  await floor.stop();
   await users.stop();
   await Promise.all([postgres.stop(), vault.stop()]);
 }
