@@ -6,7 +6,9 @@
 // every replica counted before issue 11). The floor is a bare Node `http` pass-through proxy (keep-alive agent, no
 // auth, limits, logging or metrics) in its own process, measured in the same interleaved rounds: on a loaded
 // machine the gateway's added latency is judged against what any Node proxy hop costs there and then.
-// BENCH_NPM_START=0 skips the npm start part; BENCH_PROFILE_DIR=<dir> writes the gateways' CPU profiles there.
+// BENCH_BASELINE_GATEWAY=<another checkout's services/api-gateway/src/main.ts> runs that build too (shared limits,
+// its own database) in the same rounds, for before/after numbers from one run. BENCH_NPM_START=0 skips the npm
+// start part; BENCH_PROFILE_DIR=<dir> writes the gateways' CPU profiles there.
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { freePort, scratchDir, spawnManaged, waitFor } from '@cf/embedded/process';
@@ -48,6 +50,19 @@ const gateway = await startServiceProcess(`${root}services/api-gateway/src/main.
   DATABASE_USER: postgres.user,
   DATABASE_PASSWORD: postgres.password,
 });
+const baselineEntry = process.env['BENCH_BASELINE_GATEWAY'];
+if (baselineEntry !== undefined) await postgres.query('CREATE DATABASE api_gateway_baseline');
+const baselineGateway =
+  baselineEntry === undefined
+    ? undefined
+    : await startServiceProcess(baselineEntry, {
+        ...gatewayEnv,
+        RATE_LIMIT_STORE: 'postgres',
+        DATABASE_NAME: 'api_gateway_baseline',
+        DATABASE_PORT: String(postgres.port),
+        DATABASE_USER: postgres.user,
+        DATABASE_PASSWORD: postgres.password,
+      });
 const memoryGateway = await startServiceProcess(`${root}services/api-gateway/src/main.ts`, {
   ...gatewayEnv,
   RATE_LIMIT_STORE: 'memory',
@@ -176,17 +191,23 @@ try {
   await measureLatency(passThrough, '/api/users/me', token, 200);
   await measureLatency(proxied, '/api/users/me', token, 200);
   await measureLatency(proxiedMemory, '/api/users/me', token, 200);
+  const baseline = baselineGateway === undefined ? undefined : new Pool(baselineGateway.url, { connections: 32 });
+  if (baseline !== undefined) await measureLatency(baseline, '/api/users/me', token, 200);
 
   const directLatency: number[] = [];
   const floorLatency: number[] = [];
   const proxiedLatency: number[] = [];
   const memoryLatency: number[] = [];
+  const baselineLatency: number[] = [];
   for (let round = 0; round < 5; round += 1) {
     // Interleaved rounds, so drift on a shared machine hits all alike.
     directLatency.push(...(await measureLatency(direct, '/users/me', token, samples / 5)));
     floorLatency.push(...(await measureLatency(passThrough, '/api/users/me', token, samples / 5)));
     proxiedLatency.push(...(await measureLatency(proxied, '/api/users/me', token, samples / 5)));
     memoryLatency.push(...(await measureLatency(proxiedMemory, '/api/users/me', token, samples / 5)));
+    if (baseline !== undefined) {
+      baselineLatency.push(...(await measureLatency(baseline, '/api/users/me', token, samples / 5)));
+    }
   }
   const lags = await measureRevocationLag(Number(process.env['BENCH_REVOCATIONS'] ?? 30));
   console.log(
@@ -196,7 +217,8 @@ try {
   const floorRate = await measureThroughput(passThrough, '/api/users/me', token, 16);
   const proxiedRate = await measureThroughput(proxied, '/api/users/me', token, 16);
   const memoryRate = await measureThroughput(proxiedMemory, '/api/users/me', token, 16);
-  await Promise.all([direct.close(), passThrough.close(), proxied.close(), proxiedMemory.close()]);
+  const baselineRate = baseline === undefined ? 0 : await measureThroughput(baseline, '/api/users/me', token, 16);
+  await Promise.all([direct.close(), passThrough.close(), proxied.close(), proxiedMemory.close(), baseline?.close()]);
 
   const added = (latencies: number[], p: number): number => percentile(latencies, p) - percentile(directLatency, p);
   const show = (name: string, latencies: number[]): void =>
@@ -209,6 +231,7 @@ try {
   show('via bare pass-through proxy (floor)', floorLatency);
   show('via gateway, limits shared in PostgreSQL', proxiedLatency);
   show('via gateway, limits per replica in memory', memoryLatency);
+  if (baseline !== undefined) show(`via baseline gateway ${baselineEntry}, shared limits`, baselineLatency);
   const floorAdded = added(floorLatency, 50);
   console.log(
     `gateway (shared limits) added p50 ${added(proxiedLatency, 50).toFixed(3)} ms (goal ≤ 0.5 ms) = ${(added(proxiedLatency, 50) / floorAdded).toFixed(2)}× the floor's ${floorAdded.toFixed(3)} ms; over the floor itself p50 +${(median(proxiedLatency) - median(floorLatency)).toFixed(3)} ms`,
@@ -220,6 +243,11 @@ try {
   const starts: number[] = [];
   for (let run = 0; run < npmStarts; run += 1) starts.push(await npmStartReady());
 
+  if (baseline !== undefined) {
+    console.log(
+      `baseline gateway throughput: ${baselineRate.toFixed(0)}/s (ratio ${(baselineRate / directRate).toFixed(2)}, ${(baselineRate / floorRate).toFixed(2)} of the floor)`,
+    );
+  }
   if (starts.length > 0) {
     console.log(
       `npm start to ready (warm install, fresh data dir): median ${(median(starts) / 1000).toFixed(2)} s of ${starts.map((ms) => (ms / 1000).toFixed(2)).join(', ')} (goal ≤ 10 s)`,
@@ -228,6 +256,7 @@ try {
 } finally {
   await gateway.stop();
   await memoryGateway.stop();
+  await baselineGateway?.stop();
   await floor.stop();
   await users.stop();
   await Promise.all([postgres.stop(), vault.stop()]);
