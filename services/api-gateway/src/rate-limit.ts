@@ -65,7 +65,7 @@ export class EdgeRateLimits {
   private storeDownUntil = 0;
   /** `gateway_rate_limited_total{limit="ip"|"user"}`: requests refused with 429 by this replica. */
   private readonly refused: Counter<'limit'>;
-  /** `gateway_rate_limit_store_failures_total`: counts that fell back to memory because PostgreSQL failed. */
+  /** `gateway_rate_limit_store_failures_total`: writes of counts to PostgreSQL that failed or missed the deadline. */
   private readonly storeFailures: Counter;
   /** The counts every replica shares, or undefined without a store. */
   private readonly counts: SharedCounts | undefined;
@@ -100,7 +100,7 @@ export class EdgeRateLimits {
     });
     this.storeFailures = new Counter({
       name: 'gateway_rate_limit_store_failures_total',
-      help: 'Rate-limit counts that PostgreSQL failed or answered too late, so this replica counted them in memory',
+      help: 'Writes of rate-limit counts to PostgreSQL that failed or answered too late (this replica then counts in memory)',
       registers: [options.registry],
     });
   }
