@@ -9,6 +9,7 @@
 // BENCH_BASELINE_GATEWAY=<another checkout's services/api-gateway/src/main.ts> runs that build too (shared limits,
 // its own database) in the same rounds, for before/after numbers from one run. BENCH_NPM_START=0 skips the npm
 // start part; BENCH_PROFILE_DIR=<dir> writes the gateways' CPU profiles there.
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { freePort, scratchDir, spawnManaged, waitFor } from '@cf/embedded/process';
@@ -87,7 +88,7 @@ createServer((req, res) => {
 }).listen(Number(process.env.PORT), '127.0.0.1');
 `;
 
-async function startPassThrough(upstream: string): Promise<{ url: string; stop(): Promise<void> }> {
+async function startPassThrough(upstream: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
   const child = spawnManaged(process.execPath, ['--input-type=module', '-e', PASS_THROUGH], {
     name: 'pass-through proxy',
@@ -96,9 +97,19 @@ async function startPassThrough(upstream: string): Promise<{ url: string; stop()
   });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${url}/healthz`)).ok, { what: 'the pass-through proxy', process: child });
-  return { url, stop: () => child.stop() };
+  return { url, pid: child.pid, stop: () => child.stop() };
 }
 const floor = await startPassThrough(users.url);
+
+/**
+ * CPU time a process has used so far, in ms (utime + stime of /proc/<pid>/stat, in clock ticks of 10 ms): CPU per
+ * request moves far less than wall time when other work shares the machine.
+ */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // Fields 14 and 15 of proc(5), counted from the state field (3) after the command name.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 async function measureLatency(pool: Pool, path: string, token: string, count: number): Promise<number[]> {
   const out: number[] = [];
@@ -194,6 +205,13 @@ try {
   const baseline = baselineGateway === undefined ? undefined : new Pool(baselineGateway.url, { connections: 32 });
   if (baseline !== undefined) await measureLatency(baseline, '/api/users/me', token, 200);
 
+  const cpuPids = {
+    floor: floor.pid,
+    shared: gateway.process.pid,
+    memory: memoryGateway.process.pid,
+    ...(baselineGateway !== undefined ? { baseline: baselineGateway.process.pid } : {}),
+  };
+  const cpuBefore = Object.fromEntries(Object.entries(cpuPids).map(([name, pid]) => [name, cpuMs(pid)]));
   const directLatency: number[] = [];
   const floorLatency: number[] = [];
   const proxiedLatency: number[] = [];
@@ -209,6 +227,9 @@ try {
       baselineLatency.push(...(await measureLatency(baseline, '/api/users/me', token, samples / 5)));
     }
   }
+  const cpuPerRequest = Object.fromEntries(
+    Object.entries(cpuPids).map(([name, pid]) => [name, (cpuMs(pid) - cpuBefore[name]!) / samples]),
+  );
   const lags = await measureRevocationLag(Number(process.env['BENCH_REVOCATIONS'] ?? 30));
   console.log(
     `revocation (logout at user-service → refused by the gateway): p50 ${median(lags).toFixed(1)} ms, max ${Math.max(...lags).toFixed(1)} ms over ${lags.length} (goal ≤ 100 ms)`,
@@ -235,6 +256,9 @@ try {
   const floorAdded = added(floorLatency, 50);
   console.log(
     `gateway (shared limits) added p50 ${added(proxiedLatency, 50).toFixed(3)} ms (goal ≤ 0.5 ms) = ${(added(proxiedLatency, 50) / floorAdded).toFixed(2)}× the floor's ${floorAdded.toFixed(3)} ms; over the floor itself p50 +${(median(proxiedLatency) - median(floorLatency)).toFixed(3)} ms`,
+  );
+  console.log(
+    `CPU per request over the latency rounds (ms, 10 ms ticks): floor ${cpuPerRequest['floor']!.toFixed(3)}, gateway shared limits ${cpuPerRequest['shared']!.toFixed(3)} (${(cpuPerRequest['shared']! / cpuPerRequest['floor']!).toFixed(2)}× the floor), memory limits ${cpuPerRequest['memory']!.toFixed(3)}${cpuPerRequest['baseline'] !== undefined ? `, baseline ${cpuPerRequest['baseline'].toFixed(3)} (${(cpuPerRequest['baseline'] / cpuPerRequest['floor']!).toFixed(2)}× the floor)` : ''}`,
   );
   console.log(
     `throughput at 16 in flight for ${seconds} s: direct ${directRate.toFixed(0)}/s, floor ${floorRate.toFixed(0)}/s (ratio ${(floorRate / directRate).toFixed(2)}), via gateway ${proxiedRate.toFixed(0)}/s shared limits (ratio ${(proxiedRate / directRate).toFixed(2)}, goal ≥ 0.6; ${(proxiedRate / floorRate).toFixed(2)} of the floor), memory limits ${memoryRate.toFixed(0)}/s (ratio ${(memoryRate / directRate).toFixed(2)})`,
