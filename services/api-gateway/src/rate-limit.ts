@@ -65,7 +65,7 @@ export class EdgeRateLimits {
   private storeDownUntil = 0;
   /** `gateway_rate_limited_total{limit="ip"|"user"}`: requests refused with 429 by this replica. */
   private readonly refused: Counter<'limit'>;
-  /** `gateway_rate_limit_store_failures_total`: writes of counts to PostgreSQL that failed or missed the deadline. */
+  /** `gateway_rate_limit_store_failures_total`: counts and writes of counts that PostgreSQL failed or answered late. */
   private readonly storeFailures: Counter;
   /** The counts every replica shares, or undefined without a store. */
   private readonly counts: SharedCounts | undefined;
@@ -100,7 +100,7 @@ export class EdgeRateLimits {
     });
     this.storeFailures = new Counter({
       name: 'gateway_rate_limit_store_failures_total',
-      help: 'Writes of rate-limit counts to PostgreSQL that failed or answered too late (this replica then counts in memory)',
+      help: 'Rate-limit counts and writes of counts that PostgreSQL failed or answered too late (this replica then counts in memory)',
       registers: [options.registry],
     });
   }

@@ -17,11 +17,14 @@ export interface SharedCountsOptions {
   store: Database['sequelize'];
   /** Window length, in milliseconds (fixed windows, as rate-limiter-flexible's RateLimiterPostgres keeps them). */
   windowMs: number;
-  /** Longest a count may wait for PostgreSQL (and a flush may take) before it fails over. */
+  /**
+   * Longest a count may wait for PostgreSQL before it fails over; a flush that carries no waiting count may take
+   * 4 times as long before it counts as a failure.
+   */
   timeoutMs: number;
   /** How often admitted counts are written to PostgreSQL, in milliseconds. */
   syncMs: number;
-  /** Called once per failed flush (the caller logs and counts it). */
+  /** Called once per failed flush and per count that waited past `timeoutMs` (the caller logs and counts it). */
   onFailure: (error: unknown) => void;
 }
 
@@ -118,7 +121,9 @@ export class SharedCounts {
         timer: setTimeout(() => {
           const index = waiting.waiters.indexOf(waiter);
           if (index >= 0) waiting.waiters.splice(index, 1);
-          reject(new StoreUnavailable(new Error(`no answer within ${this.options.timeoutMs} ms`)));
+          const error = new Error(`no answer within ${this.options.timeoutMs} ms`);
+          this.options.onFailure(error);
+          reject(new StoreUnavailable(error));
         }, this.options.timeoutMs),
       };
       waiting.waiters.push(waiter);
@@ -164,6 +169,9 @@ export class SharedCounts {
     // One lock order for every replica, so concurrent flushes of the same keys cannot deadlock.
     batch.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const now = Date.now();
+    // Only waiting requests need the store deadline; counts already admitted may take longer to write without
+    // sending the replica to memory counting (their budget still bounds what it admits meanwhile).
+    const deadlineMs = this.options.timeoutMs * (batch.some((entry) => entry.waiters.length > 0) ? 1 : 4);
     let rows: Row[];
     let deadline: NodeJS.Timeout | undefined;
     try {
@@ -188,10 +196,7 @@ export class SharedCounts {
           },
         ),
         new Promise<never>((_, reject) => {
-          deadline = setTimeout(
-            () => reject(new Error(`no answer within ${this.options.timeoutMs} ms`)),
-            this.options.timeoutMs,
-          );
+          deadline = setTimeout(() => reject(new Error(`no answer within ${deadlineMs} ms`)), deadlineMs);
         }),
       ]);
     } catch (error) {
