@@ -3,10 +3,16 @@
 // ratio; then `npm start`'s time to ready. Every server is its own process; the load comes from here.
 // Two gateways are measured side by side: rate limits counted in PostgreSQL and shared by all replicas (as the
 // charts run it, RATE_LIMIT_STORE=postgres) and counted in each replica's memory (RATE_LIMIT_STORE=memory, how
-// every replica counted before issue 11). BENCH_NPM_START=0 skips the npm start part.
+// every replica counted before issue 11). The floor is a bare Node `http` pass-through proxy (keep-alive agent, no
+// auth, limits, logging or metrics) in its own process, measured in the same interleaved rounds: on a loaded
+// machine the gateway's added latency is judged against what any Node proxy hop costs there and then.
+// BENCH_BASELINE_GATEWAY=<another checkout's services/api-gateway/src/main.ts> runs that build too (shared limits,
+// its own database) in the same rounds, for before/after numbers from one run. BENCH_NPM_START=0 skips the npm
+// start part; BENCH_PROFILE_DIR=<dir> writes the gateways' CPU profiles there.
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
-import { freePort, scratchDir, spawnManaged, startTogether } from '@cf/embedded/process';
+import { freePort, scratchDir, spawnManaged, startTogether, waitFor } from '@cf/embedded/process';
 import { startServiceProcess } from '@cf/embedded/service-process';
 import { startPostgres } from '@cf/embedded/postgres';
 import { startVault } from '@cf/embedded/vault';
@@ -34,6 +40,9 @@ const gatewayEnv = {
   LOG_LEVEL: 'warn',
   RATE_LIMIT_PER_IP: '100000000',
   RATE_LIMIT_PER_USER: '100000000',
+  ...(process.env['BENCH_PROFILE_DIR'] !== undefined
+    ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env['BENCH_PROFILE_DIR']}` }
+    : {}),
 };
 const gateway = await startServiceProcess(`${root}services/api-gateway/src/main.ts`, {
   ...gatewayEnv,
@@ -42,10 +51,65 @@ const gateway = await startServiceProcess(`${root}services/api-gateway/src/main.
   DATABASE_USER: postgres.user,
   DATABASE_PASSWORD: postgres.password,
 });
+const baselineEntry = process.env['BENCH_BASELINE_GATEWAY'];
+if (baselineEntry !== undefined) await postgres.query('CREATE DATABASE api_gateway_baseline');
+const baselineGateway =
+  baselineEntry === undefined
+    ? undefined
+    : await startServiceProcess(baselineEntry, {
+        ...gatewayEnv,
+        RATE_LIMIT_STORE: 'postgres',
+        DATABASE_NAME: 'api_gateway_baseline',
+        DATABASE_PORT: String(postgres.port),
+        DATABASE_USER: postgres.user,
+        DATABASE_PASSWORD: postgres.password,
+      });
 const memoryGateway = await startServiceProcess(`${root}services/api-gateway/src/main.ts`, {
   ...gatewayEnv,
   RATE_LIMIT_STORE: 'memory',
 });
+
+/**
+ * The floor: a bare Node `http` proxy that passes method, path, headers and body through to `upstream` over a
+ * keep-alive agent and streams the answer back — the cheapest Node hop, against which the gateway's own work shows.
+ */
+const PASS_THROUGH = `
+import { createServer, request, Agent } from 'node:http';
+const upstream = new URL(process.env.UPSTREAM_URL);
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+createServer((req, res) => {
+  const out = request({ host: upstream.hostname, port: upstream.port, method: req.method,
+    path: req.url.replace(/^\\/api/, ''), headers: { ...req.headers, host: upstream.host }, agent }, (answer) => {
+    res.writeHead(answer.statusCode, answer.headers);
+    answer.pipe(res);
+  });
+  out.on('error', () => { res.statusCode = 502; res.end(); });
+  req.pipe(out);
+}).listen(Number(process.env.PORT), '127.0.0.1');
+`;
+
+async function startPassThrough(upstream: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawnManaged(process.execPath, ['--input-type=module', '-e', PASS_THROUGH], {
+    name: 'pass-through proxy',
+    logFile: `${scratchDir('bench-pass-through')}/proxy.log`,
+    env: { UPSTREAM_URL: upstream, PORT: String(port) },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${url}/healthz`)).ok, { what: 'the pass-through proxy', process: child });
+  return { url, pid: child.pid, stop: () => child.stop() };
+}
+const floor = await startPassThrough(users.url);
+
+/**
+ * CPU time a process has used so far, in ms (utime + stime of /proc/<pid>/stat, in clock ticks of 10 ms): CPU per
+ * request moves far less than wall time when other work shares the machine.
+ */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // Fields 14 and 15 of proc(5), counted from the state field (3) after the command name.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 async function measureLatency(pool: Pool, path: string, token: string, count: number): Promise<number[]> {
   const out: number[] = [];
@@ -131,52 +195,83 @@ try {
   });
   const token = ((await register.json()) as { session: { access_token: string } }).session.access_token;
   const direct = new Pool(users.url, { connections: 32 });
+  const passThrough = new Pool(floor.url, { connections: 32 });
   const proxied = new Pool(gateway.url, { connections: 32 });
   const proxiedMemory = new Pool(memoryGateway.url, { connections: 32 });
   await measureLatency(direct, '/users/me', token, 200); // warm every path
+  await measureLatency(passThrough, '/api/users/me', token, 200);
   await measureLatency(proxied, '/api/users/me', token, 200);
   await measureLatency(proxiedMemory, '/api/users/me', token, 200);
+  const baseline = baselineGateway === undefined ? undefined : new Pool(baselineGateway.url, { connections: 32 });
+  if (baseline !== undefined) await measureLatency(baseline, '/api/users/me', token, 200);
 
+  const cpuPids = {
+    floor: floor.pid,
+    shared: gateway.process.pid,
+    memory: memoryGateway.process.pid,
+    ...(baselineGateway !== undefined ? { baseline: baselineGateway.process.pid } : {}),
+  };
+  const cpuBefore = Object.fromEntries(Object.entries(cpuPids).map(([name, pid]) => [name, cpuMs(pid)]));
   const directLatency: number[] = [];
+  const floorLatency: number[] = [];
   const proxiedLatency: number[] = [];
   const memoryLatency: number[] = [];
+  const baselineLatency: number[] = [];
   for (let round = 0; round < 5; round += 1) {
     // Interleaved rounds, so drift on a shared machine hits all alike.
     directLatency.push(...(await measureLatency(direct, '/users/me', token, samples / 5)));
+    floorLatency.push(...(await measureLatency(passThrough, '/api/users/me', token, samples / 5)));
     proxiedLatency.push(...(await measureLatency(proxied, '/api/users/me', token, samples / 5)));
     memoryLatency.push(...(await measureLatency(proxiedMemory, '/api/users/me', token, samples / 5)));
+    if (baseline !== undefined) {
+      baselineLatency.push(...(await measureLatency(baseline, '/api/users/me', token, samples / 5)));
+    }
   }
+  const cpuPerRequest = Object.fromEntries(
+    Object.entries(cpuPids).map(([name, pid]) => [name, (cpuMs(pid) - cpuBefore[name]!) / samples]),
+  );
   const lags = await measureRevocationLag(Number(process.env['BENCH_REVOCATIONS'] ?? 30));
   console.log(
     `revocation (logout at user-service → refused by the gateway): p50 ${median(lags).toFixed(1)} ms, max ${Math.max(...lags).toFixed(1)} ms over ${lags.length} (goal ≤ 100 ms)`,
   );
   const directRate = await measureThroughput(direct, '/users/me', token, 16);
+  const floorRate = await measureThroughput(passThrough, '/api/users/me', token, 16);
   const proxiedRate = await measureThroughput(proxied, '/api/users/me', token, 16);
   const memoryRate = await measureThroughput(proxiedMemory, '/api/users/me', token, 16);
-  await direct.close();
-  await proxied.close();
-  await proxiedMemory.close();
+  const baselineRate = baseline === undefined ? 0 : await measureThroughput(baseline, '/api/users/me', token, 16);
+  await Promise.all([direct.close(), passThrough.close(), proxied.close(), proxiedMemory.close(), baseline?.close()]);
+
+  const added = (latencies: number[], p: number): number => percentile(latencies, p) - percentile(directLatency, p);
+  const show = (name: string, latencies: number[]): void =>
+    console.log(
+      `${name}: p50 ${median(latencies).toFixed(3)} ms, p99 ${percentile(latencies, 99).toFixed(3)} ms; added over direct p50 ${added(latencies, 50).toFixed(3)} ms, p99 ${added(latencies, 99).toFixed(3)} ms`,
+    );
+  console.log(
+    `GET /users/me direct: p50 ${median(directLatency).toFixed(3)} ms, p99 ${percentile(directLatency, 99).toFixed(3)} ms (${samples} sequential, interleaved)`,
+  );
+  show('via bare pass-through proxy (floor)', floorLatency);
+  show('via gateway, limits shared in PostgreSQL', proxiedLatency);
+  show('via gateway, limits per replica in memory', memoryLatency);
+  if (baseline !== undefined) show(`via baseline gateway ${baselineEntry}, shared limits`, baselineLatency);
+  const floorAdded = added(floorLatency, 50);
+  console.log(
+    `gateway (shared limits) added p50 ${added(proxiedLatency, 50).toFixed(3)} ms (goal ≤ 0.5 ms) = ${(added(proxiedLatency, 50) / floorAdded).toFixed(2)}× the floor's ${floorAdded.toFixed(3)} ms; over the floor itself p50 +${(median(proxiedLatency) - median(floorLatency)).toFixed(3)} ms`,
+  );
+  console.log(
+    `CPU per request over the latency rounds (ms, 10 ms ticks): floor ${cpuPerRequest['floor']!.toFixed(3)}, gateway shared limits ${cpuPerRequest['shared']!.toFixed(3)} (${(cpuPerRequest['shared']! / cpuPerRequest['floor']!).toFixed(2)}× the floor), memory limits ${cpuPerRequest['memory']!.toFixed(3)}${cpuPerRequest['baseline'] !== undefined ? `, baseline ${cpuPerRequest['baseline'].toFixed(3)} (${(cpuPerRequest['baseline'] / cpuPerRequest['floor']!).toFixed(2)}× the floor)` : ''}`,
+  );
+  console.log(
+    `throughput at 16 in flight for ${seconds} s: direct ${directRate.toFixed(0)}/s, floor ${floorRate.toFixed(0)}/s (ratio ${(floorRate / directRate).toFixed(2)}), via gateway ${proxiedRate.toFixed(0)}/s shared limits (ratio ${(proxiedRate / directRate).toFixed(2)}, goal ≥ 0.6; ${(proxiedRate / floorRate).toFixed(2)} of the floor), memory limits ${memoryRate.toFixed(0)}/s (ratio ${(memoryRate / directRate).toFixed(2)})`,
+  );
 
   const starts: number[] = [];
   for (let run = 0; run < npmStarts; run += 1) starts.push(await npmStartReady());
 
-  const p50 = median(proxiedLatency) - median(directLatency);
-  const p99 = percentile(proxiedLatency, 99) - percentile(directLatency, 99);
-  console.log(
-    `GET /users/me direct: p50 ${median(directLatency).toFixed(3)} ms, p99 ${percentile(directLatency, 99).toFixed(3)} ms (${samples} sequential)`,
-  );
-  console.log(
-    `GET /api/users/me via gateway: p50 ${median(proxiedLatency).toFixed(3)} ms, p99 ${percentile(proxiedLatency, 99).toFixed(3)} ms`,
-  );
-  console.log(
-    `added latency, limits shared in PostgreSQL: p50 ${p50.toFixed(3)} ms (goal ≤ 0.5 ms), p99 ${p99.toFixed(3)} ms`,
-  );
-  console.log(
-    `added latency, limits per replica in memory: p50 ${(median(memoryLatency) - median(directLatency)).toFixed(3)} ms, p99 ${(percentile(memoryLatency, 99) - percentile(directLatency, 99)).toFixed(3)} ms`,
-  );
-  console.log(
-    `throughput at 16 in flight for ${seconds} s: direct ${directRate.toFixed(0)}/s, via gateway ${proxiedRate.toFixed(0)}/s (shared limits), ratio ${(proxiedRate / directRate).toFixed(2)} (goal ≥ 0.6); memory limits ${memoryRate.toFixed(0)}/s, ratio ${(memoryRate / directRate).toFixed(2)}`,
-  );
+  if (baseline !== undefined) {
+    console.log(
+      `baseline gateway throughput: ${baselineRate.toFixed(0)}/s (ratio ${(baselineRate / directRate).toFixed(2)}, ${(baselineRate / floorRate).toFixed(2)} of the floor)`,
+    );
+  }
   if (starts.length > 0) {
     console.log(
       `npm start to ready (warm install, fresh data dir): median ${(median(starts) / 1000).toFixed(2)} s of ${starts.map((ms) => (ms / 1000).toFixed(2)).join(', ')} (goal ≤ 10 s)`,
@@ -185,6 +280,8 @@ try {
 } finally {
   await gateway.stop();
   await memoryGateway.stop();
+  await baselineGateway?.stop();
+  await floor.stop();
   await users.stop();
   await Promise.all([postgres.stop(), vault.stop()]);
 }

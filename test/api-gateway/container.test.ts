@@ -14,6 +14,8 @@ test('the api-gateway image serves /healthz as uid 1000 on a read-only root and 
     image: tag,
     // One replica: its rate limits may count in memory (the shared store is proven in shared-limits.test.ts).
     env: { USER_SERVICE_URL: users.url, INTEGRATION_SERVICE_URL: users.url, RATE_LIMIT_STORE: 'memory' },
+    // Ready once the revocation list is loaded; /healthz answers before that (on a loaded machine, for a while).
+    readyPath: '/readyz',
   });
   t.teardown(() => container.stop());
   t.deepEqual(await (await fetch(`${container.url}/healthz`)).json(), { status: 'ok' });

@@ -3,19 +3,23 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { startPostgres, type PostgresServer } from '@cf/embedded/postgres';
+import { startGatewayProcess } from '@cf/embedded/gateway-process';
 import { call, startUserServiceFixture, type UserServiceFixture } from '../user-service/fixture.ts';
 import { startGateway, type GatewayHandle } from './fixture.ts';
 import { startProbe, type Probe } from './probe.ts';
 import { startTogether } from '@cf/embedded/process';
 
 // Two gateway replicas counting into one PostgreSQL (RATE_LIMIT_STORE=postgres, as the charts run them): a limit
-// holds for both together; with PostgreSQL gone each still serves, counting alone.
+// holds for both together; with PostgreSQL gone each still serves, counting alone. The replicas below count
+// exactly (RATE_LIMIT_LOCAL_SHARE=0: every request waits for its place in PostgreSQL); the bound with a local
+// budget (requests admitted before PostgreSQL has counted them) is proven with two gateway processes.
 const PER_IP = 6;
 const PER_USER = 4;
 let users: UserServiceFixture;
 let probe: Probe;
 let postgres: PostgresServer;
 let replicas: [GatewayHandle, GatewayHandle];
+let databaseEnv: Record<string, string>;
 
 test.before(async () => {
   [users, probe, postgres] = await startTogether([
@@ -24,6 +28,12 @@ test.before(async () => {
     startPostgres(),
   ]);
   await postgres.query('CREATE DATABASE api_gateway');
+  databaseEnv = {
+    RATE_LIMIT_STORE: 'postgres',
+    DATABASE_PORT: String(postgres.port),
+    DATABASE_USER: postgres.user,
+    DATABASE_PASSWORD: postgres.password,
+  };
   const env = {
     USER_SERVICE_URL: users.url,
     INTEGRATION_SERVICE_URL: probe.url,
@@ -31,10 +41,8 @@ test.before(async () => {
     TRUSTED_PROXIES: '127.0.0.1',
     RATE_LIMIT_PER_IP: String(PER_IP),
     RATE_LIMIT_PER_USER: String(PER_USER),
-    RATE_LIMIT_STORE: 'postgres',
-    DATABASE_PORT: String(postgres.port),
-    DATABASE_USER: postgres.user,
-    DATABASE_PASSWORD: postgres.password,
+    RATE_LIMIT_LOCAL_SHARE: '0',
+    ...databaseEnv,
   };
   replicas = [await startGateway(env), await startGateway(env)];
   await Promise.all(replicas.map((replica) => replica.store!.ready));
@@ -137,6 +145,92 @@ test.serial('an address over its limit gets 429 on authenticated routes too, eve
   const withBadToken = await call(replicas[0].url, 'GET', '/api/telegram/accounts', { ip, token: 'not-a-token' });
   const withGoodToken = await call(replicas[1].url, 'GET', '/api/telegram/accounts', { ip, token: await token() });
   t.deepEqual([withBadToken.status, withGoodToken.status], [429, 429]);
+});
+
+test.serial(
+  'with a local budget, two gateway processes together admit at most the limit plus one budget each per window',
+  async (t) => {
+    // Budget per replica: floor(100 × 0.1) = 10, so at most 100 + 2 × 10 of the 300 requests below get through.
+    const limit = 100;
+    const budget = 10;
+    const env = {
+      USER_SERVICE_URL: users.url,
+      INTEGRATION_SERVICE_URL: probe.url,
+      TRUSTED_PROXIES: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_IP: String(limit),
+      RATE_LIMIT_LOCAL_SHARE: '0.1',
+      // The bound is for a store that answers; on this shared machine a first connection can take longer than the
+      // default 250 ms, and past the deadline each replica counts alone (the test below the next one).
+      RATE_LIMIT_STORE_TIMEOUT_MS: '5000',
+      ...databaseEnv,
+    };
+    const processes = await Promise.all([startGatewayProcess(env), startGatewayProcess(env)]);
+    t.teardown(async () => {
+      await Promise.all(processes.map((gateway) => gateway.stop()));
+    });
+    const ip = freshIp();
+    // Eight clients per process at once, so both admit ahead of PostgreSQL while the other's counts are unknown.
+    const statuses = (
+      await Promise.all(
+        processes.flatMap((gateway) =>
+          Array.from({ length: 8 }, async () => {
+            const seen: number[] = [];
+            for (let i = 0; i < 150 / 8; i += 1) {
+              seen.push((await call(gateway.url, 'GET', '/api/openapi.json', { ip })).status);
+            }
+            return seen;
+          }),
+        ),
+      )
+    ).flat();
+    const admitted = statuses.filter((status) => status === 200).length;
+    t.deepEqual(
+      statuses.filter((status) => status !== 200 && status !== 429),
+      [],
+    );
+    t.log(`${admitted} of ${statuses.length} admitted`);
+    t.true(admitted >= limit, `${admitted} admitted: the limit itself must be reachable`);
+    t.true(admitted <= limit + 2 * budget, `${admitted} admitted of ${statuses.length}, bound ${limit + 2 * budget}`);
+    for (const gateway of processes) {
+      const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+      t.regex(metrics, /^gateway_rate_limit_store_failures_total\{[^}]*\} 0$/m, 'every count reached PostgreSQL');
+    }
+  },
+);
+
+test.serial("a request within its replica's local budget does not wait for PostgreSQL", async (t) => {
+  const sockets = new Set<Socket>();
+  const silent = createServer((socket: Socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+  });
+  silent.listen(0, '127.0.0.1');
+  await once(silent, 'listening');
+  const gateway = await startGateway({
+    USER_SERVICE_URL: users.url,
+    INTEGRATION_SERVICE_URL: probe.url,
+    TRUSTED_PROXIES: '127.0.0.1',
+    RATE_LIMIT_PER_IP: '100',
+    RATE_LIMIT_LOCAL_SHARE: '0.1',
+    // Far longer than any answer takes here: a request that waited for this store would show it.
+    RATE_LIMIT_STORE_TIMEOUT_MS: '4000',
+    RATE_LIMIT_STORE: 'postgres',
+    DATABASE_PORT: String((silent.address() as { port: number }).port),
+    DATABASE_USER: 'nobody',
+    DATABASE_PASSWORD: 'unused',
+  });
+  t.teardown(async () => {
+    for (const socket of sockets) socket.destroy();
+    silent.close();
+    await gateway.stop();
+  });
+  const started = performance.now();
+  const status = (await call(gateway.url, 'GET', '/api/openapi.json', { ip: freshIp() })).status;
+  const elapsed = performance.now() - started;
+  t.is(status, 200);
+  t.true(elapsed < 2000, `${elapsed.toFixed(0)} ms with a store that never answers (deadline 4000 ms)`);
+  t.true(gateway.gateway.limits.shared());
 });
 
 // Last: it stops the shared PostgreSQL.

@@ -73,6 +73,8 @@ export function createGateway(config: GatewayConfig, logger: Logger, store?: Rat
     logger,
     store: store?.database.sequelize,
     storeTimeoutMs: config.RATE_LIMIT_STORE_TIMEOUT_MS,
+    localShare: config.RATE_LIMIT_LOCAL_SHARE,
+    syncMs: config.RATE_LIMIT_SYNC_MS,
   });
 
   // CORS before everything so preflights and errors both carry the allowlist's headers.
@@ -149,6 +151,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, store?: Rat
     limits,
     async close() {
       await edgeAuth.revocations.stop();
+      await limits.close();
       await Promise.all([userService.close(), integrationService.close(), store?.close()]);
     },
   };

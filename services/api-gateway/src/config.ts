@@ -43,6 +43,14 @@ export const gatewayEnv = {
   RATE_LIMIT_STORE: z.enum(['postgres', 'memory']).default('postgres'),
   /** Deadline of one count in PostgreSQL; past it the request is counted in this replica's memory. */
   RATE_LIMIT_STORE_TIMEOUT_MS: z.coerce.number().int().min(1).default(250),
+  /**
+   * Share of each limit one replica admits before PostgreSQL has counted it, so most requests never wait for the
+   * store: N replicas admit at most `limit + N × floor(limit × share)` per window (see shared-counts.ts).
+   * 0: every request waits for its exact count. Default: 0.02 (600 per address: 12 per replica).
+   */
+  RATE_LIMIT_LOCAL_SHARE: z.coerce.number().min(0).max(1).default(0.02),
+  /** How often a replica writes the counts it admitted to PostgreSQL, in milliseconds. */
+  RATE_LIMIT_SYNC_MS: z.coerce.number().int().min(1).max(1000).default(20),
 
   // The rate-limit store: the gateway's database, with logins from Vault's database engine (role api-gateway).
   DATABASE_HOST: z.string().default('127.0.0.1'),

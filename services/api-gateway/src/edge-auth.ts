@@ -1,6 +1,16 @@
+import { createHash } from 'node:crypto';
 import type { Middleware } from 'koa';
+import { LRUCache } from 'lru-cache';
 import { Histogram, type Registry } from 'prom-client';
-import { requireJwt, SessionRevocations, type KeyResolver, type Logger } from '@cf/kit';
+import {
+  bearerToken,
+  HttpProblem,
+  SessionRevocations,
+  verifyAccessToken,
+  type KeyResolver,
+  type Logger,
+  type VerifiedClaims,
+} from '@cf/kit';
 
 export interface EdgeAuthOptions {
   keys: KeyResolver;
@@ -10,6 +20,13 @@ export interface EdgeAuthOptions {
   revocationsUrl: string;
   logger: Logger;
   registry: Registry;
+  /** Most verified tokens remembered at once (least recently used go first). Default: 10 000. */
+  cachedTokens?: number;
+  /**
+   * Longest a verification is reused, in milliseconds, whatever the token's `exp`: a key retired from the JWKS
+   * stops being honoured within this time, as JwksKeys refetches the set at least this often. Default: 300 000.
+   */
+  cachedForMs?: number;
 }
 
 export interface EdgeAuth {
@@ -22,6 +39,10 @@ export interface EdgeAuth {
  * Access tokens are verified once, here, from the public JWKS; whether their session ended comes from the
  * revocation feed this replica follows — every logout, password change, disabled user and refresh-token
  * reuse, whichever replica or path it went through — so no request waits on user-service to ask.
+ *
+ * A token's signature is checked once (ES256 costs more than the rest of the edge together): its claims are
+ * kept in a bounded LRU keyed by the SHA-256 of the token — the cache never holds a token — until the earlier
+ * of its `exp` and `cachedForMs`. Expiry and revocation are still checked on every request.
  */
 export function createEdgeAuth(options: EdgeAuthOptions): EdgeAuth {
   const lag = new Histogram({
@@ -35,11 +56,28 @@ export function createEdgeAuth(options: EdgeAuthOptions): EdgeAuth {
     logger: options.logger,
     onRevocation: (seconds) => lag.observe(seconds),
   });
-  const authenticate = requireJwt({
-    keys: options.keys,
-    issuer: options.issuer,
-    audience: options.audience,
-    isRevoked: (claims) => revocations.isRevoked(claims.sid),
-  });
+  const verified = new LRUCache<string, VerifiedClaims>({ max: options.cachedTokens ?? 10_000 });
+  const cachedForMs = options.cachedForMs ?? 300_000;
+
+  async function claimsOf(token: string): Promise<VerifiedClaims | undefined> {
+    const id = createHash('sha256').update(token).digest('base64url');
+    const known = verified.get(id);
+    if (known !== undefined) return known;
+    const claims = await verifyAccessToken(token, options);
+    if (claims !== undefined) {
+      verified.set(id, claims, { ttl: Math.max(1, Math.min(cachedForMs, claims.exp * 1000 - Date.now())) });
+    }
+    return claims;
+  }
+
+  const authenticate: Middleware = async function authenticate(ctx, next) {
+    const token = bearerToken(ctx);
+    const claims = token === undefined ? undefined : await claimsOf(token);
+    if (claims === undefined || claims.exp * 1000 <= Date.now() || revocations.isRevoked(claims.sid)) {
+      throw HttpProblem.unauthorized('a valid access token is required');
+    }
+    ctx.state['claims'] = claims;
+    await next();
+  };
   return { authenticate, revocations };
 }

@@ -1,8 +1,8 @@
 import type { Context, Middleware } from 'koa';
 import { Counter, type Registry } from 'prom-client';
-import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, RLWrapperTimeouts } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { HttpProblem, type Database, type Logger } from '@cf/kit';
-import { RATE_LIMITS_TABLE } from './rate-limit-store.ts';
+import { SharedCounts, type CountResult } from './shared-counts.ts';
 
 export type LimitName = 'ip' | 'user';
 
@@ -24,6 +24,14 @@ export interface EdgeRateLimitOptions {
   store?: Database['sequelize'] | undefined;
   /** Deadline of one count in PostgreSQL; past it the request is counted in memory instead. Default: 250 ms. */
   storeTimeoutMs?: number;
+  /**
+   * Share of each limit one replica may admit ahead of PostgreSQL (see shared-counts.ts): the budget per key is
+   * `floor(limit × share)`, and N replicas admit at most `limit + N × budget` per window. 0: every count waits
+   * for PostgreSQL and is exact. Default: 0.02.
+   */
+  localShare?: number;
+  /** How often admitted counts are written to PostgreSQL, in milliseconds. Default: 20. */
+  syncMs?: number;
   /** After the store failed, how long this replica counts in memory before trying it again. Default: 5000 ms. */
   storeRetryMs?: number;
 }
@@ -31,17 +39,19 @@ export interface EdgeRateLimitOptions {
 interface Limiter {
   name: LimitName;
   points: number;
-  /** The count every replica shares, or undefined without a store. */
-  shared: RLWrapperTimeouts | undefined;
+  /** Requests per key this replica may admit before PostgreSQL has counted them. */
+  budget: number;
   /** This replica's own count: the only one without a store, the fallback while the store fails. */
   local: RateLimiterMemory;
 }
 
 /**
  * Request limits per client address and per user. With a store (the cluster, `npm start`) every replica counts
- * into the same PostgreSQL rows (rate-limiter-flexible's RateLimiterPostgres: one atomic upsert per count), so
- * a limit holds for the whole Deployment, not per pod. A key over its limit is then refused from this replica's
- * memory until its window ends, without asking PostgreSQL again.
+ * into the same PostgreSQL rows (shared-counts.ts: counts written behind in one statement every `syncMs`), so a
+ * limit holds for the whole Deployment, not per pod: N replicas admit at most `limit + N × floor(limit ×
+ * localShare)` per window (defaults: 600 per address → 600 + 12·N, 300 per user → 300 + 6·N). A request
+ * within its replica's budget is admitted without waiting for PostgreSQL; a key known to be over its limit is
+ * refused from memory until its window ends, without asking PostgreSQL again.
  *
  * When PostgreSQL fails or is slower than `storeTimeoutMs`, the request is still served: it is counted in this
  * replica's memory (the same limits, per replica — N replicas admit up to N× the limit), the failure is counted
@@ -55,35 +65,33 @@ export class EdgeRateLimits {
   private storeDownUntil = 0;
   /** `gateway_rate_limited_total{limit="ip"|"user"}`: requests refused with 429 by this replica. */
   private readonly refused: Counter<'limit'>;
-  /** `gateway_rate_limit_store_failures_total`: counts that fell back to memory because PostgreSQL failed. */
+  /** `gateway_rate_limit_store_failures_total`: counts and writes of counts that PostgreSQL failed or answered late. */
   private readonly storeFailures: Counter;
+  /** The counts every replica shares, or undefined without a store. */
+  private readonly counts: SharedCounts | undefined;
 
   constructor(options: EdgeRateLimitOptions) {
     this.logger = options.logger;
     this.storeRetryMs = options.storeRetryMs ?? 5000;
+    const share = options.localShare ?? 0.02;
     const limiter = (name: LimitName, points: number): Limiter => ({
       name,
       points,
+      budget: Math.floor(points * share),
       local: new RateLimiterMemory({ keyPrefix: name, points, duration: options.windowSeconds }),
-      shared:
-        options.store === undefined
-          ? undefined
-          : new RLWrapperTimeouts({
-              limiter: new RateLimiterPostgres({
-                storeClient: options.store,
-                storeType: 'sequelize',
-                tableName: RATE_LIMITS_TABLE,
-                // The migration creates the table; until it has run, counts fail over to memory.
-                tableCreated: true,
-                keyPrefix: name,
-                points,
-                duration: options.windowSeconds,
-                inMemoryBlockOnConsumed: points,
-              }),
-              timeoutMs: options.storeTimeoutMs ?? 250,
-            }),
     });
     this.limiters = { ip: limiter('ip', options.perIp), user: limiter('user', options.perUser) };
+    this.counts =
+      options.store === undefined
+        ? undefined
+        : new SharedCounts({
+            store: options.store,
+            windowMs: options.windowSeconds * 1000,
+            timeoutMs: options.storeTimeoutMs ?? 250,
+            syncMs: options.syncMs ?? 20,
+            // Until the migration has created the table, flushes fail and counts fail over to memory.
+            onFailure: (error) => this.storeFailed(error),
+          });
     this.refused = new Counter({
       name: 'gateway_rate_limited_total',
       help: 'Requests refused with 429 by the gateway, by limit',
@@ -92,51 +100,75 @@ export class EdgeRateLimits {
     });
     this.storeFailures = new Counter({
       name: 'gateway_rate_limit_store_failures_total',
-      help: 'Rate-limit counts that PostgreSQL failed or answered too late, so this replica counted them in memory',
+      help: 'Rate-limit counts and writes of counts that PostgreSQL failed or answered too late (this replica then counts in memory)',
       registers: [options.registry],
     });
   }
 
-  /** Counts one request for `key`; resolves when it is within the limit, throws a 429 problem when it is not. */
-  async consume(limit: LimitName, key: string): Promise<void> {
+  /**
+   * Counts one request for `key`: undefined when it is within the limit and no store round trip was needed, else
+   * a promise that resolves when it is within the limit; throws (or rejects with) a 429 problem when it is not.
+   */
+  consume(limit: LimitName, key: string): Promise<void> | undefined {
     const limiter = this.limiters[limit];
+    if (this.counts === undefined || Date.now() < this.storeDownUntil) return this.consumeLocally(limiter, key);
+    const counted = this.counts.count(`${limit}:${key}`, limiter.points, limiter.budget);
+    if (!(counted instanceof Promise)) {
+      this.settle(limiter, counted);
+      return undefined;
+    }
+    return counted.then(
+      (result) => this.settle(limiter, result),
+      // StoreUnavailable: already counted and logged by onFailure; this request is counted here instead.
+      () => this.consumeLocally(limiter, key),
+    );
+  }
+
+  private settle(limiter: Limiter, result: CountResult): void {
+    if (result.admitted) return;
+    this.refused.inc({ limit: limiter.name });
+    throw HttpProblem.tooManyRequests(Math.max(0, result.msBeforeNext) / 1000);
+  }
+
+  private async consumeLocally(limiter: Limiter, key: string): Promise<void> {
     try {
-      await this.count(limiter, key);
+      await limiter.local.consume(key);
     } catch (result) {
       if (result instanceof RateLimiterRes) {
-        this.refused.inc({ limit });
+        this.refused.inc({ limit: limiter.name });
         throw HttpProblem.tooManyRequests(result.msBeforeNext / 1000);
       }
       throw result;
     }
   }
 
-  private async count(limiter: Limiter, key: string): Promise<RateLimiterRes> {
-    if (limiter.shared === undefined || Date.now() < this.storeDownUntil) return limiter.local.consume(key);
-    try {
-      return await limiter.shared.consume(key);
-    } catch (error) {
-      if (error instanceof RateLimiterRes) throw error;
-      this.storeFailures.inc();
-      // Logged once per retry period: only the first count after the pause reaches this line.
+  private storeFailed(error: unknown): void {
+    this.storeFailures.inc();
+    // Logged once per retry period: while the store is paused, no flush carries counts to fail.
+    if (Date.now() >= this.storeDownUntil) {
       this.logger.warn(
         { err: error, retryMs: this.storeRetryMs },
         'rate-limit store failed; counting in this replica until it answers again',
       );
-      this.storeDownUntil = Date.now() + this.storeRetryMs;
-      return limiter.local.consume(key);
     }
+    this.storeDownUntil = Date.now() + this.storeRetryMs;
+  }
+
+  /** Writes the counts not yet in PostgreSQL (bounded by the store deadline). */
+  async close(): Promise<void> {
+    await this.counts?.close();
   }
 
   /** Whether counts currently go to the shared store (false while it is failing, or without one). */
   shared(): boolean {
-    return this.limiters.ip.shared !== undefined && Date.now() >= this.storeDownUntil;
+    return this.counts !== undefined && Date.now() >= this.storeDownUntil;
   }
 
   /** Counts the client address; the request goes on once it is within the limit. */
   byIp(): Middleware {
     return async (ctx, next) => {
-      await this.consume('ip', ctx.ip);
+      const counted = this.consume('ip', ctx.ip);
+      if (counted !== undefined) await counted;
       await next();
     };
   }
@@ -149,9 +181,10 @@ export class EdgeRateLimits {
    */
   byIpAlongside(): Middleware {
     return async (ctx, next) => {
+      // An address known to be over its limit is refused here, before the token is even looked at.
       const counted = this.consume('ip', ctx.ip);
       // Awaited by byUser() or below; never left to reject unobserved.
-      counted.catch(() => undefined);
+      counted?.catch(() => undefined);
       ctx.state[IP_COUNT] = counted;
       try {
         await next();
@@ -166,10 +199,15 @@ export class EdgeRateLimits {
   byUser(): Middleware {
     return async (ctx: Context, next) => {
       const subject = (ctx.state['claims'] as { sub?: string } | undefined)?.sub;
-      await Promise.all([
-        ctx.state[IP_COUNT] as Promise<void> | undefined,
-        subject !== undefined ? this.consume('user', subject) : undefined,
-      ]);
+      const ip = ctx.state[IP_COUNT] as Promise<void> | undefined;
+      let user: Promise<void> | undefined;
+      try {
+        user = subject !== undefined ? this.consume('user', subject) : undefined;
+      } catch (error) {
+        user = Promise.reject(error as Error);
+      }
+      // Both counts at once: a request waits for one store round trip at most, not two.
+      if (ip !== undefined || user !== undefined) await Promise.all([ip, user]);
       await next();
     };
   }
