@@ -165,7 +165,7 @@ test.serial(
       RATE_LIMIT_STORE_TIMEOUT_MS: '5000',
       ...databaseEnv,
     };
-    const processes = await Promise.all([startGatewayProcess(env), startGatewayProcess(env)]);
+    const processes = await startTogether([startGatewayProcess(env), startGatewayProcess(env)]);
     t.teardown(async () => {
       await Promise.all(processes.map((gateway) => gateway.stop()));
     });

@@ -14,7 +14,7 @@ import { indexTemplate } from '../../charts-ts/src/charts/logging/index-template
 import { ingestPipeline } from '../../charts-ts/src/charts/logging/ingest-pipeline.ts';
 import { join } from 'node:path';
 import { readEvents, startFilebeat, type FilebeatProcess } from '@cf/embedded/filebeat';
-import { scratchDir, waitFor } from '@cf/embedded/process';
+import { scratchDir, startTogether, waitFor } from '@cf/embedded/process';
 import { startElasticsearch, startOpenSearch, type SearchEngine } from '@cf/embedded/search-engines';
 import { captureServiceLogs, writeContainerLogs, type Corpus } from './corpus.ts';
 
@@ -55,7 +55,11 @@ async function allDocs(engine: SearchEngine): Promise<Doc[]> {
 }
 
 test.before(async () => {
-  const [services, elastic, open] = await Promise.all([captureServiceLogs(), startElasticsearch(), startOpenSearch()]);
+  const [services, elastic, open] = await startTogether([
+    captureServiceLogs(),
+    startElasticsearch(),
+    startOpenSearch(),
+  ]);
   es = elastic;
   os = open;
   const dir = scratchDir('logging-corpus');
