@@ -177,7 +177,7 @@ export const templates = {
   '2fa.passkey-added': 'Ключ доступа добавлен.',
   '2fa.passkey-added-on': str`Добавлен ${0}`,
   '2fa.passkey-cancelled': 'Ключ доступа не использован. Попробуйте снова или выберите другой способ.',
-  '2fa.passkey-login': 'Продолжить с ключом доступа',
+  '2fa.passkey-login': 'Войти с ключом доступа',
   '2fa.passkey-name': 'Название (необязательно)',
   '2fa.passkey-remove': 'Удалить ключ доступа',
   '2fa.passkeys': 'Ключи доступа',
