@@ -25,6 +25,7 @@ export {
 export { Database, type DatabaseOptions, type Migration } from './database/database.ts';
 export { databaseTlsEnv, databaseTlsFromEnv, type DatabaseTls } from './database/tls.ts';
 export { vaultCaFromEnv, vaultTlsEnv } from './vault/tls.ts';
+export { LocalCipher, TransitCipher, type SecretCipher } from './vault/cipher.ts';
 export {
   VaultClient,
   type DatabaseLease,
