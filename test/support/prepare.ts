@@ -9,10 +9,15 @@ import { filebeatBinary } from '@cf/embedded/filebeat';
 import { mailpitBinary } from '@cf/embedded/mailpit';
 import { elasticsearchHome, openSearchClasspath } from '@cf/embedded/search-engines';
 import { prepareNode } from './node/prepare-node.ts';
+import { scratchSpaceProblem } from './process.ts';
 import { ensureSchemathesis } from '../api-contract/schemathesis.ts';
 
 const started = Date.now();
 const problems: string[] = [];
+
+// Before anything writes: the suites fill PostgreSQL, Vault, Elasticsearch and image layers on this disk.
+const space = scratchSpaceProblem();
+if (space !== undefined) problems.push(space);
 
 for (const name of allBinaries) {
   try {

@@ -1,6 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  statfsSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,27 +55,82 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
  * run of the whole suite). Without a limit the kept directories grew to 35 GB in one working day and filled the disk.
  */
 const keepHours = Number(process.env['CF_TEST_KEEP_HOURS'] ?? 3);
+/**
+ * Free space (GiB) under the scratch root below which kept directories go early, oldest first:
+ * `CF_TEST_MIN_FREE_GB` (default 10). A suite run on a nearly full disk failed with ENOSPC inside PostgreSQL and
+ * Vault writes; kept logs are worth less than a run that can write.
+ */
+export const minFreeGiB = Number(process.env['CF_TEST_MIN_FREE_GB'] ?? 10);
+/** A directory younger than this may belong to a harness still running (no single harness lives longer). */
+const inUseMs = 45 * 60_000;
 let pruned = false;
 
-/** Removes harness directories older than `keepHours` (once per process; another process may be removing too). */
+/** Free bytes on the filesystem holding `path`. */
+export function freeBytes(path: string): number {
+  const stats = statfsSync(path);
+  return stats.bavail * stats.bsize;
+}
+
+/**
+ * Removes harness directories older than `keepHours`, and then, while the disk has less than `minFreeGiB` free,
+ * the oldest ones no running harness can own (once per process; another process may be removing too).
+ */
 function pruneOldScratchDirs(root: string): void {
-  if (pruned || !(keepHours > 0)) return;
+  if (pruned) return;
   pruned = true;
-  const cutoff = Date.now() - keepHours * 3_600_000;
+  const now = Date.now();
+  const entries: { path: string; mtimeMs: number }[] = [];
   for (const entry of readdirSync(root)) {
     const path = join(root, entry);
     try {
-      if (statSync(path).mtimeMs < cutoff) rmSync(path, { recursive: true, force: true, maxRetries: 2 });
+      entries.push({ path, mtimeMs: statSync(path).mtimeMs });
     } catch {
-      // Removed meanwhile by another test process, or still in use: the next run tries again.
+      // Removed meanwhile by another test process.
     }
   }
+  const remove = (path: string): void => {
+    try {
+      rmSync(path, { recursive: true, force: true, maxRetries: 2 });
+    } catch {
+      // Still in use, or removed meanwhile: the next run tries again.
+    }
+  };
+  const kept = [];
+  for (const entry of entries.sort((a, b) => a.mtimeMs - b.mtimeMs)) {
+    if (keepHours > 0 && entry.mtimeMs < now - keepHours * 3_600_000) remove(entry.path);
+    else kept.push(entry);
+  }
+  for (const entry of kept) {
+    if (entry.mtimeMs > now - inUseMs || freeBytes(root) >= minFreeGiB * 2 ** 30) break;
+    remove(entry.path);
+  }
+}
+
+/**
+ * Prunes the scratch root as a harness start would and says what to do when the disk still has less than
+ * `minFreeGiB` free (undefined when there is room). `npm test` asks before the suites start, so a full disk is one
+ * clear message instead of ENOSPC in whichever server wrote next.
+ */
+export function scratchSpaceProblem(): string | undefined {
+  const root = scratchRoot();
+  pruneOldScratchDirs(root);
+  const free = freeBytes(root) / 2 ** 30;
+  if (free >= minFreeGiB) return undefined;
+  return (
+    `only ${free.toFixed(1)} GiB free under ${root} (the suites want ${minFreeGiB}, CF_TEST_MIN_FREE_GB): ` +
+    `remove old harness directories there, unused images (podman image prune), or Go's build cache (go clean -cache)`
+  );
+}
+
+function scratchRoot(): string {
+  const root = join(tmpdir(), 'cf-test');
+  mkdirSync(root, { recursive: true, mode: 0o755 });
+  return root;
 }
 
 /** Directory for one harness's files; kept after the run for post-mortem reading of logs (see `keepHours`). */
 export function scratchDir(prefix: string): string {
-  const root = join(tmpdir(), 'cf-test');
-  mkdirSync(root, { recursive: true, mode: 0o755 });
+  const root = scratchRoot();
   pruneOldScratchDirs(root);
   const dir = mkdtempSync(join(root, `${prefix}-`));
   // Traversable, so servers that run as an unprivileged account (PostgreSQL, when we are root) reach subdirectories.
