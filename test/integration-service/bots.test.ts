@@ -114,8 +114,7 @@ test.serial('a Bot API that does not answer gives 504 with Retry-After at the de
 });
 
 test.serial('an unreachable Bot API gives 503 with Retry-After', async (t) => {
-  const cut = await f.instance(new FakeTelegram(), { BOT_API_ROOT: 'http://127.0.0.1:9' });
-  t.teardown(() => cut.service.close());
+  const cut = await f.instance(new FakeTelegram(), { BOT_API_ROOT: 'http://127.0.0.1:9' }, t);
   const user = await f.user();
   const response = await as(user, cut.url, 'POST', '/telegram/bots', { token: bot().token });
   t.is(response.status, 503);
@@ -141,8 +140,7 @@ test.serial('bot tokens are never in PostgreSQL in clear, in the logs or in the 
 });
 
 test.serial('in demo mode a well-formed token is a bot of the built-in fake Bot API (no network)', async (t) => {
-  const demo = await f.instance(new FakeTelegram(), { TELEGRAM_MODE: 'demo' });
-  t.teardown(() => demo.service.close());
+  const demo = await f.instance(new FakeTelegram(), { TELEGRAM_MODE: 'demo' }, t);
   const user = await f.user();
   const token = `555000111:AA${'d'.repeat(33)}`;
   f.secrets.add(token);

@@ -28,8 +28,7 @@ test.serial(
   'a phone login to a number Telegram never answers for fails with 504 and Retry-After at the deadline',
   async (t) => {
     const fake = new FakeTelegram();
-    const one = await f.instance(fake, FAST);
-    t.teardown(() => one.service.close());
+    const one = await f.instance(fake, FAST, t);
     const user = await f.user();
     const number = phone();
     fake.addAccount({ phone: number });
@@ -58,8 +57,7 @@ test.serial('a GramJS client whose connect() answers false fails the login at on
       return client;
     },
   });
-  const one = await f.instance(port);
-  t.teardown(() => one.service.close());
+  const one = await f.instance(port, {}, t);
   const user = await f.user();
   const started = Date.now();
   const response = await as(user, one.url, 'POST', '/telegram/logins/phone', { phone: phone() });
@@ -71,7 +69,7 @@ test.serial('a GramJS client whose connect() answers false fails the login at on
 
 test.serial('while one adopted account never answers, the others are taken over and logins still expire', async (t) => {
   const fake = new FakeTelegram();
-  const one = await f.instance(fake);
+  const one = await f.instance(fake, {}, t);
   const user = await f.user();
   const numbers = [phone(), phone(), phone()];
   const ids: string[] = [];
@@ -85,8 +83,7 @@ test.serial('while one adopted account never answers, the others are taken over 
   }
   await one.service.crash();
   fake.stopAnswering(numbers[0]!);
-  const two = await f.instance(fake, { ...FAST, LOGIN_TTL_SECONDS: '2' });
-  t.teardown(() => two.service.close());
+  const two = await f.instance(fake, { ...FAST, LOGIN_TTL_SECONDS: '2' }, t);
   const qr = await as(user, two.url, 'POST', '/telegram/logins/qr');
   await eventually(async () => ids.slice(1).every((id) => two.service.ownership.holds(`account:${id}`)), 15_000);
   const expired = await eventually(async () => {
@@ -100,7 +97,7 @@ test.serial('while one adopted account never answers, the others are taken over 
 
 test.serial('shutting down with a client that never answers finishes within SHUTDOWN_TIMEOUT_SECONDS', async (t) => {
   const fake = new FakeTelegram();
-  const one = await f.instance(fake, { SHUTDOWN_TIMEOUT_SECONDS: '2', TELEGRAM_CALL_TIMEOUT_SECONDS: '60' });
+  const one = await f.instance(fake, { SHUTDOWN_TIMEOUT_SECONDS: '2', TELEGRAM_CALL_TIMEOUT_SECONDS: '60' }, t);
   const user = await f.user();
   const number = phone();
   fake.addAccount({ phone: number });

@@ -25,6 +25,11 @@ export interface Instance {
   logs: string[];
 }
 
+/** What a test gives to have something stopped when it ends (ava's `t`). */
+export interface TeardownScope {
+  teardown(step: () => Promise<void>): void;
+}
+
 export interface IntegrationFixture {
   users: UserServiceFixture;
   /** Every log line of every instance. */
@@ -34,7 +39,12 @@ export interface IntegrationFixture {
   user(): Promise<User>;
   /** One statement against the service's database, as the superuser. */
   sql<Row extends Record<string, unknown>>(query: string, params?: unknown[]): Promise<Row[]>;
-  instance(telegram: TelegramPort, env?: Record<string, string>): Promise<Instance>;
+  /**
+   * One more integration-service on the shared database. With `scope` (a test's `t`) it is closed when that test
+   * ends: an instance left running takes part in later tests' queue and adopts their orphaned accounts through its
+   * own fake Telegram, where they do not exist (a takeover then stalls).
+   */
+  instance(telegram: TelegramPort, env?: Record<string, string>, scope?: TeardownScope): Promise<Instance>;
   stop(): Promise<void>;
 }
 
@@ -95,7 +105,7 @@ async function integrationOn(users: UserServiceFixture): Promise<IntegrationFixt
         await client.end();
       }
     },
-    async instance(telegram, overrides = {}) {
+    async instance(telegram, overrides = {}, scope) {
       const port = await freePort();
       const pod = `127.0.0.1:${port}`;
       const env: Record<string, string> = {
@@ -127,6 +137,7 @@ async function integrationOn(users: UserServiceFixture): Promise<IntegrationFixt
       const service = await startIntegrationService(loadIntegrationServiceConfig(env), logger, { telegram });
       const instance = { pod, url: service.server.url, service, logs: own };
       instances.push(instance);
+      scope?.teardown(() => service.close());
       return instance;
     },
     async stop() {

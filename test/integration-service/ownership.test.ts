@@ -52,8 +52,7 @@ async function untilOwned<T extends { status: number }>(request: () => Promise<T
 
 test.serial('a request reaching a non-owner instance is forwarded to the owner', async (t) => {
   const fake = new FakeTelegram();
-  const [one, two] = [await f.instance(fake), await f.instance(fake)];
-  t.teardown(() => Promise.all([one.service.close(), two.service.close()]));
+  const [one, two] = [await f.instance(fake, {}, t), await f.instance(fake, {}, t)];
   const user = await f.user();
   const number = account(fake);
   const started = await as(user, one.url, 'POST', '/telegram/logins/phone', { phone: number });
@@ -71,8 +70,7 @@ test.serial('a request reaching a non-owner instance is forwarded to the owner',
 
 test.serial('a phone login started on instance 1 finishes on instance 2 after instance 1 is killed', async (t) => {
   const fake = new FakeTelegram({ latencyMs: 5 });
-  const [one, two] = [await f.instance(fake), await f.instance(fake)];
-  t.teardown(() => two.service.close());
+  const [one, two] = [await f.instance(fake, {}, t), await f.instance(fake, {}, t)];
   const user = await f.user();
   const number = account(fake);
   const started = await as(user, one.url, 'POST', '/telegram/logins/phone', { phone: number });
@@ -89,8 +87,7 @@ test.serial('a phone login started on instance 1 finishes on instance 2 after in
 
 test.serial('a 2FA login waiting for the password finishes on instance 2 after instance 1 is killed', async (t) => {
   const fake = new FakeTelegram();
-  const [one, two] = [await f.instance(fake), await f.instance(fake)];
-  t.teardown(() => two.service.close());
+  const [one, two] = [await f.instance(fake, {}, t), await f.instance(fake, {}, t)];
   const user = await f.user();
   const number = `+49170${String(randomInt(1_000_000, 9_999_999))}`;
   fake.addAccount({ phone: number, password: 'after the crash' });
@@ -109,8 +106,7 @@ test.serial('a 2FA login waiting for the password finishes on instance 2 after i
 
 test.serial('a QR login started on instance 1 finishes on instance 2 after instance 1 is killed', async (t) => {
   const fake = new FakeTelegram({ qrTtlSeconds: 30 });
-  const [one, two] = [await f.instance(fake), await f.instance(fake)];
-  t.teardown(() => two.service.close());
+  const [one, two] = [await f.instance(fake, {}, t), await f.instance(fake, {}, t)];
   const user = await f.user();
   const number = account(fake);
   const started = await as(user, one.url, 'POST', '/telegram/logins/qr');
@@ -132,8 +128,7 @@ test.serial('a QR login started on instance 1 finishes on instance 2 after insta
 
 test.serial("a killed instance's accounts are reconnected by another instance", async (t) => {
   const fake = new FakeTelegram();
-  const [one, two] = [await f.instance(fake), await f.instance(fake)];
-  t.teardown(() => two.service.close());
+  const [one, two] = [await f.instance(fake, {}, t), await f.instance(fake, {}, t)];
   const user = await f.user();
   const ids: string[] = [];
   for (let i = 0; i < 5; i += 1) ids.push(await connectOn(one, fake, user));
@@ -149,7 +144,7 @@ test.serial("a killed instance's accounts are reconnected by another instance", 
 
 test.serial('on SIGTERM an instance destroys its clients before it releases their leases', async (t) => {
   const fake = new FakeTelegram({ latencyMs: 60 });
-  const one = await f.instance(fake, { LEASE_TTL_SECONDS: '30' });
+  const one = await f.instance(fake, { LEASE_TTL_SECONDS: '30' }, t);
   const user = await f.user();
   const ids: string[] = [];
   for (let i = 0; i < 3; i += 1) ids.push(await connectOn(one, fake, user));
@@ -172,9 +167,8 @@ test.serial(
   'after a SIGTERM a peer takes the accounts over at once, long before the leases would expire',
   async (t) => {
     const fake = new FakeTelegram({ latencyMs: 20 });
-    const one = await f.instance(fake, { LEASE_TTL_SECONDS: '30' });
-    const two = await f.instance(fake, { LEASE_TTL_SECONDS: '30' });
-    t.teardown(() => two.service.close());
+    const one = await f.instance(fake, { LEASE_TTL_SECONDS: '30' }, t);
+    const two = await f.instance(fake, { LEASE_TTL_SECONDS: '30' }, t);
     const user = await f.user();
     const ids: string[] = [];
     for (let i = 0; i < 3; i += 1) ids.push(await connectOn(one, fake, user));
@@ -189,13 +183,13 @@ test.serial(
 
 test.serial('an account is never connected by two instances at once through ownership handovers', async (t) => {
   const fake = new FakeTelegram({ latencyMs: 10 });
-  let instances = [await f.instance(fake), await f.instance(fake)];
+  let instances = [await f.instance(fake, {}, t), await f.instance(fake, {}, t)];
   const user = await f.user();
   const ids: string[] = [];
   for (let i = 0; i < 8; i += 1) ids.push(await connectOn(instances[i % 2]!, fake, user));
   for (let round = 0; round < 4; round += 1) {
     const [victim, ...rest] = instances;
-    const fresh = await f.instance(fake);
+    const fresh = await f.instance(fake, {}, t);
     if (round % 2 === 0) await victim!.service.crash();
     else await victim!.service.close();
     instances = [...rest, fresh];
@@ -208,7 +202,6 @@ test.serial('an account is never connected by two instances at once through owne
     );
     t.is(fake.violations, 0, `round ${round}`);
   }
-  t.teardown(() => Promise.all(instances.map((instance) => instance.service.close())));
   t.is(fake.maxConcurrent, 1);
   t.is(fake.openConnections(), ids.length);
   const listed = await as(user, instances[0]!.url, 'GET', '/telegram/accounts');
@@ -217,8 +210,7 @@ test.serial('an account is never connected by two instances at once through owne
 
 test.serial('an instance that loses its lease drops the connection (fencing)', async (t) => {
   const fake = new FakeTelegram();
-  const one = await f.instance(fake);
-  t.teardown(() => one.service.close());
+  const one = await f.instance(fake, {}, t);
   const user = await f.user();
   const id = await connectOn(one, fake, user);
   t.is(fake.openConnections(), 1);
@@ -236,8 +228,7 @@ test.serial('an instance that loses its lease drops the connection (fencing)', a
 
 test.serial('a login not finished in time expires and its client is destroyed', async (t) => {
   const fake = new FakeTelegram();
-  const one = await f.instance(fake, { LOGIN_TTL_SECONDS: '1' });
-  t.teardown(() => one.service.close());
+  const one = await f.instance(fake, { LOGIN_TTL_SECONDS: '1' }, t);
   const user = await f.user();
   const started = await as(user, one.url, 'POST', '/telegram/logins/qr');
   const loginId = started.body['loginId'] as string;

@@ -15,6 +15,7 @@ export async function connectAccount(
   const number = phone();
   fake.addAccount({ phone: number });
   const started = await as(user, on.url, 'POST', '/telegram/logins/phone', { phone: number });
+  if (started.status !== 201) throw new Error(`phone login: ${started.status} ${JSON.stringify(started.body)}`);
   const done = await as(user, on.url, 'POST', `/telegram/logins/${started.body['loginId']}/code`, {
     code: fake.lastCode(number),
   });
@@ -80,9 +81,18 @@ export async function settled(
   done: (targets: TargetView[]) => boolean,
   timeoutMs = 20_000,
 ): Promise<TargetView[]> {
-  return eventually(async () => {
-    const post = await as(user, on.url, 'GET', `/telegram/posts/${postId}`);
-    const targets = post.body['targets'] as TargetView[] | undefined;
-    return targets !== undefined && done(targets) ? targets : undefined;
-  }, timeoutMs);
+  let last: TargetView[] | undefined;
+  try {
+    return await eventually(async () => {
+      const post = await as(user, on.url, 'GET', `/telegram/posts/${postId}`);
+      last = post.body['targets'] as TargetView[] | undefined;
+      return last !== undefined && done(last) ? last : undefined;
+    }, timeoutMs);
+  } catch (error) {
+    // Which state the targets were stuck in is what a failure report needs first.
+    const states = (last ?? []).map((target) => `${target.state}${target.failure ? ` (${target.failure})` : ''}`);
+    throw new Error(`post ${postId} not settled within ${timeoutMs} ms; its targets: ${states.join(', ')}`, {
+      cause: error,
+    });
+  }
 }

@@ -24,8 +24,8 @@ const DEPARTURE_JITTER_MS = 500;
 test.serial('a paced chat gets at most one send per 3 s when two replicas send to it', async (t) => {
   const fake = new FakeTelegram();
   const env = { BOT_API_ROOT: botApi.url, PUBLISH_CHAT_SPACING_SECONDS: String(SPACING_S) };
-  const one = await f.instance(fake, env);
-  const two = await f.instance(fake, env);
+  const one = await f.instance(fake, env, t);
+  const two = await f.instance(fake, env, t);
   const user = await f.user();
   const account = await connectAccount(fake, user, one);
   const channel = await managedChannel(fake, user, one, account);
@@ -63,8 +63,8 @@ test.serial(
   async (t) => {
     const fake = new FakeTelegram();
     const env = { PUBLISH_CHAT_SPACING_SECONDS: String(SPACING_S) };
-    const one = await f.instance(fake, env);
-    const two = await f.instance(fake, env);
+    const one = await f.instance(fake, env, t);
+    const two = await f.instance(fake, env, t);
     const user = await f.user();
     const account = await connectAccount(fake, user, one);
     t.true(one.service.ownership.holds(`account:${account.accountId}`));

@@ -15,14 +15,16 @@ test.after.always(async () => {
 
 const common = {
   PUBLISH_JOB_EXPIRE_SECONDS: '2',
-  TELEGRAM_CALL_TIMEOUT_SECONDS: '1',
+  // Ends the hung send on the dead owner soon after the test is done with it; long enough that a loaded machine's
+  // ordinary calls (the phone login that connects the account) are not cut short (1 s was not).
+  TELEGRAM_CALL_TIMEOUT_SECONDS: '5',
 };
 
 const ownerDiesMidSend = test.macro(async (t, spacingSeconds: number) => {
   const env = { ...common, PUBLISH_CHAT_SPACING_SECONDS: String(spacingSeconds) };
   const fake = new FakeTelegram();
-  const one = await f.instance(fake, env);
-  const two = await f.instance(fake, env);
+  const one = await f.instance(fake, env, t);
+  const two = await f.instance(fake, env, t);
   const user = await f.user();
   const account = await connectAccount(fake, user, one);
   t.true(one.service.ownership.holds(`account:${account.accountId}`));
@@ -36,7 +38,22 @@ const ownerDiesMidSend = test.macro(async (t, spacingSeconds: number) => {
   t.is(created.status, 201);
   await eventually(async () => fake.channels.messages(channel.chatId).length === 1);
   await one.service.crash();
-  const [target] = await settled(user, two, created.body['id'] as string, (ts) => ts[0]?.state === 'sent', 30_000);
+  const [target] = await settled(
+    user,
+    two,
+    created.body['id'] as string,
+    (ts) => ts[0]?.state === 'sent',
+    30_000,
+  ).catch((error: unknown) => {
+    // The survivor's warnings and the ownership steps say where a takeover stalled.
+    t.log(
+      two.logs
+        .filter((line) => !line.includes('"msg":"request"'))
+        .slice(-40)
+        .join('\n'),
+    );
+    throw error;
+  });
   t.true(two.service.ownership.holds(`account:${account.accountId}`));
   const messages = fake.channels.messages(channel.chatId);
   t.is(messages.length, 1, 'the repeat carried the same random_id and Telegram dropped it');
