@@ -108,8 +108,8 @@ export class AdminPage extends View {
 
   private readonly users = new Task(this, {
     // Only administrators ask: anyone else gets the not-found page without a request behind it.
-    task: ([search, page]: readonly [string, number]) => (this.isAdmin ? listUsers(search, page) : undefined),
-    args: () => [this.search, this.page] as const,
+    task: ([search, page, admin]: readonly [string, number, boolean]) => (admin ? listUsers(search, page) : undefined),
+    args: () => [this.search, this.page, this.isAdmin] as const,
   });
 
   private readonly detail = new Task(this, {
@@ -135,6 +135,19 @@ export class AdminPage extends View {
 
   private get isAdmin(): boolean {
     return session.user?.role === 'admin';
+  }
+
+  /** The signed-in account arrives after the page first renders (page-load restore): render again then. */
+  private stopListening: (() => void) | undefined;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.stopListening = session.onChange(() => this.requestUpdate());
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.stopListening?.();
   }
 
   private submitSearch(event: SubmitEvent): void {
@@ -197,8 +210,11 @@ export class AdminPage extends View {
     </nav>`;
   }
 
-  /** The actions on an account other than one's own (the server refuses those on oneself: 409). */
-  private actions(user: AdminUser): TemplateResult {
+  /**
+   * The actions on an account other than one's own (the server refuses those on oneself: 409): in the table
+   * only disable/enable (`all` false, so the row stays narrow), in the detail every one.
+   */
+  private actions(user: AdminUser, all: boolean): TemplateResult {
     if (user.id === session.user?.id) return html`<span class="muted">${msg('This is you', { id: 'adm.you' })}</span>`;
     const ask = (action: Action) => () => {
       this.actionError = undefined;
@@ -216,17 +232,23 @@ export class AdminPage extends View {
             </wa-button>`
       }
       ${
-        user.role === 'admin'
-          ? html`<wa-button size="s" appearance="outlined" @click=${ask('demote')}>
-              ${msg('Make regular user', { id: 'adm.demote' })}${who}
-            </wa-button>`
-          : html`<wa-button size="s" appearance="outlined" @click=${ask('promote')}>
-              ${msg('Make administrator', { id: 'adm.promote' })}${who}
-            </wa-button>`
+        !all
+          ? nothing
+          : user.role === 'admin'
+            ? html`<wa-button size="s" appearance="outlined" @click=${ask('demote')}>
+                ${msg('Make regular user', { id: 'adm.demote' })}${who}
+              </wa-button>`
+            : html`<wa-button size="s" appearance="outlined" @click=${ask('promote')}>
+                ${msg('Make administrator', { id: 'adm.promote' })}${who}
+              </wa-button>`
       }
-      <wa-button size="s" appearance="outlined" @click=${ask('sessions')}>
-        <wa-icon slot="start" name="log-out"></wa-icon>${msg('Sign out everywhere', { id: 'adm.sessions' })}${who}
-      </wa-button>
+      ${
+        all
+          ? html`<wa-button size="s" appearance="outlined" @click=${ask('sessions')}>
+              <wa-icon slot="start" name="log-out"></wa-icon>${msg('Sign out everywhere', { id: 'adm.sessions' })}${who}
+            </wa-button>`
+          : nothing
+      }
     </div>`;
   }
 
@@ -316,7 +338,7 @@ export class AdminPage extends View {
                             <td data-label=${msg('Two-step verification', { id: 'adm.2fa' })}>
                               ${factorsText(user.secondFactors)}
                             </td>
-                            <td data-label=${msg('Actions', { id: 'adm.actions' })}>${this.actions(user)}</td>
+                            <td data-label=${msg('Actions', { id: 'adm.actions' })}>${this.actions(user, false)}</td>
                           </tr>`,
                       )}
                     </tbody>
@@ -407,7 +429,7 @@ export class AdminPage extends View {
         user === undefined
           ? nothing
           : html`${heading(user.email, user.displayName ?? undefined)}
-              <div data-testid="admin-detail">${this.facts(user)} ${this.actions(user)}</div>
+              <div data-testid="admin-detail">${this.facts(user)} ${this.actions(user, true)}</div>
               ${this.trail()}`,
     })}`;
   }
@@ -447,7 +469,15 @@ export class AdminPage extends View {
     </wa-dialog>`;
   }
 
+  override updated(): void {
+    // The app titles the document by route; for anyone else this address names no console.
+    if (session.user !== undefined && !this.isAdmin)
+      document.title = `${msg('Page not found', { id: 'adm.not-found' })} · Content Factory`;
+  }
+
   override render() {
+    // Until the account's details arrive, nothing says whether this is the console.
+    if (session.user === undefined) return loading(5);
     // A non-administrator who types the address sees the app's not-found page, not the console.
     if (!this.isAdmin)
       return html`${heading(msg('Page not found', { id: 'adm.not-found' }))}
