@@ -102,6 +102,36 @@ test('an administrator searches, disables an account, and sees it on the account
   await page.context().close();
 });
 
+test('signing an account out everywhere ends its sessions at the gateway at once', async (t) => {
+  const target = await accountFor('signout');
+  // The gateway accepts the token before: the refusal after comes from the revocation feed, not a bad token.
+  t.is((await call(f.url, 'GET', '/api/users/me', { token: target.accessToken })).status, 200);
+  const { page } = await adminPage();
+  await openConsole(page);
+  await search(page, target.email);
+  await page.getByTestId('admin-user').first().getByRole('button', { name: target.email, exact: true }).click();
+  await waitShowing(page, page.getByTestId('admin-facts'), 'the account detail');
+  await page.getByTestId('admin-facts').getByText('Signed-in sessions').waitFor();
+  await page
+    .getByTestId('admin-detail')
+    .getByRole('button', { name: `Sign out everywhere ${target.email}` })
+    .click();
+  await page.getByTestId('admin-confirm').getByRole('button', { name: 'Sign out everywhere' }).click();
+  await page.locator('wa-toast-item', { hasText: `${target.email} is signed out everywhere.` }).waitFor();
+  t.is((await call(f.url, 'GET', '/api/users/me', { token: target.accessToken })).status, 401);
+  await page.getByTestId('audit-event').filter({ hasText: 'Signed out by an administrator' }).waitFor();
+  t.regex(
+    await page.getByTestId('audit-event').first().innerText(),
+    /Signed out by an administrator[\s\S]*sessions ended: 1/,
+  );
+  // Not disabled: the account logs in again.
+  const login = await call(f.url, 'POST', '/api/auth/login', {
+    body: { email: target.email, password: target.password },
+  });
+  t.is(login.status, 200);
+  await page.context().close();
+});
+
 test('the accounts table pages with its position and disables the pages it cannot reach', async (t) => {
   const tag = `page${randomUUID().slice(0, 6)}`;
   for (let i = 0; i < 21; i += 1) await accountFor(tag);
