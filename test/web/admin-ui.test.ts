@@ -11,7 +11,8 @@ let f: WebFixture;
 let ipCounter = 0;
 
 test.before(async () => {
-  f = await startWebFixture();
+  // user-service behind a front that can fail chosen requests: the console's error states.
+  f = await startWebFixture({}, { frontUserService: true });
 });
 
 test.after.always(async () => {
@@ -162,6 +163,37 @@ test('a search without matches says so and offers every account', async (t) => {
   await page.getByRole('button', { name: 'Show all accounts' }).click();
   await waitShowing(page, page.getByTestId('admin-user').first(), 'every account again');
   t.pass();
+  await page.context().close();
+});
+
+test.serial('a failed load shows what went wrong with Retry, and Retry loads the accounts', async (t) => {
+  const { page } = await adminPage();
+  // Serial: no other test's console may take this fault.
+  f.front!.failNext('GET', '/admin/users', 1, 503);
+  await page.goto(`${f.url}/admin`);
+  const error = page.getByTestId('error');
+  await waitShowing(page, error, 'the error state');
+  t.true((await error.innerText()).includes('The service is temporarily unavailable'));
+  await error.getByRole('button', { name: 'Retry' }).click();
+  await waitShowing(page, page.getByTestId('admin-user').first(), 'the accounts after Retry');
+  t.is(await page.getByTestId('error').count(), 0);
+  await page.context().close();
+});
+
+test('a refused action is explained in its dialog, which stays open to try again', async (t) => {
+  const target = await accountFor('refused');
+  const { page } = await adminPage();
+  await openConsole(page);
+  await search(page, target.email);
+  const row = page.getByTestId('admin-user').first();
+  await row.getByRole('button', { name: `Disable ${target.email}` }).click();
+  f.front!.failNext('PATCH', `/admin/users/${target.userId}`, 1, 503);
+  const dialog = page.getByTestId('admin-confirm');
+  await dialog.getByRole('button', { name: 'Disable account' }).click();
+  await dialog.getByRole('alert').filter({ hasText: 'The service is temporarily unavailable' }).waitFor();
+  await dialog.getByRole('button', { name: 'Disable account' }).click();
+  await page.locator('wa-toast-item', { hasText: `${target.email} is disabled.` }).waitFor();
+  t.is((await f.users.service.store.userById(target.userId))?.disabled, true);
   await page.context().close();
 });
 
