@@ -296,6 +296,19 @@ test.serial('account actions of the user and of administrators are both on the t
   t.like((response.body['events'] as unknown[])[0], { details: { endedSessions: 1 } });
 });
 
+test.serial('a trail that cannot be written is logged and changes no answer', async (t) => {
+  const account = await register();
+  await f.service.store.sequelize.query('ALTER TABLE audit_events RENAME TO audit_events_away');
+  try {
+    t.is((await login(account)).status, 200);
+  } finally {
+    await f.service.store.sequelize.query('ALTER TABLE audit_events_away RENAME TO audit_events');
+  }
+  t.true(f.logs.some((line) => line.includes('"msg":"audit trail write failed"')));
+  // The log record, the primary trail, was still written.
+  t.true(f.logs.some((line) => line.includes('"event":"login.success"') && line.includes(account.userId)));
+});
+
 // --- bad input ---------------------------------------------------------------------------------------
 
 test.serial('malformed paging and search parameters are 400 problems', async (t) => {
