@@ -725,8 +725,11 @@ test.serial('the OpenAPI document describes every operation with the validatorsâ
     .flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`))
     .sort();
   t.deepEqual(documented, [
+    'DELETE /admin/users/{id}/sessions',
     'DELETE /auth/sessions/{id}',
     'GET /admin/users',
+    'GET /admin/users/{id}',
+    'GET /admin/users/{id}/audit',
     'GET /auth/captcha',
     'GET /auth/session',
     'GET /auth/sessions',

@@ -17,6 +17,9 @@ import type { Captcha } from './captcha/captcha.ts';
 import { accountLinkRoutes, type AccountLinkDeps } from './routes/account-links.ts';
 import { captchaRoutes } from './routes/captcha.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { AuditTrail } from './admin/audit-trail.ts';
+import { UserDirectory } from './admin/directory.ts';
+import { secondFactorsOf } from './two-factor/state.ts';
 import { authRoutes } from './routes/auth.ts';
 import type { RouteDeps } from './routes/deps.ts';
 import { revocationRoutes } from './routes/revocations.ts';
@@ -88,10 +91,16 @@ export function createUserService(
     audience: deps.access.audience,
     isRevoked: async (claims) => !(await deps.store.sessionActive(claims.sid, claims.sub)),
   });
+  // Every audit record of a request is also stored for the admin console's per-account trail (issue 18).
+  const trail = new AuditTrail(deps.store.sequelize, deps.logger);
   const operations: Operation[] = [
     ...authRoutes(routeDeps),
     ...usersRoutes(routeDeps),
-    ...adminRoutes(routeDeps),
+    ...adminRoutes(routeDeps, {
+      directory: new UserDirectory(deps.store.sequelize),
+      trail,
+      secondFactorsOf: (ids) => secondFactorsOf(deps.store.sequelize, ids),
+    }),
     ...revocationRoutes(deps.revocations),
     ...accountLinkRoutes(routeDeps, deps.accountLinks),
     ...captchaRoutes(deps.captcha?.captcha),
@@ -113,6 +122,7 @@ export function createUserService(
       }
     }
   });
+  service.router.use(trail.middleware());
   mountOperations(service.router, operations, { authenticate });
   const document = openApiDocument(
     { title: 'Content Factory user-service', version: '0.1.0', description: 'Accounts, sessions and tokens' },

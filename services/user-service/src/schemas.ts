@@ -56,17 +56,6 @@ export const PatchMeBody = z.object({ displayName: DisplayName.nullable() });
 
 export const ChangePasswordBody = z.object({ currentPassword: z.string().max(1024), newPassword: NewPassword });
 
-export const AdminListQuery = z.object({
-  page: z.coerce.number().int().min(1).default(1),
-  /** Capped at 100 whatever is asked. */
-  pageSize: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .default(20)
-    .transform((size) => Math.min(size, 100)),
-});
-
 export const AdminPatchBody = z
   .object({ role: z.enum(['user', 'admin']).optional(), disabled: z.boolean().optional() })
   .refine((body) => body.role !== undefined || body.disabled !== undefined, { message: 'give role or disabled' });

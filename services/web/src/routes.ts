@@ -16,6 +16,8 @@ export interface RouteEntry {
   access: 'public' | 'private';
   /** Shown in the dashboard's sidebar when true. */
   nav: boolean;
+  /** Only for accounts with this role: hidden from the sidebar, and a not-found page for everyone else. */
+  role?: 'admin';
 }
 
 export const routes = {
@@ -82,6 +84,16 @@ export const routes = {
     icon: 'shield-check',
     access: 'private',
     nav: true,
+  },
+  // Admin console (issue 18 item 6)
+  admin: {
+    path: '/admin',
+    element: 'cf-admin-page',
+    title: () => msg('Administration', { id: 'route.admin' }),
+    icon: 'user-cog',
+    access: 'private',
+    nav: true,
+    role: 'admin',
   },
 } as const satisfies Record<string, RouteEntry>;
 

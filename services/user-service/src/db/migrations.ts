@@ -186,4 +186,26 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    // Every audit record, queryable per account by administrators (issue 18 item 6). Written by
+    // src/admin/audit-trail.ts; no foreign keys, so the trail outlives what it names. `seq` orders events
+    // recorded within the same microsecond; details hold no secrets (the trail drops such keys).
+    name: '0007-audit-events',
+    async up({ sequelize }) {
+      await sequelize.query(`
+        CREATE TABLE audit_events (
+          id uuid PRIMARY KEY,
+          seq bigint GENERATED ALWAYS AS IDENTITY,
+          at timestamptz NOT NULL,
+          actor_user_id uuid,
+          subject_user_id uuid,
+          event text NOT NULL CHECK (char_length(event) <= 80),
+          ip text,
+          request_id text,
+          details jsonb NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX audit_events_by_subject ON audit_events (subject_user_id, at DESC, seq DESC);
+      `);
+    },
+  },
 ];

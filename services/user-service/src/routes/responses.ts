@@ -19,13 +19,6 @@ export const PublicUser = z.object({
 /** The account as administrators see it. */
 export const AdminUser = PublicUser.extend({ disabled: z.boolean() });
 
-export const AdminUserPage = z.object({
-  users: z.array(AdminUser),
-  page: z.int().min(1),
-  pageSize: z.int().min(1).max(100),
-  total: z.int().min(0),
-});
-
 /** RFC 6749 §5.1 token response; the refresh token is in the body only when asked for (else an HttpOnly cookie). */
 export const TokenResponse = z.object({
   access_token: z.string(),

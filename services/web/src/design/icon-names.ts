@@ -50,6 +50,11 @@ export const ICONS = {
   'key-round': 'KeyRound',
   'log-in': 'LogIn',
   'user-plus': 'UserPlus',
+  // admin console
+  'user-cog': 'UserCog',
+  'user-check': 'UserCheck',
+  search: 'Search',
+  ban: 'Ban',
 } as const;
 
 export type IconName = keyof typeof ICONS;

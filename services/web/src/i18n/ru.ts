@@ -2,6 +2,7 @@
 // ${0}, ${1}… are the source template's expressions in order. test/web/i18n.test.ts checks that every id
 // used in the source has a template here.
 import { str } from '@lit/localize';
+import { adminTemplates } from '../views/admin/ru.ts';
 
 export const templates = {
   'acc.confirm-body':
@@ -209,4 +210,5 @@ export const templates = {
   'p.2fa-too-many': 'Слишком много неверных кодов. Подождите и попробуйте снова.',
   'p.2fa-wrong': 'Код или ключ доступа не принят. Проверьте и попробуйте снова.',
   'route.security': 'Безопасность',
+  ...adminTemplates,
 };

@@ -6,7 +6,7 @@ import { logo, logoMark } from '../design/logo.ts';
 import { chooseTheme, effectiveTheme, nextTheme, themeChoice, type ThemeChoice } from '../design/theme.ts';
 import { chooseLocale, getLocale, type Locale } from '../i18n/locale.ts';
 import { forgetReturnTo, navigate, pathOf } from '../router.ts';
-import { routeNames, routes, type Route } from '../routes.ts';
+import { routeNames, routes, type Route, type RouteEntry } from '../routes.ts';
 import { View } from './base.ts';
 import './accounts-page.ts';
 import './phone-page.ts';
@@ -14,6 +14,7 @@ import './qr-page.ts';
 import './log-page.ts';
 import './stats-page.ts';
 import './settings/security-page.ts';
+import './admin/admin-page.ts';
 
 const sections = routeNames.filter((route) => routes[route].nav);
 
@@ -112,20 +113,28 @@ export class Shell extends View {
     navigate('login', { replace: true });
   }
 
+  /** Routes for one role (the admin console) are not offered to anyone else. */
+  private mayOpen(route: Route): boolean {
+    const role: string | undefined = (routes[route] as RouteEntry).role;
+    return role === undefined || this.user?.role === role;
+  }
+
   private nav(id: string) {
     return html`<nav class="nav" aria-label=${msg('Main', { id: 'shell.nav' })} id=${id}>
       <ul>
-        ${sections.map(
-          (section) =>
-            html`<li>
-              <a
-                href=${pathOf(section)}
-                aria-current=${this.route === section ? 'page' : 'false'}
-                @click=${(event: Event) => this.go(section, event)}
-                ><wa-icon name=${routes[section].icon} aria-hidden="true"></wa-icon>${routes[section].title()}</a
-              >
-            </li>`,
-        )}
+        ${sections
+          .filter((section) => this.mayOpen(section))
+          .map(
+            (section) =>
+              html`<li>
+                <a
+                  href=${pathOf(section)}
+                  aria-current=${this.route === section ? 'page' : 'false'}
+                  @click=${(event: Event) => this.go(section, event)}
+                  ><wa-icon name=${routes[section].icon} aria-hidden="true"></wa-icon>${routes[section].title()}</a
+                >
+              </li>`,
+          )}
       </ul>
     </nav>`;
   }

@@ -9,7 +9,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** All accounts, paged (page size capped at 100) */
+    /** Accounts whose email contains `q`, oldest first, paged (page size capped at 100) */
     get: operations['getAdminUsers'];
     put?: never;
     post?: never;
@@ -26,14 +26,49 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /** One account: verification, second factors (no secrets) and live sessions */
+    get: operations['getAdminUsersById'];
     put?: never;
     post?: never;
     delete?: never;
     options?: never;
     head?: never;
-    /** Change an account’s role or disable it (a disabled account’s tokens stop working at once) */
+    /** Change an account’s role, or disable/enable it (disabling ends its sessions at once and refuses its logins) */
     patch: operations['patchAdminUsersById'];
+    trace?: never;
+  };
+  '/api/admin/users/{id}/audit': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The account’s audit trail, newest first, paged (page size capped at 100) */
+    get: operations['getAdminUsersByIdAudit'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/users/{id}/sessions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** End every session of an account (its access tokens are refused at the gateway at once) */
+    delete: operations['deleteAdminUsersByIdSessions'];
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   '/api/auth/captcha': {
@@ -858,6 +893,7 @@ export interface operations {
       query?: {
         page?: number;
         pageSize?: number;
+        q?: string;
       };
       header?: never;
       path?: never;
@@ -865,7 +901,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description a page of accounts */
+      /** @description a page of accounts and how many match */
       200: {
         headers: {
           [name: string]: unknown;
@@ -886,6 +922,11 @@ export interface operations {
               id: string;
               /** @enum {string} */
               role: 'user' | 'admin';
+              secondFactors: {
+                passkeys: number;
+                recoveryCodesLeft: number;
+                totp: boolean;
+              };
             }[];
           };
         };
@@ -910,6 +951,123 @@ export interface operations {
       };
       /** @description not an administrator */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
+      429: {
+        headers: {
+          /** @description seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description request headers too large */
+      431: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description the upstream service failed or answered too much */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
+      503: {
+        headers: {
+          /** @description seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description the upstream service did not answer in time */
+      504: {
+        headers: {
+          /** @description seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAdminUsersById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the account */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            activeSessions: number;
+            /** Format: date-time */
+            createdAt: string;
+            disabled: boolean;
+            displayName: string | null;
+            email: string;
+            emailVerified: boolean;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            role: 'user' | 'admin';
+            secondFactors: {
+              passkeys: number;
+              recoveryCodesLeft: number;
+              totp: boolean;
+            };
+          };
+        };
+      };
+      /** @description no valid access token, or its session ended */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description not an administrator */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description no such account */
+      404: {
         headers: {
           [name: string]: unknown;
         };
@@ -1046,6 +1204,276 @@ export interface operations {
         };
       };
       /** @description an administrator cannot demote or disable themselves */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description request body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
+      429: {
+        headers: {
+          /** @description seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description request headers too large */
+      431: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description the upstream service failed or answered too much */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
+      503: {
+        headers: {
+          /** @description seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description the upstream service did not answer in time */
+      504: {
+        headers: {
+          /** @description seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAdminUsersByIdAudit: {
+    parameters: {
+      query?: {
+        page?: number;
+        pageSize?: number;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description a page of audit events and how many there are */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            events: {
+              actor: {
+                email: string | null;
+                /** Format: uuid */
+                id: string;
+              } | null;
+              /** Format: date-time */
+              at: string;
+              details: {
+                [key: string]: string | number | boolean | null;
+              };
+              event: string;
+              /** Format: uuid */
+              id: string;
+              ip: string | null;
+            }[];
+            page: number;
+            pageSize: number;
+            total: number;
+          };
+        };
+      };
+      /** @description invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description no valid access token, or its session ended */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description not an administrator */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description no such account */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
+      429: {
+        headers: {
+          /** @description seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description request headers too large */
+      431: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description the upstream service failed or answered too much */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
+      503: {
+        headers: {
+          /** @description seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description the upstream service did not answer in time */
+      504: {
+        headers: {
+          /** @description seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteAdminUsersByIdSessions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description how many sessions were ended */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            endedSessions: number;
+          };
+        };
+      };
+      /** @description invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description no valid access token, or its session ended */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description not an administrator */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description no such account */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description administrators sign themselves out with POST /auth/logout-all */
       409: {
         headers: {
           [name: string]: unknown;
