@@ -5,21 +5,11 @@
 //   and from the moment the dead instance's leases expired, vs the floor (claiming 1,000 leases in one
 //   statement and decrypting 1,000 sessions in one Vault batch).
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { createLogger } from '@cf/kit';
-import { TransitCipher } from '../services/integration-service/src/cipher.ts';
-import { loadIntegrationServiceConfig } from '../services/integration-service/src/config.ts';
-import {
-  startIntegrationService,
-  type RunningIntegrationService,
-} from '../services/integration-service/src/service.ts';
-import { FakeTelegram } from '../services/integration-service/src/telegram/fake.ts';
+import type { RunningIntegrationService } from '../services/integration-service/src/service.ts';
 import type { TelegramConnection } from '../services/integration-service/src/telegram/port.ts';
-import { freePort, startTogether } from '@cf/embedded/process';
-import { startPostgres } from '@cf/embedded/postgres';
-import { startVault } from '@cf/embedded/vault';
+import { startIntegrationBed } from './integration-bed.ts';
 import { formatMs } from './stats.ts';
 
 setFlagsFromString('--expose-gc');
@@ -40,50 +30,14 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs: number)
   }
 }
 
-const [postgres, vault] = await startTogether([startPostgres(), startVault({ mode: 'dev' })]);
-const instances: RunningIntegrationService[] = [];
+const bed = await startIntegrationBed();
+const { fake, cipher } = bed;
 try {
-  await postgres.query('CREATE DATABASE integrations');
-  const token = vault.rootToken ?? '';
-  const fake = new FakeTelegram();
-  const silent = createLogger({
-    name: 'integration-service',
-    level: 'warn',
-    stream: process.env['BENCH_LOGS'] ? process.stderr : new Writable({ write: (_chunk, _encoding, done) => done() }),
-  });
-  const start = async (): Promise<RunningIntegrationService> => {
-    const port = await freePort();
-    const config = loadIntegrationServiceConfig({
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      POD_NAME: `127.0.0.1:${port}`,
-      PEER_ADDRESS_TEMPLATE: 'http://{pod}',
-      DATABASE_PORT: String(postgres.port),
-      DATABASE_USER: postgres.user,
-      DATABASE_PASSWORD: postgres.password,
-      VAULT_ADDR: vault.address,
-      VAULT_AUTH: 'token',
-      VAULT_TOKEN: token,
-      VAULT_TRANSIT_ENSURE: 'true',
-      JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json',
-      // Production defaults, except a shorter lease so the run stays short.
-      LEASE_TTL_SECONDS: process.env['BENCH_LEASE_TTL'] ?? '5',
-      RECONCILE_INTERVAL_SECONDS: '5',
-      LOG_LEVEL: 'warn',
-    });
-    const service = await startIntegrationService(config, silent, { telegram: fake });
-    instances.push(service);
-    return service;
-  };
+  // Production defaults, except a shorter lease so the run stays short.
+  const start = (): Promise<RunningIntegrationService> =>
+    bed.start({ LEASE_TTL_SECONDS: process.env['BENCH_LEASE_TTL'] ?? '5', RECONCILE_INTERVAL_SECONDS: '5' });
 
   const first = await start();
-  const cipher = new TransitCipher(
-    await (async () => {
-      const { VaultClient } = await import('@cf/kit');
-      return VaultClient.connect({ endpoint: vault.address, auth: { method: 'token', token } });
-    })(),
-    'telegram-sessions',
-  );
 
   /** Signs `count` accounts in at the fake and stores them as connected accounts nobody holds yet. */
   async function addAccounts(count: number): Promise<void> {
@@ -172,6 +126,5 @@ try {
   console.log(`  concurrent connections of one session: max ${fake.maxConcurrent}, violations ${violations}`);
   if (violations > 0) process.exitCode = 1;
 } finally {
-  for (const instance of instances) await instance.close().catch(() => undefined);
-  await Promise.all([postgres.stop(), vault.stop()]);
+  await bed.stop();
 }

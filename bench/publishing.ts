@@ -6,18 +6,8 @@
 //   port;
 // - duplicates: messages in the fake's channels vs posts (must be equal).
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
-import { createLogger, VaultClient } from '@cf/kit';
-import { freePort, startTogether } from '@cf/embedded/process';
-import { startPostgres } from '@cf/embedded/postgres';
-import { startVault } from '@cf/embedded/vault';
-import { TransitCipher } from '../services/integration-service/src/cipher.ts';
-import { loadIntegrationServiceConfig } from '../services/integration-service/src/config.ts';
-import {
-  startIntegrationService,
-  type RunningIntegrationService,
-} from '../services/integration-service/src/service.ts';
-import { FakeTelegram } from '../services/integration-service/src/telegram/fake.ts';
+import { startIntegrationBed } from './integration-bed.ts';
+import type { RunningIntegrationService } from '../services/integration-service/src/service.ts';
 import { formatMs, percentile } from './stats.ts';
 
 const POSTS = 1000;
@@ -27,48 +17,18 @@ const SPACING_S = 3;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-const [postgres, vault] = await startTogether([startPostgres(), startVault({ mode: 'dev' })]);
+const bed = await startIntegrationBed();
+const { fake, cipher } = bed;
 let service: RunningIntegrationService | undefined;
 try {
-  await postgres.query('CREATE DATABASE integrations');
-  const token = vault.rootToken ?? '';
-  const fake = new FakeTelegram();
-  const logger = createLogger({
-    name: 'integration-service',
-    level: 'warn',
-    stream: process.env['BENCH_LOGS'] ? process.stderr : new Writable({ write: (_c, _e, done) => done() }),
-  });
-  const start = async (spacing: number): Promise<RunningIntegrationService> => {
-    const port = await freePort();
-    return startIntegrationService(
-      loadIntegrationServiceConfig({
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        POD_NAME: `127.0.0.1:${port}`,
-        PEER_ADDRESS_TEMPLATE: 'http://{pod}',
-        DATABASE_PORT: String(postgres.port),
-        DATABASE_USER: postgres.user,
-        DATABASE_PASSWORD: postgres.password,
-        VAULT_ADDR: vault.address,
-        VAULT_AUTH: 'token',
-        VAULT_TOKEN: token,
-        VAULT_TRANSIT_ENSURE: 'true',
-        JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json',
-        PUBLISH_CHAT_SPACING_SECONDS: String(spacing),
-        LIMIT_OPEN_POSTS_PER_USER: '10000',
-        LIMIT_CHANNELS_PER_USER: '1000',
-        RECONCILE_INTERVAL_SECONDS: '1',
-        LOG_LEVEL: 'warn',
-      }),
-      logger,
-      { telegram: fake },
-    );
-  };
+  const start = (spacing: number): Promise<RunningIntegrationService> =>
+    bed.start({
+      PUBLISH_CHAT_SPACING_SECONDS: String(spacing),
+      LIMIT_OPEN_POSTS_PER_USER: '10000',
+      LIMIT_CHANNELS_PER_USER: '1000',
+      RECONCILE_INTERVAL_SECONDS: '1',
+    });
   service = await start(SPACING_S);
-  const cipher = new TransitCipher(
-    await VaultClient.connect({ endpoint: vault.address, auth: { method: 'token', token } }),
-    'telegram-sessions',
-  );
 
   // Accounts signed in at the fake, stored as connected; channels where they are creators, managed.
   const user = 'bench-user';
@@ -217,6 +177,5 @@ try {
   );
   if (duplicates !== 0 || burstDuplicates !== 0) process.exitCode = 1;
 } finally {
-  await service?.close().catch(() => undefined);
-  await Promise.all([postgres.stop(), vault.stop()]);
+  await bed.stop();
 }
