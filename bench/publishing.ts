@@ -53,6 +53,8 @@ try {
         VAULT_AUTH: 'token',
         VAULT_TOKEN: token,
         VAULT_TRANSIT_ENSURE: 'true',
+        // Not about issue 18's unverified policy (verified-only.test.ts is): its users register and connect at once.
+        UNVERIFIED_MAY_NOT: 'none',
         JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json',
         PUBLISH_CHAT_SPACING_SECONDS: String(spacing),
         LIMIT_OPEN_POSTS_PER_USER: '10000',

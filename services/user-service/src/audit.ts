@@ -14,6 +14,7 @@ export type AuditEvent =
   | 'admin.user-updated'
   | 'email.verification-sent'
   | 'email.verified'
+  | 'email.changed'
   | 'password.reset-requested'
   | 'password.reset'
   // Two-factor (issue 18 item 5)
