@@ -50,6 +50,11 @@ export const ICONS = {
   'key-round': 'KeyRound',
   'log-in': 'LogIn',
   'user-plus': 'UserPlus',
+  // Issue 18's account pages (engineer accountweb).
+  mail: 'Mail',
+  'mail-check': 'MailCheck',
+  'lock-keyhole': 'LockKeyhole',
+  laptop: 'Laptop',
 } as const;
 
 export type IconName = keyof typeof ICONS;
