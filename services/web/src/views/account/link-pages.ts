@@ -118,7 +118,7 @@ export class ForgotPasswordPage extends View {
   }
 
   override render() {
-    const title = msg('Forgot your password?', { id: 'auth.forgot' });
+    const title = msg('Forgot password', { id: 'route.forgot' });
     if (this.sentTo !== undefined)
       return card(
         title,
