@@ -220,6 +220,38 @@ test.serial('changing the address mails the new one a link and the old one a not
   await page.context().close();
 });
 
+test.serial(
+  'after repeated failed logins the login form shows the captcha the server asks for, and logs in once solved',
+  async (t) => {
+    const account = await apiAccount();
+    const page = await openPage(f);
+    await page.goto(`${f.url}/login`);
+    await heading(page, 'Log in');
+    const loginAnswer = () => page.waitForResponse((response) => response.url().endsWith('/api/auth/login'));
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const answered = loginAnswer();
+      await logInThroughUi(f, page, account.email, `wrong password ${attempt}`);
+      t.is((await answered).status(), 401);
+      await waitShowing(
+        page,
+        page.locator('.form-error', { hasText: 'The email or password is incorrect.' }),
+        `the refusal of attempt ${attempt}`,
+      );
+      t.is(await page.locator('altcha-widget').count(), 0, `no captcha after ${attempt} failure(s)`);
+    }
+    const asked = loginAnswer();
+    await logInThroughUi(f, page, account.email, account.password);
+    t.is((await asked).status(), 400, 'the server asks for a captcha');
+    await waitShowing(page, page.locator('altcha-widget'), 'the captcha the server asked for');
+    t.regex((await page.locator('#captcha-error').textContent()) ?? '', /not a robot/);
+    await page.locator('#password').fill(account.password);
+    await solveWidget(page);
+    await page.locator('#password').press('Enter');
+    await waitShowing(page, page.locator('cf-shell h1'), 'the signed-in shell', 30_000);
+    await page.context().close();
+  },
+);
+
 for (const width of [1280, 375]) {
   test.serial(`the account pages are axe clean without sideways scroll — ${width} px, both languages`, async (t) => {
     const problems: Record<string, unknown> = {};
