@@ -252,6 +252,35 @@ test.serial(
   },
 );
 
+test.serial(
+  '"send the link again" in the banner: too many mails shows the wait once, counting down, and waits',
+  async (t) => {
+    const account = await apiAccount();
+    const page = await openPage(f);
+    await logIn(page, account.email, account.password);
+    const banner = page.getByTestId('verify-banner');
+    const resend = banner.getByRole('button', { name: 'Send the link again' });
+    const answer = () => page.waitForResponse((response) => response.url().endsWith('/api/auth/email-verification'));
+    let status = 0;
+    // Five mails per user per window (rate-limits.ts); the next is refused with Retry-After.
+    for (let attempt = 0; attempt < 8 && status !== 429; attempt++) {
+      const answered = answer();
+      await resend.click();
+      status = (await answered).status();
+      if (status !== 429) t.is(status, 202);
+    }
+    t.is(status, 429);
+    const hint = banner.getByTestId('retry-hint');
+    await waitShowing(page, hint, 'the live countdown');
+    t.is(await hint.count(), 1, 'the wait is said once');
+    const first = await hint.textContent();
+    await page.waitForTimeout(1500);
+    t.not(await hint.textContent(), first, 'it counts down');
+    t.true(await resend.isDisabled(), 'the button waits with it');
+    await page.context().close();
+  },
+);
+
 for (const width of [1280, 375]) {
   test.serial(`the account pages are axe clean without sideways scroll — ${width} px, both languages`, async (t) => {
     const problems: Record<string, unknown> = {};
