@@ -51,6 +51,8 @@ export async function startIntegrationBed(): Promise<IntegrationBed> {
         PEER_ADDRESS_TEMPLATE: 'http://{pod}',
         ...backingServicesEnv(postgres, vault),
         VAULT_TRANSIT_ENSURE: 'true',
+        // Not about issue 18's unverified policy (verified-only.test.ts is): bench users register and connect at once.
+        UNVERIFIED_MAY_NOT: 'none',
         // Nothing is called with a user token: the JWKS is never fetched.
         JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json',
         LOG_LEVEL: 'warn',

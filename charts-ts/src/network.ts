@@ -80,6 +80,12 @@ export function flows(profile: Profile): Flow[] {
     },
     tcp(...profile.telegramEgress.ports),
   );
+  // user-service → the SMTP relay (issue 18's account mail), only its blocks and only its port.
+  profile.mailRelay.cidrs.forEach((cidr, i) => {
+    const suffix = i === 0 ? '' : `-${i + 1}`;
+    const relay: Peer = { kind: 'cidr', cidr, except: [] };
+    add(`user-service-to-mail-relay${suffix}`, app(ns.apps, 'user-service'), relay, tcp(profile.mailRelay.port));
+  });
   if (profile.issuer.kind === 'acme') {
     add('gateway-to-acme-solver', gatewayProxy, pods(ns.apps, acmeSolverLabels), tcp(8089));
   }

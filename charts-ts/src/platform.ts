@@ -34,6 +34,8 @@ export interface ServiceSpec {
   vault: boolean;
   /** Paths in KV v2 mount `secret` the service reads, and whether it may write there (generated secrets). */
   kv: { path: string; write: boolean } | undefined;
+  /** KV v2 paths under `kv.path` the service only reads, even where it may write the rest (credentials an operator puts). */
+  kvReadOnly?: string[];
   /** Transit keys the service encrypts and decrypts with. */
   transitKeys: string[];
 }
@@ -70,6 +72,8 @@ export const services: readonly ServiceSpec[] = [
     database: 'user_service',
     vault: true,
     kv: { path: 'user-service', write: true },
+    // Its SMTP login (issue 18): an operator writes it, the service reads it (service-env.ts SMTP_SECRET_PATH).
+    kvReadOnly: ['user-service/smtp'],
     transitKeys: [TWO_FACTOR_SECRET_KEY],
   },
   {

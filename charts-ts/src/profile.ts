@@ -48,6 +48,13 @@ export interface Profile {
    * service and mail relay this cluster uses, nothing broader. Empty: no notification leaves the cluster.
    */
   alertReceivers: { cidrs: string[]; ports: number[] };
+  /**
+   * The SMTP relay user-service sends account mail through (issue 18: verification, reset, address-change notices):
+   * its host, port and TLS mode (user-service's SMTP_HOST/PORT/TLS) and the address blocks it answers on, user-service's
+   * only egress beyond the cluster, on that port only. Its login is in Vault KV `secret/user-service/smtp`
+   * (`username`, `password`). No blocks: no mail leaves the cluster (it waits in the queue).
+   */
+  mailRelay: { host: string; port: number; tls: 'starttls' | 'tls'; cidrs: string[] };
   /** Namespace and labels of the CloudNativePG operator's pods. */
   cnpgOperator: { namespace: string; podLabels: Record<string, string> };
   vault: {
@@ -116,6 +123,8 @@ export const PLACEHOLDER_API_SERVER_CIDR = '192.0.2.1/32';
 export const PLACEHOLDER_ALERT_RECEIVER_CIDR = '192.0.2.25/32';
 /** TEST-NET-2 (RFC 5737): a forgotten placeholder trusts no real peer. */
 export const PLACEHOLDER_POD_CIDR = '198.51.100.0/24';
+/** TEST-NET-1 (RFC 5737), beside the other placeholders: a forgotten placeholder sends account mail nowhere. */
+export const PLACEHOLDER_MAIL_RELAY_CIDR = '192.0.2.26/32';
 
 export const dev: Profile = {
   name: 'dev',
@@ -134,6 +143,8 @@ export const dev: Profile = {
   telegramEgress: { cidr: '0.0.0.0/0', except: nonPublic, ports: [443, 80, 5222] },
   // On kind, alerts are read in Alertmanager's UI (kubectl port-forward); none leaves the laptop.
   alertReceivers: { cidrs: [], ports: [443, 587] },
+  // On kind no mail leaves the laptop either: it waits in user-service's queue (npm start has Mailpit for mail).
+  mailRelay: { host: 'smtp.content-factory.localhost', port: 587, tls: 'starttls', cidrs: [] },
   cnpgOperator: { namespace: 'cnpg-system', podLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' } },
   vault: {
     replicas: 1,
@@ -174,6 +185,12 @@ export const prod: Profile = {
   podNetwork: { cidrs: [PLACEHOLDER_POD_CIDR] },
   telegramEgress: dev.telegramEgress,
   alertReceivers: { cidrs: [PLACEHOLDER_ALERT_RECEIVER_CIDR], ports: [443, 587] },
+  mailRelay: {
+    host: 'smtp.content-factory.example.com',
+    port: 587,
+    tls: 'starttls',
+    cidrs: [PLACEHOLDER_MAIL_RELAY_CIDR],
+  },
   cnpgOperator: dev.cnpgOperator,
   vault: {
     replicas: 3,
@@ -234,12 +251,16 @@ export function placeholdersIn(profile: Profile): string[] {
   if (profile.alertReceivers.cidrs.includes(PLACEHOLDER_ALERT_RECEIVER_CIDR)) {
     found.push(`CF_ALERT_RECEIVER_CIDRS (alert receivers at ${PLACEHOLDER_ALERT_RECEIVER_CIDR})`);
   }
+  if (profile.mailRelay.cidrs.includes(PLACEHOLDER_MAIL_RELAY_CIDR)) {
+    found.push(`CF_MAIL_RELAY_CIDRS (SMTP relay at ${PLACEHOLDER_MAIL_RELAY_CIDR})`);
+  }
   return found;
 }
 
 /**
  * A profile with the per-cluster values a deployment supplies: CF_IMAGE_REGISTRY, CF_IMAGE_TAG,
- * CF_IMAGE_DIGESTS (`name@sha256:…` comma-separated), CF_API_SERVER_CIDRS, CF_POD_CIDRS and CF_ALERT_RECEIVER_CIDRS (comma-separated).
+ * CF_IMAGE_DIGESTS (`name@sha256:…` comma-separated), CF_API_SERVER_CIDRS, CF_POD_CIDRS, CF_ALERT_RECEIVER_CIDRS and
+ * CF_MAIL_RELAY_CIDRS (comma-separated), CF_MAIL_RELAY_HOST.
  */
 export function withEnvironment(profile: Profile, env: Record<string, string | undefined>): Profile {
   const list = (value: string | undefined): string[] | undefined =>
@@ -263,6 +284,11 @@ export function withEnvironment(profile: Profile, env: Record<string, string | u
     alertReceivers: {
       ...profile.alertReceivers,
       cidrs: list(env['CF_ALERT_RECEIVER_CIDRS']) ?? profile.alertReceivers.cidrs,
+    },
+    mailRelay: {
+      ...profile.mailRelay,
+      host: env['CF_MAIL_RELAY_HOST'] || profile.mailRelay.host,
+      cidrs: list(env['CF_MAIL_RELAY_CIDRS']) ?? profile.mailRelay.cidrs,
     },
   };
 }

@@ -88,6 +88,9 @@ export function gatewayContainerEnv(profile: Profile): ContainerEnv<typeof gatew
   });
 }
 
+/** KV v2 path (mount `secret`) of user-service's SMTP login; its policy reads it and may not write it. */
+export const SMTP_SECRET_PATH = 'user-service/smtp';
+
 export function userServiceContainerEnv(profile: Profile): ContainerEnv<typeof userServiceEnv> {
   return envFor(userServiceEnv, {
     ...listen,
@@ -98,6 +101,11 @@ export function userServiceContainerEnv(profile: Profile): ContainerEnv<typeof u
     ...jwt(profile),
     // Links in mails (verification, reset) open the web UI at the public host.
     PUBLIC_URL: `https://${profile.host}`,
+    // The relay (network.ts lets user-service reach it on this port only); its login is read from Vault KV.
+    SMTP_HOST: profile.mailRelay.host,
+    SMTP_PORT: String(profile.mailRelay.port),
+    SMTP_TLS: profile.mailRelay.tls,
+    SMTP_SECRET_PATH: SMTP_SECRET_PATH,
   });
 }
 

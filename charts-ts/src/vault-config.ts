@@ -37,6 +37,10 @@ export function servicePolicy(name: string): string {
     blocks.push(`path "secret/data/${spec.kv.path}/*" {\n  capabilities = ${caps}\n}`);
     blocks.push(`path "secret/metadata/${spec.kv.path}/*" {\n  capabilities = ["read", "list"]\n}`);
   }
+  // An exact path outranks the glob above (Vault's most-specific-match rule): read, never overwritten.
+  for (const path of spec.kvReadOnly ?? []) {
+    blocks.push(`path "secret/data/${path}" {\n  capabilities = ["read"]\n}`);
+  }
   if (spec.database !== undefined) {
     blocks.push(`path "database/creds/${name}" {\n  capabilities = ["read"]\n}`);
     blocks.push(`path "sys/leases/renew" {\n  capabilities = ["update"]\n}`);

@@ -131,6 +131,15 @@ function peers(s: Synthesized): NetpolPeer[] {
       ip: apiServerAddress(cidr),
       ports: s.profile.alertReceivers.ports.map((port) => ({ name: '', port, protocol: 'TCP' as const })),
     })),
+    // user-service's SMTP relay (issue 18's account mail): only the profile's blocks, only its port.
+    ...s.profile.mailRelay.cidrs.slice(0, 1).map((cidr) => ({
+      name: 'external/mail-relay',
+      namespace: '',
+      namespaceLabels: {},
+      labels: {},
+      ip: apiServerAddress(cidr),
+      ports: [25, 465, s.profile.mailRelay.port].map((port) => ({ name: '', port, protocol: 'TCP' as const })),
+    })),
     {
       name: 'external/internet',
       namespace: '',

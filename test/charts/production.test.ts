@@ -172,6 +172,7 @@ test('a production render refuses to run while the registry or the API-server ad
   t.regex(error.message, /CF_IMAGE_REGISTRY/);
   t.regex(error.message, /CF_API_SERVER_CIDRS/);
   t.regex(error.message, /CF_ALERT_RECEIVER_CIDRS/);
+  t.regex(error.message, /CF_MAIL_RELAY_CIDRS/);
   t.deepEqual(readdirSync(out), [], 'nothing is written');
   t.notThrows(() => synthAll(out, [dev]));
 });
@@ -183,6 +184,7 @@ test('a production render with its registry, digests, API-server and pod blocks 
     CF_API_SERVER_CIDRS: '10.0.0.1/32, 10.0.0.2/32',
     CF_POD_CIDRS: '10.244.0.0/16',
     CF_ALERT_RECEIVER_CIDRS: '198.18.0.0/24',
+    CF_MAIL_RELAY_CIDRS: '198.18.1.25/32',
   });
   const out = mkdtempSync(join(tmpdir(), 'cf-synth-'));
   t.notThrows(() => synthAll(out, [real]));

@@ -17,6 +17,8 @@ test('the integration-service image runs as uid 1000 on a read-only root and con
     readyPath: '/readyz',
     env: {
       TELEGRAM_MODE: 'demo',
+      // Not about issue 18's unverified policy (verified-only.test.ts is): its users register and connect at once.
+      UNVERIFIED_MAY_NOT: 'none',
       POD_NAME: 'integration-service-0',
       ...backingServicesEnv(users.postgres, users.vault),
       VAULT_TRANSIT_ENSURE: 'true',

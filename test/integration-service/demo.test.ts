@@ -31,6 +31,8 @@ test('main.ts with TELEGRAM_MODE=demo and no Vault connects an account with the 
   await users.postgres.query('CREATE DATABASE integrations');
   const service = await startServiceProcess(main, {
     TELEGRAM_MODE: 'demo',
+    // Not about issue 18's unverified policy (verified-only.test.ts is): its users register and connect at once.
+    UNVERIFIED_MAY_NOT: 'none',
     POD_NAME: 'local-0',
     DATABASE_PORT: String(users.postgres.port),
     DATABASE_USER: users.postgres.user,

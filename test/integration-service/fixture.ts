@@ -36,7 +36,12 @@ export interface IntegrationFixture {
   logs: string[];
   /** Every secret the suite handled (session strings, codes, passwords, tokens): none may be logged. */
   secrets: Set<string>;
-  user(): Promise<User>;
+  /**
+   * A registered user and an access token. Verified by default (its address marked verified in user-service's
+   * database, then logged in, so the token carries `email_verified: true`); `{ verified: false }` keeps the token of
+   * registration, as a user who has not followed the link yet has.
+   */
+  user(options?: { verified?: boolean }): Promise<User>;
   /** One statement against the service's database, as the superuser. */
   sql<Row extends Record<string, unknown>>(query: string, params?: unknown[]): Promise<Row[]>;
   /**
@@ -79,16 +84,35 @@ async function integrationOn(users: UserServiceFixture): Promise<IntegrationFixt
     users,
     logs,
     secrets,
-    async user() {
+    async user(options = {}) {
       ip += 1;
-      const response = await call(users.url, 'POST', '/auth/register', {
-        body: { email: `tg-${randomUUID().slice(0, 8)}@example.org`, password: `pw-${randomUUID()}` },
-        ip: `10.7.${Math.floor(ip / 250)}.${ip % 250}`,
-      });
+      const credentials = { email: `tg-${randomUUID().slice(0, 8)}@example.org`, password: `pw-${randomUUID()}` };
+      const from = `10.7.${Math.floor(ip / 250)}.${ip % 250}`;
+      const response = await call(users.url, 'POST', '/auth/register', { body: credentials, ip: from });
       if (response.status !== 201) throw new Error(`register: ${response.status}`);
-      const token = (response.body['session'] as { access_token: string }).access_token;
+      const id = (response.body['user'] as { id: string }).id;
+      let token = (response.body['session'] as { access_token: string }).access_token;
       secrets.add(token);
-      return { id: (response.body['user'] as { id: string }).id, token };
+      if (options.verified !== false) {
+        const client = new pg.Client({
+          host: '127.0.0.1',
+          port: users.postgres.port,
+          user: users.postgres.user,
+          password: users.postgres.password,
+          database: 'users',
+        });
+        await client.connect();
+        try {
+          await client.query('UPDATE users SET email_verified_at = now() WHERE id = $1', [id]);
+        } finally {
+          await client.end();
+        }
+        const login = await call(users.url, 'POST', '/auth/login', { body: credentials, ip: from });
+        if (login.status !== 200) throw new Error(`login: ${login.status}`);
+        token = login.body['access_token'] as string;
+        secrets.add(token);
+      }
+      return { id, token };
     },
     async sql<Row extends Record<string, unknown>>(query: string, params: unknown[] = []) {
       const client = new pg.Client({

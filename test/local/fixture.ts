@@ -4,6 +4,15 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { solvedCaptcha } from '../support/captcha.ts';
+
+/**
+ * A solved captcha for a registration against npm start, which asks for one as production does (the web UI's
+ * widget does this work in a browser).
+ */
+export function captchaFor(port: number): Promise<string> {
+  return solvedCaptcha(`http://127.0.0.1:${port}/api/auth/captcha`, { origin: `http://localhost:${port}` });
+}
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { scratchDir } from '../support/process.ts';
-import { api, freePortRange, runNpmStart, superuser, type NpmStart } from './fixture.ts';
+import { api, captchaFor, freePortRange, runNpmStart, superuser, type NpmStart } from './fixture.ts';
 
 const state = scratchDir('npm-start-vault');
 let port = 0;
@@ -16,7 +16,9 @@ test.before(async () => {
   run = runNpmStart(state, port);
   output = await run.ready();
   // Traffic, so each service has opened its database pool.
-  await api(port, 'POST', '/auth/register', { body: { email: 'pool@example.org', password: 'opens the pools' } });
+  await api(port, 'POST', '/auth/register', {
+    body: { email: 'pool@example.org', password: 'opens the pools', captcha: await captchaFor(port) },
+  });
 });
 
 test.after.always(async () => {

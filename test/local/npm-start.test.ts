@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { scratchDir } from '../support/process.ts';
-import { api, descendants, freePortRange, runNpmStart } from './fixture.ts';
+import { api, captchaFor, descendants, freePortRange, runNpmStart } from './fixture.ts';
 
 /** Running, that is: present and not a zombie waiting for init to collect its exit status. */
 function alive(pid: number): boolean {
@@ -26,7 +26,8 @@ test('npm start serves the UI and the API, prints what runs where, and stops cle
   const page = await fetch(`http://127.0.0.1:${port}/connect/qr`);
   t.regex(await page.text(), /<cf-app><\/cf-app>/);
   const register = await api(port, 'POST', '/auth/register', {
-    body: { email: 'npm-start@example.org', password: 'npm start works' },
+    // npm start asks for the captcha as production does; the widget's work is done here.
+    body: { email: 'npm-start@example.org', password: 'npm start works', captcha: await captchaFor(port) },
   });
   t.is(register.status, 201);
   for (const part of ['api-gateway \\+ web', 'PostgreSQL', 'Vault', 'user-service', 'integration-service']) {
@@ -70,7 +71,11 @@ test('npm start -- --reset deletes the state only after the user typed reset', a
   t.teardown(first.kill);
   await first.ready();
   t.is(
-    (await api(port, 'POST', '/auth/register', { body: { email: 'r@example.org', password: 'reset me now' } })).status,
+    (
+      await api(port, 'POST', '/auth/register', {
+        body: { email: 'r@example.org', password: 'reset me now', captcha: await captchaFor(port) },
+      })
+    ).status,
     201,
   );
   await first.interrupt();
@@ -100,7 +105,7 @@ test('CF_LOCAL_VAULT=off runs without Vault, labelled as development-only key fi
   const output = await run.ready();
   t.regex(output, /^\s+Vault\s+—\s+OFF \(CF_LOCAL_VAULT=off\): DEVELOPMENT-ONLY key files/m);
   const registered = await api(port, 'POST', '/auth/register', {
-    body: { email: 'no-vault@example.org', password: 'keys in a file' },
+    body: { email: 'no-vault@example.org', password: 'keys in a file', captcha: await captchaFor(port) },
   });
   t.is(registered.status, 201);
   t.false(existsSync(join(state, 'vault')), 'no Vault storage was created');

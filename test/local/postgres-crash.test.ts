@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { scratchDir } from '../support/process.ts';
-import { api, freePortRange, runNpmStart, superuser } from './fixture.ts';
+import { api, captchaFor, freePortRange, runNpmStart, superuser } from './fixture.ts';
 
 test("after npm start's PostgreSQL is SIGKILLed mid-write, a restart recovers every committed row and the users", async (t) => {
   const port = await freePortRange();
@@ -12,7 +12,10 @@ test("after npm start's PostgreSQL is SIGKILLed mid-write, a restart recovers ev
   t.teardown(first.kill);
   await first.ready();
   const credentials = { email: 'crash@example.org', password: 'committed before the crash' };
-  t.is((await api(port, 'POST', '/auth/register', { body: credentials })).status, 201);
+  t.is(
+    (await api(port, 'POST', '/auth/register', { body: { ...credentials, captcha: await captchaFor(port) } })).status,
+    201,
+  );
 
   const client = new pg.Client(superuser(state, port));
   client.on('error', () => undefined);

@@ -207,3 +207,80 @@ test('no link secret reaches the logs', async (t) => {
   t.false(f.logs.some((line) => line.includes(token)));
   t.true(f.logs.some((line) => line.includes('"event":"email.verified"')));
 });
+
+/** The queue sends one mail at a time; on a loaded machine the suite's earlier mails can hold these back a while. */
+const MAIL_WAIT_MS = 45_000;
+
+/** The claims of an access token (read, not verified: the service that minted it is under test). */
+function claimsOf(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+test('the access token says email_verified false until the link is followed, and true from the next refresh', async (t) => {
+  const account = await register();
+  t.is(claimsOf(account.accessToken)['email_verified'], false);
+  const secret = linkSecret(await mailpit.waitForMessage(account.email, /confirm/, MAIL_WAIT_MS), 'verify-email');
+  t.is((await call(f.url, 'POST', '/auth/email-verification/confirm', { body: { token: secret } })).status, 200);
+  const refreshed = await call(f.url, 'POST', '/auth/refresh', { cookie: account.refreshToken });
+  t.is(refreshed.status, 200);
+  t.is(claimsOf(refreshed.body['access_token'] as string)['email_verified'], true);
+});
+
+test('changing the address mails a link to the new one, a notice to the old one, and unverifies the account', async (t) => {
+  const account = await register();
+  const newEmail = `moved-${randomUUID().slice(0, 8)}@example.org`;
+  const changed = await call(f.url, 'POST', '/users/me/email', {
+    token: account.accessToken,
+    body: { newEmail, currentPassword: account.password },
+  });
+  t.is(changed.status, 200);
+  t.is(changed.body['email'], newEmail);
+  t.false(changed.body['emailVerified']);
+  const notice = await mailpit.waitForMessage(account.email, /address is changing/, MAIL_WAIT_MS);
+  t.true(notice.Text.includes(newEmail));
+  const secret = linkSecret(await mailpit.waitForMessage(newEmail, /confirm/, MAIL_WAIT_MS), 'verify-email');
+  t.is((await call(f.url, 'POST', '/auth/email-verification/confirm', { body: { token: secret } })).status, 200);
+  t.true((await me(account)).emailVerified);
+  const login = await call(f.url, 'POST', '/auth/login', {
+    body: { email: newEmail, password: account.password },
+    ip: freshIp(),
+  });
+  t.is(login.status, 200, 'the new address logs in');
+});
+
+test('changing the address with a wrong current password is a 400 naming the field, and changes nothing', async (t) => {
+  const account = await register();
+  const response = await call(f.url, 'POST', '/users/me/email', {
+    token: account.accessToken,
+    body: { newEmail: `x-${randomUUID().slice(0, 8)}@example.org`, currentPassword: 'not the password' },
+  });
+  t.is(response.status, 400);
+  t.deepEqual(
+    (response.body['errors'] as { field: string }[]).map((error) => error.field),
+    ['currentPassword'],
+  );
+  const user = await call(f.url, 'GET', '/users/me', { token: account.accessToken });
+  t.is(user.body['email'], account.email);
+});
+
+test('changing to an address another account has is a 409', async (t) => {
+  const [account, other] = [await register(), await register()];
+  const response = await call(f.url, 'POST', '/users/me/email', {
+    token: account.accessToken,
+    body: { newEmail: other.email.toUpperCase(), currentPassword: account.password },
+  });
+  t.is(response.status, 409);
+});
+
+test('changing to the address the account already has is a 400 naming newEmail', async (t) => {
+  const account = await register();
+  const response = await call(f.url, 'POST', '/users/me/email', {
+    token: account.accessToken,
+    body: { newEmail: account.email, currentPassword: account.password },
+  });
+  t.is(response.status, 400);
+  t.deepEqual(
+    (response.body['errors'] as { field: string }[]).map((error) => error.field),
+    ['newEmail'],
+  );
+});

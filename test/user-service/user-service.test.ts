@@ -644,7 +644,8 @@ test.serial('access tokens carry the documented claims and header', async (t) =>
   t.is(decoded.header.kid, f.service.keys.current().kid);
   t.is(decoded.header.typ, 'at+jwt', 'RFC 9068 access-token type');
   const claims = decoded.payload as Record<string, unknown>;
-  t.deepEqual(Object.keys(claims).sort(), ['aud', 'exp', 'iat', 'iss', 'jti', 'role', 'sid', 'sub']);
+  t.deepEqual(Object.keys(claims).sort(), ['aud', 'email_verified', 'exp', 'iat', 'iss', 'jti', 'role', 'sid', 'sub']);
+  t.is(claims['email_verified'], false, 'a new account is unverified');
   t.is((claims['exp'] as number) - (claims['iat'] as number), 900);
 });
 

@@ -9,7 +9,16 @@ const web = fileURLToPath(new URL('../../services/web', import.meta.url));
 let f: WebFixture;
 
 test.before(async () => {
-  f = await startWebFixture({}, { telegramDemo: true, buildUi: false });
+  // Mail configured, so user-service offers (and documents) its verification, reset and address-change routes; the
+  // SMTP port goes nowhere, as nothing here sends mail.
+  f = await startWebFixture(
+    {},
+    {
+      telegramDemo: true,
+      buildUi: false,
+      userService: { SMTP_HOST: '127.0.0.1', SMTP_PORT: '9', SMTP_TLS: 'none' },
+    },
+  );
 });
 
 test.after.always(async () => {

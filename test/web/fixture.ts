@@ -31,7 +31,14 @@ export interface WebFixture {
  */
 export async function startWebFixture(
   env: Record<string, string> = {},
-  options: { telegramDemo?: boolean; buildUi?: boolean; frontUserService?: boolean } = {},
+  options: {
+    telegramDemo?: boolean;
+    buildUi?: boolean;
+    frontUserService?: boolean;
+    /** user-service / integration-service settings beyond the platform's (e.g. SMTP, captcha). */
+    userService?: Record<string, string>;
+    integrationService?: Record<string, string>;
+  } = {},
 ): Promise<WebFixture> {
   if (options.buildUi !== false) buildUi();
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -39,6 +46,8 @@ export async function startWebFixture(
   const platform = await startPlatform({
     telegramDemo: options.telegramDemo === true,
     gateway: { WEB_ROOT: join(root, 'services/web/dist'), ...env },
+    ...(options.userService !== undefined ? { userService: options.userService } : {}),
+    ...(options.integrationService !== undefined ? { integrationService: options.integrationService } : {}),
     ...(options.frontUserService === true
       ? {
           frontUserService: async (url: string) => {

@@ -12,6 +12,7 @@ import { loginHandlers } from './http/login-handlers.ts';
 import { ownerRouting } from './http/owner.ts';
 import { telegramProblems } from './http/problems.ts';
 import { routes } from './http/routes.ts';
+import { refuseUnverified, type UnverifiedAction } from './http/verified-only.ts';
 import type { Logins } from './logins/logins.ts';
 import type { LeaseHolder } from './ownership/holder.ts';
 import type { Channels } from './publishing/channels.ts';
@@ -34,6 +35,8 @@ export interface IntegrationAppDeps {
   /** `http://{pod}.integration-service-headless.cf-apps.svc:8080` */
   peerAddressTemplate: string;
   readiness?: Record<string, () => Promise<boolean>>;
+  /** Actions refused to accounts whose address is unverified (`UNVERIFIED_MAY_NOT`). Default: none. */
+  unverifiedMayNot?: readonly UnverifiedAction[];
   forwardTimeoutMs?: number;
 }
 
@@ -51,7 +54,7 @@ export function createIntegrationApp(deps: IntegrationAppDeps): ServiceApp & { o
     peerAddressTemplate: deps.peerAddressTemplate,
     ...(deps.forwardTimeoutMs !== undefined ? { forwardTimeoutMs: deps.forwardTimeoutMs } : {}),
   });
-  const operations = routes({
+  const declared = routes({
     logins: loginHandlers({ store: deps.store, logins: deps.logins, onOwner }),
     accounts: accountHandlers({ store: deps.store, accounts: deps.accounts, holder: deps.holder, onOwner }),
     bots: botHandlers(deps.bots),
@@ -60,6 +63,7 @@ export function createIntegrationApp(deps: IntegrationAppDeps): ServiceApp & { o
       posts: postHandlers(deps.posts),
     },
   });
+  const operations = refuseUnverified(declared, deps.unverifiedMayNot ?? []);
   service.router.use(telegramProblems);
   mountOperations(service.router, operations, { authenticate: deps.authenticate });
   mountInternalPublish(service.router, deps.delivery);

@@ -3,6 +3,7 @@ import { env, loadConfig } from '@cf/kit/config';
 import { databaseTlsEnv } from '@cf/kit/database/tls';
 import { vaultTlsEnv } from '@cf/kit/vault/tls';
 import { z } from 'zod';
+import { UNVERIFIED_ACTIONS } from './http/verified-only.ts';
 
 /** Environment of integration-service. Every variable is named in the error when it is missing or wrong. */
 export const integrationServiceEnv = {
@@ -112,6 +113,24 @@ export const integrationServiceEnv = {
   PUBLISH_JOB_EXPIRE_SECONDS: z.coerce.number().int().min(1).default(60),
   /** Transient failures (timeouts) of one target retried this many times before it is failed. */
   PUBLISH_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+
+  /**
+   * What an account with an unverified address may not do (issue 18), comma-separated from `connect-accounts`,
+   * `connect-bots`, `manage-channels`, `publish`; `none` allows everything. Refused with 403
+   * `…/problems/account/unverified`.
+   */
+  UNVERIFIED_MAY_NOT: z
+    .string()
+    .default('connect-accounts,publish')
+    .transform((value) =>
+      value === 'none'
+        ? []
+        : value
+            .split(',')
+            .map((item) => item.trim())
+            .filter((item) => item !== ''),
+    )
+    .pipe(z.array(z.enum(UNVERIFIED_ACTIONS))),
 
   /** SIGTERM to exit: stop serving, destroy clients, release leases, close pools — all within this. */
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).default(10),

@@ -182,6 +182,7 @@ async function wire(
     channels: publishing.channels,
     posts: publishing.posts,
     delivery: publishing.delivery,
+    unverifiedMayNot: config.UNVERIFIED_MAY_NOT,
     authenticate: both(
       requireJwt({
         keys: new JwksKeys({ url: config.JWKS_URL }),

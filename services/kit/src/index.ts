@@ -59,6 +59,7 @@ export { SessionRevocations, type SessionRevocationsOptions } from './auth/revoc
 export {
   ACCESS_TOKEN_TYPE,
   bearerToken,
+  emailVerified,
   REFRESH_COOKIE,
   requireJwt,
   requireRole,

@@ -103,7 +103,7 @@ export function createUserService(
     }),
     ...revocationRoutes(deps.revocations),
     ...accountLinkRoutes(routeDeps, deps.accountLinks),
-    ...captchaRoutes(deps.captcha?.captcha),
+    ...captchaRoutes(deps.captcha?.captcha, deps.captcha?.required === true),
     ...twoFactorLoginRoutes(routeDeps),
     ...twoFactorRoutes(routeDeps),
   ];

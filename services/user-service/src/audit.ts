@@ -15,6 +15,7 @@ export type AuditEvent =
   | 'admin.sessions-ended'
   | 'email.verification-sent'
   | 'email.verified'
+  | 'email.changed'
   | 'password.reset-requested'
   | 'password.reset'
   // Two-factor (issue 18 item 5)

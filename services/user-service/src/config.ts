@@ -77,10 +77,10 @@ export const userServiceEnv = {
   /** Issue 18: a verification link works 24 h, a reset link 1 h. */
   EMAIL_VERIFY_HOURS: z.coerce.number().int().min(1).max(168).default(24),
   /**
-   * Registration and password-reset requests need a solved ALTCHA proof of work (issue 18). Off by default until
-   * the web UI carries the widget; the charts' production profile turns it on.
+   * Registration and password-reset requests need a solved ALTCHA proof of work (issue 18); the web UI carries the
+   * widget. `false` only for programs that register without a browser (test fixtures, benchmarks).
    */
-  CAPTCHA_REQUIRED: env.flag(false),
+  CAPTCHA_REQUIRED: env.flag(true),
   /** PBKDF2-SHA-256 iterations per attempt. */
   CAPTCHA_COST: z.coerce.number().int().min(1).max(100_000).default(500),
   /** Expected client work is about ¾ of this many attempts; busy addresses pay up to 16× more. */

@@ -50,14 +50,19 @@ export class Sessions {
     return new Date(Date.now() + this.settings.refreshTtlDays * 86_400_000);
   }
 
-  accessTokenFor(userId: string, sessionId: string, role: Role): { token: string; expiresIn: number } {
-    return signAccessToken(this.keys, this.settings.access, { userId, sessionId, role });
+  accessTokenFor(
+    userId: string,
+    sessionId: string,
+    role: Role,
+    emailVerified: boolean,
+  ): { token: string; expiresIn: number } {
+    return signAccessToken(this.keys, this.settings.access, { userId, sessionId, role, emailVerified });
   }
 
   async start(user: UserRow, ip: string | null, userAgent: string | null): Promise<IssuedTokens> {
     const refreshToken = newRefreshToken();
     const session = await this.store.createSession(user.id, this.refreshExpiry(), ip, userAgent, digest(refreshToken));
-    const access = this.accessTokenFor(user.id, session.id, user.role);
+    const access = this.accessTokenFor(user.id, session.id, user.role, user.email_verified_at !== null);
     return {
       sessionId: session.id,
       userId: user.id,
@@ -96,7 +101,7 @@ export class Sessions {
         await this.store.insertRefreshToken(digest(next), row.session_id, row.expires_at, transaction);
       }
       await this.store.touchSession(row.session_id, transaction);
-      const access = this.accessTokenFor(row.user_id, row.session_id, row.role);
+      const access = this.accessTokenFor(row.user_id, row.session_id, row.role, row.email_verified);
       return {
         outcome: 'rotated',
         grace,

@@ -10,6 +10,7 @@ import { View } from './views/base.ts';
 import { failure, heading, loading } from './views/states.ts';
 import './views/auth-pages.ts';
 import './views/shell.ts';
+import './views/account/link-pages.ts';
 
 /**
  * The root: restores the session, guards routes by the table's `access` (a signed-out visitor never sees

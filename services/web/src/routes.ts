@@ -12,8 +12,11 @@ export interface RouteEntry {
   title: () => string;
   /** Icon name (design/icon-names.ts) in the sidebar. */
   icon: string;
-  /** `public` pages are for signed-out visitors; `private` ones need a session. */
-  access: 'public' | 'private';
+  /**
+   * `public` pages are for signed-out visitors; `private` ones need a session; `any` pages (links from mails) serve
+   * both, in the shell when signed in.
+   */
+  access: 'public' | 'private' | 'any';
   /** Shown in the dashboard's sidebar when true. */
   nav: boolean;
   /** Only for accounts with this role: hidden from the sidebar, and a not-found page for everyone else. */
@@ -94,6 +97,31 @@ export const routes = {
     access: 'private',
     nav: true,
     role: 'admin',
+  },
+  // Issue 18's account pages (engineer accountweb): links from mails and the forgotten password.
+  'forgot-password': {
+    path: '/forgot-password',
+    element: 'cf-forgot-password-page',
+    title: () => msg('Forgot password', { id: 'route.forgot' }),
+    icon: 'key-round',
+    access: 'public',
+    nav: false,
+  },
+  'reset-password': {
+    path: '/reset-password',
+    element: 'cf-reset-password-page',
+    title: () => msg('Choose a new password', { id: 'route.reset' }),
+    icon: 'key-round',
+    access: 'any',
+    nav: false,
+  },
+  'verify-email': {
+    path: '/verify-email',
+    element: 'cf-verify-email-page',
+    title: () => msg('Verify email', { id: 'route.verify' }),
+    icon: 'mail-check',
+    access: 'any',
+    nav: false,
   },
 } as const satisfies Record<string, RouteEntry>;
 

@@ -17,6 +17,11 @@ export interface VerifiedClaims {
   sub: string;
   sid: string;
   role: Role;
+  /**
+   * Whether the account's address was verified when the token was minted (issue 18). Absent in tokens minted before
+   * the claim existed; read it with `emailVerified`, which treats absent as unverified.
+   */
+  email_verified?: boolean;
   iat: number;
   exp: number;
   jti: string;
@@ -57,7 +62,8 @@ export async function verifyAccessToken(token: string, check: AccessTokenCheck):
       typeof claims.exp !== 'number' ||
       typeof claims.sub !== 'string' ||
       typeof claims.sid !== 'string' ||
-      (claims.role !== 'user' && claims.role !== 'admin')
+      (claims.role !== 'user' && claims.role !== 'admin') ||
+      (claims.email_verified !== undefined && typeof claims.email_verified !== 'boolean')
     ) {
       return undefined;
     }
@@ -101,4 +107,12 @@ export function verifiedClaims(ctx: Context): VerifiedClaims {
   const claims = ctx.state['claims'] as VerifiedClaims | undefined;
   if (claims === undefined) throw HttpProblem.unauthorized();
   return claims;
+}
+
+/**
+ * Whether the caller's address was verified when their access token was minted (the `email_verified` claim; absent
+ * counts as unverified). After following the link, the next refresh carries `true`.
+ */
+export function emailVerified(ctx: Context): boolean {
+  return verifiedClaims(ctx).email_verified === true;
 }

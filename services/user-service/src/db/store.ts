@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import { QueryTypes, UniqueConstraintError, type Sequelize, type Transaction } from 'sequelize';
 import type { Role } from '../tokens/access-tokens.ts';
 
 export interface UserRow {
@@ -91,6 +91,23 @@ export class UserStore {
        WHERE id = $1 AND email_normalized = $2 RETURNING *`,
       [userId, normalizeEmail(email)],
     );
+  }
+
+  /**
+   * Gives the account a new address, unverified until its link is followed; undefined when another account has it
+   * (checked here and by the unique index, which also decides a race between two changes).
+   */
+  async changeEmail(userId: string, email: string): Promise<UserRow | undefined> {
+    try {
+      return await this.one<UserRow>(
+        `UPDATE users SET email = $2, email_normalized = $3, email_verified_at = NULL, updated_at = now()
+         WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM users WHERE email_normalized = $3 AND id <> $1) RETURNING *`,
+        [userId, email.trim(), normalizeEmail(email)],
+      );
+    } catch (error) {
+      if (error instanceof UniqueConstraintError) return undefined;
+      throw error;
+    }
   }
 
   userById(id: string): Promise<UserRow | undefined> {
@@ -213,10 +230,18 @@ export class UserStore {
     tokenHash: string,
     transaction: Transaction,
   ): Promise<
-    (RefreshTokenRow & { user_id: string; revoked_at: Date | null; disabled: boolean; role: Role }) | undefined
+    | (RefreshTokenRow & {
+        user_id: string;
+        revoked_at: Date | null;
+        disabled: boolean;
+        role: Role;
+        email_verified: boolean;
+      })
+    | undefined
   > {
     return this.one(
-      `SELECT t.*, s.user_id, s.revoked_at, u.disabled, u.role FROM refresh_tokens t
+      `SELECT t.*, s.user_id, s.revoked_at, u.disabled, u.role, u.email_verified_at IS NOT NULL AS email_verified
+       FROM refresh_tokens t
        JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id
        WHERE t.token_hash = $1 FOR UPDATE OF t`,
       [tokenHash],

@@ -3,7 +3,8 @@ import { HttpProblem, operation, verifiedClaims, type Operation } from '@cf/kit'
 import { audit } from '../audit.ts';
 import type { ActionTokens, LinkRefusal } from '../db/action-tokens.ts';
 import type { MailOutbox } from '../mail/outbox.ts';
-import { hashPassword } from '../passwords.ts';
+import { normalizeEmail } from '../db/store.ts';
+import { hashPassword, verifyPassword } from '../passwords.ts';
 import { CaptchaAnswer, Email, NewPassword } from '../schemas.ts';
 import { publicUser, type RouteDeps } from './deps.ts';
 import { PublicUser } from './responses.ts';
@@ -133,6 +134,47 @@ export function accountLinkRoutes(
         await mail.enqueue({ kind: 'password-reset-done', to: user.email });
         audit(ctx, logger, 'password.reset', { userId: user.id });
         ctx.status = 204;
+      },
+    }),
+    operation({
+      method: 'post',
+      path: '/users/me/email',
+      // Lives with the links: a change of address is only offered by a server that can mail the new one.
+      summary: 'Change the address (needs the current password); the new one is unverified until its link is followed',
+      auth: 'user',
+      tags: ['users'],
+      body: z.object({ newEmail: Email, currentPassword: z.string().max(1024) }),
+      success: { status: 200, description: 'the account with its new, unverified address', schema: PublicUser },
+      errors: {
+        400: 'invalid input, wrong current password, or the address the account already has',
+        409: 'another account has this address',
+        429: 'too many mails',
+        503: UNAVAILABLE,
+      },
+      async handler(ctx, { body }) {
+        const userId = verifiedClaims(ctx).sub;
+        const user = await store.userById(userId);
+        if (user === undefined) throw HttpProblem.unauthorized();
+        if (!(await verifyPassword(user.password_hash, body.currentPassword))) {
+          throw HttpProblem.badRequest('current password is incorrect', [
+            { field: 'currentPassword', message: 'incorrect' },
+          ]);
+        }
+        if (normalizeEmail(body.newEmail) === normalizeEmail(user.email)) {
+          throw HttpProblem.badRequest('this is already the account’s address', [
+            { field: 'newEmail', message: 'same as the current address' },
+          ]);
+        }
+        await limits.verificationMail(userId);
+        const changed = await store.changeEmail(userId, body.newEmail);
+        if (changed === undefined) throw HttpProblem.conflict('another account uses this address');
+        const { tokens, mail, verifyHours } = deps;
+        const tokenId = await tokens.issue(userId, 'verify-email', changed.email, verifyHours * 3600);
+        await mail.enqueue({ kind: 'verify-email', to: changed.email, tokenId });
+        // The old address hears of it, so a stolen session cannot move the account away silently.
+        await mail.enqueue({ kind: 'email-changed', to: user.email, newAddress: changed.email });
+        audit(ctx, logger, 'email.changed', { userId });
+        ctx.body = publicUser(changed);
       },
     }),
   ];

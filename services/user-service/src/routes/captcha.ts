@@ -18,8 +18,11 @@ const ChallengeBody = z.object({
   signature: z.string().optional(),
 });
 
-/** `GET /auth/captcha`: a fresh proof-of-work challenge (issue 18); 404 when the server asks for none. */
-export function captchaRoutes(captcha: Captcha | undefined): Operation[] {
+/**
+ * `GET /auth/captcha`: a fresh proof-of-work challenge (issue 18); 404 when the server asks for none (`asked` false:
+ * CAPTCHA_REQUIRED off), which the web UI reads as "no widget".
+ */
+export function captchaRoutes(captcha: Captcha | undefined, asked = true): Operation[] {
   return [
     operation({
       method: 'get',
@@ -30,7 +33,7 @@ export function captchaRoutes(captcha: Captcha | undefined): Operation[] {
       success: { status: 200, description: 'an ALTCHA v2 challenge', schema: ChallengeBody },
       errors: { 404: 'this server asks for no captcha', 503: 'no signing key loaded yet' },
       async handler(ctx) {
-        if (captcha === undefined) throw HttpProblem.notFound('this server asks for no captcha');
+        if (captcha === undefined || !asked) throw HttpProblem.notFound('this server asks for no captcha');
         ctx.set('Cache-Control', 'no-store');
         ctx.body = await captcha.challenge(ctx.ip);
       },

@@ -15,10 +15,11 @@ export interface AccessTokenSettings {
 export function signAccessToken(
   keys: SigningKeys,
   settings: AccessTokenSettings,
-  subject: { userId: string; sessionId: string; role: Role },
+  subject: { userId: string; sessionId: string; role: Role; emailVerified: boolean },
 ): { token: string; expiresIn: number } {
   const key = keys.current();
-  const token = jwt.sign({ sid: subject.sessionId, role: subject.role }, key.privateKey, {
+  const claims = { sid: subject.sessionId, role: subject.role, email_verified: subject.emailVerified };
+  const token = jwt.sign(claims, key.privateKey, {
     algorithm: 'ES256',
     keyid: key.kid,
     header: { alg: 'ES256', kid: key.kid, typ: ACCESS_TOKEN_TYPE },

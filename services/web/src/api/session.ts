@@ -7,6 +7,8 @@ export interface User {
   email: string;
   displayName: string | null;
   role: string;
+  /** Whether the address is verified (issue 18); the shell shows a banner with "send again" until it is. */
+  emailVerified: boolean;
 }
 
 /** A login waiting for its second factor (issue 18): the step token and what can complete it. */
@@ -44,7 +46,14 @@ function userFrom(body: unknown): User {
   const id = text(body, 'id');
   const email = text(body, 'email');
   if (id === undefined || email === undefined) throw new ApiProblem(502, { detail: 'user without id or email' });
-  return { id, email, displayName: text(body, 'displayName') ?? null, role: text(body, 'role') ?? 'user' };
+  const verified = typeof body === 'object' && body !== null && (body as Record<string, unknown>)['emailVerified'];
+  return {
+    id,
+    email,
+    displayName: text(body, 'displayName') ?? null,
+    role: text(body, 'role') ?? 'user',
+    emailVerified: verified !== false,
+  };
 }
 
 /**
@@ -164,8 +173,10 @@ export class Session {
    * Logs in with the password. Resolves with the "second factor required" step when the account has two-factor
    * authentication (no session yet: views/two-factor completes it and calls `signIn`), else undefined, signed in.
    */
-  async login(email: string, password: string): Promise<SecondFactorStep | undefined> {
-    const { body } = await settle(() => api.POST('/api/auth/login', { body: { email, password } }));
+  async login(email: string, password: string, captcha?: string): Promise<SecondFactorStep | undefined> {
+    const { body } = await settle(() =>
+      api.POST('/api/auth/login', { body: { email, password, ...(captcha !== undefined ? { captcha } : {}) } }),
+    );
     if ('second_factor_required' in body) {
       return { stepToken: body.step_token, expiresIn: body.expires_in, methods: body.methods };
     }
@@ -179,14 +190,36 @@ export class Session {
     this.channel?.postMessage({ type: 'login' });
   }
 
-  async register(email: string, password: string, displayName: string | undefined): Promise<void> {
+  async register(email: string, password: string, displayName: string | undefined, captcha?: string): Promise<void> {
     const { body } = await settle(() =>
-      api.POST('/api/auth/register', { body: { email, password, ...(displayName ? { displayName } : {}) } }),
+      api.POST('/api/auth/register', {
+        body: {
+          email,
+          password,
+          ...(displayName ? { displayName } : {}),
+          ...(captcha !== undefined ? { captcha } : {}),
+        },
+      }),
     );
     this.accessToken = text((body as Record<string, unknown> | undefined)?.['session'], 'access_token');
     this.user = userFrom((body as Record<string, unknown> | undefined)?.['user']);
     this.emit();
     this.channel?.postMessage({ type: 'login' });
+  }
+
+  /**
+   * After the address was verified or changed: a fresh access token (its `email_verified` claim follows the
+   * account) and the account's details again, so the banner and the refused actions update without a reload.
+   */
+  async reload(): Promise<void> {
+    if (!this.signedIn) return;
+    if (await this.refresh()) await this.loadUser();
+  }
+
+  /** Forgets the session locally after the server ended it (sign out everywhere, a reset). */
+  ended(): void {
+    this.clear();
+    this.channel?.postMessage({ type: 'logout' });
   }
 
   async logout(): Promise<void> {

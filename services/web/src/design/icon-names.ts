@@ -55,6 +55,11 @@ export const ICONS = {
   'user-check': 'UserCheck',
   search: 'Search',
   ban: 'Ban',
+  // Issue 18's account pages (engineer accountweb).
+  mail: 'Mail',
+  'mail-check': 'MailCheck',
+  'lock-keyhole': 'LockKeyhole',
+  laptop: 'Laptop',
 } as const;
 
 export type IconName = keyof typeof ICONS;

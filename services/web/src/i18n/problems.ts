@@ -51,6 +51,7 @@ export function problemText(problem: ApiProblem, context: ProblemContext): strin
         ? msg('The email or password is incorrect.', { id: 'p.credentials' })
         : msg('Your session has ended. Log in again.', { id: 'p.session-ended' });
     case 403:
+      if (problem.type === 'unverified') return unverifiedText();
       return msg('You are not allowed to do this.', { id: 'p.forbidden' });
     case 404:
       return context === 'code' || context === 'resend' || context === 'password' || context === 'qr'
@@ -169,4 +170,52 @@ export function secondFactorText(problem: ApiProblem): string | undefined {
   if (problem.status === 429)
     return msg('Too many wrong codes. Wait a while, then try again.', { id: 'p.2fa-too-many' });
   return undefined;
+}
+
+// Accounts (issue 18; engineer accountweb): user-service's `…/problems/captcha/*` and `…/problems/account-links/*`,
+// integration-service's `…/problems/account/unverified`, in words.
+/** What an account with an unverified address is told when it is refused (403 `…/account/unverified`). */
+export function unverifiedText(): string {
+  return msg('Verify your email address first: follow the link in the mail we sent you. You can send it again above.', {
+    id: 'p.unverified',
+  });
+}
+
+/** A form sent before its captcha was solved (the same words whether the browser or the server noticed). */
+export function captchaMissingText(): string {
+  return msg('Tick “I’m not a robot” and wait until it is checked.', { id: 'acct.captcha-missing' });
+}
+
+/**
+ * A refused captcha (in a form) or mailed link (on the link's page) in words; undefined for any other problem
+ * (problemText decides). The problem type's last segment alone is ambiguous (`expired`), so the caller says where.
+ */
+export function accountProblemText(problem: ApiProblem, where: 'form' | 'link'): string | undefined {
+  if (problem.status !== 400) return undefined;
+  if (where === 'link') {
+    switch (problem.type) {
+      case 'expired':
+        return msg('This link has expired. Ask for a new one.', { id: 'p.link-expired' });
+      case 'used':
+        return msg('This link has already been used.', { id: 'p.link-used' });
+      case 'invalid':
+        return msg('This link is not valid. Copy the whole link from the mail, or ask for a new one.', {
+          id: 'p.link-invalid',
+        });
+      default:
+        return undefined;
+    }
+  }
+  switch (problem.type) {
+    case 'missing':
+      return captchaMissingText();
+    case 'expired':
+    case 'replayed':
+      return msg('The robot check has expired. Tick it again.', { id: 'p.captcha-expired' });
+    case 'malformed':
+    case 'forged':
+      return msg('The robot check did not pass. Tick it again.', { id: 'p.captcha-failed' });
+    default:
+      return undefined;
+  }
 }

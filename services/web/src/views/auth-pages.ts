@@ -3,7 +3,8 @@ import { html, nothing } from 'lit';
 import { asProblem } from '../api/problem.ts';
 import { session } from '../api/session.ts';
 import { logo } from '../design/logo.ts';
-import { fieldTexts, problemText } from '../i18n/problems.ts';
+import { accountProblemText, captchaMissingText, fieldTexts, problemText } from '../i18n/problems.ts';
+import { captchaAnswer, captchaAsked, captchaField, resetCaptcha } from './account/captcha.ts';
 import { passwordScore } from '../password-strength.ts';
 import { View } from './base.ts';
 import { field, submitButton } from './field.ts';
@@ -38,7 +39,13 @@ class AuthPage extends View {
     showPassword: { state: true },
     score: { state: true },
     step: { state: true },
+    captcha: { state: true },
   };
+  /**
+   * Whether the form carries the ALTCHA widget: registration when the server asks for a captcha, login once the
+   * server's problem said one is needed (after repeated failures).
+   */
+  declare captcha: boolean;
   declare busy: boolean;
   declare errors: Record<string, string>;
   declare formError: unknown;
@@ -55,6 +62,12 @@ class AuthPage extends View {
     this.formError = undefined;
     this.showPassword = false;
     this.score = undefined;
+    this.captcha = false;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.mode === 'register') void captchaAsked().then((asked) => (this.captcha = asked));
   }
 
   private validate(data: FormData): Record<string, string> {
@@ -74,11 +87,15 @@ class AuthPage extends View {
     return errors;
   }
 
+  private captchaError(form: HTMLFormElement): Record<string, string> {
+    return this.captcha && captchaAnswer(form) === undefined ? { captcha: captchaMissingText() } : {};
+  }
+
   private async submit(event: SubmitEvent): Promise<void> {
     event.preventDefault();
     const form = event.currentTarget as HTMLFormElement;
     const data = new FormData(form);
-    this.errors = this.validate(data);
+    this.errors = { ...this.validate(data), ...this.captchaError(form) };
     this.formError = undefined;
     if (Object.keys(this.errors).length > 0) {
       await this.updateComplete;
@@ -89,11 +106,16 @@ class AuthPage extends View {
     try {
       const email = String(data.get('email')).trim();
       const password = String(data.get('password'));
-      if (this.mode === 'login') this.step = await session.login(email, password);
-      else await session.register(email, password, String(data.get('displayName') ?? '').trim() || undefined);
+      const captcha = this.captcha ? captchaAnswer(form) : undefined;
+      if (this.mode === 'login') this.step = await session.login(email, password, captcha);
+      else await session.register(email, password, String(data.get('displayName') ?? '').trim() || undefined, captcha);
     } catch (error) {
       const problem = asProblem(error);
-      this.errors = fieldTexts(problem);
+      const captchaText = accountProblemText(problem, 'form');
+      // A used answer is spent whatever the outcome: the next try needs a new one.
+      if (this.captcha) resetCaptcha(form);
+      if (captchaText !== undefined) this.captcha = true;
+      this.errors = captchaText !== undefined ? { captcha: captchaText } : fieldTexts(problem);
       this.formError = Object.keys(this.errors).length > 0 ? undefined : problem;
       await this.updateComplete;
       form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
@@ -202,8 +224,10 @@ class AuthPage extends View {
                   error: this.errors['confirm'],
                 })
           }
+          ${this.captcha ? captchaField(this.errors['captcha']) : nothing}
           ${submitButton(login ? msg('Log in', { id: 'route.login' }) : msg('Create account', { id: 'route.register' }), this.busy, 'submit')}
         </form>
+        ${login ? html`<p class="switch"><a href="/forgot-password">${msg('Forgot your password?', { id: 'auth.forgot' })}</a></p>` : nothing}
         ${login ? html`<cf-passkey-login></cf-passkey-login>` : nothing}
         <p class="switch">
           ${

@@ -1,5 +1,5 @@
 import { msg } from '@lit/localize';
-import { html } from 'lit';
+import { html, nothing } from 'lit';
 import { html as staticHtml, unsafeStatic } from 'lit/static-html.js';
 import { session, type User } from '../api/session.ts';
 import { logo, logoMark } from '../design/logo.ts';
@@ -15,6 +15,8 @@ import './log-page.ts';
 import './stats-page.ts';
 import './settings/security-page.ts';
 import './admin/admin-page.ts';
+import './account/verify-banner.ts';
+import './account/link-pages.ts';
 
 const sections = routeNames.filter((route) => routes[route].nav);
 
@@ -185,7 +187,14 @@ export class Shell extends View {
         ${this.nav('drawer-nav')}
         <div slot="footer" class="drawer-footer">${preferences(() => this.requestUpdate())} ${this.logoutButton()}</div>
       </wa-drawer>
-      <main class="content" id="main" tabindex="-1">${staticHtml`<${tag}></${tag}>`}</main>
+      <main class="content" id="main" tabindex="-1">
+        ${
+          user !== undefined && !user.emailVerified && this.route !== 'verify-email'
+            ? html`<cf-verify-banner .email=${user.email}></cf-verify-banner>`
+            : nothing
+        }
+        ${staticHtml`<${tag}></${tag}>`}
+      </main>
     </div>`;
   }
 }
