@@ -1,6 +1,5 @@
 import Router from '@koa/router';
 import Koa, { type Context, type Middleware, type Next } from 'koa';
-import helmet from 'koa-helmet';
 import type { Logger } from '../logger.ts';
 import { jsonBody } from './body.ts';
 import { clientAddress, proxyRanges } from './client-address.ts';
@@ -8,6 +7,7 @@ import { checkReadiness, type ReadinessCheck } from './health.ts';
 import { createMetrics, measureRequests, serveMetrics, type Metrics } from './metrics.ts';
 import { HttpProblem, PROBLEM_CONTENT_TYPE } from './problem.ts';
 import { requestId } from './request-id.ts';
+import { securityHeaders } from './security-headers.ts';
 
 export interface ServiceAppOptions {
   /** Service name for metrics labels and logs. */
@@ -121,18 +121,43 @@ function renderErrors(logger: Logger) {
   };
 }
 
+/**
+ * One `request` line per answer, at info. Its child logger (`ctx.state.log`, tagged with the request id) is made
+ * only when a handler or the error renderer asks for it: most requests never log anything else, and at the
+ * levels production runs below info the line itself is skipped without building anything (bench/gateway.ts).
+ */
 function accessLog(logger: Logger) {
   return async function logRequest(ctx: Context, next: Next): Promise<void> {
     const started = process.hrtime.bigint();
-    // `simple` child: only adds a field, skipping bunyan's per-child stream and serializer copies (hot path).
-    const log = logger.child({ req_id: ctx.state['requestId'] as string }, true);
-    ctx.state['log'] = log;
+    const state = ctx.state as Record<string, unknown>;
+    const requestId = state['requestId'] as string;
+    let log: Logger | undefined;
+    Object.defineProperty(state, 'log', {
+      // `simple` child: only adds a field, skipping bunyan's per-child stream and serializer copies.
+      get: () => (log ??= logger.child({ req_id: requestId }, true)),
+      set: (value: Logger) => {
+        log = value;
+      },
+      enumerable: true,
+      configurable: true,
+    });
     try {
       await next();
     } finally {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      // The path only: query strings may carry one-time codes.
-      log.info({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 100) / 100 }, 'request');
+      if (logger.info()) {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        // The path only: query strings may carry one-time codes.
+        (log ?? logger).info(
+          {
+            ...(log === undefined ? { req_id: requestId } : {}),
+            method: ctx.method,
+            path: ctx.path,
+            status: ctx.status,
+            ms: Math.round(ms * 100) / 100,
+          },
+          'request',
+        );
+      }
     }
   };
 }
@@ -162,7 +187,7 @@ export function createApp(options: ServiceAppOptions): ServiceApp {
   app.use(accessLog(options.logger));
   app.use(measureRequests(metrics));
   app.use(renderErrors(options.logger));
-  app.use(helmet());
+  app.use(securityHeaders());
   for (const middleware of options.beforeRouting ?? []) app.use(middleware);
   app.use(jsonBody(options.bodyLimit !== undefined ? { limit: options.bodyLimit } : {}));
   app.use(router.routes());
