@@ -121,43 +121,18 @@ function renderErrors(logger: Logger) {
   };
 }
 
-/**
- * One `request` line per answer, at info. Its child logger (`ctx.state.log`, tagged with the request id) is made
- * only when a handler or the error renderer asks for it: most requests never log anything else, and at the
- * levels production runs below info the line itself is skipped without building anything (bench/gateway.ts).
- */
 function accessLog(logger: Logger) {
   return async function logRequest(ctx: Context, next: Next): Promise<void> {
     const started = process.hrtime.bigint();
-    const state = ctx.state as Record<string, unknown>;
-    const requestId = state['requestId'] as string;
-    let log: Logger | undefined;
-    Object.defineProperty(state, 'log', {
-      // `simple` child: only adds a field, skipping bunyan's per-child stream and serializer copies.
-      get: () => (log ??= logger.child({ req_id: requestId }, true)),
-      set: (value: Logger) => {
-        log = value;
-      },
-      enumerable: true,
-      configurable: true,
-    });
+    // `simple` child: only adds a field, skipping bunyan's per-child stream and serializer copies (hot path).
+    const log = logger.child({ req_id: ctx.state['requestId'] as string }, true);
+    ctx.state['log'] = log;
     try {
       await next();
     } finally {
-      if (logger.info()) {
-        const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        // The path only: query strings may carry one-time codes.
-        (log ?? logger).info(
-          {
-            ...(log === undefined ? { req_id: requestId } : {}),
-            method: ctx.method,
-            path: ctx.path,
-            status: ctx.status,
-            ms: Math.round(ms * 100) / 100,
-          },
-          'request',
-        );
-      }
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      // The path only: query strings may carry one-time codes.
+      log.info({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 100) / 100 }, 'request');
     }
   };
 }
