@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Middleware } from 'koa';
 import { LRUCache } from 'lru-cache';
 import { Histogram, type Registry } from 'prom-client';
@@ -60,7 +60,8 @@ export function createEdgeAuth(options: EdgeAuthOptions): EdgeAuth {
   const cachedForMs = options.cachedForMs ?? 300_000;
 
   async function claimsOf(token: string): Promise<VerifiedClaims | undefined> {
-    const id = createHash('sha256').update(token).digest('base64url');
+    // One-shot hash: no Hash object per request.
+    const id = hash('sha256', token, 'base64url');
     const known = verified.get(id);
     if (known !== undefined) return known;
     const claims = await verifyAccessToken(token, options);

@@ -30,7 +30,7 @@ export interface EdgeRateLimitOptions {
    * for PostgreSQL and is exact. Default: 0.02.
    */
   localShare?: number;
-  /** How often admitted counts are written to PostgreSQL, in milliseconds. Default: 20. */
+  /** How often admitted counts are written to PostgreSQL, in milliseconds. Default: 100 (config.ts says why). */
   syncMs?: number;
   /** After the store failed, how long this replica counts in memory before trying it again. Default: 5000 ms. */
   storeRetryMs?: number;
@@ -88,7 +88,7 @@ export class EdgeRateLimits {
             store: options.store,
             windowMs: options.windowSeconds * 1000,
             timeoutMs: options.storeTimeoutMs ?? 250,
-            syncMs: options.syncMs ?? 20,
+            syncMs: options.syncMs ?? 100,
             // Until the migration has created the table, flushes fail and counts fail over to memory.
             onFailure: (error) => this.storeFailed(error),
           });

@@ -1,6 +1,5 @@
 import Router from '@koa/router';
 import Koa, { type Context, type Middleware, type Next } from 'koa';
-import helmet from 'koa-helmet';
 import type { Logger } from '../logger.ts';
 import { jsonBody } from './body.ts';
 import { clientAddress, proxyRanges } from './client-address.ts';
@@ -8,6 +7,7 @@ import { checkReadiness, type ReadinessCheck } from './health.ts';
 import { createMetrics, measureRequests, serveMetrics, type Metrics } from './metrics.ts';
 import { HttpProblem, PROBLEM_CONTENT_TYPE } from './problem.ts';
 import { requestId } from './request-id.ts';
+import { securityHeaders } from './security-headers.ts';
 
 export interface ServiceAppOptions {
   /** Service name for metrics labels and logs. */
@@ -162,7 +162,7 @@ export function createApp(options: ServiceAppOptions): ServiceApp {
   app.use(accessLog(options.logger));
   app.use(measureRequests(metrics));
   app.use(renderErrors(options.logger));
-  app.use(helmet());
+  app.use(securityHeaders());
   for (const middleware of options.beforeRouting ?? []) app.use(middleware);
   app.use(jsonBody(options.bodyLimit !== undefined ? { limit: options.bodyLimit } : {}));
   app.use(router.routes());

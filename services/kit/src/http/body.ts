@@ -31,10 +31,7 @@ function hasBody(ctx: Context): boolean {
  */
 export function jsonBody(options: JsonBodyOptions = {}) {
   const limit = options.limit ?? 64 * 1024;
-  return async function parseJsonBody(ctx: Context, next: Next): Promise<void> {
-    if (!METHODS_WITH_BODY.has(ctx.method) || !hasBody(ctx)) {
-      return next();
-    }
+  const parseJsonBody = async function parseJsonBody(ctx: Context, next: Next): Promise<void> {
     if (!isJsonType(ctx.request.headers['content-type'])) {
       throw new HttpProblem(415, {
         detail: 'request body must be application/json',
@@ -65,6 +62,11 @@ export function jsonBody(options: JsonBodyOptions = {}) {
     // Kept as received, so a proxy forwards exactly what it checked instead of re-serialising it.
     ctx.request.rawBody = text.length === 0 ? undefined : text;
     return next();
+  };
+  // Requests without a body (every GET) pass straight on, without an async frame of their own.
+  return function jsonBodyIfAny(ctx: Context, next: Next): Promise<void> {
+    if (!METHODS_WITH_BODY.has(ctx.method) || !hasBody(ctx)) return next();
+    return parseJsonBody(ctx, next);
   };
 }
 

@@ -33,15 +33,18 @@ function trusted(list: BlockList, address: string): boolean {
  * Anything a client wrote further left in the header is never believed.
  */
 export function clientAddress(proxies: BlockList) {
-  return async function resolveClientAddress(ctx: Context, next: Next): Promise<void> {
+  // Without proxies to trust (every service's default) there is nothing to check per request.
+  const anyProxy = proxies.rules.length > 0;
+  return function resolveClientAddress(ctx: Context, next: Next): Promise<void> {
     const peer = ctx.req.socket.remoteAddress ?? '';
     let address = peer;
-    if (trusted(proxies, peer)) {
-      const hops = (ctx.get('x-forwarded-for') || '').split(',');
+    if (anyProxy && trusted(proxies, peer)) {
+      const forwarded = ctx.req.headers['x-forwarded-for'];
+      const hops = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? '')).split(',');
       const last = hops.at(-1)?.trim() ?? '';
       if (isIP(last) !== 0) address = last;
     }
     ctx.request.ip = address;
-    await next();
+    return next();
   };
 }

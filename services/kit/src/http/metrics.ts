@@ -1,13 +1,35 @@
 import type { Context, Next } from 'koa';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { RequestSeries } from './request-series.ts';
+
+/**
+ * A service's registry: prom-client's, with the HTTP families of `RequestSeries` written ahead of its own
+ * metrics, so `metrics()` is everything the service exports. Prometheus text format only (the kit never
+ * switches a registry to OpenMetrics).
+ */
+class ServiceRegistry extends Registry {
+  private readonly requests: RequestSeries;
+
+  constructor(requests: RequestSeries) {
+    super();
+    this.requests = requests;
+  }
+
+  override async metrics(): Promise<string> {
+    return `${this.requests.exposition()}\n\n${await super.metrics()}`;
+  }
+}
 
 /** One registry per app instance, so tests can build many apps in one process. */
 export interface Metrics {
+  /** Every metric of the service; a service registers its own metrics here. */
   registry: Registry;
-  /** `http_requests_total{route,method,status}`: every answer, by route template, method and status code. */
-  httpRequests: Counter<'route' | 'method' | 'status'>;
-  /** `http_request_duration_seconds{route,method}`: how long answers took (seconds), whatever their status. */
-  httpDuration: Histogram<'route' | 'method'>;
+  /**
+   * `http_requests_total{route,method,status}` and `http_request_duration_seconds{route,method}` (seconds),
+   * both with the `service` label: every answer, by route template, method and status code, and how long it
+   * took whatever its status (request-series.ts).
+   */
+  requests: RequestSeries;
 }
 
 /**
@@ -17,29 +39,18 @@ export interface Metrics {
 export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /**
- * The HTTP metrics of a service. Status is a label of the counter only, not of the histogram: with it there,
+ * The metrics of a service: prom-client's default process metrics, the HTTP families, and whatever the service
+ * registers, all labelled `service`. Status is a label of the counter only, not of the histogram: with it there,
  * every status a route ever answered multiplied the histogram's series by 13 lines, and `/metrics` of a
  * service with 100 routes grew past 600 KiB (issue 15's scrape-cost goal is ≤ 1 MB and ≤ 10 ms p95; numbers
  * in bench/observability.ts). Errors per route come from the counter, latency per route from the histogram.
  */
 export function createMetrics(serviceName: string): Metrics {
-  const registry = new Registry();
+  const requests = new RequestSeries({ service: serviceName, buckets: HTTP_DURATION_BUCKETS });
+  const registry = new ServiceRegistry(requests);
   registry.setDefaultLabels({ service: serviceName });
   collectDefaultMetrics({ register: registry });
-  const httpRequests = new Counter({
-    name: 'http_requests_total',
-    help: 'HTTP requests answered, by route template, method and status code',
-    labelNames: ['route', 'method', 'status'] as const,
-    registers: [registry],
-  });
-  const httpDuration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request duration in seconds by route template and method',
-    labelNames: ['route', 'method'] as const,
-    buckets: HTTP_DURATION_BUCKETS,
-    registers: [registry],
-  });
-  return { registry, httpRequests, httpDuration };
+  return { registry, requests };
 }
 
 /** Route template set by @koa/router, so ids in paths never become label values. */
@@ -51,13 +62,11 @@ function routeOf(ctx: Context): string {
 /** Observes every request, including the ones that end in an error problem. */
 export function measureRequests(metrics: Metrics) {
   return async function observeRequest(ctx: Context, next: Next): Promise<void> {
-    const end = metrics.httpDuration.startTimer();
+    const started = performance.now();
     try {
       await next();
     } finally {
-      const labels = { route: routeOf(ctx), method: ctx.method };
-      end(labels);
-      metrics.httpRequests.inc({ ...labels, status: String(ctx.status) });
+      metrics.requests.observe(routeOf(ctx), ctx.method, ctx.status, (performance.now() - started) / 1000);
     }
   };
 }

@@ -8,11 +8,12 @@ const ACCEPTABLE_ID = /^[A-Za-z0-9._-]{8,128}$/;
 
 /** Gives every request an id (kept from upstream when sane), echoed in the response. */
 export function requestId() {
-  return async function assignRequestId(ctx: Context, next: Next): Promise<void> {
-    const incoming = ctx.get(REQUEST_ID_HEADER);
-    const id = ACCEPTABLE_ID.test(incoming) ? incoming : randomUUID();
+  // Not async: a middleware that only sets values returns `next()`'s promise instead of wrapping it in another.
+  return function assignRequestId(ctx: Context, next: Next): Promise<void> {
+    const incoming = ctx.req.headers[REQUEST_ID_HEADER];
+    const id = typeof incoming === 'string' && ACCEPTABLE_ID.test(incoming) ? incoming : randomUUID();
     ctx.state['requestId'] = id;
-    ctx.set('X-Request-Id', id);
-    await next();
+    ctx.res.setHeader('X-Request-Id', id);
+    return next();
   };
 }
