@@ -50,6 +50,19 @@ export const ICONS = {
   'key-round': 'KeyRound',
   'log-in': 'LogIn',
   'user-plus': 'UserPlus',
+  // publishing (issue 17)
+  megaphone: 'Megaphone',
+  bot: 'Bot',
+  send: 'Send',
+  search: 'Search',
+  'trash-2': 'Trash2',
+  image: 'Image',
+  loader: 'Loader',
+  bold: 'Bold',
+  italic: 'Italic',
+  code: 'Code',
+  link: 'Link',
+  'external-link': 'ExternalLink',
 } as const;
 
 export type IconName = keyof typeof ICONS;
