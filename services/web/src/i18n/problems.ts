@@ -128,6 +128,8 @@ export function operationText(operation: string): string {
         return how;
     }
   }
+  const publishingOperation = publishingOperationText(operation);
+  if (publishingOperation !== undefined) return publishingOperation;
   return msg('Telegram operation', { id: 'op.other' });
 }
 
@@ -214,4 +216,26 @@ export function publishingFieldText(field: string): string {
   if (field.startsWith('targets')) return msg('Choose at least one channel.', { id: 'f.post-targets' });
   if (field.startsWith('entities')) return msg('A link must start with https:// or tg://.', { id: 'f.post-link' });
   return msg('This value is not accepted.', { id: 'f.other' });
+}
+
+/** Publishing's integration log operations in words (issue 17). */
+function publishingOperationText(operation: string): string | undefined {
+  switch (operation) {
+    case 'bot.add':
+      return msg('Bot added', { id: 'op.bot-add' });
+    case 'bot.remove':
+      return msg('Bot removed', { id: 'op.bot-remove' });
+    case 'channel.manage':
+      return msg('Channel managed', { id: 'op.channel-manage' });
+    case 'channel.remove':
+      return msg('Channel no longer managed', { id: 'op.channel-remove' });
+    case 'post.create':
+      return msg('Post scheduled', { id: 'op.post-create' });
+    case 'post.cancel':
+      return msg('Post cancelled', { id: 'op.post-cancel' });
+    case 'post.retry':
+      return msg('Post sent again', { id: 'op.post-retry' });
+    default:
+      return operation.startsWith('post.') ? msg('Post delivery', { id: 'op.post-other' }) : undefined;
+  }
 }

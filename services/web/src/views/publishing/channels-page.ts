@@ -163,8 +163,9 @@ export class ChannelsPage extends View {
           appearance="outlined"
           ?disabled=${account.state !== 'connected'}
           @click=${() => {
-            this.finding = account.id;
-            void this.available.run();
+            // A new account's chats load as `finding` changes (the task's args); the same account's again on demand.
+            if (this.finding === account.id) void this.available.run();
+            else this.finding = account.id;
           }}
         >
           <wa-icon slot="start" name="search"></wa-icon>${msg('Find channels', { id: 'ch.find' })}

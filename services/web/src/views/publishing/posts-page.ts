@@ -214,11 +214,22 @@ export class PostsPage extends View {
       void this.posts.run();
     } catch (error) {
       const problem = asProblem(error);
+      // Errors shown at a field of this form; a link's error (entities) belongs to the text it is written in.
+      const shown: Record<string, string> = {
+        text: 'text',
+        entities: 'text',
+        targets: 'targets',
+        scheduledAt: 'scheduledAt',
+      };
       const fields: Record<string, string> = {};
-      for (const entry of problem.fields)
-        fields[entry.field.split('.')[0] ?? entry.field] = publishingFieldText(entry.field);
+      let unplaced = problem.fields.length === 0;
+      for (const entry of problem.fields) {
+        const key = shown[entry.field.split('.')[0] ?? ''];
+        if (key === undefined) unplaced = true;
+        else fields[key] ??= publishingFieldText(entry.field);
+      }
       this.errors = fields;
-      if (Object.keys(fields).length === 0) this.formError = publishingText(problem, 'post');
+      if (unplaced) this.formError = publishingText(problem, 'post');
     } finally {
       this.sending = false;
     }
