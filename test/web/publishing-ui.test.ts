@@ -161,6 +161,21 @@ test.serial('a scheduled post is cancelled through a confirm dialog and leaves t
   await page.context().close();
 });
 
+test.serial('a scheduled post is edited in the composer, its formatting kept, until it is sent', async (t) => {
+  const { page } = await connectedPage();
+  await manageFirstChannel(page);
+  await schedule(page, '**Draft** text', 3600);
+  await waitShowing(page, page.getByTestId('post').first(), 'the scheduled post');
+  await page.getByTestId('post').first().getByRole('button', { name: 'Edit' }).click();
+  t.is(await page.locator('#post-text').inputValue(), '**Draft** text', 'the markup comes back from the entities');
+  await page.locator('#post-text').fill('**Final** text');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.locator('wa-toast-item', { hasText: 'The post is changed.' }).waitFor();
+  await page.locator('[data-testid="post"] .post-text strong', { hasText: 'Final' }).waitFor();
+  t.is(await page.getByTestId('post').count(), 1);
+  await page.context().close();
+});
+
 test.serial('an image over 10 MB is refused with words saying so', async (t) => {
   const { page } = await connectedPage();
   await page.goto(`${f.url}/posts`);
