@@ -176,6 +176,39 @@ test.serial('a scheduled post is edited in the composer, its formatting kept, un
   await page.context().close();
 });
 
+test.serial('a target whose bot was removed fails with its reason and offers Retry', async (t) => {
+  const { page } = await connectedPage();
+  await manageFirstChannel(page);
+  await addBot(page, GOOD_TOKEN);
+  await waitShowing(page, page.getByTestId('bot').first(), 'the added bot', 20_000);
+  await page.goto(`${f.url}/posts`);
+  await waitShowing(page, page.getByTestId('target').first(), 'a target channel in the composer', 20_000);
+  await page.locator('#post-text').fill('Via the bot');
+  const target = page.getByTestId('target').first();
+  await target.getByRole('checkbox').check();
+  await target.getByRole('combobox').selectOption({ label: 'Via @demo_734512098_bot' });
+  await page.getByRole('radio', { name: 'Schedule' }).check();
+  await page.locator('#post-at').fill(await localIn(page, 8));
+  await page.getByRole('button', { name: 'Schedule post' }).click();
+  await page.locator('wa-toast-item', { hasText: 'The post is scheduled' }).waitFor();
+  await page.goto(`${f.url}/bots`);
+  await page
+    .getByTestId('bot')
+    .first()
+    .getByRole('button', { name: /Remove/ })
+    .click();
+  await page.locator('wa-dialog[open]').getByRole('button', { name: 'Remove' }).click();
+  await page.locator('wa-toast-item', { hasText: 'is removed.' }).waitFor();
+  await page.goto(`${f.url}/posts`);
+  const failed = page.locator('[data-testid="post-target"][data-state="failed"]');
+  await waitShowing(page, failed, 'the failed state', 40_000);
+  t.regex(await failed.innerText(), /The bot is no longer available\./);
+  await failed.getByRole('button', { name: 'Retry' }).click();
+  await page.locator('wa-toast-item', { hasText: 'Sending again.' }).waitFor();
+  t.pass();
+  await page.context().close();
+});
+
 test.serial('an image over 10 MB is refused with words saying so', async (t) => {
   const { page } = await connectedPage();
   await page.goto(`${f.url}/posts`);
