@@ -11,7 +11,8 @@ let probe: Probe;
 let gw: GatewayHandle;
 
 test.before(async () => {
-  [users, probe] = await startTogether([startUserServiceFixture(), startProbe()]);
+  // Every test registers its own user from 127.0.0.1: more than user-service's default 20 per address.
+  [users, probe] = await startTogether([startUserServiceFixture({ REGISTER_LIMIT_PER_IP: '1000' }), startProbe()]);
   gw = await startGateway({
     USER_SERVICE_URL: users.url,
     INTEGRATION_SERVICE_URL: probe.url,
