@@ -11,7 +11,8 @@ let probe: Probe;
 let gw: GatewayHandle;
 
 test.before(async () => {
-  [users, probe] = await startTogether([startUserServiceFixture(), startProbe()]);
+  // Every test registers its own user from 127.0.0.1: more than user-service's default 20 per address.
+  [users, probe] = await startTogether([startUserServiceFixture({ REGISTER_LIMIT_PER_IP: '1000' }), startProbe()]);
   gw = await startGateway({
     USER_SERVICE_URL: users.url,
     INTEGRATION_SERVICE_URL: probe.url,
@@ -346,6 +347,47 @@ test.serial('a body over the limit is 413 and malformed JSON is 400 at the edge'
     rawBody: '{"phone":',
   });
   t.is(bad.status, 400);
+  t.is(probeCalls(before), 0);
+});
+
+/** The JSON body of one image upload of `bytes` bytes, as the web sends it (base64). */
+function imageUpload(bytes: number): string {
+  return JSON.stringify({ mimeType: 'image/png', data: Buffer.alloc(bytes, 7).toString('base64') });
+}
+
+test.serial('an image of 10 MB passes the edge to integration-service whole', async (t) => {
+  const account = await registerViaGateway();
+  const before = probe.requests.length;
+  const body = imageUpload(10 * 1024 * 1024);
+  const upload = await call(gw.url, 'POST', '/api/telegram/posts/images', {
+    token: account.accessToken,
+    rawBody: body,
+  });
+  t.is(upload.status, 200);
+  t.is(probeCalls(before), 1);
+  t.is(probe.requests.at(-1)?.body.length, body.length);
+});
+
+test.serial('an image body above its route’s limit is a 413 problem at the edge', async (t) => {
+  const account = await registerViaGateway();
+  const before = probe.requests.length;
+  const upload = await call(gw.url, 'POST', '/api/telegram/posts/images', {
+    token: account.accessToken,
+    rawBody: imageUpload(11 * 1024 * 1024),
+  });
+  t.is(upload.status, 413);
+  t.is(upload.headers.get('content-type'), 'application/problem+json');
+  t.is(probeCalls(before), 0);
+});
+
+test.serial('the image route’s larger limit is that route’s only: other routes keep the default', async (t) => {
+  const account = await registerViaGateway();
+  const before = probe.requests.length;
+  const other = await call(gw.url, 'POST', '/api/telegram/posts', {
+    token: account.accessToken,
+    rawBody: imageUpload(100 * 1024),
+  });
+  t.is(other.status, 413);
   t.is(probeCalls(before), 0);
 });
 

@@ -12,6 +12,7 @@ import {
 } from '@cf/kit';
 import type { GatewayConfig } from './config.ts';
 import { rejectForeignCookieWrites } from './csrf.ts';
+import { bodyLimitOf } from './body-limits.ts';
 import { canonicalPath } from './canonical-path.ts';
 import { createEdgeAuth } from './edge-auth.ts';
 import { forward } from './forwarding.ts';
@@ -46,7 +47,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, store?: Rat
   const service = createApp({
     name: 'api-gateway',
     logger,
-    bodyLimit: config.BODY_LIMIT_BYTES,
+    bodyLimit: bodyLimitOf(config.BODY_LIMIT_BYTES),
     beforeRouting: [canonicalPath()],
     trustedProxies: config.TRUSTED_PROXIES,
     readiness: {

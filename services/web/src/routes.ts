@@ -88,6 +88,31 @@ export const routes = {
     access: 'private',
     nav: true,
   },
+  // Publishing (issue 17; engineer webpub): lazily loaded pages (views/publishing/pages.ts).
+  channels: {
+    path: '/channels',
+    element: 'cf-channels-page',
+    title: () => msg('Channels', { id: 'route.channels' }),
+    icon: 'megaphone',
+    access: 'private',
+    nav: true,
+  },
+  bots: {
+    path: '/bots',
+    element: 'cf-bots-page',
+    title: () => msg('Bots', { id: 'route.bots' }),
+    icon: 'bot',
+    access: 'private',
+    nav: true,
+  },
+  posts: {
+    path: '/posts',
+    element: 'cf-posts-page',
+    title: () => msg('Posts', { id: 'route.posts' }),
+    icon: 'send',
+    access: 'private',
+    nav: true,
+  },
   // Admin console (issue 18 item 6)
   admin: {
     path: '/admin',

@@ -13,8 +13,8 @@ export interface ServiceAppOptions {
   /** Service name for metrics labels and logs. */
   name: string;
   logger: Logger;
-  /** Largest JSON body accepted, in bytes. Default: 64 KiB. */
-  bodyLimit?: number;
+  /** Largest JSON body accepted, in bytes, or per request (see body.ts `JsonBodyOptions.limit`). Default: 64 KiB. */
+  bodyLimit?: number | ((ctx: Context) => number);
   /** Dependencies `/readyz` checks. Default: none (ready once serving). */
   readiness?: Record<string, ReadinessCheck>;
   /** Serve `/metrics`. Default: true. */

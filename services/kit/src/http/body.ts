@@ -4,8 +4,11 @@ import { jsonShapeProblem, type JsonShapeLimits } from './json-shape.ts';
 import { HttpProblem } from './problem.ts';
 
 export interface JsonBodyOptions {
-  /** Largest accepted body in bytes. Default: 64 KiB — no endpoint of ours takes more. */
-  limit?: number;
+  /**
+   * Largest accepted body in bytes, or a function of the request choosing it (a per-route table, e.g. the
+   * gateway's body-limits.ts). Default: 64 KiB — no endpoint of ours takes more.
+   */
+  limit?: number | ((ctx: Context) => number);
   /** Bounds on nesting, array length and keys (see `jsonShapeProblem`). Default: its defaults. */
   shape?: JsonShapeLimits;
 }
@@ -30,7 +33,7 @@ function hasBody(ctx: Context): boolean {
  * A request without a body gets `undefined`, so validation reports the missing fields.
  */
 export function jsonBody(options: JsonBodyOptions = {}) {
-  const limit = options.limit ?? 64 * 1024;
+  const limitOf = options.limit ?? 64 * 1024;
   const parseJsonBody = async function parseJsonBody(ctx: Context, next: Next): Promise<void> {
     if (!isJsonType(ctx.request.headers['content-type'])) {
       throw new HttpProblem(415, {
@@ -38,6 +41,7 @@ export function jsonBody(options: JsonBodyOptions = {}) {
         headers: { 'Accept-Post': 'application/json' },
       });
     }
+    const limit = typeof limitOf === 'number' ? limitOf : limitOf(ctx);
     const declared = Number(ctx.request.headers['content-length'] ?? Number.NaN);
     if (Number.isFinite(declared) && declared > limit) {
       throw new HttpProblem(413, { detail: `request body exceeds ${limit} bytes` });

@@ -60,6 +60,18 @@ export const ICONS = {
   'mail-check': 'MailCheck',
   'lock-keyhole': 'LockKeyhole',
   laptop: 'Laptop',
+  // publishing (issue 17)
+  megaphone: 'Megaphone',
+  bot: 'Bot',
+  send: 'Send',
+  'trash-2': 'Trash2',
+  image: 'Image',
+  loader: 'Loader',
+  bold: 'Bold',
+  italic: 'Italic',
+  code: 'Code',
+  link: 'Link',
+  'external-link': 'ExternalLink',
 } as const;
 
 export type IconName = keyof typeof ICONS;

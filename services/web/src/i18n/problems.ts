@@ -129,6 +129,8 @@ export function operationText(operation: string): string {
         return how;
     }
   }
+  const publishingOperation = publishingOperationText(operation);
+  if (publishingOperation !== undefined) return publishingOperation;
   return msg('Telegram operation', { id: 'op.other' });
 }
 
@@ -217,5 +219,72 @@ export function accountProblemText(problem: ApiProblem, where: 'form' | 'link'):
       return msg('The robot check did not pass. Tick it again.', { id: 'p.captcha-failed' });
     default:
       return undefined;
+  }
+}
+
+// Publishing (issue 17; engineer webpub): channels, bots, images and posts.
+/** What a publishing request was doing when it failed: the same status means different things in each. */
+export type PublishingContext = 'load' | 'channel' | 'bot' | 'image' | 'post' | 'target';
+
+/** A failed publishing request in words; problemText covers what publishing does not say differently. */
+export function publishingText(problem: ApiProblem, context: PublishingContext): string {
+  if (problem.status === 400 && problem.type === 'token-invalid')
+    return msg('Telegram does not know this bot token. Copy it again from @BotFather.', { id: 'p.bot-token' });
+  if (problem.kind === 'ChatWriteForbidden' || problem.kind === 'ChatAdminRequired')
+    return msg('This account or bot may no longer post in the channel.', { id: 'p.pub-rights' });
+  switch (problem.status) {
+    case 409:
+      if (context === 'bot')
+        return msg('This bot is already added, or you have reached the number of bots.', { id: 'p.bot-conflict' });
+      if (context === 'channel')
+        return msg('The account is not connected, or you manage as many channels as allowed.', {
+          id: 'p.channel-conflict',
+        });
+      if (context === 'image')
+        return msg('Too many images are waiting for a post. Publish or remove some first.', { id: 'p.image-cap' });
+      if (context === 'target') return msg('Only a failed delivery can be retried.', { id: 'p.target-state' });
+      return msg('This post is already being sent or was sent, so it can no longer change.', { id: 'p.post-sent' });
+    case 413:
+      return context === 'image'
+        ? msg('This image is larger than 10 MB. Choose a smaller one.', { id: 'p.image-large' })
+        : msg('A post can have at most 10 images.', { id: 'p.images-many' });
+    case 502:
+      return msg('Telegram did not answer as expected. Try again in a moment.', { id: 'tg.unavailable' });
+    default:
+      return problemText(problem, 'load');
+  }
+}
+
+/** A publishing field's error in words. */
+export function publishingFieldText(field: string): string {
+  if (field === 'token' || field.endsWith('.token'))
+    return msg('Telegram does not know this bot token. Copy it again from @BotFather.', { id: 'p.bot-token' });
+  if (field === 'name') return msg('Use 1 to 64 characters.', { id: 'f.bot-name' });
+  if (field === 'text') return msg('Use at most 4096 characters (1024 with images).', { id: 'f.post-text' });
+  if (field === 'scheduledAt') return msg('Choose a time from now to a year ahead.', { id: 'f.post-time' });
+  if (field.startsWith('targets')) return msg('Choose at least one channel.', { id: 'f.post-targets' });
+  if (field.startsWith('entities')) return msg('A link must start with https:// or tg://.', { id: 'f.post-link' });
+  return msg('This value is not accepted.', { id: 'f.other' });
+}
+
+/** Publishing's integration log operations in words (issue 17). */
+function publishingOperationText(operation: string): string | undefined {
+  switch (operation) {
+    case 'bot.add':
+      return msg('Bot added', { id: 'op.bot-add' });
+    case 'bot.remove':
+      return msg('Bot removed', { id: 'op.bot-remove' });
+    case 'channel.manage':
+      return msg('Channel managed', { id: 'op.channel-manage' });
+    case 'channel.remove':
+      return msg('Channel no longer managed', { id: 'op.channel-remove' });
+    case 'post.create':
+      return msg('Post scheduled', { id: 'op.post-create' });
+    case 'post.cancel':
+      return msg('Post cancelled', { id: 'op.post-cancel' });
+    case 'post.retry':
+      return msg('Post sent again', { id: 'op.post-retry' });
+    default:
+      return operation.startsWith('post.') ? msg('Post delivery', { id: 'op.post-other' }) : undefined;
   }
 }

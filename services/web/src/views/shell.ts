@@ -18,6 +18,13 @@ import './admin/admin-page.ts';
 import './account/verify-banner.ts';
 import './account/link-pages.ts';
 
+/** Pages loaded on first visit (views/publishing/pages.ts), so the dashboard's first load stays small. */
+const lazyPages: Partial<Record<Route, () => Promise<unknown>>> = {
+  channels: () => import('./publishing/pages.ts'),
+  bots: () => import('./publishing/pages.ts'),
+  posts: () => import('./publishing/pages.ts'),
+};
+
 const sections = routeNames.filter((route) => routes[route].nav);
 
 function themeLabel(choice: ThemeChoice): string {
@@ -157,6 +164,7 @@ export class Shell extends View {
     const user = this.user;
     const name = user?.displayName ?? user?.email ?? '';
     const tag = unsafeStatic(routes[this.route].element);
+    void lazyPages[this.route]?.();
     return html`<div class="shell">
       <header class="topbar">
         <wa-button
