@@ -44,6 +44,11 @@ export interface Profile {
    */
   telegramEgress: { cidr: string; except: string[]; ports: number[] };
   /**
+   * integration-service's TELEGRAM_MODE: `gramjs` talks to Telegram with the api_id/api_hash in Vault KV; `demo` is
+   * its scripted fake (no network), for clusters that hold no Telegram API credentials — a developer's.
+   */
+  telegramMode: 'gramjs' | 'demo';
+  /**
    * Where Alertmanager's receivers answer (webhooks over HTTPS, SMTP submission): the blocks of the paging
    * service and mail relay this cluster uses, nothing broader. Empty: no notification leaves the cluster.
    */
@@ -132,6 +137,8 @@ export const dev: Profile = {
   apiServer: { cidrs: [kindNodeNetwork, kindApiService], ports: [443, 6443] },
   podNetwork: { cidrs: [kindPodSubnet] },
   telegramEgress: { cidr: '0.0.0.0/0', except: nonPublic, ports: [443, 80, 5222] },
+  // Without it integration-service exits at start on a fresh kind cluster: nothing puts api_id/api_hash in Vault.
+  telegramMode: 'demo',
   // On kind, alerts are read in Alertmanager's UI (kubectl port-forward); none leaves the laptop.
   alertReceivers: { cidrs: [], ports: [443, 587] },
   cnpgOperator: { namespace: 'cnpg-system', podLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' } },
@@ -173,6 +180,7 @@ export const prod: Profile = {
   apiServer: { cidrs: [PLACEHOLDER_API_SERVER_CIDR], ports: [443, 6443] },
   podNetwork: { cidrs: [PLACEHOLDER_POD_CIDR] },
   telegramEgress: dev.telegramEgress,
+  telegramMode: 'gramjs',
   alertReceivers: { cidrs: [PLACEHOLDER_ALERT_RECEIVER_CIDR], ports: [443, 587] },
   cnpgOperator: dev.cnpgOperator,
   vault: {
