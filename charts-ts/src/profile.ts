@@ -153,7 +153,9 @@ export const dev: Profile = {
   },
   unsealer: {
     replicas: 1,
-    resources: { requests: { cpu: '20m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+    // Dev runs the Dockerfile's dev stage: nodemon is a second Node process beside the operator (≈ 50 MiB); with
+    // 128Mi the unsealer was OOM-killed on the real node before it configured Vault.
+    resources: { requests: { cpu: '20m', memory: '96Mi' }, limits: { cpu: '200m', memory: '192Mi' } },
   },
   postgres: {
     instances: 1,

@@ -1,44 +1,20 @@
 import test from 'ava';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runTiltInstalls, type AddOnRun } from '../support/node/add-ons.ts';
 import { startNode, type RunningNode } from '../support/node/node.ts';
-import {
-  openbaoImage,
-  operatorImages,
-  projectDockerfiles,
-  projectImage,
-  type BuiltImage,
-} from '../support/node/platform-images.ts';
+import { applyDevManifests, isPlatformChart } from '../support/node/platform.ts';
+import { platformImages } from '../support/node/prepare-node.ts';
 import { createVolumePool } from '../support/node/storage.ts';
 
 // manifests/dev on a real node, deployed as `tilt up` deploys it: the Tiltfile's add-on commands (downloads replaced
 // by the same versions from the Go module cache), then the chart files in order. One node for the file; the tests
 // run in order and the last one tears it down.
-const repo = fileURLToPath(new URL('../../', import.meta.url));
-const manifests = join(repo, 'manifests', 'dev');
-/**
- * The platform's charts. 07-observability and 08-logging are not applied: Grafana, Logstash and Kibana cannot be
- * obtained here (FACTS.md), so their pods could never start.
- */
-const PLATFORM_FILES = readdirSync(manifests)
-  .filter((f) => /^0[0-6]-.*\.yaml$/.test(f))
-  .sort();
-/** The Tiltfile's add-ons this suite runs (Traefik's build does not finish on this machine; see the report). */
+/** The Tiltfile's add-ons this suite runs: all but Traefik and its GatewayClass (see above). */
 const ADD_ONS = ['gateway-api-crds', 'cert-manager', 'cloudnative-pg'] as const;
-
 let node: RunningNode;
 const timings: Record<string, number> = {};
 let addOnRuns: AddOnRun[] = [];
 /** When the last manifest was applied (ms since epoch). */
 let applied = 0;
-
-function postgresImageName(): string {
-  const match = /imageName: (\S+)/.exec(readFileSync(join(manifests, '03-data.yaml'), 'utf8'));
-  if (match === null) throw new Error('03-data.yaml names no PostgreSQL imageName');
-  return match[1]!;
-}
 
 async function waitFor(args: string[], timeoutSeconds: number): Promise<string> {
   return node.kubectl(['wait', ...args, `--timeout=${timeoutSeconds}s`], undefined, (timeoutSeconds + 30) * 1000);
@@ -48,9 +24,8 @@ test.before(async (t) => {
   t.timeout(60 * 60_000);
   const log = (line: string): void => t.log(line);
   let started = Date.now();
-  const images: BuiltImage[] = [];
-  for (const { name, dockerfile } of projectDockerfiles()) images.push(await projectImage(name, dockerfile, log));
-  images.push(await openbaoImage(), ...(await operatorImages(postgresImageName())));
+  // The Dockerfiles' dev stage, as Tilt builds them; no Traefik (its build does not finish on this machine).
+  const images = await platformImages(log, { traefik: false, target: 'dev' });
   timings['images'] = Date.now() - started;
   started = Date.now();
   node = await startNode({ images: images.map((i) => i.archive), progress: log });
@@ -62,8 +37,8 @@ test.before(async (t) => {
   addOnRuns = await runTiltInstalls(node, ADD_ONS, log);
   timings['addOns'] = Date.now() - started;
   started = Date.now();
-  for (const file of PLATFORM_FILES)
-    await node.kubectl(['apply', '--server-side', '-f', join(manifests, file)], undefined, 120_000);
+  // 07-observability and 08-logging are left out: Grafana, Logstash and Kibana cannot be obtained here.
+  await applyDevManifests(node, isPlatformChart);
   timings['apply'] = Date.now() - started;
   applied = Date.now();
   t.log(`add-ons (ms): ${JSON.stringify(addOnRuns)}`);
@@ -171,4 +146,41 @@ test.serial('every Deployment and StatefulSet of the platform is Ready', async (
     .map((w) => `${w.kind} ${w.metadata.namespace}/${w.metadata.name}`);
   t.deepEqual(notReady, []);
   timings['allReady'] = Date.now() - applied;
+});
+
+test.serial('every Tiltfile add-on command succeeds again on the running platform (a second tilt up)', async (t) => {
+  const runs = await runTiltInstalls(node, [...ADD_ONS, 'postgres-ready']);
+  timings['addOnsAgain'] = runs.reduce((sum, r) => sum + r.ms, 0);
+  t.deepEqual(
+    runs.map((r) => r.name),
+    [...ADD_ONS, 'postgres-ready'],
+  );
+});
+
+test.serial('a dev container whose program crashes exits, and the kubelet restarts it to Ready', async (t) => {
+  const pod = (
+    await node.kubectl(['-n', 'cf-apps', 'get', 'pods', '-l', 'app.kubernetes.io/name=user-service', '-o', 'name'])
+  )
+    .trim()
+    .split('\n')[0]!;
+  const restarts = async (): Promise<number> =>
+    Number(
+      await node.kubectl(['-n', 'cf-apps', 'get', pod, '-o', 'jsonpath={.status.containerStatuses[0].restartCount}']),
+    );
+  const before = await restarts();
+  // The program, not the watcher (PID 1): what a crash of the service looks like to nodemon.
+  const killer = [
+    "const fs = require('fs');",
+    "for (const p of fs.readdirSync('/proc').filter((d) => /^\\d+$/.test(d) && d !== '1')) {",
+    "  const cmd = fs.readFileSync('/proc/' + p + '/cmdline', 'utf8');",
+    "  if (cmd.includes('src/main.ts') && !cmd.includes('nodemon')) process.kill(Number(p), 'SIGKILL');",
+    '}',
+  ].join('\n');
+  await node.kubectl(['-n', 'cf-apps', 'exec', pod, '--', 'node', '-e', killer]);
+  await waitFor(
+    ['-n', 'cf-apps', '--for=jsonpath={.status.containerStatuses[0].restartCount}=' + (before + 1), pod],
+    120,
+  );
+  await waitFor(['-n', 'cf-apps', '--for=condition=Ready', pod], 300);
+  t.is(await restarts(), before + 1);
 });

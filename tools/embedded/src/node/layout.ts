@@ -32,7 +32,7 @@ export async function pickLayout(dir: string): Promise<NodeLayout> {
   const ports = {
     etcd: await freePort(),
     etcdPeer: await freePort(),
-    // The dev profile lets pods reach the API server on 443/6443 only; the address (the bridge's) is per run.
+    // The dev profile lets pods reach the API server on 443/6443 only (the node lock keeps one run per machine).
     api: 6443,
     kubelet: await freePort(),
     kubeletHealthz: await freePort(),

@@ -1,7 +1,7 @@
 // The images manifests/dev names, built here because no registry is reachable: every Dockerfile of the repository
 // with the podman harness (tagged as the dev manifests spell them, `cf/<name>` → docker.io/cf/<name>:latest), and
 // the upstream components from their Go modules or release binaries, under their upstream names.
-import { copyFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveBinary } from '../built-binaries.ts';
@@ -116,6 +116,13 @@ export async function upstreamImage(source: string, as: string | undefined, howT
     if (name !== source) await podman(['tag', source, name]);
     return saveArchive(name);
   });
+}
+
+/** The PostgreSQL image manifests/dev's CloudNativePG Cluster names (its `imageName`). */
+export function postgresImageName(): string {
+  const match = /imageName: (\S+)/.exec(readFileSync(join(repo, 'manifests', 'dev', '03-data.yaml'), 'utf8'));
+  if (match === null) throw new Error('manifests/dev/03-data.yaml names no PostgreSQL imageName');
+  return match[1]!;
 }
 
 /** What the dev profile needs from outside the repository besides OpenBao and Traefik: CloudNativePG, cert-manager. */
