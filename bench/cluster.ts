@@ -6,7 +6,7 @@ import { startControlPlane } from '@cf/embedded/control-plane';
 import { readFileSync } from 'node:fs';
 import { cgroupPids, processesMentioning } from '@cf/embedded/node/host';
 import { startNode, type RunningNode } from '@cf/embedded/node/node';
-import { applyDevManifests, installAddOns } from '@cf/embedded/node/platform';
+import { applyDevManifests, installAddOns, isPlatformChart } from '@cf/embedded/node/platform';
 import { platformImages } from '@cf/embedded/node/prepare-node';
 import { createVolumePool } from '@cf/embedded/node/storage';
 import { formatMs, timeMs } from './stats.ts';
@@ -35,16 +35,17 @@ const baseline = await timeMs(async () => {
   await plane.stop();
 });
 
-const images = await platformImages(() => {});
+// What test/e2e/platform.test.ts deploys: the dev images, the add-ons but Traefik (its build does not finish here).
+const images = await platformImages(() => {}, { traefik: false, target: 'dev' });
 const started = Date.now();
 const node = await startNode({ images: images.map((i) => i.archive) });
 const idleRss = nodeRssMiB(node);
 try {
   const startToReady = node.timings['nodeReady'] ?? Number.NaN;
   await createVolumePool(node, 6, '2Gi');
-  await installAddOns(node);
+  await installAddOns(node, () => {}, ['gateway-api-crds', 'cert-manager', 'cloudnative-pg']);
   const applyStart = Date.now();
-  await applyDevManifests(node);
+  await applyDevManifests(node, isPlatformChart);
   // Every Deployment and StatefulSet with all replicas Ready, bounded; what never gets there is listed.
   const deadline = Date.now() + 15 * 60_000;
   let notReady: string[] = [];

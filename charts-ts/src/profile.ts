@@ -44,6 +44,11 @@ export interface Profile {
    */
   telegramEgress: { cidr: string; except: string[]; ports: number[] };
   /**
+   * integration-service's TELEGRAM_MODE: `gramjs` talks to Telegram with the api_id/api_hash in Vault KV; `demo` is
+   * its scripted fake (no network), for clusters that hold no Telegram API credentials — a developer's.
+   */
+  telegramMode: 'gramjs' | 'demo';
+  /**
    * Where Alertmanager's receivers answer (webhooks over HTTPS, SMTP submission): the blocks of the paging
    * service and mail relay this cluster uses, nothing broader. Empty: no notification leaves the cluster.
    */
@@ -141,6 +146,8 @@ export const dev: Profile = {
   apiServer: { cidrs: [kindNodeNetwork, kindApiService], ports: [443, 6443] },
   podNetwork: { cidrs: [kindPodSubnet] },
   telegramEgress: { cidr: '0.0.0.0/0', except: nonPublic, ports: [443, 80, 5222] },
+  // Without it integration-service exits at start on a fresh kind cluster: nothing puts api_id/api_hash in Vault.
+  telegramMode: 'demo',
   // On kind, alerts are read in Alertmanager's UI (kubectl port-forward); none leaves the laptop.
   alertReceivers: { cidrs: [], ports: [443, 587] },
   // On kind no mail leaves the laptop either: it waits in user-service's queue (npm start has Mailpit for mail).
@@ -157,7 +164,9 @@ export const dev: Profile = {
   },
   unsealer: {
     replicas: 1,
-    resources: { requests: { cpu: '20m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+    // Dev runs the Dockerfile's dev stage: nodemon is a second Node process beside the operator (≈ 50 MiB); with
+    // 128Mi the unsealer was OOM-killed on the real node before it configured Vault.
+    resources: { requests: { cpu: '20m', memory: '96Mi' }, limits: { cpu: '200m', memory: '192Mi' } },
   },
   postgres: {
     instances: 1,
@@ -184,6 +193,7 @@ export const prod: Profile = {
   apiServer: { cidrs: [PLACEHOLDER_API_SERVER_CIDR], ports: [443, 6443] },
   podNetwork: { cidrs: [PLACEHOLDER_POD_CIDR] },
   telegramEgress: dev.telegramEgress,
+  telegramMode: 'gramjs',
   alertReceivers: { cidrs: [PLACEHOLDER_ALERT_RECEIVER_CIDR], ports: [443, 587] },
   mailRelay: {
     host: 'smtp.content-factory.example.com',

@@ -80,3 +80,15 @@ for (const { profile, all } of both) {
     }
   });
 }
+
+// A developer's cluster holds no Telegram API credentials: integration-service runs its scripted fake there (it
+// exits at start in `gramjs` mode without api_id/api_hash in Vault KV), and talks to Telegram in production.
+for (const { profile, all } of both) {
+  test(`${profile.name}: integration-service runs Telegram in ${profile.telegramMode} mode`, (t) => {
+    const container = workloads(all)
+      .flatMap((w) => containersOf(w.pod))
+      .find((c) => c.name === 'integration-service');
+    const mode = container?.env?.find((e) => e.name === 'TELEGRAM_MODE')?.value;
+    t.is(mode, profile.name === 'dev' ? 'demo' : 'gramjs');
+  });
+}

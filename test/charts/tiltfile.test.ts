@@ -237,6 +237,8 @@ test('defect 4: each image Tilt builds is its Dockerfile dev stage, whose proces
     t.is(image.target, 'dev', image.ref);
     const cmd = stage(image.dockerfile, 'dev').find((l) => /^CMD\s/i.test(l)) ?? '';
     t.regex(cmd, /"--watch"/, image.ref);
+    // A crash must end the container (the kubelet restarts it); `node --watch` would wait for a file change.
+    t.regex(cmd, /"--exitcrash"/, image.ref);
   }
 });
 
@@ -395,7 +397,7 @@ test('the Node services share one Dockerfile pattern: the files differ only in t
   for (const [dir, workspace] of services.slice(1)) t.is(normalized(dir, workspace), pattern, dir);
 });
 
-test('live update on a dev image: the container user may rewrite a synced source, and node --watch serves the edit', async (t) => {
+test('live update on a dev image: the container user may rewrite a synced source, and the watcher (nodemon) serves the edit', async (t) => {
   const tag = 'localhost/cf/minimal-service:dev-test';
   const dir = 'test/fixtures/minimal-service';
   await buildImage({ context: repo, dockerfile: join(repo, dir, 'Dockerfile'), tag, target: 'dev' });

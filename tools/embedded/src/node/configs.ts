@@ -10,6 +10,12 @@ export interface NodeLayout {
   /** The pods' /24; `.1` is the bridge's (the node's) address. */
   podCidr: string;
   nodeIp: string;
+  /**
+   * The API server's address: a /32 on the bridge inside kind's node network (172.16.0.0/12), so the dev profile's
+   * API-server egress policies (charts-ts profile.ts `kindNodeNetwork`, ports 443/6443) match it after kube-proxy's
+   * DNAT as they match kind's control-plane node.
+   */
+  apiIp: string;
   /** The Services' /24; `.1` is `kubernetes`, `.10` is `kube-dns`. */
   serviceCidr: string;
   apiServiceIp: string;

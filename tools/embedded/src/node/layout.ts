@@ -13,6 +13,16 @@ function freeSubnet(low: number, high: number, taken: readonly string[]): string
   throw new Error('no free /24 in 10.0.0.0/8 for the node');
 }
 
+/** An address in 172.16.0.0/12 (kind's node network) that no route of this host touches. */
+function freeKindNodeAddress(): string {
+  const routes = sh('ip', ['-4', 'route', 'show', 'table', 'all']).stdout;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const prefix = `172.${randomInt(16, 32)}.${randomInt(0, 256)}`;
+    if (!routes.includes(`${prefix}.`)) return `${prefix}.${randomInt(2, 255)}`;
+  }
+  throw new Error('no free address in 172.16.0.0/12 for the node API server');
+}
+
 /** Names, subnets and ports of one run, chosen so that they clash with nothing else on this host. */
 export async function pickLayout(dir: string): Promise<NodeLayout> {
   const id = randomBytes(3).toString('hex');
@@ -22,7 +32,7 @@ export async function pickLayout(dir: string): Promise<NodeLayout> {
   const ports = {
     etcd: await freePort(),
     etcdPeer: await freePort(),
-    // The dev profile lets pods reach the API server on 443/6443 only; the address (the bridge's) is per run.
+    // The dev profile lets pods reach the API server on 443/6443 only (the node lock keeps one run per machine).
     api: 6443,
     kubelet: await freePort(),
     kubeletHealthz: await freePort(),
@@ -36,6 +46,7 @@ export async function pickLayout(dir: string): Promise<NodeLayout> {
     bridge: `cfbr${id}`,
     podCidr: `${pods}.0/24`,
     nodeIp: `${pods}.1`,
+    apiIp: freeKindNodeAddress(),
     serviceCidr: `${services}.0/24`,
     apiServiceIp: `${services}.1`,
     dnsServiceIp: `${services}.10`,

@@ -112,15 +112,17 @@ export async function startNode(options: NodeOptions = {}): Promise<RunningNode>
     // The bridge and the egress guard exist before any component that could start a pod.
     sh('ip', ['link', 'add', layout.bridge, 'type', 'bridge']);
     sh('ip', ['addr', 'add', `${layout.nodeIp}/24`, 'dev', layout.bridge]);
+    sh('ip', ['addr', 'add', `${layout.apiIp}/32`, 'dev', layout.bridge]);
     sh('ip', ['link', 'set', layout.bridge, 'up']);
     installEgressGuard(layout.id, layout.bridge);
 
     const pki = await createNodePki(join(dir, 'pki'), {
       nodeName: layout.nodeName,
       nodeIp: layout.nodeIp,
+      apiIp: layout.apiIp,
       apiServiceIp: layout.apiServiceIp,
     });
-    const server = `https://${layout.nodeIp}:${layout.ports.api}`;
+    const server = `https://${layout.apiIp}:${layout.ports.api}`;
     const kubeconfigs = Object.fromEntries(
       ['admin', 'kubelet', 'controller-manager', 'scheduler', 'kube-proxy', 'kube-router'].map((n) => [
         n,
@@ -155,8 +157,8 @@ export async function startNode(options: NodeOptions = {}): Promise<RunningNode>
       `--cert-dir=${join(dir, 'apiserver-certs')}`,
       `--secure-port=${layout.ports.api}`,
       // Pods reach it as the `kubernetes` Service through the bridge (FACTS.md); nothing listens on other interfaces.
-      `--bind-address=${layout.nodeIp}`,
-      `--advertise-address=${layout.nodeIp}`,
+      `--bind-address=${layout.apiIp}`,
+      `--advertise-address=${layout.apiIp}`,
       `--service-cluster-ip-range=${layout.serviceCidr}`,
       '--authorization-mode=Node,RBAC',
       '--enable-admission-plugins=NodeRestriction',

@@ -29,7 +29,7 @@ export function clientIdentities(nodeName: string): Record<string, string> {
 /** Creates the CA, serving certificates and one client certificate per component in `dir`. */
 export async function createNodePki(
   dir: string,
-  options: { nodeName: string; nodeIp: string; apiServiceIp: string },
+  options: { nodeName: string; nodeIp: string; apiIp: string; apiServiceIp: string },
 ): Promise<NodePki> {
   mkdirSync(dir, { recursive: true });
   const base = await createTestPki(dir);
@@ -44,7 +44,7 @@ export async function createNodePki(
     dir,
     'apiserver',
     '/CN=kube-apiserver',
-    `subjectAltName=IP:127.0.0.1,IP:${options.nodeIp},IP:${options.apiServiceIp},${names.map((n) => `DNS:${n}`).join(',')}\n` +
+    `subjectAltName=IP:127.0.0.1,IP:${options.nodeIp},IP:${options.apiIp},IP:${options.apiServiceIp},${names.map((n) => `DNS:${n}`).join(',')}\n` +
       'extendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n',
   );
   await signedCert(

@@ -1,7 +1,7 @@
 // The images manifests/dev names, built here because no registry is reachable: every Dockerfile of the repository
 // with the podman harness (tagged as the dev manifests spell them, `cf/<name>` → docker.io/cf/<name>:latest), and
 // the upstream components from their Go modules or release binaries, under their upstream names.
-import { copyFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveBinary } from '../built-binaries.ts';
@@ -47,10 +47,16 @@ async function timed(name: string, make: () => Promise<string>): Promise<BuiltIm
  * Builds one project image (the podman layer cache makes an unchanged rebuild quick) and saves its archive.
  * Always rebuilt: the archive must hold the working tree's sources.
  */
-export function projectImage(name: string, dockerfile: string, progress: (line: string) => void): Promise<BuiltImage> {
+export function projectImage(
+  name: string,
+  dockerfile: string,
+  progress: (line: string) => void,
+  /** The Dockerfile stage: `dev` is what Tilt builds; default the last (production's). */
+  target?: string,
+): Promise<BuiltImage> {
   const tag = projectImageName(name);
   return timed(tag, async () => {
-    await buildImage({ context: repo, dockerfile, tag }, progress);
+    await buildImage({ context: repo, dockerfile, tag, ...(target === undefined ? {} : { target }) }, progress);
     return saveArchive(tag);
   });
 }
@@ -91,4 +97,54 @@ export async function traefikImage(progress: (line: string) => void): Promise<Bu
     { traefik: join(dir, 'traefik') },
     'FROM scratch\nCOPY traefik /traefik\nUSER 65532:65532\nENTRYPOINT ["/traefik"]\n',
   );
+}
+
+/**
+ * An upstream image built earlier on this machine (podman, or its cached archive), imported under `as` (the name
+ * the manifests use). Throws how to get it when neither exists: these are built from Go modules whose `cmd/*`
+ * packages the module proxy may refuse (cert-manager's cmd/* modules 404 and vcert 403 on a fresh machine).
+ */
+export async function upstreamImage(source: string, as: string | undefined, howToGet: string): Promise<BuiltImage> {
+  const name = as ?? source;
+  return timed(name, async () => {
+    if (existsSync(archivePath(name))) return archivePath(name);
+    const has = await podman(['image', 'exists', source]).then(
+      () => true,
+      () => false,
+    );
+    if (!has) throw new Error(`no image ${source} in podman and no archive ${archivePath(name)}: ${howToGet}`);
+    if (name !== source) await podman(['tag', source, name]);
+    return saveArchive(name);
+  });
+}
+
+/** The PostgreSQL image manifests/dev's CloudNativePG Cluster names (its `imageName`). */
+export function postgresImageName(): string {
+  const match = /imageName: (\S+)/.exec(readFileSync(join(repo, 'manifests', 'dev', '03-data.yaml'), 'utf8'));
+  if (match === null) throw new Error('manifests/dev/03-data.yaml names no PostgreSQL imageName');
+  return match[1]!;
+}
+
+/** What the dev profile needs from outside the repository besides OpenBao and Traefik: CloudNativePG, cert-manager. */
+export async function operatorImages(postgresImageName: string): Promise<BuiltImage[]> {
+  const cm = versions.crds.certManager.version;
+  const cnpg = versions.crds.cloudnativePg.version.slice(1);
+  const certManagerHow =
+    `build cert-manager ${cm}'s cmd/{controller,webhook,cainjector,startupapicheck} from github.com/cert-manager/cert-manager ` +
+    '(each cmd/* is its own module; the proxy must serve them and github.com/Venafi/vcert) into scratch images';
+  const built = [
+    await upstreamImage(
+      `ghcr.io/cloudnative-pg/cloudnative-pg:${cnpg}`,
+      undefined,
+      `build github.com/cloudnative-pg/cloudnative-pg@v${cnpg}/cmd/manager into a scratch image at /manager`,
+    ),
+    await upstreamImage(
+      'localhost/cf-postgresql:18.4',
+      postgresImageName,
+      'build a PostgreSQL 18 image CloudNativePG accepts (postgres, initdb, pg_controldata, barman-cloud absent is fine)',
+    ),
+  ];
+  for (const part of ['controller', 'webhook', 'cainjector', 'startupapicheck'])
+    built.push(await upstreamImage(`quay.io/jetstack/cert-manager-${part}:${cm}`, undefined, certManagerHow));
+  return built;
 }

@@ -2,7 +2,15 @@
 // once per machine and cached, with timings so a cold CI run shows where its time goes.
 import { resolveNodeBinaries } from './builds.ts';
 import { corednsImage, pauseImage, probeImage } from './images.ts';
-import { openbaoImage, projectDockerfiles, projectImage, traefikImage, type BuiltImage } from './platform-images.ts';
+import {
+  openbaoImage,
+  operatorImages,
+  postgresImageName,
+  projectDockerfiles,
+  projectImage,
+  traefikImage,
+  type BuiltImage,
+} from './platform-images.ts';
 
 /** Builds (or finds) every node binary and the node's own images; throws what is missing and how to get it. */
 export async function prepareNode(progress: (line: string) => void): Promise<void> {
@@ -16,13 +24,18 @@ export async function prepareNode(progress: (line: string) => void): Promise<voi
 
 /**
  * The images manifests/dev and the Tiltfile name: every project Dockerfile (rebuilt so it holds the working tree;
- * podman's layer cache makes an unchanged one quick), OpenBao and Traefik (cached by version).
+ * podman's layer cache makes an unchanged one quick), OpenBao, CloudNativePG, PostgreSQL, cert-manager and (unless
+ * `traefik: false`) Traefik, cached by version. `target`: the Dockerfiles' stage (`dev` as Tilt builds).
  */
-export async function platformImages(progress: (line: string) => void): Promise<BuiltImage[]> {
+export async function platformImages(
+  progress: (line: string) => void,
+  options: { traefik?: boolean; target?: string } = {},
+): Promise<BuiltImage[]> {
   const built: BuiltImage[] = [];
-  for (const { name, dockerfile } of projectDockerfiles()) built.push(await projectImage(name, dockerfile, progress));
-  built.push(await openbaoImage());
-  built.push(await traefikImage(progress));
+  for (const { name, dockerfile } of projectDockerfiles())
+    built.push(await projectImage(name, dockerfile, progress, options.target));
+  built.push(await openbaoImage(), ...(await operatorImages(postgresImageName())));
+  if (options.traefik ?? true) built.push(await traefikImage(progress));
   for (const image of built) progress(`${image.name}: ${image.seconds} s`);
   return built;
 }
