@@ -74,7 +74,10 @@ export function twoFactorLoginRoutes(deps: RouteDeps): Operation[] {
       auth: 'none',
       tags: ['auth'],
       success: { status: 200, description: 'PublicKeyCredentialRequestOptionsJSON', schema: WebAuthnOptions },
+      errors: { 429: 'too many requests from this address (`Retry-After` says when)', 503: STEP_ERRORS[503] },
       async handler(ctx) {
+        // Per IP like the other unauthenticated auth routes: every answer stores a challenge row.
+        await deps.limits.passkeyOptions(ctx.ip);
         ctx.set('Cache-Control', 'no-store');
         ctx.body = await factors.passkeys.authenticationOptions('passwordless', null);
       },
