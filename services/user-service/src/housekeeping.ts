@@ -167,7 +167,7 @@ export class Housekeeping {
   /** Deletes up to `limit` ended rows of one table; undefined when another replica holds the lock. */
   private async batch({ table, key, ended, params }: Tidied, limit: number): Promise<number | undefined> {
     return this.sequelize.transaction(async (transaction) => {
-      // An integer validated by the config schema; SET takes no bind parameters.
+      // SET takes no bind parameters; the value is a number from the settings, floored to whole ms.
       await this.sequelize.query(`SET LOCAL statement_timeout = ${Math.floor(this.settings.statementTimeoutMs)}`, {
         transaction,
       });
