@@ -108,6 +108,16 @@ export const userServiceEnv = {
   LOGIN_CAPTCHA_AFTER_FAILURES: z.coerce.number().int().min(0).default(3),
   /** Failed logins from one IP, any address, after which its logins need a solved captcha. */
   LOGIN_CAPTCHA_AFTER_FAILURES_PER_IP: z.coerce.number().int().min(1).default(20),
+
+  // Housekeeping (src/housekeeping.ts): deleting ended rows and old audit events.
+  /** Seconds between housekeeping rounds (each wait jittered ±10 %). */
+  HOUSEKEEPING_INTERVAL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  /**
+   * Days audit events are kept. 400 covers a full year plus a month, so a yearly access review or an incident
+   * reported late still finds the whole year's trail, while the table (a row per login and per token refresh)
+   * stops growing forever.
+   */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(400),
 };
 
 export type UserServiceConfig = ReturnType<typeof loadUserServiceConfig>;

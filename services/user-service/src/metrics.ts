@@ -9,7 +9,9 @@ import { Counter, type Registry } from 'prom-client';
  * - `user_sessions_revoked_total{reason}` with the revocation reason stored on the session
  *   (`logout`, `logout-all`, `revoked-by-user`, `password-changed`, `disabled-by-admin`, `refresh-token-reuse`);
  * - `user_mails_total{kind,outcome}`: queued mails handled by the worker, outcome `sent` | `failed` (retried) |
- *   `skipped` (a superseded link, or a reset for an address no account has).
+ *   `skipped` (a superseded link, or a reset for an address no account has);
+ * - `user_housekeeping_deleted_rows_total{table}`: ended rows (and audit events past retention) deleted by
+ *   src/housekeeping.ts.
  */
 export interface UserMetrics {
   logins: Middleware;
@@ -17,6 +19,7 @@ export interface UserMetrics {
   refreshes: Middleware;
   sessionsRevoked(reason: string, count: number): void;
   mailHandled(kind: string, outcome: 'sent' | 'failed' | 'skipped'): void;
+  housekeepingDeleted(table: string, count: number): void;
 }
 
 function outcomeOf(status: number, override: unknown): string {
@@ -58,7 +61,16 @@ export function createUserMetrics(registry: Registry): UserMetrics {
     labelNames: ['kind', 'outcome'] as const,
     registers: [registry],
   });
+  const housekept = new Counter({
+    name: 'user_housekeeping_deleted_rows_total',
+    help: 'Rows deleted by housekeeping, by table',
+    labelNames: ['table'] as const,
+    registers: [registry],
+  });
   return {
+    housekeepingDeleted(table, count) {
+      if (count > 0) housekept.inc({ table }, count);
+    },
     mailHandled(kind, outcome) {
       mails.inc({ kind, outcome });
     },

@@ -21,6 +21,8 @@ export interface RateLimitSettings {
   resetPerEmail?: number;
   resetPerIp?: number;
   verificationMailsPerUser?: number;
+  /** Passwordless-login options per IP per window; default `loginPerIp` (each call stores a WebAuthn challenge). */
+  passkeyOptionsPerIp?: number;
 }
 
 /**
@@ -35,6 +37,7 @@ export class RateLimits {
   private readonly resetEmail: RateLimiterPostgres;
   private readonly resetIp: RateLimiterPostgres;
   private readonly verificationMails: RateLimiterPostgres;
+  private readonly passkeyOptionsIp: RateLimiterPostgres;
   private readonly logger: Logger;
 
   constructor(sequelize: Sequelize, settings: RateLimitSettings, logger: Logger) {
@@ -44,6 +47,8 @@ export class RateLimits {
       storeType: 'sequelize',
       tableName: 'rate_limits',
       tableCreated: true,
+      // Unbounded DELETEs every 5 min per limiter otherwise; src/housekeeping.ts deletes in bounded batches.
+      clearExpiredByTimeout: false,
       duration: settings.windowSeconds,
     };
     this.loginEmailIp = new RateLimiterPostgres({
@@ -64,6 +69,11 @@ export class RateLimits {
       ...hourly,
       keyPrefix: 'verification-mail',
       points: settings.verificationMailsPerUser ?? 5,
+    });
+    this.passkeyOptionsIp = new RateLimiterPostgres({
+      ...common,
+      keyPrefix: 'passkey-options-ip',
+      points: settings.passkeyOptionsPerIp ?? settings.loginPerIp,
     });
   }
 
@@ -103,6 +113,11 @@ export class RateLimits {
   async resetRequest(email: string, ip: string): Promise<void> {
     await this.consume(this.resetIp, ip);
     await this.consume(this.resetEmail, bounded(email.trim().toLowerCase()));
+  }
+
+  /** A passwordless login's options request (unauthenticated; each one stores a challenge row). */
+  async passkeyOptions(ip: string): Promise<void> {
+    await this.consume(this.passkeyOptionsIp, ip);
   }
 
   async verificationMail(userId: string): Promise<void> {

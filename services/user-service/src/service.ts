@@ -10,6 +10,7 @@ import { createUserService } from './app.ts';
 import type { UserServiceConfig } from './config.ts';
 import { migrations } from './db/migrations.ts';
 import { Captcha } from './captcha/captcha.ts';
+import { Housekeeping } from './housekeeping.ts';
 import { startMail } from './mail/setup.ts';
 import { preparePasswordHashing } from './passwords.ts';
 import { UserStore } from './db/store.ts';
@@ -25,6 +26,8 @@ export interface RunningUserService {
   server: RunningServer;
   keys: SigningKeys;
   store: UserStore;
+  /** The periodic deletion of ended rows; `round()` runs one now. */
+  housekeeping: Housekeeping;
   /** Stops serving, then closes keys, pool and Vault client. */
   close(): Promise<void>;
   /** The steps `close` runs after the server stopped; for graceful shutdown on signals. */
@@ -117,7 +120,16 @@ export async function startUserService(config: UserServiceConfig, logger: Logger
   holder.metrics = created.domainMetrics;
   const { app } = created;
   const server = await listen(app, { port: config.PORT, host: config.HOST });
+  const housekeeping = new Housekeeping(
+    database.sequelize,
+    { intervalSeconds: config.HOUSEKEEPING_INTERVAL_SECONDS, auditRetentionDays: config.AUDIT_RETENTION_DAYS },
+    logger,
+    (table, count) => holder.metrics?.housekeepingDeleted(table, count),
+  );
+  housekeeping.start();
   const cleanup = [
+    // A running round ends after its batch in flight (bounded wait) before the pool closes.
+    () => housekeeping.stop(),
     // The mail worker finishes the send in flight (bounded) before the pool it uses closes.
     async () => accountLinks?.mail.stop(),
     async () => keys.stop(),
@@ -130,6 +142,7 @@ export async function startUserService(config: UserServiceConfig, logger: Logger
     server,
     keys,
     store,
+    housekeeping,
     cleanup,
     beforeClose,
     async close() {

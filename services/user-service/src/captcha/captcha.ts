@@ -79,6 +79,8 @@ export class Captcha {
       storeType: 'sequelize',
       tableName: 'rate_limits',
       tableCreated: true,
+      // Unbounded DELETEs every 5 min per limiter otherwise; src/housekeeping.ts deletes in bounded batches.
+      clearExpiredByTimeout: false,
       keyPrefix: 'captcha-fetch',
       // Counted, never refused here: the count only raises the price.
       points: 1_000_000,
@@ -139,13 +141,5 @@ export class Captcha {
       { bind: [payload.challenge.signature, expires], type: QueryTypes.SELECT },
     );
     if (inserted.length === 0) throw captchaProblem('replayed');
-  }
-
-  /** Forgets used answers whose challenges have expired anyway (bounded batch). */
-  async prune(batch = 5000): Promise<void> {
-    await this.sequelize.query(
-      `DELETE FROM captcha_answers WHERE id IN (SELECT id FROM captcha_answers WHERE expires_at < now() LIMIT $1)`,
-      { bind: [batch] },
-    );
   }
 }

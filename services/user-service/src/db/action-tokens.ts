@@ -102,14 +102,4 @@ export class ActionTokens {
     );
     return claimed ?? 'used';
   }
-
-  /** Drops links that ended more than a day ago (bounded batch); returns how many. */
-  async prune(batch = 1000): Promise<number> {
-    const [, result] = await this.sequelize.query(
-      `DELETE FROM action_tokens WHERE id IN (
-         SELECT id FROM action_tokens WHERE expires_at < now() - interval '1 day' LIMIT $1)`,
-      { bind: [batch] },
-    );
-    return (result as { rowCount?: number } | undefined)?.rowCount ?? 0;
-  }
 }

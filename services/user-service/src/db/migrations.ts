@@ -208,4 +208,12 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    // Housekeeping deletes audit events past AUDIT_RETENTION_DAYS in batches (src/housekeeping.ts): without an
+    // index on `at`, every batch would scan the whole table.
+    name: '0008-audit-events-by-time',
+    async up({ sequelize }) {
+      await sequelize.query('CREATE INDEX audit_events_by_time ON audit_events (at)');
+    },
+  },
 ];

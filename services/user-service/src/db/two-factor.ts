@@ -203,18 +203,4 @@ export class TwoFactorStore {
     );
     return changed > 0;
   }
-
-  /** Forgets ended steps and challenges (bounded batches). */
-  async prune(batch = 1000): Promise<void> {
-    await this.run(
-      `DELETE FROM login_steps WHERE id IN (
-         SELECT id FROM login_steps WHERE expires_at < now() - interval '1 day' LIMIT $1)`,
-      [batch],
-    );
-    await this.run(
-      `DELETE FROM webauthn_challenges WHERE challenge IN (
-         SELECT challenge FROM webauthn_challenges WHERE expires_at < now() LIMIT $1)`,
-      [batch],
-    );
-  }
 }

@@ -74,6 +74,8 @@ export class TwoFactor {
       storeType: 'sequelize',
       tableName: 'rate_limits',
       tableCreated: true,
+      // Unbounded DELETEs every 5 min per limiter otherwise; src/housekeeping.ts deletes in bounded batches.
+      clearExpiredByTimeout: false,
       keyPrefix: 'second-factor-user',
       points: settings.attemptsPerUser,
       duration: settings.windowSeconds,

@@ -32,6 +32,8 @@ export class LoginCaptcha {
       storeType: 'sequelize',
       tableName: 'rate_limits',
       tableCreated: true,
+      // Unbounded DELETEs every 5 min per limiter otherwise; src/housekeeping.ts deletes in bounded batches.
+      clearExpiredByTimeout: false,
       duration: settings.windowSeconds,
       // Counted, never refused here: the count decides whether a captcha is asked for.
       points: 1_000_000,

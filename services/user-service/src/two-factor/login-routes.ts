@@ -75,6 +75,9 @@ export function twoFactorLoginRoutes(deps: RouteDeps): Operation[] {
       tags: ['auth'],
       success: { status: 200, description: 'PublicKeyCredentialRequestOptionsJSON', schema: WebAuthnOptions },
       async handler(ctx) {
+        // Per IP like the other unauthenticated auth routes: every answer stores a challenge row. The 429 and 503
+        // every route may answer are documented by the kit already.
+        await deps.limits.passkeyOptions(ctx.ip);
         ctx.set('Cache-Control', 'no-store');
         ctx.body = await factors.passkeys.authenticationOptions('passwordless', null);
       },
