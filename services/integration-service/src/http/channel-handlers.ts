@@ -29,8 +29,12 @@ export const AvailableChatView = z.object({
   memberCount: z.number().int().nullable(),
   managed: z.boolean(),
 });
+/** One of the caller's bots in one channel: its member status there (Bot API getChatMember) and whether it may post. */
 export const BotRightsView = z.object({
-  bots: z.array(z.object({ botId: z.uuid(), username: z.string(), status: z.string(), canPost: z.boolean() })),
+  botId: z.uuid(),
+  username: z.string(),
+  status: z.string(),
+  canPost: z.boolean(),
 });
 
 /** A managed channel as the API shows it (never the access hash). */

@@ -6261,13 +6261,11 @@ export interface operations {
         content: {
           'application/json': {
             bots: {
-              bots: {
-                /** Format: uuid */
-                botId: string;
-                canPost: boolean;
-                status: string;
-                username: string;
-              }[];
+              /** Format: uuid */
+              botId: string;
+              canPost: boolean;
+              status: string;
+              username: string;
             }[];
           };
         };

@@ -1,5 +1,4 @@
 import { api } from '../../api/client.ts';
-import { list, member, text } from '../../api/read.ts';
 import { session } from '../../api/session.ts';
 import type { paths } from '../../api/generated/schema.ts';
 
@@ -15,12 +14,8 @@ export type Channel = Json<'/api/telegram/channels', 'get', 200>['channels'][num
 export type AvailableChat = Json<'/api/telegram/channels/available', 'get', 200>['chats'][number];
 /** A bot (never its token). */
 export type Bot = Json<'/api/telegram/bots', 'get', 200>['bots'][number];
-/**
- * A bot's rights in one channel (getChatMember). The document nests this item one level too deep
- * (integration-service's `BotRightsView` is the item wrapped in `{bots}`, and the route wraps it again), while
- * the handler sends `{bots: [item]}`: the item type is taken from the document, the body is read checked.
- */
-export type BotRights = Json<'/api/telegram/channels/{id}/bots', 'get', 200>['bots'][number]['bots'][number];
+/** A bot's rights in one channel (getChatMember). */
+export type BotRights = Json<'/api/telegram/channels/{id}/bots', 'get', 200>['bots'][number];
 export type Post = Json<'/api/telegram/posts', 'get', 200>['posts'][number];
 export type Target = Post['targets'][number];
 export type Entity = Post['entities'][number];
@@ -40,15 +35,8 @@ export const publishing = {
     session.call(() => api.POST('/api/telegram/channels', { body: { accountId, telegramChatId } })),
   refresh: (id: string) => session.call(() => api.POST('/api/telegram/channels/{id}/refresh', byId(id))),
   unmanage: (id: string) => session.call(() => api.DELETE('/api/telegram/channels/{id}', byId(id))),
-  channelBots: async (id: string): Promise<BotRights[]> => {
-    const body: unknown = await session.call(() => api.GET('/api/telegram/channels/{id}/bots', byId(id)));
-    return list(body, 'bots').map((entry) => ({
-      botId: text(entry, 'botId') ?? '',
-      username: text(entry, 'username') ?? '',
-      status: text(entry, 'status') ?? '',
-      canPost: member(entry, 'canPost') === true,
-    }));
-  },
+  channelBots: async (id: string): Promise<BotRights[]> =>
+    (await session.call(() => api.GET('/api/telegram/channels/{id}/bots', byId(id)))).bots,
   bots: async () => (await session.call(() => api.GET('/api/telegram/bots'))).bots,
   addBot: (token: string, name: string | undefined) =>
     session.call(() => api.POST('/api/telegram/bots', { body: { token, ...(name ? { name } : {}) } })),
