@@ -15,6 +15,15 @@ function inPrivateTmp(env: Record<string, string>, script: string): { tmp: strin
   return { tmp, run };
 }
 
+/** Harness directories under `root`, each last changed the given number of minutes ago. */
+function kept(root: string, ages: Record<string, number>): void {
+  for (const [name, minutes] of Object.entries(ages)) {
+    mkdirSync(join(root, name), { recursive: true });
+    const at = new Date(Date.now() - minutes * 60_000);
+    utimesSync(join(root, name), at, at);
+  }
+}
+
 const ask = `import { scratchSpaceProblem } from '@cf/embedded/process'; console.log(scratchSpaceProblem() ?? 'room');`;
 
 test('a disk with less free space than the suites want is one message naming the minimum and what to remove', (t) => {
@@ -35,12 +44,7 @@ test('short of space, kept harness directories go oldest first, and ones a runni
   const { tmp, run } = inPrivateTmp({ CF_TEST_MIN_FREE_GB: '1000000', CF_TEST_KEEP_HOURS: '100' }, ask);
   t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
   const root = join(tmp, 'cf-test');
-  const ages = { old: 120, older: 240, recent: 5 };
-  for (const [name, minutes] of Object.entries(ages)) {
-    mkdirSync(join(root, name), { recursive: true });
-    const at = new Date(Date.now() - minutes * 60_000);
-    utimesSync(join(root, name), at, at);
-  }
+  kept(root, { old: 120, older: 240, recent: 5 });
   run();
   t.false(existsSync(join(root, 'older')));
   t.false(existsSync(join(root, 'old')));
@@ -51,11 +55,7 @@ test('with room on the disk, directories younger than the keep time stay', (t) =
   const { tmp, run } = inPrivateTmp({ CF_TEST_MIN_FREE_GB: '0', CF_TEST_KEEP_HOURS: '3' }, ask);
   t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
   const root = join(tmp, 'cf-test');
-  for (const [name, minutes] of Object.entries({ stale: 240, kept: 120 })) {
-    mkdirSync(join(root, name), { recursive: true });
-    const at = new Date(Date.now() - minutes * 60_000);
-    utimesSync(join(root, name), at, at);
-  }
+  kept(root, { stale: 240, kept: 120 });
   run();
   t.false(existsSync(join(root, 'stale')));
   t.true(existsSync(join(root, 'kept')));
