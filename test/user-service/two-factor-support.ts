@@ -10,6 +10,8 @@ export function totpCode(secret: string, offsetSteps = 0, nowMs = Date.now()): s
 export interface TwoFactorAccount extends Account {
   secret: string;
   recoveryCodes: string[];
+  /** The code that confirmed enrolment (spent: a replay of it must be refused, whatever step it is now). */
+  confirmedCode: string;
 }
 
 /** A new account with an authenticator app set up and confirmed (its code for the current step is spent). */
@@ -23,13 +25,14 @@ export async function accountWithTotp(url: string, ip: string): Promise<TwoFacto
   const enrolled = await call(url, 'POST', '/auth/two-factor/totp', { token: account.accessToken, ip });
   if (enrolled.status !== 201) throw new Error(`enrol: ${enrolled.status} ${JSON.stringify(enrolled.body)}`);
   const secret = enrolled.body['secret'] as string;
+  const confirmedCode = totpCode(secret);
   const confirmed = await call(url, 'POST', '/auth/two-factor/totp/confirm', {
     token: account.accessToken,
     ip,
-    body: { code: totpCode(secret) },
+    body: { code: confirmedCode },
   });
   if (confirmed.status !== 200) throw new Error(`confirm: ${confirmed.status} ${JSON.stringify(confirmed.body)}`);
-  return { ...account, secret, recoveryCodes: confirmed.body['recoveryCodes'] as string[] };
+  return { ...account, secret, confirmedCode, recoveryCodes: confirmed.body['recoveryCodes'] as string[] };
 }
 
 /** POST /auth/login; the answer as is. */

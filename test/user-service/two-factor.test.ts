@@ -94,8 +94,9 @@ test('a code already used (the one that confirmed enrolment) is refused: replay'
   const ip = nextIp();
   const account = await accountWithTotp(f.url, ip);
   const step = await stepToken(f.url, account, ip);
-  // The confirmation spent the current step; the same code again, or one of an earlier step, is a replay.
-  const replayed = await secondFactor(f.url, ip, { step_token: step, code: totpCode(account.secret) });
+  // The confirmation spent its step; the same code again (even after the 30 s step turned), or one of an earlier
+  // step, is a replay. Taking the code afresh here failed whenever a step boundary fell between the two calls.
+  const replayed = await secondFactor(f.url, ip, { step_token: step, code: account.confirmedCode });
   t.is(replayed.status, 400);
   t.is(replayed.body['type'], `${FACTOR}wrong`);
   const earlier = await secondFactor(f.url, ip, { step_token: step, code: totpCode(account.secret, -1) });

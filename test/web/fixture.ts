@@ -7,7 +7,7 @@ import { startChromium, type ChromiumHandle } from '../support/chromium.ts';
 import type { GatewayHandle } from '../api-gateway/fixture.ts';
 import { startPlatform } from '../api-contract/platform.ts';
 import { startFaultFront, type FaultFront } from './fault-front.ts';
-import { stopIfFails } from '../support/process.ts';
+import { scratchDir, stopIfFails } from '../support/process.ts';
 import type { UserServiceFixture } from '../user-service/fixture.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -40,12 +40,14 @@ export async function startWebFixture(
     integrationService?: Record<string, string>;
   } = {},
 ): Promise<WebFixture> {
-  if (options.buildUi !== false) buildUi();
+  // Each fixture serves a build of its own: test files run side by side, and a rebuild of one shared dist/ emptied
+  // it under another file's browser (its pages then never showed their heading).
+  const webRoot = options.buildUi !== false ? buildUi() : join(root, 'services/web/dist');
   mkdirSync(ARTIFACTS, { recursive: true });
   let front: FaultFront | undefined;
   const platform = await startPlatform({
     telegramDemo: options.telegramDemo === true,
-    gateway: { WEB_ROOT: join(root, 'services/web/dist'), ...env },
+    gateway: { WEB_ROOT: webRoot, ...env },
     ...(options.userService !== undefined ? { userService: options.userService } : {}),
     ...(options.integrationService !== undefined ? { integrationService: options.integrationService } : {}),
     ...(options.frontUserService === true
@@ -73,13 +75,24 @@ export async function startWebFixture(
   };
 }
 
-/** The production build of the UI into services/web/dist. */
-export function buildUi(): void {
+/** The production build of the UI into a directory of its own (a harness scratch directory); its path. */
+export function buildUi(): string {
+  const outDir = join(scratchDir('web-dist'), 'dist');
   execFileSync(
     process.execPath,
-    [join(root, 'node_modules/vite/bin/vite.js'), 'build', join(root, 'services/web'), '--logLevel', 'warn'],
+    [
+      join(root, 'node_modules/vite/bin/vite.js'),
+      'build',
+      join(root, 'services/web'),
+      '--outDir',
+      outDir,
+      '--emptyOutDir',
+      '--logLevel',
+      'warn',
+    ],
     { cwd: root },
   );
+  return outDir;
 }
 
 /** Screenshots as test artifacts, named by page and width. */
