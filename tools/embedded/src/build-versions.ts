@@ -62,8 +62,12 @@ export const versions = {
     /** The proxy serves v2.1.0 only (FACTS.md); firewall only, as the NetworkPolicy engine. */
     kubeRouter: { module: 'github.com/cloudnativelabs/kube-router/v2', version: 'v2.1.0' },
     coredns: { module: 'github.com/coredns/coredns', version: 'v1.15.0' },
-    /** The Gateway API implementation of manifests/dev, the Tiltfile and the node (FACTS.md: Envoy is C++). */
-    traefik: { module: 'github.com/traefik/traefik/v3', version: 'v3.7.13' },
+    /**
+     * The Gateway API implementation of manifests/dev, the Tiltfile and the node (FACTS.md: Envoy is C++). v3.6.12, not
+     * the newest v3.7.x: v3.7's go.mod needs lego v5 DNS-provider SDKs the module proxy here refuses (403), and a
+     * replace of a directory its module zip does not hold; v3.6.12 (lego v4) builds from served modules in ~1 min warm.
+     */
+    traefik: { module: 'github.com/traefik/traefik/v3', version: 'v3.6.12' },
   },
   /** Upstream Go modules our helpers in tools/embedded/go/ are built from (their go.mod pins the same). */
   /**
