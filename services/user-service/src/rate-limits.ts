@@ -1,16 +1,7 @@
-import { createHash } from 'node:crypto';
-import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import { type RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Sequelize } from 'sequelize';
 import { HttpProblem, type Logger } from '@cf/kit';
-
-/**
- * A limiter key part of bounded size whatever the input: a SHA-256 of it (64 hex characters). With the
- * longest prefix and an IPv6 address, a key stays far below the `rate_limits.key varchar(255)` column
- * (issue 22: a 238-character email used to overflow it).
- */
-function bounded(part: string): string {
-  return createHash('sha256').update(part).digest('hex');
-}
+import { boundedKey as bounded, postgresLimiter } from './limiter-store.ts';
 
 export interface RateLimitSettings {
   loginPerEmailIp: number;
@@ -42,39 +33,17 @@ export class RateLimits {
 
   constructor(sequelize: Sequelize, settings: RateLimitSettings, logger: Logger) {
     this.logger = logger;
-    const common = {
-      storeClient: sequelize,
-      storeType: 'sequelize',
-      tableName: 'rate_limits',
-      tableCreated: true,
-      // Unbounded DELETEs every 5 min per limiter otherwise; src/housekeeping.ts deletes in bounded batches.
-      clearExpiredByTimeout: false,
-      duration: settings.windowSeconds,
-    };
-    this.loginEmailIp = new RateLimiterPostgres({
-      ...common,
-      keyPrefix: 'login-email-ip',
-      points: settings.loginPerEmailIp,
-    });
-    this.loginIp = new RateLimiterPostgres({ ...common, keyPrefix: 'login-ip', points: settings.loginPerIp });
-    this.registerIp = new RateLimiterPostgres({ ...common, keyPrefix: 'register-ip', points: settings.registerPerIp });
-    const hourly = { ...common, duration: 3600 };
-    this.resetEmail = new RateLimiterPostgres({
-      ...hourly,
-      keyPrefix: 'reset-email',
-      points: settings.resetPerEmail ?? 3,
-    });
-    this.resetIp = new RateLimiterPostgres({ ...hourly, keyPrefix: 'reset-ip', points: settings.resetPerIp ?? 20 });
-    this.verificationMails = new RateLimiterPostgres({
-      ...hourly,
-      keyPrefix: 'verification-mail',
-      points: settings.verificationMailsPerUser ?? 5,
-    });
-    this.passkeyOptionsIp = new RateLimiterPostgres({
-      ...common,
-      keyPrefix: 'passkey-options-ip',
-      points: settings.passkeyOptionsPerIp ?? settings.loginPerIp,
-    });
+    const window = (keyPrefix: string, points: number): RateLimiterPostgres =>
+      postgresLimiter(sequelize, { keyPrefix, points, duration: settings.windowSeconds });
+    const hourly = (keyPrefix: string, points: number): RateLimiterPostgres =>
+      postgresLimiter(sequelize, { keyPrefix, points, duration: 3600 });
+    this.loginEmailIp = window('login-email-ip', settings.loginPerEmailIp);
+    this.loginIp = window('login-ip', settings.loginPerIp);
+    this.registerIp = window('register-ip', settings.registerPerIp);
+    this.resetEmail = hourly('reset-email', settings.resetPerEmail ?? 3);
+    this.resetIp = hourly('reset-ip', settings.resetPerIp ?? 20);
+    this.verificationMails = hourly('verification-mail', settings.verificationMailsPerUser ?? 5);
+    this.passkeyOptionsIp = window('passkey-options-ip', settings.passkeyOptionsPerIp ?? settings.loginPerIp);
   }
 
   private async consume(limiter: RateLimiterPostgres, key: string): Promise<void> {

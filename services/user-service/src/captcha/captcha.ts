@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { createChallenge, randomInt, verifySolution, type Challenge, type Solution } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
-import { RateLimiterPostgres } from 'rate-limiter-flexible';
+import type { RateLimiterPostgres } from 'rate-limiter-flexible';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { HttpProblem } from '@cf/kit';
+import { boundedKey, COUNT_ONLY, postgresLimiter } from '../limiter-store.ts';
 import type { SigningKeys } from '../tokens/signing-keys.ts';
 
 export interface CaptchaSettings {
@@ -74,18 +74,8 @@ export class Captcha {
     this.sequelize = sequelize;
     this.keys = keys;
     this.settings = settings;
-    this.fetches = new RateLimiterPostgres({
-      storeClient: sequelize,
-      storeType: 'sequelize',
-      tableName: 'rate_limits',
-      tableCreated: true,
-      // Unbounded DELETEs every 5 min per limiter otherwise; src/housekeeping.ts deletes in bounded batches.
-      clearExpiredByTimeout: false,
-      keyPrefix: 'captcha-fetch',
-      // Counted, never refused here: the count only raises the price.
-      points: 1_000_000,
-      duration: 600,
-    });
+    // Counted, never refused here: the count only raises the price.
+    this.fetches = postgresLimiter(sequelize, { keyPrefix: 'captcha-fetch', points: COUNT_ONLY, duration: 600 });
   }
 
   private secrets(kid?: string): { kid: string; signature: string; key: string } | undefined {
@@ -97,7 +87,7 @@ export class Captcha {
 
   /** A fresh challenge for a client at `ip`; dearer (2× per `freePerWindow` fetches, up to 16×) for busy addresses. */
   async challenge(ip: string): Promise<Challenge> {
-    const fetched = await this.fetches.consume(createHash('sha256').update(ip).digest('hex')).catch(() => undefined);
+    const fetched = await this.fetches.consume(boundedKey(ip)).catch(() => undefined);
     const over = Math.max(0, (fetched?.consumedPoints ?? 0) - this.settings.freePerWindow);
     const factor = 2 ** Math.min(4, Math.ceil(over / Math.max(1, this.settings.freePerWindow)));
     const max = this.settings.counterMax * factor;

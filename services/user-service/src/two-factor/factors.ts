@@ -1,7 +1,8 @@
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
-import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import { type RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import { HttpProblem, type Logger } from '@cf/kit';
 import type { TwoFactorStore } from '../db/two-factor.ts';
+import { postgresLimiter } from '../limiter-store.ts';
 import type { Passkeys } from './passkeys.ts';
 import { newRecoveryCodes, normalizeRecoveryCode, recoveryCodeDigest } from './recovery-codes.ts';
 import type { SecretCipher } from './secret-cipher.ts';
@@ -69,13 +70,7 @@ export class TwoFactor {
     this.settings = settings;
     this.logger = logger;
     this.now = settings.now ?? Date.now;
-    this.attempts = new RateLimiterPostgres({
-      storeClient: store.sequelize,
-      storeType: 'sequelize',
-      tableName: 'rate_limits',
-      tableCreated: true,
-      // Unbounded DELETEs every 5 min per limiter otherwise; src/housekeeping.ts deletes in bounded batches.
-      clearExpiredByTimeout: false,
+    this.attempts = postgresLimiter(store.sequelize, {
       keyPrefix: 'second-factor-user',
       points: settings.attemptsPerUser,
       duration: settings.windowSeconds,

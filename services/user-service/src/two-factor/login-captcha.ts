@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
-import { RateLimiterPostgres } from 'rate-limiter-flexible';
+import type { RateLimiterPostgres } from 'rate-limiter-flexible';
 import type { Sequelize } from 'sequelize';
 import type { Logger } from '@cf/kit';
+import { boundedKey as bounded, COUNT_ONLY, postgresLimiter } from '../limiter-store.ts';
 
 export interface LoginCaptchaSettings {
   /** Failed logins for one (address, IP) in the window after which a login needs a solved captcha. */
@@ -10,8 +10,6 @@ export interface LoginCaptchaSettings {
   afterFailuresPerIp: number;
   windowSeconds: number;
 }
-
-const bounded = (part: string): string => createHash('sha256').update(part).digest('hex');
 
 /**
  * Counts failed logins (PostgreSQL, so across replicas) and says when a login must carry an ALTCHA solution
@@ -27,19 +25,11 @@ export class LoginCaptcha {
   constructor(sequelize: Sequelize, settings: LoginCaptchaSettings, logger: Logger) {
     this.settings = settings;
     this.logger = logger;
-    const common = {
-      storeClient: sequelize,
-      storeType: 'sequelize',
-      tableName: 'rate_limits',
-      tableCreated: true,
-      // Unbounded DELETEs every 5 min per limiter otherwise; src/housekeeping.ts deletes in bounded batches.
-      clearExpiredByTimeout: false,
-      duration: settings.windowSeconds,
-      // Counted, never refused here: the count decides whether a captcha is asked for.
-      points: 1_000_000,
-    };
-    this.emailIp = new RateLimiterPostgres({ ...common, keyPrefix: 'login-failures' });
-    this.ip = new RateLimiterPostgres({ ...common, keyPrefix: 'login-failures-ip' });
+    // Counted, never refused here: the count decides whether a captcha is asked for.
+    const counter = (keyPrefix: string): RateLimiterPostgres =>
+      postgresLimiter(sequelize, { keyPrefix, points: COUNT_ONLY, duration: settings.windowSeconds });
+    this.emailIp = counter('login-failures');
+    this.ip = counter('login-failures-ip');
   }
 
   async required(email: string, ip: string): Promise<boolean> {
