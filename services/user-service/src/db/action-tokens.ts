@@ -1,11 +1,12 @@
-import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { QueryTypes, type Sequelize } from 'sequelize';
+import { splitToken, tokenDigest, tokenRefusal, type TokenRefusal } from '../tokens/opaque-token.ts';
 import type { SigningKeys } from '../tokens/signing-keys.ts';
 
 export type ActionPurpose = 'verify-email' | 'password-reset';
 
 /** Why a presented link does not work. Each is a 400 with its own problem type (see routes/account-links.ts). */
-export type LinkRefusal = 'invalid' | 'expired' | 'used';
+export type LinkRefusal = TokenRefusal;
 
 export interface ActionTokenRow {
   id: string;
@@ -19,10 +20,6 @@ export interface ActionTokenRow {
 }
 
 const HMAC_PURPOSE = 'account link';
-
-function digest(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
-}
 
 /**
  * Single-use links for email verification and password reset (issue 18). A link carries `<id>.<token>`; the token
@@ -61,7 +58,7 @@ export class ActionTokens {
       await this.sequelize.query(
         `INSERT INTO action_tokens (id, user_id, purpose, email, token_hash, kid, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))`,
-        { bind: [id, userId, purpose, email, digest(token), current.kid, ttlSeconds], transaction },
+        { bind: [id, userId, purpose, email, tokenDigest(token), current.kid, ttlSeconds], transaction },
       );
     });
     return id;
@@ -83,19 +80,16 @@ export class ActionTokens {
    * one UPDATE). Returns the row, or why it was refused. Malformed input is `invalid`, never an exception.
    */
   async consume(secret: string, purpose: ActionPurpose): Promise<ActionTokenRow | LinkRefusal> {
-    const match = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/.exec(secret);
-    if (match === null) return 'invalid';
-    const [, id, token] = match as unknown as [string, string, string];
+    const parts = splitToken(secret);
+    if (parts === undefined) return 'invalid';
+    const { id } = parts;
     const [row] = await this.sequelize.query<ActionTokenRow>(
       'SELECT * FROM action_tokens WHERE id = $1 AND purpose = $2',
       { bind: [id, purpose], type: QueryTypes.SELECT },
     );
     if (row === undefined) return 'invalid';
-    const presented = Buffer.from(digest(token));
-    const stored = Buffer.from(row.token_hash);
-    if (presented.length !== stored.length || !timingSafeEqual(presented, stored)) return 'invalid';
-    if (row.used_at !== null) return 'used';
-    if (row.expires_at.getTime() <= Date.now()) return 'expired';
+    const refusal = tokenRefusal(parts.secret, row);
+    if (refusal !== undefined) return refusal;
     const [claimed] = await this.sequelize.query<ActionTokenRow>(
       `UPDATE action_tokens SET used_at = now() WHERE id = $1 AND used_at IS NULL AND expires_at > now() RETURNING *`,
       { bind: [id], type: QueryTypes.SELECT },

@@ -1,10 +1,11 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { HttpProblem } from '@cf/kit';
 import type { LoginStepRow, TwoFactorStore } from '../db/two-factor.ts';
+import { splitToken, tokenDigest, tokenRefusal, type TokenRefusal } from '../tokens/opaque-token.ts';
 
 const PROBLEM_BASE = 'https://content-factory.local/problems/login-step/';
 
-export type StepRefusal = 'invalid' | 'expired' | 'used';
+export type StepRefusal = TokenRefusal;
 
 const REFUSALS: Record<StepRefusal, string> = {
   invalid: 'this login step is not valid; log in again',
@@ -15,10 +16,6 @@ const REFUSALS: Record<StepRefusal, string> = {
 /** A refused step token: 401 with `…/problems/login-step/<reason>` (log in again with the password). */
 export function stepProblem(reason: StepRefusal): HttpProblem {
   return new HttpProblem(401, { detail: REFUSALS[reason], type: `${PROBLEM_BASE}${reason}` });
-}
-
-function digest(secret: string): string {
-  return createHash('sha256').update(secret).digest('base64url');
 }
 
 /**
@@ -40,21 +37,18 @@ export class LoginSteps {
 
   async issue(userId: string): Promise<string> {
     const secret = randomBytes(32).toString('base64url');
-    const id = await this.store.createStep(userId, digest(secret), this.ttlSeconds);
+    const id = await this.store.createStep(userId, tokenDigest(secret), this.ttlSeconds);
     return `${id}.${secret}`;
   }
 
   /** The live step a token names; throws the step problem (401) otherwise. Does not use it up. */
   async open(token: string): Promise<LoginStepRow> {
-    const match = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/.exec(token);
-    if (match === null) throw stepProblem('invalid');
-    const row = await this.store.step(match[1]!);
+    const parts = splitToken(token);
+    if (parts === undefined) throw stepProblem('invalid');
+    const row = await this.store.step(parts.id);
     if (row === undefined) throw stepProblem('invalid');
-    const presented = Buffer.from(digest(match[2]!));
-    const stored = Buffer.from(row.token_hash);
-    if (presented.length !== stored.length || !timingSafeEqual(presented, stored)) throw stepProblem('invalid');
-    if (row.used_at !== null) throw stepProblem('used');
-    if (row.expires_at.getTime() <= Date.now()) throw stepProblem('expired');
+    const refusal = tokenRefusal(parts.secret, row);
+    if (refusal !== undefined) throw stepProblem(refusal);
     return row;
   }
 
