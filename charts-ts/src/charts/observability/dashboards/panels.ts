@@ -36,6 +36,15 @@ export function graph(title: string, unit: string, queries: Query[], width = 12)
   return panel;
 }
 
+/**
+ * A time series panel of one counter's per-second rate over 5 minutes, summed by `label`: one series per label
+ * value, legend `{{label}}`, unit `ops` — e.g. `rateBy('Reconciles by result', 'vault_unsealer_reconciles_total',
+ * 'result')` graphs `sum by (result) (rate(vault_unsealer_reconciles_total[5m]))`.
+ */
+export function rateBy(title: string, counter: string, label: string): TimeseriesBuilder {
+  return graph(title, 'ops', [{ expr: `sum by (${label}) (rate(${counter}[5m]))`, legend: `{{${label}}}` }]);
+}
+
 /** A single-value panel of an instant query. */
 export function stat(title: string, unit: string, query: Query, width = 6): StatBuilder {
   return new StatBuilder()

@@ -1,7 +1,7 @@
 /** Platform dashboards: overview, Vault + vault-unsealer, Telegram, PostgreSQL. */
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 
-import { dashboard, graph, stat } from './panels.ts';
+import { dashboard, graph, rateBy, stat } from './panels.ts';
 
 export function overviewDashboard(): Dashboard {
   return dashboard(
@@ -72,12 +72,8 @@ export function vaultDashboard(): Dashboard {
               legend: 'p90',
             },
           ]),
-          graph('Reconciles by result', 'ops', [
-            { expr: 'sum by (result) (rate(vault_unsealer_reconciles_total[5m]))', legend: '{{result}}' },
-          ]),
-          graph('Configuration passes by result', 'ops', [
-            { expr: 'sum by (result) (rate(vault_unsealer_configuration_applies_total[5m]))', legend: '{{result}}' },
-          ]),
+          rateBy('Reconciles by result', 'vault_unsealer_reconciles_total', 'result'),
+          rateBy('Configuration passes by result', 'vault_unsealer_configuration_applies_total', 'result'),
         ],
       },
     ],
@@ -97,9 +93,7 @@ export function telegramDashboard(): Dashboard {
           graph('Logins by method and outcome', 'ops', [
             { expr: 'method_outcome:telegram_logins:rate5m', legend: '{{method}} {{outcome}}' },
           ]),
-          graph('Lease handovers by kind', 'ops', [
-            { expr: 'sum by (kind) (rate(telegram_lease_handovers_total[5m]))', legend: '{{kind}}' },
-          ]),
+          rateBy('Lease handovers by kind', 'telegram_lease_handovers_total', 'kind'),
           graph('FLOOD_WAIT by operation', 'ops', [
             { expr: 'operation:telegram_flood_waits:rate5m', legend: '{{operation}}' },
           ]),
@@ -115,9 +109,7 @@ export function telegramDashboard(): Dashboard {
             { expr: 'cluster:publishing_send_lateness_seconds:p95_10m', legend: 'p95' },
           ]),
           // By via, not by chat: a per-chat label would grow with the users (the chat is in the publisher's log).
-          graph('Publishing FLOOD_WAIT by via', 'ops', [
-            { expr: 'sum by (via) (rate(publishing_flood_waits_total[5m]))', legend: '{{via}}' },
-          ]),
+          rateBy('Publishing FLOOD_WAIT by via', 'publishing_flood_waits_total', 'via'),
         ],
       },
     ],

@@ -2,7 +2,7 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { ServiceName } from '../../../platform.ts';
 import { errorRatioWindows } from '../rules/red.ts';
-import { dashboard, graph, stat, type Section } from './panels.ts';
+import { dashboard, graph, rateBy, stat, type Section } from './panels.ts';
 
 /** Domain panels per service: the metrics named in each service's README. */
 function domain(service: ServiceName): Section[] {
@@ -13,15 +13,9 @@ function domain(service: ServiceName): Section[] {
           title: 'Accounts and sessions',
           panels: [
             graph('Sign-ins by outcome', 'ops', [{ expr: 'outcome:user_logins:rate5m', legend: '{{outcome}}' }]),
-            graph('Registrations by outcome', 'ops', [
-              { expr: 'sum by (outcome) (rate(user_registrations_total[5m]))', legend: '{{outcome}}' },
-            ]),
-            graph('Token refreshes by outcome', 'ops', [
-              { expr: 'sum by (outcome) (rate(user_token_refreshes_total[5m]))', legend: '{{outcome}}' },
-            ]),
-            graph('Sessions revoked by reason', 'ops', [
-              { expr: 'sum by (reason) (rate(user_sessions_revoked_total[5m]))', legend: '{{reason}}' },
-            ]),
+            rateBy('Registrations by outcome', 'user_registrations_total', 'outcome'),
+            rateBy('Token refreshes by outcome', 'user_token_refreshes_total', 'outcome'),
+            rateBy('Sessions revoked by reason', 'user_sessions_revoked_total', 'reason'),
           ],
         },
       ];
@@ -30,9 +24,7 @@ function domain(service: ServiceName): Section[] {
         {
           title: 'Gateway',
           panels: [
-            graph('Requests refused by rate limit', 'ops', [
-              { expr: 'sum by (limit) (rate(gateway_rate_limited_total[5m]))', legend: '{{limit}}' },
-            ]),
+            rateBy('Requests refused by rate limit', 'gateway_rate_limited_total', 'limit'),
             // A histogram (services/api-gateway/src/edge-auth.ts): its p99 over all replicas.
             graph('Revocation lag (p99)', 's', [
               {
@@ -48,12 +40,8 @@ function domain(service: ServiceName): Section[] {
         {
           title: 'Limits and Telegram calls',
           panels: [
-            graph('Requests refused by limit', 'ops', [
-              { expr: 'sum by (limit) (rate(integration_limit_rejections_total[5m]))', legend: '{{limit}}' },
-            ]),
-            graph('Telegram call timeouts by operation', 'ops', [
-              { expr: 'sum by (operation) (rate(telegram_call_timeouts_total[5m]))', legend: '{{operation}}' },
-            ]),
+            rateBy('Requests refused by limit', 'integration_limit_rejections_total', 'limit'),
+            rateBy('Telegram call timeouts by operation', 'telegram_call_timeouts_total', 'operation'),
           ],
         },
       ];
@@ -64,6 +52,9 @@ function domain(service: ServiceName): Section[] {
 
 export function serviceDashboard(service: ServiceName): Dashboard {
   const sel = `service="${service}"`;
+  /** One series per route of a `service_route:…` recording rule (rules/red.ts), this service's only. */
+  const byRoute = (title: string, unit: string, rule: string) =>
+    graph(title, unit, [{ expr: `${rule}{${sel}}`, legend: '{{route}}' }]);
   return dashboard(
     `cf-red-${service}`,
     `${service}: RED`,
@@ -87,18 +78,10 @@ export function serviceDashboard(service: ServiceName): Dashboard {
       {
         title: 'Rate, errors, duration by route',
         panels: [
-          graph('Requests by route', 'reqps', [
-            { expr: `service_route:http_requests:rate5m{${sel}}`, legend: '{{route}}' },
-          ]),
-          graph('5xx by route', 'reqps', [
-            { expr: `service_route:http_request_errors:rate5m{${sel}}`, legend: '{{route}}' },
-          ]),
-          graph('p99 by route', 's', [
-            { expr: `service_route:http_request_duration_seconds:p99_5m{${sel}}`, legend: '{{route}}' },
-          ]),
-          graph('p50 by route', 's', [
-            { expr: `service_route:http_request_duration_seconds:p50_5m{${sel}}`, legend: '{{route}}' },
-          ]),
+          byRoute('Requests by route', 'reqps', 'service_route:http_requests:rate5m'),
+          byRoute('5xx by route', 'reqps', 'service_route:http_request_errors:rate5m'),
+          byRoute('p99 by route', 's', 'service_route:http_request_duration_seconds:p99_5m'),
+          byRoute('p50 by route', 's', 'service_route:http_request_duration_seconds:p50_5m'),
           graph(
             'Error ratio (SLO burn windows)',
             'percentunit',
