@@ -3,7 +3,7 @@
  * (integration-service and user-service READMEs); the `publishing_*` family is integration-service's publisher
  * (`services/integration-service/src/publishing/metrics.ts`).
  */
-import { alert, rateOrZero, record, type IRuleGroup } from './rule.ts';
+import { alert, rateOrZero, rateRecord, record, type IRuleGroup } from './rule.ts';
 
 /** FLOOD_WAIT answers per second across the fleet that count as a surge (30 per minute). */
 export const FLOOD_WAIT_SURGE_PER_SECOND = 0.5;
@@ -20,14 +20,14 @@ export function domainRules(): IRuleGroup[] {
       name: 'telegram.rules',
       rules: [
         record('cluster:telegram_connected_accounts:sum', 'sum(telegram_connected_accounts)'),
-        record('operation:telegram_flood_waits:rate5m', 'sum by (operation) (rate(telegram_flood_waits_total[5m]))'),
-        record('method_outcome:telegram_logins:rate5m', 'sum by (method, outcome) (rate(telegram_logins_total[5m]))'),
-        record('outcome:user_logins:rate5m', 'sum by (outcome) (rate(user_logins_total[5m]))'),
+        rateRecord(['operation'], 'telegram_flood_waits_total'),
+        rateRecord(['method', 'outcome'], 'telegram_logins_total'),
+        rateRecord(['outcome'], 'user_logins_total'),
         record(
           'cluster:user_login_failures:ratio_rate5m',
           `${rateOrZero('user_logins_total', 'outcome!="success"', '', '5m')} / sum(rate(user_logins_total[5m]))`,
         ),
-        record('via_outcome:publishing_attempts:rate5m', 'sum by (via, outcome) (rate(publishing_attempts_total[5m]))'),
+        rateRecord(['via', 'outcome'], 'publishing_attempts_total'),
         record(
           'cluster:publishing_send_lateness_seconds:p95_10m',
           'histogram_quantile(0.95, sum by (le) (rate(publishing_send_lateness_seconds_bucket[10m])))',

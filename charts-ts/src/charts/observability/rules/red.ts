@@ -6,7 +6,7 @@
  * thresholds from the Google SRE Workbook, "Alerting on SLOs", multiwindow multi-burn-rate table:
  * 14.4× over 1 h (confirmed over 5 m) and 6× over 6 h (confirmed over 30 m).
  */
-import { alert, rateOrZero, record, type IRuleGroup } from './rule.ts';
+import { alert, rateOrZero, rateRecord, record, type IRuleGroup } from './rule.ts';
 
 export const SLO_AVAILABILITY = 0.995;
 const budget = 1 - SLO_AVAILABILITY;
@@ -27,7 +27,7 @@ export function redRules(): IRuleGroup[] {
     {
       name: 'red.rules',
       rules: [
-        record('service_route:http_requests:rate5m', `sum by (service, route) (rate(${count}[5m]))`),
+        rateRecord(['service', 'route'], count),
         record('service_route:http_request_errors:rate5m', rateOrZero(count, 'status=~"5.."', 'service, route', '5m')),
         record(
           'service_route:http_request_duration_seconds:p99_5m',
@@ -37,7 +37,7 @@ export function redRules(): IRuleGroup[] {
           'service_route:http_request_duration_seconds:p50_5m',
           `histogram_quantile(0.5, sum by (service, route, le) (rate(${bucket}[5m])))`,
         ),
-        record('service:http_requests:rate5m', `sum by (service) (rate(${count}[5m]))`),
+        rateRecord(['service'], count),
         ...errorRatioWindows.map((w) => record(`service:http_request_errors:ratio_rate${w}`, ratio(w))),
       ],
     },

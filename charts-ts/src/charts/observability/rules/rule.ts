@@ -12,6 +12,17 @@ export function record(name: string, expr: string): IRule {
   return { record: name, expr };
 }
 
+/**
+ * A recording rule of a counter's per-second rate over 5 minutes, summed by `labels`, named by Prometheus'
+ * `level:metric:operations` convention (https://prometheus.io/docs/practices/rules/): `rateRecord(['method',
+ * 'outcome'], 'telegram_logins_total')` records `method_outcome:telegram_logins:rate5m` as
+ * `sum by (method, outcome) (rate(telegram_logins_total[5m]))` — the `_total` suffix leaves the name.
+ */
+export function rateRecord(labels: string[], counter: string): IRule {
+  const metric = counter.replace(/_total$/, '');
+  return record(`${labels.join('_')}:${metric}:rate5m`, `sum by (${labels.join(', ')}) (rate(${counter}[5m]))`);
+}
+
 export interface AlertInput {
   name: string;
   expr: string;

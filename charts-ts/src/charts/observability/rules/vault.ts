@@ -2,7 +2,7 @@
  * Vault and vault-unsealer. Metric names: OpenBao telemetry (`vault_core_unsealed`, 1 while unsealed) and
  * operators/vault-unsealer/src/metrics.ts (`vault_unsealer_*`).
  */
-import { alert, record, type IRuleGroup } from './rule.ts';
+import { alert, rateRecord, record, type IRuleGroup } from './rule.ts';
 
 /** A reconcile older than this means the unsealer stopped working (it reconciles at least every 5 minutes). */
 export const UNSEALER_STALE_SECONDS = 900;
@@ -13,10 +13,7 @@ export function vaultRules(): IRuleGroup[] {
       name: 'vault.rules',
       rules: [
         record('cluster:vault_unsealer_sealed_pods:max', 'max(vault_unsealer_sealed_pods)'),
-        record(
-          'result:vault_unsealer_unseal_attempts:rate5m',
-          'sum by (result) (rate(vault_unsealer_unseal_attempts_total[5m]))',
-        ),
+        rateRecord(['result'], 'vault_unsealer_unseal_attempts_total'),
       ],
     },
     {
