@@ -44,40 +44,29 @@ export function flows(profile: Profile): Flow[] {
   const add = (name: string, from: Peer, to: Peer, ports: PortSpec[]): void => {
     out.push({ name, from, to, ports });
   };
+  /** HTTP from one app of the apps namespace to another (or to its own peers). */
+  const appHttp = (name: string, from: string, to: string): void =>
+    add(name, app(ns.apps, from), app(ns.apps, to), tcp(HTTP_PORT));
+  /** An address block outside the cluster, never the API server's, even where its endpoint is a public address. */
+  const outside = (cidr: string, except: string[]): Peer => ({
+    kind: 'cidr',
+    cidr,
+    except: [...new Set([...except, ...profile.apiServer.cidrs])],
+  });
 
   // TLS entry → web and api-gateway; api-gateway → the backends; integration-service pods → each other.
   add('gateway-to-web', gatewayProxy, app(ns.apps, 'web'), tcp(HTTP_PORT));
   add('gateway-to-api-gateway', gatewayProxy, app(ns.apps, 'api-gateway'), tcp(HTTP_PORT));
-  add('api-gateway-to-user-service', app(ns.apps, 'api-gateway'), app(ns.apps, 'user-service'), tcp(HTTP_PORT));
-  add(
-    'api-gateway-to-integration-service',
-    app(ns.apps, 'api-gateway'),
-    app(ns.apps, 'integration-service'),
-    tcp(HTTP_PORT),
-  );
+  appHttp('api-gateway-to-user-service', 'api-gateway', 'user-service');
+  appHttp('api-gateway-to-integration-service', 'api-gateway', 'integration-service');
   // Downstream services verify access tokens again (defense in depth) against user-service's JWKS.
-  add(
-    'integration-service-to-user-service',
-    app(ns.apps, 'integration-service'),
-    app(ns.apps, 'user-service'),
-    tcp(HTTP_PORT),
-  );
-  add(
-    'integration-service-peers',
-    app(ns.apps, 'integration-service'),
-    app(ns.apps, 'integration-service'),
-    tcp(HTTP_PORT),
-  );
+  appHttp('integration-service-to-user-service', 'integration-service', 'user-service');
+  appHttp('integration-service-peers', 'integration-service', 'integration-service');
   // integration-service → Telegram's data centres (MTProto over TCP 443, 80 or 5222).
   add(
     'integration-service-to-telegram',
     app(ns.apps, 'integration-service'),
-    // Never the API server, even where its endpoint is a public address.
-    {
-      kind: 'cidr',
-      cidr: profile.telegramEgress.cidr,
-      except: [...new Set([...profile.telegramEgress.except, ...profile.apiServer.cidrs])],
-    },
+    outside(profile.telegramEgress.cidr, profile.telegramEgress.except),
     tcp(...profile.telegramEgress.ports),
   );
   // user-service → the SMTP relay (issue 18's account mail), only its blocks and only its port.
@@ -105,10 +94,8 @@ export function flows(profile: Profile): Flow[] {
   add('vault-backup-to-vault', backupPods, vaultPods, tcp(vault.apiPort));
   const backupStorage = profile.vault.backup.storage;
   if (backupStorage.kind === 's3') {
-    // Never the API server, even where its endpoint is a public address (the job has no business there).
     const { cidr, except } = backupStorage.objectStore;
-    const objectStore: Peer = { kind: 'cidr', cidr, except: [...new Set([...except, ...profile.apiServer.cidrs])] };
-    add('vault-backup-to-object-store', backupPods, objectStore, tcp(443));
+    add('vault-backup-to-object-store', backupPods, outside(cidr, except), tcp(443));
   }
   apiServers.forEach((apiServer, i) => {
     const suffix = i === 0 ? '' : `-${i + 1}`;
