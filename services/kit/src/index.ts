@@ -54,6 +54,7 @@ export {
   type OperationLink,
   type Success,
 } from './http/operations.ts';
+export { idLinks } from './http/links.ts';
 export { JwksKeys, type JwksOptions, type KeyResolver } from './auth/jwks.ts';
 export { SessionRevocations, type SessionRevocationsOptions } from './auth/revocations.ts';
 export {

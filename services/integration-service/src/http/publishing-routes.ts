@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { operation, type Operation } from '@cf/kit';
+import { idLinks, operation, type Operation } from '@cf/kit';
 import {
   AvailableChatView,
   AvailableQuery,
@@ -17,6 +17,13 @@ import {
   PostView,
   type postHandlers,
 } from './post-handlers.ts';
+
+/** What a channel route that asks Telegram can answer besides its own errors (`telegram/errors.ts` KINDS). */
+const TELEGRAM_CALL = {
+  429: 'flood wait (Retry-After)',
+  503: 'ownership of the account is moving (Retry-After)',
+  504: 'Telegram did not answer in time',
+} as const;
 
 /**
  * The publishing routes: channels, images and posts. Success bodies are the `*View` schemas next to their
@@ -45,9 +52,7 @@ export function publishingRoutes(deps: {
         400: 'accountId is not a uuid',
         404: 'no such account of the caller',
         409: 'the account is not connected',
-        429: 'flood wait (Retry-After)',
-        503: 'ownership of the account is moving (Retry-After)',
-        504: 'Telegram did not answer in time',
+        ...TELEGRAM_CALL,
       },
       handler: channels.available,
     }),
@@ -59,19 +64,17 @@ export function publishingRoutes(deps: {
       auth,
       body: ManageBody,
       success: { status: 201, description: 'the channel', schema: ChannelView },
-      links: {
-        getChannel: { operationId: 'getTelegramChannelsById', parameters: { id: '$response.body#/id' } },
-        refreshChannel: { operationId: 'postTelegramChannelsByIdRefresh', parameters: { id: '$response.body#/id' } },
-        channelBots: { operationId: 'getTelegramChannelsByIdBots', parameters: { id: '$response.body#/id' } },
-        removeChannel: { operationId: 'deleteTelegramChannelsById', parameters: { id: '$response.body#/id' } },
-      },
+      links: idLinks('$response.body#/id', {
+        getChannel: 'getTelegramChannelsById',
+        refreshChannel: 'postTelegramChannelsByIdRefresh',
+        channelBots: 'getTelegramChannelsByIdBots',
+        removeChannel: 'deleteTelegramChannelsById',
+      }),
       errors: {
         400: 'invalid body, or the account may not post in that chat',
         404: 'no such account of the caller',
         409: 'the account is not connected, or the channel cap is reached',
-        429: 'flood wait (Retry-After)',
-        503: 'ownership of the account is moving (Retry-After)',
-        504: 'Telegram did not answer in time',
+        ...TELEGRAM_CALL,
       },
       handler: channels.manage,
     }),
@@ -82,9 +85,7 @@ export function publishingRoutes(deps: {
       tags: ['channels'],
       auth,
       success: { status: 200, description: '{channels}', schema: z.object({ channels: z.array(ChannelView) }) },
-      links: {
-        firstChannel: { operationId: 'getTelegramChannelsById', parameters: { id: '$response.body#/channels/0/id' } },
-      },
+      links: idLinks('$response.body#/channels/0/id', { firstChannel: 'getTelegramChannelsById' }),
       handler: channels.list,
     }),
     operation({
@@ -107,9 +108,7 @@ export function publishingRoutes(deps: {
       errors: {
         404: 'no such channel of the caller',
         409: 'the channel’s account is not connected',
-        429: 'flood wait (Retry-After)',
-        503: 'ownership of the account is moving (Retry-After)',
-        504: 'Telegram did not answer in time',
+        ...TELEGRAM_CALL,
       },
       handler: channels.refresh,
     }),
@@ -161,9 +160,11 @@ export function publishingRoutes(deps: {
       body: PostBody,
       success: { status: 201, description: 'the post with its targets (scheduled)', schema: PostView },
       links: {
-        getPost: { operationId: 'getTelegramPostsById', parameters: { id: '$response.body#/id' } },
-        editPost: { operationId: 'patchTelegramPostsById', parameters: { id: '$response.body#/id' } },
-        cancelPost: { operationId: 'deleteTelegramPostsById', parameters: { id: '$response.body#/id' } },
+        ...idLinks('$response.body#/id', {
+          getPost: 'getTelegramPostsById',
+          editPost: 'patchTelegramPostsById',
+          cancelPost: 'deleteTelegramPostsById',
+        }),
         retryFirstTarget: {
           operationId: 'postTelegramPostsByIdTargetsByTargetIdRetry',
           parameters: { id: '$response.body#/id', targetId: '$response.body#/targets/0/id' },
@@ -189,9 +190,7 @@ export function publishingRoutes(deps: {
         description: '{posts, page, pageSize}',
         schema: z.object({ posts: z.array(PostView), page: z.int().min(1), pageSize: z.int().min(1) }),
       },
-      links: {
-        firstPost: { operationId: 'getTelegramPostsById', parameters: { id: '$response.body#/posts/0/id' } },
-      },
+      links: idLinks('$response.body#/posts/0/id', { firstPost: 'getTelegramPostsById' }),
       errors: { 400: 'invalid paging' },
       handler: posts.list,
     }),

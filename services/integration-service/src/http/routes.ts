@@ -1,4 +1,4 @@
-import { operation, type Operation } from '@cf/kit';
+import { idLinks, operation, type Operation } from '@cf/kit';
 import { LogQuery, StatsQuery, type accountHandlers } from './account-handlers.ts';
 import { BotBody, BotRenameBody, type botHandlers } from './bot-handlers.ts';
 import { CodeBody, PasswordBody, PhoneBody, type loginHandlers } from './login-handlers.ts';
@@ -42,16 +42,13 @@ export function routes(deps: {
       auth: 'user',
       body: PhoneBody,
       success: { status: 201, description: 'the login, waiting for the code', schema: Login },
-      links: {
-        getLogin: { operationId: 'getTelegramLoginsById', parameters: { id: '$response.body#/loginId' } },
-        cancelLogin: { operationId: 'deleteTelegramLoginsById', parameters: { id: '$response.body#/loginId' } },
-        resendCode: { operationId: 'postTelegramLoginsByIdResend', parameters: { id: '$response.body#/loginId' } },
-        submitCode: { operationId: 'postTelegramLoginsByIdCode', parameters: { id: '$response.body#/loginId' } },
-        submitPassword: {
-          operationId: 'postTelegramLoginsByIdPassword',
-          parameters: { id: '$response.body#/loginId' },
-        },
-      },
+      links: idLinks('$response.body#/loginId', {
+        getLogin: 'getTelegramLoginsById',
+        cancelLogin: 'deleteTelegramLoginsById',
+        resendCode: 'postTelegramLoginsByIdResend',
+        submitCode: 'postTelegramLoginsByIdCode',
+        submitPassword: 'postTelegramLoginsByIdPassword',
+      }),
       errors: { ...TELEGRAM, 400: 'invalid phone number', 403: 'phone number banned by Telegram', 409: LIMIT },
       handler: logins.startPhone,
     }),
@@ -62,10 +59,10 @@ export function routes(deps: {
       tags: ['logins'],
       auth: 'user',
       success: { status: 201, description: 'the login with its QR code', schema: Login },
-      links: {
-        getLogin: { operationId: 'getTelegramLoginsById', parameters: { id: '$response.body#/loginId' } },
-        cancelLogin: { operationId: 'deleteTelegramLoginsById', parameters: { id: '$response.body#/loginId' } },
-      },
+      links: idLinks('$response.body#/loginId', {
+        getLogin: 'getTelegramLoginsById',
+        cancelLogin: 'deleteTelegramLoginsById',
+      }),
       errors: { ...TELEGRAM, 409: LIMIT },
       handler: logins.startQr,
     }),
@@ -139,9 +136,7 @@ export function routes(deps: {
       tags: ['accounts'],
       auth: 'user',
       success: { status: 200, description: 'the accounts', schema: AccountList },
-      links: {
-        firstAccount: { operationId: 'getTelegramAccountsById', parameters: { id: '$response.body#/accounts/0/id' } },
-      },
+      links: idLinks('$response.body#/accounts/0/id', { firstAccount: 'getTelegramAccountsById' }),
       handler: accounts.list,
     }),
     operation({
@@ -192,10 +187,7 @@ export function routes(deps: {
       auth: 'user',
       body: BotBody,
       success: { status: 201, description: 'the bot', schema: Bot },
-      links: {
-        renameBot: { operationId: 'patchTelegramBotsById', parameters: { id: '$response.body#/id' } },
-        removeBot: { operationId: 'deleteTelegramBotsById', parameters: { id: '$response.body#/id' } },
-      },
+      links: idLinks('$response.body#/id', { renameBot: 'patchTelegramBotsById', removeBot: 'deleteTelegramBotsById' }),
       errors: {
         400: 'not a valid bot token',
         409: 'bot cap reached, or the bot is already added',
@@ -212,9 +204,7 @@ export function routes(deps: {
       tags: ['bots'],
       auth: 'user',
       success: { status: 200, description: 'the bots', schema: BotList },
-      links: {
-        renameFirstBot: { operationId: 'patchTelegramBotsById', parameters: { id: '$response.body#/bots/0/id' } },
-      },
+      links: idLinks('$response.body#/bots/0/id', { renameFirstBot: 'patchTelegramBotsById' }),
       handler: bots.list,
     }),
     operation({

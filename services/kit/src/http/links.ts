@@ -58,3 +58,16 @@ export function linksOf(source: LinkSource, targets: ReadonlyMap<string, { path:
   }
   return links;
 }
+
+/**
+ * Links that all feed one value into their target's `id` path parameter — the usual case of an answer naming a
+ * resource that other operations take by id: `idLinks('$response.body#/id', { getBot: 'getTelegramBotsById' })`
+ * is `{ getBot: { operationId: 'getTelegramBotsById', parameters: { id: '$response.body#/id' } } }`.
+ * `expression` is an OpenAPI runtime expression (checked, like every link, when the document is built);
+ * `targets` maps each link's name to its target `operationId`.
+ */
+export function idLinks(expression: string, targets: Record<string, string>): Record<string, OperationLink> {
+  return Object.fromEntries(
+    Object.entries(targets).map(([name, operationId]) => [name, { operationId, parameters: { id: expression } }]),
+  );
+}
