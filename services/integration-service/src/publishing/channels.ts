@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { HttpProblem, type Logger } from '@cf/kit';
-import type { BotApi } from '../bots/bot-api.ts';
+import { HttpProblem } from '@cf/kit';
 import { BotApiError } from '../bots/bot-api.ts';
-import type { SessionCipher } from '../cipher.ts';
 import type { ChannelRow } from '../db/channels.ts';
-import type { Store } from '../db/store.ts';
-import type { LeaseHolder } from '../ownership/holder.ts';
 import { runLimited } from '../ownership/run-limited.ts';
 import { resourceName } from '../resources.ts';
 import { asTelegramError, type TelegramChat } from '../telegram/port.ts';
+import type { ChatAccess } from './chat-access.ts';
 import { botChatId } from './links.ts';
 
 /** One bot's standing in a managed channel. */
@@ -25,14 +22,7 @@ export interface BotRights {
  * they run on the pod holding that account (the HTTP layer routes them there); the rest is PostgreSQL.
  */
 export class Channels {
-  private readonly deps: {
-    store: Store;
-    holder: LeaseHolder;
-    cipher: SessionCipher;
-    botApi: BotApi;
-    logger: Logger;
-    maxChannels: number;
-  };
+  private readonly deps: ChatAccess & { maxChannels: number };
 
   constructor(deps: Channels['deps']) {
     this.deps = deps;

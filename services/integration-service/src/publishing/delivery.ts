@@ -1,11 +1,8 @@
-import type { Logger } from '@cf/kit';
-import { BotApiError, type BotApi } from '../bots/bot-api.ts';
-import type { SessionCipher } from '../cipher.ts';
+import { BotApiError } from '../bots/bot-api.ts';
 import type { DeliveryRow } from '../db/deliveries.ts';
-import type { Store } from '../db/store.ts';
-import type { LeaseHolder } from '../ownership/holder.ts';
 import { resourceName } from '../resources.ts';
 import { asTelegramError, type OutgoingPost } from '../telegram/port.ts';
+import type { ChatAccess } from './chat-access.ts';
 import { botChatId, messageLink } from './links.ts';
 import type { PublishingMetrics } from './metrics.ts';
 import type { PublishQueue, SendJob } from './queue.ts';
@@ -35,16 +32,7 @@ type Outcome =
  * unknown outcome and is marked so, never re-sent.
  */
 export class Delivery {
-  private readonly deps: {
-    store: Store;
-    holder: LeaseHolder;
-    cipher: SessionCipher;
-    botApi: BotApi;
-    queue: PublishQueue;
-    metrics: PublishingMetrics;
-    logger: Logger;
-    options: DeliveryOptions;
-  };
+  private readonly deps: ChatAccess & { queue: PublishQueue; metrics: PublishingMetrics; options: DeliveryOptions };
 
   constructor(deps: Delivery['deps']) {
     this.deps = deps;

@@ -1,10 +1,6 @@
-import type { Logger } from '@cf/kit';
 import type { Sequelize } from 'sequelize';
-import type { BotApi } from '../bots/bot-api.ts';
-import type { SessionCipher } from '../cipher.ts';
 import type { IntegrationServiceConfig } from '../config.ts';
-import type { Store } from '../db/store.ts';
-import type { LeaseHolder } from '../ownership/holder.ts';
+import type { ChatAccess } from './chat-access.ts';
 import { Channels } from './channels.ts';
 import { Delivery } from './delivery.ts';
 import { createPublishingMetrics } from './metrics.ts';
@@ -12,33 +8,20 @@ import { Posts } from './posts.ts';
 import { PublishQueue } from './queue.ts';
 
 /** Publishing's parts from the service's configuration: the queue, delivery, channels and posts. */
-export function wirePublishing(
-  config: IntegrationServiceConfig,
-  deps: {
-    sequelize: Sequelize;
-    store: Store;
-    holder: LeaseHolder;
-    cipher: SessionCipher;
-    botApi: BotApi;
-    logger: Logger;
-  },
-) {
-  const { store, holder, cipher, botApi, logger } = deps;
+export function wirePublishing(config: IntegrationServiceConfig, deps: ChatAccess & { sequelize: Sequelize }) {
+  const { sequelize, ...access } = deps;
+  const { store, logger } = access;
   const metrics = createPublishingMetrics();
-  const queue = new PublishQueue(deps.sequelize, logger, {
+  const queue = new PublishQueue(sequelize, logger, {
     pollSeconds: config.PUBLISH_POLL_SECONDS,
     expireSeconds: config.PUBLISH_JOB_EXPIRE_SECONDS,
     batchSize: config.PUBLISH_BATCH_SIZE,
     workers: config.PUBLISH_WORKERS,
   });
   const delivery = new Delivery({
-    store,
-    holder,
-    cipher,
-    botApi,
+    ...access,
     queue,
     metrics,
-    logger,
     options: {
       chatSpacingMs: config.PUBLISH_CHAT_SPACING_SECONDS * 1000,
       maxAttempts: config.PUBLISH_MAX_ATTEMPTS,
@@ -46,14 +29,7 @@ export function wirePublishing(
       forwardTimeoutMs: config.FORWARD_TIMEOUT_SECONDS * 1000,
     },
   });
-  const channels = new Channels({
-    store,
-    holder,
-    cipher,
-    botApi,
-    logger,
-    maxChannels: config.LIMIT_CHANNELS_PER_USER,
-  });
+  const channels = new Channels({ ...access, maxChannels: config.LIMIT_CHANNELS_PER_USER });
   const posts = new Posts({
     store,
     queue,
