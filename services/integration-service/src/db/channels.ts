@@ -19,6 +19,14 @@ export interface ChannelRow {
   created_at: Date;
 }
 
+/**
+ * The columns that say what Telegram tells of a chat now, in this order: `title`, `username`, `member_count` and
+ * `state` (`ok` when the account may post, else `rights_removed`) — the values both an upsert and a refresh store.
+ */
+function describedBy(chat: TelegramChat): [string, string | null, number | null, ChannelState] {
+  return [chat.title, chat.username ?? null, chat.memberCount ?? null, chat.canPost ? 'ok' : 'rights_removed'];
+}
+
 /** The `telegram_channels` table: the chats a user chose to manage, each tied to the account that found it. */
 export class ChannelStore {
   private readonly rows: RowsQuery;
@@ -45,19 +53,7 @@ export class ChannelStore {
          title = EXCLUDED.title, username = EXCLUDED.username, member_count = EXCLUDED.member_count,
          state = EXCLUDED.state, refreshed_at = now()
        RETURNING *`,
-      [
-        input.id,
-        input.userId,
-        input.accountId,
-        chat.id,
-        chat.accessHash,
-        chat.kind,
-        chat.title,
-        chat.username ?? null,
-        chat.memberCount ?? null,
-        chat.canPost ? 'ok' : 'rights_removed',
-        input.max,
-      ],
+      [input.id, input.userId, input.accountId, chat.id, chat.accessHash, chat.kind, ...describedBy(chat), input.max],
     );
     return row;
   }
@@ -92,14 +88,7 @@ export class ChannelStore {
         : await this.rows<ChannelRow>(
             `UPDATE telegram_channels SET title = $2, username = $3, member_count = $4, state = $5,
                access_hash = $6, refreshed_at = now() WHERE id = $1 RETURNING *`,
-            [
-              id,
-              chat.title,
-              chat.username ?? null,
-              chat.memberCount ?? null,
-              chat.canPost ? 'ok' : 'rights_removed',
-              chat.accessHash,
-            ],
+            [id, ...describedBy(chat), chat.accessHash],
           );
     return row;
   }
