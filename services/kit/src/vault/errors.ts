@@ -9,43 +9,24 @@ export class VaultError extends Error {
 
   constructor(message: string, status: number, path: string) {
     super(message);
-    this.name = 'VaultError';
+    // The subclass's own name (`VaultNotFoundError`, …), so logs say which failure without a constructor each.
+    this.name = new.target.name;
     this.status = status;
     this.path = path;
   }
 }
 
 /** Vault could not be reached in time, or answered that it is sealed or standby-unavailable. */
-export class VaultUnavailableError extends VaultError {
-  constructor(message: string, status: number, path: string) {
-    super(message, status, path);
-    this.name = 'VaultUnavailableError';
-  }
-}
+export class VaultUnavailableError extends VaultError {}
 
 /** The token lacks a capability on the path (403), or the login was refused. */
-export class VaultPermissionError extends VaultError {
-  constructor(message: string, status: number, path: string) {
-    super(message, status, path);
-    this.name = 'VaultPermissionError';
-  }
-}
+export class VaultPermissionError extends VaultError {}
 
 /** Nothing at that path (404). */
-export class VaultNotFoundError extends VaultError {
-  constructor(message: string, status: number, path: string) {
-    super(message, status, path);
-    this.name = 'VaultNotFoundError';
-  }
-}
+export class VaultNotFoundError extends VaultError {}
 
 /** Vault rejected the request itself (400, 405, 412 ...). */
-export class VaultRequestError extends VaultError {
-  constructor(message: string, status: number, path: string) {
-    super(message, status, path);
-    this.name = 'VaultRequestError';
-  }
-}
+export class VaultRequestError extends VaultError {}
 
 /** Turns whatever node-vault or axios threw into a typed error that is safe to log. */
 export function toVaultError(error: unknown, path: string): VaultError {
