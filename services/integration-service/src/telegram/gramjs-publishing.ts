@@ -73,26 +73,21 @@ export async function readChat(client: PublishingClient, peer: TelegramPeer): Pr
   return view;
 }
 
+/** The entity kinds that carry nothing but their span, by the MTProto class that sends each. */
+const SPAN_ENTITIES = {
+  bold: Api.MessageEntityBold,
+  italic: Api.MessageEntityItalic,
+  underline: Api.MessageEntityUnderline,
+  strikethrough: Api.MessageEntityStrike,
+  spoiler: Api.MessageEntitySpoiler,
+  code: Api.MessageEntityCode,
+} as const satisfies Record<Exclude<MessageEntity['type'], 'pre' | 'text_link'>, unknown>;
+
 function entitiesOf(entities: MessageEntity[]): Api.TypeMessageEntity[] {
   return entities.map(({ type, offset, length, url }) => {
-    switch (type) {
-      case 'bold':
-        return new Api.MessageEntityBold({ offset, length });
-      case 'italic':
-        return new Api.MessageEntityItalic({ offset, length });
-      case 'underline':
-        return new Api.MessageEntityUnderline({ offset, length });
-      case 'strikethrough':
-        return new Api.MessageEntityStrike({ offset, length });
-      case 'spoiler':
-        return new Api.MessageEntitySpoiler({ offset, length });
-      case 'code':
-        return new Api.MessageEntityCode({ offset, length });
-      case 'pre':
-        return new Api.MessageEntityPre({ offset, length, language: '' });
-      case 'text_link':
-        return new Api.MessageEntityTextUrl({ offset, length, url: url ?? '' });
-    }
+    if (type === 'pre') return new Api.MessageEntityPre({ offset, length, language: '' });
+    if (type === 'text_link') return new Api.MessageEntityTextUrl({ offset, length, url: url ?? '' });
+    return new SPAN_ENTITIES[type]({ offset, length });
   });
 }
 
