@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { HttpProblem, operation, verifiedClaims, type Operation } from '@cf/kit';
+import { HttpProblem, operation, verifiedClaims, type ErrorStatus, type Operation, type Success } from '@cf/kit';
 import { audit } from '../audit.ts';
 import type { RouteDeps } from '../routes/deps.ts';
 import type { FactorKind, FactorProof, TwoFactor } from './factors.ts';
@@ -39,6 +39,35 @@ export function twoFactorRoutes(deps: RouteDeps): Operation[] {
     if (kind === 'recovery-code') audit(ctx, logger, 'two-factor.recovery-code-used', { userId });
     return kind;
   };
+
+  /**
+   * A POST that changes the caller's factors and so needs a fresh second factor first: its body carries a
+   * `FactorProof` (plus what `body` adds), it answers the proof's errors besides `errors`, and `run` gets the
+   * caller's id only once the proof was accepted (audited when it was a recovery code).
+   */
+  const withFreshFactor = <Body extends FactorProof>(spec: {
+    path: string;
+    summary: string;
+    body: z.ZodType<Body>;
+    success: Success;
+    errors?: Partial<Record<ErrorStatus, string>>;
+    run(ctx: Context, userId: string, body: Body): Promise<void>;
+  }): Operation =>
+    operation({
+      method: 'post',
+      path: spec.path,
+      summary: spec.summary,
+      tags: ['two-factor'],
+      auth: 'user',
+      body: spec.body,
+      success: spec.success,
+      errors: { ...PROOF_ERRORS, ...spec.errors },
+      async handler(ctx, { body }) {
+        const userId = verifiedClaims(ctx).sub;
+        await reauthenticate(ctx, userId, body);
+        await spec.run(ctx, userId, body);
+      },
+    });
 
   const state = async (userId: string) => {
     const [totp, passkeys, recoveryCodesLeft] = await Promise.all([
@@ -107,18 +136,12 @@ export function twoFactorRoutes(deps: RouteDeps): Operation[] {
         ctx.body = { recoveryCodes };
       },
     }),
-    operation({
-      method: 'post',
+    withFreshFactor({
       path: '/auth/two-factor/totp/remove',
       summary: 'Remove the authenticator app (needs a fresh second factor)',
-      tags: ['two-factor'],
-      auth: 'user',
       body: FactorProofBody,
       success: { status: 204, description: 'removed; with no factor left, the recovery codes are gone too' },
-      errors: PROOF_ERRORS,
-      async handler(ctx, { body }) {
-        const userId = verifiedClaims(ctx).sub;
-        await reauthenticate(ctx, userId, body);
+      async run(ctx, userId) {
         await factors.store.deleteTotp(userId);
         await factors.dropCodesIfNoFactor(userId);
         audit(ctx, logger, 'totp.removed', { userId });
@@ -126,35 +149,23 @@ export function twoFactorRoutes(deps: RouteDeps): Operation[] {
         ctx.status = 204;
       },
     }),
-    operation({
-      method: 'post',
+    withFreshFactor({
       path: '/auth/two-factor/disable',
       summary: 'Turn two-factor authentication off: every factor and recovery code goes (needs a fresh factor)',
-      tags: ['two-factor'],
-      auth: 'user',
       body: FactorProofBody,
       success: { status: 204, description: 'off' },
-      errors: PROOF_ERRORS,
-      async handler(ctx, { body }) {
-        const userId = verifiedClaims(ctx).sub;
-        await reauthenticate(ctx, userId, body);
+      async run(ctx, userId) {
         await factors.disable(userId);
         audit(ctx, logger, 'two-factor.disabled', { userId });
         ctx.status = 204;
       },
     }),
-    operation({
-      method: 'post',
+    withFreshFactor({
       path: '/auth/two-factor/recovery-codes',
       summary: 'Replace the recovery codes with 10 new ones (needs a fresh factor); the old ones stop working',
-      tags: ['two-factor'],
-      auth: 'user',
       body: FactorProofBody,
       success: { status: 200, description: 'the new codes, shown once', schema: RecoveryCodes },
-      errors: PROOF_ERRORS,
-      async handler(ctx, { body }) {
-        const userId = verifiedClaims(ctx).sub;
-        await reauthenticate(ctx, userId, body);
+      async run(ctx, userId) {
         const recoveryCodes = await factors.regenerateRecoveryCodes(userId);
         audit(ctx, logger, 'two-factor.recovery-codes-regenerated', { userId });
         ctx.set('Cache-Control', 'no-store');
@@ -230,18 +241,13 @@ export function twoFactorRoutes(deps: RouteDeps): Operation[] {
         ctx.body = { id: credential.id, name, createdAt: new Date(), lastUsedAt: null, recoveryCodes };
       },
     }),
-    operation({
-      method: 'post',
+    withFreshFactor({
       path: '/auth/two-factor/passkeys/remove',
       summary: 'Remove one of the caller’s passkeys (needs a fresh second factor)',
-      tags: ['two-factor'],
-      auth: 'user',
       body: RemovePasskeyBody,
       success: { status: 204, description: 'removed; with no factor left, the recovery codes are gone too' },
-      errors: { ...PROOF_ERRORS, 404: 'no such passkey of the caller' },
-      async handler(ctx, { body }) {
-        const userId = verifiedClaims(ctx).sub;
-        await reauthenticate(ctx, userId, body);
+      errors: { 404: 'no such passkey of the caller' },
+      async run(ctx, userId, body) {
         if ((await factors.store.deletePasskey(userId, body.id)) === 0) throw HttpProblem.notFound('no such passkey');
         await factors.dropCodesIfNoFactor(userId);
         audit(ctx, logger, 'passkey.removed', { userId });
