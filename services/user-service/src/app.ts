@@ -92,7 +92,7 @@ export function createUserService(
     isRevoked: async (claims) => !(await deps.store.sessionActive(claims.sid, claims.sub)),
   });
   // Every audit record of a request is also stored for the admin console's per-account trail (issue 18).
-  const trail = new AuditTrail(deps.store.sequelize, deps.logger);
+  const trail = new AuditTrail({ sequelize: deps.store.sequelize, logger: deps.logger });
   const operations: Operation[] = [
     ...authRoutes(routeDeps),
     ...usersRoutes(routeDeps),

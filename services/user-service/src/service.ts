@@ -37,7 +37,8 @@ export interface RunningUserService {
 }
 
 export function keyStoreFor(config: UserServiceConfig, vault: VaultClient | undefined): KeyStore {
-  if (vault !== undefined) return new VaultKeyStore(vault, config.VAULT_KV_MOUNT, config.SIGNING_KEYS_PATH);
+  if (vault !== undefined)
+    return new VaultKeyStore({ vault, mount: config.VAULT_KV_MOUNT, path: config.SIGNING_KEYS_PATH });
   if (process.env['NODE_ENV'] === 'production') {
     throw new Error(
       'invalid configuration: VAULT_ADDR: required in production (the local key file is for development only)',
@@ -80,10 +81,10 @@ export async function startUserService(config: UserServiceConfig, logger: Logger
     store,
     keys,
     access,
-    sessions: new Sessions(store, keys, {
-      access,
-      refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
-      graceSeconds: config.REFRESH_GRACE_SECONDS,
+    sessions: new Sessions({
+      store,
+      keys,
+      settings: { access, refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS, graceSeconds: config.REFRESH_GRACE_SECONDS },
     }),
     revocations,
     limits: new RateLimits(

@@ -36,18 +36,14 @@ function newRefreshToken(): string {
  * after the grace window means it was stolen (or replayed), so the whole family is revoked.
  */
 export class Sessions {
-  private readonly store: UserStore;
-  private readonly keys: SigningKeys;
-  private readonly settings: SessionSettings;
+  private readonly deps: { store: UserStore; keys: SigningKeys; settings: SessionSettings };
 
-  constructor(store: UserStore, keys: SigningKeys, settings: SessionSettings) {
-    this.store = store;
-    this.keys = keys;
-    this.settings = settings;
+  constructor(deps: Sessions['deps']) {
+    this.deps = deps;
   }
 
   private refreshExpiry(): Date {
-    return new Date(Date.now() + this.settings.refreshTtlDays * 86_400_000);
+    return new Date(Date.now() + this.deps.settings.refreshTtlDays * 86_400_000);
   }
 
   accessTokenFor(
@@ -56,12 +52,18 @@ export class Sessions {
     role: Role,
     emailVerified: boolean,
   ): { token: string; expiresIn: number } {
-    return signAccessToken(this.keys, this.settings.access, { userId, sessionId, role, emailVerified });
+    return signAccessToken(this.deps.keys, this.deps.settings.access, { userId, sessionId, role, emailVerified });
   }
 
   async start(user: UserRow, ip: string | null, userAgent: string | null): Promise<IssuedTokens> {
     const refreshToken = newRefreshToken();
-    const session = await this.store.createSession(user.id, this.refreshExpiry(), ip, userAgent, digest(refreshToken));
+    const session = await this.deps.store.createSession(
+      user.id,
+      this.refreshExpiry(),
+      ip,
+      userAgent,
+      digest(refreshToken),
+    );
     const access = this.accessTokenFor(user.id, session.id, user.role, user.email_verified_at !== null);
     return {
       sessionId: session.id,
@@ -74,8 +76,8 @@ export class Sessions {
 
   async refresh(refreshToken: string): Promise<RefreshOutcome> {
     const hash = digest(refreshToken);
-    return this.store.sequelize.transaction(async (transaction) => {
-      const row = await this.store.lockRefreshToken(hash, transaction);
+    return this.deps.store.sequelize.transaction(async (transaction) => {
+      const row = await this.deps.store.lockRefreshToken(hash, transaction);
       if (row === undefined || row.revoked_at !== null || row.disabled || row.expires_at.getTime() <= Date.now()) {
         return { outcome: 'invalid' } as const;
       }
@@ -83,24 +85,24 @@ export class Sessions {
       let next: string;
       if (row.used_at !== null) {
         const sinceUse = (Date.now() - row.used_at.getTime()) / 1000;
-        if (sinceUse > this.settings.graceSeconds) {
-          await this.store.revokeSession(row.session_id, row.user_id, 'refresh-token-reuse', transaction);
+        if (sinceUse > this.deps.settings.graceSeconds) {
+          await this.deps.store.revokeSession(row.session_id, row.user_id, 'refresh-token-reuse', transaction);
           return { outcome: 'reused', sessionId: row.session_id, userId: row.user_id } as const;
         }
         // A concurrent refresh by the same client (two tabs, a retry) gets the successor already issued,
         // recomputed from the parent: a replay inside the window cannot start a chain of its own.
-        const issued = this.keys
+        const issued = this.deps.keys
           .successorsOf(refreshToken)
           .find((candidate) => digest(candidate) === row.successor_hash);
         if (issued === undefined) return { outcome: 'invalid' } as const;
         next = issued;
         grace = true;
       } else {
-        next = this.keys.successorsOf(refreshToken)[0]!;
-        await this.store.markRefreshTokenUsed(hash, digest(next), transaction);
-        await this.store.insertRefreshToken(digest(next), row.session_id, row.expires_at, transaction);
+        next = this.deps.keys.successorsOf(refreshToken)[0]!;
+        await this.deps.store.markRefreshTokenUsed(hash, digest(next), transaction);
+        await this.deps.store.insertRefreshToken(digest(next), row.session_id, row.expires_at, transaction);
       }
-      await this.store.touchSession(row.session_id, transaction);
+      await this.deps.store.touchSession(row.session_id, transaction);
       const access = this.accessTokenFor(row.user_id, row.session_id, row.role, row.email_verified);
       return {
         outcome: 'rotated',

@@ -40,12 +40,10 @@ export function auditDetails(fields: AuditRecord['fields']): AuditEventRow['deta
  * change the answer: the action it records has already happened.
  */
 export class AuditTrail {
-  private readonly sequelize: Sequelize;
-  private readonly logger: Logger;
+  private readonly deps: { sequelize: Sequelize; logger: Logger };
 
-  constructor(sequelize: Sequelize, logger: Logger) {
-    this.sequelize = sequelize;
-    this.logger = logger;
+  constructor(deps: AuditTrail['deps']) {
+    this.deps = deps;
   }
 
   /** Collects the request's audit records and stores them after the handler. */
@@ -58,7 +56,7 @@ export class AuditTrail {
       } finally {
         if (pending.length > 0) {
           await this.write(pending).catch((error: unknown) =>
-            this.logger.error({ err: error, events: pending.length }, 'audit trail write failed'),
+            this.deps.logger.error({ err: error, events: pending.length }, 'audit trail write failed'),
           );
         }
       }
@@ -86,7 +84,7 @@ export class AuditTrail {
       values.push(`(${row.map((_, i) => `$${base + i + 1}`).join(', ')})`);
       bind.push(...row);
     }
-    await this.sequelize.query(
+    await this.deps.sequelize.query(
       `INSERT INTO audit_events (id, at, actor_user_id, subject_user_id, event, ip, request_id, details)
        VALUES ${values.join(', ')}`,
       { bind },
@@ -95,7 +93,7 @@ export class AuditTrail {
 
   /** One page of the events about `userId`, newest first, and how many there are in all. */
   async page(userId: string, offset: number, limit: number): Promise<{ events: AuditEventRow[]; total: number }> {
-    const rows = await this.sequelize.query<{
+    const rows = await this.deps.sequelize.query<{
       id: string;
       at: Date;
       event: string;
@@ -109,7 +107,7 @@ export class AuditTrail {
        WHERE e.subject_user_id = $1 ORDER BY e.at DESC, e.seq DESC OFFSET $2 LIMIT $3`,
       { bind: [userId, offset, limit], type: QueryTypes.SELECT },
     );
-    const [count] = await this.sequelize.query<{ total: string }>(
+    const [count] = await this.deps.sequelize.query<{ total: string }>(
       'SELECT count(*) AS total FROM audit_events WHERE subject_user_id = $1',
       { bind: [userId], type: QueryTypes.SELECT },
     );

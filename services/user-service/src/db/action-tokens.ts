@@ -28,16 +28,14 @@ const HMAC_PURPOSE = 'account link';
  * cannot forge or use one, and a link stops working when its signing key is rotated out (two rotations).
  */
 export class ActionTokens {
-  private readonly sequelize: Sequelize;
-  private readonly keys: SigningKeys;
+  private readonly deps: { sequelize: Sequelize; keys: SigningKeys };
 
-  constructor(sequelize: Sequelize, keys: SigningKeys) {
-    this.sequelize = sequelize;
-    this.keys = keys;
+  constructor(deps: ActionTokens['deps']) {
+    this.deps = deps;
   }
 
   private tokenOf(id: string, kid: string): string | undefined {
-    const key = this.keys.derivedKey(HMAC_PURPOSE, kid);
+    const key = this.deps.keys.derivedKey(HMAC_PURPOSE, kid);
     return key === undefined ? undefined : createHmac('sha256', key.key).update(id).digest('base64url');
   }
 
@@ -47,15 +45,15 @@ export class ActionTokens {
    */
   async issue(userId: string, purpose: ActionPurpose, email: string, ttlSeconds: number): Promise<string> {
     const id = randomUUID();
-    const current = this.keys.derivedKey(HMAC_PURPOSE);
+    const current = this.deps.keys.derivedKey(HMAC_PURPOSE);
     if (current === undefined) throw new Error('no signing key loaded');
     const token = createHmac('sha256', current.key).update(id).digest('base64url');
-    await this.sequelize.transaction(async (transaction) => {
-      await this.sequelize.query(
+    await this.deps.sequelize.transaction(async (transaction) => {
+      await this.deps.sequelize.query(
         `UPDATE action_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`,
         { bind: [userId, purpose], transaction },
       );
-      await this.sequelize.query(
+      await this.deps.sequelize.query(
         `INSERT INTO action_tokens (id, user_id, purpose, email, token_hash, kid, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))`,
         { bind: [id, userId, purpose, email, tokenDigest(token), current.kid, ttlSeconds], transaction },
@@ -66,7 +64,7 @@ export class ActionTokens {
 
   /** The `<id>.<token>` secret of an open link, or undefined when it is used, expired or its key is gone. */
   async link(id: string): Promise<{ secret: string; row: ActionTokenRow } | undefined> {
-    const [row] = await this.sequelize.query<ActionTokenRow>(
+    const [row] = await this.deps.sequelize.query<ActionTokenRow>(
       'SELECT * FROM action_tokens WHERE id = $1 AND used_at IS NULL AND expires_at > now()',
       { bind: [id], type: QueryTypes.SELECT },
     );
@@ -83,14 +81,14 @@ export class ActionTokens {
     const parts = splitToken(secret);
     if (parts === undefined) return 'invalid';
     const { id } = parts;
-    const [row] = await this.sequelize.query<ActionTokenRow>(
+    const [row] = await this.deps.sequelize.query<ActionTokenRow>(
       'SELECT * FROM action_tokens WHERE id = $1 AND purpose = $2',
       { bind: [id, purpose], type: QueryTypes.SELECT },
     );
     if (row === undefined) return 'invalid';
     const refusal = tokenRefusal(parts.secret, row);
     if (refusal !== undefined) return refusal;
-    const [claimed] = await this.sequelize.query<ActionTokenRow>(
+    const [claimed] = await this.deps.sequelize.query<ActionTokenRow>(
       `UPDATE action_tokens SET used_at = now() WHERE id = $1 AND used_at IS NULL AND expires_at > now() RETURNING *`,
       { bind: [id], type: QueryTypes.SELECT },
     );

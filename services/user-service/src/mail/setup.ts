@@ -44,7 +44,7 @@ export async function startMail(
     user = secret?.data.username;
     password = secret?.data.password;
   }
-  const tokens = new ActionTokens(deps.sequelize, deps.keys);
+  const tokens = new ActionTokens({ sequelize: deps.sequelize, keys: deps.keys });
   const mail = new MailOutbox({
     executor: sequelizeSqlExecutor(deps.sequelize),
     transport: smtpTransport({

@@ -19,24 +19,20 @@ export interface KeyStore {
 
 /** Vault KV v2: the private keys never leave Vault and the service's policy. */
 export class VaultKeyStore implements KeyStore {
-  private readonly vault: VaultClient;
-  private readonly mount: string;
-  private readonly path: string;
+  private readonly deps: { vault: VaultClient; mount: string; path: string };
 
-  constructor(vault: VaultClient, mount: string, path: string) {
-    this.vault = vault;
-    this.mount = mount;
-    this.path = path;
+  constructor(deps: VaultKeyStore['deps']) {
+    this.deps = deps;
   }
 
   async read(): Promise<{ keys: StoredKey[]; version: number } | undefined> {
-    const secret = await this.vault.kvRead<{ keys: StoredKey[] }>(this.mount, this.path);
+    const secret = await this.deps.vault.kvRead<{ keys: StoredKey[] }>(this.deps.mount, this.deps.path);
     return secret === undefined ? undefined : { keys: secret.data.keys, version: secret.version };
   }
 
   async write(keys: StoredKey[], expectedVersion: number): Promise<boolean> {
     try {
-      await this.vault.kvWrite(this.mount, this.path, { keys }, { cas: expectedVersion });
+      await this.deps.vault.kvWrite(this.deps.mount, this.deps.path, { keys }, { cas: expectedVersion });
       return true;
     } catch (error) {
       if (error instanceof VaultRequestError && /check-and-set/.test(error.message)) return false;

@@ -23,21 +23,19 @@ export function stepProblem(reason: StepRefusal): HttpProblem {
  * a digest, expiring after `ttlSeconds` and completed once. It proves the password was right, nothing more.
  */
 export class LoginSteps {
-  private readonly store: TwoFactorStore;
-  private readonly ttlSeconds: number;
+  private readonly deps: { store: TwoFactorStore; ttlSeconds: number };
 
-  constructor(store: TwoFactorStore, ttlSeconds: number) {
-    this.store = store;
-    this.ttlSeconds = ttlSeconds;
+  constructor(deps: LoginSteps['deps']) {
+    this.deps = deps;
   }
 
   get ttl(): number {
-    return this.ttlSeconds;
+    return this.deps.ttlSeconds;
   }
 
   async issue(userId: string): Promise<string> {
     const secret = randomBytes(32).toString('base64url');
-    const id = await this.store.createStep(userId, tokenDigest(secret), this.ttlSeconds);
+    const id = await this.deps.store.createStep(userId, tokenDigest(secret), this.deps.ttlSeconds);
     return `${id}.${secret}`;
   }
 
@@ -45,7 +43,7 @@ export class LoginSteps {
   async open(token: string): Promise<LoginStepRow> {
     const parts = splitToken(token);
     if (parts === undefined) throw stepProblem('invalid');
-    const row = await this.store.step(parts.id);
+    const row = await this.deps.store.step(parts.id);
     if (row === undefined) throw stepProblem('invalid');
     const refusal = tokenRefusal(parts.secret, row);
     if (refusal !== undefined) throw stepProblem(refusal);
@@ -54,6 +52,6 @@ export class LoginSteps {
 
   /** Completes the step (once, across replicas); throws `used` when another request completed it first. */
   async complete(row: LoginStepRow): Promise<void> {
-    if (!(await this.store.useStep(row.id))) throw stepProblem('used');
+    if (!(await this.deps.store.useStep(row.id))) throw stepProblem('used');
   }
 }

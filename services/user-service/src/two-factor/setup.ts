@@ -49,5 +49,8 @@ export async function startTwoFactor(
     },
     wiring.logger,
   );
-  return { deps: { factors, steps: new LoginSteps(store, config.TWO_FACTOR_STEP_SECONDS) }, loginCaptcha };
+  return {
+    deps: { factors, steps: new LoginSteps({ store, ttlSeconds: config.TWO_FACTOR_STEP_SECONDS }) },
+    loginCaptcha,
+  };
 }
