@@ -16,19 +16,17 @@ export interface RateLimitSettings {
   passkeyOptionsPerIp?: number;
 }
 
+/** The limits, each one counter of the `rate_limits` table (its key prefix in the constructor). */
+type LimitName =
+  'loginEmailIp' | 'loginIp' | 'registerIp' | 'resetEmail' | 'resetIp' | 'verificationMails' | 'passkeyOptionsIp';
+
 /**
  * Limits kept in PostgreSQL so they hold across replicas. Logins are limited per (email, IP) and per IP —
  * never per email alone, so an attacker elsewhere cannot lock a victim out; a successful login clears
  * its (email, IP) counter.
  */
 export class RateLimits {
-  private readonly loginEmailIp: RateLimiterPostgres;
-  private readonly loginIp: RateLimiterPostgres;
-  private readonly registerIp: RateLimiterPostgres;
-  private readonly resetEmail: RateLimiterPostgres;
-  private readonly resetIp: RateLimiterPostgres;
-  private readonly verificationMails: RateLimiterPostgres;
-  private readonly passkeyOptionsIp: RateLimiterPostgres;
+  private readonly limiters: Record<LimitName, RateLimiterPostgres>;
   private readonly logger: Logger;
 
   constructor(sequelize: Sequelize, settings: RateLimitSettings, logger: Logger) {
@@ -37,13 +35,15 @@ export class RateLimits {
       postgresLimiter(sequelize, { keyPrefix, points, duration: settings.windowSeconds });
     const hourly = (keyPrefix: string, points: number): RateLimiterPostgres =>
       postgresLimiter(sequelize, { keyPrefix, points, duration: 3600 });
-    this.loginEmailIp = window('login-email-ip', settings.loginPerEmailIp);
-    this.loginIp = window('login-ip', settings.loginPerIp);
-    this.registerIp = window('register-ip', settings.registerPerIp);
-    this.resetEmail = hourly('reset-email', settings.resetPerEmail ?? 3);
-    this.resetIp = hourly('reset-ip', settings.resetPerIp ?? 20);
-    this.verificationMails = hourly('verification-mail', settings.verificationMailsPerUser ?? 5);
-    this.passkeyOptionsIp = window('passkey-options-ip', settings.passkeyOptionsPerIp ?? settings.loginPerIp);
+    this.limiters = {
+      loginEmailIp: window('login-email-ip', settings.loginPerEmailIp),
+      loginIp: window('login-ip', settings.loginPerIp),
+      registerIp: window('register-ip', settings.registerPerIp),
+      resetEmail: hourly('reset-email', settings.resetPerEmail ?? 3),
+      resetIp: hourly('reset-ip', settings.resetPerIp ?? 20),
+      verificationMails: hourly('verification-mail', settings.verificationMailsPerUser ?? 5),
+      passkeyOptionsIp: window('passkey-options-ip', settings.passkeyOptionsPerIp ?? settings.loginPerIp),
+    };
   }
 
   private async consume(limiter: RateLimiterPostgres, key: string): Promise<void> {
@@ -61,35 +61,35 @@ export class RateLimits {
 
   async loginAttempt(email: string, ip: string): Promise<void> {
     const results = await Promise.allSettled([
-      this.consume(this.loginIp, ip),
-      this.consume(this.loginEmailIp, `${bounded(email)}|${ip}`),
+      this.consume(this.limiters.loginIp, ip),
+      this.consume(this.limiters.loginEmailIp, `${bounded(email)}|${ip}`),
     ]);
     const refused = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (refused !== undefined) throw refused.reason;
   }
 
   async loginSucceeded(email: string, ip: string): Promise<void> {
-    await this.loginEmailIp.delete(`${bounded(email)}|${ip}`).catch((error: unknown) => {
+    await this.limiters.loginEmailIp.delete(`${bounded(email)}|${ip}`).catch((error: unknown) => {
       this.logger.error({ err: error, limiter: 'login-email-ip' }, 'rate limiter failed to clear a counter');
     });
   }
 
   async registerAttempt(ip: string): Promise<void> {
-    await this.consume(this.registerIp, ip);
+    await this.consume(this.limiters.registerIp, ip);
   }
 
   /** A password-reset request: per IP, then per address (a bounded key, so any input fits). */
   async resetRequest(email: string, ip: string): Promise<void> {
-    await this.consume(this.resetIp, ip);
-    await this.consume(this.resetEmail, bounded(email.trim().toLowerCase()));
+    await this.consume(this.limiters.resetIp, ip);
+    await this.consume(this.limiters.resetEmail, bounded(email.trim().toLowerCase()));
   }
 
   /** A passwordless login's options request (unauthenticated; each one stores a challenge row). */
   async passkeyOptions(ip: string): Promise<void> {
-    await this.consume(this.passkeyOptionsIp, ip);
+    await this.consume(this.limiters.passkeyOptionsIp, ip);
   }
 
   async verificationMail(userId: string): Promise<void> {
-    await this.consume(this.verificationMails, userId);
+    await this.consume(this.limiters.verificationMails, userId);
   }
 }
