@@ -1,6 +1,7 @@
 import {
   connectVaultFromEnv,
   databaseFromEnv,
+  sqlStatements,
   type Database,
   type Logger,
   type Migration,
@@ -19,12 +20,10 @@ export const RATE_LIMITS_TABLE = 'rate_limits';
 export const rateLimitMigrations: readonly Migration[] = [
   {
     name: '0001-create-rate-limits',
-    async up({ sequelize }) {
-      await sequelize.query(
-        `CREATE TABLE IF NOT EXISTS ${RATE_LIMITS_TABLE} (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)`,
-      );
-      await sequelize.query(`CREATE INDEX IF NOT EXISTS ${RATE_LIMITS_TABLE}_expire ON ${RATE_LIMITS_TABLE} (expire)`);
-    },
+    up: sqlStatements([
+      `CREATE TABLE IF NOT EXISTS ${RATE_LIMITS_TABLE} (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)`,
+      `CREATE INDEX IF NOT EXISTS ${RATE_LIMITS_TABLE}_expire ON ${RATE_LIMITS_TABLE} (expire)`,
+    ]),
   },
 ];
 

@@ -22,7 +22,7 @@ export {
   type DatabaseCredentials,
   type VaultCredentialsOptions,
 } from './database/credentials.ts';
-export { Database, type DatabaseOptions, type Migration } from './database/database.ts';
+export { Database, sqlStatements, type DatabaseOptions, type Migration } from './database/database.ts';
 export { databaseTlsEnv, databaseTlsFromEnv, type DatabaseTls } from './database/tls.ts';
 export { vaultCaFromEnv, vaultTlsEnv } from './vault/tls.ts';
 export { LocalCipher, TransitCipher, type SecretCipher } from './vault/cipher.ts';

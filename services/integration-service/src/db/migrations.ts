@@ -1,9 +1,4 @@
-import type { Migration } from '@cf/kit';
-
-const statements = (sql: string[]): Migration['up'] =>
-  async function up({ sequelize }) {
-    for (const statement of sql) await sequelize.query(statement);
-  };
+import { sqlStatements as statements, type Migration } from '@cf/kit';
 
 export const migrations: Migration[] = [
   {

@@ -33,6 +33,16 @@ export interface Migration {
   up(context: { queryInterface: QueryInterface; sequelize: Sequelize }): Promise<void>;
 }
 
+/**
+ * A migration's `up` that sends each SQL text to PostgreSQL in order, one query each (a text may hold several
+ * statements): what a schema change of ours is. `migrations: [{ name: '0002-x', up: sqlStatements([`ALTER …`]) }]`.
+ */
+export function sqlStatements(statements: readonly string[]): Migration['up'] {
+  return async function up({ sequelize }) {
+    for (const statement of statements) await sequelize.query(statement);
+  };
+}
+
 /** Tags each pg client with the login it was opened with, so rotation can retire exactly the stale ones. */
 interface TaggedConnection {
   user?: string;

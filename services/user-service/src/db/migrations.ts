@@ -1,11 +1,11 @@
-import type { Migration } from '@cf/kit';
+import { sqlStatements, type Migration } from '@cf/kit';
 
 /** Versioned schema of user-service. Append only: a shipped migration is never edited. */
 export const migrations: Migration[] = [
   {
     name: '0001-accounts-sessions-tokens',
-    async up({ sequelize }) {
-      await sequelize.query(`
+    up: sqlStatements([
+      `
         CREATE TABLE users (
           id uuid PRIMARY KEY,
           email text NOT NULL,
@@ -42,8 +42,8 @@ export const migrations: Migration[] = [
           points integer NOT NULL DEFAULT 0,
           expire bigint
         );
-      `);
-    },
+      `,
+    ]),
   },
   {
     // Every revocation, however it happens (logout, logout-all, session delete, password change, refresh
@@ -51,8 +51,8 @@ export const migrations: Migration[] = [
     // The advisory lock serialises revoking transactions, so `seq` order is commit order and a follower's
     // position (the last seq it saw) can never skip a row that commits late.
     name: '0002-session-revocation-feed',
-    async up({ sequelize }) {
-      await sequelize.query(`
+    up: sqlStatements([
+      `
         CREATE TABLE session_revocations (
           seq bigserial PRIMARY KEY,
           session_id uuid NOT NULL,
@@ -78,23 +78,21 @@ export const migrations: Migration[] = [
         END $$;
         CREATE TRIGGER users_disabled AFTER UPDATE OF disabled ON users
           FOR EACH ROW WHEN (NOT OLD.disabled AND NEW.disabled) EXECUTE FUNCTION user_disabled();
-      `);
-    },
+      `,
+    ]),
   },
   {
     // Concurrent refreshes inside the grace window return the successor already issued (recomputed by
     // HMAC from the parent); only its digest is stored.
     name: '0003-refresh-token-successor',
-    async up({ sequelize }) {
-      await sequelize.query('ALTER TABLE refresh_tokens ADD COLUMN successor_hash text');
-    },
+    up: sqlStatements(['ALTER TABLE refresh_tokens ADD COLUMN successor_hash text']),
   },
   {
     // Input limits are the same in the validator (schemas.ts), here and in the OpenAPI document: email
     // 254 (RFC 5321 path limit), display name 80; what the service derives is bounded too.
     name: '0004-length-limits',
-    async up({ sequelize }) {
-      await sequelize.query(`
+    up: sqlStatements([
+      `
         ALTER TABLE users
           ADD CONSTRAINT users_email_length CHECK (char_length(email) <= 254),
           ADD CONSTRAINT users_email_normalized_length CHECK (char_length(email_normalized) <= 254),
@@ -102,8 +100,8 @@ export const migrations: Migration[] = [
         ALTER TABLE sessions
           ADD CONSTRAINT sessions_user_agent_length CHECK (char_length(user_agent) <= 300),
           ADD CONSTRAINT sessions_ip_length CHECK (char_length(ip) <= 45);
-      `);
-    },
+      `,
+    ]),
   },
   {
     // Issue 18: email verification and password reset by single-use links. Only a digest of each link's token is
@@ -111,8 +109,8 @@ export const migrations: Migration[] = [
     // (`kid` names which), so the mail worker can rebuild the link and a database reader cannot. Accounts made
     // before verification existed count as verified: they were never asked to.
     name: '0005-account-links',
-    async up({ sequelize }) {
-      await sequelize.query(`
+    up: sqlStatements([
+      `
         ALTER TABLE users ADD COLUMN email_verified_at timestamptz;
         UPDATE users SET email_verified_at = created_at;
         CREATE TABLE action_tokens (
@@ -131,16 +129,16 @@ export const migrations: Migration[] = [
         -- Captcha answers already accepted (by challenge signature), so each is accepted once across replicas.
         CREATE TABLE captcha_answers (id text PRIMARY KEY CHECK (char_length(id) <= 200), expires_at timestamptz NOT NULL);
         CREATE INDEX captcha_answers_by_expiry ON captcha_answers (expires_at);
-      `);
-    },
+      `,
+    ]),
   },
   {
     // Issue 18, two-factor: TOTP secrets (Vault transit ciphertext only), hashed one-time recovery codes, WebAuthn
     // credentials, single-use WebAuthn challenges and the login's "second factor required" steps, all in PostgreSQL
     // so every replica sees the same state. Tables are described in src/db/two-factor.ts.
     name: '0006-two-factor',
-    async up({ sequelize }) {
-      await sequelize.query(`
+    up: sqlStatements([
+      `
         CREATE TABLE totp_credentials (
           user_id uuid PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
           secret_ciphertext text NOT NULL CHECK (char_length(secret_ciphertext) <= 400),
@@ -183,16 +181,16 @@ export const migrations: Migration[] = [
           used_at timestamptz
         );
         CREATE INDEX login_steps_by_expiry ON login_steps (expires_at);
-      `);
-    },
+      `,
+    ]),
   },
   {
     // Every audit record, queryable per account by administrators (issue 18 item 6). Written by
     // src/admin/audit-trail.ts; no foreign keys, so the trail outlives what it names. `seq` orders events
     // recorded within the same microsecond; details hold no secrets (the trail drops such keys).
     name: '0007-audit-events',
-    async up({ sequelize }) {
-      await sequelize.query(`
+    up: sqlStatements([
+      `
         CREATE TABLE audit_events (
           id uuid PRIMARY KEY,
           seq bigint GENERATED ALWAYS AS IDENTITY,
@@ -205,15 +203,13 @@ export const migrations: Migration[] = [
           details jsonb NOT NULL DEFAULT '{}'
         );
         CREATE INDEX audit_events_by_subject ON audit_events (subject_user_id, at DESC, seq DESC);
-      `);
-    },
+      `,
+    ]),
   },
   {
     // Housekeeping deletes audit events past AUDIT_RETENTION_DAYS in batches (src/housekeeping.ts): without an
     // index on `at`, every batch would scan the whole table.
     name: '0008-audit-events-by-time',
-    async up({ sequelize }) {
-      await sequelize.query('CREATE INDEX audit_events_by_time ON audit_events (at)');
-    },
+    up: sqlStatements(['CREATE INDEX audit_events_by_time ON audit_events (at)']),
   },
 ];
