@@ -1,6 +1,5 @@
 import { env, loadConfig } from '@cf/kit/config';
-import { databaseTlsEnv } from '@cf/kit/database/tls';
-import { vaultTlsEnv } from '@cf/kit/vault/tls';
+import { databaseEnv, vaultLoginEnv } from '@cf/kit/connection-env';
 import { z } from 'zod';
 
 const list = env.list();
@@ -59,25 +58,10 @@ export const gatewayEnv = {
   RATE_LIMIT_SYNC_MS: z.coerce.number().int().min(1).max(1000).default(100),
 
   // The rate-limit store: the gateway's database, with logins from Vault's database engine (role api-gateway).
-  DATABASE_HOST: z.string().default('127.0.0.1'),
-  DATABASE_PORT: env.port(5432),
-  DATABASE_NAME: z.string().default('api_gateway'),
-  /** Static login (local runs and tests). When unset, credentials come from Vault's database engine. */
-  DATABASE_USER: z.string().optional(),
-  DATABASE_PASSWORD: z.string().optional(),
-  /** Role the dynamic logins `SET ROLE` to, so the table belongs to the gateway. */
-  DATABASE_OWNER_ROLE: z.string().optional(),
-  VAULT_DATABASE_ROLE: z.string().default('api-gateway'),
-  ...databaseTlsEnv,
+  ...databaseEnv({ name: 'api_gateway', vaultRole: 'api-gateway' }),
 
-  /** Vault, for database logins only; unset means a static DATABASE_USER (or RATE_LIMIT_STORE=memory). */
-  VAULT_ADDR: z.url().optional(),
-  /** `kubernetes` in a cluster; `token` for local runs and tests. */
-  VAULT_AUTH: z.enum(['kubernetes', 'token']).default('kubernetes'),
-  ...vaultTlsEnv,
-  VAULT_TOKEN: z.string().optional(),
-  VAULT_ROLE: z.string().default('api-gateway'),
-  VAULT_JWT_FILE: z.string().default('/var/run/secrets/vault/token'),
+  // Vault, for database logins only; VAULT_ADDR unset means a static DATABASE_USER (or RATE_LIMIT_STORE=memory).
+  ...vaultLoginEnv('api-gateway'),
   BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()

@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 import { env, loadConfig } from '@cf/kit/config';
-import { databaseTlsEnv } from '@cf/kit/database/tls';
-import { vaultTlsEnv } from '@cf/kit/vault/tls';
+import { databaseEnv, vaultLoginEnv } from '@cf/kit/connection-env';
 import { z } from 'zod';
 import { UNVERIFIED_ACTIONS } from './http/verified-only.ts';
 
@@ -20,23 +19,10 @@ export const integrationServiceEnv = {
   /** How peers reach a pod by name; `{pod}` is replaced. */
   PEER_ADDRESS_TEMPLATE: z.string().default('http://{pod}.integration-service-headless.cf-apps.svc:8080'),
 
-  DATABASE_HOST: z.string().default('127.0.0.1'),
-  DATABASE_PORT: env.port(5432),
-  DATABASE_NAME: z.string().default('integrations'),
-  /** Static login (local runs). When unset, credentials come from Vault's database engine. */
-  DATABASE_USER: z.string().optional(),
-  DATABASE_PASSWORD: z.string().optional(),
-  DATABASE_OWNER_ROLE: z.string().optional(),
-  VAULT_DATABASE_ROLE: z.string().default('integration-service'),
-  ...databaseTlsEnv,
+  ...databaseEnv({ name: 'integrations', vaultRole: 'integration-service' }),
 
-  /** Vault address; unset only in demo mode without Vault (sessions then use a local key file). */
-  VAULT_ADDR: z.url().optional(),
-  VAULT_AUTH: z.enum(['kubernetes', 'token']).default('kubernetes'),
-  ...vaultTlsEnv,
-  VAULT_TOKEN: z.string().optional(),
-  VAULT_ROLE: z.string().default('integration-service'),
-  VAULT_JWT_FILE: z.string().default('/var/run/secrets/vault/token'),
+  // VAULT_ADDR unset only in demo mode without Vault (sessions then use a local key file).
+  ...vaultLoginEnv('integration-service'),
   VAULT_KV_MOUNT: z.string().default('secret'),
   /** KV v2 path holding `api_id` and `api_hash`. */
   TELEGRAM_KV_PATH: z.string().default('integration-service/telegram'),

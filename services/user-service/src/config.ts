@@ -1,6 +1,5 @@
 import { env, loadConfig } from '@cf/kit/config';
-import { databaseTlsEnv } from '@cf/kit/database/tls';
-import { vaultTlsEnv } from '@cf/kit/vault/tls';
+import { databaseEnv, vaultLoginEnv } from '@cf/kit/connection-env';
 import { z } from 'zod';
 
 /** Environment of user-service. Every variable is named in the error when it is missing or wrong. */
@@ -15,25 +14,10 @@ export const userServiceEnv = {
    */
   TRUSTED_PROXIES: env.list(),
 
-  DATABASE_HOST: z.string().default('127.0.0.1'),
-  DATABASE_PORT: env.port(5432),
-  DATABASE_NAME: z.string().default('users'),
-  /** Static login (local runs). When unset, credentials come from Vault's database engine. */
-  DATABASE_USER: z.string().optional(),
-  DATABASE_PASSWORD: z.string().optional(),
-  /** Role the dynamic logins `SET ROLE` to, so tables belong to the service. */
-  DATABASE_OWNER_ROLE: z.string().optional(),
-  VAULT_DATABASE_ROLE: z.string().default('user-service'),
-  ...databaseTlsEnv,
+  ...databaseEnv({ name: 'users', vaultRole: 'user-service' }),
 
-  /** Vault address; unset means the local file key store (development only). */
-  VAULT_ADDR: z.url().optional(),
-  /** `kubernetes` in a cluster; `token` for local runs and tests. */
-  VAULT_AUTH: z.enum(['kubernetes', 'token']).default('kubernetes'),
-  ...vaultTlsEnv,
-  VAULT_TOKEN: z.string().optional(),
-  VAULT_ROLE: z.string().default('user-service'),
-  VAULT_JWT_FILE: z.string().default('/var/run/secrets/vault/token'),
+  // VAULT_ADDR unset: the local file key store (development only).
+  ...vaultLoginEnv('user-service'),
   VAULT_KV_MOUNT: z.string().default('secret'),
   SIGNING_KEYS_PATH: z.string().default('user-service/signing-keys'),
   /** Local key file when there is no Vault. */
