@@ -1,8 +1,8 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { containerSecurity, podSecurity, resources } from '../../lib/workload.ts';
-import { upstreamProbes } from './objects.ts';
-import { labels, ourNamespaces, selector } from '../../platform.ts';
+import { containerSecurity, resources } from '../../lib/workload.ts';
+import { singleReplica, upstreamProbes } from './objects.ts';
+import { labels, ourNamespaces } from '../../platform.ts';
 import { namespacedRole } from './rbac.ts';
 import { kubeStateMetrics as ksm, namespace } from './stack.ts';
 
@@ -29,40 +29,30 @@ export function kubeStateMetrics(scope: Construct): void {
       ],
     );
   }
-  new k8s.KubeDeployment(scope, 'ksm', {
-    metadata: { name: ksm.name, namespace, labels: l },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: selector(ksm.name) },
-      template: {
-        metadata: { labels: l },
-        spec: {
-          serviceAccountName: ksm.name,
-          securityContext: podSecurity(ksm.uid),
-          containers: [
-            {
-              name: 'kube-state-metrics',
-              image: ksm.image,
-              args: [
-                `--namespaces=${ourNamespaces.join(',')}`,
-                `--resources=${RESOURCES.join(',')}`,
-                `--port=${ksm.port}`,
-                `--telemetry-port=${ksm.telemetryPort}`,
-              ],
-              ports: [
-                { name: 'http-metrics', containerPort: ksm.port },
-                { name: 'telemetry', containerPort: ksm.telemetryPort },
-              ],
-              ...upstreamProbes({ path: '/livez', port: 'http-metrics' }, { path: '/readyz', port: 'telemetry' }),
-              securityContext: containerSecurity(ksm.uid, true),
-              resources: resources({
-                requests: { cpu: '20m', memory: '64Mi' },
-                limits: { cpu: '200m', memory: '128Mi' },
-              }),
-            },
-          ],
-        },
-      },
+  singleReplica(scope, 'ksm', {
+    name: ksm.name,
+    namespace,
+    labels: l,
+    uid: ksm.uid,
+    container: {
+      name: 'kube-state-metrics',
+      image: ksm.image,
+      args: [
+        `--namespaces=${ourNamespaces.join(',')}`,
+        `--resources=${RESOURCES.join(',')}`,
+        `--port=${ksm.port}`,
+        `--telemetry-port=${ksm.telemetryPort}`,
+      ],
+      ports: [
+        { name: 'http-metrics', containerPort: ksm.port },
+        { name: 'telemetry', containerPort: ksm.telemetryPort },
+      ],
+      ...upstreamProbes({ path: '/livez', port: 'http-metrics' }, { path: '/readyz', port: 'telemetry' }),
+      securityContext: containerSecurity(ksm.uid, true),
+      resources: resources({
+        requests: { cpu: '20m', memory: '64Mi' },
+        limits: { cpu: '200m', memory: '128Mi' },
+      }),
     },
   });
 }

@@ -1,7 +1,8 @@
 import { ApiObject } from 'cdk8s';
-import type { k8s } from 'cdk8s-plus-27';
+import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { httpGet } from '../../lib/workload.ts';
+import { httpGet, podSecurity } from '../../lib/workload.ts';
+import { selector } from '../../platform.ts';
 
 /** Anything with Kubernetes type metadata, e.g. the `@kubernetes-models/prometheus-operator` interfaces. */
 export interface TypedObject {
@@ -56,4 +57,31 @@ export function upstreamProbes(
       timeoutSeconds: 2,
     },
   };
+}
+
+/**
+ * One replica of an upstream controller or exporter (prometheus-operator, kube-state-metrics): a Deployment
+ * `name` in `namespace` whose pod runs as `uid` under the ServiceAccount of the same name, selected by name,
+ * labelled `labels`, with the one `container` given. Object id: `id`.
+ */
+export function singleReplica(
+  scope: Construct,
+  id: string,
+  props: { name: string; namespace: string; labels: Record<string, string>; uid: number; container: k8s.Container },
+): void {
+  new k8s.KubeDeployment(scope, id, {
+    metadata: { name: props.name, namespace: props.namespace, labels: props.labels },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: selector(props.name) },
+      template: {
+        metadata: { labels: props.labels },
+        spec: {
+          serviceAccountName: props.name,
+          securityContext: podSecurity(props.uid),
+          containers: [props.container],
+        },
+      },
+    },
+  });
 }

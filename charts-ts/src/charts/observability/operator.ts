@@ -1,8 +1,8 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { containerSecurity, podSecurity, resources } from '../../lib/workload.ts';
-import { upstreamProbes } from './objects.ts';
-import { labels, selector } from '../../platform.ts';
+import { containerSecurity, resources } from '../../lib/workload.ts';
+import { singleReplica, upstreamProbes } from './objects.ts';
+import { labels } from '../../platform.ts';
 import { clusterRole, namespacedRole, read } from './rbac.ts';
 import { namespace, operator } from './stack.ts';
 
@@ -65,41 +65,31 @@ export function prometheusOperator(scope: Construct): void {
     { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
     { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
   ]);
-  new k8s.KubeDeployment(scope, 'operator', {
-    metadata: { name: operator.name, namespace, labels: l },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: selector(operator.name) },
-      template: {
-        metadata: { labels: l },
-        spec: {
-          serviceAccountName: operator.name,
-          securityContext: podSecurity(NOBODY),
-          containers: [
-            {
-              name: 'operator',
-              image: operator.image,
-              args: [
-                `--namespaces=${namespace}`,
-                `--kubelet-service=${namespace}/${kubeletService}`,
-                '--kubelet-endpointslice=true',
-                '--kubelet-endpoints=false',
-                `--prometheus-config-reloader=${operator.reloaderImage}`,
-                '--log-format=json',
-              ],
-              ports: [{ name: 'http', containerPort: operator.port }],
-              // The operator serves only /healthz and /metrics (cmd/operator/main.go, v0.85); being scrapable is
-              // the one thing its Service offers, so readiness asks for /metrics.
-              ...upstreamProbes({ path: '/healthz', port: 'http' }, { path: '/metrics', port: 'http' }),
-              securityContext: containerSecurity(NOBODY, true),
-              resources: resources({
-                requests: { cpu: '50m', memory: '64Mi' },
-                limits: { cpu: '200m', memory: '256Mi' },
-              }),
-            },
-          ],
-        },
-      },
+  singleReplica(scope, 'operator', {
+    name: operator.name,
+    namespace,
+    labels: l,
+    uid: NOBODY,
+    container: {
+      name: 'operator',
+      image: operator.image,
+      args: [
+        `--namespaces=${namespace}`,
+        `--kubelet-service=${namespace}/${kubeletService}`,
+        '--kubelet-endpointslice=true',
+        '--kubelet-endpoints=false',
+        `--prometheus-config-reloader=${operator.reloaderImage}`,
+        '--log-format=json',
+      ],
+      ports: [{ name: 'http', containerPort: operator.port }],
+      // The operator serves only /healthz and /metrics (cmd/operator/main.go, v0.85); being scrapable is
+      // the one thing its Service offers, so readiness asks for /metrics.
+      ...upstreamProbes({ path: '/healthz', port: 'http' }, { path: '/metrics', port: 'http' }),
+      securityContext: containerSecurity(NOBODY, true),
+      resources: resources({
+        requests: { cpu: '50m', memory: '64Mi' },
+        limits: { cpu: '200m', memory: '256Mi' },
+      }),
     },
   });
 }
