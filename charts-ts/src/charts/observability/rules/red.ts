@@ -6,19 +6,48 @@
  * thresholds from the Google SRE Workbook, "Alerting on SLOs", multiwindow multi-burn-rate table:
  * 14.4× over 1 h (confirmed over 5 m) and 6× over 6 h (confirmed over 30 m).
  */
-import { alert, rateOrZero, rateRecord, record, type IRuleGroup } from './rule.ts';
+import type { Severity } from '../settings.ts';
+import { alert, rateOrZero, rateRecord, record, type IRule, type IRuleGroup } from './rule.ts';
 
 export const SLO_AVAILABILITY = 0.995;
 const budget = 1 - SLO_AVAILABILITY;
-/** Error-ratio thresholds: burn rate × budget, rounded so rule text stays readable. */
-const fast = +(14.4 * budget).toFixed(6);
-const slow = +(6 * budget).toFixed(6);
 const count = 'http_requests_total';
 const bucket = 'http_request_duration_seconds_bucket';
 /** Slowest acceptable p99 per route, in seconds, before HighLatencyP99 fires. */
 export const LATENCY_P99_SECONDS = 1;
 
 export const errorRatioWindows = ['5m', '30m', '1h', '6h'] as const;
+
+/**
+ * One row of the multiwindow multi-burn-rate table: HighErrorRate fires when a service's 5xx ratio exceeds
+ * `rate` × the error budget over the `long` window and, confirming it is still burning, over the `short` one.
+ * The threshold is rounded to 6 decimals so the rule text stays readable; `over` and `spends` word the long window
+ * and the share of the budget that rate spends, for the description.
+ */
+function burnRateAlert(row: {
+  rate: number;
+  long: (typeof errorRatioWindows)[number];
+  short: (typeof errorRatioWindows)[number];
+  for: string;
+  severity: Severity;
+  over: string;
+  spends: string;
+}): IRule {
+  const threshold = +(row.rate * budget).toFixed(6);
+  return alert({
+    name: 'HighErrorRate',
+    expr: [
+      `service:http_request_errors:ratio_rate${row.long} > ${threshold}`,
+      `and service:http_request_errors:ratio_rate${row.short} > ${threshold}`,
+    ].join('\n'),
+    for: row.for,
+    severity: row.severity,
+    summary: `{{ $labels.service }} burns its error budget ${row.rate}× too fast`,
+    description:
+      `{{ $labels.service }} answered {{ $value | humanizePercentage }} 5xx over ${row.over} ` +
+      `(SLO ${SLO_AVAILABILITY * 100} %): ${row.spends}.`,
+  });
+}
 
 export function redRules(): IRuleGroup[] {
   const ratio = (w: string): string =>
@@ -52,31 +81,23 @@ export function redRules(): IRuleGroup[] {
           summary: '{{ $labels.job }} target {{ $labels.instance }} is down',
           description: 'Prometheus has not scraped {{ $labels.job }} on {{ $labels.pod }} for 3 minutes.',
         }),
-        alert({
-          name: 'HighErrorRate',
-          expr: [
-            `service:http_request_errors:ratio_rate1h > ${fast}`,
-            `and service:http_request_errors:ratio_rate5m > ${fast}`,
-          ].join('\n'),
+        burnRateAlert({
+          rate: 14.4,
+          long: '1h',
+          short: '5m',
           for: '2m',
           severity: 'critical',
-          summary: '{{ $labels.service }} burns its error budget 14.4× too fast',
-          description:
-            '{{ $labels.service }} answered {{ $value | humanizePercentage }} 5xx over the last hour ' +
-            `(SLO ${SLO_AVAILABILITY * 100} %): 2 % of the 30-day budget per hour.`,
+          over: 'the last hour',
+          spends: '2 % of the 30-day budget per hour',
         }),
-        alert({
-          name: 'HighErrorRate',
-          expr: [
-            `service:http_request_errors:ratio_rate6h > ${slow}`,
-            `and service:http_request_errors:ratio_rate30m > ${slow}`,
-          ].join('\n'),
+        burnRateAlert({
+          rate: 6,
+          long: '6h',
+          short: '30m',
           for: '15m',
           severity: 'warning',
-          summary: '{{ $labels.service }} burns its error budget 6× too fast',
-          description:
-            '{{ $labels.service }} answered {{ $value | humanizePercentage }} 5xx over the last 6 hours ' +
-            `(SLO ${SLO_AVAILABILITY * 100} %): 5 % of the 30-day budget in 6 hours.`,
+          over: 'the last 6 hours',
+          spends: '5 % of the 30-day budget in 6 hours',
         }),
         alert({
           name: 'HighLatencyP99',
