@@ -1,8 +1,9 @@
+import type { Context } from 'koa';
 import { z } from 'zod';
 import { HttpProblem, operation, verifiedClaims, type Operation } from '@cf/kit';
-import { audit } from '../audit.ts';
+import { audit, type AuditEvent } from '../audit.ts';
 import type { ActionTokens, LinkRefusal } from '../db/action-tokens.ts';
-import type { MailOutbox } from '../mail/outbox.ts';
+import type { MailOutbox, OutboxJob } from '../mail/outbox.ts';
 import { normalizeEmail } from '../db/store.ts';
 import { hashPassword, verifyPassword } from '../passwords.ts';
 import { CaptchaAnswer, Email, NewPassword } from '../schemas.ts';
@@ -10,6 +11,8 @@ import { publicUser, type RouteDeps } from './deps.ts';
 import { PublicUser } from './responses.ts';
 
 const Queued = z.object({ queued: z.literal(true) });
+
+type AuditFields = Parameters<typeof audit>[3];
 const UNAVAILABLE = 'rate limiting is unavailable';
 
 /** A link's secret as the web page reads it from the URL fragment: `<uuid>.<43 base64url characters>`. */
@@ -48,6 +51,13 @@ export function accountLinkRoutes(
   if (links === undefined) return [];
   const deps: AccountLinkDeps = { ...base, ...links };
   const { store, limits, logger } = base;
+  /** Puts a mail in the outbox, audits `event`, and answers 202 `Queued`: the mail goes out from the worker. */
+  const queueMail = async (ctx: Context, job: OutboxJob, event: AuditEvent, fields: AuditFields): Promise<void> => {
+    await deps.mail.enqueue(job);
+    audit(ctx, logger, event, fields);
+    ctx.status = 202;
+    ctx.body = { queued: true };
+  };
   return [
     operation({
       method: 'post',
@@ -63,12 +73,9 @@ export function accountLinkRoutes(
         if (user === undefined) throw HttpProblem.unauthorized();
         if (user.email_verified_at !== null) throw HttpProblem.conflict('this address is already verified');
         await limits.verificationMail(userId);
-        const { tokens, mail, verifyHours } = deps;
+        const { tokens, verifyHours } = deps;
         const tokenId = await tokens.issue(userId, 'verify-email', user.email, verifyHours * 3600);
-        await mail.enqueue({ kind: 'verify-email', to: user.email, tokenId });
-        audit(ctx, logger, 'email.verification-sent', { userId });
-        ctx.status = 202;
-        ctx.body = { queued: true };
+        await queueMail(ctx, { kind: 'verify-email', to: user.email, tokenId }, 'email.verification-sent', { userId });
       },
     }),
     operation({
@@ -104,11 +111,7 @@ export function accountLinkRoutes(
       async handler(ctx, { body }) {
         await limits.resetRequest(body.email, ctx.ip);
         await base.checkCaptcha?.(body.captcha);
-        const { mail } = deps;
-        await mail.enqueue({ kind: 'password-reset', to: body.email });
-        audit(ctx, logger, 'password.reset-requested', {});
-        ctx.status = 202;
-        ctx.body = { queued: true };
+        await queueMail(ctx, { kind: 'password-reset', to: body.email }, 'password.reset-requested', {});
       },
     }),
     operation({
