@@ -51,18 +51,23 @@ function corpus(dir: string): string {
 
 const countLines = (file: string): number => readEvents(file).length;
 
+/** Filebeat (the chart's configuration, no Kubernetes metadata) reading `dir`/in/*.log into the file `dir`/out/events. */
+function filebeatToFile(dir: string, name: string): ReturnType<typeof startFilebeat> {
+  return startFilebeat(
+    filebeatConfig({
+      paths: [join(dir, 'in', '*.log')],
+      output: { kind: 'file', path: join(dir, 'out'), filename: 'events' },
+      kubernetesMetadata: undefined,
+    }),
+    name,
+  );
+}
+
 // Baseline: Filebeat reading the same files into a file output.
 const baseDir = scratchDir('bench-filebeat-file');
 corpus(join(baseDir, 'in'));
 const baseStarted = Date.now();
-const baseline = await startFilebeat(
-  filebeatConfig({
-    paths: [join(baseDir, 'in', '*.log')],
-    output: { kind: 'file', path: join(baseDir, 'out'), filename: 'events' },
-    kubernetesMetadata: undefined,
-  }),
-  'bench-filebeat-file',
-);
+const baseline = await filebeatToFile(baseDir, 'bench-filebeat-file');
 await waitFor(async () => countLines(join(baseDir, 'out', 'events')) >= LINES || undefined, {
   what: 'the file output',
   process: baseline.process,
@@ -89,14 +94,7 @@ try {
   const dir = scratchDir('bench-filebeat-search');
   const file = corpus(join(dir, 'in'));
   const started = Date.now();
-  const shipper = await startFilebeat(
-    filebeatConfig({
-      paths: [join(dir, 'in', '*.log')],
-      output: { kind: 'file', path: join(dir, 'out'), filename: 'events' },
-      kubernetesMetadata: undefined,
-    }),
-    'bench-filebeat-search',
-  );
+  const shipper = await filebeatToFile(dir, 'bench-filebeat-search');
   // The loader: every 100 ms, the events Filebeat added since the last round, through the pipeline.
   let sent = 0;
   let loading = true;

@@ -1,50 +1,35 @@
 import test, { type ExecutionContext } from 'ava';
 import { createHmac, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { freePort, startTogether } from '../support/process.ts';
-import { call, startUserServiceFixture, type UserServiceFixture } from '../user-service/fixture.ts';
-import { startGateway, type GatewayHandle } from './fixture.ts';
-import { startProbe, type Probe } from './probe.ts';
+import { freePort } from '../support/process.ts';
+import {
+  call,
+  registerAccount,
+  signedAccessToken,
+  userServiceFixtureForFile,
+  type Account,
+} from '../user-service/fixture.ts';
+import { gatewayForFile, probeForFile, startGateway } from './fixture.ts';
+import { startProbe } from './probe.ts';
 
-let users: UserServiceFixture;
-let probe: Probe;
-let gw: GatewayHandle;
+// Every test registers its own user from 127.0.0.1: more than user-service's default 20 per address.
+const users = userServiceFixtureForFile({ REGISTER_LIMIT_PER_IP: '1000' });
+const probe = probeForFile();
+const gw = gatewayForFile(() => ({
+  USER_SERVICE_URL: users.url,
+  INTEGRATION_SERVICE_URL: probe.url,
+  PUBLIC_ORIGIN: 'https://cf.example',
+  CORS_ORIGINS: 'https://admin.cf.example',
+}));
 
-test.before(async () => {
-  // Every test registers its own user from 127.0.0.1: more than user-service's default 20 per address.
-  [users, probe] = await startTogether([startUserServiceFixture({ REGISTER_LIMIT_PER_IP: '1000' }), startProbe()]);
-  gw = await startGateway({
-    USER_SERVICE_URL: users.url,
-    INTEGRATION_SERVICE_URL: probe.url,
-    PUBLIC_ORIGIN: 'https://cf.example',
-    CORS_ORIGINS: 'https://admin.cf.example',
-  });
-});
-
-test.after.always(async () => {
-  await gw?.stop();
-  await probe?.close();
-  await users?.stop();
-});
-
-interface Account {
-  email: string;
-  password: string;
-  accessToken: string;
-  refreshCookie: string;
-}
-
-async function registerViaGateway(): Promise<Account> {
-  const email = `gw-${randomUUID().slice(0, 8)}@example.org`;
-  const password = `gateway-${randomUUID()}`;
-  const response = await call(gw.url, 'POST', '/api/auth/register', { body: { email, password } });
-  if (response.status !== 201) throw new Error(`register: ${response.status} ${JSON.stringify(response.body)}`);
-  return {
-    email,
-    password,
-    accessToken: (response.body['session'] as { access_token: string }).access_token,
-    refreshCookie: response.refreshCookie ?? '',
-  };
+/** A new account registered through the gateway's /api/auth/register, from the client address `call` defaults to. */
+function registerViaGateway(): Promise<Account> {
+  return registerAccount(
+    `${gw.url}/api`,
+    '10.9.9.9',
+    `gw-${randomUUID().slice(0, 8)}@example.org`,
+    `gateway-${randomUUID()}`,
+  );
 }
 
 function probeCalls(since: number): number {
@@ -53,7 +38,7 @@ function probeCalls(since: number): number {
 
 test.serial('register and login pass through to user-service with the refresh cookie', async (t) => {
   const account = await registerViaGateway();
-  t.regex(account.refreshCookie ?? '', /^[A-Za-z0-9_-]{40,}$/);
+  t.regex(account.refreshToken ?? '', /^[A-Za-z0-9_-]{40,}$/);
   const login = await call(gw.url, 'POST', '/api/auth/login', {
     body: { email: account.email, password: account.password },
   });
@@ -122,12 +107,7 @@ async function rejectedAtEdge(t: ExecutionContext, token: string): Promise<void>
 }
 
 function signed(claims: Record<string, unknown>, options: jwt.SignOptions = {}): string {
-  const key = users.service.keys.current();
-  return jwt.sign(claims, key.privateKey, {
-    algorithm: 'ES256',
-    header: { alg: 'ES256', kid: key.kid, typ: 'at+jwt' },
-    ...options,
-  });
+  return signedAccessToken(users.service, claims, options);
 }
 
 test.serial('a request without a token is rejected at the edge', async (t) => {
@@ -186,7 +166,7 @@ test.serial('an unknown kid and a tampered payload are rejected at the edge', as
 
 test.serial('a refresh token used as an access token is rejected at the edge', async (t) => {
   const account = await registerViaGateway();
-  await rejectedAtEdge(t, account.refreshCookie);
+  await rejectedAtEdge(t, account.refreshToken);
 });
 
 test.serial('a token whose session logged out through the gateway is rejected at once', async (t) => {
@@ -214,7 +194,7 @@ test.serial('admin routes need the admin role at the edge', async (t) => {
 test.serial('a cookie-authenticated POST from a foreign origin is refused', async (t) => {
   const account = await registerViaGateway();
   const response = await call(gw.url, 'POST', '/api/auth/refresh', {
-    cookie: account.refreshCookie,
+    cookie: account.refreshToken,
     headers: { origin: 'https://evil.example' },
   });
   t.is(response.status, 403);
@@ -224,7 +204,7 @@ test.serial('a cookie-authenticated POST from a foreign origin is refused', asyn
 test.serial('a cookie-authenticated POST marked cross-site is refused', async (t) => {
   const account = await registerViaGateway();
   const response = await call(gw.url, 'POST', '/api/auth/logout', {
-    cookie: account.refreshCookie,
+    cookie: account.refreshToken,
     headers: { 'sec-fetch-site': 'cross-site' },
   });
   t.is(response.status, 403);
@@ -238,12 +218,12 @@ test.serial('a cookie-authenticated POST marked cross-site is refused', async (t
 test.serial('a cookie-authenticated POST from an allowed origin passes', async (t) => {
   const account = await registerViaGateway();
   const response = await call(gw.url, 'POST', '/api/auth/refresh', {
-    cookie: account.refreshCookie,
+    cookie: account.refreshToken,
     headers: { origin: 'https://admin.cf.example', 'sec-fetch-site': 'same-site' },
   });
   t.is(response.status, 403, 'same-site is not same-origin');
   const same = await call(gw.url, 'POST', '/api/auth/refresh', {
-    cookie: account.refreshCookie,
+    cookie: account.refreshToken,
     headers: { origin: 'https://cf.example', 'sec-fetch-site': 'same-origin' },
   });
   t.is(same.status, 200);

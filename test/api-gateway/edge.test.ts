@@ -5,33 +5,21 @@ import { createLogger, listen } from '@cf/kit';
 import { createGateway } from '../../services/api-gateway/src/app.ts';
 import { loadGatewayConfig } from '../../services/api-gateway/src/config.ts';
 import { captureLogs } from '../support/log-capture.ts';
-import { freePort, startTogether } from '../support/process.ts';
-import { call, startUserServiceFixture, type UserServiceFixture } from '../user-service/fixture.ts';
-import { startGateway, type GatewayHandle } from './fixture.ts';
-import { startProbe, type Probe } from './probe.ts';
+import { freePort } from '../support/process.ts';
+import { call, userServiceFixtureForFile } from '../user-service/fixture.ts';
+import { gatewayForFile, probeForFile } from './fixture.ts';
 
 // The gateway's own checks, proven by what reaches the upstream: here both upstream routes point at a
 // recording probe; only the JWKS and the revocation feed come from the real user-service.
-let users: UserServiceFixture;
-let probe: Probe;
-let gw: GatewayHandle;
-
-test.before(async () => {
-  [users, probe] = await startTogether([startUserServiceFixture({ REGISTER_LIMIT_PER_IP: '1000' }), startProbe()]);
-  gw = await startGateway({
-    USER_SERVICE_URL: probe.url,
-    INTEGRATION_SERVICE_URL: probe.url,
-    JWKS_URL: `${users.url}/.well-known/jwks.json`,
-    REVOCATIONS_URL: `${users.url}/internal/session-revocations`,
-    PUBLIC_ORIGIN: 'https://cf.example',
-  });
-});
-
-test.after.always(async () => {
-  await gw?.stop();
-  await probe?.close();
-  await users?.stop();
-});
+const users = userServiceFixtureForFile({ REGISTER_LIMIT_PER_IP: '1000' });
+const probe = probeForFile();
+const gw = gatewayForFile(() => ({
+  USER_SERVICE_URL: probe.url,
+  INTEGRATION_SERVICE_URL: probe.url,
+  JWKS_URL: `${users.url}/.well-known/jwks.json`,
+  REVOCATIONS_URL: `${users.url}/internal/session-revocations`,
+  PUBLIC_ORIGIN: 'https://cf.example',
+}));
 
 async function session(role: 'user' | 'admin' = 'user'): Promise<{ accessToken: string; refreshToken: string }> {
   const email = `edge-${randomUUID().slice(0, 8)}@example.org`;

@@ -3,6 +3,8 @@ import { createLogger, listen, type RunningServer } from '@cf/kit';
 import { createGateway, type Gateway } from '../../services/api-gateway/src/app.ts';
 import { loadGatewayConfig } from '../../services/api-gateway/src/config.ts';
 import { rateLimitStoreFromEnv, type RateLimitStore } from '../../services/api-gateway/src/rate-limit-store.ts';
+import { fileFixture } from '../support/file-fixture.ts';
+import { startProbe, type Probe } from './probe.ts';
 
 export interface GatewayHandle {
   url: string;
@@ -38,4 +40,20 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
       await gateway.close();
     },
   };
+}
+
+/**
+ * One gateway for every test of a file, with `env` computed when it starts (it names upstreams other file fixtures
+ * started before it); stopped after the file's last test, before those upstreams.
+ */
+export function gatewayForFile(env: () => Record<string, string>): GatewayHandle {
+  return fileFixture(
+    () => startGateway(env()),
+    (gateway) => gateway.stop(),
+  );
+}
+
+/** A recording probe (see probe.ts) standing in for an upstream in every test of a file. */
+export function probeForFile(): Probe {
+  return fileFixture(startProbe, (probe) => probe.close());
 }

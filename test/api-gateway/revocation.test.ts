@@ -1,30 +1,18 @@
 import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { call, startUserServiceFixture, type UserServiceFixture } from '../user-service/fixture.ts';
-import { startGateway, type GatewayHandle } from './fixture.ts';
-import { startProbe, type Probe } from './probe.ts';
-import { startTogether } from '@cf/embedded/process';
+import { call, userServiceFixtureForFile, type CallOptions } from '../user-service/fixture.ts';
+import { gatewayForFile, probeForFile, type GatewayHandle } from './fixture.ts';
 
 // Two gateway replicas in front of one user-service: every way a session can end must reach both.
-let users: UserServiceFixture;
-let probe: Probe;
-let replicas: GatewayHandle[];
-
-test.before(async () => {
-  [users, probe] = await startTogether([
-    startUserServiceFixture({ REGISTER_LIMIT_PER_IP: '1000', LOGIN_LIMIT_PER_IP: '1000' }),
-    startProbe(),
-  ]);
-  const env = { USER_SERVICE_URL: users.url, INTEGRATION_SERVICE_URL: probe.url, PUBLIC_ORIGIN: 'https://cf.example' };
-  replicas = await startTogether([startGateway(env), startGateway(env)]);
+const users = userServiceFixtureForFile({ REGISTER_LIMIT_PER_IP: '1000', LOGIN_LIMIT_PER_IP: '1000' });
+const probe = probeForFile();
+const env = (): Record<string, string> => ({
+  USER_SERVICE_URL: users.url,
+  INTEGRATION_SERVICE_URL: probe.url,
+  PUBLIC_ORIGIN: 'https://cf.example',
 });
-
-test.after.always(async () => {
-  await Promise.all((replicas ?? []).map((replica) => replica.stop()));
-  await probe?.close();
-  await users?.stop();
-});
+const replicas = [gatewayForFile(env), gatewayForFile(env)] as const;
 
 const browser = { origin: 'https://cf.example', 'sec-fetch-site': 'same-origin' };
 
@@ -84,43 +72,52 @@ async function refusedEverywhere(t: ExecutionContext, token: string, carriedBy?:
   t.deepEqual(statuses, [401, 401]);
 }
 
-test.serial('logout with the access token ends the session on every replica', async (t) => {
-  const session = await register();
-  await acceptedEverywhere(t, session.accessToken);
-  const out = await call(replicas[1]!.url, 'POST', '/api/auth/logout', { token: session.accessToken });
-  t.is(out.status, 204);
-  await refusedEverywhere(t, session.accessToken, replicas[1]);
-});
-
-test.serial('logout naming the session by its refresh cookie only ends it on every replica', async (t) => {
-  const session = await register();
-  await acceptedEverywhere(t, session.accessToken);
-  const out = await call(replicas[0]!.url, 'POST', '/api/auth/logout', {
-    cookie: session.refreshToken,
-    headers: browser,
-  });
-  t.is(out.status, 204);
-  await refusedEverywhere(t, session.accessToken, replicas[0]);
-});
-
-test.serial('logout naming the session by a refresh token in the body ends it on every replica', async (t) => {
-  const session = await register();
-  await acceptedEverywhere(t, session.accessToken);
-  const out = await call(replicas[0]!.url, 'POST', '/api/auth/logout', {
-    body: { refresh_token: session.refreshToken },
-  });
-  t.is(out.status, 204);
-  await refusedEverywhere(t, session.accessToken, replicas[0]);
-});
-
-for (const path of ['/api/auth/logout/', '/api/auth/Logout', '/api//auth/logout']) {
-  test.serial(`logout at the path variant ${path} ends the session on every replica`, async (t) => {
+/**
+ * A fresh session, accepted by both replicas, is logged out on `replicas[on]` at `path` with what `how` sends (204);
+ * then it is refused everywhere.
+ */
+const logoutEndsItEverywhere = test.macro(
+  async (t, on: 0 | 1, path: string, how: (session: Session) => CallOptions) => {
     const session = await register();
     await acceptedEverywhere(t, session.accessToken);
-    const out = await call(replicas[1]!.url, 'POST', path, { token: session.accessToken });
+    const out = await call(replicas[on].url, 'POST', path, how(session));
     t.is(out.status, 204);
-    await refusedEverywhere(t, session.accessToken, replicas[1]);
-  });
+    await refusedEverywhere(t, session.accessToken, replicas[on]);
+  },
+);
+
+test.serial(
+  'logout with the access token ends the session on every replica',
+  logoutEndsItEverywhere,
+  1,
+  '/api/auth/logout',
+  (session) => ({ token: session.accessToken }),
+);
+
+test.serial(
+  'logout naming the session by its refresh cookie only ends it on every replica',
+  logoutEndsItEverywhere,
+  0,
+  '/api/auth/logout',
+  (session) => ({ cookie: session.refreshToken, headers: browser }),
+);
+
+test.serial(
+  'logout naming the session by a refresh token in the body ends it on every replica',
+  logoutEndsItEverywhere,
+  0,
+  '/api/auth/logout',
+  (session) => ({ body: { refresh_token: session.refreshToken } }),
+);
+
+for (const path of ['/api/auth/logout/', '/api/auth/Logout', '/api//auth/logout']) {
+  test.serial(
+    `logout at the path variant ${path} ends the session on every replica`,
+    logoutEndsItEverywhere,
+    1,
+    path,
+    (session) => ({ token: session.accessToken }),
+  );
 }
 
 test.serial('logout-all at /api/auth/logout-all/ ends every session of the user on every replica', async (t) => {

@@ -1,13 +1,12 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
-import { createServer, type Socket } from 'node:net';
-import { once } from 'node:events';
 import { startPostgres, type PostgresServer } from '@cf/embedded/postgres';
 import { startGatewayProcess } from '@cf/embedded/gateway-process';
 import { call, startUserServiceFixture, type UserServiceFixture } from '../user-service/fixture.ts';
 import { startGateway, type GatewayHandle } from './fixture.ts';
 import { startProbe, type Probe } from './probe.ts';
 import { startTogether } from '@cf/embedded/process';
+import { startSilentServer } from '../support/silent-server.ts';
 
 // Two gateway replicas counting into one PostgreSQL (RATE_LIMIT_STORE=postgres, as the charts run them): a limit
 // holds for both together; with PostgreSQL gone each still serves, counting alone. The replicas below count
@@ -20,6 +19,27 @@ let probe: Probe;
 let postgres: PostgresServer;
 let replicas: [GatewayHandle, GatewayHandle];
 let databaseEnv: Record<string, string>;
+
+/**
+ * A gateway in front of this file's upstreams whose shared rate-limit store is a PostgreSQL that accepts connections
+ * and never answers; `env` adds the limits under test. Both stop when the test of `t` ends.
+ */
+async function gatewayOnSilentStore(t: ExecutionContext, env: Record<string, string>): Promise<GatewayHandle> {
+  const silent = await startSilentServer();
+  t.teardown(() => silent.close());
+  const gateway = await startGateway({
+    USER_SERVICE_URL: users.url,
+    INTEGRATION_SERVICE_URL: probe.url,
+    TRUSTED_PROXIES: '127.0.0.1',
+    RATE_LIMIT_STORE: 'postgres',
+    DATABASE_PORT: String(silent.port),
+    DATABASE_USER: 'nobody',
+    DATABASE_PASSWORD: 'unused',
+    ...env,
+  });
+  t.teardown(() => gateway.stop());
+  return gateway;
+}
 
 test.before(async () => {
   [users, probe, postgres] = await startTogether([
@@ -102,30 +122,7 @@ test.serial('a refusal carries Retry-After up to the end of the shared window', 
 test.serial(
   'a PostgreSQL that accepts connections but never answers delays a request by the store deadline only',
   async (t) => {
-    const sockets = new Set<Socket>();
-    const silent = createServer((socket: Socket) => {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
-    });
-    silent.listen(0, '127.0.0.1');
-    await once(silent, 'listening');
-    const port = (silent.address() as { port: number }).port;
-    const gateway = await startGateway({
-      USER_SERVICE_URL: users.url,
-      INTEGRATION_SERVICE_URL: probe.url,
-      TRUSTED_PROXIES: '127.0.0.1',
-      RATE_LIMIT_PER_IP: '2',
-      RATE_LIMIT_STORE: 'postgres',
-      RATE_LIMIT_STORE_TIMEOUT_MS: '200',
-      DATABASE_PORT: String(port),
-      DATABASE_USER: 'nobody',
-      DATABASE_PASSWORD: 'unused',
-    });
-    t.teardown(async () => {
-      for (const socket of sockets) socket.destroy();
-      silent.close();
-      await gateway.stop();
-    });
+    const gateway = await gatewayOnSilentStore(t, { RATE_LIMIT_PER_IP: '2', RATE_LIMIT_STORE_TIMEOUT_MS: '200' });
     const ip = freshIp();
     const started = performance.now();
     const statuses: number[] = [];
@@ -200,30 +197,11 @@ test.serial(
 );
 
 test.serial("a request within its replica's local budget does not wait for PostgreSQL", async (t) => {
-  const sockets = new Set<Socket>();
-  const silent = createServer((socket: Socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-  });
-  silent.listen(0, '127.0.0.1');
-  await once(silent, 'listening');
-  const gateway = await startGateway({
-    USER_SERVICE_URL: users.url,
-    INTEGRATION_SERVICE_URL: probe.url,
-    TRUSTED_PROXIES: '127.0.0.1',
+  const gateway = await gatewayOnSilentStore(t, {
     RATE_LIMIT_PER_IP: '100',
     RATE_LIMIT_LOCAL_SHARE: '0.1',
     // Far longer than any answer takes here: a request that waited for this store would show it.
     RATE_LIMIT_STORE_TIMEOUT_MS: '4000',
-    RATE_LIMIT_STORE: 'postgres',
-    DATABASE_PORT: String((silent.address() as { port: number }).port),
-    DATABASE_USER: 'nobody',
-    DATABASE_PASSWORD: 'unused',
-  });
-  t.teardown(async () => {
-    for (const socket of sockets) socket.destroy();
-    silent.close();
-    await gateway.stop();
   });
   const started = performance.now();
   const status = (await call(gateway.url, 'GET', '/api/openapi.json', { ip: freshIp() })).status;

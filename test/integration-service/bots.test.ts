@@ -1,27 +1,18 @@
 import test from 'ava';
 import { randomInt } from 'node:crypto';
-import { startFakeBotApi, type FakeBotApi } from '../../services/integration-service/src/bots/fake-bot-api.ts';
 import { FakeTelegram } from '../../services/integration-service/src/telegram/fake.ts';
-import { as, startIntegrationFixture, type Instance, type IntegrationFixture, type User } from './fixture.ts';
+import { fileFixture } from '../support/file-fixture.ts';
+import { as, fakeBotApiForFile, integrationFixtureForFile, type User } from './fixture.ts';
 
-let f: IntegrationFixture;
-let botApi: FakeBotApi;
-let one: Instance;
-
-test.before(async () => {
-  f = await startIntegrationFixture();
-  botApi = await startFakeBotApi();
-  one = await f.instance(new FakeTelegram(), {
+const f = integrationFixtureForFile();
+const botApi = fakeBotApiForFile();
+const one = fileFixture(() =>
+  f.instance(new FakeTelegram(), {
     BOT_API_ROOT: botApi.url,
     BOT_API_TIMEOUT_SECONDS: '0.5',
     LIMIT_BOTS_PER_USER: '2',
-  });
-});
-
-test.after.always(async () => {
-  await f?.stop();
-  await botApi?.close();
-});
+  }),
+);
 
 function bot(): { token: string; username: string } {
   const id = randomInt(100_000, 999_999_999);

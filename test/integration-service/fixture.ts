@@ -8,6 +8,8 @@ import {
   type RunningIntegrationService,
 } from '../../services/integration-service/src/service.ts';
 import type { TelegramPort } from '../../services/integration-service/src/telegram/port.ts';
+import { startFakeBotApi, type FakeBotApi } from '../../services/integration-service/src/bots/fake-bot-api.ts';
+import { fileFixture } from '../support/file-fixture.ts';
 import { freePort } from '../support/process.ts';
 import { stopIfFails } from '@cf/embedded/process';
 import { call, startUserServiceFixture, type CallResult, type UserServiceFixture } from '../user-service/fixture.ts';
@@ -63,6 +65,19 @@ export async function startIntegrationFixture(): Promise<IntegrationFixture> {
   return stopIfFails([users], () => integrationOn(users));
 }
 
+/**
+ * The fixture shared by every test of one file: started before the first test and stopped after the last (see
+ * `fileFixture`). Instances a test starts with its `t` as scope stop when that test ends; the others with the fixture.
+ */
+export function integrationFixtureForFile(): IntegrationFixture {
+  return fileFixture(startIntegrationFixture, (fixture) => fixture.stop());
+}
+
+/** The fake Telegram Bot API (the one sanctioned fake besides Telegram) shared by one file's tests, closed after them. */
+export function fakeBotApiForFile(): FakeBotApi {
+  return fileFixture(startFakeBotApi, (api) => api.close());
+}
+
 async function integrationOn(users: UserServiceFixture): Promise<IntegrationFixture> {
   await users.postgres.query('CREATE DATABASE integrations');
   const vaultToken = users.vault.rootToken ?? '';
@@ -94,19 +109,9 @@ async function integrationOn(users: UserServiceFixture): Promise<IntegrationFixt
       let token = (response.body['session'] as { access_token: string }).access_token;
       secrets.add(token);
       if (options.verified !== false) {
-        const client = new pg.Client({
-          host: '127.0.0.1',
-          port: users.postgres.port,
-          user: users.postgres.user,
-          password: users.postgres.password,
-          database: 'users',
-        });
-        await client.connect();
-        try {
-          await client.query('UPDATE users SET email_verified_at = now() WHERE id = $1', [id]);
-        } finally {
-          await client.end();
-        }
+        await inDatabase(users.postgres, 'users', (client) =>
+          client.query('UPDATE users SET email_verified_at = now() WHERE id = $1', [id]),
+        );
         const login = await call(users.url, 'POST', '/auth/login', { body: credentials, ip: from });
         if (login.status !== 200) throw new Error(`login: ${login.status}`);
         token = login.body['access_token'] as string;
@@ -115,19 +120,11 @@ async function integrationOn(users: UserServiceFixture): Promise<IntegrationFixt
       return { id, token };
     },
     async sql<Row extends Record<string, unknown>>(query: string, params: unknown[] = []) {
-      const client = new pg.Client({
-        host: '127.0.0.1',
-        port: users.postgres.port,
-        user: users.postgres.user,
-        password: users.postgres.password,
-        database: 'integrations',
-      });
-      await client.connect();
-      try {
-        return (await client.query<Row>(query, params)).rows;
-      } finally {
-        await client.end();
-      }
+      return inDatabase(
+        users.postgres,
+        'integrations',
+        async (client) => (await client.query<Row>(query, params)).rows,
+      );
     },
     async instance(telegram, overrides = {}, scope) {
       const port = await freePort();
@@ -169,6 +166,27 @@ async function integrationOn(users: UserServiceFixture): Promise<IntegrationFixt
       await users.stop();
     },
   };
+}
+
+/** Runs `work` on a connection of its own to `database` on `postgres`, as the superuser; the connection ends after. */
+async function inDatabase<T>(
+  postgres: UserServiceFixture['postgres'],
+  database: string,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const client = new pg.Client({
+    host: '127.0.0.1',
+    port: postgres.port,
+    user: postgres.user,
+    password: postgres.password,
+    database,
+  });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
 }
 
 /** One authenticated call. */

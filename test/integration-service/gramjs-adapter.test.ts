@@ -25,40 +25,48 @@ interface Stubbed {
   calls: string[];
 }
 
+/** A GramJsPort whose clients are real TelegramClients with the methods `stubs` answers for each replaced. */
+function portWithStubs(stubs: (client: ReturnType<typeof createGramClient>) => Record<string, unknown>): GramJsPort {
+  return new GramJsPort({
+    apiId: API_ID,
+    apiHash: API_HASH,
+    createClient(session, apiId, apiHash) {
+      const client = createGramClient(session, apiId, apiHash);
+      Object.assign(client, stubs(client));
+      return client as unknown as GramClient;
+    },
+  });
+}
+
 /** A real TelegramClient whose network calls are stubbed: `answer` plays Telegram for each request. */
 async function stubbed(answer: (request: Api.AnyRequest, client: GramClient) => unknown): Promise<Stubbed> {
   const requests: Api.AnyRequest[] = [];
   const calls: string[] = [];
   let client: GramClient | undefined;
-  const port = new GramJsPort({
-    apiId: API_ID,
-    apiHash: API_HASH,
-    createClient(session, apiId, apiHash) {
-      const real = createGramClient(session, apiId, apiHash);
-      const stub = real as unknown as Record<string, unknown>;
-      stub['connect'] = async () => {
+  const port = portWithStubs((real) => {
+    client = real as unknown as GramClient;
+    return {
+      connect: async () => {
         calls.push('connect');
         return true;
-      };
-      stub['destroy'] = async () => {
+      },
+      destroy: async () => {
         calls.push('destroy');
-      };
-      stub['disconnect'] = async () => {
+      },
+      disconnect: async () => {
         calls.push('disconnect');
-      };
-      stub['_switchDC'] = async (dcId: number) => {
+      },
+      _switchDC: async (dcId: number) => {
         calls.push(`switchDC:${dcId}`);
         real.session.setDC(dcId, '149.154.167.91', 443);
         return true;
-      };
-      stub['invoke'] = async (request: Api.AnyRequest) => {
+      },
+      invoke: async (request: Api.AnyRequest) => {
         requests.push(request);
         const result = await answer(request, real as unknown as GramClient);
         return result;
-      };
-      client = real as unknown as GramClient;
-      return client;
-    },
+      },
+    };
   });
   const conn = await port.open(undefined);
   return { conn, client: client!, requests, calls };
@@ -299,19 +307,12 @@ test('health is false when Telegram does not answer and throws when the session 
 
 test('open fails with Unreachable when connect() answers false instead of throwing (GramJS 2.26)', async (t) => {
   let destroyed = false;
-  const port = new GramJsPort({
-    apiId: API_ID,
-    apiHash: API_HASH,
-    createClient(session, apiId, apiHash) {
-      const client = createGramClient(session, apiId, apiHash);
-      const stub = client as unknown as Record<string, unknown>;
-      stub['connect'] = async () => false;
-      stub['destroy'] = async () => {
-        destroyed = true;
-      };
-      return client as unknown as GramClient;
+  const port = portWithStubs(() => ({
+    connect: async () => false,
+    destroy: async () => {
+      destroyed = true;
     },
-  });
+  }));
   const error = await t.throwsAsync(port.open(undefined), { instanceOf: TelegramError });
   t.is(error.kind, 'Unreachable');
   t.true(destroyed);

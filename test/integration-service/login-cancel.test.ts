@@ -1,22 +1,13 @@
 import test from 'ava';
 import { randomInt } from 'node:crypto';
 import { FakeTelegram } from '../../services/integration-service/src/telegram/fake.ts';
-import { as, startIntegrationFixture, type Instance, type IntegrationFixture, type User } from './fixture.ts';
+import { fileFixture } from '../support/file-fixture.ts';
+import { as, integrationFixtureForFile, type User } from './fixture.ts';
 
 // Issue 13: Cancel and "Change number" end a pending login at the server, not only in the browser.
-let f: IntegrationFixture;
-let fake: FakeTelegram;
-let one: Instance;
-
-test.before(async () => {
-  f = await startIntegrationFixture();
-  fake = new FakeTelegram();
-  one = await f.instance(fake, { LIMIT_PENDING_LOGINS_PER_USER: '1' });
-});
-
-test.after.always(async () => {
-  await f?.stop();
-});
+const f = integrationFixtureForFile();
+const fake = new FakeTelegram();
+const one = fileFixture(() => f.instance(fake, { LIMIT_PENDING_LOGINS_PER_USER: '1' }));
 
 function account(): string {
   const number = `+49151${String(randomInt(1_000_000, 9_999_999))}`;

@@ -6,29 +6,12 @@ import {
   TelegramError,
   type TelegramErrorKind,
 } from '../../services/integration-service/src/telegram/port.ts';
-import {
-  as,
-  eventually,
-  sleep,
-  startIntegrationFixture,
-  type Instance,
-  type IntegrationFixture,
-  type User,
-} from './fixture.ts';
+import { fileFixture } from '../support/file-fixture.ts';
+import { as, eventually, integrationFixtureForFile, sleep, type User } from './fixture.ts';
 
-let f: IntegrationFixture;
-let fake: FakeTelegram;
-let one: Instance;
-
-test.before(async () => {
-  f = await startIntegrationFixture();
-  fake = new FakeTelegram({ qrTtlSeconds: 3 });
-  one = await f.instance(fake, { HEALTH_INTERVAL_SECONDS: '0.3' });
-});
-
-test.after.always(async () => {
-  await f?.stop();
-});
+const f = integrationFixtureForFile();
+const fake = new FakeTelegram({ qrTtlSeconds: 3 });
+const one = fileFixture(() => f.instance(fake, { HEALTH_INTERVAL_SECONDS: '0.3' }));
 
 /** One-time codes: short, so they are checked as JSON string values only. */
 const codes = new Set<string>();

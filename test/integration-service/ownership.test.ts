@@ -4,22 +4,14 @@ import { FakeTelegram } from '../../services/integration-service/src/telegram/fa
 import {
   as,
   eventually,
+  integrationFixtureForFile,
   sleep,
-  startIntegrationFixture,
   type Instance,
-  type IntegrationFixture,
+  type TeardownScope,
   type User,
 } from './fixture.ts';
 
-let f: IntegrationFixture;
-
-test.before(async () => {
-  f = await startIntegrationFixture();
-});
-
-test.after.always(async () => {
-  await f?.stop();
-});
+const f = integrationFixtureForFile();
 
 function account(fake: FakeTelegram): string {
   const number = `+49160${String(randomInt(1_000_000, 9_999_999))}`;
@@ -37,6 +29,13 @@ async function connectOn(instance: Instance, fake: FakeTelegram, user: User): Pr
   return done.body['accountId'] as string;
 }
 
+/** Connects `count` new accounts of `user` through `instance`, one after another; their ids. */
+async function connectSeveral(instance: Instance, fake: FakeTelegram, user: User, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i += 1) ids.push(await connectOn(instance, fake, user));
+  return ids;
+}
+
 async function leaseOwner(instance: Instance, resource: string): Promise<string | undefined> {
   const lease = await instance.service.store.leases.get(resource);
   return lease?.live ? lease.owner : undefined;
@@ -50,10 +49,17 @@ async function untilOwned<T extends { status: number }>(request: () => Promise<T
   }, 15_000);
 }
 
+/** Two instances on `fake`, closed when the test of `scope` ends, and a new user. */
+async function twoInstances(
+  fake: FakeTelegram,
+  scope: TeardownScope,
+): Promise<{ one: Instance; two: Instance; user: User }> {
+  return { one: await f.instance(fake, {}, scope), two: await f.instance(fake, {}, scope), user: await f.user() };
+}
+
 test.serial('a request reaching a non-owner instance is forwarded to the owner', async (t) => {
   const fake = new FakeTelegram();
-  const [one, two] = [await f.instance(fake, {}, t), await f.instance(fake, {}, t)];
-  const user = await f.user();
+  const { one, two, user } = await twoInstances(fake, t);
   const number = account(fake);
   const started = await as(user, one.url, 'POST', '/telegram/logins/phone', { phone: number });
   const loginId = started.body['loginId'] as string;
@@ -70,8 +76,7 @@ test.serial('a request reaching a non-owner instance is forwarded to the owner',
 
 test.serial('a phone login started on instance 1 finishes on instance 2 after instance 1 is killed', async (t) => {
   const fake = new FakeTelegram({ latencyMs: 5 });
-  const [one, two] = [await f.instance(fake, {}, t), await f.instance(fake, {}, t)];
-  const user = await f.user();
+  const { one, two, user } = await twoInstances(fake, t);
   const number = account(fake);
   const started = await as(user, one.url, 'POST', '/telegram/logins/phone', { phone: number });
   const loginId = started.body['loginId'] as string;
@@ -87,8 +92,7 @@ test.serial('a phone login started on instance 1 finishes on instance 2 after in
 
 test.serial('a 2FA login waiting for the password finishes on instance 2 after instance 1 is killed', async (t) => {
   const fake = new FakeTelegram();
-  const [one, two] = [await f.instance(fake, {}, t), await f.instance(fake, {}, t)];
-  const user = await f.user();
+  const { one, two, user } = await twoInstances(fake, t);
   const number = `+49170${String(randomInt(1_000_000, 9_999_999))}`;
   fake.addAccount({ phone: number, password: 'after the crash' });
   f.secrets.add('after the crash');
@@ -106,8 +110,7 @@ test.serial('a 2FA login waiting for the password finishes on instance 2 after i
 
 test.serial('a QR login started on instance 1 finishes on instance 2 after instance 1 is killed', async (t) => {
   const fake = new FakeTelegram({ qrTtlSeconds: 30 });
-  const [one, two] = [await f.instance(fake, {}, t), await f.instance(fake, {}, t)];
-  const user = await f.user();
+  const { one, two, user } = await twoInstances(fake, t);
   const number = account(fake);
   const started = await as(user, one.url, 'POST', '/telegram/logins/qr');
   const loginId = started.body['loginId'] as string;
@@ -128,10 +131,8 @@ test.serial('a QR login started on instance 1 finishes on instance 2 after insta
 
 test.serial("a killed instance's accounts are reconnected by another instance", async (t) => {
   const fake = new FakeTelegram();
-  const [one, two] = [await f.instance(fake, {}, t), await f.instance(fake, {}, t)];
-  const user = await f.user();
-  const ids: string[] = [];
-  for (let i = 0; i < 5; i += 1) ids.push(await connectOn(one, fake, user));
+  const { one, two, user } = await twoInstances(fake, t);
+  const ids = await connectSeveral(one, fake, user, 5);
   t.is(one.service.ownership.connectedAccounts(), 5);
   await one.service.crash();
   await eventually(async () => ids.every((id) => two.service.ownership.holds(`account:${id}`)), 15_000);
@@ -146,8 +147,7 @@ test.serial('on SIGTERM an instance destroys its clients before it releases thei
   const fake = new FakeTelegram({ latencyMs: 60 });
   const one = await f.instance(fake, { LEASE_TTL_SECONDS: '30' }, t);
   const user = await f.user();
-  const ids: string[] = [];
-  for (let i = 0; i < 3; i += 1) ids.push(await connectOn(one, fake, user));
+  const ids = await connectSeveral(one, fake, user, 3);
   const closing = Date.now();
   await one.service.close();
   const leases = await f.sql<{ released_at: Date }>(
@@ -170,8 +170,7 @@ test.serial(
     const one = await f.instance(fake, { LEASE_TTL_SECONDS: '30' }, t);
     const two = await f.instance(fake, { LEASE_TTL_SECONDS: '30' }, t);
     const user = await f.user();
-    const ids: string[] = [];
-    for (let i = 0; i < 3; i += 1) ids.push(await connectOn(one, fake, user));
+    const ids = await connectSeveral(one, fake, user, 3);
     const stopped = Date.now();
     await one.service.close();
     await eventually(async () => ids.every((id) => two.service.ownership.holds(`account:${id}`)), 10_000);

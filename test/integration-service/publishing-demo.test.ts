@@ -1,18 +1,10 @@
 import test from 'ava';
 import { DEMO_CODE, DEMO_PASSWORD } from '../../services/integration-service/src/demo.ts';
 import { FakeTelegram } from '../../services/integration-service/src/telegram/fake.ts';
-import { as, startIntegrationFixture, type IntegrationFixture } from './fixture.ts';
+import { as, integrationFixtureForFile } from './fixture.ts';
 import { settled } from './publishing-fixture.ts';
 
-let f: IntegrationFixture;
-
-test.before(async () => {
-  f = await startIntegrationFixture();
-});
-
-test.after.always(async () => {
-  await f?.stop();
-});
+const f = integrationFixtureForFile();
 
 test('in demo mode a newly connected account has demo channels to publish to, through itself and a demo bot', async (t) => {
   const fake = new FakeTelegram({ demo: { code: DEMO_CODE, password: DEMO_PASSWORD, qrScanAfterMs: 60_000 } });

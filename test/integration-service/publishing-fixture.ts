@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { FakeBotApi } from '../../services/integration-service/src/bots/fake-bot-api.ts';
-import type { FakeTelegram } from '../../services/integration-service/src/telegram/fake.ts';
-import { as, eventually, type Instance, type IntegrationFixture, type User } from './fixture.ts';
+import { FakeTelegram } from '../../services/integration-service/src/telegram/fake.ts';
+import { as, eventually, type Instance, type IntegrationFixture, type TeardownScope, type User } from './fixture.ts';
 
 /** A fresh phone number for the fake. */
 export const phone = (): string => `+1555${randomInt(1_000_000, 9_999_999)}`;
@@ -21,6 +21,25 @@ export async function connectAccount(
   });
   if (done.status !== 200) throw new Error(`connect: ${done.status} ${JSON.stringify(done.body)}`);
   return { accountId: done.body['accountId'] as string, number };
+}
+
+/** A new user with an account connected through `on` (a phone login) and a channel that account may post in. */
+export async function userWithChannel(f: IntegrationFixture, fake: FakeTelegram, on: Instance) {
+  const user = await f.user();
+  const account = await connectAccount(fake, user, on);
+  const channel = await managedChannel(fake, user, on, account);
+  return { user, account, channel };
+}
+
+/**
+ * Two replicas with the same `env` on one fake Telegram, closed when the test of `scope` ends, and a user whose new
+ * account was connected through the first (which therefore holds its lease) with a channel it manages.
+ */
+export async function twoReplicasWithChannel(f: IntegrationFixture, scope: TeardownScope, env: Record<string, string>) {
+  const fake = new FakeTelegram();
+  const one = await f.instance(fake, env, scope);
+  const two = await f.instance(fake, env, scope);
+  return { fake, one, two, ...(await userWithChannel(f, fake, one)) };
 }
 
 /** A fake channel where the account of `number` may post, managed by `user`; the channel row's id. */

@@ -1,34 +1,28 @@
-import test from 'ava';
-import { startFakeBotApi, type FakeBotApi } from '../../services/integration-service/src/bots/fake-bot-api.ts';
-import { FakeTelegram } from '../../services/integration-service/src/telegram/fake.ts';
-import { as, startIntegrationFixture, type IntegrationFixture } from './fixture.ts';
-import { connectAccount, managedChannel, postingBot, settled } from './publishing-fixture.ts';
+import test, { type ExecutionContext } from 'ava';
+import { as, fakeBotApiForFile, integrationFixtureForFile } from './fixture.ts';
+import { postingBot, settled, twoReplicasWithChannel } from './publishing-fixture.ts';
 
-let f: IntegrationFixture;
-let botApi: FakeBotApi;
-
-test.before(async () => {
-  f = await startIntegrationFixture();
-  botApi = await startFakeBotApi();
-});
-
-test.after.always(async () => {
-  await f?.stop();
-  await botApi?.close();
-});
+const f = integrationFixtureForFile();
+const botApi = fakeBotApiForFile();
 
 const SPACING_S = 3;
 /** A send leaves a moment after its slot (token decryption, the HTTP call): the slots are `SPACING_S` apart. */
 const DEPARTURE_JITTER_MS = 500;
 
+/** Asserts `count` arrivals (epoch ms, any order), each at least the spacing after the one before, less jitter. */
+function assertPaced(t: ExecutionContext, arrivals: number[], count: number): void {
+  const sorted = [...arrivals].sort((a, b) => a - b);
+  t.is(sorted.length, count, 'each post sent once');
+  const gaps = sorted.slice(1).map((at, index) => at - sorted[index]!);
+  t.true(
+    gaps.every((gap) => gap >= SPACING_S * 1000 - DEPARTURE_JITTER_MS),
+    `sends ${SPACING_S} s apart, got gaps ${gaps.join(', ')} ms`,
+  );
+}
+
 test.serial('a paced chat gets at most one send per 3 s when two replicas send to it', async (t) => {
-  const fake = new FakeTelegram();
   const env = { BOT_API_ROOT: botApi.url, PUBLISH_CHAT_SPACING_SECONDS: String(SPACING_S) };
-  const one = await f.instance(fake, env, t);
-  const two = await f.instance(fake, env, t);
-  const user = await f.user();
-  const account = await connectAccount(fake, user, one);
-  const channel = await managedChannel(fake, user, one, account);
+  const { one, two, user, channel } = await twoReplicasWithChannel(f, t, env);
   const bot = await postingBot(f, botApi, user, one, [channel.botChatId]);
   // Bot sends run on whichever replica claims the job: both replicas take slots of the same chat.
   const created = await Promise.all(
@@ -46,29 +40,19 @@ test.serial('a paced chat gets at most one send per 3 s when two replicas send t
   for (const post of created) {
     await settled(user, one, post.body['id'] as string, (ts) => ts[0]?.state === 'sent', 30_000);
   }
-  const arrivals = botApi
-    .messages(channel.botChatId)
-    .map((message) => message.at)
-    .sort((a, b) => a - b);
-  t.is(arrivals.length, 4, 'each post sent once');
-  const gaps = arrivals.slice(1).map((at, index) => at - arrivals[index]!);
-  t.true(
-    gaps.every((gap) => gap >= SPACING_S * 1000 - DEPARTURE_JITTER_MS),
-    `sends ${SPACING_S} s apart, got gaps ${gaps.join(', ')} ms`,
+  assertPaced(
+    t,
+    botApi.messages(channel.botChatId).map((message) => message.at),
+    4,
   );
 });
 
 test.serial(
   'account sends claimed by a replica that does not hold the account are paced there and sent by the owner',
   async (t) => {
-    const fake = new FakeTelegram();
     const env = { PUBLISH_CHAT_SPACING_SECONDS: String(SPACING_S) };
-    const one = await f.instance(fake, env, t);
-    const two = await f.instance(fake, env, t);
-    const user = await f.user();
-    const account = await connectAccount(fake, user, one);
+    const { fake, one, two, user, account, channel } = await twoReplicasWithChannel(f, t, env);
     t.true(one.service.ownership.holds(`account:${account.accountId}`));
-    const channel = await managedChannel(fake, user, one, account);
     // Created on the replica without the account: it is woken first, takes the slots and forwards.
     const created = [];
     for (const index of [0, 1, 2]) {
@@ -82,15 +66,10 @@ test.serial(
     for (const post of created) {
       await settled(user, one, post.body['id'] as string, (ts) => ts[0]?.state === 'sent', 30_000);
     }
-    const arrivals = fake.channels
-      .messages(channel.chatId)
-      .map((message) => message.at)
-      .sort((a, b) => a - b);
-    t.is(arrivals.length, 3, 'each post sent once');
-    const gaps = arrivals.slice(1).map((at, index) => at - arrivals[index]!);
-    t.true(
-      gaps.every((gap) => gap >= SPACING_S * 1000 - DEPARTURE_JITTER_MS),
-      `sends ${SPACING_S} s apart, got gaps ${gaps.join(', ')} ms`,
+    assertPaced(
+      t,
+      fake.channels.messages(channel.chatId).map((message) => message.at),
+      3,
     );
   },
 );

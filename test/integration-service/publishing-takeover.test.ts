@@ -1,17 +1,8 @@
 import test from 'ava';
-import { FakeTelegram } from '../../services/integration-service/src/telegram/fake.ts';
-import { as, eventually, startIntegrationFixture, type IntegrationFixture } from './fixture.ts';
-import { connectAccount, managedChannel, settled } from './publishing-fixture.ts';
+import { as, eventually, integrationFixtureForFile } from './fixture.ts';
+import { settled, twoReplicasWithChannel } from './publishing-fixture.ts';
 
-let f: IntegrationFixture;
-
-test.before(async () => {
-  f = await startIntegrationFixture();
-});
-
-test.after.always(async () => {
-  await f?.stop();
-});
+const f = integrationFixtureForFile();
 
 const common = {
   PUBLISH_JOB_EXPIRE_SECONDS: '2',
@@ -22,13 +13,8 @@ const common = {
 
 const ownerDiesMidSend = test.macro(async (t, spacingSeconds: number) => {
   const env = { ...common, PUBLISH_CHAT_SPACING_SECONDS: String(spacingSeconds) };
-  const fake = new FakeTelegram();
-  const one = await f.instance(fake, env, t);
-  const two = await f.instance(fake, env, t);
-  const user = await f.user();
-  const account = await connectAccount(fake, user, one);
+  const { fake, one, two, user, account, channel } = await twoReplicasWithChannel(f, t, env);
   t.true(one.service.ownership.holds(`account:${account.accountId}`));
-  const channel = await managedChannel(fake, user, one, account);
   // The send reaches Telegram, which posts it; its answer never comes back: the owner dies waiting.
   fake.channels.hangNextSends(1);
   const created = await as(user, one.url, 'POST', '/telegram/posts', {

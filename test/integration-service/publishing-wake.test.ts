@@ -1,31 +1,22 @@
 import test from 'ava';
 import { FakeTelegram } from '../../services/integration-service/src/telegram/fake.ts';
-import { as, startIntegrationFixture, type Instance, type IntegrationFixture } from './fixture.ts';
-import { connectAccount, managedChannel, settled } from './publishing-fixture.ts';
+import { fileFixture } from '../support/file-fixture.ts';
+import { as, integrationFixtureForFile } from './fixture.ts';
+import { connectAccount, managedChannel, settled, userWithChannel } from './publishing-fixture.ts';
 
 // Every replica of this file polls the queue once a minute: a send that happens sooner was woken, not polled.
 const POLL_SECONDS = 60;
 
-let f: IntegrationFixture;
-let fake: FakeTelegram;
-let one: Instance;
-
-test.before(async () => {
-  f = await startIntegrationFixture();
-  fake = new FakeTelegram();
-  one = await f.instance(fake, { PUBLISH_POLL_SECONDS: String(POLL_SECONDS), PUBLISH_CHAT_SPACING_SECONDS: '3' });
-});
-
-test.after.always(async () => {
-  await f?.stop();
-});
+const f = integrationFixtureForFile();
+const fake = new FakeTelegram();
+const one = fileFixture(() =>
+  f.instance(fake, { PUBLISH_POLL_SECONDS: String(POLL_SECONDS), PUBLISH_CHAT_SPACING_SECONDS: '3' }),
+);
 
 const sent = (targets: { state: string }[]): boolean => targets.every((target) => target.state === 'sent');
 
 test.serial('a post due now is sent without waiting for the queue’s next poll', async (t) => {
-  const user = await f.user();
-  const account = await connectAccount(fake, user, one);
-  const channel = await managedChannel(fake, user, one, account);
+  const { user, channel } = await userWithChannel(f, fake, one);
   const created = await as(user, one.url, 'POST', '/telegram/posts', {
     text: 'Right away',
     targets: [{ channelId: channel.id, via: 'account' }],

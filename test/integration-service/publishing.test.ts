@@ -1,30 +1,20 @@
 import test from 'ava';
-import { startFakeBotApi, type FakeBotApi } from '../../services/integration-service/src/bots/fake-bot-api.ts';
 import { FakeTelegram } from '../../services/integration-service/src/telegram/fake.ts';
-import { as, startIntegrationFixture, type Instance, type IntegrationFixture } from './fixture.ts';
-import { connectAccount, managedChannel, postingBot, settled } from './publishing-fixture.ts';
+import { fileFixture } from '../support/file-fixture.ts';
+import { as, fakeBotApiForFile, integrationFixtureForFile } from './fixture.ts';
+import { connectAccount, managedChannel, postingBot, settled, userWithChannel } from './publishing-fixture.ts';
 
-let f: IntegrationFixture;
-let botApi: FakeBotApi;
-let fake: FakeTelegram;
-let one: Instance;
-
-test.before(async () => {
-  f = await startIntegrationFixture();
-  botApi = await startFakeBotApi();
-  fake = new FakeTelegram();
-  one = await f.instance(fake, {
+const f = integrationFixtureForFile();
+const botApi = fakeBotApiForFile();
+const fake = new FakeTelegram();
+const one = fileFixture(() =>
+  f.instance(fake, {
     BOT_API_ROOT: botApi.url,
     BOT_API_TIMEOUT_SECONDS: '2',
     PUBLISH_CHAT_SPACING_SECONDS: '0',
     LIMIT_PENDING_IMAGES_PER_USER: '12',
-  });
-});
-
-test.after.always(async () => {
-  await f?.stop();
-  await botApi?.close();
-});
+  }),
+);
 
 const sentAll = (targets: { state: string }[]): boolean => targets.every((target) => target.state === 'sent');
 
@@ -75,9 +65,7 @@ test.serial('after rights are removed, a refresh shows the channel as rights_rem
 });
 
 test.serial('each bot shows whether it is an admin allowed to post in a channel', async (t) => {
-  const user = await f.user();
-  const account = await connectAccount(fake, user, one);
-  const channel = await managedChannel(fake, user, one, account);
+  const { user, channel } = await userWithChannel(f, fake, one);
   const admin = await postingBot(f, botApi, user, one, [channel.botChatId]);
   const outsider = await postingBot(f, botApi, user, one, []);
   const rights = await as(user, one.url, 'GET', `/telegram/channels/${channel.id}/bots`);
@@ -88,9 +76,7 @@ test.serial('each bot shows whether it is an admin allowed to post in a channel'
 });
 
 test.serial('a post scheduled 2 s ahead is sent once, at its time', async (t) => {
-  const user = await f.user();
-  const account = await connectAccount(fake, user, one);
-  const channel = await managedChannel(fake, user, one, account);
+  const { user, channel } = await userWithChannel(f, fake, one);
   const at = new Date(Date.now() + 2000);
   const created = await as(user, one.url, 'POST', '/telegram/posts', {
     text: 'Hello, world',
@@ -138,9 +124,7 @@ test.serial('three targets, two through accounts and one through a bot, each end
 });
 
 test.serial('a flood wait reschedules the target after the wait, and it is then sent', async (t) => {
-  const user = await f.user();
-  const account = await connectAccount(fake, user, one);
-  const channel = await managedChannel(fake, user, one, account);
+  const { user, channel } = await userWithChannel(f, fake, one);
   fake.channels.floodNext(channel.chatId, 2);
   const started = Date.now();
   const created = await as(user, one.url, 'POST', '/telegram/posts', {
@@ -155,9 +139,7 @@ test.serial('a flood wait reschedules the target after the wait, and it is then 
 });
 
 test.serial('a bot send whose answer never arrives is marked unknown and never sent again', async (t) => {
-  const user = await f.user();
-  const account = await connectAccount(fake, user, one);
-  const channel = await managedChannel(fake, user, one, account);
+  const { user, channel } = await userWithChannel(f, fake, one);
   const bot = await postingBot(f, botApi, user, one, [channel.botChatId]);
   botApi.hangNextSends(1);
   const created = await as(user, one.url, 'POST', '/telegram/posts', {
@@ -170,9 +152,7 @@ test.serial('a bot send whose answer never arrives is marked unknown and never s
 });
 
 test.serial('a sent post can be neither edited nor cancelled (409); a scheduled one can', async (t) => {
-  const user = await f.user();
-  const account = await connectAccount(fake, user, one);
-  const channel = await managedChannel(fake, user, one, account);
+  const { user, channel } = await userWithChannel(f, fake, one);
   const sent = await as(user, one.url, 'POST', '/telegram/posts', {
     text: 'Now',
     targets: [{ channelId: channel.id, via: 'account' }],
@@ -272,9 +252,7 @@ test.serial('another user’s channels, posts, images and targets answer 404 on 
 });
 
 test.serial('bot tokens appear in no database row, log line or metric', async (t) => {
-  const user = await f.user();
-  const account = await connectAccount(fake, user, one);
-  const channel = await managedChannel(fake, user, one, account);
+  const { user, channel } = await userWithChannel(f, fake, one);
   const bot = await postingBot(f, botApi, user, one, [channel.botChatId]);
   const created = await as(user, one.url, 'POST', '/telegram/posts', {
     text: 'Via the bot',

@@ -1,8 +1,7 @@
 import test from 'ava';
-import { once } from 'node:events';
-import { createServer, type Socket } from 'node:net';
 import { Database, StaticCredentials } from '@cf/kit';
 import { startPostgres, type PostgresServer } from '../support/postgres.ts';
+import { startSilentServer } from '../support/silent-server.ts';
 
 let postgres: PostgresServer;
 
@@ -26,16 +25,9 @@ function database(port: number, deadlines: { connectMs?: number; queryMs?: numbe
 }
 
 test('a PostgreSQL that accepts connections but never answers fails the query at the connect deadline', async (t) => {
-  const sockets = new Set<Socket>();
-  const silent = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-  });
-  silent.listen(0, '127.0.0.1');
-  await once(silent, 'listening');
-  const db = database((silent.address() as { port: number }).port, { connectMs: 300 });
+  const silent = await startSilentServer();
+  const db = database(silent.port, { connectMs: 300 });
   t.teardown(async () => {
-    for (const socket of sockets) socket.destroy();
     silent.close();
     await db.close();
   });

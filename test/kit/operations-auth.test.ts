@@ -3,18 +3,8 @@ import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import Router from '@koa/router';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
-import {
-  createApp,
-  createLogger,
-  listen,
-  mountOperations,
-  openApiDocument,
-  operation,
-  requireJwt,
-  type Operation,
-  type RunningServer,
-} from '@cf/kit';
-import { captureLogs } from '../support/log-capture.ts';
+import { mountOperations, openApiDocument, operation, requireJwt, type Operation } from '@cf/kit';
+import { operationsServerForFile } from './fixture.ts';
 
 const issuer = 'https://issuer.test';
 const audience = 'cf-test';
@@ -46,18 +36,9 @@ function token(role: 'user' | 'admin', key: KeyObject = signing.privateKey): str
   });
 }
 
-let server: RunningServer;
-
-test.before(async () => {
-  const { stream } = captureLogs();
-  const service = createApp({ name: 'ops-test', logger: createLogger({ name: 'ops-test', stream }) });
-  const keys = { key: async (kid: string) => (kid === 'k1' ? signing.publicKey : undefined) };
-  mountOperations(service.router, operations, { authenticate: requireJwt({ keys, issuer, audience }) });
-  server = await listen(service.app, { port: 0 });
-});
-
-test.after.always(async () => {
-  await server?.close();
+const keys = { key: async (kid: string) => (kid === 'k1' ? signing.publicKey : undefined) };
+const server = operationsServerForFile('ops-test', operations, {
+  authenticate: requireJwt({ keys, issuer, audience }),
 });
 
 async function get(path: string, bearer?: string): Promise<number> {

@@ -1,17 +1,8 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import {
-  createApp,
-  createLogger,
-  listen,
-  mountOperations,
-  openApiDocument,
-  operation,
-  type Operation,
-  type RunningServer,
-} from '@cf/kit';
-import { captureLogs } from '../support/log-capture.ts';
+import { openApiDocument, operation, type Operation } from '@cf/kit';
+import { operationsServerForFile } from './fixture.ts';
 
 // Issue 22: OpenAPI links come from the same declarations as the routes, and a path parameter is an id.
 const Thing = z.object({ id: z.uuid() });
@@ -86,18 +77,7 @@ test('a link to an unknown operation, parameter or expression fails when the doc
   });
 });
 
-let server: RunningServer;
-
-test.before(async () => {
-  const { stream } = captureLogs();
-  const service = createApp({ name: 'links-test', logger: createLogger({ name: 'links-test', stream }) });
-  mountOperations(service.router, things);
-  server = await listen(service.app, { port: 0 });
-});
-
-test.after.always(async () => {
-  await server?.close();
-});
+const server = operationsServerForFile('links-test', things);
 
 async function send(method: string, path: string): Promise<{ status: number; allow: string | null }> {
   reached.length = 0;

@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { resolveBinary } from './binaries.ts';
-import { freePort, scratchDir, spawnManaged, waitFor, type ManagedProcess } from './process.ts';
+import { startPrometheusServer } from '@cf/embedded/prometheus-server';
+import { freePort, scratchDir, type ManagedProcess } from './process.ts';
 
 export interface RunningAlertmanager {
   url: string;
@@ -23,22 +24,13 @@ export async function startAlertmanager(
   const port = await freePort();
   const config = join(dir, 'alertmanager.yaml');
   writeFileSync(config, configYaml);
-  const proc = spawnManaged(
+  const { url, process: proc } = await startPrometheusServer({
     bin,
-    [
-      `--config.file=${config}`,
-      `--storage.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--cluster.listen-address=',
-      '--log.level=debug',
-    ],
-    { name: 'alertmanager', logFile: join(dir, 'alertmanager.log') },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) })).ok, {
-    what: 'alertmanager /-/ready',
-    process: proc,
-    timeoutMs: 60_000,
+    name: 'alertmanager',
+    dir,
+    port,
+    config,
+    flags: [`--storage.path=${join(dir, 'data')}`, '--cluster.listen-address=', '--log.level=debug'],
   });
   return {
     url,

@@ -109,7 +109,15 @@ function login(address: string, role: string, jwt: string): Promise<VaultClient>
 async function cluster(subnet: number): Promise<{ servers: VaultServer[]; operator: TestOperator }> {
   const pods = await startVaultPods(3, subnet);
   servers.push(...pods.servers);
-  const kubelet = new Kubelet(plane.kubeConfig, namespace);
+  const operator = await operatorFor(pods, new Kubelet(plane.kubeConfig, namespace));
+  return { servers: pods.servers, operator };
+}
+
+/**
+ * An operator for the three `pods` (this file's configuration, a 1 s resync, its own service-account token),
+ * stopped with the file; then `kubelet` reports the pods Running, which is when the operator acts on them.
+ */
+async function operatorFor(pods: Awaited<ReturnType<typeof startVaultPods>>, kubelet: Kubelet): Promise<TestOperator> {
   const operator = startOperator({
     kubeConfig: plane.kubeConfig,
     namespace,
@@ -121,7 +129,7 @@ async function cluster(subnet: number): Promise<{ servers: VaultServer[]; operat
   });
   operators.push(operator);
   await Promise.all([0, 1, 2].map((index) => kubelet.markRunning(`vault-${index}`, pods.ip(index))));
-  return { servers: pods.servers, operator };
+  return operator;
 }
 
 test.before(async () => {
@@ -336,17 +344,7 @@ test.serial(
     const restore = await restoring;
     t.is(restore.code, 0, restore.stderr);
     t.true(restore.stderr.includes(`vault/${inBucket.name}`), 'the newest snapshot in the bucket was restored');
-    const operator = startOperator({
-      kubeConfig: plane.kubeConfig,
-      namespace,
-      addressTemplate: pods.template,
-      logs,
-      configFile,
-      resyncMs: 1000,
-      vaultToken: () => token(namespace, 'vault-unsealer'),
-    });
-    operators.push(operator);
-    await Promise.all([0, 1, 2].map((index) => kubelet.markRunning(`vault-${index}`, pods.ip(index))));
+    const operator = await operatorFor(pods, kubelet);
     await Promise.all(pods.servers.map((server) => waitUnsealed(server, 90_000)));
     t.is(sample(await operator.metrics(), 'vault_unsealer_initializations_total'), 0, 'restored, never re-initialized');
     const restored = await login(pods.servers[0]!.address, 'app', await token('cf-apps', 'app'));

@@ -3,49 +3,41 @@ import { podAddress, WorkQueue } from '@cf/vault-unsealer';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A reconcile that takes 50 ms and counts its runs and how many of them ever ran at once. */
+function countingReconcile() {
+  const seen = { running: 0, maxConcurrent: 0, runs: 0 };
+  const process = async (): Promise<undefined> => {
+    seen.running += 1;
+    seen.maxConcurrent = Math.max(seen.maxConcurrent, seen.running);
+    seen.runs += 1;
+    await sleep(50);
+    seen.running -= 1;
+    return undefined;
+  };
+  return { seen, process };
+}
+
 test('a pod key is never reconciled twice at once, and a change during a reconcile runs it once more', async (t) => {
-  let running = 0;
-  let maxConcurrent = 0;
-  let runs = 0;
-  const queue = new WorkQueue({
-    workers: 4,
-    process: async () => {
-      running += 1;
-      maxConcurrent = Math.max(maxConcurrent, running);
-      runs += 1;
-      await sleep(50);
-      running -= 1;
-      return undefined;
-    },
-  });
+  const { seen, process } = countingReconcile();
+  const queue = new WorkQueue({ workers: 4, process });
   queue.start();
   queue.add('vault-0');
   await sleep(10);
   for (let i = 0; i < 20; i += 1) queue.add('vault-0'); // twenty events while it runs
   await sleep(200);
   await queue.shutdown();
-  t.is(maxConcurrent, 1);
-  t.is(runs, 2, 'the events collapse into one more run');
+  t.is(seen.maxConcurrent, 1);
+  t.is(seen.runs, 2, 'the events collapse into one more run');
 });
 
 test('different pods are reconciled in parallel', async (t) => {
-  let running = 0;
-  let maxConcurrent = 0;
-  const queue = new WorkQueue({
-    workers: 3,
-    process: async () => {
-      running += 1;
-      maxConcurrent = Math.max(maxConcurrent, running);
-      await sleep(50);
-      running -= 1;
-      return undefined;
-    },
-  });
+  const { seen, process } = countingReconcile();
+  const queue = new WorkQueue({ workers: 3, process });
   queue.start();
   for (const pod of ['vault-0', 'vault-1', 'vault-2']) queue.add(pod);
   await sleep(120);
   await queue.shutdown();
-  t.is(maxConcurrent, 3);
+  t.is(seen.maxConcurrent, 3);
 });
 
 test('failures are retried with exponentially growing, jittered delays', async (t) => {

@@ -2,30 +2,25 @@ import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import { startMailpit, type MailMessage, type RunningMailpit } from '@cf/embedded';
-import { call, startUserServiceFixture, type UserServiceFixture } from './fixture.ts';
+import { addresses, call, localSmtpEnv, userServiceFixtureForFile } from './fixture.ts';
 
 // Issue 18: verification and reset links, mailed through a real SMTP server (Mailpit) from the PostgreSQL queue.
-let f: UserServiceFixture;
+// A test stops Mailpit and starts another on the same port: the file holds whichever runs.
 let mailpit: RunningMailpit;
-let ipCounter = 0;
-const freshIp = (): string => `10.7.${Math.floor(++ipCounter / 250)}.${ipCounter % 250}`;
-
 test.before(async () => {
   mailpit = await startMailpit();
-  f = await startUserServiceFixture({
-    SMTP_HOST: '127.0.0.1',
-    SMTP_PORT: String(mailpit.smtpPort),
-    SMTP_TLS: 'none',
-    PUBLIC_URL: 'https://cf.example.test',
-    MAIL_RETRY_DELAY_SECONDS: '1',
-    REGISTER_LIMIT_PER_IP: '1000',
-  });
 });
-
 test.after.always(async () => {
-  await f?.stop();
   await mailpit?.stop();
 });
+// The service's SMTP port is Mailpit's, known only once Mailpit runs.
+const f = userServiceFixtureForFile(() => ({
+  ...localSmtpEnv(mailpit.smtpPort),
+  PUBLIC_URL: 'https://cf.example.test',
+  MAIL_RETRY_DELAY_SECONDS: '1',
+  REGISTER_LIMIT_PER_IP: '1000',
+}));
+const freshIp = addresses('10.7');
 
 interface Account {
   email: string;

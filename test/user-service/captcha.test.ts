@@ -3,32 +3,21 @@ import { randomUUID } from 'node:crypto';
 import { solveChallenge, type Challenge } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
 import { Captcha } from '../../services/user-service/src/captcha/captcha.ts';
-import { call, startUserServiceFixture, type UserServiceFixture } from './fixture.ts';
+import { addresses, call, localSmtpEnv, userServiceFixtureForFile } from './fixture.ts';
 
 // Issue 18: registration and reset requests need a solved ALTCHA proof of work, each answer accepted once.
-let f: UserServiceFixture;
-let ipCounter = 0;
-const freshIp = (): string => `10.8.${Math.floor(++ipCounter / 250)}.${ipCounter % 250}`;
+const f = userServiceFixtureForFile({
+  CAPTCHA_REQUIRED: 'true',
+  // Cheap for the tests; the production price is measured in bench/account-security.ts.
+  CAPTCHA_COST: '10',
+  CAPTCHA_COUNTER_MAX: '200',
+  CAPTCHA_FREE_PER_WINDOW: '2',
+  // Mail is configured (the reset route exists) but goes nowhere: these tests read no mail.
+  ...localSmtpEnv(9),
+  REGISTER_LIMIT_PER_IP: '1000',
+});
+const freshIp = addresses('10.8');
 const PROBLEM = 'https://content-factory.local/problems/captcha/';
-
-test.before(async () => {
-  f = await startUserServiceFixture({
-    CAPTCHA_REQUIRED: 'true',
-    // Cheap for the tests; the production price is measured in bench/account-security.ts.
-    CAPTCHA_COST: '10',
-    CAPTCHA_COUNTER_MAX: '200',
-    CAPTCHA_FREE_PER_WINDOW: '2',
-    // Mail is configured (the reset route exists) but goes nowhere: these tests read no mail.
-    SMTP_HOST: '127.0.0.1',
-    SMTP_PORT: '9',
-    SMTP_TLS: 'none',
-    REGISTER_LIMIT_PER_IP: '1000',
-  });
-});
-
-test.after.always(async () => {
-  await f?.stop();
-});
 
 async function fetchChallenge(ip: string): Promise<Challenge> {
   const response = await call(f.url, 'GET', '/auth/captcha', { ip });

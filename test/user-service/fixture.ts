@@ -7,6 +7,8 @@ import { startVault, type VaultServer } from '../support/vault.ts';
 import { backingServicesEnv } from '@cf/embedded/service-env';
 import { startTogether, stopIfFails } from '@cf/embedded/process';
 import { call } from '@cf/embedded/http-client';
+import { fileFixture } from '../support/file-fixture.ts';
+import jwt from 'jsonwebtoken';
 
 export interface UserServiceFixture {
   url: string;
@@ -24,6 +26,21 @@ export interface UserServiceFixture {
 export async function startUserServiceFixture(overrides: Record<string, string> = {}): Promise<UserServiceFixture> {
   const [postgres, vault] = await startTogether([startPostgres(), startVault({ mode: 'dev' })]);
   return stopIfFails([postgres, vault], () => userServiceOn(postgres, vault, overrides));
+}
+
+/**
+ * The fixture shared by every test of one file, with `overrides` of the service's environment (variable → value, as
+ * `loadUserServiceConfig` reads them): started before the first test, stopped after the last (see `fileFixture`).
+ * Overrides given as a function are computed when the fixture starts, for values known only then (the port of a
+ * server an earlier `fileFixture` started).
+ */
+export function userServiceFixtureForFile(
+  overrides: Record<string, string> | (() => Record<string, string>) = {},
+): UserServiceFixture {
+  return fileFixture(
+    () => startUserServiceFixture(typeof overrides === 'function' ? overrides() : overrides),
+    (fixture) => fixture.stop(),
+  );
 }
 
 async function userServiceOn(
@@ -95,6 +112,40 @@ export function addresses(prefix: string): () => string {
     counter += 1;
     return `${prefix}.${Math.floor(counter / 250)}.${counter % 250}`;
   };
+}
+
+/**
+ * user-service's mail settings for an SMTP server on 127.0.0.1:`port` that speaks plain SMTP (Mailpit; or port 9,
+ * discard, where a test configures mail but reads none).
+ */
+export function localSmtpEnv(port: number): Record<string, string> {
+  return { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_TLS: 'none' };
+}
+
+/**
+ * An access token signed with `service`'s current key the way the service signs its own (ES256, its `kid`, type
+ * `at+jwt`): `claims` and `options` (jsonwebtoken's, e.g. `expiresIn`) are what a test forges or leaves out.
+ */
+export function signedAccessToken(
+  service: RunningUserService,
+  claims: Record<string, unknown>,
+  options: jwt.SignOptions = {},
+): string {
+  const key = service.keys.current();
+  return jwt.sign(claims, key.privateKey, {
+    algorithm: 'ES256',
+    header: { alg: 'ES256', kid: key.kid, typ: 'at+jwt' },
+    ...options,
+  });
+}
+
+/** The statuses of `count` logins to `email` from `ip` with a wrong password, made one after another. */
+export async function wrongLogins(url: string, email: string, ip: string, count: number): Promise<number[]> {
+  const statuses: number[] = [];
+  for (let attempt = 0; attempt < count; attempt += 1) {
+    statuses.push((await call(url, 'POST', '/auth/login', { body: { email, password: 'wrong-password' }, ip })).status);
+  }
+  return statuses;
 }
 
 /** POST /auth/register from `ip`, with `extra` fields in the body; throws naming the answer unless it is 201. */

@@ -1,23 +1,15 @@
 import test from 'ava';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { addresses, call, registerAccount, startUserServiceFixture, type UserServiceFixture } from './fixture.ts';
+import { addresses, call, registerAccount, userServiceFixtureForFile, wrongLogins } from './fixture.ts';
 
 // Session, refresh and login-limit promises, each proven so that removing the code that keeps it fails a test.
-let f: UserServiceFixture;
+const f = userServiceFixtureForFile({
+  LOGIN_LIMIT_PER_EMAIL_IP: '3',
+  LOGIN_LIMIT_PER_IP: '6',
+  REGISTER_LIMIT_PER_IP: '1000',
+});
 const freshIp = addresses('10.2');
-
-test.before(async () => {
-  f = await startUserServiceFixture({
-    LOGIN_LIMIT_PER_EMAIL_IP: '3',
-    LOGIN_LIMIT_PER_IP: '6',
-    REGISTER_LIMIT_PER_IP: '1000',
-  });
-});
-
-test.after.always(async () => {
-  await f?.stop();
-});
 
 /** A fresh account (its email unique unless given), registered from a fresh address. */
 function register(email = `s-${randomUUID().slice(0, 8)}@example.org`) {
@@ -85,15 +77,8 @@ test.serial('a logout with a token signed by another key ends nothing', async (t
 test.serial('the per-email-and-address login limit holds on its own', async (t) => {
   const account = await register();
   const ip = freshIp();
-  const statuses: number[] = [];
-  for (let i = 0; i < 4; i += 1) {
-    statuses.push(
-      (await call(f.url, 'POST', '/auth/login', { body: { email: account.email, password: 'wrong-password' }, ip }))
-        .status,
-    );
-  }
   // 3 per (email, address) while the per-address limit (6) is not reached.
-  t.deepEqual(statuses, [401, 401, 401, 429]);
+  t.deepEqual(await wrongLogins(f.url, account.email, ip, 4), [401, 401, 401, 429]);
 });
 
 test.serial('the per-address login limit holds on its own', async (t) => {

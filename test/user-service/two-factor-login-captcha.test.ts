@@ -2,29 +2,21 @@ import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { solveChallenge, type Challenge } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
-import { addresses, call, registerAccount, startUserServiceFixture, type UserServiceFixture } from './fixture.ts';
+import { addresses, call, registerAccount, startUserServiceFixture, userServiceFixtureForFile } from './fixture.ts';
 
 // Issue 18 item 4: after repeated failed logins for an address from one IP, a login needs a solved ALTCHA proof
 // of work (the registration captcha's module), counted in PostgreSQL.
-let f: UserServiceFixture;
+const f = userServiceFixtureForFile({
+  // The login captcha applies where the UI carries the widget, which is where registration needs it too.
+  CAPTCHA_REQUIRED: 'true',
+  LOGIN_CAPTCHA_AFTER_FAILURES: '2',
+  LOGIN_CAPTCHA_AFTER_FAILURES_PER_IP: '50',
+  CAPTCHA_COST: '10',
+  CAPTCHA_COUNTER_MAX: '200',
+  REGISTER_LIMIT_PER_IP: '1000',
+});
 const nextIp = addresses('10.19');
 const CAPTCHA = 'https://content-factory.local/problems/captcha/';
-
-test.before(async () => {
-  f = await startUserServiceFixture({
-    // The login captcha applies where the UI carries the widget, which is where registration needs it too.
-    CAPTCHA_REQUIRED: 'true',
-    LOGIN_CAPTCHA_AFTER_FAILURES: '2',
-    LOGIN_CAPTCHA_AFTER_FAILURES_PER_IP: '50',
-    CAPTCHA_COST: '10',
-    CAPTCHA_COUNTER_MAX: '200',
-    REGISTER_LIMIT_PER_IP: '1000',
-  });
-});
-
-test.after.always(async () => {
-  await f?.stop();
-});
 
 async function solved(ip: string): Promise<string> {
   const challenge = (await call(f.url, 'GET', '/auth/captcha', { ip })).body as unknown as Challenge;

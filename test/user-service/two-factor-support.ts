@@ -49,6 +49,15 @@ export async function stepToken(url: string, account: Account, ip: string): Prom
   return response.body['step_token'] as string;
 }
 
+/**
+ * A fresh account with TOTP enrolled, registered from `ip` and logged in from there with its password: the account
+ * and the step token that login answered, for a test of the second-factor step.
+ */
+export async function atSecondFactor(url: string, ip: string): Promise<{ account: TwoFactorAccount; step: string }> {
+  const account = await accountWithTotp(url, ip);
+  return { account, step: await stepToken(url, account, ip) };
+}
+
 export function secondFactor(url: string, ip: string, body: Record<string, unknown>) {
   return call(url, 'POST', '/auth/login/second-factor', { body, ip });
 }

@@ -1,12 +1,16 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
-import { addresses, call, registerAccount, startUserServiceFixture, type UserServiceFixture } from './fixture.ts';
-import { accountWithTotp, login, secondFactor, stepToken, totpCode } from './two-factor-support.ts';
+import { addresses, call, registerAccount, userServiceFixtureForFile } from './fixture.ts';
+import { accountWithTotp, atSecondFactor, login, secondFactor, stepToken, totpCode } from './two-factor-support.ts';
 import { secondFactorsOf } from '../../services/user-service/src/two-factor/state.ts';
 
 // Issue 18 item 5 over HTTP, against real PostgreSQL and OpenBao (transit): TOTP, recovery codes, the login step.
-let f: UserServiceFixture;
+const f = userServiceFixtureForFile({
+  VAULT_TRANSIT_ENSURE: 'true',
+  TWO_FACTOR_ATTEMPTS_PER_USER: '3',
+  REGISTER_LIMIT_PER_IP: '1000',
+});
 const nextIp = addresses('10.18');
 const STEP = 'https://content-factory.local/problems/login-step/';
 const FACTOR = 'https://content-factory.local/problems/second-factor/';
@@ -15,18 +19,6 @@ const FACTOR = 'https://content-factory.local/problems/second-factor/';
 function sql<Row extends object>(query: string, bind: unknown[]): Promise<Row[]> {
   return f.service.store.sequelize.query<Row>(query, { bind, type: QueryTypes.SELECT });
 }
-
-test.before(async () => {
-  f = await startUserServiceFixture({
-    VAULT_TRANSIT_ENSURE: 'true',
-    TWO_FACTOR_ATTEMPTS_PER_USER: '3',
-    REGISTER_LIMIT_PER_IP: '1000',
-  });
-});
-
-test.after.always(async () => {
-  await f?.stop();
-});
 
 test('enrolment answers a secret, its otpauth URI and an SVG QR code', async (t) => {
   const ip = nextIp();
@@ -80,8 +72,7 @@ test('a login with 2FA on answers only the step: no cookie and no access token',
 
 test('a TOTP code of the next step completes the login with a session like a plain login', async (t) => {
   const ip = nextIp();
-  const account = await accountWithTotp(f.url, ip);
-  const step = await stepToken(f.url, account, ip);
+  const { account, step } = await atSecondFactor(f.url, ip);
   const response = await secondFactor(f.url, ip, { step_token: step, code: totpCode(account.secret, 1) });
   t.is(response.status, 200);
   t.is(response.body['token_type'], 'Bearer');
@@ -92,8 +83,7 @@ test('a TOTP code of the next step completes the login with a session like a pla
 
 test('a code already used (the one that confirmed enrolment) is refused: replay', async (t) => {
   const ip = nextIp();
-  const account = await accountWithTotp(f.url, ip);
-  const step = await stepToken(f.url, account, ip);
+  const { account, step } = await atSecondFactor(f.url, ip);
   // The confirmation spent its step; the same code again (even after the 30 s step turned), or one of an earlier
   // step, is a replay. Taking the code afresh here failed whenever a step boundary fell between the two calls.
   const replayed = await secondFactor(f.url, ip, { step_token: step, code: account.confirmedCode });
@@ -105,8 +95,7 @@ test('a code already used (the one that confirmed enrolment) is refused: replay'
 
 test('wrong codes are limited per user: 429 after the configured number', async (t) => {
   const ip = nextIp();
-  const account = await accountWithTotp(f.url, ip);
-  const step = await stepToken(f.url, account, ip);
+  const { account, step } = await atSecondFactor(f.url, ip);
   const statuses: number[] = [];
   for (let attempt = 0; attempt < 4; attempt += 1) {
     statuses.push((await secondFactor(f.url, ip, { step_token: step, code: '000000' })).status);
@@ -133,8 +122,7 @@ test('a recovery code completes a login once; a second use is refused', async (t
 
 test('a completed step token cannot be used again: 401 used', async (t) => {
   const ip = nextIp();
-  const account = await accountWithTotp(f.url, ip);
-  const step = await stepToken(f.url, account, ip);
+  const { account, step } = await atSecondFactor(f.url, ip);
   t.is((await secondFactor(f.url, ip, { step_token: step, recoveryCode: account.recoveryCodes[1] })).status, 200);
   const again = await secondFactor(f.url, ip, { step_token: step, recoveryCode: account.recoveryCodes[2] });
   t.is(again.status, 401);
@@ -143,8 +131,7 @@ test('a completed step token cannot be used again: 401 used', async (t) => {
 
 test('an expired step token is refused: 401 expired', async (t) => {
   const ip = nextIp();
-  const account = await accountWithTotp(f.url, ip);
-  const step = await stepToken(f.url, account, ip);
+  const { account, step } = await atSecondFactor(f.url, ip);
   await sql(`UPDATE login_steps SET expires_at = now() - interval '1 second' WHERE id = $1`, [step.split('.')[0]]);
   const response = await secondFactor(f.url, ip, { step_token: step, recoveryCode: account.recoveryCodes[0] });
   t.is(response.status, 401);
@@ -153,8 +140,7 @@ test('an expired step token is refused: 401 expired', async (t) => {
 
 test('a forged or malformed step token is refused: 401 invalid', async (t) => {
   const ip = nextIp();
-  const account = await accountWithTotp(f.url, ip);
-  const step = await stepToken(f.url, account, ip);
+  const { step } = await atSecondFactor(f.url, ip);
   const forged = `${step.split('.')[0]}.${'A'.repeat(43)}`;
   for (const token of [forged, 'not-a-token', '']) {
     const response = await secondFactor(f.url, ip, { step_token: token, code: '123456' });
@@ -202,8 +188,7 @@ test('secondFactorsOf reports each asked user, with or without factors', async (
 
 test('no TOTP secret, code, recovery code or step token appears in the logs', async (t) => {
   const ip = nextIp();
-  const account = await accountWithTotp(f.url, ip);
-  const step = await stepToken(f.url, account, ip);
+  const { account, step } = await atSecondFactor(f.url, ip);
   const code = totpCode(account.secret, 1);
   await secondFactor(f.url, ip, { step_token: step, recoveryCode: account.recoveryCodes[3] });
   const logs = f.logs.join('\n');

@@ -5,20 +5,19 @@ import jwt from 'jsonwebtoken';
 import { createLogger, HttpProblem } from '@cf/kit';
 import { captureLogs } from '../support/log-capture.ts';
 import { RateLimits } from '../../services/user-service/src/rate-limits.ts';
-import { addresses, call, registerAccount, startUserServiceFixture, type UserServiceFixture } from './fixture.ts';
+import {
+  addresses,
+  call,
+  registerAccount,
+  signedAccessToken,
+  userServiceFixtureForFile,
+  wrongLogins,
+} from './fixture.ts';
 
-let f: UserServiceFixture;
+const f = userServiceFixtureForFile({ LOGIN_LIMIT_PER_EMAIL_IP: '5', REGISTER_LIMIT_PER_IP: '50' });
 /** Every password and token the suite used; none may appear in the service's logs. */
 const secrets = new Set<string>();
 const freshIp = addresses('10.1');
-
-test.before(async () => {
-  f = await startUserServiceFixture({ LOGIN_LIMIT_PER_EMAIL_IP: '5', REGISTER_LIMIT_PER_IP: '50' });
-});
-
-test.after.always(async () => {
-  await f?.stop();
-});
 
 /** A fresh account registered from a fresh address, its password and tokens remembered for the leak scan. */
 async function register(overrides: Record<string, unknown> = {}) {
@@ -51,13 +50,13 @@ async function makeAdmin() {
   return { ...account, accessToken: response.body['access_token'] as string };
 }
 
+/** PATCH /admin/users/{userId} with `changes` (role, disabled), as the holder of `token`; the answer as is. */
+function patchUser(token: string, userId: string, changes: Record<string, unknown>) {
+  return call(f.url, 'PATCH', `/admin/users/${userId}`, { token, body: changes });
+}
+
 function forge(claims: Record<string, unknown>, options: jwt.SignOptions = {}): string {
-  const key = f.service.keys.current();
-  return jwt.sign(claims, key.privateKey, {
-    algorithm: 'ES256',
-    header: { alg: 'ES256', kid: key.kid, typ: 'at+jwt' },
-    ...options,
-  });
+  return signedAccessToken(f.service, claims, options);
 }
 
 function validClaims(account: { accessToken: string }): Record<string, unknown> {
@@ -234,14 +233,7 @@ test.serial('a disabled user cannot log in', async (t) => {
 test.serial('too many logins from one address for one email get 429 with Retry-After', async (t) => {
   const account = await register();
   const ip = freshIp();
-  const statuses: number[] = [];
-  for (let attempt = 0; attempt < 6; attempt += 1) {
-    statuses.push(
-      (await call(f.url, 'POST', '/auth/login', { body: { email: account.email, password: 'wrong-password-x' }, ip }))
-        .status,
-    );
-  }
-  t.deepEqual(statuses, [401, 401, 401, 401, 401, 429]);
+  t.deepEqual(await wrongLogins(f.url, account.email, ip, 6), [401, 401, 401, 401, 401, 429]);
   const limited = await call(f.url, 'POST', '/auth/login', {
     body: { email: account.email, password: account.password },
     ip,
@@ -473,15 +465,7 @@ test.serial('a password change ends the other sessions and keeps this one', asyn
 test.serial('admin routes reject a user token', async (t) => {
   const account = await register();
   t.is((await call(f.url, 'GET', '/admin/users', { token: account.accessToken })).status, 403);
-  t.is(
-    (
-      await call(f.url, 'PATCH', `/admin/users/${account.userId}`, {
-        token: account.accessToken,
-        body: { role: 'admin' },
-      })
-    ).status,
-    403,
-  );
+  t.is((await patchUser(account.accessToken, account.userId, { role: 'admin' })).status, 403);
 });
 
 test.serial('admins page through users with the page size capped', async (t) => {
@@ -497,10 +481,7 @@ test.serial('admins page through users with the page size capped', async (t) => 
 test.serial('disabling a user stops their live tokens at once', async (t) => {
   const admin = await makeAdmin();
   const account = await register();
-  const response = await call(f.url, 'PATCH', `/admin/users/${account.userId}`, {
-    token: admin.accessToken,
-    body: { disabled: true },
-  });
+  const response = await patchUser(admin.accessToken, account.userId, { disabled: true });
   t.is(response.status, 200);
   t.is(response.body['disabled'], true);
   t.is((await call(f.url, 'GET', '/users/me', { token: account.accessToken })).status, 401);
@@ -511,35 +492,20 @@ test.serial('disabling a user stops their live tokens at once', async (t) => {
 test.serial('an admin can promote a user, who then passes admin checks after logging in again', async (t) => {
   const admin = await makeAdmin();
   const account = await register();
-  t.is(
-    (
-      await call(f.url, 'PATCH', `/admin/users/${account.userId}`, {
-        token: admin.accessToken,
-        body: { role: 'admin' },
-      })
-    ).status,
-    200,
-  );
+  t.is((await patchUser(admin.accessToken, account.userId, { role: 'admin' })).status, 200);
   const again = await login(account.email, account.password);
   t.is((await call(f.url, 'GET', '/admin/users', { token: again.body['access_token'] as string })).status, 200);
 });
 
 test.serial('an admin cannot disable themselves', async (t) => {
   const admin = await makeAdmin();
-  const response = await call(f.url, 'PATCH', `/admin/users/${admin.userId}`, {
-    token: admin.accessToken,
-    body: { disabled: true },
-  });
+  const response = await patchUser(admin.accessToken, admin.userId, { disabled: true });
   t.is(response.status, 409);
 });
 
 test.serial('patching an unknown user is a 404', async (t) => {
   const admin = await makeAdmin();
-  t.is(
-    (await call(f.url, 'PATCH', `/admin/users/${randomUUID()}`, { token: admin.accessToken, body: { role: 'user' } }))
-      .status,
-    404,
-  );
+  t.is((await patchUser(admin.accessToken, randomUUID(), { role: 'user' })).status, 404);
 });
 
 // --- rejected tokens -----------------------------------------------------------------------------

@@ -54,6 +54,27 @@ function goToolSpec(name: ChartsToolName, envVar: string, what: string): BinaryS
   };
 }
 
+/**
+ * Builds the Go command `pkg` (a module path, or module/command) at exactly `version` as a static binary `outFile`
+ * (stripped unless `ldflags` says otherwise), inside a wrapper module `cfwrap/<wrapper>` written to `workDir`:
+ * `go get -tool` requires the pinned version without touching the repository, and works where `go install` refuses
+ * a module with local replaces (etcd's).
+ */
+async function buildInWrapper(options: {
+  wrapper: string;
+  pkg: string;
+  version: string;
+  ldflags?: string;
+  outFile: string;
+  workDir: string;
+  progress: (line: string) => void;
+}): Promise<void> {
+  const { wrapper, pkg, version, ldflags = '-s -w', outFile, workDir, progress } = options;
+  writeFileSync(join(workDir, 'go.mod'), `module cfwrap/${wrapper}\n\ngo 1.26\n`);
+  await go(['get', '-tool', `${pkg}@${version}`], workDir, staticBuild, progress);
+  await go(['build', '-o', outFile, '-ldflags', ldflags, pkg], workDir, staticBuild, progress);
+}
+
 const specs: Record<BinaryName, BinarySpec> = {
   ...observabilitySpecs,
   'charts-netpol': goToolSpec('charts-netpol', 'CF_CHARTS_NETPOL_BIN', 'cyclonus NetworkPolicy matcher'),
@@ -66,10 +87,9 @@ const specs: Record<BinaryName, BinarySpec> = {
     version: versions.etcd.version,
     howToProvide: 'set CF_ETCD_BIN to an etcd ≥ 3.5 binary, or KUBEBUILDER_ASSETS to a setup-envtest directory',
     async build(outFile, workDir, progress) {
-      writeFileSync(join(workDir, 'go.mod'), 'module cfwrap/etcd\n\ngo 1.26\n');
       // etcd's own go.mod has local replaces, so `go install` refuses it; a wrapper module can require it.
-      await go(['get', '-tool', `${versions.etcd.module}@${versions.etcd.version}`], workDir, staticBuild, progress);
-      await go(['build', '-o', outFile, '-ldflags', '-s -w', versions.etcd.module], workDir, staticBuild, progress);
+      const { module, version } = versions.etcd;
+      await buildInWrapper({ wrapper: 'etcd', pkg: module, version, outFile, workDir, progress });
     },
   },
   'kube-score': {
@@ -79,10 +99,7 @@ const specs: Record<BinaryName, BinarySpec> = {
     howToProvide: 'set CF_KUBE_SCORE_BIN to a kube-score binary; building needs Go ≥ 1.26 and the Go module proxy',
     async build(outFile, workDir, progress) {
       const { module, version, command } = versions.kubeScore;
-      writeFileSync(join(workDir, 'go.mod'), 'module cfwrap/kubescore\n\ngo 1.26\n');
-      // A wrapper module, as for etcd: the exact pinned version, built without touching the repository.
-      await go(['get', '-tool', `${module}/${command}@${version}`], workDir, staticBuild, progress);
-      await go(['build', '-o', outFile, '-ldflags', '-s -w', `${module}/${command}`], workDir, staticBuild, progress);
+      await buildInWrapper({ wrapper: 'kubescore', pkg: `${module}/${command}`, version, outFile, workDir, progress });
     },
   },
   versitygw: {
@@ -92,11 +109,17 @@ const specs: Record<BinaryName, BinarySpec> = {
     howToProvide: 'set CF_VERSITYGW_BIN to a versitygw binary; building needs Go ≥ 1.26 and the Go module proxy',
     async build(outFile, workDir, progress) {
       const { module, version, command } = versions.versitygw;
-      writeFileSync(join(workDir, 'go.mod'), 'module cfwrap/versitygw\n\ngo 1.26\n');
-      await go(['get', '-tool', `${module}/${command}@${version}`], workDir, staticBuild, progress);
       // Its Makefile stamps the version the same way (`--version` prints it).
       const ldflags = `-s -w -X main.Version=${version}`;
-      await go(['build', '-o', outFile, '-ldflags', ldflags, `${module}/${command}`], workDir, staticBuild, progress);
+      await buildInWrapper({
+        wrapper: 'versitygw',
+        pkg: `${module}/${command}`,
+        version,
+        ldflags,
+        outFile,
+        workDir,
+        progress,
+      });
     },
   },
   'kube-apiserver': {

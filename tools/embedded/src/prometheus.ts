@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { resolveBinary } from './built-binaries.ts';
-import { freePort, scratchDir, spawnManaged, waitFor, type ManagedProcess } from './process.ts';
+import { freePort, scratchDir, type ManagedProcess } from './process.ts';
+import { startPrometheusServer } from './prometheus-server.ts';
 
 export interface StaticTarget {
   job: string;
@@ -58,21 +59,13 @@ export async function startPrometheus(options: {
   };
   const configFile = join(dir, 'prometheus.yaml');
   writeFileSync(configFile, stringify(config));
-  const proc = spawnManaged(
+  const { url, process: proc } = await startPrometheusServer({
     bin,
-    [
-      `--config.file=${configFile}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-    ],
-    { name: 'prometheus', logFile: join(dir, 'prometheus.log') },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) })).ok, {
-    what: 'prometheus /-/ready',
-    process: proc,
-    timeoutMs: 60_000,
+    name: 'prometheus',
+    dir,
+    port,
+    config: configFile,
+    flags: [`--storage.tsdb.path=${join(dir, 'data')}`, '--log.level=warn'],
   });
   const api = async <T>(path: string): Promise<T> => {
     const response = await fetch(`${url}/api/v1/${path}`, { signal: AbortSignal.timeout(10_000) });
