@@ -10,6 +10,7 @@
 // its own database) in the same rounds, for before/after numbers from one run. BENCH_NPM_START=0 skips the npm
 // start part; BENCH_PROFILE_DIR=<dir> writes the gateways' CPU profiles there.
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { freePort, scratchDir, spawnManaged, startTogether, waitFor } from '@cf/embedded/process';
@@ -23,6 +24,12 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const samples = Number(process.env['BENCH_SAMPLES'] ?? 3000);
 const npmStarts = Number(process.env['BENCH_NPM_START'] ?? 3);
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 5);
+// Interleaved latency rounds: more of them spread a shared machine's swings over every target alike.
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? 5);
+const load = (): string =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
 
 const [postgres, vault] = await startTogether([startPostgres(), startVault({ mode: 'dev' })]);
 await postgres.query('CREATE DATABASE users');
@@ -143,13 +150,45 @@ async function measureRevocationLag(rounds: number): Promise<number[]> {
       (await fetch(`${gateway.url}/api/telegram/accounts`, { headers: { authorization: `Bearer ${token}` } })).status;
     if ((await probe()) !== 404) throw new Error('a fresh token was refused');
     const started = performance.now();
-    await fetch(`${users.url}/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
-    while ((await probe()) !== 401) {
-      if (performance.now() - started > 10_000) throw new Error('revocation never reached the gateway');
+    const logout = await fetch(`${users.url}/auth/logout`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    if (!logout.ok) throw new Error(`logout at user-service answered ${logout.status}`);
+    let status = await probe();
+    while (status !== 401) {
+      if (performance.now() - started > 10_000) {
+        throw new Error(`revocation never reached the gateway (it still answered ${status} after 10 s)`);
+      }
+      status = await probe();
     }
     lags.push(performance.now() - started);
   }
   return lags;
+}
+
+/**
+ * Added latency from pairs: each step sends one request to every target back to back (the order rotating, so no
+ * target always goes first), and a target's added latency is the median over steps of its time minus the direct
+ * call's in the same step. On a machine whose load swings by the second, the two requests of a pair see the same
+ * load, which separate blocks of requests do not.
+ */
+async function measurePairedAdded(
+  targets: { name: string; pool: Pool; path: string }[],
+  token: string,
+  steps: number,
+): Promise<Map<string, number[]>> {
+  const differences = new Map(targets.slice(1).map((target) => [target.name, [] as number[]]));
+  for (let step = 0; step < steps; step += 1) {
+    const times = new Map<string, number>();
+    for (let i = 0; i < targets.length; i += 1) {
+      const target = targets[(step + i) % targets.length]!;
+      times.set(target.name, (await measureLatency(target.pool, target.path, token, 1))[0]!);
+    }
+    const direct = times.get(targets[0]!.name)!;
+    for (const [name, list] of differences) list.push(times.get(name)! - direct);
+  }
+  return differences;
 }
 
 async function measureThroughput(pool: Pool, path: string, token: string, parallel: number): Promise<number> {
@@ -219,23 +258,59 @@ try {
   const proxiedLatency: number[] = [];
   const memoryLatency: number[] = [];
   const baselineLatency: number[] = [];
-  for (let round = 0; round < 5; round += 1) {
+  const perRound: string[] = [];
+  const loadBefore = load();
+  for (let round = 0; round < rounds; round += 1) {
     // Interleaved rounds, so drift on a shared machine hits all alike.
-    directLatency.push(...(await measureLatency(direct, '/users/me', token, samples / 5)));
-    floorLatency.push(...(await measureLatency(passThrough, '/api/users/me', token, samples / 5)));
-    proxiedLatency.push(...(await measureLatency(proxied, '/api/users/me', token, samples / 5)));
-    memoryLatency.push(...(await measureLatency(proxiedMemory, '/api/users/me', token, samples / 5)));
-    if (baseline !== undefined) {
-      baselineLatency.push(...(await measureLatency(baseline, '/api/users/me', token, samples / 5)));
-    }
+    const direct1 = await measureLatency(direct, '/users/me', token, samples / rounds);
+    const floor1 = await measureLatency(passThrough, '/api/users/me', token, samples / rounds);
+    const proxied1 = await measureLatency(proxied, '/api/users/me', token, samples / rounds);
+    memoryLatency.push(...(await measureLatency(proxiedMemory, '/api/users/me', token, samples / rounds)));
+    const baseline1 =
+      baseline === undefined ? [] : await measureLatency(baseline, '/api/users/me', token, samples / rounds);
+    directLatency.push(...direct1);
+    floorLatency.push(...floor1);
+    proxiedLatency.push(...proxied1);
+    baselineLatency.push(...baseline1);
+    const over = (latencies: number[]): string => (median(latencies) - median(direct1)).toFixed(3);
+    perRound.push(
+      `round ${round + 1} (load ${load()}): added p50 floor ${over(floor1)}, gateway ${over(proxied1)}${baseline === undefined ? '' : `, baseline ${over(baseline1)}`} ms`,
+    );
   }
+  const loadAfter = load();
   const cpuPerRequest = Object.fromEntries(
     Object.entries(cpuPids).map(([name, pid]) => [name, (cpuMs(pid) - cpuBefore[name]!) / samples]),
+  );
+  const pairedLoadBefore = load();
+  const paired = await measurePairedAdded(
+    [
+      { name: 'direct', pool: direct, path: '/users/me' },
+      { name: 'floor', pool: passThrough, path: '/api/users/me' },
+      { name: 'gateway', pool: proxied, path: '/api/users/me' },
+      { name: 'gateway, memory limits', pool: proxiedMemory, path: '/api/users/me' },
+      ...(baseline !== undefined ? [{ name: 'baseline', pool: baseline, path: '/api/users/me' }] : []),
+    ],
+    token,
+    Number(process.env['BENCH_PAIRS'] ?? samples),
+  );
+  console.log(
+    `paired added latency over direct (median of per-step differences, ${Number(process.env['BENCH_PAIRS'] ?? samples)} steps, load ${pairedLoadBefore} → ${load()}): ${[
+      ...paired,
+    ]
+      .map(([name, list]) => `${name} p50 ${median(list).toFixed(3)} ms`)
+      .join(', ')}`,
+  );
+  const stepwise = (a: string, b: string): number =>
+    median(paired.get(a)!.map((difference, step) => difference - paired.get(b)![step]!));
+  console.log(
+    `paired: gateway over the floor p50 ${stepwise('gateway', 'floor').toFixed(3)} ms${baseline !== undefined ? `; gateway minus baseline p50 ${stepwise('gateway', 'baseline').toFixed(3)} ms, baseline over the floor p50 ${stepwise('baseline', 'floor').toFixed(3)} ms` : ''}`,
   );
   const lags = await measureRevocationLag(Number(process.env['BENCH_REVOCATIONS'] ?? 30));
   console.log(
     `revocation (logout at user-service → refused by the gateway): p50 ${median(lags).toFixed(1)} ms, max ${Math.max(...lags).toFixed(1)} ms over ${lags.length} (goal ≤ 100 ms)`,
   );
+  console.log(`load average (1, 5, 15 min) before the latency rounds ${loadBefore}, after ${loadAfter}`);
+  for (const line of perRound) console.log(line);
   const directRate = await measureThroughput(direct, '/users/me', token, 16);
   const floorRate = await measureThroughput(passThrough, '/api/users/me', token, 16);
   const proxiedRate = await measureThroughput(proxied, '/api/users/me', token, 16);
@@ -249,12 +324,17 @@ try {
       `${name}: p50 ${median(latencies).toFixed(3)} ms, p99 ${percentile(latencies, 99).toFixed(3)} ms; added over direct p50 ${added(latencies, 50).toFixed(3)} ms, p99 ${added(latencies, 99).toFixed(3)} ms`,
     );
   console.log(
-    `GET /users/me direct: p50 ${median(directLatency).toFixed(3)} ms, p99 ${percentile(directLatency, 99).toFixed(3)} ms (${samples} sequential, interleaved)`,
+    `GET /users/me direct: p50 ${median(directLatency).toFixed(3)} ms, p99 ${percentile(directLatency, 99).toFixed(3)} ms (${samples} sequential, in ${rounds} interleaved rounds)`,
   );
   show('via bare pass-through proxy (floor)', floorLatency);
   show('via gateway, limits shared in PostgreSQL', proxiedLatency);
   show('via gateway, limits per replica in memory', memoryLatency);
-  if (baseline !== undefined) show(`via baseline gateway ${baselineEntry}, shared limits`, baselineLatency);
+  if (baseline !== undefined) {
+    show(`via baseline gateway ${baselineEntry}, shared limits`, baselineLatency);
+    console.log(
+      `gateway / baseline added p50: ${(added(proxiedLatency, 50) / added(baselineLatency, 50)).toFixed(2)} (p99 ${(added(proxiedLatency, 99) / added(baselineLatency, 99)).toFixed(2)})`,
+    );
+  }
   const floorAdded = added(floorLatency, 50);
   console.log(
     `gateway (shared limits) added p50 ${added(proxiedLatency, 50).toFixed(3)} ms (goal ≤ 0.5 ms) = ${(added(proxiedLatency, 50) / floorAdded).toFixed(2)}× the floor's ${floorAdded.toFixed(3)} ms; over the floor itself p50 +${(median(proxiedLatency) - median(floorLatency)).toFixed(3)} ms`,

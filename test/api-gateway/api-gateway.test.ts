@@ -417,3 +417,52 @@ test.serial('a problem from an upstream names the public path as its instance', 
   t.is(answer.headers.get('content-type'), 'application/problem+json');
   t.is(answer.body['instance'], '/api/auth/login');
 });
+
+/** Status, body and headers of an answer, less the ones that differ per request or only answer CORS. */
+async function comparable(response: Response): Promise<{ status: number; body: string; headers: string[] }> {
+  const varying = new Set(['date', 'x-request-id', 'access-control-allow-origin', 'access-control-allow-credentials']);
+  const headers = [...response.headers]
+    .filter(([name]) => !varying.has(name) && !name.startsWith('access-control-expose'))
+    .map(([name, value]) => `${name}: ${value}`)
+    .sort();
+  return { status: response.status, body: await response.text(), headers };
+}
+
+// Requests without a body or an Origin skip koa (services/api-gateway/src/proxy-lane.ts); a browser's CORS request
+// to the same route goes through koa. Both must answer the same.
+for (const [what, path, token] of [
+  ['an authenticated GET to user-service', '/api/users/me', true],
+  ['an authenticated GET to integration-service', '/api/telegram/accounts?page=1', true],
+  ['a GET without a token', '/api/telegram/accounts', false],
+  ['a non-admin GET to an admin route', '/api/admin/users', true],
+] as const) {
+  test.serial(`${what} answers the same with an Origin (through koa) and without (the proxy lane)`, async (t) => {
+    const account = await registerViaGateway();
+    const headers: Record<string, string> = token ? { authorization: `Bearer ${account.accessToken}` } : {};
+    const lane = await comparable(await fetch(`${gw.url}${path}`, { headers }));
+    const koa = await comparable(
+      await fetch(`${gw.url}${path}`, { headers: { ...headers, origin: 'https://admin.cf.example' } }),
+    );
+    t.deepEqual(lane, koa);
+  });
+}
+
+test.serial('a request the proxy lane answers is counted under its route template', async (t) => {
+  const account = await registerViaGateway();
+  const count = async (): Promise<number> => {
+    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    const line = text
+      .split('\n')
+      .find(
+        (row) =>
+          row.startsWith('http_requests_total{') &&
+          row.includes('route="/api/users/*rest"') &&
+          row.includes('method="GET"') &&
+          row.includes('status="200"'),
+      );
+    return line === undefined ? 0 : Number(line.split(' ').at(-1));
+  };
+  const before = await count();
+  t.is((await call(gw.url, 'GET', '/api/users/me', { token: account.accessToken })).status, 200);
+  t.is(await count(), before + 1);
+});

@@ -4,6 +4,7 @@ import {
   createApp,
   HttpProblem,
   JwksKeys,
+  proxyRanges,
   REFRESH_COOKIE,
   requireRole,
   type Logger,
@@ -21,6 +22,7 @@ import { EdgeRateLimits } from './rate-limit.ts';
 import type { RateLimitStore } from './rate-limit-store.ts';
 import { serveWebApp } from '@cf/kit';
 import { Upstream } from './upstream.ts';
+import { proxyLane, type RequestListener } from './proxy-lane.ts';
 
 export interface Gateway extends ServiceApp {
   upstreams: Upstream[];
@@ -144,6 +146,43 @@ export function createGateway(config: GatewayConfig, logger: Logger, store?: Rat
   });
 
   if (config.WEB_ROOT !== undefined) app.use(serveWebApp(config.WEB_ROOT));
+
+  // Authenticated requests without a body skip koa (proxy-lane.ts says which, and why). Replacing the app's
+  // `callback` puts the lane under every server made from it — kit's listen(), app.listen() — with no other change.
+  const lane = proxyLane({
+    routes: [
+      {
+        prefix: '/api/users/',
+        template: '/api/users/*rest',
+        upstream: userService,
+        admin: false,
+        followsRevocations: true,
+      },
+      {
+        prefix: '/api/admin/',
+        template: '/api/admin/*rest',
+        upstream: userService,
+        admin: true,
+        followsRevocations: true,
+      },
+      {
+        prefix: '/api/telegram/',
+        template: '/api/telegram/*rest',
+        upstream: integrationService,
+        admin: false,
+        followsRevocations: false,
+      },
+    ],
+    edgeAuth,
+    revocations: edgeAuth.revocations,
+    limits,
+    metrics: service.metrics,
+    logger,
+    proxies: proxyRanges(config.TRUSTED_PROXIES),
+  });
+  const koaCallback = app.callback.bind(app);
+  // The gateway serves HTTP/1.1 only (kit's listen()), so koa's http2 request types never reach it.
+  app.callback = () => lane(koaCallback() as RequestListener) as ReturnType<typeof koaCallback>;
 
   return {
     ...service,

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Context } from 'koa';
 import type { Upstream } from './upstream.ts';
 
@@ -32,7 +33,8 @@ function droppedRequestHeader(name: string): boolean {
   );
 }
 
-const PASSED_RESPONSE_HEADERS = [
+/** Upstream answer headers a client sees (Set-Cookie only where `cookies` says so). */
+export const PASSED_RESPONSE_HEADERS = [
   'content-type',
   'cache-control',
   'retry-after',
@@ -55,7 +57,7 @@ export interface ForwardOptions {
  * An upstream problem names its own path as `instance`; clients know the public one. Only problem bodies
  * (small, ours) are rewritten; anything unparsable is passed on untouched.
  */
-function publicProblem(body: Buffer, prefix: string): Buffer {
+export function publicProblem(body: Buffer, prefix: string): Buffer {
   try {
     const problem = JSON.parse(body.toString()) as { instance?: unknown };
     if (typeof problem.instance !== 'string' || !problem.instance.startsWith('/')) return body;
@@ -69,24 +71,55 @@ function publicProblem(body: Buffer, prefix: string): Buffer {
 /** user-service's answer header naming the revocation feed position after the request (internal; never passed on). */
 export const REVOCATION_VERSION_HEADER = 'x-revocation-version';
 
+export interface HopHeaders {
+  /** Pass the Cookie header (see ForwardOptions). */
+  cookies: boolean;
+  /** The client address the gateway resolved (X-Forwarded-For). */
+  ip: string;
+  /** `http` or `https` as the client connected (X-Forwarded-Proto). */
+  protocol: string;
+  requestId: string;
+  /** Whether a checked JSON body travels along (Content-Type: application/json), else no Content-Type. */
+  json: boolean;
+}
+
+/** The headers a request carries upstream: the client's, less the dropped ones, plus the gateway's own. */
+export function upstreamHeaders(incoming: IncomingHttpHeaders, hop: HopHeaders): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const name in incoming) {
+    const value = incoming[name];
+    if (value === undefined || droppedRequestHeader(name)) continue;
+    if (name === 'cookie' && !hop.cookies) continue;
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  headers['x-forwarded-for'] = hop.ip;
+  headers['x-forwarded-proto'] = hop.protocol;
+  headers['x-request-id'] = hop.requestId;
+  if (hop.json) headers['content-type'] = 'application/json';
+  else delete headers['content-type'];
+  return headers;
+}
+
+/** The revocation feed position an upstream answer names (REVOCATION_VERSION_HEADER), if any. */
+export function revocationVersionOf(headers: IncomingHttpHeaders): number | undefined {
+  const version = Number(headers[REVOCATION_VERSION_HEADER]);
+  return Number.isSafeInteger(version) && version > 0 ? version : undefined;
+}
+
 /**
  * Sends the request on to `upstream` and copies the answer back onto `ctx`.
  * Returns the revocation feed position the upstream named, if any.
  */
 export async function forward(ctx: Context, upstream: Upstream, options: ForwardOptions): Promise<number | undefined> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(ctx.request.headers)) {
-    if (value === undefined || droppedRequestHeader(name)) continue;
-    if (name === 'cookie' && !options.cookies) continue;
-    headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  headers['x-forwarded-for'] = ctx.ip;
-  headers['x-forwarded-proto'] = ctx.protocol;
-  headers['x-request-id'] = ctx.state['requestId'] as string;
   // The text as received and checked (kit's jsonBody), never re-serialised.
   const body = ctx.request.rawBody;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  else delete headers['content-type'];
+  const headers = upstreamHeaders(ctx.request.headers, {
+    cookies: options.cookies,
+    ip: ctx.ip,
+    protocol: ctx.protocol,
+    requestId: ctx.state['requestId'] as string,
+    json: body !== undefined,
+  });
   const response = await upstream.send({
     method: ctx.method,
     path: options.path,
@@ -99,7 +132,7 @@ export async function forward(ctx: Context, upstream: Upstream, options: Forward
     if (value !== undefined) ctx.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
   const cookies = response.headers['set-cookie'];
-  if (options.cookies && cookies !== undefined) ctx.append('Set-Cookie', Array.isArray(cookies) ? cookies : [cookies]);
+  if (options.cookies && cookies !== undefined) ctx.append('Set-Cookie', cookies);
   const contentType = String(response.headers['content-type'] ?? '');
   if (response.body.length > 0) {
     ctx.body = contentType.startsWith('application/problem+json')
@@ -107,6 +140,5 @@ export async function forward(ctx: Context, upstream: Upstream, options: Forward
       : response.body;
   } else if (response.status === 204 || response.status === 304) ctx.body = null;
   else ctx.body = '';
-  const version = Number(response.headers[REVOCATION_VERSION_HEADER]);
-  return Number.isSafeInteger(version) && version > 0 ? version : undefined;
+  return revocationVersionOf(response.headers);
 }

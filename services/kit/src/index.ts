@@ -7,6 +7,10 @@ export { checkReadiness, type ReadinessCheck, type ReadinessReport } from './htt
 export { createMetrics, type Metrics } from './http/metrics.ts';
 export { HttpProblem, PROBLEM_CONTENT_TYPE, type FieldError, type ProblemInit } from './http/problem.ts';
 export { REQUEST_ID_HEADER } from './http/request-id.ts';
+// For request handlers beside koa (api-gateway's proxy lane): the same edge behaviour without a koa context.
+export { requestIdOf } from './http/request-id.ts';
+export { clientAddressResolver, proxyRanges } from './http/client-address.ts';
+export { helmetDefaults } from './http/security-headers.ts';
 export {
   listen,
   shutdownOnSignals,

@@ -33,9 +33,12 @@ export interface AccessTokenCheck {
   audience: string;
 }
 
-/** The token of an `Authorization: Bearer …` header, or undefined. */
-export function bearerToken(ctx: Context): string | undefined {
-  const header = ctx.get('authorization');
+/**
+ * The token of an `Authorization: Bearer …` header, or undefined; from a koa context or the header's value
+ * (handlers beside koa, e.g. api-gateway's proxy lane).
+ */
+export function bearerToken(source: Context | string | undefined): string | undefined {
+  const header = typeof source === 'object' ? source.get('authorization') : (source ?? '');
   if (!/^bearer /i.test(header)) return undefined;
   const token = header.slice(7).trim();
   return token === '' ? undefined : token;

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { BlockList, isIP } from 'node:net';
 import type { Context, Next } from 'koa';
 
@@ -28,23 +29,28 @@ function trusted(list: BlockList, address: string): boolean {
 }
 
 /**
- * Sets `ctx.ip` to the client address: the peer's own address, unless the peer is one of our proxies
- * (by address range), in which case the last `X-Forwarded-For` entry — the one hop that proxy added.
- * Anything a client wrote further left in the header is never believed.
+ * The client address of a request: the peer's own address, unless the peer is one of our proxies (by address
+ * range), in which case the last `X-Forwarded-For` entry — the one hop that proxy added. Anything a client wrote
+ * further left in the header is never believed. A plain function of the request, for handlers outside koa too.
  */
-export function clientAddress(proxies: BlockList) {
+export function clientAddressResolver(proxies: BlockList): (req: IncomingMessage) => string {
   // Without proxies to trust (every service's default) there is nothing to check per request.
   const anyProxy = proxies.rules.length > 0;
+  return function clientAddressOf(req) {
+    const peer = req.socket.remoteAddress ?? '';
+    if (!anyProxy || !trusted(proxies, peer)) return peer;
+    const forwarded = req.headers['x-forwarded-for'];
+    const hops = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? '')).split(',');
+    const last = hops.at(-1)?.trim() ?? '';
+    return isIP(last) !== 0 ? last : peer;
+  };
+}
+
+/** Sets `ctx.ip` to the client address (see `clientAddressResolver`). */
+export function clientAddress(proxies: BlockList) {
+  const addressOf = clientAddressResolver(proxies);
   return function resolveClientAddress(ctx: Context, next: Next): Promise<void> {
-    const peer = ctx.req.socket.remoteAddress ?? '';
-    let address = peer;
-    if (anyProxy && trusted(proxies, peer)) {
-      const forwarded = ctx.req.headers['x-forwarded-for'];
-      const hops = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? '')).split(',');
-      const last = hops.at(-1)?.trim() ?? '';
-      if (isIP(last) !== 0) address = last;
-    }
-    ctx.request.ip = address;
+    ctx.request.ip = addressOf(ctx.req);
     return next();
   };
 }
