@@ -6,7 +6,7 @@ import { errorKindText, operationText, outcomeText } from '../i18n/problems.ts';
 import { routes } from '../routes.ts';
 import { accountName, telegram } from '../telegram.ts';
 import { View } from './base.ts';
-import { empty, failure, heading, loading } from './states.ts';
+import { empty, heading, taskView } from './states.ts';
 
 export const PAGE_SIZE = 20;
 
@@ -47,11 +47,9 @@ export class LogPage extends View {
 
   override render() {
     return html`${heading(msg('Integration log', { id: 'route.log' }), msg('What Content Factory did with Telegram for you.', { id: 'log.subtitle' }))}
-    ${this.log.render({
-      initial: () => loading(5),
-      pending: () => loading(5),
-      error: (error) => failure(error, 'load', () => void this.log.run()),
-      complete: ({ entries, total, names }) =>
+    ${taskView(
+      this.log,
+      ({ entries, total, names }) =>
         total === 0
           ? empty(
               'scroll-text',
@@ -92,7 +90,8 @@ export class LogPage extends View {
                 </tbody>
               </table>
               ${this.pager(total)}`,
-    })}`;
+      { rows: 5 },
+    )}`;
   }
 }
 customElements.define('cf-integration-log', LogPage);

@@ -6,7 +6,7 @@ import { errorKindText } from '../i18n/problems.ts';
 import { routes } from '../routes.ts';
 import { telegram } from '../telegram.ts';
 import { View } from './base.ts';
-import { empty, failure, heading, loading } from './states.ts';
+import { empty, heading, taskView } from './states.ts';
 
 /** Error counts by kind (in words) over the service's window. */
 export class StatsPage extends View {
@@ -14,11 +14,9 @@ export class StatsPage extends View {
 
   override render() {
     return html`${heading(msg('Error statistics', { id: 'route.stats' }))}
-    ${this.stats.render({
-      initial: () => loading(3),
-      pending: () => loading(3),
-      error: (error) => failure(error, 'load', () => void this.stats.run()),
-      complete: ({ windowHours, counts }) => {
+    ${taskView(
+      this.stats,
+      ({ windowHours, counts }) => {
         const window = msg(str`Last ${formatNumber(windowHours)} hours`, { id: 'stats.window' });
         return counts.length === 0
           ? empty(
@@ -50,7 +48,8 @@ export class StatsPage extends View {
                 </tbody>
               </table>`;
       },
-    })}`;
+      { rows: 3 },
+    )}`;
   }
 }
 customElements.define('cf-error-stats', StatsPage);

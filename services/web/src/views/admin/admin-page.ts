@@ -6,7 +6,7 @@ import { session } from '../../api/session.ts';
 import { formatDateTime, formatNumber } from '../../i18n/locale.ts';
 import { routes } from '../../routes.ts';
 import { View } from '../base.ts';
-import { empty, failure, heading, loading } from '../states.ts';
+import { empty, failure, heading, loading, taskView } from '../states.ts';
 import { notify } from '../toast.ts';
 import {
   PAGE_SIZE,
@@ -291,11 +291,9 @@ export class AdminPage extends View {
           </button>
         </div>
       </form>
-      ${this.users.render({
-        initial: () => loading(5),
-        pending: () => loading(5),
-        error: (error) => failure(error, 'load', () => void this.users.run()),
-        complete: (result) =>
+      ${taskView(
+        this.users,
+        (result) =>
           result === undefined
             ? nothing
             : result.total === 0
@@ -344,7 +342,8 @@ export class AdminPage extends View {
                     </tbody>
                   </table>
                   ${this.pager(this.page, result.total, msg('Pages of accounts', { id: 'adm.pages' }), (page) => (this.page = page))}`,
-      })}`;
+        { rows: 5 },
+      )}`;
   }
 
   private facts(user: AdminUserDetail): TemplateResult {
@@ -368,11 +367,9 @@ export class AdminPage extends View {
   private trail(): TemplateResult {
     return html`<section class="admin-trail" aria-labelledby="admin-trail-title">
       <h2 id="admin-trail-title">${msg('Audit trail', { id: 'adm.trail' })}</h2>
-      ${this.audit.render({
-        initial: () => loading(4),
-        pending: () => loading(4),
-        error: (error) => failure(error, 'load', () => void this.audit.run()),
-        complete: (trail) =>
+      ${taskView(
+        this.audit,
+        (trail) =>
           trail === undefined || trail.total === 0
             ? empty('scroll-text', msg('Nothing recorded for this account yet.', { id: 'adm.trail-empty' }))
             : html`<table class="responsive-table" data-testid="admin-trail">
@@ -411,7 +408,8 @@ export class AdminPage extends View {
                   </tbody>
                 </table>
                 ${this.pager(this.auditPage, trail.total, msg('Pages of the audit trail', { id: 'adm.trail-pages' }), (page) => (this.auditPage = page))}`,
-      })}
+        { rows: 4 },
+      )}
     </section>`;
   }
 

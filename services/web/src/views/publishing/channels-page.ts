@@ -6,7 +6,7 @@ import { publishingText } from '../../i18n/problems.ts';
 import { routes } from '../../routes.ts';
 import { accountName, telegram, type TelegramAccount } from '../../telegram.ts';
 import { View } from '../base.ts';
-import { empty, failure, heading, loading } from '../states.ts';
+import { empty, heading, taskView } from '../states.ts';
 import { notify } from '../toast.ts';
 import { asProblem } from '../../api/problem.ts';
 import { publishing, type AvailableChat, type Channel } from './api.ts';
@@ -62,10 +62,9 @@ export class ChannelsPage extends View {
 
   private availableList(account: TelegramAccount) {
     if (this.finding !== account.id) return nothing;
-    return this.available.render({
-      pending: () => loading(2),
-      error: (error) => failure(error, 'load', () => void this.available.run()),
-      complete: (chats: AvailableChat[]) =>
+    return taskView(
+      this.available,
+      (chats: AvailableChat[]) =>
         chats.length === 0
           ? empty('inbox', msg('This account runs no channel or group where it may post.', { id: 'ch.none-available' }))
           : html`<ul class="pub-list" data-testid="available">
@@ -103,7 +102,8 @@ export class ChannelsPage extends View {
                   </li>`,
               )}
             </ul>`,
-    });
+      { rows: 2 },
+    );
   }
 
   private channelCard(channel: Channel) {
@@ -197,12 +197,7 @@ export class ChannelsPage extends View {
           </wa-callout>`
         : nothing
     }
-    ${this.data.render({
-      initial: () => loading(3),
-      pending: () => (this.data.value ? this.sections(this.data.value) : loading(3)),
-      error: (error) => failure(error, 'load', () => void this.data.run()),
-      complete: (value) => this.sections(value),
-    })}`;
+    ${taskView(this.data, (value) => this.sections(value), { rows: 3, keep: true })}`;
   }
 
   private sections({ accounts, channels }: { accounts: TelegramAccount[]; channels: Channel[] }) {

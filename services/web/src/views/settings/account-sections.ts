@@ -9,7 +9,7 @@ import { fieldTexts, problemText } from '../../i18n/problems.ts';
 import { forgetReturnTo, navigate } from '../../router.ts';
 import { View } from '../base.ts';
 import { field, submitButton } from '../field.ts';
-import { empty, failure, loading } from '../states.ts';
+import { empty, failure, taskView } from '../states.ts';
 import { notify } from '../toast.ts';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -295,10 +295,9 @@ export class SessionsSettings extends View {
 
   override render() {
     return html`${this.problem !== undefined ? failure(this.problem, 'load') : nothing}
-    ${this.sessions.render({
-      pending: () => loading(2),
-      error: (error) => failure(error, 'load', () => void this.sessions.run()),
-      complete: (rows) =>
+    ${taskView(
+      this.sessions,
+      (rows) =>
         rows.length === 0
           ? empty('laptop', msg('No active sessions.', { id: 'acct.no-sessions' }))
           : html`<ul class="session-list" aria-label=${msg('Active sessions', { id: 'acct.sessions' })}>
@@ -314,7 +313,8 @@ export class SessionsSettings extends View {
                   id: 'acct.sign-out-all',
                 })}</wa-button
               >`,
-    })}`;
+      { rows: 2 },
+    )}`;
   }
 }
 customElements.define('cf-sessions-settings', SessionsSettings);
