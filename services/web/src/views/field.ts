@@ -19,9 +19,8 @@ export function field(options: {
   suffix?: TemplateResult;
   onInput?: (event: InputEvent) => void;
 }): TemplateResult {
-  const errorId = `${options.id}-error`;
   const hintId = `${options.id}-hint`;
-  const describedBy = [options.hint ? hintId : '', errorId].filter(Boolean).join(' ');
+  const describedBy = [options.hint ? hintId : '', `${options.id}-error`].filter(Boolean).join(' ');
   return html`<div class="field ${options.error ? 'invalid' : ''}">
     <label for=${options.id}>${options.label}</label>
     <div class="field-control">
@@ -42,10 +41,18 @@ export function field(options: {
       ${options.suffix ?? nothing}
     </div>
     ${options.hint ? html`<p class="hint" id=${hintId}>${options.hint}</p>` : nothing}
-    <p class="field-error" id=${errorId}>
-      ${options.error ? html`<wa-icon name="circle-alert" aria-hidden="true"></wa-icon> ${options.error}` : nothing}
-    </p>
+    ${fieldError(options.id, options.error)}
   </div>`;
+}
+
+/**
+ * The error under a field, `<id>-error` (the id the control's `aria-describedby` names): always present, so the
+ * reference holds, and empty while there is no error.
+ */
+export function fieldError(id: string, error: string | undefined): TemplateResult {
+  return html`<p class="field-error" id="${id}-error">
+    ${error ? html`<wa-icon name="circle-alert" aria-hidden="true"></wa-icon> ${error}` : nothing}
+  </p>`;
 }
 
 /**
