@@ -6,6 +6,7 @@ import { errorKindText } from '../i18n/problems.ts';
 import { routes } from '../routes.ts';
 import { telegram } from '../telegram.ts';
 import { View } from './base.ts';
+import { responsiveTable } from './responsive-table.ts';
 import { empty, heading, taskView } from './states.ts';
 
 /** Error counts by kind (in words) over the service's window. */
@@ -27,26 +28,18 @@ export class StatsPage extends View {
               >`,
             )
           : html`<p class="page-subtitle">${window}</p>
-              <table class="responsive-table">
-                <caption class="visually-hidden">
-                  ${msg('Errors by kind', { id: 'stats.caption' })}
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">${msg('Error', { id: 'stats.kind' })}</th>
-                    <th scope="col" class="number">${msg('Count', { id: 'stats.count' })}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${counts.map(
-                    ([kind, count]) =>
-                      html`<tr>
-                        <td data-label=${msg('Error', { id: 'stats.kind' })}>${errorKindText(kind)}</td>
-                        <td data-label=${msg('Count', { id: 'stats.count' })} class="number">${formatNumber(count)}</td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>`;
+              ${responsiveTable(
+                counts,
+                [
+                  { label: msg('Error', { id: 'stats.kind' }), cell: ([kind]) => errorKindText(kind) },
+                  {
+                    label: msg('Count', { id: 'stats.count' }),
+                    cell: ([, count]) => formatNumber(count),
+                    numeric: true,
+                  },
+                ],
+                { caption: msg('Errors by kind', { id: 'stats.caption' }) },
+              )}`;
       },
       { rows: 3 },
     )}`;
