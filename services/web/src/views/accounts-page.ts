@@ -6,7 +6,7 @@ import { formatDateTime, formatPhone, phonesReady } from '../i18n/locale.ts';
 import { problemText } from '../i18n/problems.ts';
 import { routes } from '../routes.ts';
 import { accountName, telegram, type TelegramAccount } from '../telegram.ts';
-import { View } from './base.ts';
+import { View, states } from './base.ts';
 import { empty, heading, taskView } from './states.ts';
 import { notify } from './toast.ts';
 
@@ -24,7 +24,7 @@ export function accountState(state: string): { text: string; variant: 'success' 
 
 /** Connected accounts as cards; disconnect asks in a dialog that names the account. */
 export class AccountsPage extends View {
-  static override properties = { confirming: { state: true }, removing: { state: true }, removeError: { state: true } };
+  static override properties = states('confirming', 'removing', 'removeError');
   declare confirming: TelegramAccount | undefined;
   declare removing: boolean;
   declare removeError: unknown;

@@ -6,7 +6,7 @@ import { logo } from '../design/logo.ts';
 import { accountProblemText, captchaMissingText, fieldTexts, problemText } from '../i18n/problems.ts';
 import { captchaAnswer, captchaAsked, captchaField, resetCaptcha } from './account/captcha.ts';
 import { passwordScore } from '../password-strength.ts';
-import { View } from './base.ts';
+import { View, states } from './base.ts';
 import { field, submitButton } from './field.ts';
 import { preferences } from './shell.ts';
 import './retry-hint.ts';
@@ -32,15 +32,7 @@ function strengthWords(score: number): string {
  * strength meter.
  */
 class AuthPage extends View {
-  static override properties = {
-    busy: { state: true },
-    errors: { state: true },
-    formError: { state: true },
-    showPassword: { state: true },
-    score: { state: true },
-    step: { state: true },
-    captcha: { state: true },
-  };
+  static override properties = states('busy', 'errors', 'formError', 'showPassword', 'score', 'step', 'captcha');
   /**
    * Whether the form carries the ALTCHA widget: registration when the server asks for a captcha, login once the
    * server's problem said one is needed (after repeated failures).

@@ -5,7 +5,7 @@ import { formatDateTime, formatNumber, formatPhone, phonesReady } from '../i18n/
 import { errorKindText, operationText, outcomeText } from '../i18n/problems.ts';
 import { routes } from '../routes.ts';
 import { accountName, telegram } from '../telegram.ts';
-import { View } from './base.ts';
+import { View, states } from './base.ts';
 import { pagePosition, pager } from './pager.ts';
 import { responsiveTable, type Column } from './responsive-table.ts';
 import { empty, heading, taskView } from './states.ts';
@@ -37,7 +37,7 @@ function logColumns(names: Map<string, string>): Column<Entry>[] {
 
 /** The caller's integration log, newest first, paged with position; a table that becomes cards below 640 px. */
 export class LogPage extends View {
-  static override properties = { page: { state: true } };
+  static override properties = states('page');
   declare page: number;
 
   private readonly log = new Task(this, {

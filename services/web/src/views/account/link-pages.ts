@@ -7,7 +7,7 @@ import { session } from '../../api/session.ts';
 import { logo } from '../../design/logo.ts';
 import { accountProblemText, captchaMissingText, fieldTexts, problemText } from '../../i18n/problems.ts';
 import { navigate } from '../../router.ts';
-import { View } from '../base.ts';
+import { View, states } from '../base.ts';
 import { field, submitButton } from '../field.ts';
 import { preferences } from '../shell.ts';
 import { loading } from '../states.ts';
@@ -58,13 +58,7 @@ function formError(problem: unknown, context: 'register' | 'login' | 'load'): Te
  * same whether or not an account has the address (the server's rule), and so is the page's.
  */
 export class ForgotPasswordPage extends View {
-  static override properties = {
-    busy: { state: true },
-    errors: { state: true },
-    problem: { state: true },
-    sentTo: { state: true },
-    captcha: { state: true },
-  };
+  static override properties = states('busy', 'errors', 'problem', 'sentTo', 'captcha');
   declare busy: boolean;
   declare errors: Record<string, string>;
   declare problem: unknown;
@@ -164,7 +158,7 @@ customElements.define('cf-forgot-password-page', ForgotPasswordPage);
  * it ends every session, this browser's too, so the user logs in again with the new password.
  */
 export class ResetPasswordPage extends View {
-  static override properties = { busy: { state: true }, errors: { state: true }, problem: { state: true } };
+  static override properties = states('busy', 'errors', 'problem');
   declare busy: boolean;
   declare errors: Record<string, string>;
   declare problem: unknown;

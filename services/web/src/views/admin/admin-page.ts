@@ -5,7 +5,7 @@ import { asProblem } from '../../api/problem.ts';
 import { session } from '../../api/session.ts';
 import { formatNumber } from '../../i18n/locale.ts';
 import { routes } from '../../routes.ts';
-import { View } from '../base.ts';
+import { View, states } from '../base.ts';
 import { pagePosition, pager, type PagerWords } from '../pager.ts';
 import { responsiveTable } from '../responsive-table.ts';
 import { empty, failure, heading, loading, taskView } from '../states.ts';
@@ -36,15 +36,7 @@ function pagerWords(label: string): PagerWords {
  * actions to non-administrators (403) whatever this page shows.
  */
 export class AdminPage extends View {
-  static override properties = {
-    search: { state: true },
-    page: { state: true },
-    selected: { state: true },
-    auditPage: { state: true },
-    confirming: { state: true },
-    acting: { state: true },
-    actionError: { state: true },
-  };
+  static override properties = states('search', 'page', 'selected', 'auditPage', 'confirming', 'acting', 'actionError');
   /** The search applied (what the list shows); the input's text until submitted lives in the field. */
   declare search: string;
   declare page: number;

@@ -4,7 +4,7 @@ import { html, nothing } from 'lit';
 import { asProblem } from '../../api/problem.ts';
 import { formatDateTime } from '../../i18n/locale.ts';
 import { publishingFieldText, publishingText } from '../../i18n/problems.ts';
-import { View } from '../base.ts';
+import { View, states } from '../base.ts';
 import { field, submitButton } from '../field.ts';
 import { empty, heading, taskView } from '../states.ts';
 import { notify } from '../toast.ts';
@@ -52,18 +52,18 @@ customElements.define('cf-channel-bot-rights', ChannelBotRights);
  * remove (a designed confirm dialog); for each managed channel, whether each bot may post there.
  */
 export class BotsPage extends View {
-  static override properties = {
-    token: { state: true },
-    name: { state: true },
-    adding: { state: true },
-    errors: { state: true },
-    formError: { state: true },
-    removing: { state: true },
-    renaming: { state: true },
-    newName: { state: true },
-    busy: { state: true },
-    dialogError: { state: true },
-  };
+  static override properties = states(
+    'token',
+    'name',
+    'adding',
+    'errors',
+    'formError',
+    'removing',
+    'renaming',
+    'newName',
+    'busy',
+    'dialogError',
+  );
   declare token: string;
   declare name: string;
   declare adding: boolean;

@@ -5,7 +5,7 @@ import { formatDateTime, formatNumber, formatPhone, phonesReady } from '../../i1
 import { publishingText } from '../../i18n/problems.ts';
 import { routes } from '../../routes.ts';
 import { accountName, telegram, type TelegramAccount } from '../../telegram.ts';
-import { View } from '../base.ts';
+import { View, states } from '../base.ts';
 import { empty, heading, taskView } from '../states.ts';
 import { notify } from '../toast.ts';
 import { asProblem } from '../../api/problem.ts';
@@ -17,7 +17,7 @@ import { channelState } from './words.ts';
  * the user manages, with their title, members and rights (a channel whose rights were removed says so).
  */
 export class ChannelsPage extends View {
-  static override properties = { finding: { state: true }, busy: { state: true }, actionError: { state: true } };
+  static override properties = states('finding', 'busy', 'actionError');
   /** The account whose available chats are shown. */
   declare finding: string | undefined;
   /** The chat or channel id being managed, refreshed or removed. */

@@ -4,7 +4,7 @@ import { ApiProblem, asProblem } from '../../api/problem.ts';
 import { formatDateTime } from '../../i18n/locale.ts';
 import { publishingFieldText, publishingText } from '../../i18n/problems.ts';
 import type { TelegramAccount } from '../../telegram.ts';
-import { View } from '../base.ts';
+import { View, states } from '../base.ts';
 import { fieldError, submitButton } from '../field.ts';
 import { notify } from '../toast.ts';
 import { publishing, type Bot, type Channel, type Post } from './api.ts';
@@ -42,15 +42,7 @@ export class PostComposer extends View {
     bots: { attribute: false },
     accounts: { attribute: false },
     editing: { attribute: false },
-    source: { state: true },
-    silent: { state: true },
-    when: { state: true },
-    at: { state: true },
-    chosen: { state: true },
-    uploads: { state: true },
-    sending: { state: true },
-    errors: { state: true },
-    formError: { state: true },
+    ...states('source', 'silent', 'when', 'at', 'chosen', 'uploads', 'sending', 'errors', 'formError'),
   };
   declare channels: Channel[];
   declare bots: Bot[];

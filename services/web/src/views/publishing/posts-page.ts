@@ -4,7 +4,7 @@ import { html } from 'lit';
 import { asProblem } from '../../api/problem.ts';
 import { publishingText } from '../../i18n/problems.ts';
 import { telegram } from '../../telegram.ts';
-import { View } from '../base.ts';
+import { View, states } from '../base.ts';
 import { heading, loading, taskView } from '../states.ts';
 import { notify } from '../toast.ts';
 import { publishing, type Post, type Target } from './api.ts';
@@ -21,12 +21,7 @@ const POLL_MS = 2000;
  * its t.me link, edit/cancel and retry. The list is read again every {@link POLL_MS} while a target is pending.
  */
 export class PostsPage extends View {
-  static override properties = {
-    editing: { state: true },
-    cancelling: { state: true },
-    busy: { state: true },
-    dialogError: { state: true },
-  };
+  static override properties = states('editing', 'cancelling', 'busy', 'dialogError');
   declare editing: Post | undefined;
   declare cancelling: Post | undefined;
   /** The post or target id a request is under way for. */

@@ -7,7 +7,7 @@ import { session } from '../../api/session.ts';
 import { formatDateTime } from '../../i18n/locale.ts';
 import { fieldTexts, problemText } from '../../i18n/problems.ts';
 import { forgetReturnTo, navigate } from '../../router.ts';
-import { View } from '../base.ts';
+import { View, states } from '../base.ts';
 import { field, submitButton } from '../field.ts';
 import { empty, failure, taskView } from '../states.ts';
 import { notify } from '../toast.ts';
@@ -41,7 +41,7 @@ function currentPasswordError(texts: Record<string, string>): Record<string, str
 
 /** Submits `form` through `send`; field errors at their fields, others above the form. */
 abstract class SettingsForm extends View {
-  static override properties = { busy: { state: true }, errors: { state: true }, problem: { state: true } };
+  static override properties = states('busy', 'errors', 'problem');
   declare busy: boolean;
   declare errors: Record<string, string>;
   declare problem: unknown;
@@ -217,7 +217,7 @@ function deviceName(userAgent: string | null): string {
 
 /** Where the account is signed in: each session with "sign out", this one marked; "sign out everywhere". */
 export class SessionsSettings extends View {
-  static override properties = { busy: { state: true }, problem: { state: true } };
+  static override properties = states('busy', 'problem');
   declare busy: string | undefined;
   declare problem: unknown;
 
