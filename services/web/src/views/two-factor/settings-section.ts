@@ -1,11 +1,12 @@
 import { msg, str } from '@lit/localize';
 import { html, nothing, type TemplateResult } from 'lit';
-import { View } from '../base.ts';
+import { View, states } from '../base.ts';
+import { Attempt } from '../attempt.ts';
 import { field } from '../field.ts';
 import { failure, loading } from '../states.ts';
 import { notify } from '../toast.ts';
 import * as twoFactor from './api.ts';
-import { factorErrorText } from './second-step.ts';
+import { factorError } from './second-step.ts';
 import './proof-form.ts';
 
 type Confirming = 'disable' | 'remove-totp' | 'regenerate' | { passkey: string };
@@ -16,28 +17,15 @@ type Confirming = 'disable' | 'remove-totp' | 'regenerate' | { passkey: string }
  * turning 2FA off asks for a fresh second factor (the server insists too).
  */
 export class TwoFactorSettings extends View {
-  static override properties = {
-    state: { state: true },
-    loadError: { state: true },
-    enrolment: { state: true },
-    codes: { state: true },
-    confirming: { state: true },
-    busy: { state: true },
-    error: { state: true },
-  };
+  static override properties = states('state', 'loadError', 'enrolment', 'codes', 'confirming');
   declare state: twoFactor.TwoFactorState | undefined;
   declare loadError: unknown;
   declare enrolment: { secret: string; qrCode: string } | undefined;
   /** Recovery codes just issued: shown once, until dismissed. */
   declare codes: string[] | undefined;
   declare confirming: Confirming | undefined;
-  declare busy: boolean;
-  declare error: unknown;
-
-  constructor() {
-    super();
-    this.busy = false;
-  }
+  /** The action under way and what it threw. */
+  private readonly attempt = new Attempt(this);
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -54,17 +42,11 @@ export class TwoFactorSettings extends View {
   }
 
   /** Runs a change, shows its error in the section, reloads the state. */
-  private async run(action: () => Promise<void>): Promise<void> {
-    this.busy = true;
-    this.error = undefined;
-    try {
+  private run(action: () => Promise<void>): Promise<boolean> {
+    return this.attempt.run(async () => {
       await action();
       await this.load();
-    } catch (error) {
-      this.error = error;
-    } finally {
-      this.busy = false;
-    }
+    });
   }
 
   private confirmTotp(event: SubmitEvent): void {
@@ -144,7 +126,7 @@ export class TwoFactorSettings extends View {
         type="button"
         class="wa-brand"
         data-testid="totp-setup"
-        ?disabled=${this.busy}
+        ?disabled=${this.attempt.busy}
         @click=${() => void this.run(async () => void (this.enrolment = await twoFactor.enrolTotp()))}
       >
         ${msg('Set up an authenticator app', { id: '2fa.totp-setup' })}
@@ -173,7 +155,9 @@ export class TwoFactorSettings extends View {
         maxlength: 7,
       })}
       <div class="actions">
-        <button type="submit" class="wa-brand" ?disabled=${this.busy}>${msg('Confirm', { id: '2fa.confirm' })}</button>
+        <button type="submit" class="wa-brand" ?disabled=${this.attempt.busy}>
+          ${msg('Confirm', { id: '2fa.confirm' })}
+        </button>
         <button type="button" class="wa-neutral wa-outlined" @click=${() => (this.enrolment = undefined)}>
           ${msg('Cancel', { id: '2fa.cancel' })}
         </button>
@@ -211,7 +195,7 @@ export class TwoFactorSettings extends View {
       </ul>
       <form class="passkey-add" novalidate @submit=${this.addPasskey}>
         ${field({ id: 'passkey-name', label: msg('Name (optional)', { id: '2fa.passkey-name' }), maxlength: 80, required: false })}
-        <button type="submit" class="wa-brand" data-testid="passkey-add" ?disabled=${this.busy}>
+        <button type="submit" class="wa-brand" data-testid="passkey-add" ?disabled=${this.attempt.busy}>
           <wa-icon name="key-round" aria-hidden="true"></wa-icon> ${msg('Add a passkey', { id: '2fa.passkey-add' })}
         </button>
       </form>`;
@@ -233,16 +217,7 @@ export class TwoFactorSettings extends View {
                     : msg('Off: logging in needs only your password.', { id: '2fa.off' })
                 }
               </p>
-              <div class="form-error" role="alert">
-                ${
-                  this.error !== undefined
-                    ? html`<wa-callout variant="danger">
-                        <wa-icon slot="icon" name="circle-alert"></wa-icon>
-                        <span class="error-text">${factorErrorText(this.error)}</span>
-                      </wa-callout>`
-                    : nothing
-                }
-              </div>
+              <div class="form-error" role="alert">${factorError(this.attempt.error)}</div>
               ${this.codesPanel()}
               <h3>${msg('Authenticator app', { id: '2fa.totp' })}</h3>
               ${this.totpPart(state)}
