@@ -7,7 +7,7 @@ import { accountProblemText, captchaMissingText, fieldTexts, problemText } from 
 import { captchaAnswer, captchaAsked, captchaField, resetCaptcha } from './account/captcha.ts';
 import { passwordScore } from '../password-strength.ts';
 import { View, states } from './base.ts';
-import { field, submitButton } from './field.ts';
+import { emailField, field, focusInvalid, submitButton } from './field.ts';
 import { preferences } from './shell.ts';
 import './retry-hint.ts';
 import type { SecondFactorStep } from '../api/session.ts';
@@ -89,11 +89,7 @@ class AuthPage extends View {
     const data = new FormData(form);
     this.errors = { ...this.validate(data), ...this.captchaError(form) };
     this.formError = undefined;
-    if (Object.keys(this.errors).length > 0) {
-      await this.updateComplete;
-      form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-      return;
-    }
+    if (await focusInvalid(this.errors, this, form)) return;
     this.busy = true;
     try {
       const email = String(data.get('email')).trim();
@@ -177,7 +173,7 @@ class AuthPage extends View {
                 : nothing
             }
           </div>
-          ${field({ id: 'email', label: msg('Email', { id: 'auth.email' }), type: 'email', autocomplete: 'email', maxlength: 254, error: this.errors['email'] })}
+          ${emailField('email', msg('Email', { id: 'auth.email' }), this.errors['email'])}
           ${
             login
               ? nothing

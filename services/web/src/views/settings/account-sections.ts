@@ -8,7 +8,7 @@ import { formatDateTime } from '../../i18n/locale.ts';
 import { fieldTexts, problemText } from '../../i18n/problems.ts';
 import { forgetReturnTo, navigate } from '../../router.ts';
 import { View, states } from '../base.ts';
-import { field, submitButton } from '../field.ts';
+import { emailField, newPasswordFields, passwordField, submitButton } from '../field.ts';
 import { empty, failure, taskView } from '../states.ts';
 import { notify } from '../toast.ts';
 
@@ -107,31 +107,16 @@ export class PasswordSettings extends SettingsForm {
   override render() {
     return html`<form novalidate @submit=${this.submit} aria-busy=${this.busy ? 'true' : 'false'}>
       ${formProblem(this.problem, 'password')}
-      ${field({
+      ${passwordField({
         id: 'current-password',
         label: msg('Current password', { id: 'acct.current-password' }),
-        type: 'password',
         autocomplete: 'current-password',
-        maxlength: 128,
         error: this.errors['currentPassword'],
       })}
-      ${field({
-        id: 'new-password',
-        label: msg('New password', { id: 'acct.new-password' }),
-        type: 'password',
-        autocomplete: 'new-password',
-        maxlength: 128,
-        error: this.errors['newPassword'],
-        hint: msg('At least 8 characters. Common passwords are refused.', { id: 'auth.pw-hint' }),
-      })}
-      ${field({
-        id: 'new-confirm',
-        label: msg('Repeat the password', { id: 'auth.confirm' }),
-        type: 'password',
-        autocomplete: 'new-password',
-        maxlength: 128,
-        error: this.errors['newConfirm'],
-      })}
+      ${newPasswordFields(
+        { password: 'new-password', confirm: 'new-confirm' },
+        { password: this.errors['newPassword'], confirm: this.errors['newConfirm'] },
+      )}
       ${submitButton(msg('Change password', { id: 'acct.change-password' }), this.busy)}
     </form>`;
   }
@@ -176,20 +161,11 @@ export class EmailSettings extends SettingsForm {
       </p>
       <form novalidate @submit=${this.submit} aria-busy=${this.busy ? 'true' : 'false'}>
         ${formProblem(this.problem, 'register')}
-        ${field({
-          id: 'new-email',
-          label: msg('New email address', { id: 'acct.new-email' }),
-          type: 'email',
-          autocomplete: 'email',
-          maxlength: 254,
-          error: errors['newEmail'],
-        })}
-        ${field({
+        ${emailField('new-email', msg('New email address', { id: 'acct.new-email' }), errors['newEmail'])}
+        ${passwordField({
           id: 'email-password',
           label: msg('Current password', { id: 'acct.current-password' }),
-          type: 'password',
           autocomplete: 'current-password',
-          maxlength: 128,
           error: errors['currentPassword'],
         })}
         ${submitButton(msg('Change email', { id: 'acct.change-email' }), this.busy)}
