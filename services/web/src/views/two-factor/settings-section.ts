@@ -106,20 +106,26 @@ export class TwoFactorSettings extends View {
     </div>`;
   }
 
+  /**
+   * A change that needs a fresh second factor (the server asks for one too): a button that, pressed, becomes
+   * the proof form for `what`, confirming with the same words.
+   */
+  private guarded(what: Confirming, label: string, className: string, testid?: string): TemplateResult {
+    if (this.confirming === what) return this.proofForm(label);
+    return html`<button
+      type="button"
+      class=${className}
+      data-testid=${testid ?? nothing}
+      @click=${() => (this.confirming = what)}
+    >
+      ${label}
+    </button>`;
+  }
+
   private totpPart(state: twoFactor.TwoFactorState): TemplateResult {
     if (state.totp) {
       return html`<p data-testid="totp-status">${msg('An authenticator app is set up.', { id: '2fa.totp-on' })}</p>
-        ${
-          this.confirming === 'remove-totp'
-            ? this.proofForm(msg('Remove the app', { id: '2fa.totp-remove' }))
-            : html`<button
-                type="button"
-                class="wa-danger wa-outlined"
-                @click=${() => (this.confirming = 'remove-totp')}
-              >
-                ${msg('Remove the app', { id: '2fa.totp-remove' })}
-              </button>`
-        }`;
+        ${this.guarded('remove-totp', msg('Remove the app', { id: '2fa.totp-remove' }), 'wa-danger wa-outlined')}`;
     }
     if (this.enrolment === undefined) {
       return html`<button
@@ -227,35 +233,23 @@ export class TwoFactorSettings extends View {
                       <p data-testid="codes-left">
                         ${msg(str`${state.recoveryCodesLeft} unused recovery codes left.`, { id: '2fa.codes-left' })}
                       </p>
-                      ${
-                        this.confirming === 'regenerate'
-                          ? this.proofForm(msg('Get new codes', { id: '2fa.codes-new' }))
-                          : html`<button
-                              type="button"
-                              class="wa-neutral wa-outlined"
-                              @click=${() => (this.confirming = 'regenerate')}
-                            >
-                              ${msg('Get new codes', { id: '2fa.codes-new' })}
-                            </button>`
-                      }`
+                      ${this.guarded(
+                        'regenerate',
+                        msg('Get new codes', { id: '2fa.codes-new' }),
+                        'wa-neutral wa-outlined',
+                      )}`
                   : nothing
               }
               ${this.passkeysPart(state)}
               ${
                 state.enabled
                   ? html`<h3>${msg('Turn off', { id: '2fa.disable-title' })}</h3>
-                      ${
-                        this.confirming === 'disable'
-                          ? this.proofForm(msg('Turn off two-step verification', { id: '2fa.disable' }))
-                          : html`<button
-                              type="button"
-                              class="wa-danger wa-outlined"
-                              data-testid="two-factor-disable"
-                              @click=${() => (this.confirming = 'disable')}
-                            >
-                              ${msg('Turn off two-step verification', { id: '2fa.disable' })}
-                            </button>`
-                      }`
+                      ${this.guarded(
+                        'disable',
+                        msg('Turn off two-step verification', { id: '2fa.disable' }),
+                        'wa-danger wa-outlined',
+                        'two-factor-disable',
+                      )}`
                   : nothing
               }`
       }
