@@ -36,9 +36,7 @@ export class AccountsPage extends View {
 
   constructor() {
     super();
-    this.confirming = undefined;
     this.removing = false;
-    this.removeError = undefined;
   }
 
   private async disconnect(): Promise<void> {

@@ -51,9 +51,7 @@ class AuthPage extends View {
     super();
     this.busy = false;
     this.errors = {};
-    this.formError = undefined;
     this.showPassword = false;
-    this.score = undefined;
     this.captcha = false;
   }
 

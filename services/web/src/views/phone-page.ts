@@ -46,7 +46,6 @@ export class PhonePage extends View {
     const pending = pendingLogin('phone');
     this.step = pending ? 'resuming' : 'phone';
     this.phone = pending?.phone ?? '';
-    this.problem = undefined;
     this.context = 'phone';
     this.errors = {};
     this.busy = false;

@@ -28,10 +28,8 @@ export class QrPage extends View {
 
   constructor() {
     super();
-    this.problem = undefined;
     this.busy = false;
     this.cancelled = false;
-    this.passwordError = undefined;
   }
 
   override connectedCallback(): void {

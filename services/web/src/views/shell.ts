@@ -87,7 +87,6 @@ export class Shell extends View {
   constructor() {
     super();
     this.route = 'accounts';
-    this.user = undefined;
     this.menuOpen = false;
     this.loggingOut = false;
   }

@@ -67,11 +67,8 @@ export class AdminPage extends View {
     super();
     this.search = '';
     this.page = 1;
-    this.selected = undefined;
     this.auditPage = 1;
-    this.confirming = undefined;
     this.acting = false;
-    this.actionError = undefined;
   }
 
   private get isAdmin(): boolean {

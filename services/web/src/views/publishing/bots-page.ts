@@ -89,12 +89,8 @@ export class BotsPage extends View {
     this.name = '';
     this.adding = false;
     this.errors = {};
-    this.formError = undefined;
-    this.removing = undefined;
-    this.renaming = undefined;
     this.newName = '';
     this.busy = false;
-    this.dialogError = undefined;
   }
 
   private async add(event: Event): Promise<void> {

@@ -38,13 +38,6 @@ export class ChannelsPage extends View {
     args: () => [this.finding] as const,
   });
 
-  constructor() {
-    super();
-    this.finding = undefined;
-    this.busy = undefined;
-    this.actionError = undefined;
-  }
-
   private async act(key: string, run: () => Promise<unknown>, done: string, context: 'channel' = 'channel') {
     this.busy = key;
     this.actionError = undefined;
@@ -119,37 +112,43 @@ export class ChannelsPage extends View {
       </div>
       <wa-badge variant=${state.variant} pill data-testid="channel-state">${state.text}</wa-badge>
       <div class="pub-card-actions">
-        <wa-button
-          size="s"
-          appearance="outlined"
-          ?loading=${this.busy === channel.id}
-          @click=${() =>
-            this.act(
-              channel.id,
-              () => publishing.refresh(channel.id),
-              msg(str`${channel.title} is up to date.`, { id: 'ch.refreshed-toast' }),
-            )}
-        >
-          <wa-icon slot="start" name="refresh-cw"></wa-icon>${msg('Refresh', { id: 'ch.refresh' })}
-          <span class="visually-hidden">${channel.title}</span>
-        </wa-button>
-        <wa-button
-          size="s"
-          variant="danger"
-          appearance="outlined"
-          ?disabled=${this.busy === channel.id}
-          @click=${() =>
-            this.act(
-              channel.id,
-              () => publishing.unmanage(channel.id),
-              msg(str`${channel.title} is no longer managed.`, { id: 'ch.unmanaged-toast' }),
-            )}
-        >
-          <wa-icon slot="start" name="trash-2"></wa-icon>${msg('Stop managing', { id: 'ch.unmanage' })}
-          <span class="visually-hidden">${channel.title}</span>
-        </wa-button>
+        ${this.channelAction(channel, {
+          icon: 'refresh-cw',
+          label: msg('Refresh', { id: 'ch.refresh' }),
+          run: () => publishing.refresh(channel.id),
+          done: msg(str`${channel.title} is up to date.`, { id: 'ch.refreshed-toast' }),
+        })}
+        ${this.channelAction(channel, {
+          icon: 'trash-2',
+          label: msg('Stop managing', { id: 'ch.unmanage' }),
+          danger: true,
+          run: () => publishing.unmanage(channel.id),
+          done: msg(str`${channel.title} is no longer managed.`, { id: 'ch.unmanaged-toast' }),
+        })}
       </div>
     </li>`;
+  }
+
+  /**
+   * A button on a channel's card naming the channel for screen readers. While a request for this channel is
+   * under way, a safe action spins and a dangerous one (red) is disabled, so it cannot be sent twice.
+   */
+  private channelAction(
+    channel: Channel,
+    action: { icon: string; label: string; danger?: boolean; run: () => Promise<unknown>; done: string },
+  ) {
+    const busy = this.busy === channel.id;
+    return html`<wa-button
+      size="s"
+      variant=${action.danger ? 'danger' : nothing}
+      appearance="outlined"
+      ?loading=${!action.danger && busy}
+      ?disabled=${action.danger === true && busy}
+      @click=${() => this.act(channel.id, action.run, action.done)}
+    >
+      <wa-icon slot="start" name=${action.icon}></wa-icon>${action.label}
+      <span class="visually-hidden">${channel.title}</span>
+    </wa-button>`;
   }
 
   private accountSection(account: TelegramAccount, channels: Channel[]) {

@@ -64,7 +64,6 @@ export class PostComposer extends View {
     this.channels = [];
     this.bots = [];
     this.accounts = [];
-    this.editing = undefined;
     this.sending = false;
     this.clear();
   }

@@ -54,14 +54,6 @@ export class PostsPage extends View {
     cancel: (post) => (this.cancelling = post),
   };
 
-  constructor() {
-    super();
-    this.editing = undefined;
-    this.cancelling = undefined;
-    this.busy = undefined;
-    this.dialogError = undefined;
-  }
-
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     clearTimeout(this.poll);

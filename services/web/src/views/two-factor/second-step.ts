@@ -49,7 +49,6 @@ export class SecondFactorPage extends View {
   constructor() {
     super();
     this.mode = 'totp';
-    this.fieldError = undefined;
   }
 
   override connectedCallback(): void {
