@@ -1,15 +1,15 @@
 import { msg } from '@lit/localize';
 import { html, nothing, type TemplateResult } from 'lit';
 import { formatDateTime, formatNumber } from '../../i18n/locale.ts';
-import type { Column } from '../responsive-table.ts';
+import { responsiveTable, type Column } from '../responsive-table.ts';
 import { factorsText, statusBadges } from './actions.ts';
 import type { AdminUser, AdminUserDetail, AuditEvent } from './api.ts';
 import { eventDetails, eventLabel, roleLabel } from './labels.ts';
 
-// What the console shows of accounts: the columns of its two tables and an account's facts.
+// What the console shows of accounts: its two tables and an account's facts.
 
 /** The accounts table: email (opens the detail) and name, role, status, second factors, actions. */
-export function userColumns(row: {
+function userColumns(row: {
   open: (id: string) => void;
   actions: (user: AdminUser) => TemplateResult;
 }): Column<AdminUser>[] {
@@ -28,7 +28,7 @@ export function userColumns(row: {
 }
 
 /** The audit trail of `account`: when, what (with its details), by whom (the account itself, another, or nobody), from where. */
-export function trailColumns(account: string | undefined): Column<AuditEvent>[] {
+function trailColumns(account: string | undefined): Column<AuditEvent>[] {
   return [
     { label: msg('When', { id: 'adm.when' }), cell: (event) => formatDateTime(event.at) },
     {
@@ -67,4 +67,26 @@ export function accountFacts(user: AdminUserDetail): TemplateResult {
     ${fact(msg('Signed-in sessions', { id: 'adm.live-sessions' }), formatNumber(user.activeSessions))}
     ${fact(msg('Created', { id: 'adm.created' }), formatDateTime(user.createdAt))}
   </dl>`;
+}
+
+/** The accounts table (a page of them): `row` says what opening an account and its actions do. */
+export function usersTable(
+  users: readonly AdminUser[],
+  row: { open: (id: string) => void; actions: (user: AdminUser) => TemplateResult },
+): TemplateResult {
+  return responsiveTable(users, userColumns(row), {
+    caption: msg('Accounts', { id: 'adm.caption' }),
+    className: 'admin-table',
+    testid: 'admin-users',
+    rowTestid: 'admin-user',
+  });
+}
+
+/** A page of the audit trail of `account`. */
+export function trailTable(events: readonly AuditEvent[], account: string | undefined): TemplateResult {
+  return responsiveTable(events, trailColumns(account), {
+    caption: msg('Audit trail', { id: 'adm.trail' }),
+    testid: 'admin-trail',
+    rowTestid: 'audit-event',
+  });
 }

@@ -7,12 +7,11 @@ import { formatNumber } from '../../i18n/locale.ts';
 import { routes } from '../../routes.ts';
 import { View, states } from '../base.ts';
 import { pagePosition, pager, type PagerWords } from '../pager.ts';
-import { responsiveTable } from '../responsive-table.ts';
 import { empty, failure, heading, loading, taskView } from '../states.ts';
 import { notify } from '../toast.ts';
 import { PAGE_SIZE, auditTrail, endSessions, listUsers, updateUser, userDetail, type AdminUser } from './api.ts';
 import { actionButtons, actionText, isDangerous, type Action } from './actions.ts';
-import { accountFacts, trailColumns, userColumns } from './account-parts.ts';
+import { accountFacts, trailTable, usersTable } from './account-parts.ts';
 import { adminProblemText } from './labels.ts';
 
 /** The console's pager words: Previous/Next and the position, under `label`. */
@@ -178,16 +177,10 @@ export class AdminPage extends View {
                         >${msg('Show all accounts', { id: 'adm.show-all' })}</wa-button
                       >`,
                 )
-              : html`${responsiveTable(
-                  result.users,
-                  userColumns({ open: (id) => this.open(id), actions: (user) => this.actions(user, false) }),
-                  {
-                    caption: msg('Accounts', { id: 'adm.caption' }),
-                    className: 'admin-table',
-                    testid: 'admin-users',
-                    rowTestid: 'admin-user',
-                  },
-                )}
+              : html`${usersTable(result.users, {
+                  open: (id) => this.open(id),
+                  actions: (user) => this.actions(user, false),
+                })}
                 ${pager(
                   pagePosition(this.page, result.total, PAGE_SIZE),
                   pagerWords(msg('Pages of accounts', { id: 'adm.pages' })),
@@ -205,11 +198,7 @@ export class AdminPage extends View {
         (trail) =>
           trail === undefined || trail.total === 0
             ? empty('scroll-text', msg('Nothing recorded for this account yet.', { id: 'adm.trail-empty' }))
-            : html`${responsiveTable(trail.events, trailColumns(this.selected), {
-                caption: msg('Audit trail', { id: 'adm.trail' }),
-                testid: 'admin-trail',
-                rowTestid: 'audit-event',
-              })}
+            : html`${trailTable(trail.events, this.selected)}
               ${pager(
                 pagePosition(this.auditPage, trail.total, PAGE_SIZE),
                 pagerWords(msg('Pages of the audit trail', { id: 'adm.trail-pages' })),
