@@ -16,6 +16,8 @@ export function field(options: {
   inputmode?: string;
   placeholder?: string;
   maxlength?: number;
+  /** The granularity of a number or time input (`datetime-local` with 1: to the second). */
+  step?: number;
   required?: boolean;
   suffix?: TemplateResult;
   onInput?: (event: InputEvent) => void;
@@ -34,6 +36,7 @@ export function field(options: {
         inputmode=${options.inputmode ?? nothing}
         placeholder=${options.placeholder ?? nothing}
         maxlength=${options.maxlength ?? nothing}
+        step=${options.step ?? nothing}
         ?required=${options.required ?? true}
         aria-invalid=${options.error ? 'true' : 'false'}
         aria-describedby=${describedBy}

@@ -6,7 +6,7 @@ import { session } from '../../api/session.ts';
 import { formatNumber } from '../../i18n/locale.ts';
 import { routes } from '../../routes.ts';
 import { View, states } from '../base.ts';
-import { pagePosition, pager, type PagerWords } from '../pager.ts';
+import { pagePosition, pager, type PagePosition, type PagerWords } from '../pager.ts';
 import { empty, failure, heading, loading, taskView } from '../states.ts';
 import { notify } from '../toast.ts';
 import { PAGE_SIZE, auditTrail, endSessions, listUsers, updateUser, userDetail, type AdminUser } from './api.ts';
@@ -142,6 +142,11 @@ export class AdminPage extends View {
     });
   }
 
+  /** A page of a list (`table`) with its pager, called `label`, under it; `go` shows another page. */
+  private paged(table: TemplateResult, at: PagePosition, label: string, go: (page: number) => void): TemplateResult {
+    return html`${table} ${pager(at, pagerWords(label), go)}`;
+  }
+
   private list(): TemplateResult {
     return html`${heading(msg('Administration', { id: 'route.admin' }), msg('Every account, its security and what happened to it.', { id: 'adm.subtitle' }))}
       <form class="admin-search" role="search" @submit=${this.submitSearch}>
@@ -177,15 +182,15 @@ export class AdminPage extends View {
                         >${msg('Show all accounts', { id: 'adm.show-all' })}</wa-button
                       >`,
                 )
-              : html`${usersTable(result.users, {
-                  open: (id) => this.open(id),
-                  actions: (user) => this.actions(user, false),
-                })}
-                ${pager(
+              : this.paged(
+                  usersTable(result.users, {
+                    open: (id) => this.open(id),
+                    actions: (user) => this.actions(user, false),
+                  }),
                   pagePosition(this.page, result.total, PAGE_SIZE),
-                  pagerWords(msg('Pages of accounts', { id: 'adm.pages' })),
+                  msg('Pages of accounts', { id: 'adm.pages' }),
                   (page) => (this.page = page),
-                )}`,
+                ),
         { rows: 5 },
       )}`;
   }
@@ -198,12 +203,12 @@ export class AdminPage extends View {
         (trail) =>
           trail === undefined || trail.total === 0
             ? empty('scroll-text', msg('Nothing recorded for this account yet.', { id: 'adm.trail-empty' }))
-            : html`${trailTable(trail.events, this.selected)}
-              ${pager(
+            : this.paged(
+                trailTable(trail.events, this.selected),
                 pagePosition(this.auditPage, trail.total, PAGE_SIZE),
-                pagerWords(msg('Pages of the audit trail', { id: 'adm.trail-pages' })),
+                msg('Pages of the audit trail', { id: 'adm.trail-pages' }),
                 (page) => (this.auditPage = page),
-              )}`,
+              ),
         { rows: 4 },
       )}
     </section>`;

@@ -5,7 +5,7 @@ import { formatDateTime } from '../../i18n/locale.ts';
 import { publishingFieldText, publishingText } from '../../i18n/problems.ts';
 import type { TelegramAccount } from '../../telegram.ts';
 import { View, states } from '../base.ts';
-import { fieldError, submitButton } from '../field.ts';
+import { field, fieldError, submitButton } from '../field.ts';
 import { notify } from '../toast.ts';
 import { publishing, type Bot, type Channel, type Post } from './api.ts';
 import { formatToolbar, imagesField, targetsField } from './composer-parts.ts';
@@ -229,19 +229,16 @@ export class PostComposer extends View {
       ${choice('now', msg('Publish now', { id: 'post.now' }))} ${choice('later', msg('Schedule', { id: 'post.later' }))}
       ${
         this.when === 'later'
-          ? html`<div class="field ${this.errors['scheduledAt'] ? 'invalid' : ''}">
-              <label for="post-at">${msg(str`Time (${userTimeZone()})`, { id: 'post.at' })}</label>
-              <input
-                id="post-at"
-                type="datetime-local"
-                step="1"
-                .value=${this.at}
-                aria-invalid=${this.errors['scheduledAt'] ? 'true' : 'false'}
-                aria-describedby="scheduledAt-error"
-                @input=${(event: Event) => (this.at = (event.target as HTMLInputElement).value)}
-              />
-              ${fieldError('scheduledAt', this.errors['scheduledAt'])}
-            </div>`
+          ? field({
+              id: 'post-at',
+              label: msg(str`Time (${userTimeZone()})`, { id: 'post.at' }),
+              type: 'datetime-local',
+              step: 1,
+              value: this.at,
+              required: false,
+              error: this.errors['scheduledAt'],
+              onInput: (event) => (this.at = (event.target as HTMLInputElement).value),
+            })
           : nothing
       }
     </fieldset>`;
