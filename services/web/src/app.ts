@@ -6,7 +6,7 @@ import { session } from './api/session.ts';
 import { chooseLocale, preferredLocale } from './i18n/locale.ts';
 import { currentRoute, linkHandler, navigate, takeReturnTo, rememberReturnTo } from './router.ts';
 import { routes, type Route } from './routes.ts';
-import { View } from './views/base.ts';
+import { View, states } from './views/base.ts';
 import { failure, heading, loading } from './views/states.ts';
 import './views/auth-pages.ts';
 import './views/shell.ts';
@@ -18,12 +18,7 @@ import './views/account/link-pages.ts';
  * page's heading after every navigation.
  */
 export class App extends View {
-  static override properties = {
-    route: { state: true },
-    ready: { state: true },
-    loggedIn: { state: true },
-    unreachable: { state: true },
-  };
+  static override properties = states('route', 'ready', 'loggedIn', 'unreachable');
   declare route: Route;
   declare ready: boolean;
   declare loggedIn: boolean;

@@ -6,8 +6,8 @@ import { formatDateTime, formatPhone, phonesReady } from '../i18n/locale.ts';
 import { problemText } from '../i18n/problems.ts';
 import { routes } from '../routes.ts';
 import { accountName, telegram, type TelegramAccount } from '../telegram.ts';
-import { View } from './base.ts';
-import { empty, failure, heading, loading } from './states.ts';
+import { View, states } from './base.ts';
+import { empty, heading, taskView } from './states.ts';
 import { notify } from './toast.ts';
 
 export function accountState(state: string): { text: string; variant: 'success' | 'warning' | 'danger' } {
@@ -24,7 +24,7 @@ export function accountState(state: string): { text: string; variant: 'success' 
 
 /** Connected accounts as cards; disconnect asks in a dialog that names the account. */
 export class AccountsPage extends View {
-  static override properties = { confirming: { state: true }, removing: { state: true }, removeError: { state: true } };
+  static override properties = states('confirming', 'removing', 'removeError');
   declare confirming: TelegramAccount | undefined;
   declare removing: boolean;
   declare removeError: unknown;
@@ -36,9 +36,7 @@ export class AccountsPage extends View {
 
   constructor() {
     super();
-    this.confirming = undefined;
     this.removing = false;
-    this.removeError = undefined;
   }
 
   private async disconnect(): Promise<void> {
@@ -120,18 +118,17 @@ export class AccountsPage extends View {
 
   override render() {
     return html`${heading(msg('Telegram accounts', { id: 'route.accounts' }), msg('The Telegram accounts Content Factory can publish as.', { id: 'acc.subtitle' }))}
-    ${this.accounts.render({
-      initial: () => loading(2),
-      pending: () => loading(2),
-      error: (error) => failure(error, 'load', () => void this.accounts.run()),
-      complete: (accounts) =>
+    ${taskView(
+      this.accounts,
+      (accounts) =>
         accounts.length === 0
           ? empty('inbox', msg('No Telegram account connected yet.', { id: 'acc.empty' }), this.connectActions())
           : html`<ul class="account-list">
                 ${accounts.map((account) => this.card(account))}
               </ul>
               ${this.connectActions()}`,
-    })}
+      { rows: 2 },
+    )}
     ${this.dialog()}`;
   }
 }

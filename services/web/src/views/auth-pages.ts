@@ -6,8 +6,8 @@ import { logo } from '../design/logo.ts';
 import { accountProblemText, captchaMissingText, fieldTexts, problemText } from '../i18n/problems.ts';
 import { captchaAnswer, captchaAsked, captchaField, resetCaptcha } from './account/captcha.ts';
 import { passwordScore } from '../password-strength.ts';
-import { View } from './base.ts';
-import { field, submitButton } from './field.ts';
+import { View, states } from './base.ts';
+import { emailField, field, focusInvalid, submitButton } from './field.ts';
 import { preferences } from './shell.ts';
 import './retry-hint.ts';
 import type { SecondFactorStep } from '../api/session.ts';
@@ -32,15 +32,7 @@ function strengthWords(score: number): string {
  * strength meter.
  */
 class AuthPage extends View {
-  static override properties = {
-    busy: { state: true },
-    errors: { state: true },
-    formError: { state: true },
-    showPassword: { state: true },
-    score: { state: true },
-    step: { state: true },
-    captcha: { state: true },
-  };
+  static override properties = states('busy', 'errors', 'formError', 'showPassword', 'score', 'step', 'captcha');
   /**
    * Whether the form carries the ALTCHA widget: registration when the server asks for a captcha, login once the
    * server's problem said one is needed (after repeated failures).
@@ -59,9 +51,7 @@ class AuthPage extends View {
     super();
     this.busy = false;
     this.errors = {};
-    this.formError = undefined;
     this.showPassword = false;
-    this.score = undefined;
     this.captcha = false;
   }
 
@@ -97,11 +87,7 @@ class AuthPage extends View {
     const data = new FormData(form);
     this.errors = { ...this.validate(data), ...this.captchaError(form) };
     this.formError = undefined;
-    if (Object.keys(this.errors).length > 0) {
-      await this.updateComplete;
-      form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-      return;
-    }
+    if (await focusInvalid(this.errors, this, form)) return;
     this.busy = true;
     try {
       const email = String(data.get('email')).trim();
@@ -185,7 +171,7 @@ class AuthPage extends View {
                 : nothing
             }
           </div>
-          ${field({ id: 'email', label: msg('Email', { id: 'auth.email' }), type: 'email', autocomplete: 'email', maxlength: 254, error: this.errors['email'] })}
+          ${emailField('email', msg('Email', { id: 'auth.email' }), this.errors['email'])}
           ${
             login
               ? nothing

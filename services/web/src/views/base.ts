@@ -15,3 +15,13 @@ export class View extends LitElement {
     return this;
   }
 }
+
+/**
+ * Lit declarations of internal reactive state, by name: each re-renders the view when set and has no
+ * attribute (`{ state: true }`, Lit's `@state()` without decorators). Spread beside public properties:
+ * `static properties = { user: { attribute: false }, ...states('busy', 'errors') }`; each still needs its
+ * `declare name: Type`.
+ */
+export function states<const Name extends string>(...names: Name[]): Record<Name, { state: true }> {
+  return Object.fromEntries(names.map((name) => [name, { state: true }])) as Record<Name, { state: true }>;
+}

@@ -1,4 +1,5 @@
-import { html, nothing, type TemplateResult } from 'lit';
+import { msg } from '@lit/localize';
+import { html, nothing, type ReactiveElement, type TemplateResult } from 'lit';
 
 /**
  * A labelled native input with its error at the field: `aria-invalid` and `aria-describedby` point at
@@ -15,13 +16,14 @@ export function field(options: {
   inputmode?: string;
   placeholder?: string;
   maxlength?: number;
+  /** The granularity of a number or time input (`datetime-local` with 1: to the second). */
+  step?: number;
   required?: boolean;
   suffix?: TemplateResult;
   onInput?: (event: InputEvent) => void;
 }): TemplateResult {
-  const errorId = `${options.id}-error`;
   const hintId = `${options.id}-hint`;
-  const describedBy = [options.hint ? hintId : '', errorId].filter(Boolean).join(' ');
+  const describedBy = [options.hint ? hintId : '', `${options.id}-error`].filter(Boolean).join(' ');
   return html`<div class="field ${options.error ? 'invalid' : ''}">
     <label for=${options.id}>${options.label}</label>
     <div class="field-control">
@@ -34,6 +36,7 @@ export function field(options: {
         inputmode=${options.inputmode ?? nothing}
         placeholder=${options.placeholder ?? nothing}
         maxlength=${options.maxlength ?? nothing}
+        step=${options.step ?? nothing}
         ?required=${options.required ?? true}
         aria-invalid=${options.error ? 'true' : 'false'}
         aria-describedby=${describedBy}
@@ -42,10 +45,18 @@ export function field(options: {
       ${options.suffix ?? nothing}
     </div>
     ${options.hint ? html`<p class="hint" id=${hintId}>${options.hint}</p>` : nothing}
-    <p class="field-error" id=${errorId}>
-      ${options.error ? html`<wa-icon name="circle-alert" aria-hidden="true"></wa-icon> ${options.error}` : nothing}
-    </p>
+    ${fieldError(options.id, options.error)}
   </div>`;
+}
+
+/**
+ * The error under a field, `<id>-error` (the id the control's `aria-describedby` names): always present, so the
+ * reference holds, and empty while there is no error.
+ */
+export function fieldError(id: string, error: string | undefined): TemplateResult {
+  return html`<p class="field-error" id="${id}-error">
+    ${error ? html`<wa-icon name="circle-alert" aria-hidden="true"></wa-icon> ${error}` : nothing}
+  </p>`;
 }
 
 /**
@@ -61,4 +72,78 @@ export function submitButton(label: string, busy: boolean, className = ''): Temp
   >
     ${busy ? html`<wa-spinner aria-hidden="true"></wa-spinner>` : nothing} ${label}
   </button>`;
+}
+
+/** The longest email address a mail path carries (RFC 5321 §4.5.3.1.3: 256 octets with the angle brackets). */
+const EMAIL_MAX = 254;
+/** The longest password the user-service takes (its `password` schema). */
+const PASSWORD_MAX = 128;
+
+/** An email address field, its error at the field. */
+export function emailField(id: string, label: string, error: string | undefined): TemplateResult {
+  return field({ id, label, type: 'email', autocomplete: 'email', maxlength: EMAIL_MAX, error });
+}
+
+/**
+ * A password field: `autocomplete` tells a password manager whether to fill the saved one (`current-password`)
+ * or offer a new one (`new-password`); `shown` makes it plain text (a Show password toggle).
+ */
+export function passwordField(options: {
+  id: string;
+  label: string;
+  error: string | undefined;
+  autocomplete: 'current-password' | 'new-password';
+  hint?: string | undefined;
+  shown?: boolean;
+}): TemplateResult {
+  return field({
+    id: options.id,
+    label: options.label,
+    type: options.shown ? 'text' : 'password',
+    autocomplete: options.autocomplete,
+    maxlength: PASSWORD_MAX,
+    error: options.error,
+    hint: options.hint,
+  });
+}
+
+/**
+ * A new password with the rules as its hint, and its repetition: the two fields every form that sets a
+ * password shows (register, reset, change). `ids` name the inputs, `errors` their errors.
+ */
+export function newPasswordFields(
+  ids: { password: string; confirm: string },
+  errors: { password: string | undefined; confirm: string | undefined },
+  options: { label?: string; shown?: boolean } = {},
+): TemplateResult {
+  return html`${passwordField({
+    id: ids.password,
+    label: options.label ?? msg('New password', { id: 'acct.new-password' }),
+    autocomplete: 'new-password',
+    error: errors.password,
+    hint: msg('At least 8 characters. Common passwords are refused.', { id: 'auth.pw-hint' }),
+    shown: options.shown ?? false,
+  })}
+  ${passwordField({
+    id: ids.confirm,
+    label: msg('Repeat the password', { id: 'auth.confirm' }),
+    autocomplete: 'new-password',
+    error: errors.confirm,
+    shown: options.shown ?? false,
+  })}`;
+}
+
+/**
+ * After a check found `errors`: once `view` has drawn them, focus the first invalid control in `within`
+ * (WCAG 3.3.1: the user lands on what to fix). True when there was anything to fix.
+ */
+export async function focusInvalid(
+  errors: Record<string, string>,
+  view: ReactiveElement,
+  within: ParentNode = view,
+): Promise<boolean> {
+  if (Object.keys(errors).length === 0) return false;
+  await view.updateComplete;
+  within.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  return true;
 }

@@ -6,7 +6,7 @@ import { fieldTexts, type ProblemContext } from '../i18n/problems.ts';
 import { forgetLogin, pendingLogin, rememberLogin } from '../pending-login.ts';
 import { routes } from '../routes.ts';
 import { describeCodeType, telegram, type LoginState } from '../telegram.ts';
-import { View } from './base.ts';
+import { View, states } from './base.ts';
 import { field, submitButton } from './field.ts';
 import { failure, heading, loading } from './states.ts';
 import { notify } from './toast.ts';
@@ -19,17 +19,17 @@ type Step = 'resuming' | 'phone' | 'code' | 'password' | 'done';
  * or reload and can be cancelled.
  */
 export class PhonePage extends View {
-  static override properties = {
-    step: { state: true },
-    login: { state: true },
-    phone: { state: true },
-    problem: { state: true },
-    context: { state: true },
-    errors: { state: true },
-    busy: { state: true },
-    countdown: { state: true },
-    showPassword: { state: true },
-  };
+  static override properties = states(
+    'step',
+    'login',
+    'phone',
+    'problem',
+    'context',
+    'errors',
+    'busy',
+    'countdown',
+    'showPassword',
+  );
   declare step: Step;
   declare login: LoginState | undefined;
   declare phone: string;
@@ -46,7 +46,6 @@ export class PhonePage extends View {
     const pending = pendingLogin('phone');
     this.step = pending ? 'resuming' : 'phone';
     this.phone = pending?.phone ?? '';
-    this.problem = undefined;
     this.context = 'phone';
     this.errors = {};
     this.busy = false;

@@ -4,7 +4,7 @@ import { ApiProblem, asProblem } from '../api/problem.ts';
 import { forgetLogin, pendingLogin, rememberLogin } from '../pending-login.ts';
 import { routes } from '../routes.ts';
 import { telegram, type LoginState } from '../telegram.ts';
-import { View } from './base.ts';
+import { View, states } from './base.ts';
 import { field, submitButton } from './field.ts';
 import { failure, heading, loading } from './states.ts';
 import { notify } from './toast.ts';
@@ -17,13 +17,7 @@ const POLL_MS = 1500;
  * never an endless "preparing". The pending login resumes after navigation or reload and can be cancelled.
  */
 export class QrPage extends View {
-  static override properties = {
-    login: { state: true },
-    problem: { state: true },
-    busy: { state: true },
-    cancelled: { state: true },
-    passwordError: { state: true },
-  };
+  static override properties = states('login', 'problem', 'busy', 'cancelled', 'passwordError');
   declare login: LoginState | undefined;
   declare problem: unknown;
   declare busy: boolean;
@@ -34,10 +28,8 @@ export class QrPage extends View {
 
   constructor() {
     super();
-    this.problem = undefined;
     this.busy = false;
     this.cancelled = false;
-    this.passwordError = undefined;
   }
 
   override connectedCallback(): void {

@@ -1,7 +1,7 @@
 import { msg, str } from '@lit/localize';
 import { html, nothing } from 'lit';
 import { formatCountdown } from '../i18n/locale.ts';
-import { View } from './base.ts';
+import { View, states } from './base.ts';
 
 /**
  * "Try again in 0:42", counting down live from the server's Retry-After; gone at zero. Shown once per
@@ -9,7 +9,7 @@ import { View } from './base.ts';
  * announcing every tick.
  */
 export class RetryHint extends View {
-  static override properties = { seconds: { type: Number }, left: { state: true } };
+  static override properties = { seconds: { type: Number }, ...states('left') };
   declare seconds: number;
   declare left: number;
   private until = 0;

@@ -7,7 +7,7 @@ import { chooseTheme, effectiveTheme, nextTheme, themeChoice, type ThemeChoice }
 import { chooseLocale, getLocale, type Locale } from '../i18n/locale.ts';
 import { forgetReturnTo, navigate, pathOf } from '../router.ts';
 import { routeNames, routes, type Route, type RouteEntry } from '../routes.ts';
-import { View } from './base.ts';
+import { View, states } from './base.ts';
 import './accounts-page.ts';
 import './phone-page.ts';
 import './qr-page.ts';
@@ -77,8 +77,7 @@ export class Shell extends View {
   static override properties = {
     route: { type: String },
     user: { attribute: false },
-    menuOpen: { state: true },
-    loggingOut: { state: true },
+    ...states('menuOpen', 'loggingOut'),
   };
   declare route: Route;
   declare user: User | undefined;
@@ -88,7 +87,6 @@ export class Shell extends View {
   constructor() {
     super();
     this.route = 'accounts';
-    this.user = undefined;
     this.menuOpen = false;
     this.loggingOut = false;
   }

@@ -1,4 +1,5 @@
 import { msg } from '@lit/localize';
+import type { Task } from '@lit/task';
 import { html, nothing, type TemplateResult } from 'lit';
 import { asProblem } from '../api/problem.ts';
 import { problemText, type ProblemContext } from '../i18n/problems.ts';
@@ -46,4 +47,31 @@ export function heading(text: string, subtitle?: string): TemplateResult {
     <h1 tabindex="-1" data-page-heading>${text}</h1>
     ${subtitle ? html`<p class="page-subtitle">${subtitle}</p>` : nothing}
   </header>`;
+}
+
+/** What {@link taskView} needs of a `@lit/task` Task, whatever its arguments. */
+interface Loadable<R> {
+  render: Task<readonly unknown[], R>['render'];
+  run(): Promise<void>;
+  readonly value?: R | undefined;
+}
+
+/**
+ * One load drawn in the house's four states: `rows` skeleton rows before a value, the catalogue's error
+ * (`context`, default `load`) with a Retry that runs the task again, and `complete` for the value (which
+ * draws the empty state itself, since only it knows what empty means). With `keep`, a reload shows the
+ * previous value instead of the skeleton, so a list refreshed after an action or by polling does not flash.
+ */
+export function taskView<R>(
+  task: Loadable<R>,
+  complete: (value: R) => unknown,
+  options: { rows?: number; keep?: boolean; context?: ProblemContext } = {},
+): unknown {
+  const skeleton = () => loading(options.rows ?? 3);
+  return task.render({
+    initial: skeleton,
+    pending: () => (options.keep && task.value !== undefined ? complete(task.value) : skeleton()),
+    error: (error) => failure(error, options.context ?? 'load', () => void task.run()),
+    complete,
+  });
 }

@@ -6,7 +6,8 @@ import { errorKindText } from '../i18n/problems.ts';
 import { routes } from '../routes.ts';
 import { telegram } from '../telegram.ts';
 import { View } from './base.ts';
-import { empty, failure, heading, loading } from './states.ts';
+import { responsiveTable } from './responsive-table.ts';
+import { empty, heading, taskView } from './states.ts';
 
 /** Error counts by kind (in words) over the service's window. */
 export class StatsPage extends View {
@@ -14,11 +15,9 @@ export class StatsPage extends View {
 
   override render() {
     return html`${heading(msg('Error statistics', { id: 'route.stats' }))}
-    ${this.stats.render({
-      initial: () => loading(3),
-      pending: () => loading(3),
-      error: (error) => failure(error, 'load', () => void this.stats.run()),
-      complete: ({ windowHours, counts }) => {
+    ${taskView(
+      this.stats,
+      ({ windowHours, counts }) => {
         const window = msg(str`Last ${formatNumber(windowHours)} hours`, { id: 'stats.window' });
         return counts.length === 0
           ? empty(
@@ -29,28 +28,21 @@ export class StatsPage extends View {
               >`,
             )
           : html`<p class="page-subtitle">${window}</p>
-              <table class="responsive-table">
-                <caption class="visually-hidden">
-                  ${msg('Errors by kind', { id: 'stats.caption' })}
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">${msg('Error', { id: 'stats.kind' })}</th>
-                    <th scope="col" class="number">${msg('Count', { id: 'stats.count' })}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${counts.map(
-                    ([kind, count]) =>
-                      html`<tr>
-                        <td data-label=${msg('Error', { id: 'stats.kind' })}>${errorKindText(kind)}</td>
-                        <td data-label=${msg('Count', { id: 'stats.count' })} class="number">${formatNumber(count)}</td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>`;
+              ${responsiveTable(
+                counts,
+                [
+                  { label: msg('Error', { id: 'stats.kind' }), cell: ([kind]) => errorKindText(kind) },
+                  {
+                    label: msg('Count', { id: 'stats.count' }),
+                    cell: ([, count]) => formatNumber(count),
+                    numeric: true,
+                  },
+                ],
+                { caption: msg('Errors by kind', { id: 'stats.caption' }) },
+              )}`;
       },
-    })}`;
+      { rows: 3 },
+    )}`;
   }
 }
 customElements.define('cf-error-stats', StatsPage);

@@ -7,8 +7,8 @@ import { session } from '../../api/session.ts';
 import { logo } from '../../design/logo.ts';
 import { accountProblemText, captchaMissingText, fieldTexts, problemText } from '../../i18n/problems.ts';
 import { navigate } from '../../router.ts';
-import { View } from '../base.ts';
-import { field, submitButton } from '../field.ts';
+import { View, states } from '../base.ts';
+import { emailField, focusInvalid, newPasswordFields, submitButton } from '../field.ts';
 import { preferences } from '../shell.ts';
 import { loading } from '../states.ts';
 import { notify } from '../toast.ts';
@@ -58,13 +58,7 @@ function formError(problem: unknown, context: 'register' | 'login' | 'load'): Te
  * same whether or not an account has the address (the server's rule), and so is the page's.
  */
 export class ForgotPasswordPage extends View {
-  static override properties = {
-    busy: { state: true },
-    errors: { state: true },
-    problem: { state: true },
-    sentTo: { state: true },
-    captcha: { state: true },
-  };
+  static override properties = states('busy', 'errors', 'problem', 'sentTo', 'captcha');
   declare busy: boolean;
   declare errors: Record<string, string>;
   declare problem: unknown;
@@ -94,11 +88,7 @@ export class ForgotPasswordPage extends View {
     else if (!EMAIL.test(email))
       this.errors = { email: msg('Enter an email address like name@example.org.', { id: 'f.email' }) };
     if (this.captcha && answer === undefined) this.errors = { ...this.errors, captcha: captchaMissingText() };
-    if (Object.keys(this.errors).length > 0) {
-      await this.updateComplete;
-      form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-      return;
-    }
+    if (await focusInvalid(this.errors, this, form)) return;
     this.busy = true;
     try {
       await settle(() =>
@@ -141,14 +131,7 @@ export class ForgotPasswordPage extends View {
         </p>
         <form novalidate @submit=${this.submit} aria-busy=${this.busy ? 'true' : 'false'}>
           ${formError(this.problem, 'login')}
-          ${field({
-            id: 'email',
-            label: msg('Email', { id: 'auth.email' }),
-            type: 'email',
-            autocomplete: 'email',
-            maxlength: 254,
-            error: this.errors['email'],
-          })}
+          ${emailField('email', msg('Email', { id: 'auth.email' }), this.errors['email'])}
           ${this.captcha ? captchaField(this.errors['captcha']) : nothing}
           ${submitButton(msg('Send the link', { id: 'acct.send-link' }), this.busy, 'submit')}
         </form>
@@ -164,7 +147,7 @@ customElements.define('cf-forgot-password-page', ForgotPasswordPage);
  * it ends every session, this browser's too, so the user logs in again with the new password.
  */
 export class ResetPasswordPage extends View {
-  static override properties = { busy: { state: true }, errors: { state: true }, problem: { state: true } };
+  static override properties = states('busy', 'errors', 'problem');
   declare busy: boolean;
   declare errors: Record<string, string>;
   declare problem: unknown;
@@ -189,11 +172,7 @@ export class ResetPasswordPage extends View {
       this.errors = { password: msg('Use at most 128 characters.', { id: 'v.password-long' }) };
     else if (data.get('confirm') !== password)
       this.errors = { confirm: msg('The passwords do not match.', { id: 'v.confirm' }) };
-    if (Object.keys(this.errors).length > 0) {
-      await this.updateComplete;
-      form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-      return;
-    }
+    if (await focusInvalid(this.errors, this, form)) return;
     this.busy = true;
     try {
       await settle(() => api.POST('/api/auth/password-reset/confirm', { body: { token: this.token, password } }));
@@ -224,23 +203,10 @@ export class ResetPasswordPage extends View {
       title,
       html`<form novalidate @submit=${this.submit} aria-busy=${this.busy ? 'true' : 'false'}>
           ${formError(this.problem, 'load')}
-          ${field({
-            id: 'password',
-            label: msg('New password', { id: 'acct.new-password' }),
-            type: 'password',
-            autocomplete: 'new-password',
-            maxlength: 128,
-            error: this.errors['password'],
-            hint: msg('At least 8 characters. Common passwords are refused.', { id: 'auth.pw-hint' }),
-          })}
-          ${field({
-            id: 'confirm',
-            label: msg('Repeat the password', { id: 'auth.confirm' }),
-            type: 'password',
-            autocomplete: 'new-password',
-            maxlength: 128,
-            error: this.errors['confirm'],
-          })}
+          ${newPasswordFields(
+            { password: 'password', confirm: 'confirm' },
+            { password: this.errors['password'], confirm: this.errors['confirm'] },
+          )}
           ${submitButton(msg('Set the new password', { id: 'acct.set-password' }), this.busy, 'submit')}
         </form>
         <p class="switch"><a href="/forgot-password">${msg('Ask for a new link', { id: 'acct.new-link' })}</a></p>`,

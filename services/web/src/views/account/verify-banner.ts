@@ -3,7 +3,7 @@ import { html, nothing } from 'lit';
 import { api, settle } from '../../api/client.ts';
 import { asProblem, type ApiProblem } from '../../api/problem.ts';
 import { problemText } from '../../i18n/problems.ts';
-import { View } from '../base.ts';
+import { View, states } from '../base.ts';
 import { notify } from '../toast.ts';
 import '../retry-hint.ts';
 
@@ -12,11 +12,7 @@ import '../retry-hint.ts';
  * again. Too many mails (429) shows the wait once, counting down live; the button waits with it.
  */
 export class VerifyBanner extends View {
-  static override properties = {
-    email: { type: String },
-    busy: { state: true },
-    problem: { state: true },
-  };
+  static override properties = { email: { type: String }, ...states('busy', 'problem') };
   declare email: string;
   declare busy: boolean;
   declare problem: ApiProblem | undefined;

@@ -3,81 +3,29 @@ import { Task } from '@lit/task';
 import { html, nothing, type TemplateResult } from 'lit';
 import { asProblem } from '../../api/problem.ts';
 import { session } from '../../api/session.ts';
-import { formatDateTime, formatNumber } from '../../i18n/locale.ts';
+import { formatNumber } from '../../i18n/locale.ts';
 import { routes } from '../../routes.ts';
-import { View } from '../base.ts';
-import { empty, failure, heading, loading } from '../states.ts';
+import { View, states } from '../base.ts';
+import { pagePosition, pager, type PagePosition, type PagerWords } from '../pager.ts';
+import { empty, failure, heading, loading, taskView } from '../states.ts';
 import { notify } from '../toast.ts';
-import {
-  PAGE_SIZE,
-  auditTrail,
-  endSessions,
-  listUsers,
-  updateUser,
-  userDetail,
-  type AdminUser,
-  type AdminUserDetail,
-} from './api.ts';
-import { adminProblemText, eventDetails, eventLabel, roleLabel } from './labels.ts';
+import { PAGE_SIZE, auditTrail, endSessions, listUsers, updateUser, userDetail, type AdminUser } from './api.ts';
+import { actionButtons, actionText, isDangerous, type Action } from './actions.ts';
+import { accountFacts, trailTable, usersTable } from './account-parts.ts';
+import { adminProblemText } from './labels.ts';
 
-type Action = 'disable' | 'enable' | 'promote' | 'demote' | 'sessions';
-
-/** What an action's confirmation dialog asks, and the words of its button and its success toast. */
-function actionText(action: Action, email: string): { title: string; body: string; confirm: string; done: string } {
-  switch (action) {
-    case 'disable':
-      return {
-        title: msg(str`Disable ${email}?`, { id: 'adm.disable-title' }),
-        body: msg('Every session of this account ends now, and it cannot log in until it is enabled again.', {
-          id: 'adm.disable-body',
-        }),
-        confirm: msg('Disable account', { id: 'adm.disable' }),
-        done: msg(str`${email} is disabled.`, { id: 'adm.disabled-done' }),
-      };
-    case 'enable':
-      return {
-        title: msg(str`Enable ${email}?`, { id: 'adm.enable-title' }),
-        body: msg('The account can log in again.', { id: 'adm.enable-body' }),
-        confirm: msg('Enable account', { id: 'adm.enable' }),
-        done: msg(str`${email} is enabled.`, { id: 'adm.enabled-done' }),
-      };
-    case 'promote':
-      return {
-        title: msg(str`Make ${email} an administrator?`, { id: 'adm.promote-title' }),
-        body: msg(
-          'Administrators see this console and can disable accounts and change roles. It applies from their next login.',
-          {
-            id: 'adm.promote-body',
-          },
-        ),
-        confirm: msg('Make administrator', { id: 'adm.promote' }),
-        done: msg(str`${email} is now an administrator.`, { id: 'adm.promoted-done' }),
-      };
-    case 'demote':
-      return {
-        title: msg(str`Make ${email} a regular user?`, { id: 'adm.demote-title' }),
-        body: msg('The account loses access to this console from its next login.', { id: 'adm.demote-body' }),
-        confirm: msg('Make regular user', { id: 'adm.demote' }),
-        done: msg(str`${email} is now a regular user.`, { id: 'adm.demoted-done' }),
-      };
-    case 'sessions':
-      return {
-        title: msg(str`Sign ${email} out everywhere?`, { id: 'adm.sessions-title' }),
-        body: msg('Every device of this account is signed out now. The account can log in again.', {
-          id: 'adm.sessions-body',
-        }),
-        confirm: msg('Sign out everywhere', { id: 'adm.sessions' }),
-        done: msg(str`${email} is signed out everywhere.`, { id: 'adm.sessions-done' }),
-      };
-  }
-}
-
-/** Second factors in a few words: which ones, or that there are none. */
-function factorsText(factors: AdminUser['secondFactors']): string {
-  const parts: string[] = [];
-  if (factors.totp) parts.push(msg('authenticator app', { id: 'adm.f.totp' }));
-  if (factors.passkeys > 0) parts.push(msg(str`passkeys: ${formatNumber(factors.passkeys)}`, { id: 'adm.f.passkeys' }));
-  return parts.length === 0 ? msg('Off', { id: 'adm.f.off' }) : parts.join(', ');
+/** The console's pager words: Previous/Next and the position, under `label`. */
+function pagerWords(label: string): PagerWords {
+  return {
+    label,
+    previous: msg('Previous', { id: 'adm.previous' }),
+    next: msg('Next', { id: 'adm.next' }),
+    position: ({ page, pages, first, last, total }) =>
+      msg(
+        str`Page ${formatNumber(page)} of ${formatNumber(pages)} · ${formatNumber(first)}–${formatNumber(last)} of ${formatNumber(total)}`,
+        { id: 'adm.position' },
+      ),
+  };
 }
 
 /**
@@ -87,15 +35,7 @@ function factorsText(factors: AdminUser['secondFactors']): string {
  * actions to non-administrators (403) whatever this page shows.
  */
 export class AdminPage extends View {
-  static override properties = {
-    search: { state: true },
-    page: { state: true },
-    selected: { state: true },
-    auditPage: { state: true },
-    confirming: { state: true },
-    acting: { state: true },
-    actionError: { state: true },
-  };
+  static override properties = states('search', 'page', 'selected', 'auditPage', 'confirming', 'acting', 'actionError');
   /** The search applied (what the list shows); the input's text until submitted lives in the field. */
   declare search: string;
   declare page: number;
@@ -126,11 +66,8 @@ export class AdminPage extends View {
     super();
     this.search = '';
     this.page = 1;
-    this.selected = undefined;
     this.auditPage = 1;
-    this.confirming = undefined;
     this.acting = false;
-    this.actionError = undefined;
   }
 
   private get isAdmin(): boolean {
@@ -193,84 +130,21 @@ export class AdminPage extends View {
     }
   }
 
-  private pager(page: number, total: number, label: string, go: (page: number) => void): TemplateResult {
-    const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
-    const first = total === 0 ? 0 : (page - 1) * PAGE_SIZE + 1;
-    const last = Math.min(total, page * PAGE_SIZE);
-    return html`<nav class="pager" aria-label=${label}>
-      <wa-button appearance="outlined" size="s" ?disabled=${page <= 1} @click=${() => go(page - 1)}>
-        <wa-icon slot="start" name="arrow-left"></wa-icon>${msg('Previous', { id: 'adm.previous' })}
-      </wa-button>
-      <span class="pager-position" data-testid="position" aria-live="polite"
-        >${msg(str`Page ${formatNumber(page)} of ${formatNumber(pages)} · ${formatNumber(first)}–${formatNumber(last)} of ${formatNumber(total)}`, { id: 'adm.position' })}</span
-      >
-      <wa-button appearance="outlined" size="s" ?disabled=${page >= pages} @click=${() => go(page + 1)}>
-        ${msg('Next', { id: 'adm.next' })}<wa-icon slot="end" name="arrow-right"></wa-icon>
-      </wa-button>
-    </nav>`;
-  }
-
-  /**
-   * The actions on an account other than one's own (the server refuses those on oneself: 409): in the table
-   * only disable/enable (`all` false, so the row stays narrow), in the detail every one.
-   */
+  /** The actions on an account, as the table (`all` false) or the detail shows them. */
   private actions(user: AdminUser, all: boolean): TemplateResult {
-    if (user.id === session.user?.id) return html`<span class="muted">${msg('This is you', { id: 'adm.you' })}</span>`;
-    const ask = (action: Action) => () => {
-      this.actionError = undefined;
-      this.confirming = { action, user };
-    };
-    const who = html`<span class="visually-hidden">${user.email}</span>`;
-    return html`<div class="admin-actions">
-      ${
-        user.disabled
-          ? html`<wa-button size="s" appearance="outlined" @click=${ask('enable')}>
-              <wa-icon slot="start" name="user-check"></wa-icon>${msg('Enable', { id: 'adm.enable-short' })}${who}
-            </wa-button>`
-          : html`<wa-button size="s" variant="danger" appearance="outlined" @click=${ask('disable')}>
-              <wa-icon slot="start" name="ban"></wa-icon>${msg('Disable', { id: 'adm.disable-short' })}${who}
-            </wa-button>`
-      }
-      ${
-        !all
-          ? nothing
-          : user.role === 'admin'
-            ? html`<wa-button size="s" appearance="outlined" @click=${ask('demote')}>
-                ${msg('Make regular user', { id: 'adm.demote' })}${who}
-              </wa-button>`
-            : html`<wa-button size="s" appearance="outlined" @click=${ask('promote')}>
-                ${msg('Make administrator', { id: 'adm.promote' })}${who}
-              </wa-button>`
-      }
-      ${
-        all
-          ? html`<wa-button size="s" appearance="outlined" @click=${ask('sessions')}>
-              <wa-icon slot="start" name="log-out"></wa-icon>${msg('Sign out everywhere', { id: 'adm.sessions' })}${who}
-            </wa-button>`
-          : nothing
-      }
-    </div>`;
+    return actionButtons(user, {
+      all,
+      self: user.id === session.user?.id,
+      ask: (action) => () => {
+        this.actionError = undefined;
+        this.confirming = { action, user };
+      },
+    });
   }
 
-  private statusBadges(user: AdminUser): TemplateResult {
-    return html`${
-      user.disabled
-        ? html`<wa-badge variant="danger" appearance="filled-outlined"
-            >${msg('Disabled', { id: 'adm.disabled' })}</wa-badge
-          >`
-        : html`<wa-badge variant="success" appearance="filled-outlined"
-            >${msg('Active', { id: 'adm.active' })}</wa-badge
-          >`
-    }
-    ${
-      user.emailVerified
-        ? html`<wa-badge variant="neutral" appearance="outlined"
-            >${msg('Email verified', { id: 'adm.verified' })}</wa-badge
-          >`
-        : html`<wa-badge variant="warning" appearance="outlined"
-            >${msg('Email not verified', { id: 'adm.unverified' })}</wa-badge
-          >`
-    }`;
+  /** A page of a list (`table`) with its pager, called `label`, under it; `go` shows another page. */
+  private paged(table: TemplateResult, at: PagePosition, label: string, go: (page: number) => void): TemplateResult {
+    return html`${table} ${pager(at, pagerWords(label), go)}`;
   }
 
   private list(): TemplateResult {
@@ -291,11 +165,9 @@ export class AdminPage extends View {
           </button>
         </div>
       </form>
-      ${this.users.render({
-        initial: () => loading(5),
-        pending: () => loading(5),
-        error: (error) => failure(error, 'load', () => void this.users.run()),
-        complete: (result) =>
+      ${taskView(
+        this.users,
+        (result) =>
           result === undefined
             ? nothing
             : result.total === 0
@@ -310,108 +182,35 @@ export class AdminPage extends View {
                         >${msg('Show all accounts', { id: 'adm.show-all' })}</wa-button
                       >`,
                 )
-              : html`<table class="responsive-table admin-table" data-testid="admin-users">
-                    <caption class="visually-hidden">
-                      ${msg('Accounts', { id: 'adm.caption' })}
-                    </caption>
-                    <thead>
-                      <tr>
-                        <th scope="col">${msg('Account', { id: 'adm.account' })}</th>
-                        <th scope="col">${msg('Role', { id: 'adm.role' })}</th>
-                        <th scope="col">${msg('Status', { id: 'adm.status' })}</th>
-                        <th scope="col">${msg('Two-step verification', { id: 'adm.2fa' })}</th>
-                        <th scope="col">${msg('Actions', { id: 'adm.actions' })}</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      ${result.users.map(
-                        (user) =>
-                          html`<tr data-testid="admin-user">
-                            <td data-label=${msg('Account', { id: 'adm.account' })}>
-                              <button type="button" class="wa-plain admin-open" @click=${() => this.open(user.id)}>
-                                ${user.email}
-                              </button>
-                              ${user.displayName ? html`<span class="muted admin-name">${user.displayName}</span>` : nothing}
-                            </td>
-                            <td data-label=${msg('Role', { id: 'adm.role' })}>${roleLabel(user.role)}</td>
-                            <td data-label=${msg('Status', { id: 'adm.status' })}>${this.statusBadges(user)}</td>
-                            <td data-label=${msg('Two-step verification', { id: 'adm.2fa' })}>
-                              ${factorsText(user.secondFactors)}
-                            </td>
-                            <td data-label=${msg('Actions', { id: 'adm.actions' })}>${this.actions(user, false)}</td>
-                          </tr>`,
-                      )}
-                    </tbody>
-                  </table>
-                  ${this.pager(this.page, result.total, msg('Pages of accounts', { id: 'adm.pages' }), (page) => (this.page = page))}`,
-      })}`;
-  }
-
-  private facts(user: AdminUserDetail): TemplateResult {
-    const fact = (label: string, value: string | TemplateResult) =>
-      html`<div class="admin-fact">
-        <dt>${label}</dt>
-        <dd>${value}</dd>
-      </div>`;
-    const factors = user.secondFactors;
-    return html`<dl class="admin-facts" data-testid="admin-facts">
-      ${fact(msg('Role', { id: 'adm.role' }), roleLabel(user.role))}
-      ${fact(msg('Status', { id: 'adm.status' }), this.statusBadges(user))}
-      ${fact(msg('Authenticator app', { id: 'adm.totp' }), factors.totp ? msg('On', { id: 'adm.on' }) : msg('Off', { id: 'adm.f.off' }))}
-      ${fact(msg('Passkeys', { id: 'adm.passkeys' }), formatNumber(factors.passkeys))}
-      ${fact(msg('Recovery codes left', { id: 'adm.codes-left' }), formatNumber(factors.recoveryCodesLeft))}
-      ${fact(msg('Signed-in sessions', { id: 'adm.live-sessions' }), formatNumber(user.activeSessions))}
-      ${fact(msg('Created', { id: 'adm.created' }), formatDateTime(user.createdAt))}
-    </dl>`;
+              : this.paged(
+                  usersTable(result.users, {
+                    open: (id) => this.open(id),
+                    actions: (user) => this.actions(user, false),
+                  }),
+                  pagePosition(this.page, result.total, PAGE_SIZE),
+                  msg('Pages of accounts', { id: 'adm.pages' }),
+                  (page) => (this.page = page),
+                ),
+        { rows: 5 },
+      )}`;
   }
 
   private trail(): TemplateResult {
     return html`<section class="admin-trail" aria-labelledby="admin-trail-title">
       <h2 id="admin-trail-title">${msg('Audit trail', { id: 'adm.trail' })}</h2>
-      ${this.audit.render({
-        initial: () => loading(4),
-        pending: () => loading(4),
-        error: (error) => failure(error, 'load', () => void this.audit.run()),
-        complete: (trail) =>
+      ${taskView(
+        this.audit,
+        (trail) =>
           trail === undefined || trail.total === 0
             ? empty('scroll-text', msg('Nothing recorded for this account yet.', { id: 'adm.trail-empty' }))
-            : html`<table class="responsive-table" data-testid="admin-trail">
-                  <caption class="visually-hidden">
-                    ${msg('Audit trail', { id: 'adm.trail' })}
-                  </caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">${msg('When', { id: 'adm.when' })}</th>
-                      <th scope="col">${msg('Event', { id: 'adm.event' })}</th>
-                      <th scope="col">${msg('By', { id: 'adm.by' })}</th>
-                      <th scope="col">${msg('From address', { id: 'adm.ip' })}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${trail.events.map(
-                      (event) =>
-                        html`<tr data-testid="audit-event">
-                          <td data-label=${msg('When', { id: 'adm.when' })}>${formatDateTime(event.at)}</td>
-                          <td data-label=${msg('Event', { id: 'adm.event' })}>
-                            ${eventLabel(event.event)}
-                            ${eventDetails(event.details).map((line) => html`<span class="error-kind">${line}</span>`)}
-                          </td>
-                          <td data-label=${msg('By', { id: 'adm.by' })}>
-                            ${
-                              event.actor === null
-                                ? '—'
-                                : event.actor.id === this.selected
-                                  ? msg('The account itself', { id: 'adm.by-self' })
-                                  : (event.actor.email ?? msg('A removed account', { id: 'adm.by-removed' }))
-                            }
-                          </td>
-                          <td data-label=${msg('From address', { id: 'adm.ip' })}>${event.ip ?? '—'}</td>
-                        </tr>`,
-                    )}
-                  </tbody>
-                </table>
-                ${this.pager(this.auditPage, trail.total, msg('Pages of the audit trail', { id: 'adm.trail-pages' }), (page) => (this.auditPage = page))}`,
-      })}
+            : this.paged(
+                trailTable(trail.events, this.selected),
+                pagePosition(this.auditPage, trail.total, PAGE_SIZE),
+                msg('Pages of the audit trail', { id: 'adm.trail-pages' }),
+                (page) => (this.auditPage = page),
+              ),
+        { rows: 4 },
+      )}
     </section>`;
   }
 
@@ -429,7 +228,7 @@ export class AdminPage extends View {
         user === undefined
           ? nothing
           : html`${heading(user.email, user.displayName ?? undefined)}
-              <div data-testid="admin-detail">${this.facts(user)} ${this.actions(user, true)}</div>
+              <div data-testid="admin-detail">${accountFacts(user)} ${this.actions(user, true)}</div>
               ${this.trail()}`,
     })}`;
   }
@@ -437,8 +236,7 @@ export class AdminPage extends View {
   private dialog(): TemplateResult {
     const confirming = this.confirming;
     const text = confirming ? actionText(confirming.action, confirming.user.email) : undefined;
-    const danger =
-      confirming?.action === 'disable' || confirming?.action === 'sessions' || confirming?.action === 'demote';
+    const danger = confirming !== undefined && isDangerous(confirming.action);
     return html`<wa-dialog
       label=${text?.title ?? ''}
       ?open=${confirming !== undefined}

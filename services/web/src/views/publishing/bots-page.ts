@@ -4,9 +4,9 @@ import { html, nothing } from 'lit';
 import { asProblem } from '../../api/problem.ts';
 import { formatDateTime } from '../../i18n/locale.ts';
 import { publishingFieldText, publishingText } from '../../i18n/problems.ts';
-import { View } from '../base.ts';
+import { View, states } from '../base.ts';
 import { field, submitButton } from '../field.ts';
-import { empty, failure, heading, loading } from '../states.ts';
+import { empty, heading, taskView } from '../states.ts';
 import { notify } from '../toast.ts';
 import { publishing, type Bot, type Channel } from './api.ts';
 import { confirmDialog } from './confirm.ts';
@@ -23,10 +23,9 @@ class ChannelBotRights extends View {
 
   override render() {
     return html`<p class="pub-card-title">${this.channel?.title ?? ''}</p>
-      ${this.rights.render({
-        pending: () => loading(1),
-        error: (error) => failure(error, 'load', () => void this.rights.run()),
-        complete: (bots) =>
+      ${taskView(
+        this.rights,
+        (bots) =>
           html`<ul class="rights-list">
             ${bots.map(
               (bot) =>
@@ -42,7 +41,8 @@ class ChannelBotRights extends View {
                 </li>`,
             )}
           </ul>`,
-      })}`;
+        { rows: 1 },
+      )}`;
   }
 }
 customElements.define('cf-channel-bot-rights', ChannelBotRights);
@@ -52,18 +52,18 @@ customElements.define('cf-channel-bot-rights', ChannelBotRights);
  * remove (a designed confirm dialog); for each managed channel, whether each bot may post there.
  */
 export class BotsPage extends View {
-  static override properties = {
-    token: { state: true },
-    name: { state: true },
-    adding: { state: true },
-    errors: { state: true },
-    formError: { state: true },
-    removing: { state: true },
-    renaming: { state: true },
-    newName: { state: true },
-    busy: { state: true },
-    dialogError: { state: true },
-  };
+  static override properties = states(
+    'token',
+    'name',
+    'adding',
+    'errors',
+    'formError',
+    'removing',
+    'renaming',
+    'newName',
+    'busy',
+    'dialogError',
+  );
   declare token: string;
   declare name: string;
   declare adding: boolean;
@@ -89,12 +89,8 @@ export class BotsPage extends View {
     this.name = '';
     this.adding = false;
     this.errors = {};
-    this.formError = undefined;
-    this.removing = undefined;
-    this.renaming = undefined;
     this.newName = '';
     this.busy = false;
-    this.dialogError = undefined;
   }
 
   private async add(event: Event): Promise<void> {
@@ -251,13 +247,7 @@ export class BotsPage extends View {
       msg('Bots', { id: 'route.bots' }),
       msg('Bots publish to your channels in their own name.', { id: 'bot.subtitle' }),
     )}
-    ${this.form()}
-    ${this.data.render({
-      initial: () => loading(2),
-      pending: () => (this.data.value ? this.lists(this.data.value) : loading(2)),
-      error: (error) => failure(error, 'load', () => void this.data.run()),
-      complete: (value) => this.lists(value),
-    })}
+    ${this.form()} ${taskView(this.data, (value) => this.lists(value), { rows: 2, keep: true })}
     ${confirmDialog({
       open: removing !== undefined,
       label: msg(str`Remove ${removing?.name ?? ''}?`, { id: 'bot.confirm-title' }),

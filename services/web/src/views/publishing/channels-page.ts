@@ -5,8 +5,8 @@ import { formatDateTime, formatNumber, formatPhone, phonesReady } from '../../i1
 import { publishingText } from '../../i18n/problems.ts';
 import { routes } from '../../routes.ts';
 import { accountName, telegram, type TelegramAccount } from '../../telegram.ts';
-import { View } from '../base.ts';
-import { empty, failure, heading, loading } from '../states.ts';
+import { View, states } from '../base.ts';
+import { empty, heading, taskView } from '../states.ts';
 import { notify } from '../toast.ts';
 import { asProblem } from '../../api/problem.ts';
 import { publishing, type AvailableChat, type Channel } from './api.ts';
@@ -17,7 +17,7 @@ import { channelState } from './words.ts';
  * the user manages, with their title, members and rights (a channel whose rights were removed says so).
  */
 export class ChannelsPage extends View {
-  static override properties = { finding: { state: true }, busy: { state: true }, actionError: { state: true } };
+  static override properties = states('finding', 'busy', 'actionError');
   /** The account whose available chats are shown. */
   declare finding: string | undefined;
   /** The chat or channel id being managed, refreshed or removed. */
@@ -38,13 +38,6 @@ export class ChannelsPage extends View {
     args: () => [this.finding] as const,
   });
 
-  constructor() {
-    super();
-    this.finding = undefined;
-    this.busy = undefined;
-    this.actionError = undefined;
-  }
-
   private async act(key: string, run: () => Promise<unknown>, done: string, context: 'channel' = 'channel') {
     this.busy = key;
     this.actionError = undefined;
@@ -62,10 +55,9 @@ export class ChannelsPage extends View {
 
   private availableList(account: TelegramAccount) {
     if (this.finding !== account.id) return nothing;
-    return this.available.render({
-      pending: () => loading(2),
-      error: (error) => failure(error, 'load', () => void this.available.run()),
-      complete: (chats: AvailableChat[]) =>
+    return taskView(
+      this.available,
+      (chats: AvailableChat[]) =>
         chats.length === 0
           ? empty('inbox', msg('This account runs no channel or group where it may post.', { id: 'ch.none-available' }))
           : html`<ul class="pub-list" data-testid="available">
@@ -103,7 +95,8 @@ export class ChannelsPage extends View {
                   </li>`,
               )}
             </ul>`,
-    });
+      { rows: 2 },
+    );
   }
 
   private channelCard(channel: Channel) {
@@ -119,37 +112,43 @@ export class ChannelsPage extends View {
       </div>
       <wa-badge variant=${state.variant} pill data-testid="channel-state">${state.text}</wa-badge>
       <div class="pub-card-actions">
-        <wa-button
-          size="s"
-          appearance="outlined"
-          ?loading=${this.busy === channel.id}
-          @click=${() =>
-            this.act(
-              channel.id,
-              () => publishing.refresh(channel.id),
-              msg(str`${channel.title} is up to date.`, { id: 'ch.refreshed-toast' }),
-            )}
-        >
-          <wa-icon slot="start" name="refresh-cw"></wa-icon>${msg('Refresh', { id: 'ch.refresh' })}
-          <span class="visually-hidden">${channel.title}</span>
-        </wa-button>
-        <wa-button
-          size="s"
-          variant="danger"
-          appearance="outlined"
-          ?disabled=${this.busy === channel.id}
-          @click=${() =>
-            this.act(
-              channel.id,
-              () => publishing.unmanage(channel.id),
-              msg(str`${channel.title} is no longer managed.`, { id: 'ch.unmanaged-toast' }),
-            )}
-        >
-          <wa-icon slot="start" name="trash-2"></wa-icon>${msg('Stop managing', { id: 'ch.unmanage' })}
-          <span class="visually-hidden">${channel.title}</span>
-        </wa-button>
+        ${this.channelAction(channel, {
+          icon: 'refresh-cw',
+          label: msg('Refresh', { id: 'ch.refresh' }),
+          run: () => publishing.refresh(channel.id),
+          done: msg(str`${channel.title} is up to date.`, { id: 'ch.refreshed-toast' }),
+        })}
+        ${this.channelAction(channel, {
+          icon: 'trash-2',
+          label: msg('Stop managing', { id: 'ch.unmanage' }),
+          danger: true,
+          run: () => publishing.unmanage(channel.id),
+          done: msg(str`${channel.title} is no longer managed.`, { id: 'ch.unmanaged-toast' }),
+        })}
       </div>
     </li>`;
+  }
+
+  /**
+   * A button on a channel's card naming the channel for screen readers. While a request for this channel is
+   * under way, a safe action spins and a dangerous one (red) is disabled, so it cannot be sent twice.
+   */
+  private channelAction(
+    channel: Channel,
+    action: { icon: string; label: string; danger?: boolean; run: () => Promise<unknown>; done: string },
+  ) {
+    const busy = this.busy === channel.id;
+    return html`<wa-button
+      size="s"
+      variant=${action.danger ? 'danger' : nothing}
+      appearance="outlined"
+      ?loading=${!action.danger && busy}
+      ?disabled=${action.danger === true && busy}
+      @click=${() => this.act(channel.id, action.run, action.done)}
+    >
+      <wa-icon slot="start" name=${action.icon}></wa-icon>${action.label}
+      <span class="visually-hidden">${channel.title}</span>
+    </wa-button>`;
   }
 
   private accountSection(account: TelegramAccount, channels: Channel[]) {
@@ -197,12 +196,7 @@ export class ChannelsPage extends View {
           </wa-callout>`
         : nothing
     }
-    ${this.data.render({
-      initial: () => loading(3),
-      pending: () => (this.data.value ? this.sections(this.data.value) : loading(3)),
-      error: (error) => failure(error, 'load', () => void this.data.run()),
-      complete: (value) => this.sections(value),
-    })}`;
+    ${taskView(this.data, (value) => this.sections(value), { rows: 3, keep: true })}`;
   }
 
   private sections({ accounts, channels }: { accounts: TelegramAccount[]; channels: Channel[] }) {

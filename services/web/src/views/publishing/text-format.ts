@@ -1,4 +1,5 @@
 import { html, type TemplateResult } from 'lit';
+import { html as staticHtml, literal, type StaticValue } from 'lit/static-html.js';
 import type { Entity } from './api.ts';
 
 /**
@@ -58,28 +59,25 @@ export function toMarkup(text: string, entities: readonly Entity[]): string {
   return out + text.slice(at);
 }
 
+/** The element each plain style is drawn with (Telegram's own rendering); others are a link or a spoiler. */
+const STYLE_TAGS: Partial<Record<Entity['type'], StaticValue>> = {
+  bold: literal`strong`,
+  italic: literal`em`,
+  underline: literal`u`,
+  strikethrough: literal`s`,
+  code: literal`code`,
+  pre: literal`pre`,
+};
+
 function styled(entity: Entity, inner: string): TemplateResult {
-  switch (entity.type) {
-    case 'bold':
-      return html`<strong>${inner}</strong>`;
-    case 'italic':
-      return html`<em>${inner}</em>`;
-    case 'underline':
-      return html`<u>${inner}</u>`;
-    case 'strikethrough':
-      return html`<s>${inner}</s>`;
-    case 'code':
-      return html`<code>${inner}</code>`;
-    case 'pre':
-      return html`<pre>${inner}</pre>`;
-    case 'text_link':
-      // Only http(s) and tg URLs reach here (the markup and the API both refuse any other scheme).
-      return /^(https?|tg):/u.test(entity.url ?? '')
-        ? html`<a href=${entity.url ?? ''} target="_blank" rel="noopener noreferrer">${inner}</a>`
-        : html`${inner}`;
-    default:
-      return html`<span class="spoiler">${inner}</span>`;
-  }
+  const tag = STYLE_TAGS[entity.type];
+  if (tag !== undefined) return staticHtml`<${tag}>${inner}</${tag}>`;
+  if (entity.type === 'text_link')
+    // Only http(s) and tg URLs reach here (the markup and the API both refuse any other scheme).
+    return /^(https?|tg):/u.test(entity.url ?? '')
+      ? html`<a href=${entity.url ?? ''} target="_blank" rel="noopener noreferrer">${inner}</a>`
+      : html`${inner}`;
+  return html`<span class="spoiler">${inner}</span>`;
 }
 
 /** The text as Telegram will show it: plain pieces and styled pieces, all bound as text. */

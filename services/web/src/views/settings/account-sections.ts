@@ -7,9 +7,9 @@ import { session } from '../../api/session.ts';
 import { formatDateTime } from '../../i18n/locale.ts';
 import { fieldTexts, problemText } from '../../i18n/problems.ts';
 import { forgetReturnTo, navigate } from '../../router.ts';
-import { View } from '../base.ts';
-import { field, submitButton } from '../field.ts';
-import { empty, failure, loading } from '../states.ts';
+import { View, states } from '../base.ts';
+import { emailField, newPasswordFields, passwordField, submitButton } from '../field.ts';
+import { empty, failure, taskView } from '../states.ts';
 import { notify } from '../toast.ts';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -41,7 +41,7 @@ function currentPasswordError(texts: Record<string, string>): Record<string, str
 
 /** Submits `form` through `send`; field errors at their fields, others above the form. */
 abstract class SettingsForm extends View {
-  static override properties = { busy: { state: true }, errors: { state: true }, problem: { state: true } };
+  static override properties = states('busy', 'errors', 'problem');
   declare busy: boolean;
   declare errors: Record<string, string>;
   declare problem: unknown;
@@ -107,31 +107,16 @@ export class PasswordSettings extends SettingsForm {
   override render() {
     return html`<form novalidate @submit=${this.submit} aria-busy=${this.busy ? 'true' : 'false'}>
       ${formProblem(this.problem, 'password')}
-      ${field({
+      ${passwordField({
         id: 'current-password',
         label: msg('Current password', { id: 'acct.current-password' }),
-        type: 'password',
         autocomplete: 'current-password',
-        maxlength: 128,
         error: this.errors['currentPassword'],
       })}
-      ${field({
-        id: 'new-password',
-        label: msg('New password', { id: 'acct.new-password' }),
-        type: 'password',
-        autocomplete: 'new-password',
-        maxlength: 128,
-        error: this.errors['newPassword'],
-        hint: msg('At least 8 characters. Common passwords are refused.', { id: 'auth.pw-hint' }),
-      })}
-      ${field({
-        id: 'new-confirm',
-        label: msg('Repeat the password', { id: 'auth.confirm' }),
-        type: 'password',
-        autocomplete: 'new-password',
-        maxlength: 128,
-        error: this.errors['newConfirm'],
-      })}
+      ${newPasswordFields(
+        { password: 'new-password', confirm: 'new-confirm' },
+        { password: this.errors['newPassword'], confirm: this.errors['newConfirm'] },
+      )}
       ${submitButton(msg('Change password', { id: 'acct.change-password' }), this.busy)}
     </form>`;
   }
@@ -176,20 +161,11 @@ export class EmailSettings extends SettingsForm {
       </p>
       <form novalidate @submit=${this.submit} aria-busy=${this.busy ? 'true' : 'false'}>
         ${formProblem(this.problem, 'register')}
-        ${field({
-          id: 'new-email',
-          label: msg('New email address', { id: 'acct.new-email' }),
-          type: 'email',
-          autocomplete: 'email',
-          maxlength: 254,
-          error: errors['newEmail'],
-        })}
-        ${field({
+        ${emailField('new-email', msg('New email address', { id: 'acct.new-email' }), errors['newEmail'])}
+        ${passwordField({
           id: 'email-password',
           label: msg('Current password', { id: 'acct.current-password' }),
-          type: 'password',
           autocomplete: 'current-password',
-          maxlength: 128,
           error: errors['currentPassword'],
         })}
         ${submitButton(msg('Change email', { id: 'acct.change-email' }), this.busy)}
@@ -217,7 +193,7 @@ function deviceName(userAgent: string | null): string {
 
 /** Where the account is signed in: each session with "sign out", this one marked; "sign out everywhere". */
 export class SessionsSettings extends View {
-  static override properties = { busy: { state: true }, problem: { state: true } };
+  static override properties = states('busy', 'problem');
   declare busy: string | undefined;
   declare problem: unknown;
 
@@ -295,10 +271,9 @@ export class SessionsSettings extends View {
 
   override render() {
     return html`${this.problem !== undefined ? failure(this.problem, 'load') : nothing}
-    ${this.sessions.render({
-      pending: () => loading(2),
-      error: (error) => failure(error, 'load', () => void this.sessions.run()),
-      complete: (rows) =>
+    ${taskView(
+      this.sessions,
+      (rows) =>
         rows.length === 0
           ? empty('laptop', msg('No active sessions.', { id: 'acct.no-sessions' }))
           : html`<ul class="session-list" aria-label=${msg('Active sessions', { id: 'acct.sessions' })}>
@@ -314,7 +289,8 @@ export class SessionsSettings extends View {
                   id: 'acct.sign-out-all',
                 })}</wa-button
               >`,
-    })}`;
+      { rows: 2 },
+    )}`;
   }
 }
 customElements.define('cf-sessions-settings', SessionsSettings);

@@ -1,55 +1,32 @@
 import { msg } from '@lit/localize';
 import { html, nothing } from 'lit';
 import { View } from '../base.ts';
+import { Attempt } from '../attempt.ts';
 import { loginWithPasskey } from './api.ts';
-import { factorErrorText } from './second-step.ts';
+import { factorError } from './second-step.ts';
 
 /**
  * "Continue with a passkey" under the password form: passwordless login with any discoverable passkey of this site
  * (issue 18). Hidden where the browser has no WebAuthn.
  */
 export class PasskeyLogin extends View {
-  static override properties = { busy: { state: true }, error: { state: true } };
-  declare busy: boolean;
-  declare error: unknown;
+  /** The action under way and what it threw. */
+  private readonly attempt = new Attempt(this);
 
-  constructor() {
-    super();
-    this.busy = false;
-    this.error = undefined;
-  }
-
-  private async start(): Promise<void> {
-    this.busy = true;
-    this.error = undefined;
-    try {
-      await loginWithPasskey();
-    } catch (error) {
-      this.error = error;
-    } finally {
-      this.busy = false;
-    }
+  private start(): Promise<boolean> {
+    return this.attempt.run(loginWithPasskey);
   }
 
   override render() {
     if (typeof window.PublicKeyCredential !== 'function') return nothing;
     return html`<div class="passkey-login">
-      <p class="form-error" role="alert">
-        ${
-          this.error !== undefined
-            ? html`<wa-callout variant="danger">
-                <wa-icon slot="icon" name="circle-alert"></wa-icon>
-                <span class="error-text">${factorErrorText(this.error)}</span>
-              </wa-callout>`
-            : nothing
-        }
-      </p>
+      <p class="form-error" role="alert">${factorError(this.attempt.error)}</p>
       <button
         type="button"
         class="wa-brand wa-outlined submit-button"
         data-testid="passkey-login"
-        ?disabled=${this.busy}
-        aria-busy=${this.busy ? 'true' : 'false'}
+        ?disabled=${this.attempt.busy}
+        aria-busy=${this.attempt.busy ? 'true' : 'false'}
         @click=${() => void this.start()}
       >
         <wa-icon name="key-round" aria-hidden="true"></wa-icon>

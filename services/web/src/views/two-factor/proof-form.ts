@@ -1,9 +1,10 @@
 import { msg } from '@lit/localize';
 import { html, nothing } from 'lit';
 import { View } from '../base.ts';
+import { Attempt } from '../attempt.ts';
 import { field } from '../field.ts';
 import { passkeyProof, type Proof } from './api.ts';
-import { factorErrorText } from './second-step.ts';
+import { factorError } from './second-step.ts';
 
 /**
  * "Confirm with a second factor" for an action that needs a fresh one (turning 2FA off, removing a factor, new
@@ -13,39 +14,27 @@ export class FactorProof extends View {
   static override properties = {
     action: { attribute: false },
     passkeys: { attribute: false },
-    busy: { state: true },
-    error: { state: true },
   };
   /** What the confirmation is for, as the button reads ("Turn off"). */
   declare action: string;
   /** Whether a passkey may confirm. */
   declare passkeys: boolean;
-  declare busy: boolean;
-  declare error: unknown;
+  /** The action under way and what it threw. */
+  private readonly attempt = new Attempt(this);
   onProof: (proof: Proof) => Promise<void> = async () => undefined;
   onCancel: () => void = () => undefined;
 
   constructor() {
     super();
-    this.busy = false;
     this.passkeys = false;
-    this.error = undefined;
   }
 
   override firstUpdated(): void {
     this.querySelector<HTMLInputElement>('#proof-code')?.focus();
   }
 
-  private async run(proof: () => Promise<Proof>): Promise<void> {
-    this.busy = true;
-    this.error = undefined;
-    try {
-      await this.onProof(await proof());
-    } catch (error) {
-      this.error = error;
-    } finally {
-      this.busy = false;
-    }
+  private run(proof: () => Promise<Proof>): Promise<boolean> {
+    return this.attempt.run(async () => this.onProof(await proof()));
   }
 
   private submit(event: SubmitEvent): void {
@@ -61,19 +50,10 @@ export class FactorProof extends View {
       class="factor-proof card"
       novalidate
       @submit=${this.submit}
-      aria-busy=${this.busy ? 'true' : 'false'}
+      aria-busy=${this.attempt.busy ? 'true' : 'false'}
     >
       <p>${msg('Confirm it is you with a second factor.', { id: '2fa.proof.intro' })}</p>
-      <div class="form-error" role="alert">
-        ${
-          this.error !== undefined
-            ? html`<wa-callout variant="danger">
-                <wa-icon slot="icon" name="circle-alert"></wa-icon>
-                <span class="error-text">${factorErrorText(this.error)}</span>
-              </wa-callout>`
-            : nothing
-        }
-      </div>
+      <div class="form-error" role="alert">${factorError(this.attempt.error)}</div>
       ${field({
         id: 'proof-code',
         label: msg('Authentication code or recovery code', { id: '2fa.proof.code' }),
@@ -82,13 +62,13 @@ export class FactorProof extends View {
         required: !this.passkeys,
       })}
       <div class="actions">
-        <button type="submit" class="wa-brand" ?disabled=${this.busy}>${this.action}</button>
+        <button type="submit" class="wa-brand" ?disabled=${this.attempt.busy}>${this.action}</button>
         ${
           this.passkeys
             ? html`<button
                 type="button"
                 class="wa-brand wa-outlined"
-                ?disabled=${this.busy}
+                ?disabled=${this.attempt.busy}
                 @click=${() => void this.run(async () => ({ passkey: await passkeyProof() }))}
               >
                 <wa-icon name="key-round" aria-hidden="true"></wa-icon>

@@ -1,10 +1,11 @@
 import { msg } from '@lit/localize';
-import { html, nothing } from 'lit';
+import { html, nothing, type TemplateResult } from 'lit';
 import { ApiProblem, asProblem } from '../../api/problem.ts';
 import type { SecondFactorStep } from '../../api/session.ts';
 import { logo } from '../../design/logo.ts';
 import { problemText, secondFactorText } from '../../i18n/problems.ts';
-import { View } from '../base.ts';
+import { View, states } from '../base.ts';
+import { Attempt } from '../attempt.ts';
 import { field, submitButton } from '../field.ts';
 import { preferences } from '../shell.ts';
 import { completeStep, passkeyForStep } from './api.ts';
@@ -20,31 +21,34 @@ export function factorErrorText(error: unknown): string {
 }
 
 /**
+ * A failed second factor as a danger callout ({@link factorErrorText}), or nothing while there is no error; the
+ * caller's `role="alert"` container stays in place so the error is announced when it appears.
+ */
+export function factorError(error: unknown): TemplateResult | typeof nothing {
+  if (error === undefined) return nothing;
+  return html`<wa-callout variant="danger">
+    <wa-icon slot="icon" name="circle-alert"></wa-icon>
+    <span class="error-text">${factorErrorText(error)}</span>
+  </wa-callout>`;
+}
+
+/**
  * The login's second step (issue 18): an authenticator code, a recovery code or a passkey completes the login the
  * password started. "Back" returns to the password form (the step simply expires).
  */
 export class SecondFactorPage extends View {
-  static override properties = {
-    step: { attribute: false },
-    mode: { state: true },
-    busy: { state: true },
-    error: { state: true },
-    fieldError: { state: true },
-  };
+  static override properties = { step: { attribute: false }, ...states('mode', 'fieldError') };
   declare step: SecondFactorStep;
   declare mode: 'totp' | 'recovery-code';
-  declare busy: boolean;
-  declare error: unknown;
   declare fieldError: string | undefined;
+  /** The action under way and what it threw. */
+  private readonly attempt = new Attempt(this);
   /** Called by "Back to log in". */
   onCancel: () => void = () => undefined;
 
   constructor() {
     super();
     this.mode = 'totp';
-    this.busy = false;
-    this.error = undefined;
-    this.fieldError = undefined;
   }
 
   override connectedCallback(): void {
@@ -56,18 +60,11 @@ export class SecondFactorPage extends View {
     this.querySelector<HTMLElement>('[data-page-heading]')?.focus();
   }
 
+  /** Runs a step; after a refusal the code is selected, to be typed over. */
   private async run(action: () => Promise<void>): Promise<void> {
-    this.busy = true;
-    this.error = undefined;
-    try {
-      await action();
-    } catch (error) {
-      this.error = error;
-      await this.updateComplete;
-      this.querySelector<HTMLInputElement>('input')?.select();
-    } finally {
-      this.busy = false;
-    }
+    if (await this.attempt.run(action)) return;
+    await this.updateComplete;
+    this.querySelector<HTMLInputElement>('input')?.select();
   }
 
   private submit(event: SubmitEvent): void {
@@ -100,14 +97,14 @@ export class SecondFactorPage extends View {
   private switchMode(mode: 'totp' | 'recovery-code'): void {
     this.mode = mode;
     this.fieldError = undefined;
-    this.error = undefined;
+    this.attempt.error = undefined;
     void this.updateComplete.then(() => this.querySelector<HTMLInputElement>('input')?.focus());
   }
 
   override render() {
     const { methods } = this.step;
     const totp = this.mode === 'totp';
-    const problem = this.error === undefined ? undefined : asProblem(this.error);
+    const problem = this.attempt.error === undefined ? undefined : asProblem(this.attempt.error);
     return html`<main class="auth-page" id="main" tabindex="-1">
       <div class="auth-top">${preferences(() => this.requestUpdate())}</div>
       <section class="auth-card" aria-labelledby="second-factor-title">
@@ -122,13 +119,13 @@ export class SecondFactorPage extends View {
               : msg('Enter one of the recovery codes you saved. Each works once.', { id: '2fa.step.recovery-intro' })
           }
         </p>
-        <form novalidate @submit=${this.submit} aria-busy=${this.busy ? 'true' : 'false'}>
+        <form novalidate @submit=${this.submit} aria-busy=${this.attempt.busy ? 'true' : 'false'}>
           <div class="form-error" role="alert">
             ${
-              this.error !== undefined
+              this.attempt.error !== undefined
                 ? html`<wa-callout variant="danger">
                     <wa-icon slot="icon" name="circle-alert"></wa-icon>
-                    <span class="error-text">${factorErrorText(this.error)}</span>
+                    <span class="error-text">${factorErrorText(this.attempt.error)}</span>
                     ${problem?.retryAfter !== undefined ? html` <cf-retry-hint .seconds=${problem.retryAfter}></cf-retry-hint>` : nothing}
                   </wa-callout>`
                 : nothing
@@ -152,7 +149,7 @@ export class SecondFactorPage extends View {
                   error: this.fieldError,
                 })
           }
-          ${submitButton(msg('Verify', { id: '2fa.verify' }), this.busy, 'submit')}
+          ${submitButton(msg('Verify', { id: '2fa.verify' }), this.attempt.busy, 'submit')}
         </form>
         <div class="actions second-factor-alternatives">
           ${
@@ -160,7 +157,7 @@ export class SecondFactorPage extends View {
               ? html`<button
                   type="button"
                   class="wa-brand wa-outlined"
-                  ?disabled=${this.busy}
+                  ?disabled=${this.attempt.busy}
                   @click=${this.usePasskey}
                 >
                   <wa-icon name="key-round" aria-hidden="true"></wa-icon>

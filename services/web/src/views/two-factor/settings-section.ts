@@ -1,11 +1,12 @@
 import { msg, str } from '@lit/localize';
 import { html, nothing, type TemplateResult } from 'lit';
-import { View } from '../base.ts';
+import { View, states } from '../base.ts';
+import { Attempt } from '../attempt.ts';
 import { field } from '../field.ts';
 import { failure, loading } from '../states.ts';
 import { notify } from '../toast.ts';
 import * as twoFactor from './api.ts';
-import { factorErrorText } from './second-step.ts';
+import { factorError } from './second-step.ts';
 import './proof-form.ts';
 
 type Confirming = 'disable' | 'remove-totp' | 'regenerate' | { passkey: string };
@@ -16,28 +17,15 @@ type Confirming = 'disable' | 'remove-totp' | 'regenerate' | { passkey: string }
  * turning 2FA off asks for a fresh second factor (the server insists too).
  */
 export class TwoFactorSettings extends View {
-  static override properties = {
-    state: { state: true },
-    loadError: { state: true },
-    enrolment: { state: true },
-    codes: { state: true },
-    confirming: { state: true },
-    busy: { state: true },
-    error: { state: true },
-  };
+  static override properties = states('state', 'loadError', 'enrolment', 'codes', 'confirming');
   declare state: twoFactor.TwoFactorState | undefined;
   declare loadError: unknown;
   declare enrolment: { secret: string; qrCode: string } | undefined;
   /** Recovery codes just issued: shown once, until dismissed. */
   declare codes: string[] | undefined;
   declare confirming: Confirming | undefined;
-  declare busy: boolean;
-  declare error: unknown;
-
-  constructor() {
-    super();
-    this.busy = false;
-  }
+  /** The action under way and what it threw. */
+  private readonly attempt = new Attempt(this);
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -54,17 +42,11 @@ export class TwoFactorSettings extends View {
   }
 
   /** Runs a change, shows its error in the section, reloads the state. */
-  private async run(action: () => Promise<void>): Promise<void> {
-    this.busy = true;
-    this.error = undefined;
-    try {
+  private run(action: () => Promise<void>): Promise<boolean> {
+    return this.attempt.run(async () => {
       await action();
       await this.load();
-    } catch (error) {
-      this.error = error;
-    } finally {
-      this.busy = false;
-    }
+    });
   }
 
   private confirmTotp(event: SubmitEvent): void {
@@ -124,27 +106,33 @@ export class TwoFactorSettings extends View {
     </div>`;
   }
 
+  /**
+   * A change that needs a fresh second factor (the server asks for one too): a button that, pressed, becomes
+   * the proof form for `what`, confirming with the same words.
+   */
+  private guarded(what: Confirming, label: string, className: string, testid?: string): TemplateResult {
+    if (this.confirming === what) return this.proofForm(label);
+    return html`<button
+      type="button"
+      class=${className}
+      data-testid=${testid ?? nothing}
+      @click=${() => (this.confirming = what)}
+    >
+      ${label}
+    </button>`;
+  }
+
   private totpPart(state: twoFactor.TwoFactorState): TemplateResult {
     if (state.totp) {
       return html`<p data-testid="totp-status">${msg('An authenticator app is set up.', { id: '2fa.totp-on' })}</p>
-        ${
-          this.confirming === 'remove-totp'
-            ? this.proofForm(msg('Remove the app', { id: '2fa.totp-remove' }))
-            : html`<button
-                type="button"
-                class="wa-danger wa-outlined"
-                @click=${() => (this.confirming = 'remove-totp')}
-              >
-                ${msg('Remove the app', { id: '2fa.totp-remove' })}
-              </button>`
-        }`;
+        ${this.guarded('remove-totp', msg('Remove the app', { id: '2fa.totp-remove' }), 'wa-danger wa-outlined')}`;
     }
     if (this.enrolment === undefined) {
       return html`<button
         type="button"
         class="wa-brand"
         data-testid="totp-setup"
-        ?disabled=${this.busy}
+        ?disabled=${this.attempt.busy}
         @click=${() => void this.run(async () => void (this.enrolment = await twoFactor.enrolTotp()))}
       >
         ${msg('Set up an authenticator app', { id: '2fa.totp-setup' })}
@@ -173,7 +161,9 @@ export class TwoFactorSettings extends View {
         maxlength: 7,
       })}
       <div class="actions">
-        <button type="submit" class="wa-brand" ?disabled=${this.busy}>${msg('Confirm', { id: '2fa.confirm' })}</button>
+        <button type="submit" class="wa-brand" ?disabled=${this.attempt.busy}>
+          ${msg('Confirm', { id: '2fa.confirm' })}
+        </button>
         <button type="button" class="wa-neutral wa-outlined" @click=${() => (this.enrolment = undefined)}>
           ${msg('Cancel', { id: '2fa.cancel' })}
         </button>
@@ -211,7 +201,7 @@ export class TwoFactorSettings extends View {
       </ul>
       <form class="passkey-add" novalidate @submit=${this.addPasskey}>
         ${field({ id: 'passkey-name', label: msg('Name (optional)', { id: '2fa.passkey-name' }), maxlength: 80, required: false })}
-        <button type="submit" class="wa-brand" data-testid="passkey-add" ?disabled=${this.busy}>
+        <button type="submit" class="wa-brand" data-testid="passkey-add" ?disabled=${this.attempt.busy}>
           <wa-icon name="key-round" aria-hidden="true"></wa-icon> ${msg('Add a passkey', { id: '2fa.passkey-add' })}
         </button>
       </form>`;
@@ -233,16 +223,7 @@ export class TwoFactorSettings extends View {
                     : msg('Off: logging in needs only your password.', { id: '2fa.off' })
                 }
               </p>
-              <div class="form-error" role="alert">
-                ${
-                  this.error !== undefined
-                    ? html`<wa-callout variant="danger">
-                        <wa-icon slot="icon" name="circle-alert"></wa-icon>
-                        <span class="error-text">${factorErrorText(this.error)}</span>
-                      </wa-callout>`
-                    : nothing
-                }
-              </div>
+              <div class="form-error" role="alert">${factorError(this.attempt.error)}</div>
               ${this.codesPanel()}
               <h3>${msg('Authenticator app', { id: '2fa.totp' })}</h3>
               ${this.totpPart(state)}
@@ -252,35 +233,23 @@ export class TwoFactorSettings extends View {
                       <p data-testid="codes-left">
                         ${msg(str`${state.recoveryCodesLeft} unused recovery codes left.`, { id: '2fa.codes-left' })}
                       </p>
-                      ${
-                        this.confirming === 'regenerate'
-                          ? this.proofForm(msg('Get new codes', { id: '2fa.codes-new' }))
-                          : html`<button
-                              type="button"
-                              class="wa-neutral wa-outlined"
-                              @click=${() => (this.confirming = 'regenerate')}
-                            >
-                              ${msg('Get new codes', { id: '2fa.codes-new' })}
-                            </button>`
-                      }`
+                      ${this.guarded(
+                        'regenerate',
+                        msg('Get new codes', { id: '2fa.codes-new' }),
+                        'wa-neutral wa-outlined',
+                      )}`
                   : nothing
               }
               ${this.passkeysPart(state)}
               ${
                 state.enabled
                   ? html`<h3>${msg('Turn off', { id: '2fa.disable-title' })}</h3>
-                      ${
-                        this.confirming === 'disable'
-                          ? this.proofForm(msg('Turn off two-step verification', { id: '2fa.disable' }))
-                          : html`<button
-                              type="button"
-                              class="wa-danger wa-outlined"
-                              data-testid="two-factor-disable"
-                              @click=${() => (this.confirming = 'disable')}
-                            >
-                              ${msg('Turn off two-step verification', { id: '2fa.disable' })}
-                            </button>`
-                      }`
+                      ${this.guarded(
+                        'disable',
+                        msg('Turn off two-step verification', { id: '2fa.disable' }),
+                        'wa-danger wa-outlined',
+                        'two-factor-disable',
+                      )}`
                   : nothing
               }`
       }
