@@ -345,6 +345,29 @@ test("defect 9: cert-manager objects wait for cainjector's CA in their own resou
   t.regex(cmd, /apply [^|;&]*--dry-run=server/);
 });
 
+// --- what real Tilt (built from tilt-dev/tilt, `tilt alpha tiltfile-result` against a real API server) reported ---
+
+test('the registry check reaches kubectl with its dotted ConfigMap key escaped, through the sh -c Tilt runs local() with', async (t) => {
+  const result = await evaluateTiltfile(tiltfile, { local: registry });
+  const check = result.localCalls.find((c) => c.includes('local-registry-hosting'));
+  if (check === undefined) throw new Error('no local() call reads the local-registry-hosting ConfigMap');
+  // A shell function in kubectl's place prints, one per line, the arguments sh hands it. Unquoted, sh turned
+  // `\.` into `.`: kubectl then read key `localRegistryHosting`, found nothing, and every load failed.
+  const { stdout } = await execFileAsync('sh', ['-c', `kubectl() { printf '%s\\n' "$@"; }; ${check}`]);
+  const args = stdout.split('\n');
+  t.is(args[args.indexOf('-o') + 1], 'jsonpath={.data.localRegistryHosting\\.v1}');
+});
+
+test("Tilt waits for a Job's pods to succeed and never for a CronJob's (its pod readiness by kind)", async (t) => {
+  const result = await evaluateTiltfile(tiltfile, { local: registry });
+  const setup = result.resources.filter((r) => r.name.startsWith('logging-setup-'));
+  t.true(setup.length > 0);
+  for (const job of setup) t.is(job.podReadiness, 'succeeded', job.name);
+  t.is(resourceNamed(result, 'vault-backup').podReadiness, 'ignore');
+  t.is(resourceNamed(result, 'api-gateway').podReadiness, 'wait');
+  t.is(resourceNamed(result, 'postgres').podReadiness, 'ignore');
+});
+
 test('chart edits re-synthesize the manifests Tilt deploys', async (t) => {
   const result = await evaluateTiltfile(tiltfile, { local: registry });
   const synth = result.resources.find((r) => r.type === 'local' && r.cmd === 'npm run synth');
