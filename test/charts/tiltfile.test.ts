@@ -358,6 +358,29 @@ test('the registry check reaches kubectl with its dotted ConfigMap key escaped, 
   t.is(args[args.indexOf('-o') + 1], 'jsonpath={.data.localRegistryHosting\\.v1}');
 });
 
+test('each kubectl and helm call a Tiltfile command spells runs under sh -c, and what it reads from stdin is YAML', async (t) => {
+  const result = await evaluateTiltfile(tiltfile, { local: registry });
+  // Functions in the tools' place print each call, and for `-f -` the document they read, on fd 3 (a command's
+  // `>/dev/null` must not hide a call). A here-document whose
+  // delimiter shares its line (`YAML && kubectl … rollout status`) never ends: the next step became YAML.
+  const stub = (tool: string): string =>
+    `${tool}() { printf '\\036${tool} %s\\n' "$*" >&3; case " $* " in *' -f - '*) cat >&3 ;; esac; }`;
+  for (const r of result.resources.filter((x) => x.type === 'local' && /\b(kubectl|helm)\s/.test(x.cmd ?? ''))) {
+    const { stdout } = await execFileAsync('sh', ['-c', `exec 3>&1\n${stub('kubectl')}\n${stub('helm')}\n${r.cmd!}`]);
+    const calls = stdout.split('\x1e').slice(1);
+    const spelt = [...invocations(r.cmd!, 'kubectl'), ...invocations(r.cmd!, 'helm')];
+    t.is(calls.length, spelt.length, `${r.name}: ${calls.map((c) => c.split('\n')[0]).join(' | ')}`);
+    for (const call of calls.filter((c) => / -f - /.test(`${c.split('\n')[0]} `))) {
+      const documents = parseAllDocuments(call.slice(call.indexOf('\n') + 1));
+      t.deepEqual(
+        documents.flatMap((d) => d.errors.map((e) => e.message)),
+        [],
+        r.name,
+      );
+    }
+  }
+});
+
 test("Tilt waits for a Job's pods to succeed and never for a CronJob's (its pod readiness by kind)", async (t) => {
   const result = await evaluateTiltfile(tiltfile, { local: registry });
   const setup = result.resources.filter((r) => r.name.startsWith('logging-setup-'));
