@@ -26,19 +26,21 @@ const REGISTRY_VERSION = 'v3.1.2';
 const log = (line: string): void => console.log(`  ${line}`);
 
 /**
- * The resources whose images exist on this machine: all but the `observability` and `logging` labels' (Grafana,
- * Logstash, Kibana cannot be built here, FACTS.md), the manual backup job and `synth` (rewriting manifests/dev would
- * reload the Tiltfile mid-run).
+ * The resources whose images exist on this machine: all but the `logging` label's and Grafana's (Grafana, Logstash,
+ * Kibana cannot be built here, FACTS.md), the monitoring workloads whose images this script does not import, the
+ * manual backup job and `synth` (rewriting manifests/dev would reload the Tiltfile mid-run). `observability` (the
+ * monitoring objects, its PodMonitors among them) and its CRDs stay: the services' PodMonitors need them.
  */
+const LEFT_OUT = ['grafana', 'kube-state-metrics', 'prometheus-operator', 'prometheus-ui', 'alertmanager-ui'];
 async function defaultResources(): Promise<string[]> {
   const tiltfile = await evaluateTiltfile(join(repo, 'Tiltfile'), {
     context: TILT_CONTEXT,
     local: { 'local-registry-hosting': `host: "localhost:${REGISTRY_PORT}"` },
   });
   return tiltfile.resources
-    .filter((r) => !r.labels.some((l) => ['observability', 'logging'].includes(l)))
+    .filter((r) => !r.labels.includes('logging'))
     .map((r) => r.name)
-    .filter((name) => !['vault-backup', 'synth'].includes(name));
+    .filter((name) => ![...LEFT_OUT, 'vault-backup', 'synth'].includes(name));
 }
 
 /** CF_TILT_BIN, or the newest `tilt-*` in the binary cache; Tilt's Go module is not served, so it is built by hand. */
