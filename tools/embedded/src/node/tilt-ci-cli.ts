@@ -103,6 +103,8 @@ async function startRegistry(dir: string): Promise<ManagedProcess> {
   const registry = spawnManaged(await registryBinary(), ['serve', config], {
     name: 'registry',
     logFile: join(dir, 'registry.log'),
+    // v3 exports OpenTelemetry traces to localhost:4318 by default; nothing collects them here.
+    env: { OTEL_TRACES_EXPORTER: 'none' },
   });
   await waitFor(
     async () => (await fetch(`http://127.0.0.1:${REGISTRY_PORT}/v2/`, { signal: AbortSignal.timeout(1000) })).ok,
