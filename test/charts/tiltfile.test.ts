@@ -345,6 +345,70 @@ test("defect 9: cert-manager objects wait for cainjector's CA in their own resou
   t.regex(cmd, /apply [^|;&]*--dry-run=server/);
 });
 
+// --- what real Tilt (built from tilt-dev/tilt, `tilt alpha tiltfile-result` against a real API server) reported ---
+
+test('the registry check reaches kubectl with its dotted ConfigMap key escaped, through the sh -c Tilt runs local() with', async (t) => {
+  const result = await evaluateTiltfile(tiltfile, { local: registry });
+  const check = result.localCalls.find((c) => c.includes('local-registry-hosting'));
+  if (check === undefined) throw new Error('no local() call reads the local-registry-hosting ConfigMap');
+  // A shell function in kubectl's place prints, one per line, the arguments sh hands it. Unquoted, sh turned
+  // `\.` into `.`: kubectl then read key `localRegistryHosting`, found nothing, and every load failed.
+  const { stdout } = await execFileAsync('sh', ['-c', `kubectl() { printf '%s\\n' "$@"; }; ${check}`]);
+  const args = stdout.split('\n');
+  t.is(args[args.indexOf('-o') + 1], 'jsonpath={.data.localRegistryHosting\\.v1}');
+});
+
+test('each kubectl and helm call a Tiltfile command spells runs under sh -c, and what it reads from stdin is YAML', async (t) => {
+  const result = await evaluateTiltfile(tiltfile, { local: registry });
+  // Functions in the tools' place print each call, and for `-f -` the document they read, on fd 3 (a command's
+  // `>/dev/null` must not hide a call). A here-document whose
+  // delimiter shares its line (`YAML && kubectl … rollout status`) never ends: the next step became YAML.
+  const stub = (tool: string): string =>
+    `${tool}() { printf '\\036${tool} %s\\n' "$*" >&3; case " $* " in *' -f - '*) cat >&3 ;; esac; }`;
+  for (const r of result.resources.filter((x) => x.type === 'local' && /\b(kubectl|helm)\s/.test(x.cmd ?? ''))) {
+    const { stdout } = await execFileAsync('sh', ['-c', `exec 3>&1\n${stub('kubectl')}\n${stub('helm')}\n${r.cmd!}`]);
+    const calls = stdout.split('\x1e').slice(1);
+    const spelt = [...invocations(r.cmd!, 'kubectl'), ...invocations(r.cmd!, 'helm')];
+    t.is(calls.length, spelt.length, `${r.name}: ${calls.map((c) => c.split('\n')[0]).join(' | ')}`);
+    for (const call of calls.filter((c) => / -f - /.test(`${c.split('\n')[0]} `))) {
+      const documents = parseAllDocuments(call.slice(call.indexOf('\n') + 1));
+      t.deepEqual(
+        documents.flatMap((d) => d.errors.map((e) => e.message)),
+        [],
+        r.name,
+      );
+    }
+  }
+});
+
+test("each object of a CRD an add-on installs is in a resource that waits for that add-on's install", async (t) => {
+  const result = await evaluateTiltfile(tiltfile, { local: registry });
+  const installer: Record<string, string> = {
+    'monitoring.coreos.com': 'prometheus-operator-crds',
+    'cert-manager.io': 'cert-manager',
+    'postgresql.cnpg.io': 'cloudnative-pg',
+    'gateway.networking.k8s.io': 'gateway-api-crds',
+  };
+  const group = new Map(result.objects.map((o) => [`${o.name}:${o.kind}:${o.namespace}`, o.apiVersion.split('/')[0]!]));
+  for (const r of result.resources) {
+    for (const selector of r.objects) {
+      const add = installer[group.get(selector.split(':').length === 2 ? `${selector}:` : selector) ?? ''];
+      // Real Tilt's `tilt ci`: vault's apply failed 'no matches for kind "PodMonitor"' before the CRDs were installed.
+      if (add !== undefined) t.true(upstream(result, r.name).has(add), `${r.name}: ${selector} needs ${add}`);
+    }
+  }
+});
+
+test("Tilt waits for a Job's pods to succeed and never for a CronJob's (its pod readiness by kind)", async (t) => {
+  const result = await evaluateTiltfile(tiltfile, { local: registry });
+  const setup = result.resources.filter((r) => r.name.startsWith('logging-setup-'));
+  t.true(setup.length > 0);
+  for (const job of setup) t.is(job.podReadiness, 'succeeded', job.name);
+  t.is(resourceNamed(result, 'vault-backup').podReadiness, 'ignore');
+  t.is(resourceNamed(result, 'api-gateway').podReadiness, 'wait');
+  t.is(resourceNamed(result, 'postgres').podReadiness, 'ignore');
+});
+
 test('chart edits re-synthesize the manifests Tilt deploys', async (t) => {
   const result = await evaluateTiltfile(tiltfile, { local: registry });
   const synth = result.resources.find((r) => r.type === 'local' && r.cmd === 'npm run synth');

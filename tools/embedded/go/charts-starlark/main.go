@@ -89,8 +89,9 @@ type resource struct {
 	ServeCmd     string        `json:"serveCmd,omitempty"`
 	Deps         []string      `json:"deps"`
 	AutoInit     bool          `json:"autoInit"`
-	// PodReadiness is Tilt's effective mode: "wait" for workloads, "ignore" for resources of objects only
-	// (tiltfile_state.go podReadinessMode), unless k8s_resource(pod_readiness=...) says otherwise.
+	// PodReadiness is Tilt's effective mode (tiltfile_state.go inferPodReadinessMode): k8s_resource(pod_readiness=...)
+	// if given; else by the workload's kind (tiltfile/k8s/resource.go InitialKinds: a Job "succeeded", a CronJob
+	// "ignore"); else "ignore" for a resource of objects only, "wait" for any other workload.
 	PodReadiness string `json:"podReadiness,omitempty"`
 	// FirstDeploy and Ready are the rounds of simulateFirstDeploy at which the resource was first deployed and
 	// first counted as ready; -1 means never.
@@ -131,6 +132,24 @@ type state struct {
 	settings        map[string]any
 	prints          []string
 	order           int
+}
+
+// kindPodReadiness is Tilt's pod readiness of a resource by its workload's kind: the two kinds InitialKinds
+// registers, "wait" for the rest. Real Tilt (alpha tiltfile-result) gave the logging setup Job "succeeded" and
+// the Vault backup CronJob "ignore" where this runner had said "wait".
+var kindPodReadiness = map[string]string{
+	"Deployment": "wait", "StatefulSet": "wait", "DaemonSet": "wait", "ReplicaSet": "wait", "Pod": "wait",
+	"Job": "succeeded", "CronJob": "ignore",
+}
+
+// workloadKind is the kind of the loaded workload object of that name.
+func (s *state) workloadKind(name string) string {
+	for _, o := range s.objects {
+		if workloadKinds[o.Kind] && strings.EqualFold(o.Name, name) {
+			return o.Kind
+		}
+	}
+	return ""
 }
 
 var workloadKinds = map[string]bool{
@@ -970,7 +989,7 @@ func (s *state) finish() error {
 		if r.Type == "k8s" && r.PodReadiness == "" {
 			r.PodReadiness = "ignore"
 			if r.Workload != "" {
-				r.PodReadiness = "wait"
+				r.PodReadiness = kindPodReadiness[s.workloadKind(r.Workload)]
 			}
 		}
 	}
@@ -1025,7 +1044,7 @@ func (s *state) finish() error {
 // simulateFirstDeploy plays Tilt's start-up in rounds: a resource's first deploy waits until every resource_deps
 // entry has been ready once (Tilt's buildcontrol holds it otherwise). A local_resource is ready when its cmd has
 // run (assumed to succeed); a k8s resource with pod_readiness 'ignore' when applied; with 'wait' when its pods are
-// Ready — never if it has no workload (nothing of Tilt's creates its pods), and for a workload listed in
+// Ready ('succeeded': Succeeded) — never if it has no workload (nothing of Tilt's creates its pods), and for a workload listed in
 // podsReadyAfter only once the named resource has been deployed (a sealed Vault answers 503 until unsealed).
 func (s *state) simulateFirstDeploy(podsReadyAfter map[string]string) {
 	for round := 0; round <= 2*len(s.resources)+2; round++ {

@@ -78,6 +78,25 @@ async function cnpgManifest(kubectl: string): Promise<string> {
   return file;
 }
 
+/**
+ * What the Tiltfile downloads → a function making its local copy (a file or a directory `kubectl apply -f` and
+ * `helm upgrade --install` accept): the Gateway API CRDs, the cert-manager chart, the CloudNativePG release manifest
+ * and prometheus-operator's CRDs, from the Go module cache. `kubectl`: the binary that renders CloudNativePG's
+ * kustomization.
+ */
+export function addOnSources(kubectl: string): Record<string, () => Promise<string>> {
+  const { gatewayApi, cloudnativePg, prometheusOperator } = versions.crds;
+  return {
+    [`https://github.com/kubernetes-sigs/gateway-api/releases/download/${gatewayApi.version}/standard-install.yaml`]:
+      async () => join(await moduleDir(gatewayApi.module, gatewayApi.version), gatewayApi.dir),
+    'oci://quay.io/jetstack/charts/cert-manager': certManagerChart,
+    [`https://github.com/cloudnative-pg/cloudnative-pg/releases/download/${cloudnativePg.version}/cnpg-${cloudnativePg.version.slice(1)}.yaml`]:
+      () => cnpgManifest(kubectl),
+    [`https://github.com/prometheus-operator/prometheus-operator/releases/download/${prometheusOperator.version}/stripped-down-crds.yaml`]:
+      async () => join(await moduleDir(prometheusOperator.module, prometheusOperator.version), prometheusOperator.dir),
+  };
+}
+
 /** The admin kubeconfig with its context renamed to the Tiltfile's, so its `--context` flags select the node. */
 function tiltKubeconfig(node: RunningNode): string {
   const file = join(node.state.dir, 'tilt-kubeconfig');
@@ -130,14 +149,7 @@ export async function runTiltInstalls(
     context: TILT_CONTEXT,
     local: { 'local-registry-hosting': 'host: "localhost:5001"' },
   });
-  const gateway = versions.crds.gatewayApi;
-  const local: Record<string, () => Promise<string>> = {
-    [`https://github.com/kubernetes-sigs/gateway-api/releases/download/${gateway.version}/standard-install.yaml`]:
-      async () => join(await moduleDir(gateway.module, gateway.version), gateway.dir),
-    'oci://quay.io/jetstack/charts/cert-manager': certManagerChart,
-    [`https://github.com/cloudnative-pg/cloudnative-pg/releases/download/${versions.crds.cloudnativePg.version}/cnpg-${versions.crds.cloudnativePg.version.slice(1)}.yaml`]:
-      () => cnpgManifest(node.binaries.kubectl),
-  };
+  const local = addOnSources(node.binaries.kubectl);
   const kubeconfig = tiltKubeconfig(node);
   const runs: AddOnRun[] = [];
   for (const name of names) {
