@@ -84,7 +84,9 @@ export function runNpmStart(
       const deadline = Date.now() + timeoutMs;
       let ended = false;
       void exited.then(() => (ended = true));
-      while (!/ready in [\d.]+ s/.test(output)) {
+      // The summary's last line, not its first: "ready in" and the table below it reach the pipe as separate
+      // writes, so a test that stopped at "ready in" could read the output before the table (seen in CI).
+      while (!/ready in [\d.]+ s[\s\S]*Ctrl-C stops everything/.test(output)) {
         if (ended) throw new Error(`npm start ended before ready:\n${output}`);
         if (Date.now() > deadline) throw new Error(`npm start not ready after ${timeoutMs} ms:\n${output}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
