@@ -16,13 +16,13 @@ import { rejectForeignCookieWrites } from './csrf.ts';
 import { bodyLimitOf } from './body-limits.ts';
 import { canonicalPath } from './canonical-path.ts';
 import { createEdgeAuth } from './edge-auth.ts';
-import { forward } from './forwarding.ts';
+import { forward, REVOCATION_WAIT_MS } from './forwarding.ts';
 import { aggregateOpenApi, docsPage, docsScript } from './openapi.ts';
 import { EdgeRateLimits } from './rate-limit.ts';
 import type { RateLimitStore } from './rate-limit-store.ts';
 import { serveWebApp } from '@cf/kit';
 import { Upstream } from './upstream.ts';
-import { proxyLane, type RequestListener } from './proxy-lane.ts';
+import { proxyLane, type LaneRoute, type RequestListener } from './proxy-lane.ts';
 
 export interface Gateway extends ServiceApp {
   upstreams: Upstream[];
@@ -97,25 +97,55 @@ export function createGateway(config: GatewayConfig, logger: Logger, store?: Rat
 
   // Logouts need no special case here: every ended session reaches this replica through the revocation feed.
   /**
-   * user-service names the feed position of a revocation its answer caused; this replica answers only once
-   * it follows the feed that far, so the caller's next request here already sees the session ended.
+   * Forwards to `upstream`; where the route follows revocations, user-service names the feed position of a
+   * revocation its answer caused, and this replica answers only once it follows the feed that far, so the
+   * caller's next request here already sees the session ended.
    */
-  const toUserService = async (ctx: Context, cookies: boolean): Promise<void> => {
-    const revokedUpTo = await forward(ctx, userService, {
+  const toUpstream = async (
+    ctx: Context,
+    route: { upstream: Upstream; followsRevocations: boolean },
+    cookies: boolean,
+  ) => {
+    const revokedUpTo = await forward(ctx, route.upstream, {
       path: pathAfter(ctx, '/api'),
       cookies,
       publicPrefix: '/api',
     });
-    if (revokedUpTo !== undefined) await edgeAuth.revocations.reached(revokedUpTo, 2000);
+    if (route.followsRevocations && revokedUpTo !== undefined) {
+      await edgeAuth.revocations.reached(revokedUpTo, REVOCATION_WAIT_MS);
+    }
   };
   router.all('/api/auth/*rest', ...api, rejectForeignCookieWrites(allowedOrigins, REFRESH_COOKIE), (ctx) =>
-    toUserService(ctx, true),
+    toUpstream(ctx, { upstream: userService, followsRevocations: true }, true),
   );
-  router.all('/api/users/*rest', ...authenticated, (ctx) => toUserService(ctx, false));
-  router.all('/api/admin/*rest', ...authenticated, requireRole('admin'), (ctx) => toUserService(ctx, false));
-  router.all('/api/telegram/*rest', ...authenticated, async (ctx) =>
-    forward(ctx, integrationService, { path: pathAfter(ctx, '/api'), cookies: false, publicPrefix: '/api' }),
-  );
+  /** The authenticated prefixes, declared once: koa's routes below and the proxy lane are both made from them. */
+  const authenticatedRoutes: LaneRoute[] = [
+    {
+      prefix: '/api/users/',
+      template: '/api/users/*rest',
+      upstream: userService,
+      admin: false,
+      followsRevocations: true,
+    },
+    {
+      prefix: '/api/admin/',
+      template: '/api/admin/*rest',
+      upstream: userService,
+      admin: true,
+      followsRevocations: true,
+    },
+    {
+      prefix: '/api/telegram/',
+      template: '/api/telegram/*rest',
+      upstream: integrationService,
+      admin: false,
+      followsRevocations: false,
+    },
+  ];
+  for (const route of authenticatedRoutes) {
+    const roleCheck = route.admin ? [requireRole('admin')] : [];
+    router.all(route.template, ...authenticated, ...roleCheck, (ctx) => toUpstream(ctx, route, false));
+  }
 
   let openApi: { document: Record<string, unknown>; at: number } | undefined;
   router.get('/api/openapi.json', ...api, async (ctx) => {
@@ -150,29 +180,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, store?: Rat
   // Authenticated requests without a body skip koa (proxy-lane.ts says which, and why). Replacing the app's
   // `callback` puts the lane under every server made from it — kit's listen(), app.listen() — with no other change.
   const lane = proxyLane({
-    routes: [
-      {
-        prefix: '/api/users/',
-        template: '/api/users/*rest',
-        upstream: userService,
-        admin: false,
-        followsRevocations: true,
-      },
-      {
-        prefix: '/api/admin/',
-        template: '/api/admin/*rest',
-        upstream: userService,
-        admin: true,
-        followsRevocations: true,
-      },
-      {
-        prefix: '/api/telegram/',
-        template: '/api/telegram/*rest',
-        upstream: integrationService,
-        admin: false,
-        followsRevocations: false,
-      },
-    ],
+    routes: authenticatedRoutes,
     edgeAuth,
     revocations: edgeAuth.revocations,
     limits,

@@ -71,6 +71,9 @@ export function publicProblem(body: Buffer, prefix: string): Buffer {
 /** user-service's answer header naming the revocation feed position after the request (internal; never passed on). */
 export const REVOCATION_VERSION_HEADER = 'x-revocation-version';
 
+/** How long an answer naming a revocation waits for this replica to follow the feed that far (ms). */
+export const REVOCATION_WAIT_MS = 2000;
+
 export interface HopHeaders {
   /** Pass the Cookie header (see ForwardOptions). */
   cookies: boolean;

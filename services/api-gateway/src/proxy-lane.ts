@@ -13,7 +13,13 @@ import {
 } from '@cf/kit';
 import { canonicalForm } from './canonical-path.ts';
 import type { EdgeAuth } from './edge-auth.ts';
-import { PASSED_RESPONSE_HEADERS, publicProblem, revocationVersionOf, upstreamHeaders } from './forwarding.ts';
+import {
+  PASSED_RESPONSE_HEADERS,
+  publicProblem,
+  REVOCATION_WAIT_MS,
+  revocationVersionOf,
+  upstreamHeaders,
+} from './forwarding.ts';
 import type { EdgeRateLimits } from './rate-limit.ts';
 import type { Upstream } from './upstream.ts';
 
@@ -41,9 +47,6 @@ export interface ProxyLaneOptions {
 }
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
-
-/** How long a proxied answer waits for the replica to follow the revocation feed (as app.ts's auth routes). */
-const REVOCATION_WAIT_MS = 2000;
 
 /**
  * Authenticated API requests without a body — `GET` and `DELETE` on `/api/users/*`, `/api/admin/*` and
