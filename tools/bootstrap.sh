@@ -12,13 +12,17 @@ shift
 
 say() { printf 'bootstrap: %s\n' "$*"; }
 
-# --- Node 24 (the machine's node may be older: npm's `node@24` package carries the binary). ---
+# --- Node 24 (the machine's node may be older). npm's platform package `node-<os>-<arch>@24` carries the binary and
+# has no install script. `node@24` is only a wrapper whose preinstall script fetches that package, and npm ≥ 11.x
+# refuses install scripts outside its allowScripts policy: on such a machine the wrapper installs without a binary. ---
 major() { "$1" --version 2>/dev/null | sed -n "s/^v\([0-9]*\)\..*/\1/p" | grep . || echo none; }
 prefix="${CF_NODE_PREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/content-factory/node24}"
 if [ "$(major node)" != 24 ]; then
   if [ "$(major "$prefix/bin/node")" != 24 ]; then
     say "node $(node --version 2>/dev/null || echo missing) is not Node 24; installing Node 24 into $prefix (once, about 30 s)"
-    npm install --global --prefix "$prefix" --no-audit --no-fund --loglevel=error node@24
+    case "$(uname -s)" in Linux) os=linux ;; Darwin) os=darwin ;; *) os=unknown ;; esac
+    case "$(uname -m)" in x86_64 | amd64) arch=x64 ;; aarch64 | arm64) arch=arm64 ;; *) arch=unknown ;; esac
+    npm install --global --prefix "$prefix" --no-audit --no-fund --loglevel=error "node-$os-$arch@24"
     if [ "$(major "$prefix/bin/node")" != 24 ]; then
       say "installing Node 24 failed; install Node 24 yourself (https://nodejs.org) and run this again"
       exit 1
