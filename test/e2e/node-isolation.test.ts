@@ -6,6 +6,7 @@ import { NODE_IMAGES, probeImage } from '../support/node/images.ts';
 import { startNode, type RunningNode } from '../support/node/node.ts';
 import { startOutsideHost, type OutsideHost } from '../support/node/outside.ts';
 import { leftovers, lockDir } from '../support/node/teardown.ts';
+import { waitFor } from '../support/process.ts';
 
 // One node for the file: the tests run in order and the last one tears it down.
 let node: RunningNode;
@@ -92,6 +93,55 @@ test.serial(
     t.regex(out, /NXDOMAIN/);
     const corednsLog = await node.kubectl(['-n', 'kube-system', 'logs', 'deployment/coredns']);
     t.regex(corednsLog, new RegExp(`A ${name.replace(/\./g, '\\.')}\\. NXDOMAIN`));
+  },
+);
+
+test.serial(
+  "a NetworkPolicy is enforced: a connection that works without it is refused once the server's ingress is denied",
+  async (t) => {
+    await node.kubectl([
+      'run',
+      'server',
+      `--image=${NODE_IMAGES.probe}`,
+      '--image-pull-policy=Never',
+      '--restart=Never',
+      '--labels=app=server',
+      '--command',
+      '--',
+      'httpd',
+      '-f',
+      '-p',
+      '8080',
+    ]);
+    await node.kubectl(['wait', '--for=condition=Ready', 'pod/server', '--timeout=120s'], undefined, 130_000);
+    const ip = (await node.kubectl(['get', 'pod', 'server', '-o', 'jsonpath={.status.podIP}'])).trim();
+    const attempt = async (): Promise<string> =>
+      (await inPod(`timeout 5 nc -w 3 ${ip} 8080 </dev/null && echo connected || echo failed`)).trim();
+    t.is(await attempt(), 'connected', 'before any policy');
+
+    await node.kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'server-deny-ingress', namespace: 'default' },
+        spec: { podSelector: { matchLabels: { app: 'server' } }, policyTypes: ['Ingress'] },
+      }),
+    );
+    // kube-router applies a policy on its informer event, not at once: wait for the refusal, then prove it holds.
+    const refused = await waitFor(async () => (await attempt()) === 'failed', {
+      what: 'kube-router to enforce the deny-ingress policy',
+      timeoutMs: 60_000,
+      intervalMs: 500,
+    }).then(
+      () => true,
+      () => false,
+    );
+    t.true(refused, 'the policy took effect within 60 s');
+    t.is(await attempt(), 'failed', 'and still holds');
+
+    await node.kubectl(['delete', 'networkpolicy', 'server-deny-ingress']);
+    await node.kubectl(['delete', 'pod', 'server', '--wait=false']);
   },
 );
 

@@ -28,6 +28,9 @@ import {
 
 const run = promisify(execFile);
 
+/** The filter chain kube-router's NetworkPolicy controller hooks into FORWARD (pkg/controllers/netpol). */
+const KUBE_ROUTER_FORWARD_CHAIN = 'KUBE-ROUTER-FORWARD';
+
 export interface NodeOptions {
   /** OCI archives to import into containerd before any workload is applied. */
   images?: readonly string[];
@@ -44,7 +47,10 @@ export interface RunningNode {
   caPem: string;
   state: NodeState;
   binaries: Record<NodeBinaryName, string>;
-  /** Milliseconds from start to each milestone (`apiserver`, `nodeReady`, `dnsReady`, `serviceAccount`). */
+  /**
+   * Milliseconds from start to each milestone (`apiserver`, `nodeReady`, `networkPolicies`, `dnsReady`,
+   * `serviceAccount`).
+   */
   timings: Record<string, number>;
   /** Runs kubectl as admin; rejects with its stderr. */
   kubectl(args: readonly string[], input?: string, timeoutMs?: number): Promise<string>;
@@ -239,18 +245,6 @@ export async function startNode(options: NodeOptions = {}): Promise<RunningNode>
     ]);
     writeFileSync(join(dir, 'kube-proxy.yaml'), kubeProxyConfig(layout, kubeconfigs['kube-proxy']!));
     start('kube-proxy', binaries['kube-proxy'], [`--config=${join(dir, 'kube-proxy.yaml')}`, '-v=0']);
-    start('kube-router', binaries['kube-router'], [
-      `--kubeconfig=${kubeconfigs['kube-router']}`,
-      `--hostname-override=${layout.nodeName}`,
-      '--run-firewall=true',
-      '--run-router=false',
-      '--run-service-proxy=false',
-      '--enable-cni=false',
-      '--enable-ipv6=false',
-      '--health-port=0',
-      '--metrics-port=0',
-      `--service-cluster-ip-range=${layout.serviceCidr}`,
-    ]);
     writeFileSync(join(dir, 'kubelet.yaml'), kubeletConfig(layout, pki));
     createCgroupRoot(layout.cgroupRoot);
     const kubelet = start('kubelet', binaries.kubelet, [
@@ -274,6 +268,28 @@ export async function startNode(options: NodeOptions = {}): Promise<RunningNode>
       { what: 'the node to be Ready', process: kubelet, timeoutMs: 120_000, intervalMs: 250 },
     );
     mark('nodeReady');
+
+    // kube-router looks its Node up once at start and exits when there is none yet ("failed to identify the node by
+    // NODE_NAME"), so it starts only after the kubelet has registered it. Nothing restarts it: the node counts as
+    // up only once its NetworkPolicy chains exist and it still runs — otherwise every policy would be silently
+    // unenforced.
+    const kubeRouter = start('kube-router', binaries['kube-router'], [
+      `--kubeconfig=${kubeconfigs['kube-router']}`,
+      `--hostname-override=${layout.nodeName}`,
+      '--run-firewall=true',
+      '--run-router=false',
+      '--run-service-proxy=false',
+      '--enable-cni=false',
+      '--enable-ipv6=false',
+      '--health-port=0',
+      '--metrics-port=0',
+      `--service-cluster-ip-range=${layout.serviceCidr}`,
+    ]);
+    await waitFor(
+      async () => (await run('iptables', ['-w', '5', '-S'])).stdout.includes(`-N ${KUBE_ROUTER_FORWARD_CHAIN}`),
+      { what: "kube-router's NetworkPolicy chains", process: kubeRouter, timeoutMs: 60_000, intervalMs: 250 },
+    );
+    mark('networkPolicies');
 
     await kubectl(['apply', '-f', '-'], corednsManifest(NODE_IMAGES.coredns, layout.dnsServiceIp));
     await kubectl(
