@@ -5,7 +5,7 @@ import { startMailpit, type RunningMailpit } from '@cf/embedded';
 import { call } from '@cf/embedded/http-client';
 import { solvedCaptcha } from '../support/captcha.ts';
 import { startWebFixture, type WebFixture } from './fixture.ts';
-import { auditPages, heading, logInThroughUi, openPage, waitShowing } from './ui.ts';
+import { auditPages, closePages, heading, logInThroughUi, openPage, shellShowing, waitShowing } from './ui.ts';
 
 // Issue 18's account pages in Chromium against the real services: registration with the ALTCHA widget, the
 // verification mail (a real SMTP server, Mailpit) and its banner, the forgotten password, and the security page's
@@ -44,6 +44,8 @@ test.after.always(async () => {
   await mailpit?.stop();
 });
 
+test.afterEach.always(closePages);
+
 /** The path and fragment of the link a mail to `address` carries (`/verify-email#token=…`), on the gateway. */
 async function mailedLink(address: string, subject: RegExp, path: string): Promise<string> {
   const message = await mailpit.waitForMessage(address, subject, MAIL_WAIT_MS);
@@ -81,11 +83,28 @@ async function apiAccount(): Promise<{ email: string; password: string; refreshC
   return { email, password, refreshCookie: response.refreshCookie ?? '' };
 }
 
-async function logIn(page: Page, email: string, password: string): Promise<void> {
+/** A new page showing the login form. */
+async function loginPage(): Promise<Page> {
+  const page = await openPage(f);
   await page.goto(`${f.url}/login`);
   await heading(page, 'Log in');
-  await logInThroughUi(f, page, email, password);
-  await waitShowing(page, page.locator('cf-shell h1'), 'the signed-in shell', 30_000);
+  return page;
+}
+
+/** A new page signed in as `account` through the login form. */
+async function signedInPage(account: { email: string; password: string }): Promise<Page> {
+  const page = await loginPage();
+  await logInThroughUi(f, page, account.email, account.password);
+  await shellShowing(page);
+  return page;
+}
+
+/** A new page signed in as `account`, showing its security settings. */
+async function securityPage(account: { email: string; password: string }): Promise<Page> {
+  const page = await signedInPage(account);
+  await page.goto(`${f.url}/settings/security`);
+  await heading(page, 'Security');
+  return page;
 }
 
 test.serial('registering solves the captcha in the widget; the mailed link verifies and the banner goes', async (t) => {
@@ -106,7 +125,6 @@ test.serial('registering solves the captcha in the widget; the mailed link verif
   await page.goto(`${f.url}/`);
   await waitShowing(page, page.locator('cf-shell h1'), 'the shell');
   t.is(await page.getByTestId('verify-banner').count(), 0);
-  await page.context().close();
 });
 
 test.serial('a registration sent without ticking the captcha says so at the widget', async (t) => {
@@ -118,15 +136,13 @@ test.serial('a registration sent without ticking the captcha says so at the widg
   await page.locator('#confirm').fill('a fine long password');
   await page.locator('#confirm').press('Enter');
   t.regex((await page.locator('#captcha-error').textContent()) ?? '', /not a robot/);
-  await page.context().close();
 });
 
 test.serial(
   'forgot password: the mailed link sets a new password, other sessions end, the new one logs in',
   async (t) => {
     const account = await apiAccount();
-    const page = await openPage(f);
-    await page.goto(`${f.url}/login`);
+    const page = await loginPage();
     await page.getByRole('link', { name: 'Forgot your password?' }).click();
     await heading(page, 'Forgot password');
     await page.locator('#email').fill(account.email);
@@ -143,8 +159,7 @@ test.serial(
     const other = await call(f.users.url, 'POST', '/auth/refresh', { cookie: account.refreshCookie });
     t.is(other.status, 401, 'the session registration opened has ended');
     await logInThroughUi(f, page, account.email, newPassword);
-    await waitShowing(page, page.locator('cf-shell h1'), 'the signed-in shell with the new password', 30_000);
-    await page.context().close();
+    await shellShowing(page, 'the signed-in shell with the new password');
   },
 );
 
@@ -157,10 +172,7 @@ test.serial(
       ip: freshIp(),
     });
     t.is(other.status, 200);
-    const page = await openPage(f);
-    await logIn(page, account.email, account.password);
-    await page.goto(`${f.url}/settings/security`);
-    await heading(page, 'Security');
+    const page = await securityPage(account);
     const rows = page.getByTestId('session');
     await waitShowing(page, rows.first(), 'the session list');
     t.is(await rows.count(), 3, 'registration, the API login and this browser');
@@ -175,16 +187,12 @@ test.serial(
     await heading(page, 'Log in');
     t.is((await call(f.users.url, 'POST', '/auth/refresh', { cookie: account.refreshCookie })).status, 401);
     t.is((await call(f.users.url, 'POST', '/auth/refresh', { cookie: other.refreshCookie ?? '' })).status, 401);
-    await page.context().close();
   },
 );
 
 test.serial('"sign out this device" ends this browser’s session and shows the login', async (t) => {
   const account = await apiAccount();
-  const page = await openPage(f);
-  await logIn(page, account.email, account.password);
-  await page.goto(`${f.url}/settings/security`);
-  await heading(page, 'Security');
+  const page = await securityPage(account);
   await page.getByRole('button', { name: 'Sign out this device' }).click();
   await heading(page, 'Log in');
   await page.goto(`${f.url}/settings/security`);
@@ -194,15 +202,11 @@ test.serial('"sign out this device" ends this browser’s session and shows the 
     200,
     'the other session stands',
   );
-  await page.context().close();
 });
 
 test.serial('changing the address mails the new one a link and the old one a notice; the banner returns', async (t) => {
   const account = await apiAccount();
-  const page = await openPage(f);
-  await logIn(page, account.email, account.password);
-  await page.goto(`${f.url}/settings/security`);
-  await heading(page, 'Security');
+  const page = await securityPage(account);
   const newEmail = `moved-${randomUUID().slice(0, 8)}@example.org`;
   await page.locator('#new-email').fill(newEmail);
   await page.locator('#email-password').fill('not the password');
@@ -217,16 +221,13 @@ test.serial('changing the address mails the new one a link and the old one a not
   const notice = await mailpit.waitForMessage(account.email, /address is changing/, MAIL_WAIT_MS);
   t.true(notice.Text.includes(newEmail));
   t.truthy(await mailedLink(newEmail, /confirm/, 'verify-email'));
-  await page.context().close();
 });
 
 test.serial(
   'after repeated failed logins the login form shows the captcha the server asks for, and logs in once solved',
   async (t) => {
     const account = await apiAccount();
-    const page = await openPage(f);
-    await page.goto(`${f.url}/login`);
-    await heading(page, 'Log in');
+    const page = await loginPage();
     const loginAnswer = () => page.waitForResponse((response) => response.url().endsWith('/api/auth/login'));
     for (let attempt = 1; attempt <= 3; attempt++) {
       const answered = loginAnswer();
@@ -247,8 +248,7 @@ test.serial(
     await page.locator('#password').fill(account.password);
     await solveWidget(page);
     await page.locator('#password').press('Enter');
-    await waitShowing(page, page.locator('cf-shell h1'), 'the signed-in shell', 30_000);
-    await page.context().close();
+    await shellShowing(page);
   },
 );
 
@@ -256,8 +256,7 @@ test.serial(
   '"send the link again" in the banner: too many mails shows the wait once, counting down, and waits',
   async (t) => {
     const account = await apiAccount();
-    const page = await openPage(f);
-    await logIn(page, account.email, account.password);
+    const page = await signedInPage(account);
     const banner = page.getByTestId('verify-banner');
     const resend = banner.getByRole('button', { name: 'Send the link again' });
     const answer = () => page.waitForResponse((response) => response.url().endsWith('/api/auth/email-verification'));
@@ -277,7 +276,6 @@ test.serial(
     await page.waitForTimeout(1500);
     t.not(await hint.textContent(), first, 'it counts down');
     t.true(await resend.isDisabled(), 'the button waits with it');
-    await page.context().close();
   },
 );
 
@@ -302,7 +300,7 @@ for (const width of [1280, 375]) {
       await page.goto(`${f.url}/login`);
       await page.locator('#email').waitFor();
       await logInThroughUi(f, page, account.email, account.password);
-      await waitShowing(page, page.locator('cf-shell h1'), 'the signed-in shell', 30_000);
+      await shellShowing(page);
       const signedIn = await auditPages(
         f,
         page,

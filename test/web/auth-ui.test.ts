@@ -1,7 +1,7 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
-import { startWebFixture, type WebFixture } from './fixture.ts';
+import type { WebFixture } from './fixture.ts';
 import {
   auditPages,
   fieldError,
@@ -11,19 +11,13 @@ import {
   openPage,
   registerThroughUi,
   waitShowing,
+  webFixtureForFile,
 } from './ui.ts';
 
 // No integration-service here: the gateway answers every /api/telegram call with its real 5xx, which is
 // how the error states are exercised.
 let f: WebFixture;
-
-test.before(async () => {
-  f = await startWebFixture({}, { frontUserService: true });
-});
-
-test.after.always(async () => {
-  await f?.stop();
-});
+webFixtureForFile(test, (started) => (f = started), {}, { frontUserService: true });
 
 /** A marker on `window` survives client-side navigation and dies with a reload. */
 async function markNoReload(page: Page): Promise<void> {
@@ -54,7 +48,6 @@ test.serial('register, dashboard, logout and log in again, all without a reload'
   await logInThroughUi(f, page, email, password);
   t.is(await heading(page, 'Telegram accounts'), 'Telegram accounts');
   t.true(await stillSameDocument(page), 'no page reload happened');
-  await page.context().close();
 });
 
 test.serial('a reload keeps the user logged in through the refresh cookie', async (t) => {
@@ -62,7 +55,6 @@ test.serial('a reload keeps the user logged in through the refresh cookie', asyn
   await registerThroughUi(f, page);
   await page.reload();
   t.is(await heading(page, 'Telegram accounts'), 'Telegram accounts');
-  await page.context().close();
 });
 
 test.serial('logging out in one tab logs out the other', async (t) => {
@@ -75,7 +67,6 @@ test.serial('logging out in one tab logs out the other', async (t) => {
   await first.getByRole('button', { name: 'Log out' }).click();
   await second.locator('cf-login-page h1').waitFor({ timeout: 5000 });
   t.true(await stillSameDocument(second));
-  await first.context().close();
 });
 
 test.serial('the login form explains what is wrong before asking the server, at the field', async (t) => {
@@ -90,7 +81,6 @@ test.serial('the login form explains what is wrong before asking the server, at 
   await page.locator('#email').fill('not-an-email');
   await page.getByRole('button', { name: 'Log in' }).click();
   t.is(await fieldError(page, 'email'), 'Enter an email address like name@example.org.');
-  await page.context().close();
 });
 
 test.serial('registration asks for a matching confirmation and rates the password while typing', async (t) => {
@@ -112,7 +102,6 @@ test.serial('registration asks for a matching confirmation and rates the passwor
   await page.locator('#password').fill('password');
   await page.getByTestId('strength').filter({ hasText: 'Very weak' }).waitFor();
   t.is(await page.locator('.strength').getAttribute('data-score'), '0', 'the meter drops with the label');
-  await page.context().close();
 });
 
 test.serial('the server’s refusal of a common password sits at the password field, once, in plain words', async (t) => {
@@ -126,7 +115,6 @@ test.serial('the server’s refusal of a common password sits at the password fi
   t.is(await page.locator('#password').getAttribute('aria-invalid'), 'true');
   const text = await page.locator('main').innerText();
   t.notRegex(text, /request body is invalid/i, 'no raw server string above the field');
-  await page.context().close();
 });
 
 test.serial('a wrong password is explained by the catalogue, not the server’s words', async (t) => {
@@ -137,7 +125,6 @@ test.serial('a wrong password is explained by the catalogue, not the server’s 
   const formError = page.locator('.form-error .error-text');
   await formError.waitFor();
   t.is((await formError.innerText()).trim(), 'The email or password is incorrect.');
-  await page.context().close();
 });
 
 test.serial('the password can be shown and hidden again', async (t) => {
@@ -149,7 +136,6 @@ test.serial('the password can be shown and hidden again', async (t) => {
   t.is(await input.getAttribute('type'), 'text');
   await page.getByRole('button', { name: 'Hide password' }).click();
   t.is(await input.getAttribute('type'), 'password');
-  await page.context().close();
 });
 
 test.serial('a failed accounts load shows human text and Retry, never a false empty state', async (t) => {
@@ -164,7 +150,6 @@ test.serial('a failed accounts load shows human text and Retry, never a false em
   await page.getByRole('button', { name: 'Retry' }).click();
   await error.waitFor();
   t.is(await page.getByTestId('empty').count(), 0);
-  await page.context().close();
 });
 
 test.serial(
@@ -203,7 +188,6 @@ test.serial(
     await page.waitForFunction(() => !document.querySelector('wa-drawer')?.hasAttribute('open'));
     await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
     t.is(await focusedHeading(page), 'Integration log');
-    await page.context().close();
   },
 );
 
@@ -212,7 +196,6 @@ test.serial('on a wide screen the sidebar is always open', async (t) => {
   await registerThroughUi(f, page);
   t.true(await page.locator('aside.sidebar').isVisible());
   t.false(await page.getByRole('button', { name: 'Open menu' }).isVisible());
-  await page.context().close();
 });
 
 test.serial('a skip link is the first stop and navigation moves focus to the page heading', async (t) => {
@@ -228,7 +211,6 @@ test.serial('a skip link is the first stop and navigation moves focus to the pag
   t.is(await heading(page, 'Error statistics'), 'Error statistics');
   await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
   t.is(await focusedHeading(page), 'Error statistics');
-  await page.context().close();
 });
 
 test.serial('a page-load refresh answered 503 once is retried and the user stays signed in', async (t) => {
@@ -239,7 +221,6 @@ test.serial('a page-load refresh answered 503 once is retried and the user stays
   await page.reload();
   t.is(await heading(page, 'Telegram accounts'), 'Telegram accounts');
   t.is(f.front!.faulted - before, 1, 'the gateway answered the first refresh with 503');
-  await page.context().close();
 });
 
 test.serial(
@@ -254,7 +235,6 @@ test.serial(
     t.is(await page.getByRole('heading', { name: 'Log in' }).count(), 0);
     await page.getByRole('button', { name: 'Retry' }).click();
     t.is(await heading(page, 'Telegram accounts'), 'Telegram accounts', 'the session was never lost');
-    await page.context().close();
   },
 );
 
@@ -264,7 +244,6 @@ test.serial('a heading that does not come fails naming the heading the page show
   await heading(page, 'Log in');
   const error = await t.throwsAsync(waitShowing(page, page.locator('h1', { hasText: 'Nowhere' }), 'Nowhere', 500));
   t.regex(error.message, /the page shows heading "Log in" at \/login/);
-  await page.context().close();
 });
 
 test.serial('after logout Back never shows a private page, and login returns to the page asked for', async (t) => {
@@ -283,7 +262,6 @@ test.serial('after logout Back never shows a private page, and login returns to 
   await logInThroughUi(f, page, email, password);
   t.is(await heading(page, 'Error statistics'), 'Error statistics');
   t.is(new URL(page.url()).pathname, '/stats');
-  await page.context().close();
 });
 
 test.serial('the theme follows the system and the toggle overrides it', async (t) => {
@@ -299,7 +277,6 @@ test.serial('the theme follows the system and the toggle overrides it', async (t
   t.false(await dark(), 'the choice is remembered');
   await page.getByTestId('theme-toggle').click(); // light → dark
   t.true(await dark());
-  await page.context().close();
 });
 
 test.serial('the language follows the browser and can be switched', async (t) => {
@@ -311,7 +288,6 @@ test.serial('the language follows the browser and can be switched', async (t) =>
   t.is(await heading(page, 'Log in'), 'Log in');
   await page.reload();
   t.is(await heading(page, 'Log in'), 'Log in', 'the choice is remembered');
-  await page.context().close();
 });
 
 for (const width of [1280, 375]) {

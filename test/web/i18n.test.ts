@@ -11,13 +11,19 @@ function sources(dir: string): string[] {
   );
 }
 
-/** Every msg() id in the UI's source with the number of ${…} placeholders of its English template. */
+/**
+ * Every msg() id in the UI's source with the number of ${…} placeholders of its English template, and every
+ * phrase('English', 'id') one (src/i18n/code-words.ts: a msg() call for a table entry, without placeholders).
+ */
 function messageIds(): Map<string, number> {
   const ids = new Map<string, number>();
   for (const file of sources(src)) {
     const text = readFileSync(file, 'utf8');
     for (const match of text.matchAll(/msg\(\s*(str`([^`]*)`|'[^']*'|"[^"]*")\s*,\s*\{\s*id:\s*'([^']+)'/g)) {
       ids.set(match[3]!, (match[2]?.match(/\$\{/g) ?? []).length);
+    }
+    for (const match of text.matchAll(/\bphrase\(\s*(?:'[^']*'|"[^"]*")\s*,\s*'([^']+)'\s*,?\s*\)/g)) {
+      ids.set(match[1]!, 0);
     }
   }
   return ids;

@@ -1,29 +1,25 @@
 import test from 'ava';
 import type { Page } from 'playwright-core';
-import { screenshot, startWebFixture, type WebFixture } from './fixture.ts';
+import { screenshot, type WebFixture } from './fixture.ts';
 import {
   auditPages,
   fieldError,
   logInThroughUi,
   openPage,
   registerThroughUi,
+  shellShowing,
   waitShowing,
+  webFixtureForFile,
   type PageOptions,
 } from './ui.ts';
+import { connectByKeyboard } from './telegram-steps.ts';
 
 // The publishing pages in Chromium against the real services in demo mode: integration-service's scripted
 // Telegram fake gives a freshly connected account three demo channels of its own, and its fake Bot API
 // accepts any well-formed token of 6–12 digits (services/integration-service/src/bots/fake-bot-api.ts).
 
 let f: WebFixture;
-
-test.before(async () => {
-  f = await startWebFixture({}, { telegramDemo: true });
-});
-
-test.after.always(async () => {
-  await f?.stop();
-});
+webFixtureForFile(test, (started) => (f = started), {}, { telegramDemo: true });
 
 /** A token the demo Bot API knows (6–12 digits, then 30–50 characters). */
 const GOOD_TOKEN = `734512098:${'AAHk2-demoTokenForTheWebTest_x'.padEnd(35, 'q')}`;
@@ -37,14 +33,8 @@ async function connectedPage(options: PageOptions = {}): Promise<{ page: Page; e
   const page = await openPage(f, options);
   const { email, password } = await registerThroughUi(f, page);
   phones += 1;
-  await page.goto(`${f.url}/connect/phone`);
   // Demo phones ending in 2 ask for a two-step password: these end in 1.
-  await page.locator('#phone').fill(`+44 7700 9${String(phones).padStart(4, '0')}1`);
-  await page.locator('#phone').press('Enter');
-  await waitShowing(page, page.locator('#code'), 'the code step');
-  await page.locator('#code').fill('12345');
-  await page.locator('#code').press('Enter');
-  await waitShowing(page, page.locator('.success-card'), 'the connected card', 20_000);
+  await connectByKeyboard(f, page, `+44 7700 9${String(phones).padStart(4, '0')}1`);
   return { page, email, password };
 }
 
@@ -94,7 +84,6 @@ test.serial('a freshly connected demo account finds its channels and manages one
   t.is((await page.getByTestId('channel-state').first().innerText()).trim(), 'Can post');
   await page.locator('wa-toast-item', { hasText: 'is managed now.' }).waitFor();
   await screenshot(page, 'channels');
-  await page.context().close();
 });
 
 test.serial('a bad bot token is refused at its field and never shown again; a good one is listed', async (t) => {
@@ -113,7 +102,6 @@ test.serial('a bad bot token is refused at its field and never shown again; a go
   await waitShowing(page, page.getByTestId('bot-right').first(), 'the bot’s rights in the managed channel', 20_000);
   t.regex(await page.getByTestId('bot-right').first().innerText(), /May post/);
   t.false((await page.content()).includes(GOOD_TOKEN.split(':')[1]!), 'the token is nowhere in the page');
-  await page.context().close();
 });
 
 test.serial('bold and a link show in the live preview as formatting, and markup-like text stays text', async (t) => {
@@ -128,7 +116,6 @@ test.serial('bold and a link show in the live preview as formatting, and markup-
   t.is(await preview.locator('img').count(), 0, 'the user’s text is never parsed as HTML');
   t.regex(await preview.innerText(), /<img src=x onerror=alert\(1\)>/);
   t.false((await preview.innerText()).includes('**'));
-  await page.context().close();
 });
 
 test.serial('a post scheduled a few seconds ahead is listed as sent with its t.me link', async (t) => {
@@ -142,7 +129,6 @@ test.serial('a post scheduled a few seconds ahead is listed as sent with its t.m
   t.regex((await link.getAttribute('href')) ?? '', /^https:\/\/t\.me\/.+\/\d+$/);
   t.is((await page.locator('[data-testid="post"] .post-text strong').first().innerText()).trim(), 'Launch');
   await screenshot(page, 'posts-sent');
-  await page.context().close();
 });
 
 test.serial('a scheduled post is cancelled through a confirm dialog and leaves the list', async (t) => {
@@ -158,7 +144,6 @@ test.serial('a scheduled post is cancelled through a confirm dialog and leaves t
   await page.locator('wa-toast-item', { hasText: 'The post is cancelled.' }).waitFor();
   await waitShowing(page, page.getByTestId('empty'), 'the empty list with its next action');
   t.is(await page.getByTestId('post').count(), 0);
-  await page.context().close();
 });
 
 test.serial('a scheduled post is edited in the composer, its formatting kept, until it is sent', async (t) => {
@@ -173,7 +158,6 @@ test.serial('a scheduled post is edited in the composer, its formatting kept, un
   await page.locator('wa-toast-item', { hasText: 'The post is changed.' }).waitFor();
   await page.locator('[data-testid="post"] .post-text strong', { hasText: 'Final' }).waitFor();
   t.is(await page.getByTestId('post').count(), 1);
-  await page.context().close();
 });
 
 test.serial('a target whose bot was removed fails with its reason and offers Retry', async (t) => {
@@ -206,7 +190,6 @@ test.serial('a target whose bot was removed fails with its reason and offers Ret
   await failed.getByRole('button', { name: 'Retry' }).click();
   await page.locator('wa-toast-item', { hasText: 'Sending again.' }).waitFor();
   t.pass();
-  await page.context().close();
 });
 
 test.serial('an image over 10 MB is refused with words saying so', async (t) => {
@@ -221,7 +204,6 @@ test.serial('an image over 10 MB is refused with words saying so', async (t) => 
   const error = page.getByTestId('upload-error');
   await waitShowing(page, error, 'the image’s error', 30_000);
   t.is((await error.innerText()).trim(), 'This image is larger than 10 MB. Choose a smaller one.');
-  await page.context().close();
 });
 
 for (const width of [1280, 375]) {
@@ -240,7 +222,7 @@ for (const width of [1280, 375]) {
           const page = await openPage(f, { width, scheme, locale, bypassCSP: true });
           await page.goto(`${f.url}/login`);
           await logInThroughUi(f, page, email, password);
-          await waitShowing(page, page.locator('cf-shell h1'), 'the signed-in shell', 30_000);
+          await shellShowing(page);
           const label = `${scheme}-${locale.slice(0, 2)}`;
           const result = await auditPages(
             f,
@@ -268,5 +250,4 @@ test.serial('the token field error is tied to its field for screen readers', asy
   await page.locator('#token-error').filter({ hasText: 'bot token' }).waitFor();
   t.regex((await page.locator('#token').getAttribute('aria-describedby')) ?? '', /token-error/);
   t.regex(await fieldError(page, 'token'), /Copy it again from @BotFather/);
-  await page.context().close();
 });

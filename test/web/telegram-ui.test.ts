@@ -1,17 +1,19 @@
 import test from 'ava';
 import type { Page } from 'playwright-core';
-import { screenshot, startWebFixture, type WebFixture } from './fixture.ts';
-import { auditPages, fieldError, openPage, registerThroughUi, scrollsSideways, type PageOptions } from './ui.ts';
+import { screenshot, type WebFixture } from './fixture.ts';
+import {
+  auditPages,
+  fieldError,
+  openPage,
+  registerThroughUi,
+  scrollsSideways,
+  webFixtureForFile,
+  type PageOptions,
+} from './ui.ts';
+import { connectByKeyboard, connectByPhone, enterCode, openSection, pressConnect, sendCode } from './telegram-steps.ts';
 
 let f: WebFixture;
-
-test.before(async () => {
-  f = await startWebFixture({}, { telegramDemo: true });
-});
-
-test.after.always(async () => {
-  await f?.stop();
-});
+webFixtureForFile(test, (started) => (f = started), {}, { telegramDemo: true });
 
 async function loggedInPage(options: PageOptions & { clock?: boolean } = {}): Promise<Page> {
   const page = await openPage(f, options);
@@ -20,23 +22,11 @@ async function loggedInPage(options: PageOptions & { clock?: boolean } = {}): Pr
   return page;
 }
 
-async function openSection(page: Page, name: string): Promise<void> {
-  await page.locator('aside.sidebar').getByRole('link', { name }).click();
-  await page.locator('h1', { hasText: name }).waitFor();
-}
-
-async function sendCode(page: Page, phone: string): Promise<void> {
-  await openSection(page, 'Connect by phone');
-  await page.locator('#phone').fill(phone);
-  await page.getByRole('button', { name: 'Send code' }).click();
-  await page.getByTestId('code-type').waitFor();
-}
-
-async function connectByPhone(page: Page, phone: string): Promise<void> {
-  await sendCode(page, phone);
-  await page.locator('#code').fill('12345');
-  await page.getByRole('button', { name: 'Connect', exact: true }).click();
-  await page.locator('.success-card').waitFor();
+/** The login URL the QR code stands for, once the code shows. */
+async function qrUrl(page: Page): Promise<string> {
+  const qr = page.getByTestId('qr');
+  await qr.waitFor();
+  return (await qr.getAttribute('data-url')) ?? '';
 }
 
 test.serial(
@@ -50,8 +40,7 @@ test.serial(
     t.true(await resend.isDisabled());
     t.true(await page.getByRole('button', { name: 'Change number' }).isVisible());
     await screenshot(page, 'telegram-code');
-    await page.locator('#code').fill('12345');
-    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await enterCode(page);
     await page.locator('.success-card').waitFor();
     await page.locator('wa-toast-item', { hasText: 'The Telegram account is connected.' }).waitFor();
     await openSection(page, 'Telegram accounts');
@@ -60,7 +49,6 @@ test.serial(
     t.is(await card.count(), 1);
     t.regex(await card.innerText(), /\+44 7700 900111/);
     t.regex(await card.innerText(), /Connected/);
-    await page.context().close();
   },
 );
 
@@ -78,25 +66,22 @@ test.serial('after the countdown the code can be resent by the next delivery typ
     before,
   );
   t.regex(await page.getByTestId('code-type').innerText(), /by SMS|by phone call/);
-  await page.context().close();
 });
 
 test.serial('a wrong 2FA password is explained at its field', async (t) => {
   const page = await loggedInPage();
   await sendCode(page, '+44 7700 900112');
-  await page.locator('#code').fill('12345');
-  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await enterCode(page);
   await page.locator('#tg-password').waitFor();
   await screenshot(page, 'telegram-2fa');
   await page.locator('#tg-password').fill('not-the-password');
-  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await pressConnect(page);
   await page.locator('#tg-password-error').filter({ hasText: 'That password is not correct.' }).waitFor();
   t.is(await page.locator('#tg-password').getAttribute('aria-invalid'), 'true');
   await page.locator('#tg-password').fill('demo-password');
-  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await pressConnect(page);
   await page.locator('.success-card').waitFor();
   t.is((await page.locator('.success-card p').innerText()).trim(), 'Connected.', 'the right password connects');
-  await page.context().close();
 });
 
 test.serial(
@@ -111,12 +96,10 @@ test.serial(
     t.regex((await page.locator('#phone').getAttribute('aria-describedby')) ?? '', /phone-error/);
     await page.locator('#phone').fill('+44 7700 900113');
     await page.getByRole('button', { name: 'Send code' }).click();
-    await page.locator('#code').fill('99999');
-    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await enterCode(page, '99999');
     await page.locator('#code-error').filter({ hasText: 'That code is not correct.' }).waitFor();
     t.is(await page.locator('#code').getAttribute('aria-invalid'), 'true');
     t.is(await page.locator('.form-error, [data-testid="error"]').count(), 0, 'nothing above the card');
-    await page.context().close();
   },
 );
 
@@ -129,14 +112,12 @@ test.serial('a pending phone login survives leaving the page and a reload, witho
   t.regex(await page.getByTestId('code-type').innerText(), /\+44 7700 900118/);
   await page.reload();
   await page.getByTestId('code-type').waitFor();
-  await page.locator('#code').fill('12345');
-  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await enterCode(page);
   await page.locator('.success-card').waitFor();
   await openSection(page, 'Integration log');
   await page.locator('tbody tr').first().waitFor();
   const starts = await page.locator('tbody tr', { hasText: 'Phone login: started' }).count();
   t.is(starts, 1, 'Telegram was asked for a code once');
-  await page.context().close();
 });
 
 test.serial('“Change number” and Cancel end the pending login and return to the number', async (t) => {
@@ -148,7 +129,6 @@ test.serial('“Change number” and Cancel end the pending login and return to 
   await page.reload();
   await page.locator('#phone').waitFor();
   t.is(await page.getByTestId('code-type').count(), 0, 'the cancelled login does not come back');
-  await page.context().close();
 });
 
 test.serial(
@@ -156,10 +136,7 @@ test.serial(
   async (t) => {
     const page = await loggedInPage();
     await openSection(page, 'Connect by QR code');
-    const qr = page.getByTestId('qr');
-    await qr.waitFor();
-    const url = await qr.getAttribute('data-url');
-    t.regex(url ?? '', /^tg:\/\/login\?token=/);
+    t.regex(await qrUrl(page), /^tg:\/\/login\?token=/);
     await screenshot(page, 'telegram-qr');
     await openSection(page, 'Integration log');
     const loginCalls: string[] = [];
@@ -176,7 +153,6 @@ test.serial(
     );
     await page.locator('.success-card').waitFor({ timeout: 20_000 });
     t.is((await page.locator('.success-card p').innerText()).trim(), 'Connected.', 'the scanned login ends connected');
-    await page.context().close();
   },
 );
 
@@ -211,10 +187,8 @@ test.serial('a QR start answered with 429 shows why, one live countdown and Retr
   t.notRegex(text, /897 s/);
   t.is(await page.locator('.skeletons').count(), 0);
   await page.getByRole('button', { name: 'Retry' }).click();
-  await page.getByTestId('qr').waitFor();
-  t.regex((await page.getByTestId('qr').getAttribute('data-url')) ?? '', /^tg:\/\/login\?token=/, 'Retry starts anew');
+  t.regex(await qrUrl(page), /^tg:\/\/login\?token=/, 'Retry starts anew');
   t.is(await page.getByTestId('error').count(), 0, 'the error is gone');
-  await page.context().close();
 });
 
 test.serial(
@@ -255,7 +229,6 @@ test.serial(
     await empty.waitFor();
     t.is((await empty.locator('.empty-title').innerText()).trim(), 'No Telegram account connected yet.');
     t.is(await page.getByTestId('account').count(), 0, 'the disconnected account is no longer listed');
-    await page.context().close();
   },
 );
 
@@ -268,8 +241,7 @@ test.serial(
     await page.locator('#phone').fill('+44 7700 900116');
     await page.getByRole('button', { name: 'Send code' }).click();
     await page.getByTestId('code-type').waitFor();
-    await page.locator('#code').fill('99999');
-    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await enterCode(page, '99999');
     await page.locator('#code-error').waitFor();
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
@@ -297,18 +269,12 @@ test.serial(
     t.notRegex(stats, /CodeInvalid/);
     t.regex(stats, /That code is not correct/);
     await screenshot(page, 'telegram-stats');
-    await page.context().close();
   },
 );
 
 test.serial('at 375 px the log is a list of cards and no page scrolls sideways', async (t) => {
   const page = await loggedInPage({ width: 375 });
-  await page.goto(`${f.url}/connect/phone`);
-  await page.locator('#phone').fill('+44 7700 900120');
-  await page.locator('#phone').press('Enter');
-  await page.locator('#code').fill('12345');
-  await page.locator('#code').press('Enter');
-  await page.locator('.success-card').waitFor();
+  await connectByKeyboard(f, page, '+44 7700 900120');
   await page.goto(`${f.url}/log`);
   await page.locator('tbody tr').first().waitFor();
   t.is(await page.locator('thead').evaluate((element) => getComputedStyle(element).position), 'absolute');
@@ -320,7 +286,6 @@ test.serial('at 375 px the log is a list of cards and no page scrolls sideways',
     'block',
   );
   t.false(await scrollsSideways(page));
-  await page.context().close();
 });
 
 for (const width of [1280, 375]) {
@@ -331,15 +296,8 @@ for (const width of [1280, 375]) {
       for (const scheme of ['light', 'dark'] as const) {
         for (const locale of ['en-GB', 'ru-RU']) {
           const page = await loggedInPage({ width, scheme, locale, bypassCSP: true });
-          await page.goto(`${f.url}/connect/phone`);
-          await page
-            .locator('#phone')
-            .fill(`+44 7700 90${String(width).slice(0, 2)}${scheme === 'dark' ? 1 : 2}${locale === 'ru-RU' ? 3 : 4}`);
-          await page.locator('#phone').press('Enter');
-          await page.locator('#code').waitFor();
-          await page.locator('#code').fill('12345');
-          await page.locator('#code').press('Enter');
-          await page.locator('.success-card').waitFor();
+          const phone = `+44 7700 90${String(width).slice(0, 2)}${scheme === 'dark' ? 1 : 2}${locale === 'ru-RU' ? 3 : 4}`;
+          await connectByKeyboard(f, page, phone);
           const label = `${scheme}-${locale.slice(0, 2)}`;
           const result = await auditPages(
             f,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Locator, Page } from 'playwright-core';
-import { axeViolations, screenshot, type WebFixture } from './fixture.ts';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
+import type { TestFn } from 'ava';
+import { axeViolations, screenshot, startWebFixture, type WebFixture } from './fixture.ts';
 
 export interface PageOptions {
   width?: number;
@@ -13,6 +14,9 @@ export interface PageOptions {
   bypassCSP?: boolean;
 }
 
+/** The browser contexts openPage made in this test file that are still open. */
+const contexts = new Set<BrowserContext>();
+
 export async function openPage(f: WebFixture, options: PageOptions = {}): Promise<Page> {
   const context = await f.chromium.browser.newContext({
     viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
@@ -20,7 +24,37 @@ export async function openPage(f: WebFixture, options: PageOptions = {}): Promis
     locale: options.locale ?? 'en-GB',
     ...(options.bypassCSP === true ? { bypassCSP: true } : {}),
   });
+  contexts.add(context);
+  context.on('close', () => contexts.delete(context));
   return context.newPage();
+}
+
+/**
+ * Closes the pages a test opened. A file of serial tests runs it after each (`test.afterEach.always(closePages)`),
+ * so that every test ends its pages, passed or failed; a file with concurrent tests closes its own.
+ */
+export async function closePages(): Promise<void> {
+  await Promise.all([...contexts].map((context) => context.close()));
+}
+
+/**
+ * The web fixture of a file of serial tests: started before the first test, each test's pages closed after it
+ * (passed or failed), stopped after the last. `started` hands the fixture to the file's tests.
+ */
+export function webFixtureForFile(
+  test: TestFn,
+  started: (fixture: WebFixture) => void,
+  ...options: Parameters<typeof startWebFixture>
+): void {
+  let fixture: WebFixture | undefined;
+  test.before(async () => {
+    fixture = await startWebFixture(...options);
+    started(fixture);
+  });
+  test.afterEach.always(closePages);
+  test.after.always(async () => {
+    await fixture?.stop();
+  });
 }
 
 export async function registerThroughUi(f: WebFixture, page: Page): Promise<{ email: string; password: string }> {
@@ -32,7 +66,7 @@ export async function registerThroughUi(f: WebFixture, page: Page): Promise<{ em
   await page.locator('#password').fill(password);
   await page.locator('#confirm').fill(password);
   await page.locator('#confirm').press('Enter');
-  await waitShowing(page, page.locator('cf-shell h1'), 'the signed-in shell after registering', 30_000);
+  await shellShowing(page, 'the signed-in shell after registering');
   return { email, password };
 }
 
@@ -77,6 +111,11 @@ export async function waitShowing(page: Page, locator: Locator, what: string, ti
       cause: error,
     });
   }
+}
+
+/** Waits for the signed-in shell; a login or a registration may take long on a busy machine. */
+export async function shellShowing(page: Page, what = 'the signed-in shell'): Promise<void> {
+  await waitShowing(page, page.locator('cf-shell h1'), what, 30_000);
 }
 
 /**

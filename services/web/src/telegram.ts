@@ -2,6 +2,7 @@ import { msg } from '@lit/localize';
 import { api } from './api/client.ts';
 import { count, list, record, text } from './api/read.ts';
 import { session } from './api/session.ts';
+import { entryFor, phrase, type Phrases } from './i18n/code-words.ts';
 
 /** A login as integration-service reports it (GET /telegram/logins/{id}). */
 export interface LoginState {
@@ -116,21 +117,18 @@ export function accountName(account: TelegramAccount, formatPhone: (phone: strin
   );
 }
 
-/** Human words for Telegram's code delivery types. */
+const flashCall = phrase('by a missed call (the code is the last digits of the number)', 'code.flash');
+
+/** Human words for Telegram's code delivery types (in lower case). */
+const codeTypes: Phrases = {
+  app: phrase('in the Telegram app on another device', 'code.app'),
+  sms: phrase('by SMS', 'code.sms'),
+  call: phrase('by phone call', 'code.call'),
+  flash_call: flashCall,
+  flashcall: flashCall,
+  email: phrase('by email', 'code.email'),
+};
+
 export function describeCodeType(type: string | null | undefined): string {
-  switch ((type ?? '').toLowerCase()) {
-    case 'app':
-      return msg('in the Telegram app on another device', { id: 'code.app' });
-    case 'sms':
-      return msg('by SMS', { id: 'code.sms' });
-    case 'call':
-      return msg('by phone call', { id: 'code.call' });
-    case 'flash_call':
-    case 'flashcall':
-      return msg('by a missed call (the code is the last digits of the number)', { id: 'code.flash' });
-    case 'email':
-      return msg('by email', { id: 'code.email' });
-    default:
-      return msg('by Telegram', { id: 'code.other' });
-  }
+  return entryFor(codeTypes, (type ?? '').toLowerCase(), phrase('by Telegram', 'code.other'))();
 }

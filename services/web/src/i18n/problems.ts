@@ -1,36 +1,31 @@
 import { msg } from '@lit/localize';
 import type { ApiProblem } from '../api/problem.ts';
+import { badgeFor, entryFor, phrase, type BadgeEntry, type Phrases } from './code-words.ts';
 
 /** Where a problem happened: the same status means different things to a person in different places. */
 export type ProblemContext =
   'login' | 'register' | 'load' | 'session' | 'phone' | 'code' | 'resend' | 'password' | 'qr' | 'disconnect' | 'cancel';
 
-/** Telegram's error kinds (integration-service `TelegramError.kind`) in words. */
+const sessionEnded = phrase('Telegram ended this connection. Connect the account again.', 'tg.session-ended');
+const telegramUnavailable = phrase('Telegram did not answer as expected. Try again in a moment.', 'tg.unavailable');
+
+/** Telegram's error kinds (integration-service `TelegramError.kind`) in words, those that read alike together. */
+const telegramKinds: Phrases = {
+  FloodWait: phrase('Telegram asks you to wait before trying again.', 'tg.flood'),
+  Unavailable: telegramUnavailable,
+  TelegramError: telegramUnavailable,
+  CodeInvalid: phrase('That code is not correct. Check it and try again.', 'tg.code-invalid'),
+  CodeExpired: phrase('That code has expired. Ask for a new one.', 'tg.code-expired'),
+  PasswordInvalid: phrase('That password is not correct.', 'tg.password-invalid'),
+  PasswordNeeded: phrase('This account needs its two-step verification password.', 'tg.password-needed'),
+  SessionRevoked: sessionEnded,
+  KeyDuplicated: sessionEnded,
+  PhoneInvalid: phrase('Telegram does not accept this phone number.', 'tg.phone-invalid'),
+  PhoneBanned: phrase('Telegram has blocked this phone number.', 'tg.phone-banned'),
+};
+
 function telegramText(kind: string): string | undefined {
-  switch (kind) {
-    case 'FloodWait':
-      return msg('Telegram asks you to wait before trying again.', { id: 'tg.flood' });
-    case 'CodeInvalid':
-      return msg('That code is not correct. Check it and try again.', { id: 'tg.code-invalid' });
-    case 'CodeExpired':
-      return msg('That code has expired. Ask for a new one.', { id: 'tg.code-expired' });
-    case 'PasswordInvalid':
-      return msg('That password is not correct.', { id: 'tg.password-invalid' });
-    case 'PhoneInvalid':
-      return msg('Telegram does not accept this phone number.', { id: 'tg.phone-invalid' });
-    case 'PasswordNeeded':
-      return msg('This account needs its two-step verification password.', { id: 'tg.password-needed' });
-    case 'PhoneBanned':
-      return msg('Telegram has blocked this phone number.', { id: 'tg.phone-banned' });
-    case 'SessionRevoked':
-    case 'KeyDuplicated':
-      return msg('Telegram ended this connection. Connect the account again.', { id: 'tg.session-ended' });
-    case 'Unavailable':
-    case 'TelegramError':
-      return msg('Telegram did not answer as expected. Try again in a moment.', { id: 'tg.unavailable' });
-    default:
-      return undefined;
-  }
+  return entryFor(telegramKinds, kind, undefined)?.();
 }
 
 /** The sentence a person reads for a failed request; never the server's own words. */
@@ -71,26 +66,25 @@ export function problemText(problem: ApiProblem, context: ProblemContext): strin
   }
 }
 
+/** Form fields' errors in words, by field name (the password's depends on the validator's complaint). */
+const fields: Phrases = {
+  email: phrase('Enter an email address like name@example.org.', 'f.email'),
+  displayName: phrase('Use at most 80 characters.', 'f.display-name'),
+  phone: phrase('Enter the number in international format, e.g. +44 7700 900123.', 'f.phone'),
+  code: phrase('Enter the code you received: 4 to 8 digits.', 'f.code'),
+};
+
+const valueRefused = phrase('This value is not accepted.', 'f.other');
+
 /** A field's error in words, chosen by the field and what the validator complained about. */
 export function fieldText(field: string, serverMessage: string): string {
-  switch (field) {
-    case 'email':
-      return msg('Enter an email address like name@example.org.', { id: 'f.email' });
-    case 'password':
-      return /common|leaked/i.test(serverMessage)
-        ? msg('This password is too common. Choose one that is not on lists of leaked passwords.', {
-            id: 'f.password-common',
-          })
-        : msg('Use 8 to 128 characters.', { id: 'f.password-length' });
-    case 'displayName':
-      return msg('Use at most 80 characters.', { id: 'f.display-name' });
-    case 'phone':
-      return msg('Enter the number in international format, e.g. +44 7700 900123.', { id: 'f.phone' });
-    case 'code':
-      return msg('Enter the code you received: 4 to 8 digits.', { id: 'f.code' });
-    default:
-      return msg('This value is not accepted.', { id: 'f.other' });
-  }
+  if (field === 'password')
+    return /common|leaked/i.test(serverMessage)
+      ? msg('This password is too common. Choose one that is not on lists of leaked passwords.', {
+          id: 'f.password-common',
+        })
+      : msg('Use 8 to 128 characters.', { id: 'f.password-length' });
+  return entryFor(fields, field, valueRefused)();
 }
 
 /** Field errors by field name, in words; form-level (`(root)`) entries are left to problemText. */
@@ -103,6 +97,16 @@ export function fieldTexts(problem: ApiProblem): Record<string, string> {
   return texts;
 }
 
+/** A login's steps, the last part of its log operations (`login.phone.code`). */
+const loginSteps: Phrases = {
+  start: phrase('started', 'op.start'),
+  resend: phrase('code sent again', 'op.resend'),
+  code: phrase('code entered', 'op.code'),
+  password: phrase('password entered', 'op.password'),
+  refresh: phrase('code renewed', 'op.refresh'),
+  accepted: phrase('code scanned', 'op.accepted'),
+};
+
 /** Integration log operations (`login.phone.code`, …) in words. */
 export function operationText(operation: string): string {
   const [area, method, step] = operation.split('.');
@@ -112,22 +116,8 @@ export function operationText(operation: string): string {
   if (area === 'login' && method === 'cancel') return msg('Login cancelled', { id: 'op.cancel' });
   if (area === 'login') {
     const how = method === 'qr' ? msg('QR login', { id: 'op.qr' }) : msg('Phone login', { id: 'op.phone' });
-    switch (step) {
-      case 'start':
-        return `${how}: ${msg('started', { id: 'op.start' })}`;
-      case 'resend':
-        return `${how}: ${msg('code sent again', { id: 'op.resend' })}`;
-      case 'code':
-        return `${how}: ${msg('code entered', { id: 'op.code' })}`;
-      case 'password':
-        return `${how}: ${msg('password entered', { id: 'op.password' })}`;
-      case 'refresh':
-        return `${how}: ${msg('code renewed', { id: 'op.refresh' })}`;
-      case 'accepted':
-        return `${how}: ${msg('code scanned', { id: 'op.accepted' })}`;
-      default:
-        return how;
-    }
+    const done = entryFor(loginSteps, step, undefined)?.();
+    return done === undefined ? how : `${how}: ${done}`;
   }
   const publishingOperation = publishingOperationText(operation);
   if (publishingOperation !== undefined) return publishingOperation;
@@ -140,19 +130,18 @@ export function errorKindText(kind: string | null | undefined): string {
   return telegramText(kind) ?? msg('Unexpected error', { id: 'kind.other' });
 }
 
-export function outcomeText(outcome: string): { text: string; variant: 'success' | 'danger' | 'neutral' } {
-  switch (outcome) {
-    case 'ok':
-      return { text: msg('Done', { id: 'outcome.ok' }), variant: 'success' };
-    case 'connected':
-      return { text: msg('Connected', { id: 'outcome.connected' }), variant: 'success' };
-    case 'expired':
-      return { text: msg('Expired', { id: 'outcome.expired' }), variant: 'neutral' };
-    case 'error':
-      return { text: msg('Failed', { id: 'outcome.error' }), variant: 'danger' };
-    default:
-      return { text: msg('Other', { id: 'outcome.other' }), variant: 'neutral' };
-  }
+type OutcomeVariant = 'success' | 'danger' | 'neutral';
+
+/** Integration log outcomes in words, with the badge's colour. */
+const outcomes: Readonly<Record<string, BadgeEntry<OutcomeVariant>>> = {
+  ok: { text: phrase('Done', 'outcome.ok'), variant: 'success' },
+  connected: { text: phrase('Connected', 'outcome.connected'), variant: 'success' },
+  expired: { text: phrase('Expired', 'outcome.expired'), variant: 'neutral' },
+  error: { text: phrase('Failed', 'outcome.error'), variant: 'danger' },
+};
+
+export function outcomeText(outcome: string): { text: string; variant: OutcomeVariant } {
+  return badgeFor(outcomes, outcome, { text: phrase('Other', 'outcome.other'), variant: 'neutral' });
 }
 
 // Two-factor authentication (issue 18; engineer twofactor): user-service's `…/problems/second-factor/*` and
@@ -188,38 +177,32 @@ export function captchaMissingText(): string {
   return msg('Tick “I’m not a robot” and wait until it is checked.', { id: 'acct.captcha-missing' });
 }
 
+/** A mailed link refused (`…/problems/account-links/*`). */
+const linkProblems: Phrases = {
+  expired: phrase('This link has expired. Ask for a new one.', 'p.link-expired'),
+  used: phrase('This link has already been used.', 'p.link-used'),
+  invalid: phrase('This link is not valid. Copy the whole link from the mail, or ask for a new one.', 'p.link-invalid'),
+};
+
+const captchaExpired = phrase('The robot check has expired. Tick it again.', 'p.captcha-expired');
+const captchaFailed = phrase('The robot check did not pass. Tick it again.', 'p.captcha-failed');
+
+/** A captcha refused (`…/problems/captcha/*`). */
+const captchaProblems: Phrases = {
+  missing: captchaMissingText,
+  expired: captchaExpired,
+  replayed: captchaExpired,
+  malformed: captchaFailed,
+  forged: captchaFailed,
+};
+
 /**
  * A refused captcha (in a form) or mailed link (on the link's page) in words; undefined for any other problem
  * (problemText decides). The problem type's last segment alone is ambiguous (`expired`), so the caller says where.
  */
 export function accountProblemText(problem: ApiProblem, where: 'form' | 'link'): string | undefined {
   if (problem.status !== 400) return undefined;
-  if (where === 'link') {
-    switch (problem.type) {
-      case 'expired':
-        return msg('This link has expired. Ask for a new one.', { id: 'p.link-expired' });
-      case 'used':
-        return msg('This link has already been used.', { id: 'p.link-used' });
-      case 'invalid':
-        return msg('This link is not valid. Copy the whole link from the mail, or ask for a new one.', {
-          id: 'p.link-invalid',
-        });
-      default:
-        return undefined;
-    }
-  }
-  switch (problem.type) {
-    case 'missing':
-      return captchaMissingText();
-    case 'expired':
-    case 'replayed':
-      return msg('The robot check has expired. Tick it again.', { id: 'p.captcha-expired' });
-    case 'malformed':
-    case 'forged':
-      return msg('The robot check did not pass. Tick it again.', { id: 'p.captcha-failed' });
-    default:
-      return undefined;
-  }
+  return entryFor(where === 'link' ? linkProblems : captchaProblems, problem.type, undefined)?.();
 }
 
 // Publishing (issue 17; engineer webpub): channels, bots, images and posts.
@@ -249,7 +232,7 @@ export function publishingText(problem: ApiProblem, context: PublishingContext):
         ? msg('This image is larger than 10 MB. Choose a smaller one.', { id: 'p.image-large' })
         : msg('A post can have at most 10 images.', { id: 'p.images-many' });
     case 502:
-      return msg('Telegram did not answer as expected. Try again in a moment.', { id: 'tg.unavailable' });
+      return telegramUnavailable();
     default:
       return problemText(problem, 'load');
   }
@@ -264,27 +247,22 @@ export function publishingFieldText(field: string): string {
   if (field === 'scheduledAt') return msg('Choose a time from now to a year ahead.', { id: 'f.post-time' });
   if (field.startsWith('targets')) return msg('Choose at least one channel.', { id: 'f.post-targets' });
   if (field.startsWith('entities')) return msg('A link must start with https:// or tg://.', { id: 'f.post-link' });
-  return msg('This value is not accepted.', { id: 'f.other' });
+  return valueRefused();
 }
 
 /** Publishing's integration log operations in words (issue 17). */
+const publishingOperations: Phrases = {
+  'bot.add': phrase('Bot added', 'op.bot-add'),
+  'bot.remove': phrase('Bot removed', 'op.bot-remove'),
+  'channel.manage': phrase('Channel managed', 'op.channel-manage'),
+  'channel.remove': phrase('Channel no longer managed', 'op.channel-remove'),
+  'post.create': phrase('Post scheduled', 'op.post-create'),
+  'post.cancel': phrase('Post cancelled', 'op.post-cancel'),
+  'post.retry': phrase('Post sent again', 'op.post-retry'),
+};
+
 function publishingOperationText(operation: string): string | undefined {
-  switch (operation) {
-    case 'bot.add':
-      return msg('Bot added', { id: 'op.bot-add' });
-    case 'bot.remove':
-      return msg('Bot removed', { id: 'op.bot-remove' });
-    case 'channel.manage':
-      return msg('Channel managed', { id: 'op.channel-manage' });
-    case 'channel.remove':
-      return msg('Channel no longer managed', { id: 'op.channel-remove' });
-    case 'post.create':
-      return msg('Post scheduled', { id: 'op.post-create' });
-    case 'post.cancel':
-      return msg('Post cancelled', { id: 'op.post-cancel' });
-    case 'post.retry':
-      return msg('Post sent again', { id: 'op.post-retry' });
-    default:
-      return operation.startsWith('post.') ? msg('Post delivery', { id: 'op.post-other' }) : undefined;
-  }
+  const known = entryFor(publishingOperations, operation, undefined);
+  if (known !== undefined) return known();
+  return operation.startsWith('post.') ? msg('Post delivery', { id: 'op.post-other' }) : undefined;
 }

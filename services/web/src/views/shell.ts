@@ -4,6 +4,7 @@ import { html as staticHtml, unsafeStatic } from 'lit/static-html.js';
 import { session, type User } from '../api/session.ts';
 import { logo, logoMark } from '../design/logo.ts';
 import { chooseTheme, effectiveTheme, nextTheme, themeChoice, type ThemeChoice } from '../design/theme.ts';
+import { phrase, type Phrases } from '../i18n/code-words.ts';
 import { chooseLocale, getLocale, type Locale } from '../i18n/locale.ts';
 import { forgetReturnTo, navigate, pathOf } from '../router.ts';
 import { routeNames, routes, type Route, type RouteEntry } from '../routes.ts';
@@ -27,28 +28,24 @@ const lazyPages: Partial<Record<Route, () => Promise<unknown>>> = {
 
 const sections = routeNames.filter((route) => routes[route].nav);
 
-function themeLabel(choice: ThemeChoice): string {
-  switch (choice) {
-    case 'light':
-      return msg('Theme: light', { id: 'theme.light' });
-    case 'dark':
-      return msg('Theme: dark', { id: 'theme.dark' });
-    default:
-      return msg('Theme: system', { id: 'theme.system' });
-  }
-}
+const themeLabels: Phrases<ThemeChoice> = {
+  light: phrase('Theme: light', 'theme.light'),
+  dark: phrase('Theme: dark', 'theme.dark'),
+  system: phrase('Theme: system', 'theme.system'),
+};
 
 /** Theme toggle and language switch, shared by the shell and the sign-in pages. */
 export function preferences(onChange: () => void) {
   const choice = themeChoice();
+  const label = themeLabels[choice]();
   const icon = choice === 'system' ? 'monitor' : effectiveTheme(choice) === 'dark' ? 'moon' : 'sun';
   return html`<div class="preferences">
     <button
       type="button"
       class="wa-plain icon-button"
       data-testid="theme-toggle"
-      title=${themeLabel(choice)}
-      aria-label=${themeLabel(choice)}
+      title=${label}
+      aria-label=${label}
       @click=${() => {
         chooseTheme(nextTheme());
         onChange();

@@ -1,61 +1,63 @@
 import { msg } from '@lit/localize';
+import { badgeFor, entryFor, phrase, type BadgeEntry, type Phrases } from '../../i18n/code-words.ts';
 import type { Channel, Target } from './api.ts';
 
 type Variant = 'success' | 'warning' | 'danger' | 'neutral' | 'brand';
 
+const channelStates: Readonly<Record<Channel['state'], BadgeEntry<Variant>>> = {
+  ok: { text: phrase('Can post', 'ch.ok'), variant: 'success' },
+  rights_removed: { text: phrase('Posting rights removed', 'ch.rights-removed'), variant: 'danger' },
+  gone: { text: phrase('Channel no longer available', 'ch.gone'), variant: 'neutral' },
+};
+
 /** A managed channel's state for people. */
 export function channelState(state: Channel['state']): { text: string; variant: Variant } {
-  switch (state) {
-    case 'ok':
-      return { text: msg('Can post', { id: 'ch.ok' }), variant: 'success' };
-    case 'rights_removed':
-      return { text: msg('Posting rights removed', { id: 'ch.rights-removed' }), variant: 'danger' };
-    default:
-      return { text: msg('Channel no longer available', { id: 'ch.gone' }), variant: 'neutral' };
-  }
+  return badgeFor(channelStates, state, channelStates.gone);
 }
+
+const targetStates: Readonly<Record<Target['state'], BadgeEntry<Variant>>> = {
+  scheduled: { text: phrase('Scheduled', 'tgt.scheduled'), variant: 'brand' },
+  sending: { text: phrase('Sending', 'tgt.sending'), variant: 'warning' },
+  sent: { text: phrase('Sent', 'tgt.sent'), variant: 'success' },
+  failed: { text: phrase('Failed', 'tgt.failed'), variant: 'danger' },
+  unknown: { text: phrase('Unknown — check the channel', 'tgt.unknown'), variant: 'warning' },
+  cancelled: { text: phrase('Cancelled', 'tgt.cancelled'), variant: 'neutral' },
+};
 
 /** A post target's delivery state for people. */
 export function targetState(state: Target['state']): { text: string; variant: Variant } {
-  switch (state) {
-    case 'scheduled':
-      return { text: msg('Scheduled', { id: 'tgt.scheduled' }), variant: 'brand' };
-    case 'sending':
-      return { text: msg('Sending', { id: 'tgt.sending' }), variant: 'warning' };
-    case 'sent':
-      return { text: msg('Sent', { id: 'tgt.sent' }), variant: 'success' };
-    case 'failed':
-      return { text: msg('Failed', { id: 'tgt.failed' }), variant: 'danger' };
-    case 'unknown':
-      return { text: msg('Unknown — check the channel', { id: 'tgt.unknown' }), variant: 'warning' };
-    default:
-      return { text: msg('Cancelled', { id: 'tgt.cancelled' }), variant: 'neutral' };
-  }
+  return badgeFor(targetStates, state, targetStates.cancelled);
 }
 
-/** Why a delivery failed (integration-service's error kind) in words. */
+type FailureCause = 'rights' | 'flood' | 'account' | 'bot' | 'unconfirmed';
+
+/** What a delivery's failure (integration-service's error kind) says about its cause. */
+const failureCauses: Readonly<Record<string, FailureCause>> = {
+  ChatWriteForbidden: 'rights',
+  ChatAdminRequired: 'rights',
+  RightsRemoved: 'rights',
+  FloodWait: 'flood',
+  SessionRevoked: 'account',
+  NotConnected: 'account',
+  BotRemoved: 'bot',
+  TokenInvalid: 'bot',
+  Unknown: 'unconfirmed',
+  Timeout: 'unconfirmed',
+};
+
+const causes: Phrases<FailureCause> = {
+  rights: phrase('No right to post in this channel any more.', 'fail.rights'),
+  flood: phrase('Telegram asked to wait; it will be sent later.', 'fail.flood'),
+  account: phrase('The account is not connected.', 'fail.account'),
+  bot: phrase('The bot is no longer available.', 'fail.bot'),
+  unconfirmed: phrase('Telegram did not confirm the send. Check the channel before retrying.', 'fail.unknown'),
+};
+
+/** Why a delivery failed in words; nothing when it did not. */
 export function failureText(kind: string | null): string {
-  switch (kind) {
-    case null:
-      return '';
-    case 'ChatWriteForbidden':
-    case 'ChatAdminRequired':
-    case 'RightsRemoved':
-      return msg('No right to post in this channel any more.', { id: 'fail.rights' });
-    case 'FloodWait':
-      return msg('Telegram asked to wait; it will be sent later.', { id: 'fail.flood' });
-    case 'SessionRevoked':
-    case 'NotConnected':
-      return msg('The account is not connected.', { id: 'fail.account' });
-    case 'BotRemoved':
-    case 'TokenInvalid':
-      return msg('The bot is no longer available.', { id: 'fail.bot' });
-    case 'Unknown':
-    case 'Timeout':
-      return msg('Telegram did not confirm the send. Check the channel before retrying.', { id: 'fail.unknown' });
-    default:
-      return msg('Telegram refused the send.', { id: 'fail.other' });
-  }
+  if (kind === null) return '';
+  const cause = entryFor(failureCauses, kind, undefined);
+  return cause === undefined ? msg('Telegram refused the send.', { id: 'fail.other' }) : causes[cause]();
 }
 
 /** The user's IANA time zone, shown next to every time they pick. */
