@@ -1,8 +1,8 @@
 // Builds the node's components from Go modules, once per machine, into the same cache as the other test binaries
 // (built-binaries.ts conventions: explicit env var → cache → build, one builder at a time, progress lines).
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binaryCacheDir, go } from '../binaries.ts';
+import { binaryCacheDir, buildOnce, go } from '../binaries.ts';
 import { versions } from '../build-versions.ts';
 import { buildKubeCommands, staticBuild } from '../kube-build.ts';
 
@@ -154,43 +154,32 @@ export async function resolveBundle(bundle: NodeBundle, progress: (line: string)
   }
   const target = bundleDir(bundle);
   if (complete(bundle)) return target;
-  const lock = `${target}.lock`;
   // One builder per bundle across concurrent workers; the others wait for its result.
-  while (true) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (complete(bundle)) return target;
-      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > 90 * 60_000) rmSync(lock, { recursive: true, force: true });
-      await new Promise((resolve) => setTimeout(resolve, 2000));
-    }
-  }
-  try {
-    if (complete(bundle)) return target;
-    const workDir = join(binaryCacheDir(), 'build', `${bundle}-${specs[bundle].version}`);
-    mkdirSync(workDir, { recursive: true });
-    const partial = `${target}.partial`;
-    rmSync(partial, { recursive: true, force: true });
-    mkdirSync(partial, { recursive: true });
-    progress(`building ${bundle} ${specs[bundle].version} (cold: minutes; cached afterwards in ${binaryCacheDir()})`);
-    try {
-      await specs[bundle].build(partial, workDir, progress);
-    } catch (error) {
-      throw new Error(
-        `no ${bundle} binaries: building ${specs[bundle].version} failed — set CF_NODE_BIN_DIR to a directory ` +
-          `holding ${bundleBinaries[bundle].join(', ')}; building needs Go ≥ 1.26 and the Go module proxy.\n` +
-          (error as Error).message,
-        { cause: error },
-      );
-    }
-    rmSync(target, { recursive: true, force: true });
-    renameSync(partial, target);
-    return target;
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
+  await buildOnce(
+    target,
+    () => complete(bundle),
+    async () => {
+      const workDir = join(binaryCacheDir(), 'build', `${bundle}-${specs[bundle].version}`);
+      mkdirSync(workDir, { recursive: true });
+      const partial = `${target}.partial`;
+      rmSync(partial, { recursive: true, force: true });
+      mkdirSync(partial, { recursive: true });
+      progress(`building ${bundle} ${specs[bundle].version} (cold: minutes; cached afterwards in ${binaryCacheDir()})`);
+      try {
+        await specs[bundle].build(partial, workDir, progress);
+      } catch (error) {
+        throw new Error(
+          `no ${bundle} binaries: building ${specs[bundle].version} failed — set CF_NODE_BIN_DIR to a directory ` +
+            `holding ${bundleBinaries[bundle].join(', ')}; building needs Go ≥ 1.26 and the Go module proxy.\n` +
+            (error as Error).message,
+          { cause: error },
+        );
+      }
+      rmSync(target, { recursive: true, force: true });
+      renameSync(partial, target);
+    },
+  );
+  return target;
 }
 
 export const nodeBundles = [
