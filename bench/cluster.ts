@@ -6,7 +6,7 @@ import { startControlPlane } from '@cf/embedded/control-plane';
 import { readFileSync } from 'node:fs';
 import { cgroupPids, processesMentioning } from '@cf/embedded/node/host';
 import { startNode, type RunningNode } from '@cf/embedded/node/node';
-import { applyDevManifests, installAddOns, isPlatformChart } from '@cf/embedded/node/platform';
+import { applyDevManifests, installAddOns, isPlatformChart, notReadyWorkloads } from '@cf/embedded/node/platform';
 import { platformImages } from '@cf/embedded/node/prepare-node';
 import { createVolumePool } from '@cf/embedded/node/storage';
 import { formatMs, timeMs } from './stats.ts';
@@ -53,17 +53,7 @@ try {
   let vaultRunningAt: number | undefined;
   let vaultUnsealedAt: number | undefined;
   while (Date.now() < deadline) {
-    const list = JSON.parse(await node.kubectl(['get', 'deployments,statefulsets', '-A', '-o', 'json'])) as {
-      items: {
-        kind: string;
-        metadata: { namespace: string; name: string };
-        spec: { replicas?: number };
-        status: { readyReplicas?: number };
-      }[];
-    };
-    notReady = list.items
-      .filter((w) => (w.status.readyReplicas ?? 0) < (w.spec.replicas ?? 1))
-      .map((w) => `${w.kind}/${w.metadata.namespace}/${w.metadata.name}`);
+    notReady = await notReadyWorkloads(node);
     if (vaultRunningAt === undefined) {
       const phase = await node
         .kubectl(['-n', 'cf-vault', 'get', 'pod', 'vault-0', '-o', 'jsonpath={.status.phase}'])

@@ -9,15 +9,15 @@
 // BENCH_BASELINE_GATEWAY=<another checkout's services/api-gateway/src/main.ts> runs that build too (shared limits,
 // its own database) in the same rounds, for before/after numbers from one run. BENCH_NPM_START=0 skips the npm
 // start part; BENCH_PROFILE_DIR=<dir> writes the gateways' CPU profiles there.
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
-import { freePort, scratchDir, spawnManaged, startTogether, waitFor } from '@cf/embedded/process';
+import { freePort, scratchDir, spawnManaged, startTogether } from '@cf/embedded/process';
 import { startServiceProcess } from '@cf/embedded/service-process';
 import { startPostgres } from '@cf/embedded/postgres';
 import { startVault } from '@cf/embedded/vault';
 import { backingServicesEnv } from '@cf/embedded/service-env';
+import { cpuMs, measureLatency, measurePairedAdded, measureThroughput, startPassThrough } from './http-measures.ts';
 import { median, percentile } from './stats.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -82,55 +82,7 @@ const memoryGateway = await startServiceProcess(`${root}services/api-gateway/src
  * The floor: a bare Node `http` proxy that passes method, path, headers and body through to `upstream` over a
  * keep-alive agent and streams the answer back — the cheapest Node hop, against which the gateway's own work shows.
  */
-const PASS_THROUGH = `
-import { createServer, request, Agent } from 'node:http';
-const upstream = new URL(process.env.UPSTREAM_URL);
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-createServer((req, res) => {
-  const out = request({ host: upstream.hostname, port: upstream.port, method: req.method,
-    path: req.url.replace(/^\\/api/, ''), headers: { ...req.headers, host: upstream.host }, agent }, (answer) => {
-    res.writeHead(answer.statusCode, answer.headers);
-    answer.pipe(res);
-  });
-  out.on('error', () => { res.statusCode = 502; res.end(); });
-  req.pipe(out);
-}).listen(Number(process.env.PORT), '127.0.0.1');
-`;
-
-async function startPassThrough(upstream: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const port = await freePort();
-  const child = spawnManaged(process.execPath, ['--input-type=module', '-e', PASS_THROUGH], {
-    name: 'pass-through proxy',
-    logFile: `${scratchDir('bench-pass-through')}/proxy.log`,
-    env: { UPSTREAM_URL: upstream, PORT: String(port) },
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/healthz`)).ok, { what: 'the pass-through proxy', process: child });
-  return { url, pid: child.pid, stop: () => child.stop() };
-}
 const floor = await startPassThrough(users.url);
-
-/**
- * CPU time a process has used so far, in ms (utime + stime of /proc/<pid>/stat, in clock ticks of 10 ms): CPU per
- * request moves far less than wall time when other work shares the machine.
- */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  // Fields 14 and 15 of proc(5), counted from the state field (3) after the command name.
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-async function measureLatency(pool: Pool, path: string, token: string, count: number): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const started = performance.now();
-    const response = await pool.request({ method: 'GET', path, headers: { authorization: `Bearer ${token}` } });
-    await response.body.dump();
-    if (response.statusCode !== 200) throw new Error(`${path}: ${response.statusCode}`);
-    out.push(performance.now() - started);
-  }
-  return out;
-}
 
 /**
  * Revocation reaching a replica that did not carry it: log a session out straight at user-service, then ask
@@ -165,45 +117,6 @@ async function measureRevocationLag(rounds: number): Promise<number[]> {
     lags.push(performance.now() - started);
   }
   return lags;
-}
-
-/**
- * Added latency from pairs: each step sends one request to every target back to back (the order rotating, so no
- * target always goes first), and a target's added latency is the median over steps of its time minus the direct
- * call's in the same step. On a machine whose load swings by the second, the two requests of a pair see the same
- * load, which separate blocks of requests do not.
- */
-async function measurePairedAdded(
-  targets: { name: string; pool: Pool; path: string }[],
-  token: string,
-  steps: number,
-): Promise<Map<string, number[]>> {
-  const differences = new Map(targets.slice(1).map((target) => [target.name, [] as number[]]));
-  for (let step = 0; step < steps; step += 1) {
-    const times = new Map<string, number>();
-    for (let i = 0; i < targets.length; i += 1) {
-      const target = targets[(step + i) % targets.length]!;
-      times.set(target.name, (await measureLatency(target.pool, target.path, token, 1))[0]!);
-    }
-    const direct = times.get(targets[0]!.name)!;
-    for (const [name, list] of differences) list.push(times.get(name)! - direct);
-  }
-  return differences;
-}
-
-async function measureThroughput(pool: Pool, path: string, token: string, parallel: number): Promise<number> {
-  let done = 0;
-  const deadline = performance.now() + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: parallel }, async () => {
-      while (performance.now() < deadline) {
-        const response = await pool.request({ method: 'GET', path, headers: { authorization: `Bearer ${token}` } });
-        await response.body.dump();
-        done += 1;
-      }
-    }),
-  );
-  return done / seconds;
 }
 
 async function npmStartReady(): Promise<number> {
@@ -311,11 +224,12 @@ try {
   );
   console.log(`load average (1, 5, 15 min) before the latency rounds ${loadBefore}, after ${loadAfter}`);
   for (const line of perRound) console.log(line);
-  const directRate = await measureThroughput(direct, '/users/me', token, 16);
-  const floorRate = await measureThroughput(passThrough, '/api/users/me', token, 16);
-  const proxiedRate = await measureThroughput(proxied, '/api/users/me', token, 16);
-  const memoryRate = await measureThroughput(proxiedMemory, '/api/users/me', token, 16);
-  const baselineRate = baseline === undefined ? 0 : await measureThroughput(baseline, '/api/users/me', token, 16);
+  const directRate = await measureThroughput(direct, '/users/me', token, 16, seconds);
+  const floorRate = await measureThroughput(passThrough, '/api/users/me', token, 16, seconds);
+  const proxiedRate = await measureThroughput(proxied, '/api/users/me', token, 16, seconds);
+  const memoryRate = await measureThroughput(proxiedMemory, '/api/users/me', token, 16, seconds);
+  const baselineRate =
+    baseline === undefined ? 0 : await measureThroughput(baseline, '/api/users/me', token, 16, seconds);
   await Promise.all([direct.close(), passThrough.close(), proxied.close(), proxiedMemory.close(), baseline?.close()]);
 
   const added = (latencies: number[], p: number): number => percentile(latencies, p) - percentile(directLatency, p);

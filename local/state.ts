@@ -1,6 +1,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
+import { processAlive } from '@cf/embedded/pid';
 
 /** Where `npm start` keeps everything: `$CF_LOCAL_STATE`, default `.local/` in the repository. */
 export function stateDir(root: string): string {
@@ -19,11 +20,7 @@ interface LockContent {
 }
 
 function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
+  if (!processAlive(pid)) return false;
   // A recycled pid belongs to something else: ours runs local/start.ts.
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('local/start');

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { runTiltInstalls, type AddOnRun } from '../support/node/add-ons.ts';
 import { startNode, type RunningNode } from '../support/node/node.ts';
-import { applyDevManifests, isPlatformChart } from '../support/node/platform.ts';
+import { applyDevManifests, isPlatformChart, notReadyWorkloads } from '../support/node/platform.ts';
 import { platformImages } from '../support/node/prepare-node.ts';
 import { createVolumePool } from '../support/node/storage.ts';
 
@@ -133,18 +133,7 @@ test.serial('web turns Ready through its probes', async (t) => {
 });
 
 test.serial('every Deployment and StatefulSet of the platform is Ready', async (t) => {
-  const items = JSON.parse(await node.kubectl(['get', 'deployments,statefulsets', '-A', '-o', 'json'])) as {
-    items: {
-      kind: string;
-      metadata: { name: string; namespace: string };
-      spec: { replicas?: number };
-      status: { readyReplicas?: number };
-    }[];
-  };
-  const notReady = items.items
-    .filter((w) => (w.status.readyReplicas ?? 0) < (w.spec.replicas ?? 1))
-    .map((w) => `${w.kind} ${w.metadata.namespace}/${w.metadata.name}`);
-  t.deepEqual(notReady, []);
+  t.deepEqual(await notReadyWorkloads(node), []);
   timings['allReady'] = Date.now() - applied;
 });
 

@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { stringify } from 'yaml';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
 import { scratchDir } from '../support/process.ts';
 
@@ -25,9 +26,9 @@ test('the API server creates and reads back a namespace', async (t) => {
   t.is(read.metadata?.labels?.['purpose'], 'test');
 });
 
-async function kubectlDryRun(manifest: string): Promise<{ ok: boolean; output: string }> {
+async function kubectlDryRun(manifest: object): Promise<{ ok: boolean; output: string }> {
   const file = join(scratchDir('manifest'), 'manifest.yaml');
-  writeFileSync(file, manifest);
+  writeFileSync(file, stringify(manifest));
   try {
     const { stdout } = await run('kubectl', [
       '--kubeconfig',
@@ -44,39 +45,27 @@ async function kubectlDryRun(manifest: string): Promise<{ ok: boolean; output: s
 }
 
 test('kubectl apply --dry-run=server accepts a valid manifest', async (t) => {
-  const result = await kubectlDryRun(
-    [
-      'apiVersion: v1',
-      'kind: ConfigMap',
-      'metadata:',
-      '  name: settings',
-      '  namespace: default',
-      'data:',
-      '  mode: dev',
-      '',
-    ].join('\n'),
-  );
+  const result = await kubectlDryRun({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'settings', namespace: 'default' },
+    data: { mode: 'dev' },
+  });
   t.true(result.ok, result.output);
   t.regex(result.output, /configmap\/settings created \(server dry run\)/);
 });
 
 test('kubectl apply --dry-run=server rejects an invalid manifest', async (t) => {
-  const result = await kubectlDryRun(
-    [
-      'apiVersion: apps/v1',
-      'kind: Deployment',
-      'metadata:',
-      '  name: broken',
-      '  namespace: default',
-      'spec:',
-      '  replicas: -1',
-      '  selector: { matchLabels: { app: a } }',
-      '  template:',
-      '    metadata: { labels: { app: b } }',
-      '    spec: { containers: [{ name: c, image: x }] }',
-      '',
-    ].join('\n'),
-  );
+  const result = await kubectlDryRun({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'broken', namespace: 'default' },
+    spec: {
+      replicas: -1,
+      selector: { matchLabels: { app: 'a' } },
+      template: { metadata: { labels: { app: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+    },
+  });
   t.false(result.ok);
   t.regex(result.output, /invalid/i);
 });

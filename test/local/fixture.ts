@@ -1,3 +1,4 @@
+import type { ExecutionContext } from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -5,6 +6,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { solvedCaptcha } from '../support/captcha.ts';
+import { scratchDir } from '../support/process.ts';
 
 /**
  * A solved captcha for a registration against npm start, which asks for one as production does (the web UI's
@@ -103,6 +105,22 @@ export function runNpmStart(
     },
     kill,
   };
+}
+
+/**
+ * `npm start` on a fresh port range with a fresh state directory (`scratchDir(name)`), waited for until ready and
+ * killed when the test ends; `output` is what it printed up to ready.
+ */
+export async function readyNpmStart(
+  t: ExecutionContext,
+  name: string,
+  env: Record<string, string> = {},
+): Promise<{ port: number; state: string; run: NpmStart; output: string }> {
+  const port = await freePortRange();
+  const state = scratchDir(name);
+  const run = runNpmStart(state, port, env);
+  t.teardown(run.kill);
+  return { port, state, run, output: await run.ready() };
 }
 
 /** Every process descended from `pid`, by walking the parent links `ps` reports. */

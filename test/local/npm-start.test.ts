@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { scratchDir } from '../support/process.ts';
-import { api, captchaFor, descendants, freePortRange, runNpmStart } from './fixture.ts';
+import { api, captchaFor, descendants, freePortRange, readyNpmStart, runNpmStart } from './fixture.ts';
 
 /** Running, that is: present and not a zombie waiting for init to collect its exit status. */
 function alive(pid: number): boolean {
@@ -19,10 +19,7 @@ function alive(pid: number): boolean {
 }
 
 test('npm start serves the UI and the API, prints what runs where, and stops cleanly on SIGINT', async (t) => {
-  const port = await freePortRange();
-  const run = runNpmStart(scratchDir('npm-start'), port);
-  t.teardown(run.kill);
-  const output = await run.ready();
+  const { port, run, output } = await readyNpmStart(t, 'npm-start');
   const page = await fetch(`http://127.0.0.1:${port}/connect/qr`);
   t.regex(await page.text(), /<cf-app><\/cf-app>/);
   const register = await api(port, 'POST', '/auth/register', {
@@ -51,11 +48,7 @@ test('npm start serves the UI and the API, prints what runs where, and stops cle
 });
 
 test('a second npm start on the same state says one is running instead of failing on a port', async (t) => {
-  const port = await freePortRange();
-  const state = scratchDir('npm-start-twice');
-  const first = runNpmStart(state, port);
-  t.teardown(first.kill);
-  await first.ready();
+  const { port, state } = await readyNpmStart(t, 'npm-start-twice');
   const second = runNpmStart(state, port);
   t.teardown(second.kill);
   t.is(await second.exited, 1);
@@ -65,11 +58,7 @@ test('a second npm start on the same state says one is running instead of failin
 });
 
 test('npm start -- --reset deletes the state only after the user typed reset', async (t) => {
-  const port = await freePortRange();
-  const state = scratchDir('npm-start-reset');
-  const first = runNpmStart(state, port);
-  t.teardown(first.kill);
-  await first.ready();
+  const { port, state, run: first } = await readyNpmStart(t, 'npm-start-reset');
   t.is(
     (
       await api(port, 'POST', '/auth/register', {
@@ -98,11 +87,7 @@ test('npm start -- --reset deletes the state only after the user typed reset', a
 });
 
 test('CF_LOCAL_VAULT=off runs without Vault, labelled as development-only key files', async (t) => {
-  const port = await freePortRange();
-  const state = scratchDir('npm-start-no-vault');
-  const run = runNpmStart(state, port, { CF_LOCAL_VAULT: 'off' });
-  t.teardown(run.kill);
-  const output = await run.ready();
+  const { port, state, run, output } = await readyNpmStart(t, 'npm-start-no-vault', { CF_LOCAL_VAULT: 'off' });
   t.regex(output, /^\s+Vault\s+—\s+OFF \(CF_LOCAL_VAULT=off\): DEVELOPMENT-ONLY key files/m);
   const registered = await api(port, 'POST', '/auth/register', {
     body: { email: 'no-vault@example.org', password: 'keys in a file', captcha: await captchaFor(port) },

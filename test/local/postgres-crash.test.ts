@@ -2,15 +2,10 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { scratchDir } from '../support/process.ts';
-import { api, captchaFor, freePortRange, runNpmStart, superuser } from './fixture.ts';
+import { api, captchaFor, readyNpmStart, runNpmStart, superuser } from './fixture.ts';
 
 test("after npm start's PostgreSQL is SIGKILLed mid-write, a restart recovers every committed row and the users", async (t) => {
-  const port = await freePortRange();
-  const state = scratchDir('npm-start-crash');
-  const first = runNpmStart(state, port);
-  t.teardown(first.kill);
-  await first.ready();
+  const { port, state, run: first } = await readyNpmStart(t, 'npm-start-crash');
   const credentials = { email: 'crash@example.org', password: 'committed before the crash' };
   t.is(
     (await api(port, 'POST', '/auth/register', { body: { ...credentials, captcha: await captchaFor(port) } })).status,

@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { containerSecurity, fieldEnv, httpGet, podSecurity, resources } from '../lib/workload.ts';
+import { containerSecurity, fieldEnv, httpGet, podSecurity, resources, selectedPods } from '../lib/workload.ts';
 import { disruptionBudget, requireSeparateNodes } from '../lib/availability.ts';
 import { internalCertificate, serviceDnsNames } from '../lib/certificates.ts';
 import { labels, ns, selector, vault, VAULT_PRIORITY_CLASS } from '../platform.ts';
@@ -155,24 +155,20 @@ export class VaultServer extends Construct {
         // Every pod starts at once: a sealed vault-0 is not ready, and followers must exist to be joined.
         podManagementPolicy: 'Parallel',
         updateStrategy: { type: 'OnDelete' },
-        selector: { matchLabels: selector(vault.name) },
-        template: {
-          metadata: { labels: vaultLabels },
-          spec: {
-            serviceAccountName: vault.serviceAccount,
-            automountServiceAccountToken: true,
-            securityContext: podSecurity(VAULT_UID, VAULT_GID),
-            terminationGracePeriodSeconds: 30,
-            priorityClassName: VAULT_PRIORITY_CLASS,
-            affinity: requireSeparateNodes(selector(vault.name)),
-            containers: [vaultContainer(profile)],
-            volumes: [
-              { name: 'config', configMap: { name: vault.serverConfigMap } },
-              { name: 'tls', secret: { secretName: vault.tlsSecret } },
-              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
-            ],
-          },
-        },
+        ...selectedPods(vault.name, vaultLabels, {
+          serviceAccountName: vault.serviceAccount,
+          automountServiceAccountToken: true,
+          securityContext: podSecurity(VAULT_UID, VAULT_GID),
+          terminationGracePeriodSeconds: 30,
+          priorityClassName: VAULT_PRIORITY_CLASS,
+          affinity: requireSeparateNodes(selector(vault.name)),
+          containers: [vaultContainer(profile)],
+          volumes: [
+            { name: 'config', configMap: { name: vault.serverConfigMap } },
+            { name: 'tls', secret: { secretName: vault.tlsSecret } },
+            { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+          ],
+        }),
         volumeClaimTemplates: [
           {
             metadata: { name: 'data', labels: selector(vault.name) },

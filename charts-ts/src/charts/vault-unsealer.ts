@@ -9,6 +9,7 @@ import {
   containerSecurity,
   podSecurity,
   resources,
+  selectedPods,
   standardProbes,
   vaultTokenVolume,
 } from '../lib/workload.ts';
@@ -102,45 +103,41 @@ export class VaultUnsealer extends Construct {
       metadata: meta(unsealer.name, namespace),
       spec: {
         replicas: profile.unsealer.replicas,
-        selector: { matchLabels: selector(unsealer.name) },
-        template: {
-          metadata: { labels: unsealerLabels },
-          spec: {
-            serviceAccountName: unsealer.name,
-            automountServiceAccountToken: true,
-            securityContext: podSecurity(APP_UID),
-            priorityClassName: VAULT_PRIORITY_CLASS,
-            ...(profile.unsealer.replicas > 1 ? spreadOverNodes(selector(unsealer.name)) : {}),
-            containers: [
-              {
-                name: unsealer.name,
-                image: imageOf(unsealer.name, profile.images),
-                imagePullPolicy: 'IfNotPresent',
-                ports: [{ name: 'http', containerPort: unsealer.port }],
-                env: renderEnv(unsealerContainerEnv(profile)),
-                resources: resources(profile.unsealer.resources),
-                securityContext: containerSecurity(APP_UID, !profile.liveUpdate),
-                startupProbe: probes.startup,
-                livenessProbe: probes.liveness,
-                readinessProbe: probes.readiness,
-                volumeMounts: [
-                  { name: 'config', mountPath: unsealer.configDir, readOnly: true },
-                  { name: 'vault-token', mountPath: UNSEALER_TOKEN_DIR, readOnly: true },
-                  { name: 'internal-ca', mountPath: internalCa.mountDir, readOnly: true },
-                  { name: 'tmp', mountPath: '/tmp' },
-                ],
-              },
-            ],
-            volumes: [
-              { name: 'config', configMap: { name: unsealer.configMap } },
-              // The unsealer's own Vault login (kubernetes auth, audience `vault`), besides its API token.
-              vaultTokenVolume(vault.audience),
-              // Vault's certificate Secret, of which only the issuing CA's `ca.crt` is mounted (VAULT_CACERT).
-              caBundleVolume('internal-ca', vault.tlsSecret),
-              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('32Mi') } },
-            ],
-          },
-        },
+        ...selectedPods(unsealer.name, unsealerLabels, {
+          serviceAccountName: unsealer.name,
+          automountServiceAccountToken: true,
+          securityContext: podSecurity(APP_UID),
+          priorityClassName: VAULT_PRIORITY_CLASS,
+          ...(profile.unsealer.replicas > 1 ? spreadOverNodes(selector(unsealer.name)) : {}),
+          containers: [
+            {
+              name: unsealer.name,
+              image: imageOf(unsealer.name, profile.images),
+              imagePullPolicy: 'IfNotPresent',
+              ports: [{ name: 'http', containerPort: unsealer.port }],
+              env: renderEnv(unsealerContainerEnv(profile)),
+              resources: resources(profile.unsealer.resources),
+              securityContext: containerSecurity(APP_UID, !profile.liveUpdate),
+              startupProbe: probes.startup,
+              livenessProbe: probes.liveness,
+              readinessProbe: probes.readiness,
+              volumeMounts: [
+                { name: 'config', mountPath: unsealer.configDir, readOnly: true },
+                { name: 'vault-token', mountPath: UNSEALER_TOKEN_DIR, readOnly: true },
+                { name: 'internal-ca', mountPath: internalCa.mountDir, readOnly: true },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            },
+          ],
+          volumes: [
+            { name: 'config', configMap: { name: unsealer.configMap } },
+            // The unsealer's own Vault login (kubernetes auth, audience `vault`), besides its API token.
+            vaultTokenVolume(vault.audience),
+            // Vault's certificate Secret, of which only the issuing CA's `ca.crt` is mounted (VAULT_CACERT).
+            caBundleVolume('internal-ca', vault.tlsSecret),
+            { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('32Mi') } },
+          ],
+        }),
       },
     });
     // One leader works at a time; the other replica takes over within a lease duration.

@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { Resources } from '../profile.ts';
+import { selector } from '../platform.ts';
 
 /** The numeric non-root user of our own images (the `node` user of node:24-bookworm-slim). */
 export const APP_UID = 1000;
@@ -87,3 +88,15 @@ export function vaultTokenVolume(audience: string): k8s.Volume {
 }
 
 export const VAULT_TOKEN_DIR = '/var/run/secrets/vault';
+
+/**
+ * A workload's pod template and the selector picking its pods: `podLabels` must include the selector labels of
+ * `name` (platform.ts `labels` does), or the API server refuses the workload.
+ */
+export function selectedPods(
+  name: string,
+  podLabels: Record<string, string>,
+  spec: k8s.PodSpec,
+): { selector: k8s.LabelSelector; template: k8s.PodTemplateSpec } {
+  return { selector: { matchLabels: selector(name) }, template: { metadata: { labels: podLabels }, spec } };
+}

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { env, loadConfig } from '@cf/kit';
+import { env, loadConfig, serverEnv } from '@cf/kit';
 import { z } from 'zod';
 import { splitKeepsBelowThreshold } from './key-store.ts';
 
@@ -26,9 +26,7 @@ export const settingsShape = {
   LEASE_NAME: z.string().default('vault-unsealer'),
   LEASE_DURATION_SECONDS: env.seconds(15),
   RESYNC_SECONDS: env.seconds(30),
-  PORT: env.port(8080),
-  HOST: z.string().default('0.0.0.0'),
-  LOG_LEVEL: env.logLevel(),
+  ...serverEnv(),
 };
 
 export type Settings = ReturnType<typeof loadSettings>;

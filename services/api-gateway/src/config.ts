@@ -1,13 +1,11 @@
-import { env, loadConfig } from '@cf/kit/config';
+import { accessTokenEnv, env, loadConfig, serverEnv } from '@cf/kit/config';
 import { databaseEnv, vaultLoginEnv } from '@cf/kit/connection-env';
 import { z } from 'zod';
 
 const list = env.list();
 
 export const gatewayEnv = {
-  PORT: env.port(8080),
-  HOST: z.string().default('0.0.0.0'),
-  LOG_LEVEL: env.logLevel(),
+  ...serverEnv(),
   /**
    * Address ranges of the TLS entry (Envoy) in front of the gateway, comma-separated CIDRs: only a peer in
    * them is believed about the client address, and only for the X-Forwarded-For hop it appended. Default: none.
@@ -22,8 +20,7 @@ export const gatewayEnv = {
   JWKS_URL: z.url().optional(),
   /** user-service's session-revocation feed. Default: `${USER_SERVICE_URL}/internal/session-revocations`. */
   REVOCATIONS_URL: z.url().optional(),
-  JWT_ISSUER: z.string().default('https://content-factory.local/auth'),
-  JWT_AUDIENCE: z.string().default('content-factory'),
+  ...accessTokenEnv(),
 
   /** The origin browsers load the UI from; cookie-authenticated writes from anywhere else are refused. */
   PUBLIC_ORIGIN: z.url().default('http://localhost:8080'),

@@ -1,14 +1,12 @@
 import { hostname } from 'node:os';
-import { env, loadConfig } from '@cf/kit/config';
+import { accessTokenEnv, env, loadConfig, serverEnv } from '@cf/kit/config';
 import { databaseEnv, vaultLoginEnv } from '@cf/kit/connection-env';
 import { z } from 'zod';
 import { UNVERIFIED_ACTIONS } from './http/verified-only.ts';
 
 /** Environment of integration-service. Every variable is named in the error when it is missing or wrong. */
 export const integrationServiceEnv = {
-  PORT: env.port(8080),
-  HOST: z.string().default('0.0.0.0'),
-  LOG_LEVEL: env.logLevel(),
+  ...serverEnv(),
 
   /** `gramjs`: real Telegram (api_id/api_hash from Vault KV). `demo`: the scripted fake, no network. */
   TELEGRAM_MODE: z.enum(['gramjs', 'demo']).default('gramjs'),
@@ -33,8 +31,7 @@ export const integrationServiceEnv = {
   LOCAL_SESSION_KEY_FILE: z.string().default('.local/integration-service-session.key'),
 
   JWKS_URL: z.url().default('http://user-service.cf-apps.svc:8080/.well-known/jwks.json'),
-  JWT_ISSUER: z.string().default('https://content-factory.local/auth'),
-  JWT_AUDIENCE: z.string().default('content-factory'),
+  ...accessTokenEnv(),
   /** user-service, asked on every request whether the token's session still stands. Default: JWKS_URL's origin. */
   USER_SERVICE_URL: z.url().optional(),
   /** Deadline of that check; past it the request is a 503. */

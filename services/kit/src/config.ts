@@ -60,3 +60,19 @@ export const env = {
           .filter((item) => item !== ''),
       ),
 };
+
+/** The block every server's schema starts with (spread into it): where it listens (0.0.0.0:`port`) and how much it logs. */
+export function serverEnv(port = 8080) {
+  return { PORT: env.port(port), HOST: z.string().default('0.0.0.0'), LOG_LEVEL: env.logLevel() };
+}
+
+/**
+ * The access tokens user-service issues and every other service checks (spread into their schemas): the defaults
+ * stand here once, since a signer and a checker that disagree refuse every token.
+ */
+export function accessTokenEnv() {
+  return {
+    JWT_ISSUER: z.string().default('https://content-factory.local/auth'),
+    JWT_AUDIENCE: z.string().default('content-factory'),
+  };
+}

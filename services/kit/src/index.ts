@@ -1,4 +1,4 @@
-export { ConfigError, env, loadConfig } from './config.ts';
+export { accessTokenEnv, ConfigError, env, loadConfig, serverEnv } from './config.ts';
 export { createLogger, type Logger, type LoggerOptions, type LogLevel } from './logger.ts';
 export { isSecretField, redact, REDACTED } from './redact.ts';
 export { createApp, type ServiceApp, type ServiceAppOptions, type ServiceState } from './http/app.ts';

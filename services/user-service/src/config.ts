@@ -1,12 +1,10 @@
-import { env, loadConfig } from '@cf/kit/config';
+import { accessTokenEnv, env, loadConfig, serverEnv } from '@cf/kit/config';
 import { databaseEnv, vaultLoginEnv } from '@cf/kit/connection-env';
 import { z } from 'zod';
 
 /** Environment of user-service. Every variable is named in the error when it is missing or wrong. */
 export const userServiceEnv = {
-  PORT: env.port(8080),
-  HOST: z.string().default('0.0.0.0'),
-  LOG_LEVEL: env.logLevel(),
+  ...serverEnv(),
   /**
    * Address ranges of api-gateway's pods (comma-separated CIDRs). Only a peer in them is believed about
    * the client address (X-Forwarded-For, the one hop it added); anyone else is keyed by its own address.
@@ -23,8 +21,7 @@ export const userServiceEnv = {
   /** Local key file when there is no Vault. */
   LOCAL_KEY_FILE: z.string().default('.local/user-service-keys.json'),
 
-  JWT_ISSUER: z.string().default('https://content-factory.local/auth'),
-  JWT_AUDIENCE: z.string().default('content-factory'),
+  ...accessTokenEnv(),
   /** 10–15 minutes. */
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(900).default(900),
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(90).default(30),

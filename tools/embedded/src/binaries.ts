@@ -143,9 +143,39 @@ export function locateBinary(name: string, spec: BinarySpec): ResolvedBinary | u
 }
 
 /**
- * Finds a binary, or obtains it once per machine (one builder at a time across processes: a lock directory
- * next to the cache file; a lock older than 90 min is taken as abandoned). Never returns without a binary:
- * when all fails the error ends with `spec.howToProvide`.
+ * Runs `build` once per machine for `target`: one builder at a time across processes (a lock directory
+ * `<target>.lock`; one older than 90 min is taken as abandoned); the others wait, and skip building when `done()`
+ * says the first one finished. Answers 'cache' when the target was already there, 'built' when `build` ran.
+ */
+export async function buildOnce(
+  target: string,
+  done: () => boolean,
+  build: () => Promise<void>,
+): Promise<'cache' | 'built'> {
+  const lock = `${target}.lock`;
+  while (true) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (done()) return 'cache';
+      const since = statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now();
+      if (Date.now() - since > 90 * 60_000) rmSync(lock, { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  }
+  try {
+    if (done()) return 'cache';
+    await build();
+    return 'built';
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Finds a binary, or obtains it once per machine (`buildOnce`). Never returns without a binary: when all fails
+ * the error ends with `spec.howToProvide`.
  */
 export async function resolvePinnedBinary(
   name: string,
@@ -156,37 +186,26 @@ export async function resolvePinnedBinary(
   if (found !== undefined) return found;
   const cacheDir = binaryCacheDir();
   const target = cachedBinaryPath(name, spec);
-  const lock = `${target}.lock`;
-  while (true) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (isExecutable(target)) return { path: target, source: 'cache' };
-      const since = statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now();
-      if (Date.now() - since > 90 * 60_000) rmSync(lock, { recursive: true, force: true });
-      await new Promise((resolve) => setTimeout(resolve, 2000));
-    }
-  }
-  try {
-    if (isExecutable(target)) return { path: target, source: 'cache' };
-    const workDir = join(cacheDir, 'build', `${name}-${spec.version}`);
-    mkdirSync(workDir, { recursive: true });
-    progress(`obtaining ${name} ${spec.version} (once; cached afterwards in ${cacheDir})`);
-    const partial = `${target}.partial`;
-    try {
-      await spec.build(partial, workDir, progress);
-    } catch (error) {
-      throw new Error(
-        `no ${name} binary: obtaining ${spec.version} failed — ${spec.howToProvide}.\n${(error as Error).message}`,
-        { cause: error },
-      );
-    }
-    renameSync(partial, target);
-    return { path: target, source: 'built' };
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
+  const source = await buildOnce(
+    target,
+    () => isExecutable(target),
+    async () => {
+      const workDir = join(cacheDir, 'build', `${name}-${spec.version}`);
+      mkdirSync(workDir, { recursive: true });
+      progress(`obtaining ${name} ${spec.version} (once; cached afterwards in ${cacheDir})`);
+      const partial = `${target}.partial`;
+      try {
+        await spec.build(partial, workDir, progress);
+      } catch (error) {
+        throw new Error(
+          `no ${name} binary: obtaining ${spec.version} failed — ${spec.howToProvide}.\n${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+      renameSync(partial, target);
+    },
+  );
+  return { path: target, source };
 }
 
 /** First line of `binary --version`, for reports. */

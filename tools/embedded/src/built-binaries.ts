@@ -1,5 +1,5 @@
 import { observabilitySpecs, type ObservabilityToolName } from './prometheus-tools.ts';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -12,6 +12,7 @@ import {
   type ResolvedBinary,
 } from './binaries.ts';
 import { versions } from './build-versions.ts';
+import { buildKubeCommands, staticBuild } from './kube-build.ts';
 
 // Lookup, cache and the pinned downloads live in tools/embedded (shared with `npm start`); this file keeps the
 // binaries only the tests use and the names the suites import.
@@ -28,8 +29,6 @@ const envtestAssets = (): string[] => {
   const assets = process.env['KUBEBUILDER_ASSETS'];
   return assets !== undefined && assets !== '' ? [assets] : [];
 };
-
-const staticBuild = { CGO_ENABLED: '0', GOFLAGS: '-mod=mod' };
 
 /** Source directory of one of our Go helpers. */
 export function goToolDir(name: ChartsToolName): string {
@@ -130,49 +129,7 @@ const specs: Record<BinaryName, BinarySpec> = {
     howToProvide:
       'set CF_KUBE_APISERVER_BIN to a kube-apiserver ≥ 1.31 binary, or KUBEBUILDER_ASSETS to a setup-envtest directory',
     async build(outFile, workDir, progress) {
-      const { module, version, staging } = versions.kubeApiserver;
-      const info = JSON.parse(
-        await go(['mod', 'download', '-json', `${module}@${version}`], workDir, {}, progress),
-      ) as { GoMod: string };
-      // k8s.io/kubernetes points its staging modules at ./staging; a wrapper pins each to its published version.
-      const stagingModules = [
-        ...readFileSync(info.GoMod, 'utf8').matchAll(/^\s*(k8s\.io\/[\w.-]+) => \.\/staging\//gm),
-      ].map((m) => m[1]);
-      const goMod = [
-        'module cfwrap/kube',
-        '',
-        'go 1.26.0',
-        '',
-        `require ${module} ${version}`,
-        '',
-        'replace (',
-        ...stagingModules.map((name) => `\t${name} => ${name} ${staging}`),
-        ')',
-        '',
-      ].join('\n');
-      writeFileSync(join(workDir, 'go.mod'), goMod);
-      const [major, minor] = version.replace(/^v/, '').split('.');
-      const ldflags = [
-        '-s -w',
-        `-X k8s.io/component-base/version.gitVersion=${version}`,
-        `-X k8s.io/component-base/version.gitMajor=${major}`,
-        `-X k8s.io/component-base/version.gitMinor=${minor}`,
-      ].join(' ');
-      await go(
-        [
-          'build',
-          '-o',
-          outFile,
-          '-tags',
-          'selinux,notest,grpcnotrace',
-          '-ldflags',
-          ldflags,
-          `${module}/cmd/kube-apiserver`,
-        ],
-        workDir,
-        staticBuild,
-        progress,
-      );
+      await buildKubeCommands({ commands: ['kube-apiserver'], out: outFile, workDir, progress });
     },
   },
   vault: vaultBinary,

@@ -4,6 +4,7 @@ import { Agent, get } from 'node:https';
 import { join } from 'node:path';
 import { resolveBinary } from './built-binaries.ts';
 import { createTestPki } from './certificates.ts';
+import { kubeconfigYaml } from './kubeconfig.ts';
 import { freePort, scratchDir, spawnManaged, waitFor, type ManagedProcess } from './process.ts';
 
 export interface ControlPlane {
@@ -93,32 +94,18 @@ export async function startControlPlane(): Promise<ControlPlane> {
     await waitFor(readyz, { what: 'kube-apiserver /readyz', process: proc, timeoutMs: 60_000, intervalMs: 200 });
   };
   await ready(apiserver);
-  const b64 = (file: string): string => readFileSync(file).toString('base64');
-  const kubeconfigYaml = [
-    'apiVersion: v1',
-    'kind: Config',
-    'clusters:',
-    '- name: cf-test',
-    '  cluster:',
-    `    server: ${server}`,
-    `    certificate-authority-data: ${b64(pki.caCert)}`,
-    'users:',
-    '- name: cf-test-admin',
-    '  user:',
-    `    client-certificate-data: ${b64(pki.adminCert)}`,
-    `    client-key-data: ${b64(pki.adminKey)}`,
-    'contexts:',
-    '- name: cf-test',
-    '  context:',
-    '    cluster: cf-test',
-    '    user: cf-test-admin',
-    'current-context: cf-test',
-    '',
-  ].join('\n');
+  const kubeconfig = kubeconfigYaml({
+    cluster: 'cf-test',
+    server,
+    caCert: pki.caCert,
+    user: 'cf-test-admin',
+    clientCert: pki.adminCert,
+    clientKey: pki.adminKey,
+  });
   const kubeconfigPath = join(dir, 'kubeconfig');
-  writeFileSync(kubeconfigPath, kubeconfigYaml, { mode: 0o600 });
+  writeFileSync(kubeconfigPath, kubeconfig, { mode: 0o600 });
   const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(kubeconfigYaml);
+  kubeConfig.loadFromString(kubeconfig);
   return {
     server,
     kubeConfig,

@@ -6,8 +6,9 @@ import {
   env,
   podSecurity,
   resources,
-  vaultTokenVolume,
+  selectedPods,
   VAULT_TOKEN_DIR,
+  vaultTokenVolume,
 } from '../../lib/workload.ts';
 import { future, labels, ns, selector, vault } from '../../platform.ts';
 import { dashboards, datasources } from './dashboards/index.ts';
@@ -128,79 +129,75 @@ export function grafanaStack(scope: Construct, settings: ObservabilitySettings):
     metadata: { name: grafana.name, namespace, labels: l },
     spec: {
       replicas: settings.grafana.replicas,
-      selector: { matchLabels: selector(grafana.name) },
-      template: {
-        metadata: { labels: l },
-        spec: {
-          serviceAccountName: grafana.serviceAccount,
-          automountServiceAccountToken: false,
-          securityContext: podSecurity(grafana.uid),
-          initContainers: [
-            {
-              name: 'admin-password',
-              image: vault.image,
-              command: ['/bin/sh', '/etc/grafana-init/init-admin-password.sh'],
-              env: env({ VAULT_ADDR: vault.address, VAULT_CLIENT_TIMEOUT: '10s', VAULT_MAX_RETRIES: 3 }),
-              volumeMounts: [
-                {
-                  name: 'provisioning',
-                  mountPath: '/etc/grafana-init/init-admin-password.sh',
-                  subPath: 'init-admin-password.sh',
-                  readOnly: true,
-                },
-                { name: 'vault-secrets', mountPath: vaultAgent.secretsDir },
-                { name: 'vault-token', mountPath: VAULT_TOKEN_DIR, readOnly: true },
-              ],
-              securityContext: containerSecurity(grafana.uid, true),
-              resources: resources({
-                requests: { cpu: '10m', memory: '32Mi' },
-                limits: { cpu: '100m', memory: '64Mi' },
-              }),
-            },
-          ],
-          containers: [
-            {
-              name: 'grafana',
-              image: grafana.image,
-              ports: [{ name: 'http', containerPort: grafana.port }],
-              env: env({
-                GF_SECURITY_ADMIN_USER: 'admin',
-                GF_SECURITY_ADMIN_PASSWORD__FILE: PASSWORD_FILE,
-                GF_AUTH_ANONYMOUS_ENABLED: 'false',
-                GF_USERS_ALLOW_SIGN_UP: 'false',
-                GF_ANALYTICS_REPORTING_ENABLED: 'false',
-                GF_ANALYTICS_CHECK_FOR_UPDATES: 'false',
-                GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES: 'false',
-                GF_NEWS_NEWS_FEED_ENABLED: 'false',
-                GF_PATHS_DATA: '/var/lib/grafana',
-                GF_LOG_MODE: 'console',
-                GF_LOG_CONSOLE_FORMAT: 'json',
-              }),
-              volumeMounts: [
-                provisioning('datasources', 'datasources.yaml'),
-                provisioning('dashboards', 'dashboards.yaml'),
-                { name: 'dashboards', mountPath: '/var/lib/grafana-dashboards', readOnly: true },
-                { name: 'data', mountPath: '/var/lib/grafana' },
-                { name: 'tmp', mountPath: '/tmp' },
-                { name: 'vault-secrets', mountPath: vaultAgent.secretsDir, readOnly: true },
-              ],
-              // /healthz answers while the server runs; /api/health also checks Grafana's database (Grafana docs,
-              // "HTTP API: Health").
-              ...upstreamProbes({ path: '/healthz', port: 'http' }, { path: '/api/health', port: 'http' }),
-              securityContext: containerSecurity(grafana.uid, true),
-              resources: resources(settings.grafana.resources),
-            },
-          ],
-          volumes: [
-            { name: 'provisioning', configMap: { name: 'grafana-provisioning' } },
-            { name: 'dashboards', configMap: { name: 'grafana-dashboards' } },
-            { name: 'data', emptyDir: {} },
-            { name: 'tmp', emptyDir: {} },
-            { name: 'vault-secrets', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
-            vaultTokenVolume(vault.audience),
-          ],
-        },
-      },
+      ...selectedPods(grafana.name, l, {
+        serviceAccountName: grafana.serviceAccount,
+        automountServiceAccountToken: false,
+        securityContext: podSecurity(grafana.uid),
+        initContainers: [
+          {
+            name: 'admin-password',
+            image: vault.image,
+            command: ['/bin/sh', '/etc/grafana-init/init-admin-password.sh'],
+            env: env({ VAULT_ADDR: vault.address, VAULT_CLIENT_TIMEOUT: '10s', VAULT_MAX_RETRIES: 3 }),
+            volumeMounts: [
+              {
+                name: 'provisioning',
+                mountPath: '/etc/grafana-init/init-admin-password.sh',
+                subPath: 'init-admin-password.sh',
+                readOnly: true,
+              },
+              { name: 'vault-secrets', mountPath: vaultAgent.secretsDir },
+              { name: 'vault-token', mountPath: VAULT_TOKEN_DIR, readOnly: true },
+            ],
+            securityContext: containerSecurity(grafana.uid, true),
+            resources: resources({
+              requests: { cpu: '10m', memory: '32Mi' },
+              limits: { cpu: '100m', memory: '64Mi' },
+            }),
+          },
+        ],
+        containers: [
+          {
+            name: 'grafana',
+            image: grafana.image,
+            ports: [{ name: 'http', containerPort: grafana.port }],
+            env: env({
+              GF_SECURITY_ADMIN_USER: 'admin',
+              GF_SECURITY_ADMIN_PASSWORD__FILE: PASSWORD_FILE,
+              GF_AUTH_ANONYMOUS_ENABLED: 'false',
+              GF_USERS_ALLOW_SIGN_UP: 'false',
+              GF_ANALYTICS_REPORTING_ENABLED: 'false',
+              GF_ANALYTICS_CHECK_FOR_UPDATES: 'false',
+              GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES: 'false',
+              GF_NEWS_NEWS_FEED_ENABLED: 'false',
+              GF_PATHS_DATA: '/var/lib/grafana',
+              GF_LOG_MODE: 'console',
+              GF_LOG_CONSOLE_FORMAT: 'json',
+            }),
+            volumeMounts: [
+              provisioning('datasources', 'datasources.yaml'),
+              provisioning('dashboards', 'dashboards.yaml'),
+              { name: 'dashboards', mountPath: '/var/lib/grafana-dashboards', readOnly: true },
+              { name: 'data', mountPath: '/var/lib/grafana' },
+              { name: 'tmp', mountPath: '/tmp' },
+              { name: 'vault-secrets', mountPath: vaultAgent.secretsDir, readOnly: true },
+            ],
+            // /healthz answers while the server runs; /api/health also checks Grafana's database (Grafana docs,
+            // "HTTP API: Health").
+            ...upstreamProbes({ path: '/healthz', port: 'http' }, { path: '/api/health', port: 'http' }),
+            securityContext: containerSecurity(grafana.uid, true),
+            resources: resources(settings.grafana.resources),
+          },
+        ],
+        volumes: [
+          { name: 'provisioning', configMap: { name: 'grafana-provisioning' } },
+          { name: 'dashboards', configMap: { name: 'grafana-dashboards' } },
+          { name: 'data', emptyDir: {} },
+          { name: 'tmp', emptyDir: {} },
+          { name: 'vault-secrets', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
+          vaultTokenVolume(vault.audience),
+        ],
+      }),
     },
   });
 }

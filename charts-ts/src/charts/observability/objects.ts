@@ -1,8 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { httpGet, podSecurity } from '../../lib/workload.ts';
-import { selector } from '../../platform.ts';
+import { httpGet, podSecurity, selectedPods } from '../../lib/workload.ts';
 
 /** Anything with Kubernetes type metadata, e.g. the `@kubernetes-models/prometheus-operator` interfaces. */
 export interface TypedObject {
@@ -73,15 +72,11 @@ export function singleReplica(
     metadata: { name: props.name, namespace: props.namespace, labels: props.labels },
     spec: {
       replicas: 1,
-      selector: { matchLabels: selector(props.name) },
-      template: {
-        metadata: { labels: props.labels },
-        spec: {
-          serviceAccountName: props.name,
-          securityContext: podSecurity(props.uid),
-          containers: [props.container],
-        },
-      },
+      ...selectedPods(props.name, props.labels, {
+        serviceAccountName: props.name,
+        securityContext: podSecurity(props.uid),
+        containers: [props.container],
+      }),
     },
   });
 }

@@ -1,10 +1,10 @@
 // Builds the node's components from Go modules, once per machine, into the same cache as the other test binaries
 // (built-binaries.ts conventions: explicit env var → cache → build, one builder at a time, progress lines).
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binaryCacheDir } from '../binaries.ts';
+import { binaryCacheDir, buildOnce, go } from '../binaries.ts';
 import { versions } from '../build-versions.ts';
+import { buildKubeCommands, staticBuild } from '../kube-build.ts';
 
 /** A set of binaries built together (one `go build` shares its package graph and build cache). */
 export type NodeBundle = 'kube-node' | 'containerd' | 'kube-router' | 'coredns' | 'traefik';
@@ -20,62 +20,9 @@ const bundleBinaries = {
 /** The binaries the node runs on the host (the other bundles go into images). */
 export type NodeBinaryName = (typeof bundleBinaries)[(typeof nodeBundles)[number]][number];
 
-/** Runs `go`, streaming its stderr as progress, failing with the tail of its output. */
-export function goRun(
-  args: string[],
-  cwd: string,
-  env: Record<string, string>,
-  progress: (line: string) => void,
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('go', args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let tail = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      const text = chunk.toString();
-      tail = (tail + text).slice(-4000);
-      for (const line of text.split('\n')) if (line.trim() !== '') progress(line.trim());
-    });
-    child.on('error', (error) => reject(new Error(`could not run go (${error.message}); install Go ≥ 1.26`)));
-    child.on('exit', (code) => {
-      if (code === 0) resolve(out);
-      else reject(new Error(`go ${args.join(' ')} failed (exit ${code}):\n${tail}`));
-    });
-  });
-}
-
-const staticBuild = { CGO_ENABLED: '0', GOFLAGS: '-mod=mod' };
-
-/**
- * The wrapper module kube-apiserver is built from (binaries.ts): k8s.io/kubernetes with each staging module pinned
- * to its published version, because its own go.mod points them at ./staging.
- */
-async function kubeWrapper(workDir: string, progress: (line: string) => void): Promise<void> {
-  const { module, version, staging } = versions.kubeApiserver;
-  const info = JSON.parse(await goRun(['mod', 'download', '-json', `${module}@${version}`], workDir, {}, progress)) as {
-    GoMod: string;
-  };
-  const stagingModules = [
-    ...readFileSync(info.GoMod, 'utf8').matchAll(/^\s*(k8s\.io\/[\w.-]+) => \.\/staging\//gm),
-  ].map((m) => m[1]);
-  writeFileSync(
-    join(workDir, 'go.mod'),
-    [
-      'module cfwrap/kube',
-      '',
-      'go 1.26.0',
-      '',
-      `require ${module} ${version}`,
-      '',
-      'replace (',
-      ...stagingModules.map((name) => `\t${name} => ${name} ${staging}`),
-      ')',
-      '',
-    ].join('\n'),
-  );
+/** `go install` of pinned commands as static binaries into `outDir`. */
+function goInstall(args: string[], outDir: string, workDir: string, progress: (line: string) => void): Promise<string> {
+  return go(['install', ...args], workDir, { CGO_ENABLED: '0', GOBIN: outDir }, progress);
 }
 
 /**
@@ -88,7 +35,7 @@ async function wrapperWithUpstreamDirectives(
   version: string,
   progress: (line: string) => void,
 ): Promise<void> {
-  const info = JSON.parse(await goRun(['mod', 'download', '-json', `${module}@${version}`], workDir, {}, progress)) as {
+  const info = JSON.parse(await go(['mod', 'download', '-json', `${module}@${version}`], workDir, {}, progress)) as {
     GoMod: string;
     Dir: string;
   };
@@ -121,31 +68,13 @@ const specs: Record<NodeBundle, BundleSpec> = {
   'kube-node': {
     version: versions.kubeApiserver.version,
     async build(outDir, workDir, progress) {
-      await kubeWrapper(workDir, progress);
-      const { module, version } = versions.kubeApiserver;
-      const [major, minor] = version.replace(/^v/, '').split('.');
-      const ldflags = [
-        '-s -w',
-        `-X k8s.io/component-base/version.gitVersion=${version}`,
-        `-X k8s.io/component-base/version.gitMajor=${major}`,
-        `-X k8s.io/component-base/version.gitMinor=${minor}`,
-        `-X k8s.io/client-go/pkg/version.gitVersion=${version}`,
-      ].join(' ');
-      await goRun(
-        [
-          'build',
-          '-o',
-          `${outDir}/`,
-          '-tags',
-          'selinux,notest,grpcnotrace',
-          '-ldflags',
-          ldflags,
-          ...bundleBinaries['kube-node'].map((name) => `${module}/cmd/${name}`),
-        ],
+      await buildKubeCommands({
+        commands: bundleBinaries['kube-node'],
+        out: `${outDir}/`,
         workDir,
-        staticBuild,
         progress,
-      );
+        extraLdflags: [`-X k8s.io/client-go/pkg/version.gitVersion=${versions.kubeApiserver.version}`],
+      });
     },
   },
   containerd: {
@@ -153,17 +82,16 @@ const specs: Record<NodeBundle, BundleSpec> = {
     async build(outDir, workDir, progress) {
       const { module, version } = versions.node.containerd;
       // FACTS.md ("A real node"): static, without the storage drivers that need cgo.
-      await goRun(
+      await goInstall(
         [
-          'install',
           '-tags',
           'no_btrfs no_zfs no_devmapper',
           '-ldflags',
           `-s -w -X github.com/containerd/containerd/v2/version.Version=${version}`,
           ...bundleBinaries.containerd.map((name) => `${module}/cmd/${name}@${version}`),
         ],
+        outDir,
         workDir,
-        { CGO_ENABLED: '0', GOBIN: outDir },
         progress,
       );
     },
@@ -172,24 +100,14 @@ const specs: Record<NodeBundle, BundleSpec> = {
     version: versions.node.kubeRouter.version,
     async build(outDir, workDir, progress) {
       const { module, version } = versions.node.kubeRouter;
-      await goRun(
-        ['install', '-ldflags', '-s -w', `${module}/cmd/kube-router@${version}`],
-        workDir,
-        { CGO_ENABLED: '0', GOBIN: outDir },
-        progress,
-      );
+      await goInstall(['-ldflags', '-s -w', `${module}/cmd/kube-router@${version}`], outDir, workDir, progress);
     },
   },
   coredns: {
     version: versions.node.coredns.version,
     async build(outDir, workDir, progress) {
       const { module, version } = versions.node.coredns;
-      await goRun(
-        ['install', '-ldflags', '-s -w', `${module}@${version}`],
-        workDir,
-        { CGO_ENABLED: '0', GOBIN: outDir },
-        progress,
-      );
+      await goInstall(['-ldflags', '-s -w', `${module}@${version}`], outDir, workDir, progress);
     },
   },
   traefik: {
@@ -197,7 +115,7 @@ const specs: Record<NodeBundle, BundleSpec> = {
     async build(outDir, workDir, progress) {
       const { module, version } = versions.node.traefik;
       await wrapperWithUpstreamDirectives(workDir, module, version, progress);
-      await goRun(
+      await go(
         [
           'build',
           '-o',
@@ -236,43 +154,32 @@ export async function resolveBundle(bundle: NodeBundle, progress: (line: string)
   }
   const target = bundleDir(bundle);
   if (complete(bundle)) return target;
-  const lock = `${target}.lock`;
   // One builder per bundle across concurrent workers; the others wait for its result.
-  while (true) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (complete(bundle)) return target;
-      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > 90 * 60_000) rmSync(lock, { recursive: true, force: true });
-      await new Promise((resolve) => setTimeout(resolve, 2000));
-    }
-  }
-  try {
-    if (complete(bundle)) return target;
-    const workDir = join(binaryCacheDir(), 'build', `${bundle}-${specs[bundle].version}`);
-    mkdirSync(workDir, { recursive: true });
-    const partial = `${target}.partial`;
-    rmSync(partial, { recursive: true, force: true });
-    mkdirSync(partial, { recursive: true });
-    progress(`building ${bundle} ${specs[bundle].version} (cold: minutes; cached afterwards in ${binaryCacheDir()})`);
-    try {
-      await specs[bundle].build(partial, workDir, progress);
-    } catch (error) {
-      throw new Error(
-        `no ${bundle} binaries: building ${specs[bundle].version} failed — set CF_NODE_BIN_DIR to a directory ` +
-          `holding ${bundleBinaries[bundle].join(', ')}; building needs Go ≥ 1.26 and the Go module proxy.\n` +
-          (error as Error).message,
-        { cause: error },
-      );
-    }
-    rmSync(target, { recursive: true, force: true });
-    renameSync(partial, target);
-    return target;
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
+  await buildOnce(
+    target,
+    () => complete(bundle),
+    async () => {
+      const workDir = join(binaryCacheDir(), 'build', `${bundle}-${specs[bundle].version}`);
+      mkdirSync(workDir, { recursive: true });
+      const partial = `${target}.partial`;
+      rmSync(partial, { recursive: true, force: true });
+      mkdirSync(partial, { recursive: true });
+      progress(`building ${bundle} ${specs[bundle].version} (cold: minutes; cached afterwards in ${binaryCacheDir()})`);
+      try {
+        await specs[bundle].build(partial, workDir, progress);
+      } catch (error) {
+        throw new Error(
+          `no ${bundle} binaries: building ${specs[bundle].version} failed — set CF_NODE_BIN_DIR to a directory ` +
+            `holding ${bundleBinaries[bundle].join(', ')}; building needs Go ≥ 1.26 and the Go module proxy.\n` +
+            (error as Error).message,
+          { cause: error },
+        );
+      }
+      rmSync(target, { recursive: true, force: true });
+      renameSync(partial, target);
+    },
+  );
+  return target;
 }
 
 export const nodeBundles = [

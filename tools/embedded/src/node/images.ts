@@ -4,11 +4,10 @@ import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { binaryCacheDir } from '../binaries.ts';
+import { binaryCacheDir, go } from '../binaries.ts';
 import { podman } from '../containers.ts';
 import { scratchDir } from '../process.ts';
 import { versions } from '../build-versions.ts';
-import { goRun } from './builds.ts';
 
 const run = promisify(execFile);
 
@@ -70,7 +69,7 @@ export async function pauseImage(): Promise<string> {
   if (existsSync(target)) return target;
   const { module, version } = versions.kubeApiserver;
   const kubeSourceDir = (
-    JSON.parse(await goRun(['mod', 'download', '-json', `${module}@${version}`], '/', {}, () => {})) as { Dir: string }
+    JSON.parse(await go(['mod', 'download', '-json', `${module}@${version}`], '/', {}, () => {})) as { Dir: string }
   ).Dir;
   const dir = scratchDir('pause');
   try {

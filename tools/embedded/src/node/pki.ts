@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestPki, signedCert, type TestPki } from '../certificates.ts';
+import { kubeconfigYaml } from '../kubeconfig.ts';
 
 /** Certificates of one node run: the control plane's, plus one client identity per component. */
 export interface NodePki extends TestPki {
@@ -69,31 +70,17 @@ export async function createNodePki(
 
 /** Writes `<dir>/<name>.kubeconfig` for the client certificate `<name>.crt` and returns its path. */
 export function writeKubeconfig(pki: NodePki, name: string, server: string): string {
-  const b64 = (file: string): string => readFileSync(file).toString('base64');
   const path = join(pki.dir, `${name}.kubeconfig`);
   writeFileSync(
     path,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      '- name: cf-node',
-      '  cluster:',
-      `    server: ${server}`,
-      `    certificate-authority-data: ${b64(pki.caCert)}`,
-      'users:',
-      `- name: ${name}`,
-      '  user:',
-      `    client-certificate-data: ${b64(join(pki.dir, `${name}.crt`))}`,
-      `    client-key-data: ${b64(join(pki.dir, `${name}.key`))}`,
-      'contexts:',
-      '- name: cf-node',
-      '  context:',
-      '    cluster: cf-node',
-      `    user: ${name}`,
-      'current-context: cf-node',
-      '',
-    ].join('\n'),
+    kubeconfigYaml({
+      cluster: 'cf-node',
+      server,
+      caCert: pki.caCert,
+      user: name,
+      clientCert: join(pki.dir, `${name}.crt`),
+      clientKey: join(pki.dir, `${name}.key`),
+    }),
     { mode: 0o600 },
   );
   return path;

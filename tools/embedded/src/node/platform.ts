@@ -45,3 +45,18 @@ export async function applyDevManifests(
     .sort())
     await node.kubectl(['apply', '--server-side', '-f', join(dir, file)], undefined, 120_000);
 }
+
+/** The Deployments and StatefulSets, in every namespace, with fewer Ready replicas than they ask for (`kind ns/name`). */
+export async function notReadyWorkloads(node: RunningNode): Promise<string[]> {
+  const list = JSON.parse(await node.kubectl(['get', 'deployments,statefulsets', '-A', '-o', 'json'])) as {
+    items: {
+      kind: string;
+      metadata: { namespace: string; name: string };
+      spec: { replicas?: number };
+      status: { readyReplicas?: number };
+    }[];
+  };
+  return list.items
+    .filter((w) => (w.status.readyReplicas ?? 0) < (w.spec.replicas ?? 1))
+    .map((w) => `${w.kind} ${w.metadata.namespace}/${w.metadata.name}`);
+}

@@ -16,6 +16,7 @@ import {
   unmountAll,
   writeSysctl,
 } from './host.ts';
+import { processAlive } from '../pid.ts';
 
 /** Everything a node run put on the host, written before it changes anything. */
 export interface NodeState {
@@ -114,15 +115,6 @@ export function lockDir(): string {
   return join(root, 'node.lock');
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Takes the machine-wide node lock, waiting at most `timeoutMs` for another run; a lock whose owner died is
  * taken over after tearing down what that run left.
@@ -147,7 +139,7 @@ export async function acquireNodeLock(
       } catch {
         owner = undefined;
       }
-      if (owner !== undefined && !alive(owner.pid)) {
+      if (owner !== undefined && !processAlive(owner.pid)) {
         progress(`taking over the node lock of dead process ${owner.pid}`);
         const stale = readState(owner.stateFile);
         if (stale !== undefined) await teardownHost(stale);
