@@ -37,7 +37,7 @@ ready in ${((Date.now() - started) / 1000).toFixed(0)} s (workloads keep startin
   watch:      ${kubectl} get pods -A -w
   UI:         curl --resolve content-factory.localhost:443:${traefikIp} https://content-factory.localhost/
               (or add "${traefikIp} content-factory.localhost" to /etc/hosts and open it in a browser)
-  Vault UI:   ${kubectl} -n cf-vault port-forward svc/vault 8200:8200  →  http://localhost:8200/ui
+  Vault UI:   ${kubectl} -n cf-vault port-forward svc/vault 8200:8200  →  https://localhost:8200/ui
   logs:       ${node.state.dir}/logs
 
 Ctrl-C tears everything down.`);
