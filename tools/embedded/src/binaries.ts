@@ -1,9 +1,20 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
+import { processAlive } from './pid.ts';
 import { pinned } from './versions.ts';
 
 const run = promisify(execFile);
@@ -142,10 +153,22 @@ export function locateBinary(name: string, spec: BinarySpec): ResolvedBinary | u
   return undefined;
 }
 
+/** The pid a build lock names, if it names one. */
+function lockOwner(lock: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Runs `build` once per machine for `target`: one builder at a time across processes (a lock directory
- * `<target>.lock`; one older than 90 min is taken as abandoned); the others wait, and skip building when `done()`
- * says the first one finished. Answers 'cache' when the target was already there, 'built' when `build` ran.
+ * `<target>.lock` holding the builder's pid); the others wait, and skip building when `done()` says the first one
+ * finished. A lock whose builder is gone — a test worker killed by its timeout mid-build leaves one — is taken over
+ * at once; one without a readable pid, only after 90 min. Answers 'cache' when the target was already there,
+ * 'built' when `build` ran.
  */
 export async function buildOnce(
   target: string,
@@ -160,10 +183,14 @@ export async function buildOnce(
     } catch {
       if (done()) return 'cache';
       const since = statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now();
-      if (Date.now() - since > 90 * 60_000) rmSync(lock, { recursive: true, force: true });
+      // No pid yet (a builder between mkdir and write, or a lock from before pids were written): the 90-minute rule.
+      const owner = lockOwner(lock);
+      const abandoned = owner !== undefined ? !processAlive(owner) : Date.now() - since > 90 * 60_000;
+      if (abandoned) rmSync(lock, { recursive: true, force: true });
       await new Promise((resolve) => setTimeout(resolve, 2000));
     }
   }
+  writeFileSync(join(lock, 'pid'), String(process.pid));
   try {
     if (done()) return 'cache';
     await build();
