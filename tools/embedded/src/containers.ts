@@ -155,6 +155,7 @@ export async function buildImage(options: BuildOptions, progress: (line: string)
       'build',
       '--pull=never',
       '--network=host',
+      ...(options.noCache === true ? ['--no-cache'] : []),
       ...(options.target === undefined ? [] : ['--target', options.target]),
       '-t',
       options.tag,
