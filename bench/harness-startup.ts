@@ -2,11 +2,11 @@
 // starting a bare process (`node -e 0`) measured in the same run, so numbers from machines of different
 // speed compare by ratio; each harness is also set against its target from the issue.
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { startChromium } from '@cf/embedded/chromium';
 import { buildImage } from '@cf/embedded/containers';
 import { startControlPlane } from '@cf/embedded/control-plane';
 import { startPostgres } from '@cf/embedded/postgres';
+import { serviceBuild } from '@cf/embedded/service-images';
 import { startVault } from '@cf/embedded/vault';
 import { formatMs, median, timeMs } from './stats.ts';
 
@@ -47,10 +47,8 @@ rows.push(await measure('Vault server (sealed)', () => startVault({ mode: 'serve
 rows.push(await measure('control plane (etcd + kube-apiserver)', startControlPlane, 15_000));
 rows.push(await measure('Chromium', startChromium));
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const image = {
-  context: root,
-  dockerfile: `${root}test/fixtures/minimal-service/Dockerfile`,
+  ...serviceBuild('test/fixtures/minimal-service', 'services/kit'),
   tag: 'localhost/cf/minimal-service:bench',
 };
 const cold = await timeMs(() => buildImage({ ...image, noCache: true }));

@@ -1,15 +1,12 @@
 import test from 'ava';
-import { fileURLToPath } from 'node:url';
-import { buildImage, runContainer } from '../support/containers.ts';
+import { buildImage, runContainer, serviceBuild } from '../support/containers.ts';
 import { call, startUserServiceFixture } from '../user-service/fixture.ts';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
 test('the api-gateway image serves /healthz as uid 1000 on a read-only root and proxies to user-service', async (t) => {
   const users = await startUserServiceFixture();
   t.teardown(() => users.stop());
   const tag = 'localhost/cf/api-gateway:test';
-  await buildImage({ context: root, dockerfile: `${root}services/api-gateway/Dockerfile`, tag });
+  await buildImage({ ...serviceBuild('services/api-gateway'), tag });
   const container = await runContainer({
     image: tag,
     // One replica: its rate limits may count in memory (the shared store is proven in shared-limits.test.ts).

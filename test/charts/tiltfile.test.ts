@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { chartIds } from '../../charts-ts/src/app.ts';
 import { evaluateTiltfile, execFileAsync, type TiltResult } from '../support/charts-tools.ts';
-import { buildImage, runContainer } from '../support/containers.ts';
+import { buildImage, projectImages, runContainer, serviceBuild } from '../support/containers.ts';
 import { waitFor } from '../support/process.ts';
 import { versions } from '../support/versions.ts';
 
@@ -20,6 +20,10 @@ const images: [string, string][] = [
   ['web', 'services/web'],
   ['vault-unsealer', 'operators/vault-unsealer'],
 ];
+/** The Node services whose image is not the shared Dockerfile's: the web adds a Vite build in its own. */
+const ownDockerfile = ['services/web'];
+/** The Dockerfile each image builds from, relative to the repository root. */
+const dockerfileOf = (dir: string): string => (ownDockerfile.includes(dir) ? `${dir}/Dockerfile` : 'Dockerfile');
 
 const devObjects = (): { kind: string; name: string }[] =>
   chartIds.flatMap((f) =>
@@ -29,7 +33,7 @@ const devObjects = (): { kind: string; name: string }[] =>
     }),
   );
 
-/** A copy of the repository's Tilt inputs where every service already has a Dockerfile and sources. */
+/** A copy of the repository's Tilt inputs with the shared Node service Dockerfile, the web's own, and sources. */
 function treeWithAllDockerfiles(): string {
   const root = mkdtempSync(join(tmpdir(), 'cf-tilt-'));
   cpSync(tiltfile, join(root, 'Tiltfile'));
@@ -44,9 +48,10 @@ function treeWithAllDockerfiles(): string {
     mkdirSync(dirname(join(root, file)), { recursive: true });
     writeFileSync(join(root, file), '');
   }
+  writeFileSync(join(root, 'Dockerfile'), 'FROM scratch AS dev\n');
   for (const [, dir] of images) {
     mkdirSync(join(root, dir, 'src'), { recursive: true });
-    writeFileSync(join(root, dir, 'Dockerfile'), 'FROM scratch AS dev\n');
+    if (ownDockerfile.includes(dir)) writeFileSync(join(root, dir, 'Dockerfile'), 'FROM scratch AS dev\n');
     mkdirSync(join(root, dir, 'dist'), { recursive: true });
     writeFileSync(join(root, dir, 'package.json'), '{}');
   }
@@ -95,10 +100,14 @@ test('Tilt port-forwards the Vault UI and Kibana and labels every resource', asy
   for (const r of result.resources) t.true(r.labels.length > 0, r.name);
 });
 
-test('the Tiltfile builds an image exactly for each service whose Dockerfile exists', async (t) => {
+test('the Tiltfile builds each Node service from the shared Dockerfile with SERVICE naming it, the web from its own', async (t) => {
   const result = await evaluateTiltfile(tiltfile, { local: registry });
-  const present = images.filter(([, dir]) => existsSync(join(repo, dir, 'Dockerfile'))).map(([name]) => `cf/${name}`);
-  t.deepEqual(result.images.map((i) => i.ref).sort(), present.sort());
+  t.deepEqual(result.images.map((i) => i.ref).sort(), images.map(([name]) => `cf/${name}`).sort());
+  for (const [name, dir] of images) {
+    const image = result.images.find((i) => i.ref === `cf/${name}`);
+    t.is(image?.dockerfile, join(repo, dockerfileOf(dir)), name);
+    t.deepEqual(image?.buildArgs, ownDockerfile.includes(dir) ? {} : { SERVICE: dir }, name);
+  }
 });
 
 test('with every Dockerfile present, each image live-updates its own sources (the web: its build and server) and the kit', async (t) => {
@@ -107,7 +116,7 @@ test('with every Dockerfile present, each image live-updates its own sources (th
   t.deepEqual(result.images.map((i) => i.ref).sort(), images.map(([name]) => `cf/${name}`).sort());
   for (const image of result.images) {
     const dir = images.find(([name]) => `cf/${name}` === image.ref)![1];
-    t.is(image.dockerfile, join(root, dir, 'Dockerfile'));
+    t.is(image.dockerfile, join(root, dockerfileOf(dir)));
     t.is(image.liveUpdate[0]?.type, 'fall_back_on');
     t.deepEqual(
       image.liveUpdate.filter((s) => s.type === 'sync').map((s) => s.remotePath),
@@ -228,7 +237,8 @@ function stage(dockerfile: string, name: string): string[] {
   const inherited = parent.includes('/') ? [] : stage(dockerfile, parent);
   return [...inherited, ...lines.slice(start, end < 0 ? undefined : end)];
 }
-const nodeImages = images.filter(([, dir]) => existsSync(join(repo, dir, 'Dockerfile')));
+/** Every Dockerfile the Node service images build from. */
+const dockerfiles = [...new Set(images.map(([, dir]) => dockerfileOf(dir)))];
 
 test('defect 4: each image Tilt builds is its Dockerfile dev stage, whose process restarts when a synced file changes', async (t) => {
   const result = await evaluateTiltfile(tiltfile, { local: registry });
@@ -243,8 +253,8 @@ test('defect 4: each image Tilt builds is its Dockerfile dev stage, whose proces
 });
 
 test('defect 5: dependencies install before sources are copied, and the runtime stages own their files as uid 1000', (t) => {
-  for (const [name, dir] of nodeImages) {
-    const text = readFileSync(join(repo, dir, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
+  for (const name of dockerfiles) {
+    const text = readFileSync(join(repo, name), 'utf8').replace(/\\\n/g, ' ');
     const lines = text.split('\n').filter((l) => /^(FROM|COPY|RUN|USER)\s/i.test(l));
     const install = lines.findIndex((l) => /^RUN\s.*npm ci/i.test(l));
     t.true(install > 0, `${name}: an npm ci step`);
@@ -253,7 +263,7 @@ test('defect 5: dependencies install before sources are copied, and the runtime 
       if (/^COPY\s/i.test(line) && !/--from=/i.test(line)) t.regex(line, /package(-lock)?\.json/, `${name}: ${line}`);
     }
     for (const target of ['dev', 'runtime']) {
-      const body = stage(join(repo, dir, 'Dockerfile'), target);
+      const body = stage(join(repo, name), target);
       t.true(body.length > 0, `${name}: a ${target} stage`);
       t.true(body.includes('USER 1000:1000'), `${name} ${target}: USER 1000:1000`);
       for (const copy of body.filter((l) => /^COPY\s/i.test(l) && !/node_modules/.test(l))) {
@@ -443,28 +453,29 @@ test('every command the Tiltfile runs parses as the POSIX shell Tilt runs it wit
   }
 });
 
-test('the Node services share one Dockerfile pattern: the files differ only in the service they name', (t) => {
-  const normalized = (dir: string, workspace: string): string =>
-    readFileSync(join(repo, dir, 'Dockerfile'), 'utf8')
-      .split('\n')
-      .filter((l) => !l.startsWith('#'))
-      .join('\n')
-      .replaceAll(dir, '<service>')
-      .replaceAll(workspace, '<workspace>');
-  const services: [string, string][] = [
-    ['services/api-gateway', '@cf/api-gateway'],
-    ['services/user-service', '@cf/user-service'],
-    ['services/integration-service', '@cf/integration-service'],
-    ['operators/vault-unsealer', '@cf/vault-unsealer'],
-  ];
-  const pattern = normalized(...services[0]!);
-  for (const [dir, workspace] of services.slice(1)) t.is(normalized(dir, workspace), pattern, dir);
+test('the Node services build from one Dockerfile, which names none of them: the build arg SERVICE does', (t) => {
+  const built = projectImages();
+  t.deepEqual(built.map((i) => i.name).sort(), images.map(([name]) => name).sort());
+  for (const [name, dir] of images.filter(([, d]) => !ownDockerfile.includes(d))) {
+    const image = built.find((i) => i.name === name);
+    t.is(image?.dockerfile, join(repo, 'Dockerfile'), name);
+    t.deepEqual(image?.buildArgs, { SERVICE: dir }, name);
+    t.true(existsSync(join(repo, dir, 'src/main.ts')), `${name}: the program the Dockerfile runs`);
+  }
+  const instructions = readFileSync(join(repo, 'Dockerfile'), 'utf8')
+    .split('\n')
+    .filter((l) => !l.startsWith('#'));
+  for (const [, dir] of images)
+    t.false(
+      instructions.some((l) => l.includes(dir)),
+      dir,
+    );
 });
 
 test('live update on a dev image: the container user may rewrite a synced source, and the watcher (nodemon) serves the edit', async (t) => {
   const tag = 'localhost/cf/minimal-service:dev-test';
   const dir = 'test/fixtures/minimal-service';
-  await buildImage({ context: repo, dockerfile: join(repo, dir, 'Dockerfile'), tag, target: 'dev' });
+  await buildImage({ ...serviceBuild(dir, 'services/kit'), tag, target: 'dev' });
   const container = await runContainer({ image: tag, readOnlyRoot: false });
   t.teardown(() => container.stop());
   t.deepEqual(await (await fetch(`${container.url}/items/1`)).json(), { id: 1 });
@@ -473,7 +484,7 @@ test('live update on a dev image: the container user may rewrite a synced source
     'sed',
     '-i',
     's/ctx.body = { id: 1 };/ctx.body = { id: 1, synced: true };/',
-    `/app/${dir}/main.ts`,
+    `/app/${dir}/src/main.ts`,
   ]);
   t.is(edit.code, 0, 'the synced file is writable by the runtime user');
   const served = async (): Promise<unknown> =>

@@ -1,12 +1,10 @@
 import test from 'ava';
-import { fileURLToPath } from 'node:url';
-import { buildImage, runContainer } from '../support/containers.ts';
+import { buildImage, runContainer, serviceBuild } from '../support/containers.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const tag = 'localhost/cf/minimal-service:test';
 
-test('a kit service built from its Dockerfile answers /healthz as a non-root user on a read-only root', async (t) => {
-  await buildImage({ context: root, dockerfile: `${root}test/fixtures/minimal-service/Dockerfile`, tag });
+test('a kit service built from the Node service Dockerfile answers /healthz as a non-root user on a read-only root', async (t) => {
+  await buildImage({ ...serviceBuild('test/fixtures/minimal-service', 'services/kit'), tag });
   const container = await runContainer({ image: tag });
   t.teardown(() => container.stop());
   const health = await fetch(`${container.url}/healthz`);

@@ -1,17 +1,15 @@
 import test from 'ava';
-import { fileURLToPath } from 'node:url';
-import { buildImage, runContainer } from '../support/containers.ts';
+import { buildImage, runContainer, serviceBuild } from '../support/containers.ts';
 import { startUserServiceFixture } from '../user-service/fixture.ts';
 import { backingServicesEnv } from '@cf/embedded/service-env';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const tag = 'localhost/cf/integration-service:test';
 
 test('the integration-service image runs as uid 1000 on a read-only root and connects a demo account', async (t) => {
   const users = await startUserServiceFixture();
   t.teardown(() => users.stop());
   await users.postgres.query('CREATE DATABASE integrations');
-  await buildImage({ context: root, dockerfile: `${root}services/integration-service/Dockerfile`, tag });
+  await buildImage({ ...serviceBuild('services/integration-service'), tag });
   const container = await runContainer({
     image: tag,
     readyPath: '/readyz',

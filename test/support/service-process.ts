@@ -4,4 +4,4 @@ import { fileURLToPath } from 'node:url';
 export * from '@cf/embedded/service-process';
 
 /** The smallest service built on the kit: a fixture of the kit's tests. */
-export const MINIMAL_SERVICE = fileURLToPath(new URL('../fixtures/minimal-service/main.ts', import.meta.url));
+export const MINIMAL_SERVICE = fileURLToPath(new URL('../fixtures/minimal-service/src/main.ts', import.meta.url));

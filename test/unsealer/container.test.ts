@@ -1,14 +1,12 @@
 import test from 'ava';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { buildImage, runContainer } from '../support/containers.ts';
+import { buildImage, runContainer, serviceBuild } from '../support/containers.ts';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
 import { scratchDir, startTogether } from '../support/process.ts';
 import { createNamespace, Kubelet, sample, startVaultPods, waitUnsealed } from '../support/unsealer-cluster.ts';
 import type { VaultServer } from '../support/vault.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const tag = 'localhost/cf/vault-unsealer:test';
 let plane: ControlPlane | undefined;
 let vault: VaultServer | undefined;
@@ -18,9 +16,9 @@ test.after.always(async () => {
   await plane?.stop();
 });
 
-test('the image from the Dockerfile runs as a non-root user on a read-only root and unseals a real Vault', async (t) => {
+test('the image from the Node service Dockerfile runs as a non-root user on a read-only root and unseals a real Vault', async (t) => {
   const [, started, pods] = await startTogether([
-    buildImage({ context: root, dockerfile: `${root}operators/vault-unsealer/Dockerfile`, tag }),
+    buildImage({ ...serviceBuild('operators/vault-unsealer'), tag }),
     startControlPlane(),
     startVaultPods(1, 50),
   ]);

@@ -1,12 +1,10 @@
 import test from 'ava';
-import { fileURLToPath } from 'node:url';
-import { buildImage, runContainer } from '../support/containers.ts';
+import { buildImage, runContainer, serviceBuild } from '../support/containers.ts';
 import { startPostgres } from '../support/postgres.ts';
 import { startVault } from '../support/vault.ts';
 import { backingServicesEnv } from '@cf/embedded/service-env';
 import { startTogether } from '@cf/embedded/process';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const tag = 'localhost/cf/user-service:test';
 
 test('the user-service image serves /healthz as uid 1000 on a read-only root and registers a user', async (t) => {
@@ -15,7 +13,7 @@ test('the user-service image serves /healthz as uid 1000 on a read-only root and
     await Promise.all([postgres.stop(), vault.stop()]);
   });
   await postgres.query('CREATE DATABASE users');
-  await buildImage({ context: root, dockerfile: `${root}services/user-service/Dockerfile`, tag });
+  await buildImage({ ...serviceBuild('services/user-service'), tag });
   const container = await runContainer({
     image: tag,
     // Registration below is a plain API call: no widget solves a captcha here (captcha.test.ts covers it).

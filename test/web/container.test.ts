@@ -1,12 +1,9 @@
 import test from 'ava';
-import { fileURLToPath } from 'node:url';
-import { buildImage, runContainer } from '../support/containers.ts';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
+import { buildImage, runContainer, serviceBuild } from '../support/containers.ts';
 
 test('the web image serves the built UI and /healthz as uid 1000 on a read-only root', async (t) => {
   const tag = 'localhost/cf/web:test';
-  await buildImage({ context: root, dockerfile: `${root}services/web/Dockerfile`, tag });
+  await buildImage({ ...serviceBuild('services/web'), tag });
   const container = await runContainer({ image: tag });
   t.teardown(() => container.stop());
   t.deepEqual(await (await fetch(`${container.url}/healthz`)).json(), { status: 'ok' });

@@ -71,6 +71,7 @@ export interface TiltResult {
     liveUpdate: { type: string; localPath?: string; remotePath?: string; cmd?: string }[];
     only: string[];
     target?: string;
+    buildArgs: Record<string, string>;
   }[];
   yamlFiles: string[];
   objects: { apiVersion: string; kind: string; name: string; namespace: string; images: string[] }[];

@@ -144,6 +144,8 @@ export interface BuildOptions {
   noCache?: boolean;
   /** Dockerfile stage to build (`dev` is what Tilt builds). Default: the last stage, production's. */
   target?: string;
+  /** The Dockerfile's build args (`--build-arg NAME=value`), e.g. the service the shared Node Dockerfile builds. */
+  buildArgs?: Record<string, string>;
 }
 
 /** Builds a project Dockerfile unchanged; `--network=host` lets `npm ci` reach the registry. */
@@ -155,7 +157,9 @@ export async function buildImage(options: BuildOptions, progress: (line: string)
       'build',
       '--pull=never',
       '--network=host',
+      ...(options.noCache === true ? ['--no-cache'] : []),
       ...(options.target === undefined ? [] : ['--target', options.target]),
+      ...Object.entries(options.buildArgs ?? {}).flatMap(([name, value]) => ['--build-arg', `${name}=${value}`]),
       '-t',
       options.tag,
       '-f',

@@ -110,13 +110,14 @@ type liveUpdateStep struct {
 }
 
 type image struct {
-	Ref        string           `json:"ref"`
-	Context    string           `json:"context"`
-	Dockerfile string           `json:"dockerfile"`
-	LiveUpdate []liveUpdateStep `json:"liveUpdate"`
-	Only       []string         `json:"only"`
-	Target     string           `json:"target,omitempty"`
-	Ignore     []string         `json:"ignore"`
+	Ref        string            `json:"ref"`
+	Context    string            `json:"context"`
+	Dockerfile string            `json:"dockerfile"`
+	LiveUpdate []liveUpdateStep  `json:"liveUpdate"`
+	Only       []string          `json:"only"`
+	Target     string            `json:"target,omitempty"`
+	Ignore     []string          `json:"ignore"`
+	BuildArgs  map[string]string `json:"buildArgs"`
 }
 
 type state struct {
@@ -618,6 +619,18 @@ func (s *state) builtins() starlark.StringDict {
 				}
 			}
 			img := image{Ref: ref, Context: s.abs(context), Dockerfile: s.abs(dockerfile), LiveUpdate: []liveUpdateStep{}, Target: target}
+			img.BuildArgs = map[string]string{}
+			if buildArgs != nil {
+				for _, item := range buildArgs.Items() {
+					// Tilt passes each as --build-arg NAME=VALUE: both must be strings.
+					name, nameOK := starlark.AsString(item[0])
+					value, valueOK := starlark.AsString(item[1])
+					if !nameOK || !valueOK {
+						return nil, fmt.Errorf("%s: build_args must map strings to strings, got %s: %s", fn, item[0].Type(), item[1].Type())
+					}
+					img.BuildArgs[name] = value
+				}
+			}
 			if target != "" {
 				text := dockerfileContents
 				if text == "" {

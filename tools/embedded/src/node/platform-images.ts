@@ -1,29 +1,18 @@
-// The images manifests/dev names, built here because no registry is reachable: every Dockerfile of the repository
+// The images manifests/dev names, built here because no registry is reachable: every Node service of the repository
 // with the podman harness (tagged as the dev manifests spell them, `cf/<name>` → docker.io/cf/<name>:latest), and
 // the upstream components from their Go modules or release binaries, under their upstream names.
-import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveBinary } from '../built-binaries.ts';
 import { BASE_IMAGES, buildImage, podman } from '../containers.ts';
 import { scratchDir } from '../process.ts';
+import type { ServiceBuild } from '../service-images.ts';
 import { versions } from '../build-versions.ts';
 import { resolveBundle } from './builds.ts';
 import { archivePath, saveArchive } from './images.ts';
 
 const repo = fileURLToPath(new URL('../../../../', import.meta.url));
-
-/** Every deployable's Dockerfile (services/* and operators/*), by the name its image has in manifests/dev. */
-export function projectDockerfiles(): { name: string; dockerfile: string }[] {
-  const found: { name: string; dockerfile: string }[] = [];
-  for (const parent of ['services', 'operators']) {
-    for (const name of readdirSync(join(repo, parent))) {
-      const dockerfile = join(repo, parent, name, 'Dockerfile');
-      if (existsSync(dockerfile)) found.push({ name, dockerfile });
-    }
-  }
-  return found.sort((a, b) => a.name.localeCompare(b.name));
-}
 
 /** How containerd names `cf/<name>` (no registry, no tag) once normalised. */
 export function projectImageName(name: string): string {
@@ -49,14 +38,14 @@ async function timed(name: string, make: () => Promise<string>): Promise<BuiltIm
  */
 export function projectImage(
   name: string,
-  dockerfile: string,
+  build: ServiceBuild,
   progress: (line: string) => void,
   /** The Dockerfile stage: `dev` is what Tilt builds; default the last (production's). */
   target?: string,
 ): Promise<BuiltImage> {
   const tag = projectImageName(name);
   return timed(tag, async () => {
-    await buildImage({ context: repo, dockerfile, tag, ...(target === undefined ? {} : { target }) }, progress);
+    await buildImage({ ...build, tag, ...(target === undefined ? {} : { target }) }, progress);
     return saveArchive(tag);
   });
 }

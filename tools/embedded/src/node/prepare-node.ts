@@ -1,12 +1,12 @@
 // What test/e2e needs before ava starts (run from test/support/prepare.ts): the node's binaries and images, built
 // once per machine and cached, with timings so a cold CI run shows where its time goes.
+import { projectImages } from '../service-images.ts';
 import { resolveNodeBinaries } from './builds.ts';
 import { corednsImage, pauseImage, probeImage } from './images.ts';
 import {
   openbaoImage,
   operatorImages,
   postgresImageName,
-  projectDockerfiles,
   projectImage,
   traefikImage,
   type BuiltImage,
@@ -23,7 +23,7 @@ export async function prepareNode(progress: (line: string) => void): Promise<voi
 }
 
 /**
- * The images manifests/dev and the Tiltfile name: every project Dockerfile (rebuilt so it holds the working tree;
+ * The images manifests/dev and the Tiltfile name: every Node service's (rebuilt so it holds the working tree;
  * podman's layer cache makes an unchanged one quick), OpenBao, CloudNativePG, PostgreSQL, cert-manager and (unless
  * `traefik: false`) Traefik, cached by version. `target`: the Dockerfiles' stage (`dev` as Tilt builds).
  */
@@ -32,8 +32,8 @@ export async function platformImages(
   options: { traefik?: boolean; target?: string } = {},
 ): Promise<BuiltImage[]> {
   const built: BuiltImage[] = [];
-  for (const { name, dockerfile } of projectDockerfiles())
-    built.push(await projectImage(name, dockerfile, progress, options.target));
+  for (const { name, ...build } of projectImages())
+    built.push(await projectImage(name, build, progress, options.target));
   built.push(await openbaoImage(), ...(await operatorImages(postgresImageName())));
   if (options.traefik ?? true) built.push(await traefikImage(progress));
   for (const image of built) progress(`${image.name}: ${image.seconds} s`);
