@@ -1,6 +1,6 @@
 import test from 'ava';
 import { z } from 'zod';
-import { openApiDocument, operation, type Operation } from '@cf/kit';
+import { openApiDocument, operationGroup, type Operation } from '@cf/kit';
 
 // Shapes a document states once, under `components`, and refers to (issue 10): the named schemas of a
 // service, and one shared answer per error status.
@@ -23,28 +23,17 @@ function documentOf(operations: Operation[], schemas?: Record<string, z.ZodType>
   return openApiDocument({ title: 't', version: '1', ...(schemas ? { schemas } : {}) }, operations) as Document;
 }
 
-const listThings = operation({
-  method: 'get',
-  path: '/things',
-  summary: 'list',
+const things = operationGroup({ auth: 'user', notFound: 'no such thing' });
+const listThings = things.get('/things', 'list', {
   auth: 'none',
   success: { status: 200, description: 'a page', schema: Page },
   handler: noop,
 });
-const getThing = operation({
-  method: 'get',
-  path: '/things/:id',
-  summary: 'one',
-  auth: 'user',
+const getThing = things.get('/things/:id', 'one', {
   success: { status: 200, description: 'the thing', schema: Thing },
-  errors: { 404: 'no such thing' },
   handler: noop,
 });
-const addThing = operation({
-  method: 'post',
-  path: '/things',
-  summary: 'add',
-  auth: 'user',
+const addThing = things.post('/things', 'add', {
   body: Draft,
   success: { status: 201, description: 'added', schema: Thing },
   handler: noop,

@@ -76,6 +76,55 @@ export function operation<Body = unknown, Query = unknown>(definition: Operation
   return definition as unknown as Operation;
 }
 
+/** What a group of operations shares: who may call them and their tags (see `operationGroup`). */
+export interface GroupDefaults {
+  auth: OperationAuth;
+  tags?: readonly string[];
+  /**
+   * The group's resource named by a path parameter may not exist (or not be the caller's): every operation
+   * with one answers 404, described so, unless it describes its 404 itself.
+   */
+  notFound?: string;
+}
+
+/**
+ * One operation of a group: what the group and its headline (method, path, summary) do not already say;
+ * `auth` and `tags` only where they differ.
+ */
+export type GroupMember<Body, Query> = Omit<Operation<Body, Query>, 'method' | 'path' | 'summary' | 'auth'> & {
+  auth?: OperationAuth;
+};
+
+type Declare = <Body = unknown, Query = unknown>(
+  path: string,
+  summary: string,
+  definition: GroupMember<Body, Query>,
+) => Operation;
+
+/**
+ * Operations that share who may call them and their tags (a resource's routes, a console's), each declared
+ * by its headline — method, path and summary, as a route table reads — and what is its own:
+ * `const bots = operationGroup({ auth: 'user', tags: ['bots'] }); bots.get('/telegram/bots', 'The caller’s bots',
+ * { success, handler })`.
+ */
+export function operationGroup(defaults: GroupDefaults): Record<Method, Declare> {
+  const { notFound, ...shared } = defaults;
+  const declare =
+    (method: Method): Declare =>
+    (path, summary, definition) => {
+      const missing = notFound !== undefined && pathParameters(path).length > 0 ? { 404: notFound } : {};
+      const errors = { ...missing, ...definition.errors };
+      return operation({ ...shared, ...definition, method, path, summary, errors } as Operation);
+    };
+  return {
+    get: declare('get'),
+    post: declare('post'),
+    put: declare('put'),
+    patch: declare('patch'),
+    delete: declare('delete'),
+  };
+}
+
 /** RFC 9562 text form, any version (what the document's `format: uuid` admits). */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
