@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { dereferenced } from '../support/openapi-refs.ts';
 import { operationsOf, publishedDocuments, type OpenApiDocument, type OperationObject } from './documents.ts';
 import { startPlatform, type Platform } from './platform.ts';
 
@@ -80,6 +81,7 @@ test('the gateway document has every public operation of the services, under /ap
 });
 
 type Schema = {
+  $ref?: string;
   properties?: Record<string, Schema>;
   items?: Schema;
   anyOf?: Schema[];
@@ -87,24 +89,33 @@ type Schema = {
   allOf?: Schema[];
 };
 
-/** Whether a JSON pointer (RFC 6901) names a place the schema describes; array indexes go into `items`. */
-function resolves(schema: Schema | undefined, pointer: string): boolean {
-  if (schema === undefined) return false;
+/**
+ * Whether a JSON pointer (RFC 6901) names a place the schema describes; array indexes go into `items`, and
+ * references to the document's named schemas are followed.
+ */
+function resolves(document: OpenApiDocument, found: Schema | undefined, pointer: string): boolean {
+  if (found === undefined) return false;
+  const schema = dereferenced(document, found);
   if (pointer === '') return true;
   const [head, ...rest] = pointer.slice(1).split('/');
   const tail = rest.length > 0 ? `/${rest.join('/')}` : '';
   const alternatives = [...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])];
-  if (alternatives.some((alternative) => resolves(alternative, pointer))) return true;
-  if (/^\d+$/.test(head!) && schema.items !== undefined) return resolves(schema.items, tail);
-  return resolves(schema.properties?.[head!.replace(/~1/g, '/').replace(/~0/g, '~')], tail);
+  if (alternatives.some((alternative) => resolves(document, alternative, pointer))) return true;
+  if (/^\d+$/.test(head!) && schema.items !== undefined) return resolves(document, schema.items, tail);
+  return resolves(document, schema.properties?.[head!.replace(/~1/g, '/').replace(/~0/g, '~')], tail);
 }
 
 /** Why a link's parameter expression does not resolve against its source operation, or undefined. */
-function unresolved(source: OperationObject, status: string, expression: string): string | undefined {
+function unresolved(
+  document: OpenApiDocument,
+  source: OperationObject,
+  status: string,
+  expression: string,
+): string | undefined {
   const body = /^\$response\.body#(.*)$/.exec(expression);
   if (body !== undefined && body !== null) {
     const schema = source.responses[status]?.content?.['application/json']?.schema as Schema | undefined;
-    return resolves(schema, body[1]!) ? undefined : `${expression} is not in the ${status} body`;
+    return resolves(document, schema, body[1]!) ? undefined : `${expression} is not in the ${status} body`;
   }
   const path = /^\$request\.path\.(\w+)$/.exec(expression);
   if (path !== null) {
@@ -137,7 +148,7 @@ test('every link names an operation of its document, and each parameter and expr
             if (!target.parameters?.some((p) => p.name === parameter)) {
               problems.push(`${where}: ${link.operationId} has no parameter ${parameter}`);
             }
-            const why = unresolved(op, status, expression);
+            const why = unresolved(document, op, status, expression);
             if (why !== undefined) problems.push(`${where}: ${why}`);
           }
         }

@@ -1,3 +1,4 @@
+import { dereferenced } from '../support/openapi-refs.ts';
 import type { Platform } from './platform.ts';
 
 export interface LinkObject {
@@ -47,11 +48,23 @@ export async function publishedDocuments(platform: Platform): Promise<Record<str
 
 export const METHODS = ['get', 'put', 'post', 'patch', 'delete'] as const;
 
-/** `[method, path, operation]` of every operation of a document. */
+/**
+ * `[method, path, operation]` of every operation of a document, each answer read through its reference to
+ * the document's shared answers (`components.responses`), as a client reads it.
+ */
 export function operationsOf(document: OpenApiDocument): [string, string, OperationObject][] {
   return Object.entries(document.paths).flatMap(([path, item]) =>
     Object.entries(item)
       .filter(([method]) => (METHODS as readonly string[]).includes(method))
-      .map(([method, op]): [string, string, OperationObject] => [method, path, op]),
+      .map(([method, op]): [string, string, OperationObject] => [
+        method,
+        path,
+        {
+          ...op,
+          responses: Object.fromEntries(
+            Object.entries(op.responses).map(([status, answer]) => [status, dereferenced(document, answer)]),
+          ),
+        },
+      ]),
   );
 }

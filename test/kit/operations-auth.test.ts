@@ -4,6 +4,7 @@ import Router from '@koa/router';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { mountOperations, openApiDocument, operation, requireJwt, type Operation } from '@cf/kit';
+import { dereferenced } from '../support/openapi-refs.ts';
 import { operationsServerForFile } from './fixture.ts';
 
 const issuer = 'https://issuer.test';
@@ -107,7 +108,10 @@ test('every operation has an operationId, and 429s document Retry-After', (t) =>
   const thing = paths['/things/{id}']!['delete']!;
   t.is(thing['operationId'], 'deleteThingsById');
   t.deepEqual(thing['security'], [{ refreshCookie: [] }, {}]);
-  const limited = (thing['responses'] as Record<string, { headers?: Record<string, unknown> }>)['429']!;
+  const limited = dereferenced(
+    document,
+    (thing['responses'] as Record<string, { headers?: Record<string, unknown> }>)['429']!,
+  );
   t.deepEqual(limited.headers?.['Retry-After'], {
     description: 'seconds to wait',
     schema: { type: 'integer', minimum: 0 },

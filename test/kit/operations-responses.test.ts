@@ -1,6 +1,7 @@
 import test from 'ava';
 import { z } from 'zod';
 import { openApiDocument, operation, type Operation } from '@cf/kit';
+import { dereferenced } from '../support/openapi-refs.ts';
 
 const Thing = z.object({ id: z.uuid(), createdAt: z.iso.datetime() });
 const noop = (): void => undefined;
@@ -20,7 +21,10 @@ function responsesOf<Body>(
   const op = operation<Body>({ method, path, summary: `${method} ${path}`, handler: noop, ...spec });
   const document = openApiDocument(info, [op]) as { paths: Record<string, Record<string, { responses: Responses }>> };
   const item = Object.values(document.paths)[0]!;
-  return Object.values(item)[0]!.responses;
+  const responses = Object.values(item)[0]!.responses;
+  return Object.fromEntries(
+    Object.entries(responses).map(([status, response]) => [status, dereferenced(document, response)]),
+  ) as Responses;
 }
 
 test('an operation without a success answer does not compile', (t) => {

@@ -9,6 +9,7 @@ import {
   type Account,
   type UserServiceFixture,
 } from './fixture.ts';
+import { dereferenced } from '../support/openapi-refs.ts';
 import { accountWithTotp } from './two-factor-support.ts';
 
 // Issue 18 item 6: the admin console's routes over HTTP, against real PostgreSQL and OpenBao.
@@ -48,14 +49,14 @@ function asAdmin(admin: Account, method: string, path: string, body?: unknown) {
   return call(f.url, method, path, { token: admin.accessToken, ip: nextIp(), ...(body ? { body } : {}) });
 }
 
-type Document = { paths: Record<string, Record<string, { responses: Record<string, { description: string }> }>> };
+type Document = { paths: Record<string, Record<string, { responses: Record<string, { description?: string }> }>> };
 
 /** Every operation the service documents as administrators-only (the kit adds the 403 from `auth: 'admin'`). */
 async function adminOperations(): Promise<{ method: string; path: string }[]> {
   const doc = (await (await fetch(`${f.url}/openapi.json`)).json()) as Document;
   return Object.entries(doc.paths).flatMap(([path, methods]) =>
     Object.entries(methods)
-      .filter(([, op]) => op.responses['403']?.description === 'not an administrator')
+      .filter(([, op]) => dereferenced(doc, op.responses['403'])?.description === 'not an administrator')
       .map(([method]) => ({ method: method.toUpperCase(), path })),
   );
 }

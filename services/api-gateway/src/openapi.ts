@@ -1,4 +1,5 @@
-import { problemResponse, type Logger } from '@cf/kit';
+import { PROBLEM_SCHEMA, problemResponseDefinition, problemResponseName, type Logger } from '@cf/kit';
+import { componentPrefix, mergeComponents, type Components } from './openapi-components.ts';
 import type { Upstream } from './upstream.ts';
 
 export interface Mount {
@@ -7,31 +8,68 @@ export interface Mount {
   prefixes: Record<string, string>;
 }
 
+/** An answer the gateway itself gives: its status, and the name and description of its shared definition. */
+interface GatewayAnswer {
+  status: string;
+  name: string;
+  description: string;
+}
+
 /** What the gateway itself answers on every route it forwards (besides what the upstream answers). */
-const GATEWAY_ERRORS: Record<string, string> = {
-  '429': 'too many requests from this address or user (the gateway’s limits; Retry-After)',
-  '431': 'request headers too large',
-  '502': 'the upstream service failed or answered too much',
-  '503': 'the upstream service is unavailable, or session state is unknown for a moment (Retry-After)',
-  '504': 'the upstream service did not answer in time',
-};
+const GATEWAY_ERRORS: readonly GatewayAnswer[] = [
+  {
+    status: '429',
+    name: 'GatewayRateLimited',
+    description: 'too many requests from this address or user (the gateway’s limits; Retry-After)',
+  },
+  { status: '431', name: problemResponseName(431), description: 'request headers too large' },
+  { status: '502', name: 'UpstreamFailed', description: 'the upstream service failed or answered too much' },
+  {
+    status: '503',
+    name: 'UpstreamUnavailable',
+    description: 'the upstream service is unavailable, or session state is unknown for a moment (Retry-After)',
+  },
+  { status: '504', name: 'UpstreamTimeout', description: 'the upstream service did not answer in time' },
+];
 
 /** The gateway checks tokens at the edge too (401), and cookie-carrying writes to `/auth` for CSRF (403). */
-const EDGE_AUTH_ERRORS: Record<string, string> = { '401': 'no valid access token, or its session ended' };
-const COOKIE_WRITE_ERRORS: Record<string, string> = { '403': 'a cross-site write carrying the refresh cookie' };
+const EDGE_AUTH_ERROR: GatewayAnswer = {
+  status: '401',
+  name: problemResponseName(401),
+  description: 'no valid access token, or its session ended',
+};
+const COOKIE_WRITE_ERROR: GatewayAnswer = {
+  status: '403',
+  name: 'CrossSiteCookieWrite',
+  description: 'a cross-site write carrying the refresh cookie',
+};
+
+/**
+ * The shared definitions of the gateway's answers, and the body they carry. Those the services answer in
+ * the same words (401, 431) are the kit's own definitions, so the merge finds them identical.
+ */
+const GATEWAY_COMPONENTS: Components = {
+  schemas: { Problem: PROBLEM_SCHEMA },
+  responses: Object.fromEntries(
+    [...GATEWAY_ERRORS, EDGE_AUTH_ERROR, COOKIE_WRITE_ERROR].map(({ status, name, description }) => [
+      name,
+      { ...problemResponseDefinition(status), description },
+    ]),
+  ),
+};
 
 type OperationObject = { responses?: Record<string, unknown>; security?: unknown[] };
 
-/** Adds the gateway's own statuses to an upstream operation, keeping the upstream's description where both answer. */
+/** Adds the gateway's own statuses to an upstream operation, keeping the upstream's answer where both answer. */
 function withGatewayErrors(method: string, path: string, op: OperationObject): OperationObject {
-  const own: Record<string, string> = { ...GATEWAY_ERRORS };
+  const own = [...GATEWAY_ERRORS];
   const secured = (op.security ?? []).some(
     (requirement) => typeof requirement === 'object' && requirement !== null && 'bearer' in requirement,
   );
-  if (secured) Object.assign(own, EDGE_AUTH_ERRORS);
-  if (path.startsWith('/api/auth/') && method !== 'get') Object.assign(own, COOKIE_WRITE_ERRORS);
+  if (secured) own.push(EDGE_AUTH_ERROR);
+  if (path.startsWith('/api/auth/') && method !== 'get') own.push(COOKIE_WRITE_ERROR);
   const responses = { ...op.responses };
-  for (const [status, description] of Object.entries(own)) responses[status] ??= problemResponse(status, description);
+  for (const { status, name } of own) responses[status] ??= { $ref: `#/components/responses/${name}` };
   return { ...op, responses };
 }
 
@@ -41,19 +79,26 @@ function withGatewayErrors(method: string, path: string, op: OperationObject): O
  */
 export async function aggregateOpenApi(mounts: readonly Mount[], logger: Logger): Promise<Record<string, unknown>> {
   const paths: Record<string, unknown> = {};
-  const schemas: Record<string, unknown> = {};
-  const securitySchemes: Record<string, unknown> = {};
+  // The gateway's own: the bearer scheme it checks, and the problem answers it adds to every operation.
+  const components: Components = {
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+  };
+  mergeComponents(components, { components: GATEWAY_COMPONENTS }, 'Gateway');
   const tags = new Map<string, unknown>();
   const missing: string[] = [];
   for (const mount of mounts) {
     try {
       const response = await mount.upstream.send({ method: 'GET', path: '/openapi.json', headers: {} });
       if (response.status !== 200) throw new Error(`status ${response.status}`);
-      const document = JSON.parse(response.body.toString()) as {
-        paths?: Record<string, unknown>;
-        tags?: { name: string }[];
-        components?: { schemas?: Record<string, unknown>; securitySchemes?: Record<string, unknown> };
-      };
+      const document = mergeComponents(
+        components,
+        JSON.parse(response.body.toString()) as {
+          paths?: Record<string, unknown>;
+          tags?: { name: string }[];
+          components?: Components;
+        },
+        componentPrefix(mount.upstream.name),
+      );
       for (const [path, item] of Object.entries(document.paths ?? {})) {
         const prefix = Object.keys(mount.prefixes).find(
           (candidate) => path === candidate || path.startsWith(`${candidate}/`),
@@ -68,8 +113,6 @@ export async function aggregateOpenApi(mounts: readonly Mount[], logger: Logger)
         );
       }
       for (const tag of document.tags ?? []) tags.set(tag.name, tag);
-      Object.assign(schemas, document.components?.schemas ?? {});
-      Object.assign(securitySchemes, document.components?.securitySchemes ?? {});
     } catch (error) {
       missing.push(mount.upstream.name);
       logger.warn({ err: error, upstream: mount.upstream.name }, 'OpenAPI document of an upstream is unavailable');
@@ -95,10 +138,7 @@ export async function aggregateOpenApi(mounts: readonly Mount[], logger: Logger)
     // Only the tags of the operations it routes (user-service's `internal` stays out).
     tags: [...tags.entries()].filter(([name]) => usedTags.has(name)).map(([, tag]) => tag),
     paths,
-    components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, ...securitySchemes },
-      schemas,
-    },
+    components,
   };
 }
 

@@ -4,6 +4,7 @@ import type { Accounts } from './accounts/accounts.ts';
 import type { Bots } from './bots/bots.ts';
 import type { Store } from './db/store.ts';
 import { accountHandlers } from './http/account-handlers.ts';
+import { DOCUMENT_SCHEMAS } from './http/document-schemas.ts';
 import { botHandlers } from './http/bot-handlers.ts';
 import { channelHandlers } from './http/channel-handlers.ts';
 import { mountInternalPublish } from './http/internal-publish.ts';
@@ -74,6 +75,7 @@ export function createIntegrationApp(deps: IntegrationAppDeps): ServiceApp & { o
       description: 'Telegram logins, accounts, bots, channels and posts',
       // requireLiveSession: user-service not answering in time is a 503, not a 401.
       authErrors: { 503: 'the session cannot be checked right now (Retry-After)' },
+      schemas: DOCUMENT_SCHEMAS,
     },
     operations,
   );

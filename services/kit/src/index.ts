@@ -49,7 +49,9 @@ export {
   mountOperations,
   openApiDocument,
   operation,
-  problemResponse,
+  operationGroup,
+  type GroupDefaults,
+  type GroupMember,
   type ApiInfo,
   type ErrorStatus,
   type MountOptions,
@@ -59,6 +61,7 @@ export {
   type Success,
 } from './http/operations.ts';
 export { idLinks } from './http/links.ts';
+export { PROBLEM_SCHEMA, problemResponseDefinition, problemResponseName } from './http/openapi-components.ts';
 export { JwksKeys, type JwksOptions, type KeyResolver } from './auth/jwks.ts';
 export { SessionRevocations, type SessionRevocationsOptions } from './auth/revocations.ts';
 export {

@@ -9,6 +9,7 @@ import {
   type ServiceApp,
 } from '@cf/kit';
 import type { UserStore } from './db/store.ts';
+import { DOCUMENT_SCHEMAS } from './document-schemas.ts';
 import { createUserMetrics, type UserMetrics } from './metrics.ts';
 import type { RateLimits } from './rate-limits.ts';
 import type { RevocationFeed } from './revocations/feed.ts';
@@ -125,7 +126,12 @@ export function createUserService(
   service.router.use(trail.middleware());
   mountOperations(service.router, operations, { authenticate });
   const document = openApiDocument(
-    { title: 'Content Factory user-service', version: '0.1.0', description: 'Accounts, sessions and tokens' },
+    {
+      title: 'Content Factory user-service',
+      version: '0.1.0',
+      description: 'Accounts, sessions and tokens',
+      schemas: DOCUMENT_SCHEMAS,
+    },
     operations,
   );
   service.router.get('/openapi.json', (ctx) => {

@@ -5,7 +5,7 @@ import type { PostRow, TargetRow } from '../db/posts.ts';
 import type { Posts } from '../publishing/posts.ts';
 import { idParam, userOf } from './login-handlers.ts';
 
-const Entity = z.object({
+export const Entity = z.object({
   type: z.enum(['bold', 'italic', 'underline', 'strikethrough', 'spoiler', 'code', 'pre', 'text_link']),
   offset: z.number().int().min(0),
   length: z.number().int().min(1),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idLinks, operation, type Operation } from '@cf/kit';
+import { idLinks, operationGroup, type Operation } from '@cf/kit';
 import {
   AvailableChatView,
   AvailableQuery,
@@ -34,34 +34,29 @@ export function publishingRoutes(deps: {
   posts: ReturnType<typeof postHandlers>;
 }): Operation[] {
   const { channels, posts } = deps;
-  const auth = 'user' as const;
+  const channelRoutes = operationGroup({ auth: 'user', tags: ['channels'], notFound: 'no such channel of the caller' });
+  const postRoutes = operationGroup({ auth: 'user', tags: ['posts'], notFound: 'no such post of the caller' });
   return [
-    operation({
-      method: 'get',
-      path: '/telegram/channels/available',
-      summary: 'Channels and supergroups where a connected account of the caller may post',
-      tags: ['channels'],
-      auth,
-      query: AvailableQuery,
-      success: {
-        status: 200,
-        description: '{chats: [{telegramChatId, kind, title, username, memberCount, managed}]}',
-        schema: z.object({ chats: z.array(AvailableChatView) }),
+    channelRoutes.get(
+      '/telegram/channels/available',
+      'Channels and supergroups where a connected account of the caller may post',
+      {
+        query: AvailableQuery,
+        success: {
+          status: 200,
+          description: '{chats: [{telegramChatId, kind, title, username, memberCount, managed}]}',
+          schema: z.object({ chats: z.array(AvailableChatView) }),
+        },
+        errors: {
+          400: 'accountId is not a uuid',
+          404: 'no such account of the caller',
+          409: 'the account is not connected',
+          ...TELEGRAM_CALL,
+        },
+        handler: channels.available,
       },
-      errors: {
-        400: 'accountId is not a uuid',
-        404: 'no such account of the caller',
-        409: 'the account is not connected',
-        ...TELEGRAM_CALL,
-      },
-      handler: channels.available,
-    }),
-    operation({
-      method: 'post',
-      path: '/telegram/channels',
-      summary: 'Manage a chat the account may post in (checked with Telegram now)',
-      tags: ['channels'],
-      auth,
+    ),
+    channelRoutes.post('/telegram/channels', 'Manage a chat the account may post in (checked with Telegram now)', {
       body: ManageBody,
       success: { status: 201, description: 'the channel', schema: ChannelView },
       links: idLinks('$response.body#/id', {
@@ -78,70 +73,45 @@ export function publishingRoutes(deps: {
       },
       handler: channels.manage,
     }),
-    operation({
-      method: 'get',
-      path: '/telegram/channels',
-      summary: 'The caller’s managed channels, with their state (ok, rights_removed, gone)',
-      tags: ['channels'],
-      auth,
-      success: { status: 200, description: '{channels}', schema: z.object({ channels: z.array(ChannelView) }) },
-      links: idLinks('$response.body#/channels/0/id', { firstChannel: 'getTelegramChannelsById' }),
-      handler: channels.list,
-    }),
-    operation({
-      method: 'get',
-      path: '/telegram/channels/:id',
-      summary: 'One of the caller’s managed channels',
-      tags: ['channels'],
-      auth,
+    channelRoutes.get(
+      '/telegram/channels',
+      'The caller’s managed channels, with their state (ok, rights_removed, gone)',
+      {
+        success: { status: 200, description: '{channels}', schema: z.object({ channels: z.array(ChannelView) }) },
+        links: idLinks('$response.body#/channels/0/id', { firstChannel: 'getTelegramChannelsById' }),
+        handler: channels.list,
+      },
+    ),
+    channelRoutes.get('/telegram/channels/:id', 'One of the caller’s managed channels', {
       success: { status: 200, description: 'the channel', schema: ChannelView },
-      errors: { 404: 'no such channel of the caller' },
       handler: channels.get,
     }),
-    operation({
-      method: 'post',
-      path: '/telegram/channels/:id/refresh',
-      summary: 'Read title, member count and rights from Telegram again',
-      tags: ['channels'],
-      auth,
+    channelRoutes.post('/telegram/channels/:id/refresh', 'Read title, member count and rights from Telegram again', {
       success: { status: 200, description: 'the channel as Telegram says now', schema: ChannelView },
       errors: {
-        404: 'no such channel of the caller',
         409: 'the channel’s account is not connected',
         ...TELEGRAM_CALL,
       },
       handler: channels.refresh,
     }),
-    operation({
-      method: 'delete',
-      path: '/telegram/channels/:id',
-      summary: 'Stop managing a channel (its post targets go with it)',
-      tags: ['channels'],
-      auth,
+    channelRoutes.delete('/telegram/channels/:id', 'Stop managing a channel (its post targets go with it)', {
       success: { status: 204, description: 'no longer managed' },
-      errors: { 404: 'no such channel of the caller' },
       handler: channels.remove,
     }),
-    operation({
-      method: 'get',
-      path: '/telegram/channels/:id/bots',
-      summary: 'Whether each of the caller’s bots is an admin allowed to post in the channel (Bot API getChatMember)',
-      tags: ['channels', 'bots'],
-      auth,
-      success: {
-        status: 200,
-        description: '{bots: [{botId, username, status, canPost}]}',
-        schema: z.object({ bots: z.array(BotRightsView) }),
+    channelRoutes.get(
+      '/telegram/channels/:id/bots',
+      'Whether each of the caller’s bots is an admin allowed to post in the channel (Bot API getChatMember)',
+      {
+        tags: ['channels', 'bots'],
+        success: {
+          status: 200,
+          description: '{bots: [{botId, username, status, canPost}]}',
+          schema: z.object({ bots: z.array(BotRightsView) }),
+        },
+        handler: channels.bots,
       },
-      errors: { 404: 'no such channel of the caller' },
-      handler: channels.bots,
-    }),
-    operation({
-      method: 'post',
-      path: '/telegram/posts/images',
-      summary: 'Upload an image (base64, at most 10 MB) for a post to come',
-      tags: ['posts'],
-      auth,
+    ),
+    postRoutes.post('/telegram/posts/images', 'Upload an image (base64, at most 10 MB) for a post to come', {
       body: ImageBody,
       success: { status: 201, description: '{id, bytes}', schema: ImageView },
       errors: {
@@ -151,39 +121,33 @@ export function publishingRoutes(deps: {
       },
       handler: posts.addImage,
     }),
-    operation({
-      method: 'post',
-      path: '/telegram/posts',
-      summary: 'Compose a post: text with entities, images, silent flag, targets; now or at scheduledAt',
-      tags: ['posts'],
-      auth,
-      body: PostBody,
-      success: { status: 201, description: 'the post with its targets (scheduled)', schema: PostView },
-      links: {
-        ...idLinks('$response.body#/id', {
-          getPost: 'getTelegramPostsById',
-          editPost: 'patchTelegramPostsById',
-          cancelPost: 'deleteTelegramPostsById',
-        }),
-        retryFirstTarget: {
-          operationId: 'postTelegramPostsByIdTargetsByTargetIdRetry',
-          parameters: { id: '$response.body#/id', targetId: '$response.body#/targets/0/id' },
+    postRoutes.post(
+      '/telegram/posts',
+      'Compose a post: text with entities, images, silent flag, targets; now or at scheduledAt',
+      {
+        body: PostBody,
+        success: { status: 201, description: 'the post with its targets (scheduled)', schema: PostView },
+        links: {
+          ...idLinks('$response.body#/id', {
+            getPost: 'getTelegramPostsById',
+            editPost: 'patchTelegramPostsById',
+            cancelPost: 'deleteTelegramPostsById',
+          }),
+          retryFirstTarget: {
+            operationId: 'postTelegramPostsByIdTargetsByTargetIdRetry',
+            parameters: { id: '$response.body#/id', targetId: '$response.body#/targets/0/id' },
+          },
         },
+        errors: {
+          400: 'invalid body (text too long, entity outside the text, time in the past, …)',
+          404: 'a channel, bot or image that is not the caller’s',
+          409: 'the cap of posts waiting to be sent is reached',
+          413: 'more than 10 images',
+        },
+        handler: posts.create,
       },
-      errors: {
-        400: 'invalid body (text too long, entity outside the text, time in the past, …)',
-        404: 'a channel, bot or image that is not the caller’s',
-        409: 'the cap of posts waiting to be sent is reached',
-        413: 'more than 10 images',
-      },
-      handler: posts.create,
-    }),
-    operation({
-      method: 'get',
-      path: '/telegram/posts',
-      summary: 'The caller’s posts, latest scheduled first, with per-target state and links',
-      tags: ['posts'],
-      auth,
+    ),
+    postRoutes.get('/telegram/posts', 'The caller’s posts, latest scheduled first, with per-target state and links', {
       query: PostListQuery,
       success: {
         status: 200,
@@ -194,43 +158,22 @@ export function publishingRoutes(deps: {
       errors: { 400: 'invalid paging' },
       handler: posts.list,
     }),
-    operation({
-      method: 'get',
-      path: '/telegram/posts/:id',
-      summary: 'One of the caller’s posts with per-target state, message id and t.me link',
-      tags: ['posts'],
-      auth,
+    postRoutes.get('/telegram/posts/:id', 'One of the caller’s posts with per-target state, message id and t.me link', {
       success: { status: 200, description: 'the post', schema: PostView },
-      errors: { 404: 'no such post of the caller' },
       handler: posts.get,
     }),
-    operation({
-      method: 'patch',
-      path: '/telegram/posts/:id',
-      summary: 'Edit text, entities, silent flag or time, until sending starts',
-      tags: ['posts'],
-      auth,
+    postRoutes.patch('/telegram/posts/:id', 'Edit text, entities, silent flag or time, until sending starts', {
       body: PostEditBody,
       success: { status: 200, description: 'the post', schema: PostView },
-      errors: { 400: 'invalid body', 404: 'no such post of the caller', 409: 'sending started or finished' },
+      errors: { 400: 'invalid body', 409: 'sending started or finished' },
       handler: posts.edit,
     }),
-    operation({
-      method: 'delete',
-      path: '/telegram/posts/:id',
-      summary: 'Cancel a post, until sending starts',
-      tags: ['posts'],
-      auth,
+    postRoutes.delete('/telegram/posts/:id', 'Cancel a post, until sending starts', {
       success: { status: 204, description: 'cancelled' },
-      errors: { 404: 'no such post of the caller', 409: 'sending started or finished' },
+      errors: { 409: 'sending started or finished' },
       handler: posts.cancel,
     }),
-    operation({
-      method: 'post',
-      path: '/telegram/posts/:id/targets/:targetId/retry',
-      summary: 'Send a failed (or unknown) target again, now',
-      tags: ['posts'],
-      auth,
+    postRoutes.post('/telegram/posts/:id/targets/:targetId/retry', 'Send a failed (or unknown) target again, now', {
       success: { status: 200, description: 'the post', schema: PostView },
       errors: { 404: 'no such post or target of the caller', 409: 'the target is not failed or unknown' },
       handler: posts.retry,

@@ -1,4 +1,4 @@
-import { idLinks, operation, type Operation } from '@cf/kit';
+import { idLinks, operationGroup, type Operation } from '@cf/kit';
 import { LogQuery, StatsQuery, type accountHandlers } from './account-handlers.ts';
 import { BotBody, BotRenameBody, type botHandlers } from './bot-handlers.ts';
 import { CodeBody, PasswordBody, PhoneBody, type loginHandlers } from './login-handlers.ts';
@@ -33,13 +33,12 @@ export function routes(deps: {
   publishing: Parameters<typeof publishingRoutes>[0];
 }): Operation[] {
   const { logins, accounts, bots } = deps;
+  const loginRoutes = operationGroup({ auth: 'user', tags: ['logins'], notFound: 'no such login of the caller' });
+  const accountRoutes = operationGroup({ auth: 'user', tags: ['accounts'], notFound: 'no such account of the caller' });
+  const logRoutes = operationGroup({ auth: 'user', tags: ['logs'] });
+  const botRoutes = operationGroup({ auth: 'user', tags: ['bots'], notFound: 'no such bot of the caller' });
   return [
-    operation({
-      method: 'post',
-      path: '/telegram/logins/phone',
-      summary: 'Start a phone login: Telegram sends a code (app or SMS)',
-      tags: ['logins'],
-      auth: 'user',
+    loginRoutes.post('/telegram/logins/phone', 'Start a phone login: Telegram sends a code (app or SMS)', {
       body: PhoneBody,
       success: { status: 201, description: 'the login, waiting for the code', schema: Login },
       links: idLinks('$response.body#/loginId', {
@@ -52,139 +51,96 @@ export function routes(deps: {
       errors: { ...TELEGRAM, 400: 'invalid phone number', 403: 'phone number banned by Telegram', 409: LIMIT },
       handler: logins.startPhone,
     }),
-    operation({
-      method: 'post',
-      path: '/telegram/logins/qr',
-      summary: 'Start a QR login: {loginId, url, expiresAt} and the QR code as SVG and PNG',
-      tags: ['logins'],
-      auth: 'user',
-      success: { status: 201, description: 'the login with its QR code', schema: Login },
-      links: idLinks('$response.body#/loginId', {
-        getLogin: 'getTelegramLoginsById',
-        cancelLogin: 'deleteTelegramLoginsById',
-      }),
-      errors: { ...TELEGRAM, 409: LIMIT },
-      handler: logins.startQr,
-    }),
-    operation({
-      method: 'get',
-      path: '/telegram/logins/:id',
-      summary: 'State of a login: waiting, code_sent, password_required, connected, failed (with reason), expired',
-      tags: ['logins'],
-      auth: 'user',
-      success: { status: 200, description: 'the login', schema: Login },
-      errors: { 404: 'no such login of the caller' },
-      handler: logins.get,
-    }),
-    operation({
-      method: 'delete',
-      path: '/telegram/logins/:id',
-      summary: 'Cancel a pending login: it fails as Cancelled, and its Telegram client and pending slot are freed',
-      tags: ['logins'],
-      auth: 'user',
-      success: { status: 200, description: 'the cancelled login', schema: Login },
-      errors: { 404: 'no such login of the caller', 409: 'the login is no longer pending', 503: MOVING },
-      handler: logins.cancel,
-    }),
-    operation({
-      method: 'post',
-      path: '/telegram/logins/:id/resend',
-      summary: 'Send the code again, by the next type Telegram offers (e.g. SMS)',
-      tags: ['logins'],
-      auth: 'user',
-      success: { status: 200, description: 'the login', schema: Login },
-      errors: { ...TELEGRAM, 404: 'no such login of the caller', 409: 'not waiting for a code, or no further method' },
-      handler: logins.resend,
-    }),
-    operation({
-      method: 'post',
-      path: '/telegram/logins/:id/code',
-      summary: 'Submit the code: connected, or password_required',
-      tags: ['logins'],
-      auth: 'user',
+    loginRoutes.post(
+      '/telegram/logins/qr',
+      'Start a QR login: {loginId, url, expiresAt} and the QR code as SVG and PNG',
+      {
+        success: { status: 201, description: 'the login with its QR code', schema: Login },
+        links: idLinks('$response.body#/loginId', {
+          getLogin: 'getTelegramLoginsById',
+          cancelLogin: 'deleteTelegramLoginsById',
+        }),
+        errors: { ...TELEGRAM, 409: LIMIT },
+        handler: logins.startQr,
+      },
+    ),
+    loginRoutes.get(
+      '/telegram/logins/:id',
+      'State of a login: waiting, code_sent, password_required, connected, failed (with reason), expired',
+      {
+        success: { status: 200, description: 'the login', schema: Login },
+        handler: logins.get,
+      },
+    ),
+    loginRoutes.delete(
+      '/telegram/logins/:id',
+      'Cancel a pending login: it fails as Cancelled, and its Telegram client and pending slot are freed',
+      {
+        success: { status: 200, description: 'the cancelled login', schema: Login },
+        errors: { 409: 'the login is no longer pending', 503: MOVING },
+        handler: logins.cancel,
+      },
+    ),
+    loginRoutes.post(
+      '/telegram/logins/:id/resend',
+      'Send the code again, by the next type Telegram offers (e.g. SMS)',
+      {
+        success: { status: 200, description: 'the login', schema: Login },
+        errors: { ...TELEGRAM, 409: 'not waiting for a code, or no further method' },
+        handler: logins.resend,
+      },
+    ),
+    loginRoutes.post('/telegram/logins/:id/code', 'Submit the code: connected, or password_required', {
       body: CodeBody,
       success: { status: 200, description: 'the login (connected or password_required)', schema: Login },
       errors: {
         ...TELEGRAM,
         400: 'invalid code',
-        404: 'no such login of the caller',
         409: 'not waiting for a code, or the account cap was reached',
         410: 'the code expired',
       },
       handler: logins.code,
     }),
-    operation({
-      method: 'post',
-      path: '/telegram/logins/:id/password',
-      summary: 'Submit the two-step verification password',
-      tags: ['logins'],
-      auth: 'user',
+    loginRoutes.post('/telegram/logins/:id/password', 'Submit the two-step verification password', {
       body: PasswordBody,
       success: { status: 200, description: 'the login (connected)', schema: Login },
       errors: {
         ...TELEGRAM,
         400: 'wrong password',
-        404: 'no such login of the caller',
         409: 'no password required, or the account cap was reached',
       },
       handler: logins.password,
     }),
-    operation({
-      method: 'get',
-      path: '/telegram/accounts',
-      summary: 'The caller’s Telegram accounts',
-      tags: ['accounts'],
-      auth: 'user',
+    accountRoutes.get('/telegram/accounts', 'The caller’s Telegram accounts', {
       success: { status: 200, description: 'the accounts', schema: AccountList },
       links: idLinks('$response.body#/accounts/0/id', { firstAccount: 'getTelegramAccountsById' }),
       handler: accounts.list,
     }),
-    operation({
-      method: 'get',
-      path: '/telegram/accounts/:id',
-      summary: 'One of the caller’s Telegram accounts',
-      tags: ['accounts'],
-      auth: 'user',
+    accountRoutes.get('/telegram/accounts/:id', 'One of the caller’s Telegram accounts', {
       success: { status: 200, description: 'the account', schema: Account },
-      errors: { 404: 'no such account of the caller', 503: MOVING },
+      errors: { 503: MOVING },
       handler: accounts.get,
     }),
-    operation({
-      method: 'delete',
-      path: '/telegram/accounts/:id',
-      summary: 'Disconnect: log the session out at Telegram, destroy the client, delete the stored session',
-      tags: ['accounts'],
-      auth: 'user',
-      success: { status: 204, description: 'disconnected' },
-      errors: { ...TELEGRAM, 404: 'no such account of the caller' },
-      handler: accounts.delete,
-    }),
-    operation({
-      method: 'get',
-      path: '/telegram/logs',
-      summary: 'The caller’s integration log, newest first, paged',
-      tags: ['logs'],
-      auth: 'user',
+    accountRoutes.delete(
+      '/telegram/accounts/:id',
+      'Disconnect: log the session out at Telegram, destroy the client, delete the stored session',
+      {
+        success: { status: 204, description: 'disconnected' },
+        errors: { ...TELEGRAM },
+        handler: accounts.delete,
+      },
+    ),
+    logRoutes.get('/telegram/logs', 'The caller’s integration log, newest first, paged', {
       query: LogQuery,
       success: { status: 200, description: 'a page of log entries', schema: LogPage },
       handler: accounts.logs,
     }),
-    operation({
-      method: 'get',
-      path: '/telegram/stats/errors',
-      summary: 'The caller’s error counts by kind over a window',
-      tags: ['logs'],
-      auth: 'user',
+    logRoutes.get('/telegram/stats/errors', 'The caller’s error counts by kind over a window', {
       query: StatsQuery,
       success: { status: 200, description: 'error counts by kind', schema: ErrorStats },
       handler: accounts.errorStats,
     }),
-    operation({
-      method: 'post',
-      path: '/telegram/bots',
-      summary: 'Add a bot by its token (checked with Bot API getMe; stored only encrypted)',
-      tags: ['bots'],
-      auth: 'user',
+    botRoutes.post('/telegram/bots', 'Add a bot by its token (checked with Bot API getMe; stored only encrypted)', {
       body: BotBody,
       success: { status: 201, description: 'the bot', schema: Bot },
       links: idLinks('$response.body#/id', { renameBot: 'patchTelegramBotsById', removeBot: 'deleteTelegramBotsById' }),
@@ -197,35 +153,18 @@ export function routes(deps: {
       },
       handler: bots.add,
     }),
-    operation({
-      method: 'get',
-      path: '/telegram/bots',
-      summary: 'The caller’s bots',
-      tags: ['bots'],
-      auth: 'user',
+    botRoutes.get('/telegram/bots', 'The caller’s bots', {
       success: { status: 200, description: 'the bots', schema: BotList },
       links: idLinks('$response.body#/bots/0/id', { renameFirstBot: 'patchTelegramBotsById' }),
       handler: bots.list,
     }),
-    operation({
-      method: 'patch',
-      path: '/telegram/bots/:id',
-      summary: 'Rename one of the caller’s bots',
-      tags: ['bots'],
-      auth: 'user',
+    botRoutes.patch('/telegram/bots/:id', 'Rename one of the caller’s bots', {
       body: BotRenameBody,
       success: { status: 200, description: 'the bot', schema: Bot },
-      errors: { 404: 'no such bot of the caller' },
       handler: bots.rename,
     }),
-    operation({
-      method: 'delete',
-      path: '/telegram/bots/:id',
-      summary: 'Remove one of the caller’s bots and delete its token',
-      tags: ['bots'],
-      auth: 'user',
+    botRoutes.delete('/telegram/bots/:id', 'Remove one of the caller’s bots and delete its token', {
       success: { status: 204, description: 'removed' },
-      errors: { 404: 'no such bot of the caller' },
       handler: bots.remove,
     }),
     ...publishingRoutes(deps.publishing),

@@ -4,6 +4,7 @@ import compose from 'koa-compose';
 import { z } from 'zod';
 import { REFRESH_COOKIE, requireRole } from '../auth/access-token.ts';
 import { linksOf, pathParameters, type OperationLink } from './links.ts';
+import { PROBLEM_SCHEMA, problemResponse, problemResponseDefinitions, SchemaComponents } from './openapi-components.ts';
 import { validate } from './validate.ts';
 
 export type { OperationLink } from './links.ts';
@@ -75,6 +76,55 @@ export function operation<Body = unknown, Query = unknown>(definition: Operation
   return definition as unknown as Operation;
 }
 
+/** What a group of operations shares: who may call them and their tags (see `operationGroup`). */
+export interface GroupDefaults {
+  auth: OperationAuth;
+  tags?: readonly string[];
+  /**
+   * The group's resource named by a path parameter may not exist (or not be the caller's): every operation
+   * with one answers 404, described so, unless it describes its 404 itself.
+   */
+  notFound?: string;
+}
+
+/**
+ * One operation of a group: what the group and its headline (method, path, summary) do not already say;
+ * `auth` and `tags` only where they differ.
+ */
+export type GroupMember<Body, Query> = Omit<Operation<Body, Query>, 'method' | 'path' | 'summary' | 'auth'> & {
+  auth?: OperationAuth;
+};
+
+type Declare = <Body = unknown, Query = unknown>(
+  path: string,
+  summary: string,
+  definition: GroupMember<Body, Query>,
+) => Operation;
+
+/**
+ * Operations that share who may call them and their tags (a resource's routes, a console's), each declared
+ * by its headline — method, path and summary, as a route table reads — and what is its own:
+ * `const bots = operationGroup({ auth: 'user', tags: ['bots'] }); bots.get('/telegram/bots', 'The caller’s bots',
+ * { success, handler })`.
+ */
+export function operationGroup(defaults: GroupDefaults): Record<Method, Declare> {
+  const { notFound, ...shared } = defaults;
+  const declare =
+    (method: Method): Declare =>
+    (path, summary, definition) => {
+      const missing = notFound !== undefined && pathParameters(path).length > 0 ? { 404: notFound } : {};
+      const errors = { ...missing, ...definition.errors };
+      return operation({ ...shared, ...definition, method, path, summary, errors } as Operation);
+    };
+  return {
+    get: declare('get'),
+    post: declare('post'),
+    put: declare('put'),
+    patch: declare('patch'),
+    delete: declare('delete'),
+  };
+}
+
 /** RFC 9562 text form, any version (what the document's `format: uuid` admits). */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -125,25 +175,7 @@ export function defaultOperationId(method: string, path: string): string {
   return method + words.map((word) => word[0]!.toUpperCase() + word.slice(1)).join('');
 }
 
-/** `Retry-After` (seconds) on the statuses that carry it. */
-const RETRY_AFTER = { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer', minimum: 0 } } };
-const RETRY_STATUSES = new Set(['429', '503', '504']);
 const METHODS_WITH_BODY = new Set<Method>(['post', 'put', 'patch', 'delete']);
-
-function schemaOf(type: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
-  const schema = z.toJSONSchema(type, { io, unrepresentable: 'any' }) as Record<string, unknown>;
-  delete schema['$schema'];
-  return schema;
-}
-
-/** The OpenAPI response object of an error status: an RFC 9457 problem, with `Retry-After` where it applies. */
-export function problemResponse(status: number | string, description: string): Record<string, unknown> {
-  return {
-    description,
-    ...(RETRY_STATUSES.has(String(status)) ? { headers: RETRY_AFTER } : {}),
-    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-  };
-}
 
 /**
  * Every error status an operation can answer: what the kit itself answers for it, then what its handler
@@ -180,10 +212,18 @@ export interface ApiInfo {
    * (e.g. 503 when a session's state cannot be checked). Default: none.
    */
   authErrors?: Partial<Record<ErrorStatus, string>>;
+  /**
+   * Zod schemas the document states once, under `components.schemas`, by name: every body, answer or field
+   * that is one of them refers to it (the same zod object). `Problem` is the kit's own. Default: none.
+   */
+  schemas?: Readonly<Record<string, z.ZodType>>;
 }
 
 /** An OpenAPI 3.1 document of the operations, with request and response schemas generated from the zod types. */
 export function openApiDocument(info: ApiInfo, operations: readonly Operation[]): Record<string, unknown> {
+  if (info.schemas?.['Problem'] !== undefined) throw new Error('the schema name Problem is the kit’s own');
+  const named = new SchemaComponents(info.schemas);
+  const errorStatuses = new Set<string>();
   const paths: Record<string, Record<string, unknown>> = {};
   const byId = new Map(operations.map((op) => [op.operationId ?? defaultOperationId(op.method, op.path), op]));
   for (const op of operations) {
@@ -196,10 +236,11 @@ export function openApiDocument(info: ApiInfo, operations: readonly Operation[])
       name,
       in: 'path',
       required: true,
-      schema: op.pathParams?.[name] !== undefined ? schemaOf(op.pathParams[name]) : { type: 'string', format: 'uuid' },
+      schema:
+        op.pathParams?.[name] !== undefined ? named.inline(op.pathParams[name]) : { type: 'string', format: 'uuid' },
     }));
     if (op.query !== undefined) {
-      const query = schemaOf(op.query) as { properties?: Record<string, unknown>; required?: string[] };
+      const query = named.inline(op.query) as { properties?: Record<string, unknown>; required?: string[] };
       for (const [name, schema] of Object.entries(query.properties ?? {})) {
         parameters.push({ name, in: 'query', required: query.required?.includes(name) ?? false, schema });
       }
@@ -209,13 +250,14 @@ export function openApiDocument(info: ApiInfo, operations: readonly Operation[])
       [success.status]: {
         description: success.description,
         ...(success.status !== 204
-          ? { content: { 'application/json': { schema: schemaOf(success.schema, 'output') } } }
+          ? { content: { 'application/json': { schema: named.schemaOf(success.schema, 'output') } } }
           : {}),
         ...(Object.keys(links).length > 0 ? { links } : {}),
       },
     };
     for (const [status, description] of Object.entries(errorsOf(op, info))) {
       responses[status] = problemResponse(status, description);
+      errorStatuses.add(status);
     }
     paths[path] ??= {};
     paths[path][op.method] = {
@@ -228,7 +270,7 @@ export function openApiDocument(info: ApiInfo, operations: readonly Operation[])
             requestBody: {
               // A body whose schema accepts none (e.g. a refresh token that may come as a cookie) is optional.
               required: !op.body.safeParse(undefined).success,
-              content: { 'application/json': { schema: schemaOf(op.body) } },
+              content: { 'application/json': { schema: named.schemaOf(op.body) } },
             },
           }
         : {}),
@@ -248,24 +290,8 @@ export function openApiDocument(info: ApiInfo, operations: readonly Operation[])
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
         refreshCookie: { type: 'apiKey', in: 'cookie', name: REFRESH_COOKIE },
       },
-      schemas: {
-        Problem: {
-          type: 'object',
-          description: 'RFC 9457 problem details',
-          properties: {
-            type: { type: 'string' },
-            title: { type: 'string' },
-            status: { type: 'integer' },
-            detail: { type: 'string' },
-            instance: { type: 'string' },
-            errors: {
-              type: 'array',
-              items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
-            },
-          },
-          required: ['type', 'title', 'status'],
-        },
-      },
+      schemas: { Problem: PROBLEM_SCHEMA, ...named.definitions() },
+      responses: problemResponseDefinitions(errorStatuses),
     },
   };
 }

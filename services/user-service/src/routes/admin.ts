@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { HttpProblem, operation, verifiedClaims, type Operation } from '@cf/kit';
+import { HttpProblem, operationGroup, verifiedClaims, type Operation } from '@cf/kit';
 import { audit } from '../audit.ts';
 import type { AuditTrail } from '../admin/audit-trail.ts';
 import type { UserDirectory } from '../admin/directory.ts';
@@ -42,39 +42,35 @@ const idOf = (ctx: Context): string => String(ctx.params['id']);
 export function adminRoutes(deps: RouteDeps, admin: AdminDeps): Operation[] {
   const { logger, store } = deps;
   const { directory, trail, secondFactorsOf } = admin;
-  const asAdmin = { tags: ['admin'], auth: 'admin' } as const;
+  const adminRoutes = operationGroup({ auth: 'admin', tags: ['admin'] });
   const notFound = (): HttpProblem => HttpProblem.notFound('no such account');
   const refuseSelf = (ctx: Context, what: string): void => {
     if (idOf(ctx) === verifiedClaims(ctx).sub) throw HttpProblem.conflict(`administrators cannot ${what} themselves`);
   };
   return [
-    operation({
-      ...asAdmin,
-      method: 'get',
-      path: '/admin/users',
-      summary: 'Accounts whose email contains `q`, oldest first, paged (page size capped at 100)',
-      query: AdminUsersQuery,
-      success: { status: 200, description: 'a page of accounts and how many match', schema: AdminUserList },
-      links: {
-        getFirstUser: { operationId: 'getAdminUsersById', parameters: { id: '$response.body#/users/0/id' } },
-        updateFirstUser: { operationId: 'patchAdminUsersById', parameters: { id: '$response.body#/users/0/id' } },
+    adminRoutes.get(
+      '/admin/users',
+      'Accounts whose email contains `q`, oldest first, paged (page size capped at 100)',
+      {
+        query: AdminUsersQuery,
+        success: { status: 200, description: 'a page of accounts and how many match', schema: AdminUserList },
+        links: {
+          getFirstUser: { operationId: 'getAdminUsersById', parameters: { id: '$response.body#/users/0/id' } },
+          updateFirstUser: { operationId: 'patchAdminUsersById', parameters: { id: '$response.body#/users/0/id' } },
+        },
+        async handler(ctx, { query }) {
+          const { users, total } = await directory.search(query.q, (query.page - 1) * query.pageSize, query.pageSize);
+          const factors = await secondFactorsOf(users.map((user) => user.id));
+          ctx.body = {
+            users: users.map((user) => ({ ...adminView(user), secondFactors: factors.get(user.id) ?? NO_FACTORS })),
+            page: query.page,
+            pageSize: query.pageSize,
+            total,
+          };
+        },
       },
-      async handler(ctx, { query }) {
-        const { users, total } = await directory.search(query.q, (query.page - 1) * query.pageSize, query.pageSize);
-        const factors = await secondFactorsOf(users.map((user) => user.id));
-        ctx.body = {
-          users: users.map((user) => ({ ...adminView(user), secondFactors: factors.get(user.id) ?? NO_FACTORS })),
-          page: query.page,
-          pageSize: query.pageSize,
-          total,
-        };
-      },
-    }),
-    operation({
-      ...asAdmin,
-      method: 'get',
-      path: '/admin/users/:id',
-      summary: 'One account: verification, second factors (no secrets) and live sessions',
+    ),
+    adminRoutes.get('/admin/users/:id', 'One account: verification, second factors (no secrets) and live sessions', {
       success: { status: 200, description: 'the account', schema: AdminUserDetail },
       links: {
         getAudit: { operationId: 'getAdminUsersByIdAudit', parameters: { id: '$request.path.id' } },
@@ -91,66 +87,65 @@ export function adminRoutes(deps: RouteDeps, admin: AdminDeps): Operation[] {
         };
       },
     }),
-    operation({
-      ...asAdmin,
-      method: 'patch',
-      path: '/admin/users/:id',
-      summary:
-        'Change an account’s role, or disable/enable it (disabling ends its sessions at once and refuses its logins)',
-      body: AdminPatchBody,
-      success: { status: 200, description: 'the updated account', schema: AdminUser },
-      errors: { 404: 'no such account', 409: 'an administrator cannot demote or disable themselves' },
-      async handler(ctx, { body }) {
-        const claims = verifiedClaims(ctx);
-        if (body.disabled === true || body.role === 'user') refuseSelf(ctx, 'demote or disable');
-        // Ended here (counted by reason); the database trigger also ends any session a disable races with.
-        if (body.disabled === true) await store.revokeAllSessions(idOf(ctx), 'disabled-by-admin');
-        const user = await store.updateAdminFields(idOf(ctx), body);
-        if (user === undefined) throw notFound();
-        audit(ctx, logger, 'admin.user-updated', {
-          userId: claims.sub,
-          targetUserId: user.id,
-          role: body.role,
-          disabled: body.disabled,
-        });
-        ctx.body = adminView(user);
+    adminRoutes.patch(
+      '/admin/users/:id',
+      'Change an account’s role, or disable/enable it (disabling ends its sessions at once and refuses its logins)',
+      {
+        body: AdminPatchBody,
+        success: { status: 200, description: 'the updated account', schema: AdminUser },
+        errors: { 404: 'no such account', 409: 'an administrator cannot demote or disable themselves' },
+        async handler(ctx, { body }) {
+          const claims = verifiedClaims(ctx);
+          if (body.disabled === true || body.role === 'user') refuseSelf(ctx, 'demote or disable');
+          // Ended here (counted by reason); the database trigger also ends any session a disable races with.
+          if (body.disabled === true) await store.revokeAllSessions(idOf(ctx), 'disabled-by-admin');
+          const user = await store.updateAdminFields(idOf(ctx), body);
+          if (user === undefined) throw notFound();
+          audit(ctx, logger, 'admin.user-updated', {
+            userId: claims.sub,
+            targetUserId: user.id,
+            role: body.role,
+            disabled: body.disabled,
+          });
+          ctx.body = adminView(user);
+        },
       },
-    }),
-    operation({
-      ...asAdmin,
-      method: 'delete',
-      path: '/admin/users/:id/sessions',
-      summary: 'End every session of an account (its access tokens are refused at the gateway at once)',
-      success: { status: 200, description: 'how many sessions were ended', schema: SessionsEnded },
-      errors: { 404: 'no such account', 409: 'administrators sign themselves out with POST /auth/logout-all' },
-      async handler(ctx) {
-        refuseSelf(ctx, 'end the sessions of');
-        const user = await store.userById(idOf(ctx));
-        if (user === undefined) throw notFound();
-        // Through the sessions table, so the revocation feed carries it to api-gateway like any logout.
-        const ended = await store.revokeAllSessions(user.id, 'ended-by-admin');
-        audit(ctx, logger, 'admin.sessions-ended', {
-          userId: verifiedClaims(ctx).sub,
-          targetUserId: user.id,
-          endedSessions: ended,
-        });
-        ctx.body = { endedSessions: ended };
+    ),
+    adminRoutes.delete(
+      '/admin/users/:id/sessions',
+      'End every session of an account (its access tokens are refused at the gateway at once)',
+      {
+        success: { status: 200, description: 'how many sessions were ended', schema: SessionsEnded },
+        errors: { 404: 'no such account', 409: 'administrators sign themselves out with POST /auth/logout-all' },
+        async handler(ctx) {
+          refuseSelf(ctx, 'end the sessions of');
+          const user = await store.userById(idOf(ctx));
+          if (user === undefined) throw notFound();
+          // Through the sessions table, so the revocation feed carries it to api-gateway like any logout.
+          const ended = await store.revokeAllSessions(user.id, 'ended-by-admin');
+          audit(ctx, logger, 'admin.sessions-ended', {
+            userId: verifiedClaims(ctx).sub,
+            targetUserId: user.id,
+            endedSessions: ended,
+          });
+          ctx.body = { endedSessions: ended };
+        },
       },
-    }),
-    operation({
-      ...asAdmin,
-      method: 'get',
-      path: '/admin/users/:id/audit',
-      summary: 'The account’s audit trail, newest first, paged (page size capped at 100)',
-      query: AuditQuery,
-      success: { status: 200, description: 'a page of audit events and how many there are', schema: AuditEventPage },
-      errors: { 404: 'no such account' },
-      async handler(ctx, { query }) {
-        const user = await store.userById(idOf(ctx));
-        if (user === undefined) throw notFound();
-        const { events, total } = await trail.page(user.id, (query.page - 1) * query.pageSize, query.pageSize);
-        ctx.body = { events, page: query.page, pageSize: query.pageSize, total };
+    ),
+    adminRoutes.get(
+      '/admin/users/:id/audit',
+      'The account’s audit trail, newest first, paged (page size capped at 100)',
+      {
+        query: AuditQuery,
+        success: { status: 200, description: 'a page of audit events and how many there are', schema: AuditEventPage },
+        errors: { 404: 'no such account' },
+        async handler(ctx, { query }) {
+          const user = await store.userById(idOf(ctx));
+          if (user === undefined) throw notFound();
+          const { events, total } = await trail.page(user.id, (query.page - 1) * query.pageSize, query.pageSize);
+          ctx.body = { events, page: query.page, pageSize: query.pageSize, total };
+        },
       },
-    }),
+    ),
   ];
 }

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { bearerToken, HttpProblem, operation, verifiedClaims, verifyAccessToken, type Operation } from '@cf/kit';
+import { bearerToken, HttpProblem, operationGroup, verifiedClaims, verifyAccessToken, type Operation } from '@cf/kit';
 import { audit } from '../audit.ts';
 import { hashPassword, needsRehash, verifyPassword } from '../passwords.ts';
 import { LoginBody, LogoutBody, RefreshBody, RegisterBody, Uuid } from '../schemas.ts';
@@ -52,14 +52,11 @@ export function authRoutes(deps: RouteDeps): Operation[] {
     return found === undefined ? undefined : { sessionId: found.session_id, userId: found.user_id };
   };
 
+  const publicAuth = operationGroup({ auth: 'none', tags: ['auth'] });
+  const userAuth = operationGroup({ auth: 'user', tags: ['auth'] });
   return [
-    operation({
-      method: 'post',
-      path: '/auth/register',
+    publicAuth.post('/auth/register', 'Create an account and log in', {
       middleware: [metrics.registrations],
-      summary: 'Create an account and log in',
-      auth: 'none',
-      tags: ['auth'],
       body: RegisterBody,
       success: { status: 201, description: 'the user and a session', schema: Registered },
       errors: { 409: 'email already registered', 429: 'too many registrations from this address', 503: LIMITER_DOWN },
@@ -75,13 +72,8 @@ export function authRoutes(deps: RouteDeps): Operation[] {
         ctx.body = { user: publicUser(user), session: cookie.tokenResponse(ctx, issued, false) };
       },
     }),
-    operation({
-      method: 'post',
-      path: '/auth/login',
+    publicAuth.post('/auth/login', 'Log in with email and password', {
       middleware: [metrics.logins],
-      summary: 'Log in with email and password',
-      auth: 'none',
-      tags: ['auth'],
       body: LoginBody,
       success: {
         status: 200,
@@ -129,45 +121,39 @@ export function authRoutes(deps: RouteDeps): Operation[] {
         await startLoginSession(ctx, deps, user, body.includeRefreshToken === true, 'password');
       },
     }),
-    operation({
-      method: 'post',
-      path: '/auth/refresh',
-      refreshCookie: true,
-      middleware: [metrics.refreshes],
-      summary: 'Exchange the refresh token (cookie or body) for new tokens; the old one stops working',
-      auth: 'none',
-      tags: ['auth'],
-      body: RefreshBody,
-      success: { status: 200, description: 'new access and refresh tokens', schema: TokenResponse },
-      errors: { 401: 'missing, expired, revoked or reused refresh token' },
-      async handler(ctx, { body }) {
-        const fromCookie = body?.refresh_token === undefined;
-        const token = body?.refresh_token ?? cookie.read(ctx);
-        if (token === undefined || token === '') throw HttpProblem.unauthorized('a refresh token is required');
-        const result = await sessions.refresh(token);
-        // A rejected token from the body says nothing about the browser's cookie: leave that one alone.
-        if (result.outcome !== 'rotated' && fromCookie) cookie.clear(ctx);
-        if (result.outcome === 'reused') {
-          ctx.state['outcome'] = 'reused';
-          audit(ctx, logger, 'refresh.reuse-detected', { userId: result.userId, sessionId: result.sessionId });
-          throw HttpProblem.unauthorized('this refresh token was already used; the session has been ended');
-        }
-        if (result.outcome === 'invalid') throw HttpProblem.unauthorized('the refresh token is not valid');
-        audit(ctx, logger, 'refresh', { userId: result.userId, sessionId: result.sessionId, grace: result.grace });
-        ctx.body = cookie.tokenResponse(
-          ctx,
-          result,
-          body?.refresh_token !== undefined || body?.includeRefreshToken === true,
-        );
+    publicAuth.post(
+      '/auth/refresh',
+      'Exchange the refresh token (cookie or body) for new tokens; the old one stops working',
+      {
+        refreshCookie: true,
+        middleware: [metrics.refreshes],
+        body: RefreshBody,
+        success: { status: 200, description: 'new access and refresh tokens', schema: TokenResponse },
+        errors: { 401: 'missing, expired, revoked or reused refresh token' },
+        async handler(ctx, { body }) {
+          const fromCookie = body?.refresh_token === undefined;
+          const token = body?.refresh_token ?? cookie.read(ctx);
+          if (token === undefined || token === '') throw HttpProblem.unauthorized('a refresh token is required');
+          const result = await sessions.refresh(token);
+          // A rejected token from the body says nothing about the browser's cookie: leave that one alone.
+          if (result.outcome !== 'rotated' && fromCookie) cookie.clear(ctx);
+          if (result.outcome === 'reused') {
+            ctx.state['outcome'] = 'reused';
+            audit(ctx, logger, 'refresh.reuse-detected', { userId: result.userId, sessionId: result.sessionId });
+            throw HttpProblem.unauthorized('this refresh token was already used; the session has been ended');
+          }
+          if (result.outcome === 'invalid') throw HttpProblem.unauthorized('the refresh token is not valid');
+          audit(ctx, logger, 'refresh', { userId: result.userId, sessionId: result.sessionId, grace: result.grace });
+          ctx.body = cookie.tokenResponse(
+            ctx,
+            result,
+            body?.refresh_token !== undefined || body?.includeRefreshToken === true,
+          );
+        },
       },
-    }),
-    operation({
-      method: 'post',
-      path: '/auth/logout',
+    ),
+    publicAuth.post('/auth/logout', 'End the current session; its refresh and access tokens stop working at once', {
       refreshCookie: true,
-      summary: 'End the current session; its refresh and access tokens stop working at once',
-      auth: 'none',
-      tags: ['auth'],
       body: LogoutBody,
       success: { status: 204, description: 'logged out (also when the session was already gone)' },
       async handler(ctx, { body }) {
@@ -180,12 +166,7 @@ export function authRoutes(deps: RouteDeps): Operation[] {
         ctx.status = 204;
       },
     }),
-    operation({
-      method: 'post',
-      path: '/auth/logout-all',
-      summary: 'End every session of the caller',
-      tags: ['auth'],
-      auth: 'user',
+    userAuth.post('/auth/logout-all', 'End every session of the caller', {
       success: { status: 204, description: 'all sessions ended' },
       async handler(ctx) {
         const claims = verifiedClaims(ctx);
@@ -195,25 +176,19 @@ export function authRoutes(deps: RouteDeps): Operation[] {
         ctx.status = 204;
       },
     }),
-    operation({
-      method: 'get',
-      path: '/auth/session',
-      summary: 'Whether the caller’s access token and its session are still good (for the gateway’s edge check)',
-      tags: ['auth'],
-      auth: 'user',
-      success: { status: 200, description: 'the session is live', schema: LiveSession },
-      handler(ctx) {
-        const claims = verifiedClaims(ctx);
-        ctx.set('Cache-Control', 'no-store');
-        ctx.body = { sessionId: claims.sid, userId: claims.sub, role: claims.role };
+    userAuth.get(
+      '/auth/session',
+      'Whether the caller’s access token and its session are still good (for the gateway’s edge check)',
+      {
+        success: { status: 200, description: 'the session is live', schema: LiveSession },
+        handler(ctx) {
+          const claims = verifiedClaims(ctx);
+          ctx.set('Cache-Control', 'no-store');
+          ctx.body = { sessionId: claims.sid, userId: claims.sub, role: claims.role };
+        },
       },
-    }),
-    operation({
-      method: 'get',
-      path: '/auth/sessions',
-      summary: 'The caller’s active sessions',
-      tags: ['auth'],
-      auth: 'user',
+    ),
+    userAuth.get('/auth/sessions', 'The caller’s active sessions', {
       success: { status: 200, description: 'sessions, newest use first', schema: SessionList },
       links: {
         endFirstSession: { operationId: 'deleteAuthSessionsById', parameters: { id: '$response.body#/sessions/0/id' } },
@@ -233,12 +208,7 @@ export function authRoutes(deps: RouteDeps): Operation[] {
         };
       },
     }),
-    operation({
-      method: 'delete',
-      path: '/auth/sessions/:id',
-      summary: 'End one of the caller’s sessions',
-      tags: ['auth'],
-      auth: 'user',
+    userAuth.delete('/auth/sessions/:id', 'End one of the caller’s sessions', {
       success: { status: 204, description: 'ended' },
       errors: { 404: 'no such session of the caller' },
       async handler(ctx) {

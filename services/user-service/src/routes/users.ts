@@ -1,4 +1,4 @@
-import { HttpProblem, operation, verifiedClaims, type Operation } from '@cf/kit';
+import { HttpProblem, operationGroup, verifiedClaims, type Operation } from '@cf/kit';
 import { audit } from '../audit.ts';
 import type { UserRow } from '../db/store.ts';
 import { hashPassword, verifyPassword } from '../passwords.ts';
@@ -15,34 +15,22 @@ function callerAccount(user: UserRow | undefined): Record<string, unknown> {
 /** The caller's own account. */
 export function usersRoutes(deps: RouteDeps): Operation[] {
   const { logger, store } = deps;
-  const own = { tags: ['users'], auth: 'user' } as const;
+  const ownRoutes = operationGroup({ auth: 'user', tags: ['users'] });
   return [
-    operation({
-      ...own,
-      method: 'get',
-      path: '/users/me',
-      summary: 'The caller’s account',
+    ownRoutes.get('/users/me', 'The caller’s account', {
       success: { status: 200, description: 'the account', schema: PublicUser },
       async handler(ctx) {
         ctx.body = callerAccount(await store.userById(verifiedClaims(ctx).sub));
       },
     }),
-    operation({
-      ...own,
-      method: 'patch',
-      path: '/users/me',
-      summary: 'Change the caller’s display name (the only field a user may change here)',
+    ownRoutes.patch('/users/me', 'Change the caller’s display name (the only field a user may change here)', {
       body: PatchMeBody,
       success: { status: 200, description: 'the updated account', schema: PublicUser },
       async handler(ctx, { body }) {
         ctx.body = callerAccount(await store.setDisplayName(verifiedClaims(ctx).sub, body.displayName));
       },
     }),
-    operation({
-      ...own,
-      method: 'post',
-      path: '/users/me/password',
-      summary: 'Change the password; every other session of the caller ends',
+    ownRoutes.post('/users/me/password', 'Change the password; every other session of the caller ends', {
       body: ChangePasswordBody,
       success: { status: 204, description: 'changed' },
       errors: { 400: 'invalid input or wrong current password' },

@@ -1,4 +1,4 @@
-import { HttpProblem, operation, type Operation } from '@cf/kit';
+import { HttpProblem, operation, operationGroup, type Operation } from '@cf/kit';
 import { audit } from '../audit.ts';
 import { TokenResponse } from '../routes/responses.ts';
 import { startLoginSession } from '../routes/auth.ts';
@@ -22,6 +22,7 @@ export function twoFactorLoginRoutes(deps: RouteDeps): Operation[] {
   const twoFactor = deps.twoFactor;
   if (twoFactor === undefined) return [];
   const { factors, steps } = twoFactor;
+  const publicAuth = operationGroup({ auth: 'none', tags: ['auth'] });
   return [
     operation({
       method: 'post',
@@ -52,43 +53,36 @@ export function twoFactorLoginRoutes(deps: RouteDeps): Operation[] {
         await startLoginSession(ctx, deps, user, body.includeRefreshToken === true, kind);
       },
     }),
-    operation({
-      method: 'post',
-      path: '/auth/login/passkey-options',
-      summary: 'WebAuthn request options for completing a login step with one of the account’s passkeys',
-      auth: 'none',
-      tags: ['auth'],
-      body: StepTokenBody,
-      success: { status: 200, description: 'PublicKeyCredentialRequestOptionsJSON', schema: WebAuthnOptions },
-      errors: { 401: STEP_ERRORS[401] },
-      async handler(ctx, { body }) {
-        const step = await steps.open(body.step_token);
-        ctx.set('Cache-Control', 'no-store');
-        ctx.body = await factors.passkeys.authenticationOptions('second-factor', step.user_id);
+    publicAuth.post(
+      '/auth/login/passkey-options',
+      'WebAuthn request options for completing a login step with one of the account’s passkeys',
+      {
+        body: StepTokenBody,
+        success: { status: 200, description: 'PublicKeyCredentialRequestOptionsJSON', schema: WebAuthnOptions },
+        errors: { 401: STEP_ERRORS[401] },
+        async handler(ctx, { body }) {
+          const step = await steps.open(body.step_token);
+          ctx.set('Cache-Control', 'no-store');
+          ctx.body = await factors.passkeys.authenticationOptions('second-factor', step.user_id);
+        },
       },
-    }),
-    operation({
-      method: 'post',
-      path: '/auth/passkey/options',
-      summary: 'WebAuthn request options for a passwordless login (any discoverable passkey of this site)',
-      auth: 'none',
-      tags: ['auth'],
-      success: { status: 200, description: 'PublicKeyCredentialRequestOptionsJSON', schema: WebAuthnOptions },
-      async handler(ctx) {
-        // Per IP like the other unauthenticated auth routes: every answer stores a challenge row. The 429 and 503
-        // every route may answer are documented by the kit already.
-        await deps.limits.passkeyOptions(ctx.ip);
-        ctx.set('Cache-Control', 'no-store');
-        ctx.body = await factors.passkeys.authenticationOptions('passwordless', null);
+    ),
+    publicAuth.post(
+      '/auth/passkey/options',
+      'WebAuthn request options for a passwordless login (any discoverable passkey of this site)',
+      {
+        success: { status: 200, description: 'PublicKeyCredentialRequestOptionsJSON', schema: WebAuthnOptions },
+        async handler(ctx) {
+          // Per IP like the other unauthenticated auth routes: every answer stores a challenge row. The 429 and 503
+          // every route may answer are documented by the kit already.
+          await deps.limits.passkeyOptions(ctx.ip);
+          ctx.set('Cache-Control', 'no-store');
+          ctx.body = await factors.passkeys.authenticationOptions('passwordless', null);
+        },
       },
-    }),
-    operation({
-      method: 'post',
-      path: '/auth/passkey/login',
+    ),
+    publicAuth.post('/auth/passkey/login', 'Log in with a passkey alone (user-verified: it is both factors)', {
       middleware: [deps.metrics.logins],
-      summary: 'Log in with a passkey alone (user-verified: it is both factors)',
-      auth: 'none',
-      tags: ['auth'],
       body: PasswordlessBody,
       success: { status: 200, description: 'the session, as a plain login answers', schema: TokenResponse },
       errors: { 400: 'the passkey was not accepted (`…/problems/second-factor/wrong`)' },

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { HttpProblem, operation, verifiedClaims, type ErrorStatus, type Operation, type Success } from '@cf/kit';
+import { HttpProblem, operationGroup, verifiedClaims, type ErrorStatus, type Operation, type Success } from '@cf/kit';
 import { audit } from '../audit.ts';
 import type { RouteDeps } from '../routes/deps.ts';
 import type { FactorKind, FactorProof, TwoFactor } from './factors.ts';
@@ -40,26 +40,26 @@ export function twoFactorRoutes(deps: RouteDeps): Operation[] {
     return kind;
   };
 
+  const twoFactorRoutes = operationGroup({ auth: 'user', tags: ['two-factor'] });
+
   /**
-   * A POST that changes the caller's factors and so needs a fresh second factor first: its body carries a
-   * `FactorProof` (plus what `body` adds), it answers the proof's errors besides `errors`, and `run` gets the
-   * caller's id only once the proof was accepted (audited when it was a recovery code).
+   * A POST that changes the caller's factors and so needs a fresh second factor first: its body is a
+   * `FactorProof` (or `body`, which adds to one), it answers the proof's errors besides `errors`, and `run` gets
+   * the caller's id only once the proof was accepted (audited when it was a recovery code).
    */
-  const withFreshFactor = <Body extends FactorProof>(spec: {
-    path: string;
-    summary: string;
-    body: z.ZodType<Body>;
-    success: Success;
-    errors?: Partial<Record<ErrorStatus, string>>;
-    run(ctx: Context, userId: string, body: Body): Promise<void>;
-  }): Operation =>
-    operation({
-      method: 'post',
-      path: spec.path,
-      summary: spec.summary,
-      tags: ['two-factor'],
-      auth: 'user',
-      body: spec.body,
+  const withFreshFactor = <Body extends FactorProof = FactorProof>(
+    path: string,
+    summary: string,
+    spec: {
+      body?: z.ZodType<Body>;
+      success: Success;
+      errors?: Partial<Record<ErrorStatus, string>>;
+      run(ctx: Context, userId: string, body: Body): Promise<void>;
+    },
+  ): Operation =>
+    twoFactorRoutes.post<Body>(path, summary, {
+      // Without its own body, Body is FactorProof (the default above): the proof alone.
+      body: spec.body ?? (FactorProofBody as unknown as z.ZodType<Body>),
       success: spec.success,
       errors: { ...PROOF_ERRORS, ...spec.errors },
       async handler(ctx, { body }) {
@@ -89,57 +89,47 @@ export function twoFactorRoutes(deps: RouteDeps): Operation[] {
   };
 
   return [
-    operation({
-      method: 'get',
-      path: '/auth/two-factor',
-      summary: 'The caller’s second factors',
-      tags: ['two-factor'],
-      auth: 'user',
+    twoFactorRoutes.get('/auth/two-factor', 'The caller’s second factors', {
       success: { status: 200, description: 'whether 2FA is on, and which factors', schema: TwoFactorState },
       async handler(ctx) {
         ctx.set('Cache-Control', 'no-store');
         ctx.body = await state(verifiedClaims(ctx).sub);
       },
     }),
-    operation({
-      method: 'post',
-      path: '/auth/two-factor/totp',
-      summary: 'Start setting up an authenticator app: a new secret, its otpauth URI and QR code',
-      tags: ['two-factor'],
-      auth: 'user',
-      success: { status: 201, description: 'shown once; confirm with a first code', schema: TotpEnrolmentBody },
-      errors: { 409: 'an authenticator app is already set up', 503: 'Vault is unavailable' },
-      async handler(ctx) {
-        const claims = verifiedClaims(ctx);
-        const user = await store.userById(claims.sub);
-        if (user === undefined) throw HttpProblem.unauthorized();
-        ctx.set('Cache-Control', 'no-store');
-        ctx.status = 201;
-        ctx.body = await factors.enrolTotp(user.id, user.email);
+    twoFactorRoutes.post(
+      '/auth/two-factor/totp',
+      'Start setting up an authenticator app: a new secret, its otpauth URI and QR code',
+      {
+        success: { status: 201, description: 'shown once; confirm with a first code', schema: TotpEnrolmentBody },
+        errors: { 409: 'an authenticator app is already set up', 503: 'Vault is unavailable' },
+        async handler(ctx) {
+          const claims = verifiedClaims(ctx);
+          const user = await store.userById(claims.sub);
+          if (user === undefined) throw HttpProblem.unauthorized();
+          ctx.set('Cache-Control', 'no-store');
+          ctx.status = 201;
+          ctx.body = await factors.enrolTotp(user.id, user.email);
+        },
       },
-    }),
-    operation({
-      method: 'post',
-      path: '/auth/two-factor/totp/confirm',
-      summary: 'Finish setting up the authenticator app with its first code',
-      tags: ['two-factor'],
-      auth: 'user',
-      body: TotpConfirmBody,
-      success: { status: 200, description: 'recovery codes when 2FA was just turned on', schema: RecoveryCodes },
-      errors: { ...PROOF_ERRORS, 409: 'already confirmed' },
-      async handler(ctx, { body }) {
-        const userId = verifiedClaims(ctx).sub;
-        const recoveryCodes = await factors.confirmTotp(userId, body.code);
-        audit(ctx, logger, 'totp.enrolled', { userId });
-        if (recoveryCodes.length > 0) audit(ctx, logger, 'two-factor.enabled', { userId, factor: 'totp' });
-        ctx.set('Cache-Control', 'no-store');
-        ctx.body = { recoveryCodes };
+    ),
+    twoFactorRoutes.post(
+      '/auth/two-factor/totp/confirm',
+      'Finish setting up the authenticator app with its first code',
+      {
+        body: TotpConfirmBody,
+        success: { status: 200, description: 'recovery codes when 2FA was just turned on', schema: RecoveryCodes },
+        errors: { ...PROOF_ERRORS, 409: 'already confirmed' },
+        async handler(ctx, { body }) {
+          const userId = verifiedClaims(ctx).sub;
+          const recoveryCodes = await factors.confirmTotp(userId, body.code);
+          audit(ctx, logger, 'totp.enrolled', { userId });
+          if (recoveryCodes.length > 0) audit(ctx, logger, 'two-factor.enabled', { userId, factor: 'totp' });
+          ctx.set('Cache-Control', 'no-store');
+          ctx.body = { recoveryCodes };
+        },
       },
-    }),
-    withFreshFactor({
-      path: '/auth/two-factor/totp/remove',
-      summary: 'Remove the authenticator app (needs a fresh second factor)',
-      body: FactorProofBody,
+    ),
+    withFreshFactor('/auth/two-factor/totp/remove', 'Remove the authenticator app (needs a fresh second factor)', {
       success: { status: 204, description: 'removed; with no factor left, the recovery codes are gone too' },
       async run(ctx, userId) {
         await factors.store.deleteTotp(userId);
@@ -149,65 +139,60 @@ export function twoFactorRoutes(deps: RouteDeps): Operation[] {
         ctx.status = 204;
       },
     }),
-    withFreshFactor({
-      path: '/auth/two-factor/disable',
-      summary: 'Turn two-factor authentication off: every factor and recovery code goes (needs a fresh factor)',
-      body: FactorProofBody,
-      success: { status: 204, description: 'off' },
-      async run(ctx, userId) {
-        await factors.disable(userId);
-        audit(ctx, logger, 'two-factor.disabled', { userId });
-        ctx.status = 204;
+    withFreshFactor(
+      '/auth/two-factor/disable',
+      'Turn two-factor authentication off: every factor and recovery code goes (needs a fresh factor)',
+      {
+        success: { status: 204, description: 'off' },
+        async run(ctx, userId) {
+          await factors.disable(userId);
+          audit(ctx, logger, 'two-factor.disabled', { userId });
+          ctx.status = 204;
+        },
       },
-    }),
-    withFreshFactor({
-      path: '/auth/two-factor/recovery-codes',
-      summary: 'Replace the recovery codes with 10 new ones (needs a fresh factor); the old ones stop working',
-      body: FactorProofBody,
-      success: { status: 200, description: 'the new codes, shown once', schema: RecoveryCodes },
-      async run(ctx, userId) {
-        const recoveryCodes = await factors.regenerateRecoveryCodes(userId);
-        audit(ctx, logger, 'two-factor.recovery-codes-regenerated', { userId });
-        ctx.set('Cache-Control', 'no-store');
-        ctx.body = { recoveryCodes };
+    ),
+    withFreshFactor(
+      '/auth/two-factor/recovery-codes',
+      'Replace the recovery codes with 10 new ones (needs a fresh factor); the old ones stop working',
+      {
+        success: { status: 200, description: 'the new codes, shown once', schema: RecoveryCodes },
+        async run(ctx, userId) {
+          const recoveryCodes = await factors.regenerateRecoveryCodes(userId);
+          audit(ctx, logger, 'two-factor.recovery-codes-regenerated', { userId });
+          ctx.set('Cache-Control', 'no-store');
+          ctx.body = { recoveryCodes };
+        },
       },
-    }),
-    operation({
-      method: 'post',
-      path: '/auth/two-factor/passkey-options',
-      summary: 'WebAuthn request options for confirming an action with one of the caller’s passkeys',
-      tags: ['two-factor'],
-      auth: 'user',
-      success: { status: 200, description: 'PublicKeyCredentialRequestOptionsJSON', schema: WebAuthnOptions },
-      async handler(ctx) {
-        ctx.set('Cache-Control', 'no-store');
-        ctx.body = await factors.passkeys.authenticationOptions('reauthenticate', verifiedClaims(ctx).sub);
+    ),
+    twoFactorRoutes.post(
+      '/auth/two-factor/passkey-options',
+      'WebAuthn request options for confirming an action with one of the caller’s passkeys',
+      {
+        success: { status: 200, description: 'PublicKeyCredentialRequestOptionsJSON', schema: WebAuthnOptions },
+        async handler(ctx) {
+          ctx.set('Cache-Control', 'no-store');
+          ctx.body = await factors.passkeys.authenticationOptions('reauthenticate', verifiedClaims(ctx).sub);
+        },
       },
-    }),
-    operation({
-      method: 'post',
-      path: '/auth/two-factor/passkeys/registration-options',
-      summary: 'WebAuthn creation options for adding a passkey',
-      tags: ['two-factor'],
-      auth: 'user',
-      success: { status: 200, description: 'PublicKeyCredentialCreationOptionsJSON', schema: WebAuthnOptions },
-      async handler(ctx) {
-        const user = await store.userById(verifiedClaims(ctx).sub);
-        if (user === undefined) throw HttpProblem.unauthorized();
-        const existing = await factors.store.passkeys(user.id);
-        ctx.set('Cache-Control', 'no-store');
-        ctx.body = await factors.passkeys.registrationOptions(
-          { id: user.id, email: user.email, displayName: user.display_name },
-          existing,
-        );
+    ),
+    twoFactorRoutes.post(
+      '/auth/two-factor/passkeys/registration-options',
+      'WebAuthn creation options for adding a passkey',
+      {
+        success: { status: 200, description: 'PublicKeyCredentialCreationOptionsJSON', schema: WebAuthnOptions },
+        async handler(ctx) {
+          const user = await store.userById(verifiedClaims(ctx).sub);
+          if (user === undefined) throw HttpProblem.unauthorized();
+          const existing = await factors.store.passkeys(user.id);
+          ctx.set('Cache-Control', 'no-store');
+          ctx.body = await factors.passkeys.registrationOptions(
+            { id: user.id, email: user.email, displayName: user.display_name },
+            existing,
+          );
+        },
       },
-    }),
-    operation({
-      method: 'post',
-      path: '/auth/two-factor/passkeys',
-      summary: 'Add a passkey (second factor and passwordless login)',
-      tags: ['two-factor'],
-      auth: 'user',
+    ),
+    twoFactorRoutes.post('/auth/two-factor/passkeys', 'Add a passkey (second factor and passwordless login)', {
       body: PasskeyRegisterBody,
       success: {
         status: 201,
@@ -241,19 +226,21 @@ export function twoFactorRoutes(deps: RouteDeps): Operation[] {
         ctx.body = { id: credential.id, name, createdAt: new Date(), lastUsedAt: null, recoveryCodes };
       },
     }),
-    withFreshFactor({
-      path: '/auth/two-factor/passkeys/remove',
-      summary: 'Remove one of the caller’s passkeys (needs a fresh second factor)',
-      body: RemovePasskeyBody,
-      success: { status: 204, description: 'removed; with no factor left, the recovery codes are gone too' },
-      errors: { 404: 'no such passkey of the caller' },
-      async run(ctx, userId, body) {
-        if ((await factors.store.deletePasskey(userId, body.id)) === 0) throw HttpProblem.notFound('no such passkey');
-        await factors.dropCodesIfNoFactor(userId);
-        audit(ctx, logger, 'passkey.removed', { userId });
-        if (!(await factors.enabled(userId))) audit(ctx, logger, 'two-factor.disabled', { userId });
-        ctx.status = 204;
+    withFreshFactor(
+      '/auth/two-factor/passkeys/remove',
+      'Remove one of the caller’s passkeys (needs a fresh second factor)',
+      {
+        body: RemovePasskeyBody,
+        success: { status: 204, description: 'removed; with no factor left, the recovery codes are gone too' },
+        errors: { 404: 'no such passkey of the caller' },
+        async run(ctx, userId, body) {
+          if ((await factors.store.deletePasskey(userId, body.id)) === 0) throw HttpProblem.notFound('no such passkey');
+          await factors.dropCodesIfNoFactor(userId);
+          audit(ctx, logger, 'passkey.removed', { userId });
+          if (!(await factors.enabled(userId))) audit(ctx, logger, 'two-factor.disabled', { userId });
+          ctx.status = 204;
+        },
       },
-    }),
+    ),
   ];
 }

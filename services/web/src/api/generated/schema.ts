@@ -952,6 +952,228 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    AdminListedUser: {
+      /** Format: date-time */
+      createdAt: string;
+      disabled: boolean;
+      displayName: string | null;
+      email: string;
+      emailVerified: boolean;
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      role: 'user' | 'admin';
+      secondFactors: components['schemas']['SecondFactors'];
+    };
+    AdminUser: {
+      /** Format: date-time */
+      createdAt: string;
+      disabled: boolean;
+      displayName: string | null;
+      email: string;
+      emailVerified: boolean;
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      role: 'user' | 'admin';
+    };
+    AdminUserDetail: {
+      activeSessions: number;
+      /** Format: date-time */
+      createdAt: string;
+      disabled: boolean;
+      displayName: string | null;
+      email: string;
+      emailVerified: boolean;
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      role: 'user' | 'admin';
+      secondFactors: components['schemas']['SecondFactors'];
+    };
+    AdminUserList: {
+      page: number;
+      pageSize: number;
+      total: number;
+      users: components['schemas']['AdminListedUser'][];
+    };
+    AuditEvent: {
+      actor: {
+        email: string | null;
+        /** Format: uuid */
+        id: string;
+      } | null;
+      /** Format: date-time */
+      at: string;
+      details: {
+        [key: string]: string | number | boolean | null;
+      };
+      event: string;
+      /** Format: uuid */
+      id: string;
+      ip: string | null;
+    };
+    AuditEventPage: {
+      events: components['schemas']['AuditEvent'][];
+      page: number;
+      pageSize: number;
+      total: number;
+    };
+    AvailableChat: {
+      /** @enum {string} */
+      kind: 'channel' | 'supergroup';
+      managed: boolean;
+      memberCount: number | null;
+      telegramChatId: string;
+      title: string;
+      username: string | null;
+    };
+    Bot: {
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: uuid */
+      id: string;
+      name: string;
+      telegramBotId: string;
+      username: string;
+    };
+    BotList: {
+      bots: components['schemas']['Bot'][];
+    };
+    BotRights: {
+      /** Format: uuid */
+      botId: string;
+      canPost: boolean;
+      status: string;
+      username: string;
+    };
+    Channel: {
+      /** Format: uuid */
+      accountId: string;
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      kind: 'channel' | 'supergroup';
+      memberCount: number | null;
+      refreshedAt: string;
+      /** @enum {string} */
+      state: 'ok' | 'rights_removed' | 'gone';
+      telegramChatId: string;
+      title: string;
+      username: string | null;
+    };
+    ErrorStats: {
+      errors: {
+        [key: string]: number;
+      };
+      windowHours: number;
+    };
+    /** @enum {string} */
+    FactorMethod: 'totp' | 'recovery-code' | 'passkey';
+    FactorProofInput: {
+      code?: string;
+      passkey?: components['schemas']['PasskeyAssertionInput'];
+      recoveryCode?: string;
+    };
+    Image: {
+      bytes: number;
+      /** Format: uuid */
+      id: string;
+    };
+    IntegrationLogPage: {
+      entries: {
+        accountId: string | null;
+        /** Format: date-time */
+        at: string;
+        errorKind: string | null;
+        id: string;
+        loginId: string | null;
+        operation: string;
+        /** @enum {string} */
+        outcome: 'ok' | 'error';
+      }[];
+      page: number;
+      pageSize: number;
+      total: number;
+    };
+    Passkey: {
+      /** Format: date-time */
+      createdAt: string;
+      id: string;
+      lastUsedAt: string | null;
+      name: string;
+    };
+    PasskeyAdded: {
+      /** Format: date-time */
+      createdAt: string;
+      id: string;
+      lastUsedAt: string | null;
+      name: string;
+      recoveryCodes: string[];
+    };
+    PasskeyAssertionInput: {
+      /** @enum {string} */
+      authenticatorAttachment?: 'platform' | 'cross-platform';
+      /** @default {} */
+      clientExtensionResults: {
+        [key: string]: unknown;
+      };
+      id: string;
+      rawId: string;
+      response: {
+        authenticatorData: string;
+        clientDataJSON: string;
+        signature: string;
+        userHandle?: string;
+      };
+      /** @constant */
+      type: 'public-key';
+    };
+    Post: {
+      createdAt: string;
+      entities: components['schemas']['PostEntity'][];
+      /** Format: uuid */
+      id: string;
+      scheduledAt: string;
+      silent: boolean;
+      targets: components['schemas']['PostTarget'][];
+      text: string;
+      timeZone: string | null;
+    };
+    PostEntity: {
+      length: number;
+      offset: number;
+      /** @enum {string} */
+      type: 'bold' | 'italic' | 'underline' | 'strikethrough' | 'spoiler' | 'code' | 'pre' | 'text_link';
+      /** Format: uri */
+      url?: string;
+    };
+    PostEntityInput: {
+      length: number;
+      offset: number;
+      /** @enum {string} */
+      type: 'bold' | 'italic' | 'underline' | 'strikethrough' | 'spoiler' | 'code' | 'pre' | 'text_link';
+      /** Format: uri */
+      url?: string;
+    };
+    PostTarget: {
+      accountId: string | null;
+      attempts: number;
+      botId: string | null;
+      /** Format: uuid */
+      channelId: string;
+      dueAt: string;
+      failure: string | null;
+      /** Format: uuid */
+      id: string;
+      link: string | null;
+      messageId: number | null;
+      sentAt: string | null;
+      /** @enum {string} */
+      state: 'scheduled' | 'sending' | 'sent' | 'failed' | 'unknown' | 'cancelled';
+      /** @enum {string} */
+      via: 'account' | 'bot';
+    };
     /** @description RFC 9457 problem details */
     Problem: {
       detail?: string;
@@ -964,8 +1186,294 @@ export interface components {
       title: string;
       type: string;
     };
+    PublicUser: {
+      /** Format: date-time */
+      createdAt: string;
+      displayName: string | null;
+      email: string;
+      emailVerified: boolean;
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      role: 'user' | 'admin';
+    };
+    RecoveryCodes: {
+      recoveryCodes: string[];
+    };
+    Registered: {
+      session: components['schemas']['TokenResponse'];
+      user: components['schemas']['PublicUser'];
+    };
+    SecondFactors: {
+      passkeys: number;
+      recoveryCodesLeft: number;
+      totp: boolean;
+    };
+    SecondFactorStep: {
+      expires_in: number;
+      methods: components['schemas']['FactorMethod'][];
+      /** @constant */
+      second_factor_required: true;
+      step_token: string;
+    };
+    SessionList: {
+      sessions: {
+        /** Format: date-time */
+        createdAt: string;
+        current: boolean;
+        /** Format: uuid */
+        id: string;
+        ip: string | null;
+        /** Format: date-time */
+        lastUsedAt: string;
+        userAgent: string | null;
+      }[];
+    };
+    SessionsEnded: {
+      endedSessions: number;
+    };
+    TelegramAccount: {
+      connectedHere?: boolean;
+      /** Format: date-time */
+      createdAt: string;
+      displayName: string | null;
+      /** Format: uuid */
+      id: string;
+      phone: string | null;
+      reason?: string;
+      /** @enum {string} */
+      state: 'connected' | 'revoked' | 'failed';
+      telegramUserId: string;
+      username: string | null;
+    };
+    TelegramAccountList: {
+      accounts: components['schemas']['TelegramAccount'][];
+    };
+    TelegramLogin: {
+      /** Format: uuid */
+      accountId?: string;
+      canResend: boolean;
+      canSubmitCode: boolean;
+      canSubmitPassword: boolean;
+      codeType?: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      expiresAt?: string;
+      /** Format: uuid */
+      loginId: string;
+      /** @enum {string} */
+      method: 'phone' | 'qr';
+      nextCodeType?: string | null;
+      passwordHint?: string | null;
+      phone?: string | null;
+      qrPng?: string;
+      qrSvg?: string;
+      reason?: string | null;
+      retryAfter?: number;
+      /** @enum {string} */
+      state: 'code_sent' | 'waiting' | 'password_required' | 'connected' | 'failed' | 'expired';
+      timeout?: number | null;
+      url?: string;
+    };
+    TokenResponse: {
+      access_token: string;
+      expires_in: number;
+      refresh_token?: string;
+      /** @constant */
+      token_type: 'Bearer';
+    };
+    TotpEnrolment: {
+      otpauthUri: string;
+      qrCode: string;
+      secret: string;
+    };
+    TwoFactorState: {
+      enabled: boolean;
+      passkeys: components['schemas']['Passkey'][];
+      recoveryCodesLeft: number;
+      totp: boolean;
+    };
+    WebAuthnOptions: {
+      [key: string]: unknown;
+    };
   };
-  responses: never;
+  responses: {
+    /** @description Bad Gateway */
+    BadGateway: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+    /** @description invalid input */
+    BadRequest: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+    /** @description Conflict */
+    Conflict: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+    /** @description a cross-site write carrying the refresh cookie */
+    CrossSiteCookieWrite: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+    /** @description not an administrator */
+    Forbidden: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+    /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
+    GatewayRateLimited: {
+      headers: {
+        /** @description seconds to wait */
+        'Retry-After'?: number;
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+    /** @description Gateway Timeout */
+    GatewayTimeout: {
+      headers: {
+        /** @description seconds to wait */
+        'Retry-After'?: number;
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+    /** @description Gone */
+    Gone: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+    /** @description Not Found */
+    NotFound: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+    /** @description request body too large */
+    PayloadTooLarge: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+    /** @description request headers too large */
+    RequestHeaderFieldsTooLarge: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+    /** @description Service Unavailable */
+    ServiceUnavailable: {
+      headers: {
+        /** @description seconds to wait */
+        'Retry-After'?: number;
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+    /** @description Too Many Requests */
+    TooManyRequests: {
+      headers: {
+        /** @description seconds to wait */
+        'Retry-After'?: number;
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+    /** @description no valid access token, or its session ended */
+    Unauthorized: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+    /** @description request body is not application/json */
+    UnsupportedMediaType: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+    /** @description the upstream service failed or answered too much */
+    UpstreamFailed: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+    /** @description the upstream service did not answer in time */
+    UpstreamTimeout: {
+      headers: {
+        /** @description seconds to wait */
+        'Retry-After'?: number;
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+    /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
+    UpstreamUnavailable: {
+      headers: {
+        /** @description seconds to wait */
+        'Retry-After'?: number;
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+  };
   parameters: never;
   requestBodies: never;
   headers: never;
@@ -992,108 +1500,17 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            page: number;
-            pageSize: number;
-            total: number;
-            users: {
-              /** Format: date-time */
-              createdAt: string;
-              disabled: boolean;
-              displayName: string | null;
-              email: string;
-              emailVerified: boolean;
-              /** Format: uuid */
-              id: string;
-              /** @enum {string} */
-              role: 'user' | 'admin';
-              secondFactors: {
-                passkeys: number;
-                recoveryCodesLeft: number;
-                totp: boolean;
-              };
-            }[];
-          };
+          'application/json': components['schemas']['AdminUserList'];
         };
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description not an administrator */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
+      503: components['responses']['UpstreamUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   getAdminUsersById: {
@@ -1113,104 +1530,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            activeSessions: number;
-            /** Format: date-time */
-            createdAt: string;
-            disabled: boolean;
-            displayName: string | null;
-            email: string;
-            emailVerified: boolean;
-            /** Format: uuid */
-            id: string;
-            /** @enum {string} */
-            role: 'user' | 'admin';
-            secondFactors: {
-              passkeys: number;
-              recoveryCodesLeft: number;
-              totp: boolean;
-            };
-          };
+          'application/json': components['schemas']['AdminUserDetail'];
         };
       };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description not an administrator */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       /** @description no such account */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      404: components['responses']['NotFound'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
+      503: components['responses']['UpstreamUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   patchAdminUsersById: {
@@ -1238,134 +1569,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** Format: date-time */
-            createdAt: string;
-            disabled: boolean;
-            displayName: string | null;
-            email: string;
-            emailVerified: boolean;
-            /** Format: uuid */
-            id: string;
-            /** @enum {string} */
-            role: 'user' | 'admin';
-          };
+          'application/json': components['schemas']['AdminUser'];
         };
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description not an administrator */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       /** @description no such account */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      404: components['responses']['NotFound'];
       /** @description an administrator cannot demote or disable themselves */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
+      503: components['responses']['UpstreamUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   getAdminUsersByIdAudit: {
@@ -1388,116 +1608,19 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            events: {
-              actor: {
-                email: string | null;
-                /** Format: uuid */
-                id: string;
-              } | null;
-              /** Format: date-time */
-              at: string;
-              details: {
-                [key: string]: string | number | boolean | null;
-              };
-              event: string;
-              /** Format: uuid */
-              id: string;
-              ip: string | null;
-            }[];
-            page: number;
-            pageSize: number;
-            total: number;
-          };
+          'application/json': components['schemas']['AuditEventPage'];
         };
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description not an administrator */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       /** @description no such account */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      404: components['responses']['NotFound'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
+      503: components['responses']['UpstreamUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   deleteAdminUsersByIdSessions: {
@@ -1517,125 +1640,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            endedSessions: number;
-          };
+          'application/json': components['schemas']['SessionsEnded'];
         };
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description not an administrator */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       /** @description no such account */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      404: components['responses']['NotFound'];
       /** @description administrators sign themselves out with POST /auth/logout-all */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
+      503: components['responses']['UpstreamUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   getAuthCaptcha: {
@@ -1672,65 +1693,13 @@ export interface operations {
         };
       };
       /** @description this server asks for no captcha */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      404: components['responses']['NotFound'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description no signing key loaded yet */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postAuthEmailVerification: {
@@ -1754,111 +1723,20 @@ export interface operations {
           };
         };
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description a cross-site write carrying the refresh cookie */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['CrossSiteCookieWrite'];
       /** @description already verified */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
       /** @description too many mails */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      429: components['responses']['TooManyRequests'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description rate limiting is unavailable */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postAuthEmailVerificationConfirm: {
@@ -1883,107 +1761,21 @@ export interface operations {
         };
         content: {
           'application/json': {
-            user: {
-              /** Format: date-time */
-              createdAt: string;
-              displayName: string | null;
-              email: string;
-              emailVerified: boolean;
-              /** Format: uuid */
-              id: string;
-              /** @enum {string} */
-              role: 'user' | 'admin';
-            };
+            user: components['schemas']['PublicUser'];
           };
         };
       };
       /** @description invalid, expired or used link */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description a cross-site write carrying the refresh cookie */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      403: components['responses']['CrossSiteCookieWrite'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description rate limiting is unavailable */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postAuthLogin: {
@@ -2010,119 +1802,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json':
-            | {
-                access_token: string;
-                expires_in: number;
-                refresh_token?: string;
-                /** @constant */
-                token_type: 'Bearer';
-              }
-            | {
-                expires_in: number;
-                methods: ('totp' | 'recovery-code' | 'passkey')[];
-                /** @constant */
-                second_factor_required: true;
-                step_token: string;
-              };
+          'application/json': components['schemas']['TokenResponse'] | components['schemas']['SecondFactorStep'];
         };
       };
       /** @description after repeated failures from this address, a missing or refused captcha (`…/problems/captcha/*`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
       /** @description wrong email or password */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description a cross-site write carrying the refresh cookie */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['CrossSiteCookieWrite'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
       /** @description too many attempts */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      429: components['responses']['TooManyRequests'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description rate limiting is unavailable */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postAuthLoginPasskeyOptions: {
@@ -2146,107 +1842,20 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            [key: string]: unknown;
-          };
+          'application/json': components['schemas']['WebAuthnOptions'];
         };
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
       /** @description the step token is not valid, expired or already completed (`…/problems/login-step/invalid|expired|used`) */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description a cross-site write carrying the refresh cookie */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['CrossSiteCookieWrite'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
+      503: components['responses']['UpstreamUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postAuthLoginSecondFactor: {
@@ -2261,24 +1870,7 @@ export interface operations {
         'application/json': {
           code?: string;
           includeRefreshToken?: boolean;
-          passkey?: {
-            /** @enum {string} */
-            authenticatorAttachment?: 'platform' | 'cross-platform';
-            /** @default {} */
-            clientExtensionResults?: {
-              [key: string]: unknown;
-            };
-            id: string;
-            rawId: string;
-            response: {
-              authenticatorData: string;
-              clientDataJSON: string;
-              signature: string;
-              userHandle?: string;
-            };
-            /** @constant */
-            type: 'public-key';
-          };
+          passkey?: components['schemas']['PasskeyAssertionInput'];
           recoveryCode?: string;
           step_token: string;
         };
@@ -2291,111 +1883,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            access_token: string;
-            expires_in: number;
-            refresh_token?: string;
-            /** @constant */
-            token_type: 'Bearer';
-          };
+          'application/json': components['schemas']['TokenResponse'];
         };
       };
       /** @description the factor was missing or not accepted (`…/problems/second-factor/required|wrong`); the step stays open */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
       /** @description the step token is not valid, expired or already completed (`…/problems/login-step/invalid|expired|used`) */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description a cross-site write carrying the refresh cookie */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['CrossSiteCookieWrite'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
       /** @description too many wrong second factors for this account */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      429: components['responses']['TooManyRequests'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description rate limiting or Vault is unavailable */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postAuthLogout: {
@@ -2420,93 +1924,15 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description a cross-site write carrying the refresh cookie */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      403: components['responses']['CrossSiteCookieWrite'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
+      503: components['responses']['UpstreamUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postAuthLogoutAll: {
@@ -2525,102 +1951,16 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description a cross-site write carrying the refresh cookie */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['CrossSiteCookieWrite'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
+      503: components['responses']['UpstreamUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postAuthPasskeyLogin: {
@@ -2634,24 +1974,7 @@ export interface operations {
       content: {
         'application/json': {
           includeRefreshToken?: boolean;
-          passkey: {
-            /** @enum {string} */
-            authenticatorAttachment?: 'platform' | 'cross-platform';
-            /** @default {} */
-            clientExtensionResults?: {
-              [key: string]: unknown;
-            };
-            id: string;
-            rawId: string;
-            response: {
-              authenticatorData: string;
-              clientDataJSON: string;
-              signature: string;
-              userHandle?: string;
-            };
-            /** @constant */
-            type: 'public-key';
-          };
+          passkey: components['schemas']['PasskeyAssertionInput'];
         };
       };
     };
@@ -2662,102 +1985,19 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            access_token: string;
-            expires_in: number;
-            refresh_token?: string;
-            /** @constant */
-            token_type: 'Bearer';
-          };
+          'application/json': components['schemas']['TokenResponse'];
         };
       };
       /** @description the passkey was not accepted (`…/problems/second-factor/wrong`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description a cross-site write carrying the refresh cookie */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      403: components['responses']['CrossSiteCookieWrite'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
+      503: components['responses']['UpstreamUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postAuthPasskeyOptions: {
@@ -2775,98 +2015,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            [key: string]: unknown;
-          };
+          'application/json': components['schemas']['WebAuthnOptions'];
         };
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description a cross-site write carrying the refresh cookie */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      403: components['responses']['CrossSiteCookieWrite'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
+      503: components['responses']['UpstreamUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postAuthPasswordReset: {
@@ -2898,92 +2058,17 @@ export interface operations {
         };
       };
       /** @description invalid input or captcha */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description a cross-site write carrying the refresh cookie */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      403: components['responses']['CrossSiteCookieWrite'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
       /** @description too many requests */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      429: components['responses']['TooManyRequests'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description rate limiting is unavailable */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postAuthPasswordResetConfirm: {
@@ -3011,92 +2096,16 @@ export interface operations {
         content?: never;
       };
       /** @description invalid, expired or used link */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description a cross-site write carrying the refresh cookie */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      403: components['responses']['CrossSiteCookieWrite'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description rate limiting is unavailable */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postAuthRefresh: {
@@ -3121,111 +2130,20 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            access_token: string;
-            expires_in: number;
-            refresh_token?: string;
-            /** @constant */
-            token_type: 'Bearer';
-          };
+          'application/json': components['schemas']['TokenResponse'];
         };
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
       /** @description missing, expired, revoked or reused refresh token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description a cross-site write carrying the refresh cookie */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['CrossSiteCookieWrite'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
+      503: components['responses']['UpstreamUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postAuthRegister: {
@@ -3253,124 +2171,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            session: {
-              access_token: string;
-              expires_in: number;
-              refresh_token?: string;
-              /** @constant */
-              token_type: 'Bearer';
-            };
-            user: {
-              /** Format: date-time */
-              createdAt: string;
-              displayName: string | null;
-              email: string;
-              emailVerified: boolean;
-              /** Format: uuid */
-              id: string;
-              /** @enum {string} */
-              role: 'user' | 'admin';
-            };
-          };
+          'application/json': components['schemas']['Registered'];
         };
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description a cross-site write carrying the refresh cookie */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      403: components['responses']['CrossSiteCookieWrite'];
       /** @description email already registered */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
       /** @description too many registrations from this address */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      429: components['responses']['TooManyRequests'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description rate limiting is unavailable */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   getAuthSession: {
@@ -3398,66 +2214,12 @@ export interface operations {
           };
         };
       };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      401: components['responses']['Unauthorized'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
+      503: components['responses']['UpstreamUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   getAuthSessions: {
@@ -3475,81 +2237,15 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            sessions: {
-              /** Format: date-time */
-              createdAt: string;
-              current: boolean;
-              /** Format: uuid */
-              id: string;
-              ip: string | null;
-              /** Format: date-time */
-              lastUsedAt: string;
-              userAgent: string | null;
-            }[];
-          };
+          'application/json': components['schemas']['SessionList'];
         };
       };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      401: components['responses']['Unauthorized'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
+      503: components['responses']['UpstreamUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   deleteAuthSessionsById: {
@@ -3570,111 +2266,18 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description a cross-site write carrying the refresh cookie */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['CrossSiteCookieWrite'];
       /** @description no such session of the caller */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
+      503: components['responses']['UpstreamUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   getAuthTwoFactor: {
@@ -3692,80 +2295,15 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            enabled: boolean;
-            passkeys: {
-              /** Format: date-time */
-              createdAt: string;
-              id: string;
-              lastUsedAt: string | null;
-              name: string;
-            }[];
-            recoveryCodesLeft: number;
-            totp: boolean;
-          };
+          'application/json': components['schemas']['TwoFactorState'];
         };
       };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      401: components['responses']['Unauthorized'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
+      503: components['responses']['UpstreamUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postAuthTwoFactorDisable: {
@@ -3777,28 +2315,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          code?: string;
-          passkey?: {
-            /** @enum {string} */
-            authenticatorAttachment?: 'platform' | 'cross-platform';
-            /** @default {} */
-            clientExtensionResults?: {
-              [key: string]: unknown;
-            };
-            id: string;
-            rawId: string;
-            response: {
-              authenticatorData: string;
-              clientDataJSON: string;
-              signature: string;
-              userHandle?: string;
-            };
-            /** @constant */
-            type: 'public-key';
-          };
-          recoveryCode?: string;
-        };
+        'application/json': components['schemas']['FactorProofInput'];
       };
     };
     responses: {
@@ -3810,101 +2327,17 @@ export interface operations {
         content?: never;
       };
       /** @description no fresh second factor, or one not accepted (`…/problems/second-factor/required|wrong|not-enrolled`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description a cross-site write carrying the refresh cookie */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['CrossSiteCookieWrite'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
       /** @description too many wrong second factors for this account */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      429: components['responses']['TooManyRequests'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
+      503: components['responses']['UpstreamUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postAuthTwoFactorPasskeyOptions: {
@@ -3922,107 +2355,19 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            [key: string]: unknown;
-          };
+          'application/json': components['schemas']['WebAuthnOptions'];
         };
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description a cross-site write carrying the refresh cookie */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['CrossSiteCookieWrite'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
+      503: components['responses']['UpstreamUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postAuthTwoFactorPasskeys: {
@@ -4066,121 +2411,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** Format: date-time */
-            createdAt: string;
-            id: string;
-            lastUsedAt: string | null;
-            name: string;
-            recoveryCodes: string[];
-          };
+          'application/json': components['schemas']['PasskeyAdded'];
         };
       };
       /** @description the response did not verify (`…/problems/second-factor/wrong`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description a cross-site write carrying the refresh cookie */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['CrossSiteCookieWrite'];
       /** @description already registered */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
+      503: components['responses']['UpstreamUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postAuthTwoFactorPasskeysRegistrationOptions: {
@@ -4198,107 +2444,19 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            [key: string]: unknown;
-          };
+          'application/json': components['schemas']['WebAuthnOptions'];
         };
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description a cross-site write carrying the refresh cookie */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['CrossSiteCookieWrite'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
+      503: components['responses']['UpstreamUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postAuthTwoFactorPasskeysRemove: {
@@ -4313,24 +2471,7 @@ export interface operations {
         'application/json': {
           code?: string;
           id: string;
-          passkey?: {
-            /** @enum {string} */
-            authenticatorAttachment?: 'platform' | 'cross-platform';
-            /** @default {} */
-            clientExtensionResults?: {
-              [key: string]: unknown;
-            };
-            id: string;
-            rawId: string;
-            response: {
-              authenticatorData: string;
-              clientDataJSON: string;
-              signature: string;
-              userHandle?: string;
-            };
-            /** @constant */
-            type: 'public-key';
-          };
+          passkey?: components['schemas']['PasskeyAssertionInput'];
           recoveryCode?: string;
         };
       };
@@ -4344,110 +2485,19 @@ export interface operations {
         content?: never;
       };
       /** @description no fresh second factor, or one not accepted (`…/problems/second-factor/required|wrong|not-enrolled`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description a cross-site write carrying the refresh cookie */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['CrossSiteCookieWrite'];
       /** @description no such passkey of the caller */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
       /** @description too many wrong second factors for this account */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      429: components['responses']['TooManyRequests'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
+      503: components['responses']['UpstreamUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postAuthTwoFactorRecoveryCodes: {
@@ -4459,28 +2509,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          code?: string;
-          passkey?: {
-            /** @enum {string} */
-            authenticatorAttachment?: 'platform' | 'cross-platform';
-            /** @default {} */
-            clientExtensionResults?: {
-              [key: string]: unknown;
-            };
-            id: string;
-            rawId: string;
-            response: {
-              authenticatorData: string;
-              clientDataJSON: string;
-              signature: string;
-              userHandle?: string;
-            };
-            /** @constant */
-            type: 'public-key';
-          };
-          recoveryCode?: string;
-        };
+        'application/json': components['schemas']['FactorProofInput'];
       };
     };
     responses: {
@@ -4490,107 +2519,21 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            recoveryCodes: string[];
-          };
+          'application/json': components['schemas']['RecoveryCodes'];
         };
       };
       /** @description no fresh second factor, or one not accepted (`…/problems/second-factor/required|wrong|not-enrolled`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description a cross-site write carrying the refresh cookie */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['CrossSiteCookieWrite'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
       /** @description too many wrong second factors for this account */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      429: components['responses']['TooManyRequests'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
+      503: components['responses']['UpstreamUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postAuthTwoFactorTotp: {
@@ -4608,118 +2551,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            otpauthUri: string;
-            qrCode: string;
-            secret: string;
-          };
+          'application/json': components['schemas']['TotpEnrolment'];
         };
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description a cross-site write carrying the refresh cookie */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['CrossSiteCookieWrite'];
       /** @description an authenticator app is already set up */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description Vault is unavailable */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postAuthTwoFactorTotpConfirm: {
@@ -4743,116 +2590,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            recoveryCodes: string[];
-          };
+          'application/json': components['schemas']['RecoveryCodes'];
         };
       };
       /** @description no fresh second factor, or one not accepted (`…/problems/second-factor/required|wrong|not-enrolled`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description a cross-site write carrying the refresh cookie */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['CrossSiteCookieWrite'];
       /** @description already confirmed */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
       /** @description too many wrong second factors for this account */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      429: components['responses']['TooManyRequests'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
+      503: components['responses']['UpstreamUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postAuthTwoFactorTotpRemove: {
@@ -4864,28 +2618,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          code?: string;
-          passkey?: {
-            /** @enum {string} */
-            authenticatorAttachment?: 'platform' | 'cross-platform';
-            /** @default {} */
-            clientExtensionResults?: {
-              [key: string]: unknown;
-            };
-            id: string;
-            rawId: string;
-            response: {
-              authenticatorData: string;
-              clientDataJSON: string;
-              signature: string;
-              userHandle?: string;
-            };
-            /** @constant */
-            type: 'public-key';
-          };
-          recoveryCode?: string;
-        };
+        'application/json': components['schemas']['FactorProofInput'];
       };
     };
     responses: {
@@ -4897,101 +2630,17 @@ export interface operations {
         content?: never;
       };
       /** @description no fresh second factor, or one not accepted (`…/problems/second-factor/required|wrong|not-enrolled`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description a cross-site write carrying the refresh cookie */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['CrossSiteCookieWrite'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
       /** @description too many wrong second factors for this account */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      429: components['responses']['TooManyRequests'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
+      503: components['responses']['UpstreamUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   getTelegramAccounts: {
@@ -5009,84 +2658,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            accounts: {
-              connectedHere?: boolean;
-              /** Format: date-time */
-              createdAt: string;
-              displayName: string | null;
-              /** Format: uuid */
-              id: string;
-              phone: string | null;
-              reason?: string;
-              /** @enum {string} */
-              state: 'connected' | 'revoked' | 'failed';
-              telegramUserId: string;
-              username: string | null;
-            }[];
-          };
+          'application/json': components['schemas']['TelegramAccountList'];
         };
       };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      401: components['responses']['Unauthorized'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description the session cannot be checked right now (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   getTelegramAccountsById: {
@@ -5106,91 +2687,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            connectedHere?: boolean;
-            /** Format: date-time */
-            createdAt: string;
-            displayName: string | null;
-            /** Format: uuid */
-            id: string;
-            phone: string | null;
-            reason?: string;
-            /** @enum {string} */
-            state: 'connected' | 'revoked' | 'failed';
-            telegramUserId: string;
-            username: string | null;
-          };
+          'application/json': components['schemas']['TelegramAccount'];
         };
       };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      401: components['responses']['Unauthorized'];
       /** @description no such account of the caller */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      404: components['responses']['NotFound'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description the login or account is moving between pods, or another pod holds it and is unreachable */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   deleteTelegramAccountsById: {
@@ -5211,102 +2719,21 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
       /** @description no such account of the caller */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
       /** @description flood wait, or a login limit (Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      429: components['responses']['TooManyRequests'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
       /** @description Telegram answered with an error */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      502: components['responses']['BadGateway'];
       /** @description Telegram is unreachable, or the login or account is moving between pods, or another pod holds it and is unreachable (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
       /** @description Telegram did not answer in time (Retry-After) */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      504: components['responses']['GatewayTimeout'];
     };
   };
   getTelegramBots: {
@@ -5324,79 +2751,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            bots: {
-              /** Format: date-time */
-              createdAt: string;
-              /** Format: uuid */
-              id: string;
-              name: string;
-              telegramBotId: string;
-              username: string;
-            }[];
-          };
+          'application/json': components['schemas']['BotList'];
         };
       };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      401: components['responses']['Unauthorized'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description the session cannot be checked right now (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postTelegramBots: {
@@ -5421,113 +2785,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: uuid */
-            id: string;
-            name: string;
-            telegramBotId: string;
-            username: string;
-          };
+          'application/json': components['schemas']['Bot'];
         };
       };
       /** @description not a valid bot token */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
       /** @description bot cap reached, or the bot is already added */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
       /** @description the Bot API answered with an error */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      502: components['responses']['BadGateway'];
       /** @description Bot API unreachable (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
       /** @description Bot API did not answer in time (Retry-After) */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      504: components['responses']['GatewayTimeout'];
     };
   };
   deleteTelegramBotsById: {
@@ -5548,102 +2823,18 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
       /** @description no such bot of the caller */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description the session cannot be checked right now (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   patchTelegramBotsById: {
@@ -5669,113 +2860,21 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: uuid */
-            id: string;
-            name: string;
-            telegramBotId: string;
-            username: string;
-          };
+          'application/json': components['schemas']['Bot'];
         };
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
       /** @description no such bot of the caller */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description the session cannot be checked right now (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   getTelegramChannels: {
@@ -5794,84 +2893,17 @@ export interface operations {
         };
         content: {
           'application/json': {
-            channels: {
-              /** Format: uuid */
-              accountId: string;
-              /** Format: uuid */
-              id: string;
-              /** @enum {string} */
-              kind: 'channel' | 'supergroup';
-              memberCount: number | null;
-              refreshedAt: string;
-              /** @enum {string} */
-              state: 'ok' | 'rights_removed' | 'gone';
-              telegramChatId: string;
-              title: string;
-              username: string | null;
-            }[];
+            channels: components['schemas']['Channel'][];
           };
         };
       };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      401: components['responses']['Unauthorized'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description the session cannot be checked right now (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postTelegramChannels: {
@@ -5897,128 +2929,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** Format: uuid */
-            accountId: string;
-            /** Format: uuid */
-            id: string;
-            /** @enum {string} */
-            kind: 'channel' | 'supergroup';
-            memberCount: number | null;
-            refreshedAt: string;
-            /** @enum {string} */
-            state: 'ok' | 'rights_removed' | 'gone';
-            telegramChatId: string;
-            title: string;
-            username: string | null;
-          };
+          'application/json': components['schemas']['Channel'];
         };
       };
       /** @description invalid body, or the account may not post in that chat */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
       /** @description no such account of the caller */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      404: components['responses']['NotFound'];
       /** @description the account is not connected, or the channel cap is reached */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
       /** @description flood wait (Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      429: components['responses']['TooManyRequests'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description ownership of the account is moving (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
       /** @description Telegram did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      504: components['responses']['GatewayTimeout'];
     };
   };
   getTelegramChannelsById: {
@@ -6038,92 +2968,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** Format: uuid */
-            accountId: string;
-            /** Format: uuid */
-            id: string;
-            /** @enum {string} */
-            kind: 'channel' | 'supergroup';
-            memberCount: number | null;
-            refreshedAt: string;
-            /** @enum {string} */
-            state: 'ok' | 'rights_removed' | 'gone';
-            telegramChatId: string;
-            title: string;
-            username: string | null;
-          };
+          'application/json': components['schemas']['Channel'];
         };
       };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      401: components['responses']['Unauthorized'];
       /** @description no such channel of the caller */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      404: components['responses']['NotFound'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description the session cannot be checked right now (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   deleteTelegramChannelsById: {
@@ -6144,102 +3000,18 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
       /** @description no such channel of the caller */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description the session cannot be checked right now (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   getTelegramChannelsByIdBots: {
@@ -6260,85 +3032,19 @@ export interface operations {
         };
         content: {
           'application/json': {
-            bots: {
-              /** Format: uuid */
-              botId: string;
-              canPost: boolean;
-              status: string;
-              username: string;
-            }[];
+            bots: components['schemas']['BotRights'][];
           };
         };
       };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      401: components['responses']['Unauthorized'];
       /** @description no such channel of the caller */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      404: components['responses']['NotFound'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description the session cannot be checked right now (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postTelegramChannelsByIdRefresh: {
@@ -6358,128 +3064,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** Format: uuid */
-            accountId: string;
-            /** Format: uuid */
-            id: string;
-            /** @enum {string} */
-            kind: 'channel' | 'supergroup';
-            memberCount: number | null;
-            refreshedAt: string;
-            /** @enum {string} */
-            state: 'ok' | 'rights_removed' | 'gone';
-            telegramChatId: string;
-            title: string;
-            username: string | null;
-          };
+          'application/json': components['schemas']['Channel'];
         };
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
       /** @description no such channel of the caller */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      404: components['responses']['NotFound'];
       /** @description the channel’s account is not connected */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
       /** @description flood wait (Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      429: components['responses']['TooManyRequests'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description ownership of the account is moving (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
       /** @description Telegram did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      504: components['responses']['GatewayTimeout'];
     };
   };
   getTelegramChannelsAvailable: {
@@ -6500,105 +3103,25 @@ export interface operations {
         };
         content: {
           'application/json': {
-            chats: {
-              /** @enum {string} */
-              kind: 'channel' | 'supergroup';
-              managed: boolean;
-              memberCount: number | null;
-              telegramChatId: string;
-              title: string;
-              username: string | null;
-            }[];
+            chats: components['schemas']['AvailableChat'][];
           };
         };
       };
       /** @description accountId is not a uuid */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
       /** @description no such account of the caller */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      404: components['responses']['NotFound'];
       /** @description the account is not connected */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      409: components['responses']['Conflict'];
       /** @description flood wait (Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      429: components['responses']['TooManyRequests'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description ownership of the account is moving (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
       /** @description Telegram did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      504: components['responses']['GatewayTimeout'];
     };
   };
   getTelegramLoginsById: {
@@ -6618,104 +3141,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** Format: uuid */
-            accountId?: string;
-            canResend: boolean;
-            canSubmitCode: boolean;
-            canSubmitPassword: boolean;
-            codeType?: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            expiresAt?: string;
-            /** Format: uuid */
-            loginId: string;
-            /** @enum {string} */
-            method: 'phone' | 'qr';
-            nextCodeType?: string | null;
-            passwordHint?: string | null;
-            phone?: string | null;
-            qrPng?: string;
-            qrSvg?: string;
-            reason?: string | null;
-            retryAfter?: number;
-            /** @enum {string} */
-            state: 'code_sent' | 'waiting' | 'password_required' | 'connected' | 'failed' | 'expired';
-            timeout?: number | null;
-            url?: string;
-          };
+          'application/json': components['schemas']['TelegramLogin'];
         };
       };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      401: components['responses']['Unauthorized'];
       /** @description no such login of the caller */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      404: components['responses']['NotFound'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description the session cannot be checked right now (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   deleteTelegramLoginsById: {
@@ -6735,140 +3172,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** Format: uuid */
-            accountId?: string;
-            canResend: boolean;
-            canSubmitCode: boolean;
-            canSubmitPassword: boolean;
-            codeType?: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            expiresAt?: string;
-            /** Format: uuid */
-            loginId: string;
-            /** @enum {string} */
-            method: 'phone' | 'qr';
-            nextCodeType?: string | null;
-            passwordHint?: string | null;
-            phone?: string | null;
-            qrPng?: string;
-            qrSvg?: string;
-            reason?: string | null;
-            retryAfter?: number;
-            /** @enum {string} */
-            state: 'code_sent' | 'waiting' | 'password_required' | 'connected' | 'failed' | 'expired';
-            timeout?: number | null;
-            url?: string;
-          };
+          'application/json': components['schemas']['TelegramLogin'];
         };
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
       /** @description no such login of the caller */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      404: components['responses']['NotFound'];
       /** @description the login is no longer pending */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description the login or account is moving between pods, or another pod holds it and is unreachable */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postTelegramLoginsByIdCode: {
@@ -6894,149 +3214,29 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** Format: uuid */
-            accountId?: string;
-            canResend: boolean;
-            canSubmitCode: boolean;
-            canSubmitPassword: boolean;
-            codeType?: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            expiresAt?: string;
-            /** Format: uuid */
-            loginId: string;
-            /** @enum {string} */
-            method: 'phone' | 'qr';
-            nextCodeType?: string | null;
-            passwordHint?: string | null;
-            phone?: string | null;
-            qrPng?: string;
-            qrSvg?: string;
-            reason?: string | null;
-            retryAfter?: number;
-            /** @enum {string} */
-            state: 'code_sent' | 'waiting' | 'password_required' | 'connected' | 'failed' | 'expired';
-            timeout?: number | null;
-            url?: string;
-          };
+          'application/json': components['schemas']['TelegramLogin'];
         };
       };
       /** @description invalid code */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
       /** @description no such login of the caller */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      404: components['responses']['NotFound'];
       /** @description not waiting for a code, or the account cap was reached */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      409: components['responses']['Conflict'];
       /** @description the code expired */
-      410: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      410: components['responses']['Gone'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
       /** @description flood wait, or a login limit (Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      429: components['responses']['TooManyRequests'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
       /** @description Telegram answered with an error */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      502: components['responses']['BadGateway'];
       /** @description Telegram is unreachable, or the login or account is moving between pods, or another pod holds it and is unreachable (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
       /** @description Telegram did not answer in time (Retry-After) */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      504: components['responses']['GatewayTimeout'];
     };
   };
   postTelegramLoginsByIdPassword: {
@@ -7062,140 +3262,27 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** Format: uuid */
-            accountId?: string;
-            canResend: boolean;
-            canSubmitCode: boolean;
-            canSubmitPassword: boolean;
-            codeType?: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            expiresAt?: string;
-            /** Format: uuid */
-            loginId: string;
-            /** @enum {string} */
-            method: 'phone' | 'qr';
-            nextCodeType?: string | null;
-            passwordHint?: string | null;
-            phone?: string | null;
-            qrPng?: string;
-            qrSvg?: string;
-            reason?: string | null;
-            retryAfter?: number;
-            /** @enum {string} */
-            state: 'code_sent' | 'waiting' | 'password_required' | 'connected' | 'failed' | 'expired';
-            timeout?: number | null;
-            url?: string;
-          };
+          'application/json': components['schemas']['TelegramLogin'];
         };
       };
       /** @description wrong password */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
       /** @description no such login of the caller */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      404: components['responses']['NotFound'];
       /** @description no password required, or the account cap was reached */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
       /** @description flood wait, or a login limit (Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      429: components['responses']['TooManyRequests'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
       /** @description Telegram answered with an error */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      502: components['responses']['BadGateway'];
       /** @description Telegram is unreachable, or the login or account is moving between pods, or another pod holds it and is unreachable (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
       /** @description Telegram did not answer in time (Retry-After) */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      504: components['responses']['GatewayTimeout'];
     };
   };
   postTelegramLoginsByIdResend: {
@@ -7215,140 +3302,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** Format: uuid */
-            accountId?: string;
-            canResend: boolean;
-            canSubmitCode: boolean;
-            canSubmitPassword: boolean;
-            codeType?: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            expiresAt?: string;
-            /** Format: uuid */
-            loginId: string;
-            /** @enum {string} */
-            method: 'phone' | 'qr';
-            nextCodeType?: string | null;
-            passwordHint?: string | null;
-            phone?: string | null;
-            qrPng?: string;
-            qrSvg?: string;
-            reason?: string | null;
-            retryAfter?: number;
-            /** @enum {string} */
-            state: 'code_sent' | 'waiting' | 'password_required' | 'connected' | 'failed' | 'expired';
-            timeout?: number | null;
-            url?: string;
-          };
+          'application/json': components['schemas']['TelegramLogin'];
         };
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
       /** @description no such login of the caller */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      404: components['responses']['NotFound'];
       /** @description not waiting for a code, or no further method */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
       /** @description flood wait, or a login limit (Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      429: components['responses']['TooManyRequests'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
       /** @description Telegram answered with an error */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      502: components['responses']['BadGateway'];
       /** @description Telegram is unreachable, or the login or account is moving between pods, or another pod holds it and is unreachable (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
       /** @description Telegram did not answer in time (Retry-After) */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      504: components['responses']['GatewayTimeout'];
     };
   };
   postTelegramLoginsPhone: {
@@ -7372,140 +3345,27 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** Format: uuid */
-            accountId?: string;
-            canResend: boolean;
-            canSubmitCode: boolean;
-            canSubmitPassword: boolean;
-            codeType?: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            expiresAt?: string;
-            /** Format: uuid */
-            loginId: string;
-            /** @enum {string} */
-            method: 'phone' | 'qr';
-            nextCodeType?: string | null;
-            passwordHint?: string | null;
-            phone?: string | null;
-            qrPng?: string;
-            qrSvg?: string;
-            reason?: string | null;
-            retryAfter?: number;
-            /** @enum {string} */
-            state: 'code_sent' | 'waiting' | 'password_required' | 'connected' | 'failed' | 'expired';
-            timeout?: number | null;
-            url?: string;
-          };
+          'application/json': components['schemas']['TelegramLogin'];
         };
       };
       /** @description invalid phone number */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
       /** @description phone number banned by Telegram */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      403: components['responses']['Forbidden'];
       /** @description the connected-accounts cap was reached */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
       /** @description flood wait, or a login limit (Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      429: components['responses']['TooManyRequests'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
       /** @description Telegram answered with an error */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      502: components['responses']['BadGateway'];
       /** @description Telegram is unreachable, or the login or account is moving between pods, or another pod holds it and is unreachable (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
       /** @description Telegram did not answer in time (Retry-After) */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      504: components['responses']['GatewayTimeout'];
     };
   };
   postTelegramLoginsQr: {
@@ -7523,131 +3383,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** Format: uuid */
-            accountId?: string;
-            canResend: boolean;
-            canSubmitCode: boolean;
-            canSubmitPassword: boolean;
-            codeType?: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            expiresAt?: string;
-            /** Format: uuid */
-            loginId: string;
-            /** @enum {string} */
-            method: 'phone' | 'qr';
-            nextCodeType?: string | null;
-            passwordHint?: string | null;
-            phone?: string | null;
-            qrPng?: string;
-            qrSvg?: string;
-            reason?: string | null;
-            retryAfter?: number;
-            /** @enum {string} */
-            state: 'code_sent' | 'waiting' | 'password_required' | 'connected' | 'failed' | 'expired';
-            timeout?: number | null;
-            url?: string;
-          };
+          'application/json': components['schemas']['TelegramLogin'];
         };
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
       /** @description the connected-accounts cap was reached */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
       /** @description flood wait, or a login limit (Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      429: components['responses']['TooManyRequests'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
       /** @description Telegram answered with an error */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      502: components['responses']['BadGateway'];
       /** @description Telegram is unreachable, or the login or account is moving between pods, or another pod holds it and is unreachable (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
       /** @description Telegram did not answer in time (Retry-After) */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      504: components['responses']['GatewayTimeout'];
     };
   };
   getTelegramLogs: {
@@ -7668,93 +3421,17 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            entries: {
-              accountId: string | null;
-              /** Format: date-time */
-              at: string;
-              errorKind: string | null;
-              id: string;
-              loginId: string | null;
-              operation: string;
-              /** @enum {string} */
-              outcome: 'ok' | 'error';
-            }[];
-            page: number;
-            pageSize: number;
-            total: number;
-          };
+          'application/json': components['schemas']['IntegrationLogPage'];
         };
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description the session cannot be checked right now (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   getTelegramPosts: {
@@ -7778,113 +3455,19 @@ export interface operations {
           'application/json': {
             page: number;
             pageSize: number;
-            posts: {
-              createdAt: string;
-              entities: {
-                length: number;
-                offset: number;
-                /** @enum {string} */
-                type: 'bold' | 'italic' | 'underline' | 'strikethrough' | 'spoiler' | 'code' | 'pre' | 'text_link';
-                /** Format: uri */
-                url?: string;
-              }[];
-              /** Format: uuid */
-              id: string;
-              scheduledAt: string;
-              silent: boolean;
-              targets: {
-                accountId: string | null;
-                attempts: number;
-                botId: string | null;
-                /** Format: uuid */
-                channelId: string;
-                dueAt: string;
-                failure: string | null;
-                /** Format: uuid */
-                id: string;
-                link: string | null;
-                messageId: number | null;
-                sentAt: string | null;
-                /** @enum {string} */
-                state: 'scheduled' | 'sending' | 'sent' | 'failed' | 'unknown' | 'cancelled';
-                /** @enum {string} */
-                via: 'account' | 'bot';
-              }[];
-              text: string;
-              timeZone: string | null;
-            }[];
+            posts: components['schemas']['Post'][];
           };
         };
       };
       /** @description invalid paging */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description the session cannot be checked right now (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postTelegramPosts: {
@@ -7898,14 +3481,7 @@ export interface operations {
       content: {
         'application/json': {
           /** @default [] */
-          entities?: {
-            length: number;
-            offset: number;
-            /** @enum {string} */
-            type: 'bold' | 'italic' | 'underline' | 'strikethrough' | 'spoiler' | 'code' | 'pre' | 'text_link';
-            /** Format: uri */
-            url?: string;
-          }[];
+          entities?: components['schemas']['PostEntityInput'][];
           /** @default [] */
           imageIds?: string[];
           /** Format: date-time */
@@ -7933,148 +3509,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            createdAt: string;
-            entities: {
-              length: number;
-              offset: number;
-              /** @enum {string} */
-              type: 'bold' | 'italic' | 'underline' | 'strikethrough' | 'spoiler' | 'code' | 'pre' | 'text_link';
-              /** Format: uri */
-              url?: string;
-            }[];
-            /** Format: uuid */
-            id: string;
-            scheduledAt: string;
-            silent: boolean;
-            targets: {
-              accountId: string | null;
-              attempts: number;
-              botId: string | null;
-              /** Format: uuid */
-              channelId: string;
-              dueAt: string;
-              failure: string | null;
-              /** Format: uuid */
-              id: string;
-              link: string | null;
-              messageId: number | null;
-              sentAt: string | null;
-              /** @enum {string} */
-              state: 'scheduled' | 'sending' | 'sent' | 'failed' | 'unknown' | 'cancelled';
-              /** @enum {string} */
-              via: 'account' | 'bot';
-            }[];
-            text: string;
-            timeZone: string | null;
-          };
+          'application/json': components['schemas']['Post'];
         };
       };
       /** @description invalid body (text too long, entity outside the text, time in the past, …) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
       /** @description a channel, bot or image that is not the caller’s */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      404: components['responses']['NotFound'];
       /** @description the cap of posts waiting to be sent is reached */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      409: components['responses']['Conflict'];
       /** @description more than 10 images */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description the session cannot be checked right now (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   getTelegramPostsById: {
@@ -8094,112 +3547,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            createdAt: string;
-            entities: {
-              length: number;
-              offset: number;
-              /** @enum {string} */
-              type: 'bold' | 'italic' | 'underline' | 'strikethrough' | 'spoiler' | 'code' | 'pre' | 'text_link';
-              /** Format: uri */
-              url?: string;
-            }[];
-            /** Format: uuid */
-            id: string;
-            scheduledAt: string;
-            silent: boolean;
-            targets: {
-              accountId: string | null;
-              attempts: number;
-              botId: string | null;
-              /** Format: uuid */
-              channelId: string;
-              dueAt: string;
-              failure: string | null;
-              /** Format: uuid */
-              id: string;
-              link: string | null;
-              messageId: number | null;
-              sentAt: string | null;
-              /** @enum {string} */
-              state: 'scheduled' | 'sending' | 'sent' | 'failed' | 'unknown' | 'cancelled';
-              /** @enum {string} */
-              via: 'account' | 'bot';
-            }[];
-            text: string;
-            timeZone: string | null;
-          };
+          'application/json': components['schemas']['Post'];
         };
       };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      401: components['responses']['Unauthorized'];
       /** @description no such post of the caller */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      404: components['responses']['NotFound'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description the session cannot be checked right now (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   deleteTelegramPostsById: {
@@ -8220,111 +3579,20 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
       /** @description no such post of the caller */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      404: components['responses']['NotFound'];
       /** @description sending started or finished */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description the session cannot be checked right now (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   patchTelegramPostsById: {
@@ -8340,14 +3608,7 @@ export interface operations {
       content: {
         'application/json': {
           /** @default [] */
-          entities?: {
-            length: number;
-            offset: number;
-            /** @enum {string} */
-            type: 'bold' | 'italic' | 'underline' | 'strikethrough' | 'spoiler' | 'code' | 'pre' | 'text_link';
-            /** Format: uri */
-            url?: string;
-          }[];
+          entities?: components['schemas']['PostEntityInput'][];
           /** Format: date-time */
           scheduledAt?: string;
           /** @default false */
@@ -8365,148 +3626,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            createdAt: string;
-            entities: {
-              length: number;
-              offset: number;
-              /** @enum {string} */
-              type: 'bold' | 'italic' | 'underline' | 'strikethrough' | 'spoiler' | 'code' | 'pre' | 'text_link';
-              /** Format: uri */
-              url?: string;
-            }[];
-            /** Format: uuid */
-            id: string;
-            scheduledAt: string;
-            silent: boolean;
-            targets: {
-              accountId: string | null;
-              attempts: number;
-              botId: string | null;
-              /** Format: uuid */
-              channelId: string;
-              dueAt: string;
-              failure: string | null;
-              /** Format: uuid */
-              id: string;
-              link: string | null;
-              messageId: number | null;
-              sentAt: string | null;
-              /** @enum {string} */
-              state: 'scheduled' | 'sending' | 'sent' | 'failed' | 'unknown' | 'cancelled';
-              /** @enum {string} */
-              via: 'account' | 'bot';
-            }[];
-            text: string;
-            timeZone: string | null;
-          };
+          'application/json': components['schemas']['Post'];
         };
       };
       /** @description invalid body */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
       /** @description no such post of the caller */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      404: components['responses']['NotFound'];
       /** @description sending started or finished */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description the session cannot be checked right now (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postTelegramPostsByIdTargetsByTargetIdRetry: {
@@ -8527,148 +3664,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            createdAt: string;
-            entities: {
-              length: number;
-              offset: number;
-              /** @enum {string} */
-              type: 'bold' | 'italic' | 'underline' | 'strikethrough' | 'spoiler' | 'code' | 'pre' | 'text_link';
-              /** Format: uri */
-              url?: string;
-            }[];
-            /** Format: uuid */
-            id: string;
-            scheduledAt: string;
-            silent: boolean;
-            targets: {
-              accountId: string | null;
-              attempts: number;
-              botId: string | null;
-              /** Format: uuid */
-              channelId: string;
-              dueAt: string;
-              failure: string | null;
-              /** Format: uuid */
-              id: string;
-              link: string | null;
-              messageId: number | null;
-              sentAt: string | null;
-              /** @enum {string} */
-              state: 'scheduled' | 'sending' | 'sent' | 'failed' | 'unknown' | 'cancelled';
-              /** @enum {string} */
-              via: 'account' | 'bot';
-            }[];
-            text: string;
-            timeZone: string | null;
-          };
+          'application/json': components['schemas']['Post'];
         };
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
       /** @description no such post or target of the caller */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      404: components['responses']['NotFound'];
       /** @description the target is not failed or unknown */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description the session cannot be checked right now (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postTelegramPostsImages: {
@@ -8695,109 +3707,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            bytes: number;
-            /** Format: uuid */
-            id: string;
-          };
+          'application/json': components['schemas']['Image'];
         };
       };
       /** @description invalid body */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
       /** @description the cap of images waiting for a post is reached */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      409: components['responses']['Conflict'];
       /** @description the image is larger than 10 MB */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description the session cannot be checked right now (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   getTelegramStatsErrors: {
@@ -8817,83 +3743,17 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            errors: {
-              [key: string]: number;
-            };
-            windowHours: number;
-          };
+          'application/json': components['schemas']['ErrorStats'];
         };
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description the session cannot be checked right now (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   getUsersMe: {
@@ -8911,79 +3771,15 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** Format: date-time */
-            createdAt: string;
-            displayName: string | null;
-            email: string;
-            emailVerified: boolean;
-            /** Format: uuid */
-            id: string;
-            /** @enum {string} */
-            role: 'user' | 'admin';
-          };
+          'application/json': components['schemas']['PublicUser'];
         };
       };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      401: components['responses']['Unauthorized'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
+      503: components['responses']['UpstreamUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   patchUsersMe: {
@@ -9007,106 +3803,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** Format: date-time */
-            createdAt: string;
-            displayName: string | null;
-            email: string;
-            emailVerified: boolean;
-            /** Format: uuid */
-            id: string;
-            /** @enum {string} */
-            role: 'user' | 'admin';
-          };
+          'application/json': components['schemas']['PublicUser'];
         };
       };
-      /** @description invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
+      503: components['responses']['UpstreamUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postUsersMeEmail: {
@@ -9131,115 +3839,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** Format: date-time */
-            createdAt: string;
-            displayName: string | null;
-            email: string;
-            emailVerified: boolean;
-            /** Format: uuid */
-            id: string;
-            /** @enum {string} */
-            role: 'user' | 'admin';
-          };
+          'application/json': components['schemas']['PublicUser'];
         };
       };
       /** @description invalid input, wrong current password, or the address the account already has */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
       /** @description another account has this address */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
       /** @description too many mails */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      429: components['responses']['TooManyRequests'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
       /** @description rate limiting is unavailable */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
   postUsersMePassword: {
@@ -9267,92 +3883,15 @@ export interface operations {
         content?: never;
       };
       /** @description invalid input or wrong current password */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description no valid access token, or its session ended */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request body is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description too many requests from this address or user (the gateway’s limits; Retry-After) */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description request headers too large */
-      431: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service failed or answered too much */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service is unavailable, or session state is unknown for a moment (Retry-After) */
-      503: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description the upstream service did not answer in time */
-      504: {
-        headers: {
-          /** @description seconds to wait */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['GatewayRateLimited'];
+      431: components['responses']['RequestHeaderFieldsTooLarge'];
+      502: components['responses']['UpstreamFailed'];
+      503: components['responses']['UpstreamUnavailable'];
+      504: components['responses']['UpstreamTimeout'];
     };
   };
 }

@@ -1,16 +1,15 @@
 import { api } from '../../api/client.ts';
 import { session } from '../../api/session.ts';
-import type { operations } from '../../api/generated/schema.ts';
+import type { components } from '../../api/generated/schema.ts';
 
 // The admin console's calls (user-service `routes/admin.ts`, role admin), typed by the generated client.
 
-/** The JSON body of an operation's 200 answer. */
-type Json<Op extends 'getAdminUsers' | 'getAdminUsersById' | 'getAdminUsersByIdAudit'> =
-  operations[Op]['responses'][200]['content']['application/json'];
+type Schemas = components['schemas'];
 
-export type AdminUser = Json<'getAdminUsers'>['users'][number];
-export type AdminUserDetail = Json<'getAdminUsersById'>;
-export type AuditEvent = Json<'getAdminUsersByIdAudit'>['events'][number];
+/** An account as the users table lists it. */
+export type AdminUser = Schemas['AdminListedUser'];
+export type AdminUserDetail = Schemas['AdminUserDetail'];
+export type AuditEvent = Schemas['AuditEvent'];
 
 /** Rows per page of the users table and of the audit trail. */
 export const PAGE_SIZE = 20;

@@ -1,24 +1,20 @@
 import { api } from '../../api/client.ts';
 import { session } from '../../api/session.ts';
-import type { paths } from '../../api/generated/schema.ts';
+import type { components, paths } from '../../api/generated/schema.ts';
 
-type Json<P extends keyof paths, M extends 'get' | 'post' | 'patch', S extends number> = paths[P][M] extends {
-  responses: { [K in S]: { content: { 'application/json': infer T } } };
-}
-  ? T
-  : never;
+type Schemas = components['schemas'];
 
 /** A managed channel (GET /telegram/channels). */
-export type Channel = Json<'/api/telegram/channels', 'get', 200>['channels'][number];
+export type Channel = Schemas['Channel'];
 /** A chat a connected account may post in (GET /telegram/channels/available). */
-export type AvailableChat = Json<'/api/telegram/channels/available', 'get', 200>['chats'][number];
+export type AvailableChat = Schemas['AvailableChat'];
 /** A bot (never its token). */
-export type Bot = Json<'/api/telegram/bots', 'get', 200>['bots'][number];
+export type Bot = Schemas['Bot'];
 /** A bot's rights in one channel (getChatMember). */
-export type BotRights = Json<'/api/telegram/channels/{id}/bots', 'get', 200>['bots'][number];
-export type Post = Json<'/api/telegram/posts', 'get', 200>['posts'][number];
-export type Target = Post['targets'][number];
-export type Entity = Post['entities'][number];
+export type BotRights = Schemas['BotRights'];
+export type Post = Schemas['Post'];
+export type Target = Schemas['PostTarget'];
+export type Entity = Schemas['PostEntity'];
 export type PostInput = NonNullable<paths['/api/telegram/posts']['post']['requestBody']>['content']['application/json'];
 export type PostEdit = NonNullable<
   paths['/api/telegram/posts/{id}']['patch']['requestBody']
