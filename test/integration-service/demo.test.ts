@@ -1,8 +1,9 @@
 import test from 'ava';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEMO_CODE, demoTelegram } from '../../services/integration-service/src/demo.ts';
 import { FakeTelegram } from '../../services/integration-service/src/telegram/fake.ts';
-import { TelegramError } from '../../services/integration-service/src/telegram/port.ts';
+import { TelegramError, type TelegramUser } from '../../services/integration-service/src/telegram/port.ts';
 import { scratchDir } from '../support/process.ts';
 import { startServiceProcess } from '../support/service-process.ts';
 import { call, startUserServiceFixture } from '../user-service/fixture.ts';
@@ -23,6 +24,64 @@ test('the fake records a second concurrent connection of one session as a violat
   t.is(fake.maxConcurrent, 2);
   const error = await t.throwsAsync(second.getSelf(), { instanceOf: TelegramError });
   t.is(error.kind, 'KeyDuplicated');
+});
+
+/** A session signed in to `phone` on `fake` with the demo code, and the user it signed in as. */
+async function demoSession(fake: FakeTelegram, phone: string): Promise<{ session: string; user: TelegramUser }> {
+  const connection = await fake.open(undefined);
+  const sent = await connection.sendCode(phone);
+  const user = await connection.signIn(phone, sent.phoneCodeHash, DEMO_CODE);
+  const session = connection.session();
+  await connection.destroy();
+  return { session, user };
+}
+
+const refusal = async (fake: FakeTelegram, session: string): Promise<string> => {
+  try {
+    await (await fake.open(session)).getSelf();
+    return 'accepted';
+  } catch (error) {
+    return error instanceof TelegramError ? error.kind : String(error);
+  }
+};
+
+test('a demo session signed in on one demo instance is reopened by another, which answers getSelf with the same user', async (t) => {
+  const { session, user } = await demoSession(demoTelegram(), '+4915112345671');
+  const other = await demoTelegram().open(session);
+  t.deepEqual(await other.getSelf(), user);
+});
+
+test('a demo session reopened by another demo instance posts to a demo chat it listed before, without listing again', async (t) => {
+  const first = demoTelegram();
+  const { session } = await demoSession(first, '+4915112345671');
+  const listing = await first.open(session);
+  const [chat] = await listing.chats();
+  await listing.destroy();
+  const other = await demoTelegram().open(session);
+  const post = { text: 'after a takeover', entities: [], images: [], silent: false, randomIds: ['1'] };
+  t.deepEqual(await other.publish(chat!, post), { messageId: 1 });
+});
+
+test('a demo session whose phone was altered is refused by another demo instance as revoked', async (t) => {
+  const { session } = await demoSession(demoTelegram(), '+4915112345671');
+  const altered = session.replace(':4915112345671:', ':4915112345681:');
+  t.not(altered, session);
+  t.is(await refusal(demoTelegram(), altered), 'SessionRevoked');
+});
+
+test('a session string no demo instance signed in is refused by a demo instance as revoked', async (t) => {
+  const fake = demoTelegram();
+  t.is(await refusal(fake, 'fake1:00000000-0000-4000-8000-000000000000:2'), 'SessionRevoked');
+  t.is(await refusal(fake, 'not a session at all'), 'SessionRevoked');
+});
+
+test('a demo session logged out stays revoked on the demo instance that logged it out', async (t) => {
+  const fake = demoTelegram();
+  const { session } = await demoSession(fake, '+4915112345671');
+  const connection = await fake.open(session);
+  await connection.logOut();
+  await connection.destroy();
+  t.is(await refusal(fake, session), 'SessionRevoked');
 });
 
 test('main.ts with TELEGRAM_MODE=demo and no Vault connects an account with the demo code and stops cleanly on SIGTERM', async (t) => {

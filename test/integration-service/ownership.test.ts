@@ -1,5 +1,6 @@
 import test from 'ava';
 import { randomInt } from 'node:crypto';
+import { DEMO_CODE, demoTelegram } from '../../services/integration-service/src/demo.ts';
 import { FakeTelegram } from '../../services/integration-service/src/telegram/fake.ts';
 import {
   as,
@@ -241,3 +242,29 @@ test.serial('a login not finished in time expires and its client is destroyed', 
   const late = await as(user, one.url, 'POST', `/telegram/logins/${loginId}/password`, { password: 'too late' });
   t.is(late.status, 409);
 });
+
+test.serial(
+  'an account connected through a demo-mode instance is adopted and connected, not revoked, by another demo-mode instance after the first stops',
+  async (t) => {
+    // As the pods of a dev cluster run: TELEGRAM_MODE=demo and no DEMO_STATE_FILE, so each has a fake of its own.
+    const one = await f.instance(demoTelegram(), { TELEGRAM_MODE: 'demo' }, t);
+    const two = await f.instance(demoTelegram(), { TELEGRAM_MODE: 'demo' }, t);
+    const user = await f.user();
+    // Ends in 1: demo numbers ending in 2 ask for a password, those ending in 99 never answer.
+    const phone = `+49160${String(randomInt(100_000, 999_999))}1`;
+    const started = await as(user, one.url, 'POST', '/telegram/logins/phone', { phone });
+    const done = await as(user, one.url, 'POST', `/telegram/logins/${started.body['loginId']}/code`, {
+      code: DEMO_CODE,
+    });
+    t.is(done.body['state'], 'connected');
+    const id = done.body['accountId'] as string;
+    await one.service.close();
+    const settled = await eventually(async () => {
+      const read = await as(user, two.url, 'GET', `/telegram/accounts/${id}`);
+      const decided = two.service.ownership.holds(`account:${id}`) || read.body['state'] !== 'connected';
+      return read.status === 200 && decided && read;
+    }, 15_000);
+    t.is(settled.body['state'], 'connected');
+    t.true(two.service.ownership.holds(`account:${id}`));
+  },
+);

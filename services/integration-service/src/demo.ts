@@ -9,9 +9,11 @@ export const DEMO_PASSWORD = 'demo-password';
 /**
  * The scripted fake for local runs (`TELEGRAM_MODE=demo`): any valid phone is an account; the code is
  * always 12345; phones ending in 2 ask for the password `demo-password`; a QR code is "scanned" 5 s
- * after it is shown. Nothing leaves the machine. With `stateFile` (npm start), the fake's server side — accounts
- * and signed-in keys, no session secret of ours — outlives the process as real Telegram's does: saved each
- * second when it changed and at exit.
+ * after it is shown. Nothing leaves the machine. A signed-in demo session string names its phone (sealed), so
+ * every demo instance reopens it: the pods of a dev cluster each have their own fake, and one adopts the accounts
+ * of another that died. With `stateFile` (npm start), the fake's server side — accounts and signed-in keys, no
+ * session secret of ours — outlives the process as real Telegram's does: saved each second when it changed and
+ * at exit.
  */
 export function demoTelegram(stateFile?: string): FakeTelegram {
   const fake = new FakeTelegram({ demo: { code: DEMO_CODE, password: DEMO_PASSWORD, qrScanAfterMs: 5000 } });

@@ -1,5 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { normalize } from './fake-connection.ts';
+import { normalize } from './fake-session.ts';
 import type { FakeAccountScript } from './fake-script.ts';
 import { TelegramError, type SentCode } from './port.ts';
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FakeTelegram } from './fake.ts';
 import type { FakeOperation, KeyState } from './fake-script.ts';
+import { normalize } from './fake-session.ts';
 import {
   TelegramError,
   type LoginTokenResult,
@@ -16,16 +17,6 @@ import {
 export const never = (): Promise<never> => new Promise<never>(() => undefined);
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Digits only: how the fake keys phone numbers. */
-export function normalize(phone: string): string {
-  return phone.replace(/[^\d]/g, '');
-}
-
-export function parseSession(session: string): { key: string; dcId: number } | undefined {
-  const match = /^fake1:([0-9a-f-]{36}):(\d+)$/.exec(session);
-  return match ? { key: match[1]!, dcId: Number(match[2]) } : undefined;
-}
 
 /** One client of the fake: what GramJS's TelegramClient is to the real Telegram. */
 export class FakeConnection implements TelegramConnection {
@@ -168,13 +159,13 @@ export class FakeConnection implements TelegramConnection {
   private async signedIn(op: FakeOperation): Promise<string> {
     const state = await this.step(op);
     if (state.userId === undefined) throw new TelegramError('SessionRevoked');
+    // Also when the first call after a takeover is a send: the demo chats exist wherever the account is reopened.
+    if (this.fake.options.demo !== undefined) this.fake.channels.seedDemo(state.userId);
     return state.userId;
   }
 
   async chats(): Promise<TelegramChat[]> {
-    const userId = await this.signedIn('getDialogs');
-    if (this.fake.options.demo !== undefined) this.fake.channels.seedDemo(userId);
-    return this.fake.channels.dialogsOf(userId);
+    return this.fake.channels.dialogsOf(await this.signedIn('getDialogs'));
   }
 
   async chat(peer: TelegramPeer): Promise<TelegramChat> {
@@ -194,7 +185,7 @@ export class FakeConnection implements TelegramConnection {
   }
 
   session(): string {
-    return `fake1:${this.key}:${this.fake.dcOf(this.key)}`;
+    return this.fake.sessionOf(this.key);
   }
 
   async destroy(): Promise<void> {

@@ -1,8 +1,9 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { FakeChannels, type FakeChannelScript, type FakeMembership } from './fake-channels.ts';
 import { FakeCodes, type PendingCode } from './fake-codes.ts';
-import { FakeConnection, never, normalize, parseSession } from './fake-connection.ts';
+import { FakeConnection, never } from './fake-connection.ts';
 import type { FakeAccountScript, FakeOperation, FakeSnapshot, FakeTelegramOptions, KeyState } from './fake-script.ts';
+import { demoUserId, formatSession, normalize, parseSession, type FakeSession } from './fake-session.ts';
 import {
   floodWait,
   TelegramError,
@@ -49,7 +50,10 @@ export class FakeTelegram implements TelegramPort {
 
   addAccount(script: FakeAccountScript): TelegramUser {
     const user: TelegramUser = {
-      id: String(1_000_000 + this.accounts.size + randomInt(1_000_000)),
+      id:
+        this.options.demo !== undefined
+          ? demoUserId(script.phone)
+          : String(1_000_000 + this.accounts.size + randomInt(1_000_000)),
       firstName: script.firstName ?? 'Demo',
       lastName: undefined,
       username: script.username,
@@ -144,16 +148,7 @@ export class FakeTelegram implements TelegramPort {
   /** Loads a `snapshot()` taken by an earlier process. */
   restore(snapshot: FakeSnapshot): void {
     for (const account of snapshot.accounts) this.accounts.set(normalize(account.script.phone), account);
-    for (const key of snapshot.keys) {
-      this.keys.set(key.id, {
-        dcId: key.dcId,
-        userId: key.userId,
-        passwordPendingFor: undefined,
-        acceptedBy: undefined,
-        dead: undefined,
-        listeners: new Set(),
-      });
-    }
+    for (const key of snapshot.keys) this.addKey(key.id, key.dcId, key.userId);
   }
 
   /** Connections currently open for this session string's key. */
@@ -178,11 +173,35 @@ export class FakeTelegram implements TelegramPort {
     await this.step('open', '');
     const parsed = session !== undefined && session !== '' ? parseSession(session) : undefined;
     if (session !== undefined && session !== '' && parsed === undefined) throw new TelegramError('SessionRevoked');
+    if (parsed !== undefined) this.reopenDemoKey(parsed);
     if (parsed !== undefined && this.silentKey(parsed.key)) return never();
     const key = parsed?.key ?? this.newKey(this.options.defaultDcId);
     const connection = new FakeConnection(this, key);
     this.connect(key);
     return connection;
+  }
+
+  /**
+   * A signed-in demo session another demo instance made (a pod of a dev cluster that died): its key is signed in to
+   * the phone the string carries, as Telegram's shared server side would know. A key this instance knows keeps its
+   * own state, so a session it logged out or saw revoked stays dead here; another instance cannot know of that
+   * revocation, which is fine: the platform deletes the account, and its session, when it logs one out.
+   */
+  private reopenDemoKey(parsed: FakeSession): void {
+    if (this.options.demo === undefined || parsed.phone === undefined || this.keys.has(parsed.key)) return;
+    const account = this.account(parsed.phone);
+    if (account !== undefined) this.addKey(parsed.key, parsed.dcId, account.user.id);
+  }
+
+  private addKey(id: string, dcId: number, userId: string | undefined): void {
+    this.keys.set(id, {
+      dcId,
+      userId,
+      passwordPendingFor: undefined,
+      acceptedBy: undefined,
+      dead: undefined,
+      listeners: new Set(),
+    });
   }
 
   // --- the fake "server" side, used by FakeConnection -------------------------------------------------
@@ -204,14 +223,7 @@ export class FakeTelegram implements TelegramPort {
   /** @internal */
   newKey(dcId: number): string {
     const id = randomUUID();
-    this.keys.set(id, {
-      dcId,
-      userId: undefined,
-      passwordPendingFor: undefined,
-      acceptedBy: undefined,
-      dead: undefined,
-      listeners: new Set(),
-    });
+    this.addKey(id, dcId, undefined);
     return id;
   }
 
@@ -236,9 +248,13 @@ export class FakeTelegram implements TelegramPort {
     else this.openCount.set(key, count);
   }
 
-  /** @internal */
-  dcOf(key: string): number {
-    return this.keys.get(key)?.dcId ?? this.options.defaultDcId;
+  /** @internal The session string of `key`: in demo mode, once signed in, one any demo instance can reopen. */
+  sessionOf(key: string): string {
+    const state = this.keys.get(key);
+    const dcId = state?.dcId ?? this.options.defaultDcId;
+    const userId = this.options.demo !== undefined ? state?.userId : undefined;
+    const phone = userId !== undefined ? this.accountById(userId)?.script.phone : undefined;
+    return formatSession(key, dcId, phone !== undefined ? normalize(phone) : undefined);
   }
 
   /** @internal */
