@@ -49,6 +49,11 @@ export interface Profile {
    */
   telegramMode: 'gramjs' | 'demo';
   /**
+   * integration-service's UNVERIFIED_MAY_NOT (issue 18): what an account whose address is unverified may not do;
+   * undefined keeps the service's default (connecting accounts and publishing wait for the link in the mail).
+   */
+  unverifiedMayNot: 'none' | undefined;
+  /**
    * Where Alertmanager's receivers answer (webhooks over HTTPS, SMTP submission): the blocks of the paging
    * service and mail relay this cluster uses, nothing broader. Empty: no notification leaves the cluster.
    */
@@ -148,6 +153,9 @@ export const dev: Profile = {
   telegramEgress: { cidr: '0.0.0.0/0', except: nonPublic, ports: [443, 80, 5222] },
   // Without it integration-service exits at start on a fresh kind cluster: nothing puts api_id/api_hash in Vault.
   telegramMode: 'demo',
+  // No mail leaves a developer's cluster (mailRelay below), so no verification link ever arrives: were connecting
+  // an account held back until one is followed, a developer could never connect a demo account.
+  unverifiedMayNot: 'none',
   // On kind, alerts are read in Alertmanager's UI (kubectl port-forward); none leaves the laptop.
   alertReceivers: { cidrs: [], ports: [443, 587] },
   // On kind no mail leaves the laptop either: it waits in user-service's queue (npm start has Mailpit for mail).
@@ -194,6 +202,7 @@ export const prod: Profile = {
   podNetwork: { cidrs: [PLACEHOLDER_POD_CIDR] },
   telegramEgress: dev.telegramEgress,
   telegramMode: 'gramjs',
+  unverifiedMayNot: undefined,
   alertReceivers: { cidrs: [PLACEHOLDER_ALERT_RECEIVER_CIDR], ports: [443, 587] },
   mailRelay: {
     host: 'smtp.content-factory.example.com',

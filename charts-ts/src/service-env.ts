@@ -119,6 +119,7 @@ export function integrationServiceContainerEnv(profile: Profile): ContainerEnv<t
     JWKS_URL,
     PEER_ADDRESS_TEMPLATE: `http://{pod}.${integrationHeadless}.${ns.apps}.svc:${HTTP_PORT}`,
     TELEGRAM_MODE: profile.telegramMode,
+    ...(profile.unverifiedMayNot === undefined ? {} : { UNVERIFIED_MAY_NOT: profile.unverifiedMayNot }),
     TELEGRAM_KV_PATH: 'integration-service/telegram',
     VAULT_TRANSIT_MOUNT: 'transit',
     VAULT_TRANSIT_KEY: TELEGRAM_SESSION_KEY,

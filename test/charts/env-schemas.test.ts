@@ -92,3 +92,15 @@ for (const { profile, all } of both) {
     t.is(mode, profile.name === 'dev' ? 'demo' : 'gramjs');
   });
 }
+
+// No mail leaves a developer's cluster, so no verification link arrives there: dev lets an unverified account connect
+// (demo) accounts, production keeps integration-service's default (connecting waits for the verified address).
+for (const { profile, all } of both) {
+  test(`${profile.name}: integration-service ${profile.name === 'dev' ? 'lets' : 'does not let'} an unverified account connect accounts`, (t) => {
+    const container = workloads(all)
+      .flatMap((w) => containersOf(w.pod))
+      .find((c) => c.name === 'integration-service');
+    const refused = container?.env?.find((e) => e.name === 'UNVERIFIED_MAY_NOT')?.value;
+    t.is(refused, profile.name === 'dev' ? 'none' : undefined);
+  });
+}

@@ -1,5 +1,6 @@
-import { solveChallenge, type Challenge } from 'altcha-lib';
-import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
+import { solveCaptcha, type Challenge } from '@cf/embedded/captcha-answer';
+
+export { solveCaptcha };
 
 /**
  * A solved ALTCHA answer for `POST …/auth/register` or `…/auth/password-reset` (issue 18), as the web UI's widget
@@ -11,8 +12,5 @@ import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
 export async function solvedCaptcha(captchaUrl: string, headers: Record<string, string> = {}): Promise<string> {
   const response = await fetch(captchaUrl, { headers, signal: AbortSignal.timeout(15_000) });
   if (response.status !== 200) throw new Error(`GET ${captchaUrl}: ${response.status}`);
-  const challenge = (await response.json()) as Challenge;
-  const solution = await solveChallenge({ challenge, deriveKey });
-  if (solution === null) throw new Error(`the challenge from ${captchaUrl} has no solution`);
-  return Buffer.from(JSON.stringify({ challenge, solution })).toString('base64');
+  return solveCaptcha((await response.json()) as Challenge, captchaUrl);
 }

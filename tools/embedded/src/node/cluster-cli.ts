@@ -35,8 +35,9 @@ console.log(`
 ready in ${((Date.now() - started) / 1000).toFixed(0)} s (workloads keep starting; watch them below)
 
   watch:      ${kubectl} get pods -A -w
-  UI:         curl --resolve content-factory.localhost:443:${traefikIp} https://content-factory.localhost/
-              (or add "${traefikIp} content-factory.localhost" to /etc/hosts and open it in a browser)
+  dev CA:     ${kubectl} -n cert-manager get secret cf-dev-ca -o 'jsonpath={.data.tls\\.crt}' | base64 -d > cf-dev-ca.crt
+  UI:         curl --cacert cf-dev-ca.crt --resolve content-factory.localhost:443:${traefikIp} https://content-factory.localhost/
+              (or add "${traefikIp} content-factory.localhost" to /etc/hosts, trust cf-dev-ca.crt, open it in a browser)
   Vault UI:   ${kubectl} -n cf-vault port-forward svc/vault 8200:8200  →  https://localhost:8200/ui
   logs:       ${node.state.dir}/logs
 
