@@ -115,6 +115,55 @@ test.serial('a cookie-authenticated POST with Origin: null is refused as cross-s
   t.deepEqual(reachedSince(before), []);
 });
 
+for (const method of ['GET', 'HEAD', 'OPTIONS']) {
+  test.serial(
+    `a cookie-carrying ${method} from a foreign origin is forwarded: reads are never refused as cross-site`,
+    async (t) => {
+      const { refreshToken } = await session();
+      const before = probe.requests.length;
+      const answer = await raw(method, '/api/auth/sessions', {
+        cookie: `cf_refresh=${refreshToken}`,
+        origin: 'https://evil.example',
+        'sec-fetch-site': 'cross-site',
+      });
+      t.is(answer.status, 200);
+      t.deepEqual(reachedSince(before), [`${method} /auth/sessions`]);
+    },
+  );
+}
+
+test.serial('a POST without the refresh cookie is forwarded whatever its origin', async (t) => {
+  const before = probe.requests.length;
+  const answer = await raw('POST', '/api/auth/login', {
+    origin: 'https://evil.example',
+    'sec-fetch-site': 'cross-site',
+  });
+  t.is(answer.status, 200);
+  t.deepEqual(reachedSince(before), ['POST /auth/login']);
+});
+
+test.serial(
+  'a cookie-authenticated POST with neither Origin nor Sec-Fetch-Site is forwarded: not a browser',
+  async (t) => {
+    const { refreshToken } = await session();
+    const before = probe.requests.length;
+    const answer = await raw('POST', '/api/auth/refresh', { cookie: `cf_refresh=${refreshToken}` });
+    t.is(answer.status, 200);
+    t.deepEqual(reachedSince(before), ['POST /auth/refresh']);
+  },
+);
+
+test.serial('a cookie-authenticated POST marked Sec-Fetch-Site: none is forwarded: the user made it', async (t) => {
+  const { refreshToken } = await session();
+  const before = probe.requests.length;
+  const answer = await raw('POST', '/api/auth/refresh', {
+    cookie: `cf_refresh=${refreshToken}`,
+    'sec-fetch-site': 'none',
+  });
+  t.is(answer.status, 200);
+  t.deepEqual(reachedSince(before), ['POST /auth/refresh']);
+});
+
 for (const [kind, body] of [
   ['deep nesting', `{"phone":${'['.repeat(5000)}${']'.repeat(5000)}}`],
   ['a huge array', `{"phone":[${Array.from({ length: 5000 }, () => '0').join(',')}]}`],
