@@ -70,6 +70,20 @@ test.serial('an administrator’s /api/admin/* request is forwarded', async (t) 
   t.deepEqual(reachedSince(before), ['GET /admin/users?page=2']);
 });
 
+test.serial(
+  'a request with an Origin, which koa serves instead of the proxy lane, is refused /api/admin/* alike',
+  async (t) => {
+    const { accessToken } = await session();
+    const before = probe.requests.length;
+    const answer = await raw('GET', '/api/admin/users', {
+      authorization: `Bearer ${accessToken}`,
+      origin: 'https://cf.example',
+    });
+    t.is(answer.status, 403);
+    t.deepEqual(reachedSince(before), [], 'no /admin request reached the upstream');
+  },
+);
+
 for (const variant of ['/api/Admin/users', '/API/admin/users', '/api/admin//users/', '/api//admin/users']) {
   test.serial(`the admin check holds for the path variant ${variant}`, async (t) => {
     const { accessToken } = await session();
