@@ -101,9 +101,21 @@ for (const variant of ['/api/users/../admin/users', '/api/users/%2e%2e/admin/use
     const answer = await raw('GET', variant, { authorization: `Bearer ${accessToken}` });
     t.is(answer.status, 400);
     t.is(answer.type, 'application/problem+json');
+    t.is(JSON.parse(answer.body).detail, 'the request path is not in canonical form');
     t.deepEqual(reachedSince(before), []);
   });
 }
+
+test.serial('a request koa serves is routed and forwarded by the canonical form of its path', async (t) => {
+  const { accessToken } = await session();
+  const before = probe.requests.length;
+  const answer = await raw('GET', '/api//users//me/', {
+    authorization: `Bearer ${accessToken}`,
+    origin: 'https://cf.example',
+  });
+  t.is(answer.status, 200);
+  t.deepEqual(reachedSince(before), ['GET /users/me']);
+});
 
 test.serial('x-auth-* and x-identity-* client headers never reach a service', async (t) => {
   const { accessToken } = await session();
