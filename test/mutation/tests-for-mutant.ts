@@ -5,8 +5,8 @@
  * `coverageAnalysis: "off"` each mutant otherwise pays for the slowest suite of its area.
  *
  * The module is found by the mutant's switch, `stryMutAct_9fa48("<id>")`, in the instrumented sources (Stryker
- * mutates in place). The dry run, which has no active mutant, runs every listed file, so Stryker still sees all of
- * them green before it starts.
+ * mutates in place). The dry run, which has no active mutant, runs the tests of every instrumented module, so
+ * Stryker sees all of them green before it starts.
  *
  * Usage: node test/mutation/tests-for-mutant.ts <stryker.json> [ava options...]
  */
@@ -20,11 +20,10 @@ const testsByFile = config.testsByFile ?? {};
 if (Object.keys(testsByFile).length === 0) throw new Error(`${configPath} names no testsByFile`);
 
 const mutant = process.env['__STRYKER_ACTIVE_MUTANT__'];
-const holding =
-  mutant === undefined
-    ? []
-    : Object.keys(testsByFile).filter((file) => readFileSync(file, 'utf8').includes(`stryMutAct_9fa48("${mutant}")`));
-// No module found (the dry run, or a file missing from testsByFile): every listed test, so nothing is skipped.
+// The dry run has no active mutant: the tests of every module this run instrumented (a `--mutate` subset).
+const marker = mutant === undefined ? 'stryMutAct_9fa48(' : `stryMutAct_9fa48("${mutant}")`;
+const holding = Object.keys(testsByFile).filter((file) => readFileSync(file, 'utf8').includes(marker));
+// No module found (a file missing from testsByFile): every listed test, so nothing is skipped.
 const chosen = holding.length > 0 ? holding : Object.keys(testsByFile);
 const tests = [...new Set(chosen.flatMap((file) => testsByFile[file] ?? []))];
 
