@@ -141,6 +141,34 @@ test.serial('a cookie-authenticated POST with Origin: null is refused as cross-s
   t.deepEqual(reachedSince(before), []);
 });
 
+test.serial('Origin: null is refused even when an allowed origin is opaque and so also reads as null', async (t) => {
+  const { refreshToken } = await session();
+  const config = loadGatewayConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    USER_SERVICE_URL: probe.url,
+    INTEGRATION_SERVICE_URL: probe.url,
+    JWKS_URL: `${users.url}/.well-known/jwks.json`,
+    REVOCATIONS_URL: `${users.url}/internal/session-revocations`,
+    PUBLIC_ORIGIN: 'https://cf.example',
+    // A native app's scheme: its URL origin is opaque, serialised as "null".
+    CORS_ORIGINS: 'app://cf.example',
+  });
+  const native = createGateway(config, createLogger({ name: 'api-gateway', stream: captureLogs().stream }));
+  const server = await listen(native.app, { port: 0 });
+  t.teardown(async () => {
+    await server.close();
+    await native.close();
+  });
+  const before = probe.requests.length;
+  const answer = await call(server.url, 'POST', '/api/auth/refresh', {
+    cookie: refreshToken,
+    headers: { origin: 'null' },
+  });
+  t.is(answer.status, 403);
+  t.deepEqual(reachedSince(before), []);
+});
+
 for (const method of ['GET', 'HEAD', 'OPTIONS']) {
   test.serial(
     `a cookie-carrying ${method} from a foreign origin is forwarded: reads are never refused as cross-site`,
