@@ -70,6 +70,20 @@ test.serial('an administrator’s /api/admin/* request is forwarded', async (t) 
   t.deepEqual(reachedSince(before), ['GET /admin/users?page=2']);
 });
 
+test.serial(
+  'a request with an Origin, which koa serves instead of the proxy lane, is refused /api/admin/* alike',
+  async (t) => {
+    const { accessToken } = await session();
+    const before = probe.requests.length;
+    const answer = await raw('GET', '/api/admin/users', {
+      authorization: `Bearer ${accessToken}`,
+      origin: 'https://cf.example',
+    });
+    t.is(answer.status, 403);
+    t.deepEqual(reachedSince(before), [], 'no /admin request reached the upstream');
+  },
+);
+
 for (const variant of ['/api/Admin/users', '/API/admin/users', '/api/admin//users/', '/api//admin/users']) {
   test.serial(`the admin check holds for the path variant ${variant}`, async (t) => {
     const { accessToken } = await session();
@@ -87,9 +101,21 @@ for (const variant of ['/api/users/../admin/users', '/api/users/%2e%2e/admin/use
     const answer = await raw('GET', variant, { authorization: `Bearer ${accessToken}` });
     t.is(answer.status, 400);
     t.is(answer.type, 'application/problem+json');
+    t.is(JSON.parse(answer.body).detail, 'the request path is not in canonical form');
     t.deepEqual(reachedSince(before), []);
   });
 }
+
+test.serial('a request koa serves is routed and forwarded by the canonical form of its path', async (t) => {
+  const { accessToken } = await session();
+  const before = probe.requests.length;
+  const answer = await raw('GET', '/api//users//me/', {
+    authorization: `Bearer ${accessToken}`,
+    origin: 'https://cf.example',
+  });
+  t.is(answer.status, 200);
+  t.deepEqual(reachedSince(before), ['GET /users/me']);
+});
 
 test.serial('x-auth-* and x-identity-* client headers never reach a service', async (t) => {
   const { accessToken } = await session();
@@ -113,6 +139,83 @@ test.serial('a cookie-authenticated POST with Origin: null is refused as cross-s
   });
   t.is(answer.status, 403);
   t.deepEqual(reachedSince(before), []);
+});
+
+test.serial('Origin: null is refused even when an allowed origin is opaque and so also reads as null', async (t) => {
+  const { refreshToken } = await session();
+  const config = loadGatewayConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    USER_SERVICE_URL: probe.url,
+    INTEGRATION_SERVICE_URL: probe.url,
+    JWKS_URL: `${users.url}/.well-known/jwks.json`,
+    REVOCATIONS_URL: `${users.url}/internal/session-revocations`,
+    PUBLIC_ORIGIN: 'https://cf.example',
+    // A native app's scheme: its URL origin is opaque, serialised as "null".
+    CORS_ORIGINS: 'app://cf.example',
+  });
+  const native = createGateway(config, createLogger({ name: 'api-gateway', stream: captureLogs().stream }));
+  const server = await listen(native.app, { port: 0 });
+  t.teardown(async () => {
+    await server.close();
+    await native.close();
+  });
+  const before = probe.requests.length;
+  const answer = await call(server.url, 'POST', '/api/auth/refresh', {
+    cookie: refreshToken,
+    headers: { origin: 'null' },
+  });
+  t.is(answer.status, 403);
+  t.deepEqual(reachedSince(before), []);
+});
+
+for (const method of ['GET', 'HEAD', 'OPTIONS']) {
+  test.serial(
+    `a cookie-carrying ${method} from a foreign origin is forwarded: reads are never refused as cross-site`,
+    async (t) => {
+      const { refreshToken } = await session();
+      const before = probe.requests.length;
+      const answer = await raw(method, '/api/auth/sessions', {
+        cookie: `cf_refresh=${refreshToken}`,
+        origin: 'https://evil.example',
+        'sec-fetch-site': 'cross-site',
+      });
+      t.is(answer.status, 200);
+      t.deepEqual(reachedSince(before), [`${method} /auth/sessions`]);
+    },
+  );
+}
+
+test.serial('a POST without the refresh cookie is forwarded whatever its origin', async (t) => {
+  const before = probe.requests.length;
+  const answer = await raw('POST', '/api/auth/login', {
+    origin: 'https://evil.example',
+    'sec-fetch-site': 'cross-site',
+  });
+  t.is(answer.status, 200);
+  t.deepEqual(reachedSince(before), ['POST /auth/login']);
+});
+
+test.serial(
+  'a cookie-authenticated POST with neither Origin nor Sec-Fetch-Site is forwarded: not a browser',
+  async (t) => {
+    const { refreshToken } = await session();
+    const before = probe.requests.length;
+    const answer = await raw('POST', '/api/auth/refresh', { cookie: `cf_refresh=${refreshToken}` });
+    t.is(answer.status, 200);
+    t.deepEqual(reachedSince(before), ['POST /auth/refresh']);
+  },
+);
+
+test.serial('a cookie-authenticated POST marked Sec-Fetch-Site: none is forwarded: the user made it', async (t) => {
+  const { refreshToken } = await session();
+  const before = probe.requests.length;
+  const answer = await raw('POST', '/api/auth/refresh', {
+    cookie: `cf_refresh=${refreshToken}`,
+    'sec-fetch-site': 'none',
+  });
+  t.is(answer.status, 200);
+  t.deepEqual(reachedSince(before), ['POST /auth/refresh']);
 });
 
 for (const [kind, body] of [
