@@ -8,7 +8,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmS
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
-import { binaryCacheDir, runLogged } from './binaries.ts';
+import { binaryCacheDir, buildOnce, runLogged } from './binaries.ts';
 import { scratchDir, spawnManaged, type ManagedProcess } from './process.ts';
 import { pinned as versions } from './versions.ts';
 
@@ -24,28 +24,35 @@ export async function filebeatBinary(progress: (line: string) => void = () => {}
   const { module, version } = versions.filebeat;
   const cached = join(binaryCacheDir(), `filebeat-${version}`);
   if (existsSync(cached)) return cached;
-  progress(`building Filebeat ${version} from ${module} (≈ 6 min cold)`);
-  const { stdout } = await run('go', ['mod', 'download', '-json', `${module}@${version}`], { maxBuffer: 1 << 20 });
-  const dir = (JSON.parse(stdout) as { Dir: string }).Dir;
-  const work = join(tmpdir(), `cf-filebeat-build-${process.pid}`);
-  rmSync(work, { recursive: true, force: true });
-  cpSync(dir, work, { recursive: true });
-  chmodSync(work, 0o755);
-  await run('chmod', ['-R', 'u+w', work]);
-  try {
-    await runLogged(
-      'go',
-      ['build', '-trimpath', '-ldflags', '-s -w', '-o', `${cached}.partial`, './filebeat'],
-      work,
-      progress,
-      {
-        CGO_ENABLED: '0',
-      },
-    );
-    renameSync(`${cached}.partial`, cached);
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  // Locked: two suites starting at once on a cold machine each built it, and one's rename found the other's gone.
+  await buildOnce(
+    cached,
+    () => existsSync(cached),
+    async () => {
+      progress(`building Filebeat ${version} from ${module} (≈ 6 min cold)`);
+      const { stdout } = await run('go', ['mod', 'download', '-json', `${module}@${version}`], {
+        maxBuffer: 1 << 20,
+      });
+      const dir = (JSON.parse(stdout) as { Dir: string }).Dir;
+      const work = join(tmpdir(), `cf-filebeat-build-${process.pid}`);
+      rmSync(work, { recursive: true, force: true });
+      cpSync(dir, work, { recursive: true });
+      chmodSync(work, 0o755);
+      await run('chmod', ['-R', 'u+w', work]);
+      try {
+        await runLogged(
+          'go',
+          ['build', '-trimpath', '-ldflags', '-s -w', '-o', `${cached}.partial`, './filebeat'],
+          work,
+          progress,
+          { CGO_ENABLED: '0' },
+        );
+        renameSync(`${cached}.partial`, cached);
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
+    },
+  );
   return cached;
 }
 

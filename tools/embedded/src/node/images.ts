@@ -36,7 +36,8 @@ export function archivePath(tag: string): string {
 /** Saves a podman image as an OCI archive (atomically) and returns its path. */
 export async function saveArchive(tag: string): Promise<string> {
   const target = archivePath(tag);
-  const partial = `${target}.partial`;
+  // A partial file of this process's own: two workers saving the same tag at once each rename a whole archive.
+  const partial = `${target}.${process.pid}.partial`;
   rmSync(partial, { force: true });
   await podman(['save', '--format', 'oci-archive', '-o', partial, tag]);
   renameSync(partial, target);
