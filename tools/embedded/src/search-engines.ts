@@ -93,7 +93,8 @@ export async function elasticsearchHome(progress: Progress = () => {}): Promise<
     const staging = `${home}.partial`;
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
-    await run('unzip', ['-q', zip, '-d', staging]);
+    // -o: never stop at unzip's interactive "replace?" prompt, which waits on stdin forever.
+    await run('unzip', ['-q', '-o', zip, '-d', staging]);
     await run('chmod', ['-R', 'a+rX', staging]);
     renameSync(join(staging, `elasticsearch-${version}`), home);
     rmSync(staging, { recursive: true, force: true });
