@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { createLogger, listen } from '@cf/kit';
@@ -13,13 +13,27 @@ import { gatewayForFile, probeForFile } from './fixture.ts';
 // recording probe; only the JWKS and the revocation feed come from the real user-service.
 const users = userServiceFixtureForFile({ REGISTER_LIMIT_PER_IP: '1000' });
 const probe = probeForFile();
-const gw = gatewayForFile(() => ({
+/** The file's gateway environment: upstreams at the probe, keys and revocations from the real user-service. */
+const edgeEnv = (): Record<string, string> => ({
   USER_SERVICE_URL: probe.url,
   INTEGRATION_SERVICE_URL: probe.url,
   JWKS_URL: `${users.url}/.well-known/jwks.json`,
   REVOCATIONS_URL: `${users.url}/internal/session-revocations`,
   PUBLIC_ORIGIN: 'https://cf.example',
-}));
+});
+const gw = gatewayForFile(edgeEnv);
+
+/** A second gateway in this process with `overrides` on the file's environment, closed when the test ends. */
+async function gatewayWith(t: ExecutionContext, overrides: Record<string, string>): Promise<{ url: string }> {
+  const config = loadGatewayConfig({ PORT: '0', HOST: '127.0.0.1', ...edgeEnv(), ...overrides });
+  const gateway = createGateway(config, createLogger({ name: 'api-gateway', stream: captureLogs().stream }));
+  const server = await listen(gateway.app, { port: 0 });
+  t.teardown(async () => {
+    await server.close();
+    await gateway.close();
+  });
+  return server;
+}
 
 async function session(role: 'user' | 'admin' = 'user'): Promise<{ accessToken: string; refreshToken: string }> {
   const email = `edge-${randomUUID().slice(0, 8)}@example.org`;
@@ -143,23 +157,8 @@ test.serial('a cookie-authenticated POST with Origin: null is refused as cross-s
 
 test.serial('Origin: null is refused even when an allowed origin is opaque and so also reads as null', async (t) => {
   const { refreshToken } = await session();
-  const config = loadGatewayConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    USER_SERVICE_URL: probe.url,
-    INTEGRATION_SERVICE_URL: probe.url,
-    JWKS_URL: `${users.url}/.well-known/jwks.json`,
-    REVOCATIONS_URL: `${users.url}/internal/session-revocations`,
-    PUBLIC_ORIGIN: 'https://cf.example',
-    // A native app's scheme: its URL origin is opaque, serialised as "null".
-    CORS_ORIGINS: 'app://cf.example',
-  });
-  const native = createGateway(config, createLogger({ name: 'api-gateway', stream: captureLogs().stream }));
-  const server = await listen(native.app, { port: 0 });
-  t.teardown(async () => {
-    await server.close();
-    await native.close();
-  });
+  // A native app's scheme: its URL origin is opaque, serialised as "null".
+  const server = await gatewayWith(t, { CORS_ORIGINS: 'app://cf.example' });
   const before = probe.requests.length;
   const answer = await call(server.url, 'POST', '/api/auth/refresh', {
     cookie: refreshToken,
@@ -258,19 +257,8 @@ test.serial('a 64 KiB header at the gateway is a 431 problem', async (t) => {
 
 test.serial('a replica that cannot load the revocation list refuses authenticated requests with 503', async (t) => {
   const { accessToken } = await session();
-  const config = loadGatewayConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    USER_SERVICE_URL: probe.url,
-    INTEGRATION_SERVICE_URL: probe.url,
-    JWKS_URL: `${users.url}/.well-known/jwks.json`,
+  const server = await gatewayWith(t, {
     REVOCATIONS_URL: `http://127.0.0.1:${await freePort()}/internal/session-revocations`,
-  });
-  const blind = createGateway(config, createLogger({ name: 'api-gateway', stream: captureLogs().stream }));
-  const server = await listen(blind.app, { port: 0 });
-  t.teardown(async () => {
-    await server.close();
-    await blind.close();
   });
   const before = probe.requests.length;
   const answer = await call(server.url, 'GET', '/api/telegram/accounts', { token: accessToken });
