@@ -66,9 +66,34 @@ function npmPackageDir(): string {
   return dirname(dirname(realpathSync(cli)));
 }
 
-async function imageExists(tag: string): Promise<boolean> {
+export async function imageExists(tag: string): Promise<boolean> {
   const result = spawnSync('podman', ['image', 'exists', tag], { env: podmanEnv() });
   return result.status === 0;
+}
+
+/**
+ * A Debian minbase of `suite` from debootstrap, imported into podman as `tag` (about a minute). `script` names
+ * debootstrap's suite script when this machine's debootstrap predates the suite (a newer suite uses `sid`'s).
+ * Throws debootstrap's or podman's error.
+ */
+export async function debootstrapImage(suite: string, tag: string, script?: string): Promise<void> {
+  const rootfs = join(containersDir(), `${suite}-rootfs-${randomBytes(4).toString('hex')}`);
+  try {
+    await run(
+      'debootstrap',
+      ['--variant=minbase', suite, rootfs, 'http://deb.debian.org/debian', ...(script === undefined ? [] : [script])],
+      { maxBuffer: 64 * 1024 * 1024 },
+    );
+    rmSync(join(rootfs, 'var/cache/apt/archives'), { recursive: true, force: true });
+    mkdirSync(join(rootfs, 'var/cache/apt/archives/partial'), { recursive: true });
+    const tar = spawnSync('sh', ['-c', `tar -C '${rootfs}' -c . | podman import --change 'CMD ["bash"]' - ${tag}`], {
+      env: podmanEnv(),
+      encoding: 'utf8',
+    });
+    if (tar.status !== 0) throw new Error(`podman import failed: ${tar.stderr}`);
+  } finally {
+    rmSync(rootfs, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -79,26 +104,8 @@ export async function ensureBaseImages(progress: (line: string) => void = () => 
   const missing = podmanMissing();
   if (missing !== undefined) throw new Error(missing);
   if (!(await imageExists(BASE_IMAGES.debian))) {
-    const rootfs = join(containersDir(), `bookworm-rootfs-${randomBytes(4).toString('hex')}`);
     progress('debootstrap bookworm minbase (about a minute, once per machine)');
-    try {
-      await run('debootstrap', ['--variant=minbase', 'bookworm', rootfs, 'http://deb.debian.org/debian'], {
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      rmSync(join(rootfs, 'var/cache/apt/archives'), { recursive: true, force: true });
-      mkdirSync(join(rootfs, 'var/cache/apt/archives/partial'), { recursive: true });
-      const tar = spawnSync(
-        'sh',
-        ['-c', `tar -C '${rootfs}' -c . | podman import --change 'CMD ["bash"]' - ${BASE_IMAGES.debian}`],
-        {
-          env: podmanEnv(),
-          encoding: 'utf8',
-        },
-      );
-      if (tar.status !== 0) throw new Error(`podman import failed: ${tar.stderr}`);
-    } finally {
-      rmSync(rootfs, { recursive: true, force: true });
-    }
+    await debootstrapImage('bookworm', BASE_IMAGES.debian);
   }
   if (!(await imageExists(BASE_IMAGES.node))) {
     progress(`building ${BASE_IMAGES.node} from ${BASE_IMAGES.debian} and ${process.execPath}`);

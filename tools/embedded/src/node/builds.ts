@@ -7,7 +7,7 @@ import { versions } from '../build-versions.ts';
 import { buildKubeCommands, staticBuild } from '../kube-build.ts';
 
 /** A set of binaries built together (one `go build` shares its package graph and build cache). */
-export type NodeBundle = 'kube-node' | 'containerd' | 'kube-router' | 'coredns' | 'traefik';
+export type NodeBundle = 'kube-node' | 'containerd' | 'kube-router' | 'coredns' | 'traefik' | 'cloudnative-pg';
 
 const bundleBinaries = {
   'kube-node': ['kubelet', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy', 'kubectl'],
@@ -15,6 +15,7 @@ const bundleBinaries = {
   'kube-router': ['kube-router'],
   coredns: ['coredns'],
   traefik: ['traefik'],
+  'cloudnative-pg': ['manager'],
 } as const satisfies Record<NodeBundle, readonly string[]>;
 
 /** The binaries the node runs on the host (the other bundles go into images). */
@@ -57,6 +58,31 @@ async function wrapperWithUpstreamDirectives(
       '\n',
     ),
   );
+}
+
+/**
+ * A static build of `module/command` into `outDir/binary` from a wrapper module carrying the upstream's own
+ * directives; `stamp` is the `-X package.var=value` that records the version the way upstream's release does.
+ */
+function wrappedCommand(
+  pin: { module: string; version: string },
+  command: string,
+  binary: string,
+  stamp: string,
+): BundleSpec {
+  const { module, version } = pin;
+  return {
+    version,
+    async build(outDir, workDir, progress) {
+      await wrapperWithUpstreamDirectives(workDir, module, version, progress);
+      await go(
+        ['build', '-o', `${outDir}/${binary}`, '-ldflags', `-s -w -X ${stamp}`, `${module}/${command}`],
+        workDir,
+        staticBuild,
+        progress,
+      );
+    },
+  };
 }
 
 interface BundleSpec {
@@ -110,26 +136,19 @@ const specs: Record<NodeBundle, BundleSpec> = {
       await goInstall(['-ldflags', '-s -w', `${module}@${version}`], outDir, workDir, progress);
     },
   },
-  traefik: {
-    version: versions.node.traefik.version,
-    async build(outDir, workDir, progress) {
-      const { module, version } = versions.node.traefik;
-      await wrapperWithUpstreamDirectives(workDir, module, version, progress);
-      await go(
-        [
-          'build',
-          '-o',
-          `${outDir}/traefik`,
-          '-ldflags',
-          `-s -w -X ${module}/pkg/version.Version=${version}`,
-          `${module}/cmd/traefik`,
-        ],
-        workDir,
-        staticBuild,
-        progress,
-      );
-    },
-  },
+  traefik: wrappedCommand(
+    versions.node.traefik,
+    'cmd/traefik',
+    'traefik',
+    `${versions.node.traefik.module}/pkg/version.Version=${versions.node.traefik.version}`,
+  ),
+  // The CloudNativePG operator; the same binary is its instance manager, copied into each PostgreSQL pod.
+  'cloudnative-pg': wrappedCommand(
+    versions.crds.cloudnativePg,
+    'cmd/manager',
+    'manager',
+    `${versions.crds.cloudnativePg.module}/pkg/versions.buildVersion=${versions.crds.cloudnativePg.version.slice(1)}`,
+  ),
 };
 
 function bundleDir(bundle: NodeBundle): string {

@@ -5,7 +5,7 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveBinary } from '../built-binaries.ts';
-import { BASE_IMAGES, buildImage, podman } from '../containers.ts';
+import { BASE_IMAGES, buildImage, debootstrapImage, imageExists, podman } from '../containers.ts';
 import { scratchDir } from '../process.ts';
 import type { ServiceBuild } from '../service-images.ts';
 import { versions } from '../build-versions.ts';
@@ -114,25 +114,68 @@ export function postgresImageName(): string {
   return match[1]!;
 }
 
+/** The CloudNativePG operator, built from its Go module; the same binary is the instance manager in each pod. */
+export async function cloudnativePgImage(progress: (line: string) => void): Promise<BuiltImage> {
+  const dir = await resolveBundle('cloudnative-pg', progress);
+  return contextImage(
+    `ghcr.io/cloudnative-pg/cloudnative-pg:${versions.crds.cloudnativePg.version.slice(1)}`,
+    { manager: join(dir, 'manager') },
+    // The upstream image's user (10001); the operator copies /manager into each PostgreSQL pod at start.
+    'FROM scratch\nCOPY manager /manager\nUSER 10001:10001\nENTRYPOINT ["/manager"]\n',
+  );
+}
+
+/** Debian's newest suite: the first whose archive carries PostgreSQL 18 (bookworm has 15, trixie 17). */
+const POSTGRES_BASE = {
+  suite: 'forky',
+  tag: 'localhost/cf-debian:forky',
+  script: '/usr/share/debootstrap/scripts/sid',
+};
+
+/**
+ * A PostgreSQL 18 image CloudNativePG accepts, under `as` (the dev Cluster's `imageName`), built from Debian's
+ * postgresql-18 package the way the upstream `system` images are (Debian + PostgreSQL packages): the server
+ * binaries on PATH and the `postgres` user at uid/gid 26, the uid CloudNativePG runs instances as (its
+ * `postgresUID` default). Debian carries only its current 18.x, so the minor may differ from the tag's; the
+ * operator reads the major from the tag. No barman-cloud: dev has no backups. Cached by tag (cold: about 2 min).
+ */
+export async function postgresImage(as: string, progress: (line: string) => void): Promise<BuiltImage> {
+  if (!existsSync(archivePath(as)) && !(await imageExists(POSTGRES_BASE.tag))) {
+    progress(`debootstrap ${POSTGRES_BASE.suite} minbase for PostgreSQL 18 (about a minute, once per machine)`);
+    await debootstrapImage(POSTGRES_BASE.suite, POSTGRES_BASE.tag, POSTGRES_BASE.script);
+  }
+  return contextImage(
+    as,
+    {},
+    [
+      `FROM ${POSTGRES_BASE.tag}`,
+      'RUN groupadd --system --gid 26 postgres \\',
+      ' && useradd --system --uid 26 --gid 26 --home-dir /var/lib/postgresql --shell /bin/bash postgres \\',
+      // The operator runs initdb itself; the package must not create a cluster of its own.
+      ' && mkdir -p /etc/postgresql-common/createcluster.d \\',
+      " && echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/cf.conf \\",
+      ' && apt-get update -q && apt-get install -y -q --no-install-recommends postgresql-18 \\',
+      ' && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb',
+      'ENV PATH=/usr/lib/postgresql/18/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      'USER 26',
+      '',
+    ].join('\n'),
+  );
+}
+
 /** What the dev profile needs from outside the repository besides OpenBao and Traefik: CloudNativePG, cert-manager. */
-export async function operatorImages(postgresImageName: string): Promise<BuiltImage[]> {
+export async function operatorImages(
+  postgresImageName: string,
+  progress: (line: string) => void = () => {},
+): Promise<BuiltImage[]> {
   const cm = versions.crds.certManager.version;
-  const cnpg = versions.crds.cloudnativePg.version.slice(1);
+  // cert-manager's cmd/* are modules of their own, which the proxy does not serve, and its Venafi issuer needs
+  // github.com/Venafi/vcert/v5, which the proxy refuses (403): it cannot be built here, only brought in.
   const certManagerHow =
-    `build cert-manager ${cm}'s cmd/{controller,webhook,cainjector,startupapicheck} from github.com/cert-manager/cert-manager ` +
-    '(each cmd/* is its own module; the proxy must serve them and github.com/Venafi/vcert) into scratch images';
-  const built = [
-    await upstreamImage(
-      `ghcr.io/cloudnative-pg/cloudnative-pg:${cnpg}`,
-      undefined,
-      `build github.com/cloudnative-pg/cloudnative-pg@v${cnpg}/cmd/manager into a scratch image at /manager`,
-    ),
-    await upstreamImage(
-      'localhost/cf-postgresql:18.4',
-      postgresImageName,
-      'build a PostgreSQL 18 image CloudNativePG accepts (postgres, initdb, pg_controldata, barman-cloud absent is fine)',
-    ),
-  ];
+    `build cert-manager ${cm}'s cmd/{controller,webhook,cainjector,startupapicheck} (each its own module inside ` +
+    'github.com/cert-manager/cert-manager; they need github.com/Venafi/vcert/v5) from a checkout into scratch ' +
+    'images, or `podman load` them, under these names';
+  const built = [await cloudnativePgImage(progress), await postgresImage(postgresImageName, progress)];
   for (const part of ['controller', 'webhook', 'cainjector', 'startupapicheck'])
     built.push(await upstreamImage(`quay.io/jetstack/cert-manager-${part}:${cm}`, undefined, certManagerHow));
   return built;

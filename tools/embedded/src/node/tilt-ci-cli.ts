@@ -223,7 +223,7 @@ const tilt = tiltBinary();
 log('images the Tiltfile does not build (cached by version)…');
 const archives = [
   (await openbaoImage()).archive,
-  ...(await operatorImages(postgresImageName())).map((i) => i.archive),
+  ...(await operatorImages(postgresImageName(), log)).map((i) => i.archive),
   (await traefikImage(log)).archive,
 ];
 const started: { stop(): Promise<void> }[] = [];
