@@ -149,12 +149,15 @@ export async function postgresImage(as: string, progress: (line: string) => void
     {},
     [
       `FROM ${POSTGRES_BASE.tag}`,
-      'RUN groupadd --system --gid 26 postgres \\',
+      // gid 26 is Debian's `tape` group, which nothing in this image uses.
+      'RUN groupdel tape && groupadd --system --gid 26 postgres \\',
       ' && useradd --system --uid 26 --gid 26 --home-dir /var/lib/postgresql --shell /bin/bash postgres \\',
       // The operator runs initdb itself; the package must not create a cluster of its own.
       ' && mkdir -p /etc/postgresql-common/createcluster.d \\',
       " && echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/cf.conf \\",
-      ' && apt-get update -q && apt-get install -y -q --no-install-recommends postgresql-18 \\',
+      // The package mirror may serve a testing suite as of an earlier day, past its Release file's Valid-Until.
+      ' && apt-get -o Acquire::Check-Valid-Until=false update -q \\',
+      ' && apt-get install -y -q --no-install-recommends postgresql-18 \\',
       ' && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb',
       'ENV PATH=/usr/lib/postgresql/18/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
       'USER 26',
