@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { HttpProblem, operationGroup, verifiedClaims, type Operation } from '@cf/kit';
+import { HttpProblem, listAnswer, operationGroup, verifiedClaims, type Operation } from '@cf/kit';
 import { audit } from '../audit.ts';
 import type { AuditTrail } from '../admin/audit-trail.ts';
 import type { UserDirectory } from '../admin/directory.ts';
@@ -59,11 +59,10 @@ export function adminRoutes(deps: RouteDeps, admin: AdminDeps): Operation[] {
       'Accounts whose email contains `q`, oldest first, paged (page size capped at 100)',
       {
         query: AdminUsersQuery,
-        success: { status: 200, description: 'a page of accounts and how many match', schema: AdminUserList },
-        links: {
-          getFirstUser: { operationId: 'getAdminUsersById', parameters: { id: '$response.body#/users/0/id' } },
-          updateFirstUser: { operationId: 'patchAdminUsersById', parameters: { id: '$response.body#/users/0/id' } },
-        },
+        ...listAnswer('users', 'a page of accounts and how many match', AdminUserList, {
+          getFirstUser: 'getAdminUsersById',
+          updateFirstUser: 'patchAdminUsersById',
+        }),
         async handler(ctx, { query }) {
           const { users, total } = await directory.search(query.q, (query.page - 1) * query.pageSize, query.pageSize);
           const factors = await secondFactorsOf(users.map((user) => user.id));
