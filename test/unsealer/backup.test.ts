@@ -13,19 +13,23 @@ import { scratchDir, waitFor } from '../support/process.ts';
 import { startS3Server, type S3Server } from '../support/s3.ts';
 import {
   createNamespace,
-  createTokenReviewer,
   Kubelet,
   leaks,
   LogCapture,
   sample,
   serviceAccountToken,
-  startOperator,
   startVaultPods,
   storedKeys,
   waitUnsealed,
   type TestOperator,
 } from '../support/unsealer-cluster.ts';
 import type { VaultServer } from '../support/vault.ts';
+import {
+  firstConfigurationPass,
+  outOfClusterKubernetesAuth,
+  startConfiguringOperator,
+  storeReviewerToken,
+} from './out-of-cluster-vault.ts';
 
 // The restore drill of issue 19 against real OpenBao and the real API server, driving the real CLI:
 // data → snapshot (as the snapshot role) → storage destroyed, key Secret lost → keys imported from the
@@ -63,12 +67,10 @@ function configuration(): VaultConfigurationInput {
       { type: 'transit', path: 'transit', keys: [{ name: 'telegram-sessions' }] },
     ],
     auth: {
-      kubernetes: {
-        kubernetesHost: plane.server,
-        kubernetesCaCert: plane.caPem,
-        tokenReviewerJwtSecret: { name: 'vault-reviewer-token' },
-        roles: [{ name: 'app', serviceAccounts: ['app'], namespaces: ['cf-apps'], policies: ['app'] }, snapshot.role],
-      },
+      kubernetes: outOfClusterKubernetesAuth(plane, [
+        { name: 'app', serviceAccounts: ['app'], namespaces: ['cf-apps'], policies: ['app'] },
+        snapshot.role,
+      ]),
     },
     policies: [{ name: 'app', rules: appPolicy }, ...snapshot.policies],
   };
@@ -118,15 +120,7 @@ async function cluster(subnet: number): Promise<{ servers: VaultServer[]; operat
  * stopped with the file; then `kubelet` reports the pods Running, which is when the operator acts on them.
  */
 async function operatorFor(pods: Awaited<ReturnType<typeof startVaultPods>>, kubelet: Kubelet): Promise<TestOperator> {
-  const operator = startOperator({
-    kubeConfig: plane.kubeConfig,
-    namespace,
-    addressTemplate: pods.template,
-    logs,
-    configFile,
-    resyncMs: 1000,
-    vaultToken: () => token(namespace, 'vault-unsealer'),
-  });
+  const operator = startConfiguringOperator({ plane, namespace, pods, logs, configFile, secrets });
   operators.push(operator);
   await Promise.all([0, 1, 2].map((index) => kubelet.markRunning(`vault-${index}`, pods.ip(index))));
   return operator;
@@ -142,12 +136,7 @@ test.before(async () => {
   await core.createNamespace({ body: { metadata: { name: 'cf-apps' } } });
   await core.createNamespacedServiceAccount({ namespace: 'cf-apps', body: { metadata: { name: 'app' } } });
   await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'vault-backup' } } });
-  const reviewer = await createTokenReviewer(plane.kubeConfig, namespace);
-  secrets.push(reviewer);
-  await core.createNamespacedSecret({
-    namespace,
-    body: { metadata: { name: 'vault-reviewer-token' }, stringData: { token: reviewer } },
-  });
+  secrets.push(await storeReviewerToken(plane, namespace));
   configFile = join(work, 'vault-config.json');
   writeFileSync(configFile, JSON.stringify(configuration()));
   const kubelet = new Kubelet(plane.kubeConfig, namespace);
@@ -163,17 +152,10 @@ test.after.always(async () => {
 
 let original: { servers: VaultServer[]; operator: TestOperator };
 
-async function configured(operator: TestOperator): Promise<void> {
-  await waitFor(
-    async () => sample(await operator.metrics(), 'vault_unsealer_configuration_applies_total', 'result="changed"') >= 1,
-    { what: 'a configuration pass', timeoutMs: 90_000 },
-  );
-}
-
 test.serial('the snapshot role takes snapshots and can read no secret', async (t) => {
   original = await cluster(80);
   await Promise.all(original.servers.map((server) => waitUnsealed(server, 60_000)));
-  await configured(original.operator);
+  await firstConfigurationPass(original.operator, 90_000);
   const vault = await login(original.servers[0]!.address, 'vault-snapshot', await token(namespace, 'vault-backup'));
   try {
     await t.throwsAsync(vault.request('GET', '/secret/data/app/entry-0'), { instanceOf: VaultPermissionError });
