@@ -1,179 +1,60 @@
 import test from 'ava';
-import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { VaultClient, VaultPermissionError } from '@cf/kit';
-import type { VaultConfigurationInput } from '@cf/vault-unsealer';
-import { snapshotConfiguration } from '@cf/vault-unsealer/backup/policy';
-import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
-import { scratchDir, waitFor } from '../support/process.ts';
-import { startS3Server, type S3Server } from '../support/s3.ts';
+import { VaultPermissionError } from '@cf/kit';
+import { waitFor } from '../support/process.ts';
 import {
-  createNamespace,
-  createTokenReviewer,
   Kubelet,
   leaks,
-  LogCapture,
   sample,
-  serviceAccountToken,
-  startOperator,
   startVaultPods,
   storedKeys,
   waitUnsealed,
   type TestOperator,
 } from '../support/unsealer-cluster.ts';
 import type { VaultServer } from '../support/vault.ts';
+import {
+  bucket,
+  bucketKeys,
+  cli,
+  cluster,
+  login,
+  logs,
+  namespace,
+  operatorFor,
+  operators,
+  plane,
+  s3,
+  s3Flags,
+  secrets,
+  servers,
+  snapshotToS3,
+  startDrill,
+  stopDrill,
+  token,
+  work,
+} from './backup-drill.ts';
+import { firstConfigurationPass } from './out-of-cluster-vault.ts';
 
 // The restore drill of issue 19 against real OpenBao and the real API server, driving the real CLI:
 // data → snapshot (as the snapshot role) → storage destroyed, key Secret lost → keys imported from the
 // age-encrypted offline copy → restore into a new 3-node raft cluster → the unsealer unseals and joins it.
 // Prod's snapshots go to S3-compatible storage: a real S3 server (versitygw) on 127.0.0.1 holds them here.
 
-const namespace = 'cf-vault';
-const CLI = resolve('operators/vault-unsealer/src/cli.ts');
-let plane: ControlPlane;
-const logs = new LogCapture();
-const servers: VaultServer[] = [];
-const operators: TestOperator[] = [];
-const secrets: string[] = [];
-const work = scratchDir('vault-backup');
-let configFile: string;
-let s3: S3Server;
-const bucket = 'cf-vault-snapshots';
-const objectStoreSecret = 'secret/vault-backup/object-store';
 const kv = Object.fromEntries(Array.from({ length: 20 }, (_, index) => [`entry-${index}`, `value-${index}`]));
 const sessionPlaintext = 'telegram session string 1BVtsOK8Bu...';
 
-// The app role also plays the operator who writes the object store's keys into Vault once.
-const appPolicy = `path "secret/data/app/*" { capabilities = ["create", "update", "read"] }
-path "secret/data/vault-backup/object-store" { capabilities = ["create", "update"] }
-path "secret/data/*" { capabilities = ["read"] }
-path "transit/encrypt/telegram-sessions" { capabilities = ["update"] }
-path "transit/decrypt/telegram-sessions" { capabilities = ["update"] }
-`;
+test.before(startDrill);
 
-function configuration(): VaultConfigurationInput {
-  const snapshot = snapshotConfiguration({ serviceAccount: 'vault-backup', namespace, objectStoreSecret });
-  return {
-    secretEngines: [
-      { type: 'kv-v2', path: 'secret' },
-      { type: 'transit', path: 'transit', keys: [{ name: 'telegram-sessions' }] },
-    ],
-    auth: {
-      kubernetes: {
-        kubernetesHost: plane.server,
-        kubernetesCaCert: plane.caPem,
-        tokenReviewerJwtSecret: { name: 'vault-reviewer-token' },
-        roles: [{ name: 'app', serviceAccounts: ['app'], namespaces: ['cf-apps'], policies: ['app'] }, snapshot.role],
-      },
-    },
-    policies: [{ name: 'app', rules: appPolicy }, ...snapshot.policies],
-  };
-}
-
-/**
- * Runs the CLI. `withS3Keys`: the object store's keys in the environment, as an operator at a workstation has
- * them; the snapshot job has none there and reads them from Vault.
- */
-async function cli(args: string[], withS3Keys = false): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], {
-      env: { ...process.env, KUBECONFIG: plane.kubeconfigPath, ...(withS3Keys ? s3.credentials : {}) },
-      timeout: 180_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return {
-      code: typeof failed.code === 'number' ? failed.code : -1,
-      stdout: failed.stdout ?? '',
-      stderr: failed.stderr ?? '',
-    };
-  }
-}
-
-async function token(serviceAccountNamespace: string, name: string): Promise<string> {
-  const value = await serviceAccountToken(plane.kubeConfig, serviceAccountNamespace, name);
-  secrets.push(value);
-  return value;
-}
-
-function login(address: string, role: string, jwt: string): Promise<VaultClient> {
-  return VaultClient.connect({ endpoint: address, auth: { method: 'kubernetes', role, jwt: async () => jwt } });
-}
-
-/** Three Vault pods on a fresh subnet (fresh storage), reported Running, with an operator for them. */
-async function cluster(subnet: number): Promise<{ servers: VaultServer[]; operator: TestOperator }> {
-  const pods = await startVaultPods(3, subnet);
-  servers.push(...pods.servers);
-  const operator = await operatorFor(pods, new Kubelet(plane.kubeConfig, namespace));
-  return { servers: pods.servers, operator };
-}
-
-/**
- * An operator for the three `pods` (this file's configuration, a 1 s resync, its own service-account token),
- * stopped with the file; then `kubelet` reports the pods Running, which is when the operator acts on them.
- */
-async function operatorFor(pods: Awaited<ReturnType<typeof startVaultPods>>, kubelet: Kubelet): Promise<TestOperator> {
-  const operator = startOperator({
-    kubeConfig: plane.kubeConfig,
-    namespace,
-    addressTemplate: pods.template,
-    logs,
-    configFile,
-    resyncMs: 1000,
-    vaultToken: () => token(namespace, 'vault-unsealer'),
-  });
-  operators.push(operator);
-  await Promise.all([0, 1, 2].map((index) => kubelet.markRunning(`vault-${index}`, pods.ip(index))));
-  return operator;
-}
-
-test.before(async () => {
-  s3 = await startS3Server();
-  await s3.createBucket(bucket);
-  secrets.push(s3.credentials.AWS_SECRET_ACCESS_KEY);
-  plane = await startControlPlane();
-  const core = plane.kubeConfig.makeApiClient(CoreV1Api);
-  await createNamespace(plane.kubeConfig, namespace);
-  await core.createNamespace({ body: { metadata: { name: 'cf-apps' } } });
-  await core.createNamespacedServiceAccount({ namespace: 'cf-apps', body: { metadata: { name: 'app' } } });
-  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'vault-backup' } } });
-  const reviewer = await createTokenReviewer(plane.kubeConfig, namespace);
-  secrets.push(reviewer);
-  await core.createNamespacedSecret({
-    namespace,
-    body: { metadata: { name: 'vault-reviewer-token' }, stringData: { token: reviewer } },
-  });
-  configFile = join(work, 'vault-config.json');
-  writeFileSync(configFile, JSON.stringify(configuration()));
-  const kubelet = new Kubelet(plane.kubeConfig, namespace);
-  for (let index = 0; index < 3; index += 1) await kubelet.createPod(`vault-${index}`);
-});
-
-test.after.always(async () => {
-  await Promise.allSettled(operators.map((operator) => operator.stop()));
-  await Promise.allSettled(servers.map((server) => server.stop()));
-  await plane?.stop();
-  await s3?.stop();
-});
+test.after.always(stopDrill);
 
 let original: { servers: VaultServer[]; operator: TestOperator };
-
-async function configured(operator: TestOperator): Promise<void> {
-  await waitFor(
-    async () => sample(await operator.metrics(), 'vault_unsealer_configuration_applies_total', 'result="changed"') >= 1,
-    { what: 'a configuration pass', timeoutMs: 90_000 },
-  );
-}
 
 test.serial('the snapshot role takes snapshots and can read no secret', async (t) => {
   original = await cluster(80);
   await Promise.all(original.servers.map((server) => waitUnsealed(server, 60_000)));
-  await configured(original.operator);
+  await firstConfigurationPass(original.operator, 90_000);
   const vault = await login(original.servers[0]!.address, 'vault-snapshot', await token(namespace, 'vault-backup'));
   try {
     await t.throwsAsync(vault.request('GET', '/secret/data/app/entry-0'), { instanceOf: VaultPermissionError });
@@ -185,38 +66,6 @@ test.serial('the snapshot role takes snapshots and can read no secret', async (t
     vault.close();
   }
 });
-
-/** The CLI's S3 flags for the test's server, for an operator's verify and restore. */
-const s3Flags = (): string[] => [`--s3-bucket=${bucket}`, `--s3-endpoint=${s3.endpoint}`, `--s3-region=${s3.region}`];
-
-/** As the prod CronJob: endpoint and keys from Vault (`--s3-from-vault`), the bucket from its flag. */
-async function snapshotToS3(
-  address: string,
-  keep: number,
-): Promise<{ name: string; sha256: string; pruned: string[] }> {
-  const jwtFile = join(work, 'backup-s3.jwt');
-  writeFileSync(jwtFile, await token(namespace, 'vault-backup'));
-  const run = await cli([
-    'snapshot',
-    `--address=${address}`,
-    `--jwt-file=${jwtFile}`,
-    `--s3-from-vault=${objectStoreSecret}`,
-    `--s3-bucket=${bucket}`,
-    `--keep=${keep}`,
-  ]);
-  if (run.code !== 0) throw new Error(`snapshot to S3 failed: ${run.stderr}`);
-  return JSON.parse(run.stdout) as { name: string; sha256: string; pruned: string[] };
-}
-
-async function bucketKeys(): Promise<string[]> {
-  const client = s3.client();
-  try {
-    const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
-    return (listed.Contents ?? []).map((item) => item.Key!).sort();
-  } finally {
-    client.destroy();
-  }
-}
 
 test.serial(
   'snapshots to S3 with keys from Vault keep the newest --keep objects, each verifies from the bucket',

@@ -11,7 +11,6 @@ import { scratchDir, startTogether, waitFor } from '../support/process.ts';
 import { settle } from '../support/settle.ts';
 import {
   createNamespace,
-  createTokenReviewer,
   kubeConfigWithUnsealerRbac,
   events,
   Kubelet,
@@ -19,13 +18,18 @@ import {
   LogCapture,
   sample,
   serviceAccountToken,
-  startOperator,
   startVaultPods,
   storedKeys,
   waitUnsealed,
   type TestOperator,
 } from '../support/unsealer-cluster.ts';
 import type { VaultServer } from '../support/vault.ts';
+import {
+  firstConfigurationPass,
+  outOfClusterKubernetesAuth,
+  startConfiguringOperator,
+  storeReviewerToken,
+} from './out-of-cluster-vault.ts';
 
 const namespace = 'cf-vault';
 let plane: ControlPlane;
@@ -73,19 +77,14 @@ function configuration(): VaultConfigurationInput {
       },
     ],
     auth: {
-      kubernetes: {
-        kubernetesHost: plane.server,
-        kubernetesCaCert: plane.caPem,
-        tokenReviewerJwtSecret: { name: 'vault-reviewer-token' },
-        roles: [
-          {
-            name: 'user-service',
-            serviceAccounts: ['user-service'],
-            namespaces: ['cf-apps'],
-            policies: ['user-service'],
-          },
-        ],
-      },
+      kubernetes: outOfClusterKubernetesAuth(plane, [
+        {
+          name: 'user-service',
+          serviceAccounts: ['user-service'],
+          namespaces: ['cf-apps'],
+          policies: ['user-service'],
+        },
+      ]),
     },
     policies: [{ name: 'user-service', rules: userServicePolicy }],
   };
@@ -111,12 +110,7 @@ test.before(async () => {
     },
   });
   // Vault runs outside the cluster here, so it needs the API server's CA and a reviewer token.
-  const reviewer = await createTokenReviewer(plane.kubeConfig, namespace);
-  secrets.push(reviewer);
-  await core.createNamespacedSecret({
-    namespace,
-    body: { metadata: { name: 'vault-reviewer-token' }, stringData: { token: reviewer } },
-  });
+  secrets.push(await storeReviewerToken(plane, namespace));
   const configFile = join(scratchDir('unsealer-config'), 'vault-config.json');
   writeFileSync(configFile, JSON.stringify(configuration()));
   const kubelet = new Kubelet(plane.kubeConfig, namespace);
@@ -128,28 +122,18 @@ test.before(async () => {
     secrets: secretReferences(config),
   });
   secrets.push(unsealer.token);
-  operator = startOperator({
+  operator = startConfiguringOperator({
+    plane,
     kubeConfig: unsealer.kubeConfig,
     namespace,
-    addressTemplate: pods.template,
+    pods,
     logs,
     configFile,
-    resyncMs: 1000,
-    vaultToken: async () => {
-      const token = await serviceAccountToken(plane.kubeConfig, namespace, 'vault-unsealer');
-      secrets.push(token);
-      return token;
-    },
+    secrets,
   });
   await kubelet.markRunning('vault-0', pods.ip(0));
   await waitUnsealed(vault);
-  await waitFor(
-    async () => sample(await operator.metrics(), 'vault_unsealer_configuration_applies_total', 'result="changed"') >= 1,
-    {
-      what: 'the first configuration pass',
-      timeoutMs: 60_000,
-    },
-  );
+  await firstConfigurationPass(operator, 60_000);
   const stored = await storedKeys(plane.kubeConfig, namespace);
   secrets.push(...stored!.keys, stored!.rootToken);
 });

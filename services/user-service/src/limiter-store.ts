@@ -3,16 +3,16 @@ import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import type { Sequelize } from 'sequelize';
 
 /**
- * Points a counter holds when it only counts and never refuses (the login-captcha and captcha-price counters): far
- * above any count those callers compare against, so `consume`/`penalty` never reject.
+ * Points a {@link PostgresCounter} holds: far above any count its callers compare against, so counting never
+ * rejects.
  */
-export const COUNT_ONLY = 1_000_000;
+const COUNT_ONLY = 1_000_000;
 
 /** One counter of the shared `rate_limits` table: its key prefix, its points and its window in seconds. */
 export interface LimiterSpec {
   /** Distinguishes this counter's rows in the table (`<keyPrefix>:<key>`). */
   keyPrefix: string;
-  /** Consumptions allowed per window before `consume` rejects ({@link COUNT_ONLY} for a counter that never refuses). */
+  /** Consumptions allowed per window before `consume` rejects (a counter that never refuses is a `PostgresCounter`). */
   points: number;
   /** Window length in seconds. */
   duration: number;
@@ -33,6 +33,34 @@ export function postgresLimiter(sequelize: Sequelize, spec: LimiterSpec): RateLi
     clearExpiredByTimeout: false,
     ...spec,
   });
+}
+
+/**
+ * A count per key over a window, kept like every limiter in `rate_limits` (so all replicas share it), that never
+ * refuses: its callers compare the count with a threshold of their own (failed logins before a captcha is asked
+ * for, captcha fetches before challenges get dearer).
+ */
+export class PostgresCounter {
+  private readonly limiter: RateLimiterPostgres;
+
+  constructor(sequelize: Sequelize, keyPrefix: string, windowSeconds: number) {
+    this.limiter = postgresLimiter(sequelize, { keyPrefix, points: COUNT_ONLY, duration: windowSeconds });
+  }
+
+  /** Counts one more for `key`: the count in the window, this one included. */
+  async add(key: string): Promise<number> {
+    return (await this.limiter.penalty(key, 1)).consumedPoints;
+  }
+
+  /** The count for `key` in the window; 0 when there is none. */
+  async count(key: string): Promise<number> {
+    return (await this.limiter.get(key))?.consumedPoints ?? 0;
+  }
+
+  /** Starts `key`'s count afresh. */
+  async reset(key: string): Promise<void> {
+    await this.limiter.delete(key);
+  }
 }
 
 /**

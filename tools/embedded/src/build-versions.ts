@@ -46,7 +46,7 @@ export const versions = {
   /**
    * The kind the README's cluster script creates: this release's default node image (sigs.k8s.io/kind
    * pkg/apis/config/defaults/image.go), pinned in kind-config.yaml; its containerd config format decides the
-   * registry patch's plugin key (checked by test/charts/tiltfile.test.ts from the module's own files).
+   * registry patch's plugin key (checked by test/charts/tiltfile-commands.test.ts from the module's own files).
    */
   kind: {
     module: 'sigs.k8s.io/kind',

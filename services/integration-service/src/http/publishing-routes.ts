@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idLinks, operationGroup, type Operation } from '@cf/kit';
+import { createdAnswer, idLinks, listAnswer, operationGroup, type Operation } from '@cf/kit';
 import {
   AvailableChatView,
   AvailableQuery,
@@ -58,8 +58,7 @@ export function publishingRoutes(deps: {
     ),
     channelRoutes.post('/telegram/channels', 'Manage a chat the account may post in (checked with Telegram now)', {
       body: ManageBody,
-      success: { status: 201, description: 'the channel', schema: ChannelView },
-      links: idLinks('$response.body#/id', {
+      ...createdAnswer('the channel', ChannelView, {
         getChannel: 'getTelegramChannelsById',
         refreshChannel: 'postTelegramChannelsByIdRefresh',
         channelBots: 'getTelegramChannelsByIdBots',
@@ -77,8 +76,9 @@ export function publishingRoutes(deps: {
       '/telegram/channels',
       'The caller’s managed channels, with their state (ok, rights_removed, gone)',
       {
-        success: { status: 200, description: '{channels}', schema: z.object({ channels: z.array(ChannelView) }) },
-        links: idLinks('$response.body#/channels/0/id', { firstChannel: 'getTelegramChannelsById' }),
+        ...listAnswer('channels', '{channels}', z.object({ channels: z.array(ChannelView) }), {
+          firstChannel: 'getTelegramChannelsById',
+        }),
         handler: channels.list,
       },
     ),
@@ -149,12 +149,12 @@ export function publishingRoutes(deps: {
     ),
     postRoutes.get('/telegram/posts', 'The caller’s posts, latest scheduled first, with per-target state and links', {
       query: PostListQuery,
-      success: {
-        status: 200,
-        description: '{posts, page, pageSize}',
-        schema: z.object({ posts: z.array(PostView), page: z.int().min(1), pageSize: z.int().min(1) }),
-      },
-      links: idLinks('$response.body#/posts/0/id', { firstPost: 'getTelegramPostsById' }),
+      ...listAnswer(
+        'posts',
+        '{posts, page, pageSize}',
+        z.object({ posts: z.array(PostView), page: z.int().min(1), pageSize: z.int().min(1) }),
+        { firstPost: 'getTelegramPostsById' },
+      ),
       errors: { 400: 'invalid paging' },
       handler: posts.list,
     }),

@@ -1,4 +1,4 @@
-import { idLinks, operationGroup, type Operation } from '@cf/kit';
+import { createdAnswer, listAnswer, operationGroup, type Operation } from '@cf/kit';
 import { LogQuery, StatsQuery, type accountHandlers } from './account-handlers.ts';
 import { BotBody, BotRenameBody, type botHandlers } from './bot-handlers.ts';
 import { CodeBody, PasswordBody, PhoneBody, type loginHandlers } from './login-handlers.ts';
@@ -40,14 +40,18 @@ export function routes(deps: {
   return [
     loginRoutes.post('/telegram/logins/phone', 'Start a phone login: Telegram sends a code (app or SMS)', {
       body: PhoneBody,
-      success: { status: 201, description: 'the login, waiting for the code', schema: Login },
-      links: idLinks('$response.body#/loginId', {
-        getLogin: 'getTelegramLoginsById',
-        cancelLogin: 'deleteTelegramLoginsById',
-        resendCode: 'postTelegramLoginsByIdResend',
-        submitCode: 'postTelegramLoginsByIdCode',
-        submitPassword: 'postTelegramLoginsByIdPassword',
-      }),
+      ...createdAnswer(
+        'the login, waiting for the code',
+        Login,
+        {
+          getLogin: 'getTelegramLoginsById',
+          cancelLogin: 'deleteTelegramLoginsById',
+          resendCode: 'postTelegramLoginsByIdResend',
+          submitCode: 'postTelegramLoginsByIdCode',
+          submitPassword: 'postTelegramLoginsByIdPassword',
+        },
+        'loginId',
+      ),
       errors: { ...TELEGRAM, 400: 'invalid phone number', 403: 'phone number banned by Telegram', 409: LIMIT },
       handler: logins.startPhone,
     }),
@@ -55,11 +59,12 @@ export function routes(deps: {
       '/telegram/logins/qr',
       'Start a QR login: {loginId, url, expiresAt} and the QR code as SVG and PNG',
       {
-        success: { status: 201, description: 'the login with its QR code', schema: Login },
-        links: idLinks('$response.body#/loginId', {
-          getLogin: 'getTelegramLoginsById',
-          cancelLogin: 'deleteTelegramLoginsById',
-        }),
+        ...createdAnswer(
+          'the login with its QR code',
+          Login,
+          { getLogin: 'getTelegramLoginsById', cancelLogin: 'deleteTelegramLoginsById' },
+          'loginId',
+        ),
         errors: { ...TELEGRAM, 409: LIMIT },
         handler: logins.startQr,
       },
@@ -112,8 +117,7 @@ export function routes(deps: {
       handler: logins.password,
     }),
     accountRoutes.get('/telegram/accounts', 'The caller’s Telegram accounts', {
-      success: { status: 200, description: 'the accounts', schema: AccountList },
-      links: idLinks('$response.body#/accounts/0/id', { firstAccount: 'getTelegramAccountsById' }),
+      ...listAnswer('accounts', 'the accounts', AccountList, { firstAccount: 'getTelegramAccountsById' }),
       handler: accounts.list,
     }),
     accountRoutes.get('/telegram/accounts/:id', 'One of the caller’s Telegram accounts', {
@@ -142,8 +146,7 @@ export function routes(deps: {
     }),
     botRoutes.post('/telegram/bots', 'Add a bot by its token (checked with Bot API getMe; stored only encrypted)', {
       body: BotBody,
-      success: { status: 201, description: 'the bot', schema: Bot },
-      links: idLinks('$response.body#/id', { renameBot: 'patchTelegramBotsById', removeBot: 'deleteTelegramBotsById' }),
+      ...createdAnswer('the bot', Bot, { renameBot: 'patchTelegramBotsById', removeBot: 'deleteTelegramBotsById' }),
       errors: {
         400: 'not a valid bot token',
         409: 'bot cap reached, or the bot is already added',
@@ -154,8 +157,7 @@ export function routes(deps: {
       handler: bots.add,
     }),
     botRoutes.get('/telegram/bots', 'The caller’s bots', {
-      success: { status: 200, description: 'the bots', schema: BotList },
-      links: idLinks('$response.body#/bots/0/id', { renameFirstBot: 'patchTelegramBotsById' }),
+      ...listAnswer('bots', 'the bots', BotList, { renameFirstBot: 'patchTelegramBotsById' }),
       handler: bots.list,
     }),
     botRoutes.patch('/telegram/bots/:id', 'Rename one of the caller’s bots', {

@@ -1,9 +1,8 @@
 import { createChallenge, randomInt, verifySolution, type Challenge, type Solution } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
-import type { RateLimiterPostgres } from 'rate-limiter-flexible';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { HttpProblem } from '@cf/kit';
-import { boundedKey, COUNT_ONLY, postgresLimiter } from '../limiter-store.ts';
+import { boundedKey, PostgresCounter } from '../limiter-store.ts';
 import type { SigningKeys } from '../tokens/signing-keys.ts';
 
 export interface CaptchaSettings {
@@ -68,14 +67,14 @@ export class Captcha {
   private readonly sequelize: Sequelize;
   private readonly keys: SigningKeys;
   private readonly settings: CaptchaSettings;
-  private readonly fetches: RateLimiterPostgres;
+  private readonly fetches: PostgresCounter;
 
   constructor(sequelize: Sequelize, keys: SigningKeys, settings: CaptchaSettings) {
     this.sequelize = sequelize;
     this.keys = keys;
     this.settings = settings;
     // Counted, never refused here: the count only raises the price.
-    this.fetches = postgresLimiter(sequelize, { keyPrefix: 'captcha-fetch', points: COUNT_ONLY, duration: 600 });
+    this.fetches = new PostgresCounter(sequelize, 'captcha-fetch', 600);
   }
 
   private secrets(kid?: string): { kid: string; signature: string; key: string } | undefined {
@@ -87,8 +86,8 @@ export class Captcha {
 
   /** A fresh challenge for a client at `ip`; dearer (2× per `freePerWindow` fetches, up to 16×) for busy addresses. */
   async challenge(ip: string): Promise<Challenge> {
-    const fetched = await this.fetches.consume(boundedKey(ip)).catch(() => undefined);
-    const over = Math.max(0, (fetched?.consumedPoints ?? 0) - this.settings.freePerWindow);
+    const fetched = await this.fetches.add(boundedKey(ip)).catch(() => 0);
+    const over = Math.max(0, fetched - this.settings.freePerWindow);
     const factor = 2 ** Math.min(4, Math.ceil(over / Math.max(1, this.settings.freePerWindow)));
     const max = this.settings.counterMax * factor;
     const secrets = this.secrets();

@@ -7,6 +7,7 @@ import type { MailOutbox, OutboxJob } from '../mail/outbox.ts';
 import { normalizeEmail } from '../db/store.ts';
 import { hashPassword, verifyPassword } from '../passwords.ts';
 import { CaptchaAnswer, Email, NewPassword } from '../schemas.ts';
+import { callerUser } from './caller.ts';
 import { publicUser, type RouteDeps } from './deps.ts';
 import { PublicUser } from './responses.ts';
 
@@ -69,8 +70,7 @@ export function accountLinkRoutes(
       errors: { 409: 'already verified', 429: 'too many mails', 503: UNAVAILABLE },
       async handler(ctx) {
         const userId = verifiedClaims(ctx).sub;
-        const user = await store.userById(userId);
-        if (user === undefined) throw HttpProblem.unauthorized();
+        const user = await callerUser(store, ctx);
         if (user.email_verified_at !== null) throw HttpProblem.conflict('this address is already verified');
         await limits.verificationMail(userId);
         const { tokens, verifyHours } = deps;
@@ -156,8 +156,7 @@ export function accountLinkRoutes(
       },
       async handler(ctx, { body }) {
         const userId = verifiedClaims(ctx).sub;
-        const user = await store.userById(userId);
-        if (user === undefined) throw HttpProblem.unauthorized();
+        const user = await callerUser(store, ctx);
         if (!(await verifyPassword(user.password_hash, body.currentPassword))) {
           throw HttpProblem.badRequest('current password is incorrect', [
             { field: 'currentPassword', message: 'incorrect' },

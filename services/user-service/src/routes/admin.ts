@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { HttpProblem, operationGroup, verifiedClaims, type Operation } from '@cf/kit';
+import { HttpProblem, listAnswer, operationGroup, verifiedClaims, type Operation } from '@cf/kit';
 import { audit } from '../audit.ts';
 import type { AuditTrail } from '../admin/audit-trail.ts';
 import type { UserDirectory } from '../admin/directory.ts';
@@ -44,6 +44,12 @@ export function adminRoutes(deps: RouteDeps, admin: AdminDeps): Operation[] {
   const { directory, trail, secondFactorsOf } = admin;
   const adminRoutes = operationGroup({ auth: 'admin', tags: ['admin'] });
   const notFound = (): HttpProblem => HttpProblem.notFound('no such account');
+  /** The account the `:id` path parameter names, or 404. */
+  const accountNamed = async (ctx: Context): Promise<UserRow> => {
+    const user = await store.userById(idOf(ctx));
+    if (user === undefined) throw notFound();
+    return user;
+  };
   const refuseSelf = (ctx: Context, what: string): void => {
     if (idOf(ctx) === verifiedClaims(ctx).sub) throw HttpProblem.conflict(`administrators cannot ${what} themselves`);
   };
@@ -53,11 +59,10 @@ export function adminRoutes(deps: RouteDeps, admin: AdminDeps): Operation[] {
       'Accounts whose email contains `q`, oldest first, paged (page size capped at 100)',
       {
         query: AdminUsersQuery,
-        success: { status: 200, description: 'a page of accounts and how many match', schema: AdminUserList },
-        links: {
-          getFirstUser: { operationId: 'getAdminUsersById', parameters: { id: '$response.body#/users/0/id' } },
-          updateFirstUser: { operationId: 'patchAdminUsersById', parameters: { id: '$response.body#/users/0/id' } },
-        },
+        ...listAnswer('users', 'a page of accounts and how many match', AdminUserList, {
+          getFirstUser: 'getAdminUsersById',
+          updateFirstUser: 'patchAdminUsersById',
+        }),
         async handler(ctx, { query }) {
           const { users, total } = await directory.search(query.q, (query.page - 1) * query.pageSize, query.pageSize);
           const factors = await secondFactorsOf(users.map((user) => user.id));
@@ -77,8 +82,7 @@ export function adminRoutes(deps: RouteDeps, admin: AdminDeps): Operation[] {
       },
       errors: { 404: 'no such account' },
       async handler(ctx) {
-        const user = await store.userById(idOf(ctx));
-        if (user === undefined) throw notFound();
+        const user = await accountNamed(ctx);
         const factors = await secondFactorsOf([user.id]);
         ctx.body = {
           ...adminView(user),
@@ -119,8 +123,7 @@ export function adminRoutes(deps: RouteDeps, admin: AdminDeps): Operation[] {
         errors: { 404: 'no such account', 409: 'administrators sign themselves out with POST /auth/logout-all' },
         async handler(ctx) {
           refuseSelf(ctx, 'end the sessions of');
-          const user = await store.userById(idOf(ctx));
-          if (user === undefined) throw notFound();
+          const user = await accountNamed(ctx);
           // Through the sessions table, so the revocation feed carries it to api-gateway like any logout.
           const ended = await store.revokeAllSessions(user.id, 'ended-by-admin');
           audit(ctx, logger, 'admin.sessions-ended', {
@@ -140,8 +143,7 @@ export function adminRoutes(deps: RouteDeps, admin: AdminDeps): Operation[] {
         success: { status: 200, description: 'a page of audit events and how many there are', schema: AuditEventPage },
         errors: { 404: 'no such account' },
         async handler(ctx, { query }) {
-          const user = await store.userById(idOf(ctx));
-          if (user === undefined) throw notFound();
+          const user = await accountNamed(ctx);
           const { events, total } = await trail.page(user.id, (query.page - 1) * query.pageSize, query.pageSize);
           ctx.body = { events, page: query.page, pageSize: query.pageSize, total };
         },

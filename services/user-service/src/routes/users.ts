@@ -1,16 +1,10 @@
 import { HttpProblem, operationGroup, verifiedClaims, type Operation } from '@cf/kit';
 import { audit } from '../audit.ts';
-import type { UserRow } from '../db/store.ts';
 import { hashPassword, verifyPassword } from '../passwords.ts';
 import { ChangePasswordBody, PatchMeBody } from '../schemas.ts';
+import { callerUser, existingCaller } from './caller.ts';
 import { publicUser, type RouteDeps } from './deps.ts';
 import { PublicUser } from './responses.ts';
-
-/** The caller's account as answered, or 401: a token whose account is gone names nobody. */
-function callerAccount(user: UserRow | undefined): Record<string, unknown> {
-  if (user === undefined) throw HttpProblem.unauthorized();
-  return publicUser(user);
-}
 
 /** The caller's own account. */
 export function usersRoutes(deps: RouteDeps): Operation[] {
@@ -20,14 +14,14 @@ export function usersRoutes(deps: RouteDeps): Operation[] {
     ownRoutes.get('/users/me', 'The caller’s account', {
       success: { status: 200, description: 'the account', schema: PublicUser },
       async handler(ctx) {
-        ctx.body = callerAccount(await store.userById(verifiedClaims(ctx).sub));
+        ctx.body = publicUser(await callerUser(store, ctx));
       },
     }),
     ownRoutes.patch('/users/me', 'Change the caller’s display name (the only field a user may change here)', {
       body: PatchMeBody,
       success: { status: 200, description: 'the updated account', schema: PublicUser },
       async handler(ctx, { body }) {
-        ctx.body = callerAccount(await store.setDisplayName(verifiedClaims(ctx).sub, body.displayName));
+        ctx.body = publicUser(existingCaller(await store.setDisplayName(verifiedClaims(ctx).sub, body.displayName)));
       },
     }),
     ownRoutes.post('/users/me/password', 'Change the password; every other session of the caller ends', {
@@ -36,8 +30,7 @@ export function usersRoutes(deps: RouteDeps): Operation[] {
       errors: { 400: 'invalid input or wrong current password' },
       async handler(ctx, { body }) {
         const claims = verifiedClaims(ctx);
-        const user = await store.userById(claims.sub);
-        if (user === undefined) throw HttpProblem.unauthorized();
+        const user = await callerUser(store, ctx);
         if (!(await verifyPassword(user.password_hash, body.currentPassword))) {
           throw HttpProblem.badRequest('current password is incorrect', [
             { field: 'currentPassword', message: 'incorrect' },

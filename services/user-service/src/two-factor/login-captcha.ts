@@ -1,7 +1,6 @@
-import type { RateLimiterPostgres } from 'rate-limiter-flexible';
 import type { Sequelize } from 'sequelize';
 import type { Logger } from '@cf/kit';
-import { boundedKey as bounded, COUNT_ONLY, postgresLimiter } from '../limiter-store.ts';
+import { boundedKey as bounded, PostgresCounter } from '../limiter-store.ts';
 
 export interface LoginCaptchaSettings {
   /** Failed logins for one (address, IP) in the window after which a login needs a solved captcha. */
@@ -17,8 +16,8 @@ export interface LoginCaptchaSettings {
  * logged and count as "not required": the login limiter still bounds guessing when this store is down.
  */
 export class LoginCaptcha {
-  private readonly emailIp: RateLimiterPostgres;
-  private readonly ip: RateLimiterPostgres;
+  private readonly emailIp: PostgresCounter;
+  private readonly ip: PostgresCounter;
   private readonly settings: LoginCaptchaSettings;
   private readonly logger: Logger;
 
@@ -26,19 +25,14 @@ export class LoginCaptcha {
     this.settings = settings;
     this.logger = logger;
     // Counted, never refused here: the count decides whether a captcha is asked for.
-    const counter = (keyPrefix: string): RateLimiterPostgres =>
-      postgresLimiter(sequelize, { keyPrefix, points: COUNT_ONLY, duration: settings.windowSeconds });
-    this.emailIp = counter('login-failures');
-    this.ip = counter('login-failures-ip');
+    this.emailIp = new PostgresCounter(sequelize, 'login-failures', settings.windowSeconds);
+    this.ip = new PostgresCounter(sequelize, 'login-failures-ip', settings.windowSeconds);
   }
 
   async required(email: string, ip: string): Promise<boolean> {
     try {
-      const [pair, address] = await Promise.all([this.emailIp.get(`${bounded(email)}|${ip}`), this.ip.get(ip)]);
-      return (
-        (pair?.consumedPoints ?? 0) >= this.settings.afterFailures ||
-        (address?.consumedPoints ?? 0) >= this.settings.afterFailuresPerIp
-      );
+      const [pair, address] = await Promise.all([this.emailIp.count(`${bounded(email)}|${ip}`), this.ip.count(ip)]);
+      return pair >= this.settings.afterFailures || address >= this.settings.afterFailuresPerIp;
     } catch (error) {
       this.logger.error({ err: error, limiter: 'login-failures' }, 'login failure count unavailable');
       return false;
@@ -46,13 +40,13 @@ export class LoginCaptcha {
   }
 
   async failed(email: string, ip: string): Promise<void> {
-    await Promise.all([this.emailIp.penalty(`${bounded(email)}|${ip}`, 1), this.ip.penalty(ip, 1)]).catch(
-      (error: unknown) => this.logger.error({ err: error, limiter: 'login-failures' }, 'login failure not counted'),
+    await Promise.all([this.emailIp.add(`${bounded(email)}|${ip}`), this.ip.add(ip)]).catch((error: unknown) =>
+      this.logger.error({ err: error, limiter: 'login-failures' }, 'login failure not counted'),
     );
   }
 
   async succeeded(email: string, ip: string): Promise<void> {
-    await this.emailIp.delete(`${bounded(email)}|${ip}`).catch((error: unknown) => {
+    await this.emailIp.reset(`${bounded(email)}|${ip}`).catch((error: unknown) => {
       this.logger.error({ err: error, limiter: 'login-failures' }, 'login failure count not cleared');
     });
   }

@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { HttpProblem, operationGroup, verifiedClaims, type ErrorStatus, type Operation, type Success } from '@cf/kit';
 import { audit } from '../audit.ts';
+import { callerUser } from '../routes/caller.ts';
 import type { RouteDeps } from '../routes/deps.ts';
 import type { FactorKind, FactorProof, TwoFactor } from './factors.ts';
 import {
@@ -103,9 +104,7 @@ export function twoFactorRoutes(deps: RouteDeps): Operation[] {
         success: { status: 201, description: 'shown once; confirm with a first code', schema: TotpEnrolmentBody },
         errors: { 409: 'an authenticator app is already set up', 503: 'Vault is unavailable' },
         async handler(ctx) {
-          const claims = verifiedClaims(ctx);
-          const user = await store.userById(claims.sub);
-          if (user === undefined) throw HttpProblem.unauthorized();
+          const user = await callerUser(store, ctx);
           ctx.set('Cache-Control', 'no-store');
           ctx.status = 201;
           ctx.body = await factors.enrolTotp(user.id, user.email);
@@ -181,8 +180,7 @@ export function twoFactorRoutes(deps: RouteDeps): Operation[] {
       {
         success: { status: 200, description: 'PublicKeyCredentialCreationOptionsJSON', schema: WebAuthnOptions },
         async handler(ctx) {
-          const user = await store.userById(verifiedClaims(ctx).sub);
-          if (user === undefined) throw HttpProblem.unauthorized();
+          const user = await callerUser(store, ctx);
           const existing = await factors.store.passkeys(user.id);
           ctx.set('Cache-Control', 'no-store');
           ctx.body = await factors.passkeys.registrationOptions(
