@@ -175,9 +175,9 @@ export async function operatorImages(
   // cert-manager's cmd/* are modules of their own, which the proxy does not serve, and its Venafi issuer needs
   // github.com/Venafi/vcert/v5, which the proxy refuses (403): it cannot be built here, only brought in.
   const certManagerHow =
-    `build cert-manager ${cm}'s cmd/{controller,webhook,cainjector,startupapicheck} (each its own module inside ` +
-    'github.com/cert-manager/cert-manager; they need github.com/Venafi/vcert/v5) from a checkout into scratch ' +
-    'images, or `podman load` them, under these names';
+    `build cert-manager ${cm}'s cmd/{controller,webhook,cainjector,startupapicheck} from checkouts of ` +
+    'github.com/cert-manager/cert-manager and github.com/Venafi/vcert into scratch images under these names ' +
+    "(README, 'Test binaries', says how; about 4 minutes)";
   const built = [await cloudnativePgImage(progress), await postgresImage(postgresImageName, progress)];
   for (const part of ['controller', 'webhook', 'cainjector', 'startupapicheck'])
     built.push(await upstreamImage(`quay.io/jetstack/cert-manager-${part}:${cm}`, undefined, certManagerHow));
