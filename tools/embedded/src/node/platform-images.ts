@@ -114,14 +114,19 @@ export function postgresImageName(): string {
   return match[1]!;
 }
 
-/** The CloudNativePG operator, built from its Go module; the same binary is the instance manager in each pod. */
+/**
+ * The CloudNativePG operator, built from its Go module, laid out as its release image is: the binary per
+ * architecture at `/operator/manager_<GOARCH>` (the operator reads the architectures it can give instances from
+ * that glob and refuses a Cluster otherwise: "invalid architecture"), `/manager` the one it runs, as user 65532.
+ */
 export async function cloudnativePgImage(progress: (line: string) => void): Promise<BuiltImage> {
   const dir = await resolveBundle('cloudnative-pg', progress);
+  const goArch = process.arch === 'x64' ? 'amd64' : process.arch;
   return contextImage(
     `ghcr.io/cloudnative-pg/cloudnative-pg:${versions.crds.cloudnativePg.version.slice(1)}`,
     { manager: join(dir, 'manager') },
-    // The upstream image's user (10001); the operator copies /manager into each PostgreSQL pod at start.
-    'FROM scratch\nCOPY manager /manager\nUSER 10001:10001\nENTRYPOINT ["/manager"]\n',
+    // A copy, not the upstream symlink: scratch has no shell to make one, and the bytes are shared by layer dedup.
+    `FROM scratch\nCOPY manager /operator/manager_${goArch}\nCOPY manager /manager\nUSER 65532:65532\nENTRYPOINT ["/manager"]\n`,
   );
 }
 
