@@ -9,13 +9,21 @@ export interface SilentServer {
   close(): void;
 }
 
-/** Starts a silent server on 127.0.0.1 on a free port. */
-export async function startSilentServer(): Promise<SilentServer> {
+/**
+ * A TCP server on a free port of 127.0.0.1 that hands each accepted socket to `handle`; `close` destroys every
+ * socket it accepted and every one `handle` passed to `track` (e.g. a proxy's upstream connections).
+ */
+export async function startLoopbackServer(
+  handle: (socket: Socket, track: (socket: Socket) => void) => void,
+): Promise<SilentServer> {
   const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
+  const track = (socket: Socket): void => {
     sockets.add(socket);
-    // The client gives up at its deadline and resets the connection: expected, not a failure here.
-    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+  };
+  const server = createServer((socket) => {
+    track(socket);
+    handle(socket, track);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -26,4 +34,10 @@ export async function startSilentServer(): Promise<SilentServer> {
       server.close();
     },
   };
+}
+
+/** Starts a silent server on 127.0.0.1 on a free port. */
+export function startSilentServer(): Promise<SilentServer> {
+  // The client gives up at its deadline and resets the connection: expected, not a failure here.
+  return startLoopbackServer((socket) => socket.on('error', () => undefined));
 }

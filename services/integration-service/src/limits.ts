@@ -1,6 +1,6 @@
-import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { Sequelize } from 'sequelize';
-import { HttpProblem } from '@cf/kit';
+import { HttpProblem, PostgresLimiter } from '@cf/kit';
 import type { TelegramMetrics } from './metrics.ts';
 
 /** The caps on work a user can start; all state is in PostgreSQL, so each holds across replicas. */
@@ -31,26 +31,29 @@ export type Undo = () => Promise<void>;
 
 /**
  * Enforces the caps. The two windows (per user per hour, per phone per day) are rate-limiter-flexible
- * counters in the `rate_limits` table; the pending-login and account caps are enforced by the statements
- * that create logins and accounts (see `db/logins.ts`, `db/accounts.ts`) and answered here.
+ * counters in the `rate_limits` table, through the kit's `PostgresLimiter`: each call has its 8 s deadline
+ * (`LIMIT_CHECK_DEADLINE_MS`) and waits out a pool connection that was not ready in time (the kit's pool: 10
+ * connections, 5 s to open one), so the 503 means PostgreSQL failed or the deadline passed, not that our own
+ * requests were queued. The pending-login and account caps are enforced by the statements that create logins
+ * and accounts (see `db/logins.ts`, `db/accounts.ts`) and answered here.
  */
 export class Limits {
   readonly settings: LimitSettings;
   /** The rolling windows: logins per user per hour, codes per phone per day. */
-  private readonly windows: { hourly: RateLimiterPostgres; daily: RateLimiterPostgres };
+  private readonly windows: { hourly: PostgresLimiter; daily: PostgresLimiter };
   private readonly metrics: TelegramMetrics;
 
   constructor(sequelize: Sequelize, settings: LimitSettings, metrics: TelegramMetrics) {
     this.settings = settings;
     this.metrics = metrics;
     const common = { storeClient: sequelize, storeType: 'sequelize', tableName: 'rate_limits', tableCreated: true };
-    const hourly = new RateLimiterPostgres({
+    const hourly = new PostgresLimiter({
       ...common,
       keyPrefix: 'telegram-logins-user',
       points: settings.loginsPerUserPerHour,
       duration: 3600,
     });
-    const daily = new RateLimiterPostgres({
+    const daily = new PostgresLimiter({
       ...common,
       keyPrefix: 'telegram-codes-phone',
       points: settings.codesPerPhonePerDay,
@@ -101,7 +104,7 @@ export class Limits {
     return caps[limit];
   }
 
-  private async consume(limiter: RateLimiterPostgres, key: string, limit: LimitName): Promise<Undo> {
+  private async consume(limiter: PostgresLimiter, key: string, limit: LimitName): Promise<Undo> {
     try {
       await limiter.consume(key);
     } catch (result) {

@@ -27,6 +27,13 @@ export {
   type VaultCredentialsOptions,
 } from './database/credentials.ts';
 export { Database, sqlStatements, type DatabaseOptions, type Migration } from './database/database.ts';
+export {
+  connectionNotReady,
+  LIMIT_CHECK_DEADLINE_MS,
+  LimitCheckDeadlineExceeded,
+  PostgresLimiter,
+  type PostgresLimiterOptions,
+} from './database/postgres-limiter.ts';
 export { databaseTlsEnv, databaseTlsFromEnv, type DatabaseTls } from './database/tls.ts';
 export { vaultCaFromEnv, vaultTlsEnv } from './vault/tls.ts';
 export { LocalCipher, TransitCipher, type SecretCipher } from './vault/cipher.ts';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import type { Sequelize } from 'sequelize';
+import { PostgresLimiter } from '@cf/kit';
 
 /**
  * Points a {@link PostgresCounter} holds: far above any count its callers compare against, so counting never
@@ -22,10 +22,14 @@ export interface LimiterSpec {
  * A `rate-limiter-flexible` limiter kept in the `rate_limits` table (created by the migrations, so `tableCreated`),
  * which makes a limit hold across replicas. Every limiter of the service is built here so that they share that
  * table and its settings: the library's expired-row timer stays off — it runs an unbounded DELETE every 5 minutes
- * per limiter — because `src/housekeeping.ts` deletes expired rows in bounded batches.
+ * per limiter — because `src/housekeeping.ts` deletes expired rows in bounded batches. It is the kit's
+ * `PostgresLimiter`: each call has the kit's `LIMIT_CHECK_DEADLINE_MS` (8 s) deadline, and a call whose pool
+ * connection was not ready in time (the kit's pool as `databaseFromEnv` builds it, `DatabaseOptions` defaults: at
+ * most 10 connections, 5 s to open one, 10 s to wait for one) is tried again within it, so a 503 means PostgreSQL
+ * failed or the 8 s passed, never that our own requests were queued at the pool or a handshake was slow.
  */
-export function postgresLimiter(sequelize: Sequelize, spec: LimiterSpec): RateLimiterPostgres {
-  return new RateLimiterPostgres({
+export function postgresLimiter(sequelize: Sequelize, spec: LimiterSpec): PostgresLimiter {
+  return new PostgresLimiter({
     storeClient: sequelize,
     storeType: 'sequelize',
     tableName: 'rate_limits',
