@@ -45,7 +45,7 @@ export function postgresLimiter(sequelize: Sequelize, spec: LimiterSpec): Postgr
  * for, captcha fetches before challenges get dearer).
  */
 export class PostgresCounter {
-  private readonly limiter: RateLimiterPostgres;
+  private readonly limiter: PostgresLimiter;
 
   constructor(sequelize: Sequelize, keyPrefix: string, windowSeconds: number) {
     this.limiter = postgresLimiter(sequelize, { keyPrefix, points: COUNT_ONLY, duration: windowSeconds });

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import Koa, { type Context, type Middleware, type Next } from 'koa';
+import { ConnectionError, DatabaseError } from 'sequelize';
 import type { Logger } from '../logger.ts';
 import { jsonBody } from './body.ts';
 import { clientAddress, proxyRanges } from './client-address.ts';
@@ -46,6 +47,26 @@ function sendProblem(ctx: Context, problem: HttpProblem): void {
   ctx.type = PROBLEM_CONTENT_TYPE;
   ctx.body = problem.toJSON(ctx.path);
 }
+
+/** PostgreSQL's SQLSTATE for a statement cancelled by the server (`statement_timeout`). */
+const QUERY_CANCELED = '57014';
+/** What pg's client says when its `query_timeout` (the kit's query deadline) passes (pg/lib/client.js). */
+const QUERY_READ_TIMEOUT = 'Query read timeout';
+
+/**
+ * The database failing, not the request: no connection could be opened or acquired in time (Sequelize's
+ * `ConnectionError` family: refused, timed out, pool acquire timeout), or the statement outlived the query deadline.
+ * The client may retry; the cause is logged as an error, since someone must look.
+ */
+function databaseUnavailable(error: unknown): boolean {
+  if (error instanceof ConnectionError) return true;
+  if (!(error instanceof DatabaseError)) return false;
+  const cause = error.parent as { code?: unknown; message?: unknown };
+  return cause.code === QUERY_CANCELED || cause.message === QUERY_READ_TIMEOUT;
+}
+
+/** Seconds a client waits before retrying after the database failed (a pool connect deadline is 5 s). */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /** Errors from koa and its middleware (http-errors) carry a status and say whether they are safe to show. */
 function asProblem(error: unknown): HttpProblem | undefined {
@@ -115,6 +136,14 @@ function renderErrors(logger: Logger) {
         return;
       }
       const log = (ctx.state as Partial<ServiceState>).log ?? logger;
+      if (databaseUnavailable(error)) {
+        log.error({ err: error }, 'database unavailable');
+        sendProblem(
+          ctx,
+          HttpProblem.unavailable('the database is unavailable; try again shortly', DATABASE_RETRY_AFTER_SECONDS),
+        );
+        return;
+      }
       log.error({ err: error }, 'unhandled error');
       sendProblem(ctx, new HttpProblem(500, { detail: 'an unexpected error occurred; it has been logged' }));
     }
