@@ -30,6 +30,8 @@ const SINK_URL = `http://${SINK.name}.${SINK.namespace}.svc:${SINK.port}/alerts`
 
 let node: RunningNode;
 const timings: Record<string, number> = {};
+/** When 07-observability was applied (ms since epoch). */
+let observabilityApplied = 0;
 
 async function eventually<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -184,7 +186,7 @@ function runnableObservability(): ManifestObject[] {
 }
 
 test.before(async (t) => {
-  t.timeout(75 * 60_000);
+  t.timeout(120 * 60_000);
   const log = (line: string): void => t.log(line);
   const up = await bringUpPlatform({
     addOns: ADD_ONS,
@@ -193,27 +195,24 @@ test.before(async (t) => {
     // PostgreSQL and Vault as in the platform suite, Prometheus' and Alertmanager's claims, and spares.
     volumes: 8,
     progress: log,
+    // The platform suites take the machine's one node too, for 15–30 min each.
+    lockTimeoutMs: 60 * 60_000,
   });
   node = up.node;
   Object.assign(timings, up.timings);
   t.log(`node timings (ms): ${JSON.stringify(node.timings)}`);
-  const started = Date.now();
   // The stack's Vault agent reads the receiver URL once at start: Vault must be configured and the URL written.
-  await node.kubectl(
-    ['-n', 'cf-vault', 'wait', '--for=condition=Ready', 'pod/vault-0', '--timeout=600s'],
-    undefined,
-    630_000,
-  );
+  await eventually('vault-0 Ready (initialized and unsealed by the unsealer)', 10 * 60_000, async () => {
+    const ready = await node.kubectl([
+      ...['-n', 'cf-vault', 'get', 'pod', 'vault-0'],
+      ...['-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'],
+    ]);
+    return ready === 'True' ? true : undefined;
+  });
   await eventually('the unsealer configures Vault', 5 * 60_000, async () => {
     const events = await node.kubectl([
-      '-n',
-      'cf-vault',
-      'get',
-      'events',
-      '--field-selector',
-      'reason=Configured',
-      '-o',
-      'name',
+      ...['-n', 'cf-vault', 'get', 'events'],
+      ...['--field-selector', 'reason=Configured', '-o', 'name'],
     ]);
     return events.trim() === '' ? undefined : true;
   });
@@ -230,20 +229,25 @@ test.before(async (t) => {
     JSON.stringify({ apiVersion: 'v1', kind: 'List', items: runnableObservability() }),
     120_000,
   );
-  timings['observabilityApplied'] = Date.now() - started;
+  observabilityApplied = Date.now();
 });
 
 test.after.always(async (t) => {
   t.log(`timings (ms): ${JSON.stringify(timings)}`);
   if (node !== undefined) {
     t.log(await node.kubectl(['get', 'pods', '-A', '-o', 'wide']).catch((e: Error) => e.message));
-    t.log(await node.kubectl(['-n', OBS, 'get', 'events', '--sort-by=.lastTimestamp']).catch((e: Error) => e.message));
+    for (const args of [
+      ['-n', OBS, 'get', 'events', '--sort-by=.lastTimestamp'],
+      ['-n', OBS, 'logs', 'deployment/prometheus-operator', '--tail=20'],
+      ['-n', OBS, 'logs', 'statefulset/alertmanager-alertmanager', '--all-containers', '--tail=20'],
+      ['-n', SINK.namespace, 'logs', `deployment/${SINK.name}`, '--tail=20'],
+    ])
+      t.log(await node.kubectl(args).catch((e: Error) => e.message));
   }
   await node?.stop();
 });
 
 test.serial('the prometheus-operator reconciles the Prometheus and the Alertmanager into Ready pods', async (t) => {
-  const started = Date.now();
   await node.kubectl(
     ['-n', OBS, 'rollout', 'status', 'deployment/prometheus-operator', '--timeout=300s'],
     undefined,
@@ -257,7 +261,7 @@ test.serial('the prometheus-operator reconciles the Prometheus and the Alertmana
     );
   for (const set of ['prometheus-prometheus', 'alertmanager-alertmanager'])
     await node.kubectl(['-n', OBS, 'rollout', 'status', `statefulset/${set}`, '--timeout=300s'], undefined, 330_000);
-  timings['stackReady'] = Date.now() - started + timings['observabilityApplied']!;
+  timings['stackReady'] = Date.now() - observabilityApplied;
   const ready = await node.kubectl([
     '-n',
     OBS,
@@ -279,6 +283,9 @@ interface Target {
 
 test.serial("Prometheus scrapes the platform's services, the unsealer and Vault, and every one is up", async (t) => {
   const jobs = ['user-service', 'api-gateway', 'integration-service', 'vault-unsealer', 'vault'];
+  // The services started with the platform; they are Ready once they have logged in to Vault and migrated.
+  for (const workload of ['deployment/user-service', 'deployment/api-gateway', 'statefulset/integration-service'])
+    await node.kubectl(['-n', 'cf-apps', 'rollout', 'status', workload, '--timeout=600s'], undefined, 630_000);
   const started = Date.now();
   let seen: Target[] = [];
   const health = (): Record<string, string> =>

@@ -28,6 +28,8 @@ export interface PlatformUpOptions {
   /** hostPath volumes of 2Gi for the claims (PostgreSQL, Vault, and whatever else the suite runs). */
   volumes: number;
   progress: (line: string) => void;
+  /** How long to wait for other node runs holding the machine's node lock (startNode's default: 20 min). */
+  lockTimeoutMs?: number;
 }
 
 /** Builds the images, starts the node and applies the platform; the caller stops `node`. */
@@ -41,7 +43,11 @@ export async function bringUpPlatform(options: PlatformUpOptions): Promise<Platf
   ];
   timings['images'] = Date.now() - started;
   started = Date.now();
-  const node = await startNode({ images: images.map((i) => i.archive), progress });
+  const node = await startNode({
+    images: images.map((i) => i.archive),
+    progress,
+    ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
+  });
   timings['nodeStart'] = Date.now() - started;
   timings['nodeReady'] = node.timings['nodeReady']!;
   try {
