@@ -8,7 +8,10 @@ import { stringify } from 'yaml';
 import { Testing } from 'cdk8s';
 import { buildApp } from '../../charts-ts/src/app.ts';
 import { namespace, operator } from '../../charts-ts/src/charts/observability/stack.ts';
+import { internalCa } from '../../charts-ts/src/platform.ts';
 import { resolveBinary } from '../support/binaries.ts';
+import { selfSignedCa } from '../support/certificates.ts';
+import { chartsCrdDirs } from '../support/charts-crds.ts';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
 import { scratchDir, waitFor } from '../support/process.ts';
 import { startPrometheusOperator } from '../support/prometheus-operator.ts';
@@ -36,14 +39,18 @@ function writeYaml(dir: string, name: string, objects: K8sObject[]): string {
   return file;
 }
 
-/** Control plane with the prometheus-operator CRDs, our namespaces and the observability chart applied. */
+/**
+ * Control plane with the prometheus-operator CRDs, cert-manager's (the chart's trust Certificate), our namespaces and
+ * the observability chart applied.
+ */
 async function withStack(
   profileIndex: number,
   fn: (cp: ControlPlane, objects: K8sObject[], applied: string) => Promise<void>,
 ): Promise<void> {
   const profile = profilesUnderTest[profileIndex]!;
   // The CRD files first: a control plane started beside a lookup that fails would never be stopped.
-  const crds = await prometheusOperatorCrds();
+  const certManager = (await chartsCrdDirs()).filter((c) => c.module.includes('cert-manager'));
+  const crds = [...(await prometheusOperatorCrds()), ...certManager.flatMap((c) => c.files)];
   const cp = await startControlPlane();
   try {
     const dir = scratchDir('obs-apply');
@@ -54,6 +61,13 @@ async function withStack(
     ) as K8sObject[];
     await kubectl(cp, ['apply', '--server-side', '-f', writeYaml(dir, 'namespaces.yaml', namespaces)]);
     await kubectl(cp, ['create', 'namespace', 'cert-manager']);
+    // No cert-manager runs here: a stand-in for the trust Secret its Certificate would fill, whose ca.crt the
+    // operator hands to Prometheus for the Vault scrape (it skips a monitor whose TLS Secret is missing).
+    await selfSignedCa(dir, 'cf-internal-ca');
+    await kubectl(cp, [
+      ...['-n', namespace, 'create', 'secret', 'generic', internalCa.trustSecret],
+      `--from-file=${internalCa.file}=${join(dir, 'ca.crt')}`,
+    ]);
     const objects = observabilityObjects(profile);
     const { stdout, stderr } = await kubectl(cp, [
       'apply',

@@ -2,7 +2,7 @@ import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import { disruptionBudget, spreadOverNodes } from '../lib/availability.ts';
-import { caBundleVolume, internalCertificate } from '../lib/certificates.ts';
+import { caBundleVolume, trustCertificate } from '../lib/certificates.ts';
 import { renderEnv } from '../lib/env.ts';
 import {
   APP_UID,
@@ -86,15 +86,7 @@ export class AppsChart extends Chart {
   constructor(scope: Construct, id: string, profile: Profile) {
     super(scope, id);
     const namespace = ns.apps;
-    // cert-manager has no CA-only object: a client certificate's Secret carries the issuing CA's `ca.crt`, the one
-    // key pods mount. (trust-manager's Bundle would distribute the CA alone; it is not installed.)
-    internalCertificate(this, 'internal-trust', {
-      name: internalCa.trustSecret,
-      namespace,
-      labels: labels(internalCa.trustSecret, 'trust'),
-      dnsNames: [`${internalCa.trustSecret}.${namespace}`],
-      usages: ['client auth'],
-    });
+    trustCertificate(this, namespace);
     for (const s of services) {
       const meta = { name: s.name, namespace, labels: labels(s.name, s.component) };
       new k8s.KubeServiceAccount(this, `${s.name}-sa`, {

@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { internalCa } from '../platform.ts';
+import { internalCa, labels } from '../platform.ts';
 
 export interface ServerCertificateProps {
   name: string;
@@ -30,6 +30,21 @@ export function internalCertificate(scope: Construct, id: string, props: ServerC
       privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
       issuerRef: { name: internalCa.issuer, kind: 'ClusterIssuer', group: 'cert-manager.io' },
     },
+  });
+}
+
+/**
+ * The namespace's trust Secret (`internalCa.trustSecret`): cert-manager has no CA-only object, so a client
+ * certificate's Secret carries the issuing CA's `ca.crt`, the one key pods mount. (trust-manager's Bundle would
+ * distribute the CA alone; it is not installed.)
+ */
+export function trustCertificate(scope: Construct, namespace: string): ApiObject {
+  return internalCertificate(scope, 'internal-trust', {
+    name: internalCa.trustSecret,
+    namespace,
+    labels: labels(internalCa.trustSecret, 'trust'),
+    dnsNames: [`${internalCa.trustSecret}.${namespace}`],
+    usages: ['client auth'],
   });
 }
 

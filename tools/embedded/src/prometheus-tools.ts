@@ -1,6 +1,6 @@
 // How the Prometheus stack's binaries are built when missing (resolved, cached and locked by binaries.ts):
-// Prometheus + promtool, Alertmanager + amtool and prometheus-operator from their Go modules, and our Go
-// helper that validates Grafana dashboards with the Grafana Foundation SDK's Go types.
+// Prometheus + promtool, Alertmanager + amtool, prometheus-operator and its prometheus-config-reloader from their
+// Go modules, and our Go helper that validates Grafana dashboards with the Grafana Foundation SDK's Go types.
 import { cpSync, chmodSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -9,7 +9,13 @@ import { go, goSourceVersion } from './binaries.ts';
 import { versions } from './build-versions.ts';
 
 export type ObservabilityToolName =
-  'prometheus' | 'promtool' | 'alertmanager' | 'amtool' | 'prometheus-operator' | 'obs-dashboards';
+  | 'prometheus'
+  | 'promtool'
+  | 'alertmanager'
+  | 'amtool'
+  | 'prometheus-operator'
+  | 'prometheus-config-reloader'
+  | 'obs-dashboards';
 
 /** The same shape as binaries.ts' specs. */
 export interface ToolSpec {
@@ -95,37 +101,16 @@ export const observabilitySpecs: Record<ObservabilityToolName, ToolSpec> = {
     pathNames: [],
     version: p.operator.version,
     howToProvide: `set CF_PROMETHEUS_OPERATOR_BIN to a prometheus-operator ${p.operator.version} binary`,
-    async build(outFile, workDir, progress) {
-      // Its go.mod replaces two of its own modules (pkg/apis/monitoring, pkg/client) with local directories,
-      // which the module zip leaves out: `go install` refuses it. A writable copy with those two modules
-      // (downloaded at the same version) put where the replaces point builds.
-      const download = async (module: string): Promise<string> =>
-        (
-          JSON.parse(
-            await goRun(
-              ['mod', 'download', '-json', `${module}@${p.operator.version}`],
-              workDir,
-              { GOFLAGS: '-mod=mod' },
-              progress,
-            ),
-          ) as { Dir: string }
-        ).Dir;
-      const src = join(workDir, 'src');
-      rmSync(src, { recursive: true, force: true });
-      cpSync(await download(p.operator.module), src, { recursive: true });
-      for (const nested of ['pkg/apis/monitoring', 'pkg/client']) {
-        rmSync(join(src, nested), { recursive: true, force: true });
-        mkdirSync(dirname(join(src, nested)), { recursive: true });
-        cpSync(await download(`${p.operator.module}/${nested}`), join(src, nested), { recursive: true });
-      }
-      chmodRecursive(src);
-      await goRun(
-        ['build', '-trimpath', '-ldflags', versionFlags(p.operator.version), '-o', outFile, './cmd/operator'],
-        src,
-        {},
-        progress,
-      );
-    },
+    build: (outFile, workDir, progress) => operatorCommand('./cmd/operator', outFile, workDir, progress),
+  },
+  'prometheus-config-reloader': {
+    envVar: 'CF_PROMETHEUS_CONFIG_RELOADER_BIN',
+    pathNames: [],
+    version: p.operator.version,
+    howToProvide: `set CF_PROMETHEUS_CONFIG_RELOADER_BIN to a prometheus-config-reloader ${p.operator.version} binary`,
+    // The sidecar (and init container) the operator adds to every Prometheus and Alertmanager pod it generates.
+    build: (outFile, workDir, progress) =>
+      operatorCommand('./cmd/prometheus-config-reloader', outFile, workDir, progress),
   },
   'obs-dashboards': {
     envVar: 'CF_OBS_DASHBOARDS_BIN',
@@ -144,6 +129,45 @@ export const observabilitySpecs: Record<ObservabilityToolName, ToolSpec> = {
   },
 };
 
+/**
+ * Builds one command of the prometheus-operator module. Its go.mod replaces two of its own modules
+ * (pkg/apis/monitoring, pkg/client) with local directories, which the module zip leaves out: `go install` refuses
+ * it. A writable copy with those two modules (downloaded at the same version) put where the replaces point builds.
+ */
+async function operatorCommand(
+  command: string,
+  outFile: string,
+  workDir: string,
+  progress: (line: string) => void,
+): Promise<void> {
+  const download = async (module: string): Promise<string> =>
+    (
+      JSON.parse(
+        await goRun(
+          ['mod', 'download', '-json', `${module}@${p.operator.version}`],
+          workDir,
+          { GOFLAGS: '-mod=mod' },
+          progress,
+        ),
+      ) as { Dir: string }
+    ).Dir;
+  const src = join(workDir, 'src');
+  rmSync(src, { recursive: true, force: true });
+  cpSync(await download(p.operator.module), src, { recursive: true });
+  for (const nested of ['pkg/apis/monitoring', 'pkg/client']) {
+    rmSync(join(src, nested), { recursive: true, force: true });
+    mkdirSync(dirname(join(src, nested)), { recursive: true });
+    cpSync(await download(`${p.operator.module}/${nested}`), join(src, nested), { recursive: true });
+  }
+  chmodRecursive(src);
+  await goRun(
+    ['build', '-trimpath', '-ldflags', versionFlags(p.operator.version), '-o', outFile, command],
+    src,
+    {},
+    progress,
+  );
+}
+
 function chmodRecursive(dir: string): void {
   chmodSync(dir, 0o755);
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -159,6 +183,7 @@ export const observabilityTools: readonly ObservabilityToolName[] = [
   'alertmanager',
   'prometheus',
   'prometheus-operator',
+  'prometheus-config-reloader',
   'obs-dashboards',
 ];
 

@@ -1,5 +1,6 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { trustCertificate } from '../../lib/certificates.ts';
 import type { Profile } from '../../profile.ts';
 import { alertmanagerStack } from './alertmanager.ts';
 import { grafanaStack } from './grafana.ts';
@@ -9,6 +10,7 @@ import { add } from './objects.ts';
 import { prometheusOperator } from './operator.ts';
 import { prometheusObject, prometheusRbac } from './prometheus.ts';
 import { observability } from './settings.ts';
+import { namespace } from './stack.ts';
 import { scrapeTargets } from './targets.ts';
 
 /**
@@ -20,6 +22,8 @@ export class ObservabilityChart extends Chart {
   constructor(scope: Construct, id: string, profile: Profile) {
     super(scope, id);
     const settings = observability(profile);
+    // ca.crt for what verifies Vault's certificate: the Vault agent sidecars and Prometheus scraping Vault.
+    trustCertificate(this, namespace);
     prometheusOperator(this);
     prometheusRbac(this);
     add(this, 'prometheus', prometheusObject(profile, settings));

@@ -1,7 +1,7 @@
 import type { IPodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
 import type { IPrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import type { IServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
-import { labels } from '../../platform.ts';
+import { internalCa, labels } from '../../platform.ts';
 import { ruleSets } from './rules/index.ts';
 import type { ObservabilitySettings } from './settings.ts';
 import { namespace, prometheus } from './stack.ts';
@@ -32,6 +32,15 @@ export function podMonitor(target: ScrapeTarget, settings: ObservabilitySettings
           path: target.path,
           interval: settings.scrapeInterval,
           ...(target.params !== undefined ? { params: target.params } : {}),
+          ...(target.tlsServerName !== undefined
+            ? {
+                scheme: 'https',
+                tlsConfig: {
+                  ca: { secret: { name: internalCa.trustSecret, key: internalCa.file } },
+                  serverName: target.tlsServerName,
+                },
+              }
+            : {}),
           relabelings: [{ action: 'replace', targetLabel: 'job', replacement: target.job }],
         },
       ],

@@ -16,6 +16,8 @@ export interface ScrapeTarget {
   port: { name: string; number: number };
   path: string;
   params?: Record<string, string[]>;
+  /** Scraped over TLS, verified against the internal CA under this name (one of the certificate's DNS names). */
+  tlsServerName?: string;
   /** The upstream release the target runs, which its PodMonitor's version label names (kube-prometheus style). */
   version?: string;
   /** Where the target's metric names are defined, for docs and for the "missing metric" report of the tests. */
@@ -54,7 +56,9 @@ export function scrapeTargets(): ScrapeTarget[] {
       version: vault.version,
       namespace: ns.vault,
       pods: ours(vault.name),
-      port: { name: 'http', number: vault.apiPort },
+      // Vault's only listener is TLS (vault-server.ts names its port `https`).
+      port: { name: 'https', number: vault.apiPort },
+      tlsServerName: `${vault.name}.${ns.vault}.svc`,
       path: '/v1/sys/metrics',
       params: { format: ['prometheus'] },
       source: 'OpenBao telemetry (listener unauthenticated_metrics_access)',

@@ -5,8 +5,9 @@
  * (`*_file` settings). Nothing secret is ever in a manifest.
  */
 import type { IAlertmanager } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/Alertmanager';
+import { caBundleVolume } from '../../lib/certificates.ts';
 import { VAULT_TOKEN_DIR } from '../../lib/workload.ts';
-import { vault } from '../../platform.ts';
+import { internalCa, vault } from '../../platform.ts';
 import { vaultAgent } from './stack.ts';
 
 /** OpenBao image user (uid 100, gid 1000). */
@@ -66,6 +67,8 @@ export function agentConfig(role: string, secrets: RenderedSecret[], exitAfterAu
     '',
     'vault {',
     `  address = "${vault.address}"`,
+    // Vault's certificate comes from the internal CA, which no image trusts by itself.
+    `  ca_cert = "${internalCa.mountDir}/${internalCa.file}"`,
     '}',
     '',
     'auto_auth {',
@@ -89,10 +92,14 @@ export function agentConfig(role: string, secrets: RenderedSecret[], exitAfterAu
 
 export const AGENT_CONFIG_DIR = '/vault/config';
 
-/** Volumes the agent needs: its config (ConfigMap), the rendered secrets (memory) and its Vault token. */
+/**
+ * Volumes the agent needs: its config (ConfigMap), the rendered secrets (memory), its Vault token and the internal
+ * CA that signed Vault's certificate (the namespace's trust Secret, chart.ts).
+ */
 export function agentVolumes(configMap: string): Volume[] {
   return [
     { name: 'vault-agent-config', configMap: { name: configMap } },
+    caBundleVolume('internal-ca', internalCa.trustSecret),
     { name: 'vault-secrets', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
     {
       name: 'vault-token',
@@ -116,6 +123,7 @@ export function agentContainer(name: string, args: string[] = []): Container {
       { name: 'vault-agent-config', mountPath: AGENT_CONFIG_DIR, readOnly: true },
       { name: 'vault-secrets', mountPath: vaultAgent.secretsDir },
       { name: 'vault-token', mountPath: VAULT_TOKEN_DIR, readOnly: true },
+      { name: 'internal-ca', mountPath: internalCa.mountDir, readOnly: true },
     ],
     securityContext: restrictedContainer(AGENT_UID),
     resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } },

@@ -51,7 +51,11 @@ export function projectImage(
 }
 
 /** An image from a Containerfile written here around files copied into its context; cached by tag. */
-async function contextImage(tag: string, files: Record<string, string>, containerfile: string): Promise<BuiltImage> {
+export async function contextImage(
+  tag: string,
+  files: Record<string, string>,
+  containerfile: string,
+): Promise<BuiltImage> {
   return timed(tag, async () => {
     if (existsSync(archivePath(tag))) return archivePath(tag);
     const context = scratchDir('image');
