@@ -1,5 +1,6 @@
 import test from 'ava';
-import { Database, StaticCredentials } from '@cf/kit';
+import type { Database } from '@cf/kit';
+import { kitDatabase } from '../support/kit-database.ts';
 import { startPostgres, type PostgresServer } from '../support/postgres.ts';
 import { startSilentServer } from '../support/silent-server.ts';
 
@@ -14,14 +15,7 @@ test.after.always(async () => {
 });
 
 function database(port: number, deadlines: { connectMs?: number; queryMs?: number }): Database {
-  return new Database({
-    host: '127.0.0.1',
-    port,
-    database: 'postgres',
-    credentials: new StaticCredentials({ username: postgres.user, password: postgres.password }),
-    deadlines,
-    pool: { acquireMs: 30_000 },
-  });
+  return kitDatabase(postgres, { port, database: 'postgres', ...deadlines, acquireMs: 30_000 });
 }
 
 test('a PostgreSQL that accepts connections but never answers fails the query at the connect deadline', async (t) => {

@@ -1,5 +1,6 @@
-import test from 'ava';
-import { createApp, createLogger, Database, listen, StaticCredentials, type RunningServer } from '@cf/kit';
+import test, { type ExecutionContext } from 'ava';
+import { createApp, createLogger, listen, type Database, type RunningServer } from '@cf/kit';
+import { kitDatabase } from '../support/kit-database.ts';
 import { captureLogs } from '../support/log-capture.ts';
 import { startPostgres, type PostgresServer } from '../support/postgres.ts';
 import { freePort } from '../support/process.ts';
@@ -16,35 +17,33 @@ test.after.always(async () => {
   await postgres?.stop();
 });
 
-/** A service whose one route runs `statement` on `db`; its logs go to `lines`. */
-async function serviceOver(db: Database, statement: string): Promise<{ server: RunningServer; lines: string[] }> {
+/** A service whose one route runs `statement` on `db`; its logs go to `lines`. Both are closed when `t` ends. */
+async function serviceOver(
+  t: ExecutionContext,
+  db: Database,
+  statement: string,
+): Promise<{ server: RunningServer; lines: string[] }> {
   const { stream, lines } = captureLogs();
   const service = createApp({ name: 'database-unavailable', logger: createLogger({ name: 'db-test', stream }) });
   service.router.get('/things', async (ctx) => {
     await db.sequelize.query(statement);
     ctx.body = {};
   });
-  return { server: await listen(service.app, { port: 0 }), lines };
-}
-
-function database(port: number, deadlines: { connectMs?: number; queryMs?: number }): Database {
-  return new Database({
-    host: '127.0.0.1',
-    port,
-    database: 'postgres',
-    credentials: new StaticCredentials({ username: postgres.user, password: postgres.password }),
-    deadlines,
-    pool: { acquireMs: 2000 },
-  });
-}
-
-test('a database nobody listens for is a 503 problem with Retry-After, logged as an error', async (t) => {
-  const db = database(await freePort(), { connectMs: 500 });
-  const { server, lines } = await serviceOver(db, 'SELECT 1');
+  const server = await listen(service.app, { port: 0 });
   t.teardown(async () => {
     await server.close();
     await db.close();
   });
+  return { server, lines };
+}
+
+function database(port: number, deadlines: { connectMs?: number; queryMs?: number }): Database {
+  return kitDatabase(postgres, { port, database: 'postgres', ...deadlines, acquireMs: 2000 });
+}
+
+test('a database nobody listens for is a 503 problem with Retry-After, logged as an error', async (t) => {
+  const db = database(await freePort(), { connectMs: 500 });
+  const { server, lines } = await serviceOver(t, db, 'SELECT 1');
   const response = await fetch(`${server.url}/things`);
   t.is(response.status, 503);
   t.is(response.headers.get('content-type'), 'application/problem+json');
@@ -58,11 +57,7 @@ test('a database nobody listens for is a 503 problem with Retry-After, logged as
 
 test('a statement that outlives the query deadline is a 503 problem, not a 500', async (t) => {
   const db = database(postgres.port, { queryMs: 200 });
-  const { server } = await serviceOver(db, 'SELECT pg_sleep(5)');
-  t.teardown(async () => {
-    await server.close();
-    await db.close();
-  });
+  const { server } = await serviceOver(t, db, 'SELECT pg_sleep(5)');
   const response = await fetch(`${server.url}/things`);
   t.is(response.status, 503);
   t.is(response.headers.get('retry-after'), '5');
@@ -70,11 +65,7 @@ test('a statement that outlives the query deadline is a 503 problem, not a 500',
 
 test('an SQL error of the service itself is still a 500 without internals', async (t) => {
   const db = database(postgres.port, {});
-  const { server } = await serviceOver(db, 'SELECT * FROM no_such_table');
-  t.teardown(async () => {
-    await server.close();
-    await db.close();
-  });
+  const { server } = await serviceOver(t, db, 'SELECT * FROM no_such_table');
   const response = await fetch(`${server.url}/things`);
   t.is(response.status, 500);
   t.notRegex(await response.text(), /no_such_table/);

@@ -25,19 +25,21 @@ export function migratedPostgresForFile(database: string, migrations: readonly M
 
 /**
  * The kit's `Database` on `postgres`'s superuser login, reached at 127.0.0.1:`port` (the server's own port, or a
- * proxy's in front of it), with a connect deadline of `connectMs` and a pool of 2 connections.
+ * proxy's in front of it), with a connect deadline of `connectMs`, the kit's query deadline unless `queryMs` is
+ * given, and a pool of 2 connections (waited for up to `acquireMs`, default the kit's).
  */
 export function kitDatabase(
   postgres: PostgresServer,
-  options: { port: number; database: string; connectMs: number },
+  options: { port: number; database: string; connectMs?: number; queryMs?: number; acquireMs?: number },
 ): Database {
+  const { connectMs, queryMs, acquireMs } = options;
   return new Database({
     host: '127.0.0.1',
     port: options.port,
     database: options.database,
     credentials: new StaticCredentials({ username: postgres.user, password: postgres.password }),
-    deadlines: { connectMs: options.connectMs },
-    pool: { max: 2 },
+    deadlines: { ...(connectMs === undefined ? {} : { connectMs }), ...(queryMs === undefined ? {} : { queryMs }) },
+    pool: { max: 2, ...(acquireMs === undefined ? {} : { acquireMs }) },
   });
 }
 
