@@ -68,6 +68,8 @@ export const versions = {
      * replace of a directory its module zip does not hold; v3.6.12 (lego v4) builds from served modules in ~1 min warm.
      */
     traefik: { module: 'github.com/traefik/traefik/v3', version: 'v3.6.12' },
+    /** What the Tiltfile installs cert-manager with (`helm upgrade --install`). */
+    helm: { module: 'helm.sh/helm/v3', version: 'v3.22.0' },
   },
   /** Upstream Go modules our helpers in tools/embedded/go/ are built from (their go.mod pins the same). */
   /**

@@ -23,12 +23,14 @@ export const TILT_CONTEXT = 'kind-content-factory';
 /** The CloudNativePG operator image its release manifest names. */
 export const CNPG_IMAGE = `ghcr.io/cloudnative-pg/cloudnative-pg:${versions.crds.cloudnativePg.version.slice(1)}`;
 
-/** Helm v3.22.0 (built from helm.sh/helm/v3 into the binary cache). */
+/** Helm, built from its Go module into the binary cache by `prepareNode` (npm test's prepare step). */
 export function helmBinary(): string {
-  const helm = join(binaryCacheDir(), 'helm-v3.22.0', 'helm');
+  const { module, version } = versions.node.helm;
+  const helm = join(binaryCacheDir(), `helm-${version}`, 'helm');
   if (!existsSync(helm))
     throw new Error(
-      `no helm at ${helm}: build it with \`GOBIN=${dirname(helm)} go install helm.sh/helm/v3/cmd/helm@v3.22.0\``,
+      `no helm at ${helm}: run \`node test/support/prepare.ts\` (npm test does), or ` +
+        `\`GOBIN=${dirname(helm)} go install ${module}/cmd/helm@${version}\``,
     );
   return helm;
 }

@@ -7,7 +7,7 @@ import { versions } from '../build-versions.ts';
 import { buildKubeCommands, staticBuild } from '../kube-build.ts';
 
 /** A set of binaries built together (one `go build` shares its package graph and build cache). */
-export type NodeBundle = 'kube-node' | 'containerd' | 'kube-router' | 'coredns' | 'traefik' | 'cloudnative-pg';
+export type NodeBundle = 'kube-node' | 'containerd' | 'kube-router' | 'coredns' | 'traefik' | 'cloudnative-pg' | 'helm';
 
 const bundleBinaries = {
   'kube-node': ['kubelet', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy', 'kubectl'],
@@ -16,6 +16,7 @@ const bundleBinaries = {
   coredns: ['coredns'],
   traefik: ['traefik'],
   'cloudnative-pg': ['manager'],
+  helm: ['helm'],
 } as const satisfies Record<NodeBundle, readonly string[]>;
 
 /** The binaries the node runs on the host (the other bundles go into images). */
@@ -127,6 +128,18 @@ const specs: Record<NodeBundle, BundleSpec> = {
     async build(outDir, workDir, progress) {
       const { module, version } = versions.node.kubeRouter;
       await goInstall(['-ldflags', '-s -w', `${module}/cmd/kube-router@${version}`], outDir, workDir, progress);
+    },
+  },
+  helm: {
+    version: versions.node.helm.version,
+    async build(outDir, workDir, progress) {
+      const { module, version } = versions.node.helm;
+      await goInstall(
+        ['-ldflags', `-s -w -X ${module}/internal/version.version=${version}`, `${module}/cmd/helm@${version}`],
+        outDir,
+        workDir,
+        progress,
+      );
     },
   },
   coredns: {

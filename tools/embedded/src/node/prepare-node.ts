@@ -1,7 +1,7 @@
 // What test/e2e needs before ava starts (run from test/support/prepare.ts): the node's binaries and images, built
 // once per machine and cached, with timings so a cold CI run shows where its time goes.
 import { projectImages } from '../service-images.ts';
-import { resolveNodeBinaries } from './builds.ts';
+import { resolveBundle, resolveNodeBinaries } from './builds.ts';
 import { corednsImage, pauseImage, probeImage } from './images.ts';
 import {
   cloudnativePgImage,
@@ -24,6 +24,8 @@ export async function prepareNode(progress: (line: string) => void): Promise<voi
   await pauseImage();
   await corednsImage(binaries.coredns);
   await probeImage();
+  // The Tiltfile installs cert-manager with helm.
+  await resolveBundle('helm', (line) => progress(`[helm] ${line}`));
   // The dev profile's database, built here from Go modules and Debian packages (cold: minutes), so the platform
   // suite's `before` only assembles images.
   await cloudnativePgImage((line) => progress(`[cloudnative-pg] ${line}`));
