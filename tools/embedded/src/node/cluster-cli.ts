@@ -1,6 +1,7 @@
 // `npm run cluster`: the real node of test/e2e with manifests/dev deployed as `tilt up` deploys them, for a developer
 // on a Linux machine without Docker or kind. Needs root. Prints how to reach the UI and the admin UIs; Ctrl-C tears
 // everything down.
+import { observabilityImages } from './observability-images.ts';
 import { platformImages } from './prepare-node.ts';
 import { startNode } from './node.ts';
 import { applyDevManifests, installAddOns } from './platform.ts';
@@ -17,7 +18,9 @@ if (process.getuid?.() !== 0) {
 const log = (line: string): void => console.log(`  ${line}`);
 const started = Date.now();
 console.log('building images (cached after the first run)…');
-const images = await platformImages(log);
+// The monitoring stack's own images too (Prometheus, Alertmanager, the operator): Grafana, kube-state-metrics and
+// the ELK stack cannot be built here, so their pods stay pending on their images.
+const images = [...(await platformImages(log)), ...(await observabilityImages(log))];
 console.log('starting the node…');
 const node = await startNode({ images: images.map((i) => i.archive), progress: log });
 // On Ctrl-C, process.ts kills the node's processes and exits; the node's guard (node-reaper.ts) sees this process
@@ -32,7 +35,8 @@ const traefikIp = (
 ).trim();
 const kubectl = `${node.binaries.kubectl} --kubeconfig ${node.kubeconfigPath}`;
 console.log(`
-ready in ${((Date.now() - started) / 1000).toFixed(0)} s (workloads keep starting; watch them below)
+ready in ${((Date.now() - started) / 1000).toFixed(0)} s (workloads keep starting; watch them below; Grafana,
+kube-state-metrics, Elasticsearch, Logstash, Kibana and Filebeat have no image on this machine and stay pending)
 
   watch:      ${kubectl} get pods -A -w
   dev CA:     ${kubectl} -n cert-manager get secret cf-dev-ca -o 'jsonpath={.data.tls\\.crt}' | base64 -d > cf-dev-ca.crt

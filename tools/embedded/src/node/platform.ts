@@ -4,6 +4,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { versions } from '../build-versions.ts';
 import { chartsCrdDirs } from '../charts-crds.ts';
 import { runTiltInstalls } from './add-ons.ts';
 import type { RunningNode } from './node.ts';
@@ -28,8 +29,12 @@ export async function installAddOns(
   progress: (line: string) => void = () => {},
   names: readonly string[] = TILT_ADD_ONS,
 ): Promise<void> {
+  // The add-ons install their own CRDs (cert-manager's through its Helm release, which refuses CRDs it does not own).
+  const { gatewayApi, certManager, cloudnativePg } = versions.crds;
+  const theirs = new Set<string>([gatewayApi.module, certManager.module, cloudnativePg.module]);
   for (const source of await chartsCrdDirs(progress))
-    for (const file of source.files) await node.kubectl(['apply', '--server-side', '-f', file]);
+    if (!theirs.has(source.module))
+      for (const file of source.files) await node.kubectl(['apply', '--server-side', '-f', file]);
   await runTiltInstalls(node, names, progress);
 }
 
