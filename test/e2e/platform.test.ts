@@ -11,7 +11,7 @@ import { createVolumePool } from '../support/node/storage.ts';
 // manifests/dev on a real node, deployed as `tilt up` deploys it: the Tiltfile's add-on commands (downloads replaced
 // by the same versions from the Go module cache), then the chart files in order. One node for the file; the tests
 // run in order and the last one tears it down.
-/** Every add-on of the Tiltfile: the CRDs, cert-manager, CloudNativePG, Traefik and its GatewayClass. */
+/** Every add-on of the Tiltfile: the CRDs (Gateway API, prometheus-operator), cert-manager, CloudNativePG, Traefik and its GatewayClass. */
 const ADD_ONS = TILT_ADD_ONS;
 let node: RunningNode;
 const timings: Record<string, number> = {};

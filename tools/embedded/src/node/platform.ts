@@ -17,8 +17,18 @@ export const isPlatformChart = (file: string): boolean => /^0[0-6]-/.test(file);
 
 const repo = fileURLToPath(new URL('../../../../', import.meta.url));
 
-/** The Tiltfile's add-on local_resources, in its order; Traefik's image must exist (its build is long). */
-export const TILT_ADD_ONS = ['gateway-api-crds', 'cert-manager', 'cloudnative-pg', 'traefik', 'gateway-class'] as const;
+/**
+ * The Tiltfile's local_resources that install add-ons into the cluster, in its order (`postgres-ready` is a wait,
+ * run after the charts); Traefik's image must exist (its build is long).
+ */
+export const TILT_ADD_ONS = [
+  'gateway-api-crds',
+  'cert-manager',
+  'cloudnative-pg',
+  'traefik',
+  'gateway-class',
+  'prometheus-operator-crds',
+] as const;
 
 /**
  * Installs the upstream CRDs the charts need besides the Tiltfile's (prometheus-operator, Barman Cloud) from the
