@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import { containerSecurity, resources, VAULT_TOKEN_DIR, vaultTokenVolume } from '../../lib/workload.ts';
-import { vault } from '../../platform.ts';
+import { caBundleVolume } from '../../lib/certificates.ts';
+import { internalCa, vault } from '../../platform.ts';
 
 /** KV v2 path (mount `secret`) under which the logging stack keeps what it generates: passwords, keys. */
 export const LOGGING_KV_PATH = 'logging';
@@ -46,6 +47,8 @@ export function vaultSecretsInit(client: LoggingVaultClient): {
       command: ['/bin/sh', '-c', SCRIPT],
       env: [
         { name: 'VAULT_ADDR', value: vault.address },
+        // Vault's certificate comes from the internal CA, which the OpenBao image does not trust by itself.
+        { name: 'VAULT_CACERT', value: `${internalCa.mountDir}/${internalCa.file}` },
         { name: 'VAULT_ROLE', value: client.role },
         { name: 'SECRET_NAMES', value: client.secrets.join(' ') },
         { name: 'HOME', value: '/tmp' },
@@ -56,12 +59,15 @@ export function vaultSecretsInit(client: LoggingVaultClient): {
         { name: 'vault-token', mountPath: VAULT_TOKEN_DIR, readOnly: true },
         { name: 'cf-secrets', mountPath: SECRETS_DIR },
         { name: 'init-tmp', mountPath: '/tmp' },
+        { name: 'internal-ca', mountPath: internalCa.mountDir, readOnly: true },
       ],
     },
     volumes: [
       vaultTokenVolume(vault.audience),
       { name: 'cf-secrets', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
       { name: 'init-tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Mi') } },
+      // The namespace's trust Secret (chart.ts), of which only `ca.crt` is mounted.
+      caBundleVolume('internal-ca', internalCa.trustSecret),
     ],
     mount: { name: 'cf-secrets', mountPath: SECRETS_DIR, readOnly: true },
   };

@@ -10,7 +10,8 @@ import {
   VAULT_TOKEN_DIR,
   vaultTokenVolume,
 } from '../../lib/workload.ts';
-import { future, labels, ns, selector, vault } from '../../platform.ts';
+import { caBundleVolume } from '../../lib/certificates.ts';
+import { future, internalCa, labels, ns, selector, vault } from '../../platform.ts';
 import { dashboards, datasources } from './dashboards/index.ts';
 import { upstreamProbes } from './objects.ts';
 import type { ObservabilitySettings } from './settings.ts';
@@ -138,7 +139,13 @@ export function grafanaStack(scope: Construct, settings: ObservabilitySettings):
             name: 'admin-password',
             image: vault.image,
             command: ['/bin/sh', '/etc/grafana-init/init-admin-password.sh'],
-            env: env({ VAULT_ADDR: vault.address, VAULT_CLIENT_TIMEOUT: '10s', VAULT_MAX_RETRIES: 3 }),
+            env: env({
+              VAULT_ADDR: vault.address,
+              // Vault's certificate comes from the internal CA (the namespace's trust Secret, chart.ts).
+              VAULT_CACERT: `${internalCa.mountDir}/${internalCa.file}`,
+              VAULT_CLIENT_TIMEOUT: '10s',
+              VAULT_MAX_RETRIES: 3,
+            }),
             volumeMounts: [
               {
                 name: 'provisioning',
@@ -148,6 +155,7 @@ export function grafanaStack(scope: Construct, settings: ObservabilitySettings):
               },
               { name: 'vault-secrets', mountPath: vaultAgent.secretsDir },
               { name: 'vault-token', mountPath: VAULT_TOKEN_DIR, readOnly: true },
+              { name: 'internal-ca', mountPath: internalCa.mountDir, readOnly: true },
             ],
             securityContext: containerSecurity(grafana.uid, true),
             resources: resources({
@@ -196,6 +204,7 @@ export function grafanaStack(scope: Construct, settings: ObservabilitySettings):
           { name: 'tmp', emptyDir: {} },
           { name: 'vault-secrets', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
           vaultTokenVolume(vault.audience),
+          caBundleVolume('internal-ca', internalCa.trustSecret),
         ],
       }),
     },
