@@ -6,6 +6,8 @@
  * row per case with the values each series takes (promtool's expanding notation, e.g. `0+60x30`).
  */
 
+import { platformJobs } from '../../charts-ts/src/charts/observability/rules/red.ts';
+
 export interface AlertCase {
   alert: string;
   /** What the case shows, for the test's name. */
@@ -82,6 +84,19 @@ export const alertCases: AlertCase[] = [
     [
       { what: 'a target unreachable for 5 minutes', values: ['0x10'], firing: [{ severity: 'critical', ...userPod }] },
       { what: 'every target up', values: ['1x10'], firing: [] },
+    ],
+  ),
+  ...alertCasesOf(
+    'ServiceAbsent',
+    '10m',
+    platformJobs().map((j) => lbl('up', { ...j, pod: `${j.job}-0`, instance: '10.244.0.9:8080' })),
+    [
+      {
+        what: 'user-service without a single target for 10 minutes',
+        values: platformJobs().map((j) => (j.job === 'user-service' ? null : '1x10')),
+        firing: [{ severity: 'critical', job: 'user-service', namespace: 'cf-apps' }],
+      },
+      { what: 'every platform job with a target', values: platformJobs().map(() => '1x10'), firing: [] },
     ],
   ),
   ...alertCasesOf(

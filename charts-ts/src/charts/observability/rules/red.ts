@@ -7,6 +7,8 @@
  * 14.4× over 1 h (confirmed over 5 m) and 6× over 6 h (confirmed over 30 m).
  */
 import type { Severity } from '../settings.ts';
+import { ns } from '../../../platform.ts';
+import { scrapeTargets } from '../targets.ts';
 import { alert, rateOrZero, rateRecord, record, type IRule, type IRuleGroup } from './rule.ts';
 
 export const SLO_AVAILABILITY = 0.995;
@@ -49,6 +51,17 @@ function burnRateAlert(row: {
   });
 }
 
+/**
+ * The platform's own jobs (services, vault-unsealer, Vault, PostgreSQL), each of which must always have a target:
+ * `up == 0` only sees a target that exists, so a workload scaled to 0, deleted or relabelled would go unnoticed.
+ */
+export function platformJobs(): { job: string; namespace: string }[] {
+  const platform = new Set<string>([ns.apps, ns.vault, ns.data]);
+  return scrapeTargets()
+    .filter((t) => platform.has(t.namespace))
+    .map(({ job, namespace }) => ({ job, namespace }));
+}
+
 export function redRules(): IRuleGroup[] {
   const ratio = (w: string): string =>
     `${rateOrZero(count, 'status=~"5.."', 'service', w)} / sum by (service) (rate(${count}[${w}]))`;
@@ -80,6 +93,18 @@ export function redRules(): IRuleGroup[] {
           severity: 'critical',
           summary: '{{ $labels.job }} target {{ $labels.instance }} is down',
           description: 'Prometheus has not scraped {{ $labels.job }} on {{ $labels.pod }} for 3 minutes.',
+        }),
+        alert({
+          name: 'ServiceAbsent',
+          // absent() keeps the equality matchers as the result's labels, so each missing job names itself.
+          expr: platformJobs()
+            .map(({ job, namespace }) => `absent(up{job="${job}",namespace="${namespace}"})`)
+            .join('\nor '),
+          for: '5m',
+          severity: 'critical',
+          summary: '{{ $labels.job }} in {{ $labels.namespace }} has no target',
+          description:
+            'Prometheus has found no pod of {{ $labels.job }} to scrape for 5 minutes: scaled to 0, deleted, or its pods lost their labels.',
         }),
         burnRateAlert({
           rate: 14.4,
