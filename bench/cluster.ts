@@ -5,7 +5,7 @@
 // starting the control plane alone (etcd + kube-apiserver), measured in the same run. Needs root.
 import { solveCaptcha, type Challenge } from '@cf/embedded/captcha-answer';
 import { startControlPlane } from '@cf/embedded/control-plane';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gatewayClient } from '@cf/embedded/node/gateway-client';
@@ -53,8 +53,10 @@ async function npmStartLoginLatencies(): Promise<number[]> {
   });
   try {
     const deadline = Date.now() + 300_000;
-    while (!/ready in [\d.]+ s/.test(readFileSync(log, 'utf8'))) {
-      if (Date.now() > deadline) throw new Error(`npm start not ready:\n${readFileSync(log, 'utf8')}`);
+    // The log file appears once the process writes to it.
+    const output = (): string => (existsSync(log) ? readFileSync(log, 'utf8') : '');
+    while (!/ready in [\d.]+ s/.test(output())) {
+      if (Date.now() > deadline) throw new Error(`npm start not ready:\n${output()}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     return await loginLatencies(async (method, path, body) => {
@@ -151,10 +153,12 @@ try {
           'cf-vault',
           'exec',
           'vault-0',
+          '-c',
+          'vault',
           '--',
           'bao',
           'status',
-          '-address=http://127.0.0.1:8200',
+          // The container's own VAULT_ADDR and CA: Vault listens on TLS only.
           '-format=json',
         ])
         .catch((error: Error) => error.message);
