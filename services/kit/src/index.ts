@@ -68,7 +68,7 @@ export {
   type Success,
 } from './http/operations.ts';
 export { idLinks } from './http/links.ts';
-export { createdAnswer, listAnswer, type LinkedAnswer } from './http/resource-answers.ts';
+export { createdAnswer, listAnswer, noContentAnswer, okAnswer, type LinkedAnswer } from './http/resource-answers.ts';
 export { PROBLEM_SCHEMA, problemResponseDefinition, problemResponseName } from './http/openapi-components.ts';
 export { JwksKeys, type JwksOptions, type KeyResolver } from './auth/jwks.ts';
 export { SessionRevocations, type SessionRevocationsOptions } from './auth/revocations.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createdAnswer, idLinks, listAnswer, operationGroup, type Operation } from '@cf/kit';
+import { createdAnswer, idLinks, listAnswer, noContentAnswer, okAnswer, operationGroup, type Operation } from '@cf/kit';
 import {
   AvailableChatView,
   AvailableQuery,
@@ -83,11 +83,11 @@ export function publishingRoutes(deps: {
       },
     ),
     channelRoutes.get('/telegram/channels/:id', 'One of the caller’s managed channels', {
-      success: { status: 200, description: 'the channel', schema: ChannelView },
+      ...okAnswer('the channel', ChannelView),
       handler: channels.get,
     }),
     channelRoutes.post('/telegram/channels/:id/refresh', 'Read title, member count and rights from Telegram again', {
-      success: { status: 200, description: 'the channel as Telegram says now', schema: ChannelView },
+      ...okAnswer('the channel as Telegram says now', ChannelView),
       errors: {
         409: 'the channel’s account is not connected',
         ...TELEGRAM_CALL,
@@ -95,7 +95,7 @@ export function publishingRoutes(deps: {
       handler: channels.refresh,
     }),
     channelRoutes.delete('/telegram/channels/:id', 'Stop managing a channel (its post targets go with it)', {
-      success: { status: 204, description: 'no longer managed' },
+      ...noContentAnswer('no longer managed'),
       handler: channels.remove,
     }),
     channelRoutes.get(
@@ -159,22 +159,22 @@ export function publishingRoutes(deps: {
       handler: posts.list,
     }),
     postRoutes.get('/telegram/posts/:id', 'One of the caller’s posts with per-target state, message id and t.me link', {
-      success: { status: 200, description: 'the post', schema: PostView },
+      ...okAnswer('the post', PostView),
       handler: posts.get,
     }),
     postRoutes.patch('/telegram/posts/:id', 'Edit text, entities, silent flag or time, until sending starts', {
       body: PostEditBody,
-      success: { status: 200, description: 'the post', schema: PostView },
+      ...okAnswer('the post', PostView),
       errors: { 400: 'invalid body', 409: 'sending started or finished' },
       handler: posts.edit,
     }),
     postRoutes.delete('/telegram/posts/:id', 'Cancel a post, until sending starts', {
-      success: { status: 204, description: 'cancelled' },
+      ...noContentAnswer('cancelled'),
       errors: { 409: 'sending started or finished' },
       handler: posts.cancel,
     }),
     postRoutes.post('/telegram/posts/:id/targets/:targetId/retry', 'Send a failed (or unknown) target again, now', {
-      success: { status: 200, description: 'the post', schema: PostView },
+      ...okAnswer('the post', PostView),
       errors: { 404: 'no such post or target of the caller', 409: 'the target is not failed or unknown' },
       handler: posts.retry,
     }),

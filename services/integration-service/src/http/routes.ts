@@ -1,8 +1,9 @@
-import { createdAnswer, listAnswer, operationGroup, type Operation } from '@cf/kit';
+import { createdAnswer, listAnswer, noContentAnswer, okAnswer, operationGroup, type Operation } from '@cf/kit';
 import { LogQuery, StatsQuery, type accountHandlers } from './account-handlers.ts';
 import { BotBody, BotRenameBody, type botHandlers } from './bot-handlers.ts';
 import { CodeBody, PasswordBody, PhoneBody, type loginHandlers } from './login-handlers.ts';
 import { Account, AccountList, Bot, BotList, ErrorStats, LogPage, Login } from './responses.ts';
+import { publishingRoutes } from './publishing-routes.ts';
 
 /** A stored-state move between pods: the caller retries (Retry-After). */
 const MOVING = 'the login or account is moving between pods, or another pod holds it and is unreachable';
@@ -18,9 +19,15 @@ const TELEGRAM = {
   504: 'Telegram did not answer in time (Retry-After)',
 } as const;
 
+/** What a call to the Bot API can answer (`bots/bot-api.ts`), as TELEGRAM is for MTProto. */
+const BOT_API = {
+  502: 'the Bot API answered with an error',
+  503: 'Bot API unreachable (Retry-After)',
+  504: 'Bot API did not answer in time (Retry-After)',
+} as const;
+
 /** The caps of `limits.ts` that answer 409. */
 const LIMIT = 'the connected-accounts cap was reached';
-import { publishingRoutes } from './publishing-routes.ts';
 
 /**
  * Every route of the service, declared in this one list: path, inputs, documented answers, auth and the
@@ -73,7 +80,7 @@ export function routes(deps: {
       '/telegram/logins/:id',
       'State of a login: waiting, code_sent, password_required, connected, failed (with reason), expired',
       {
-        success: { status: 200, description: 'the login', schema: Login },
+        ...okAnswer('the login', Login),
         handler: logins.get,
       },
     ),
@@ -81,7 +88,7 @@ export function routes(deps: {
       '/telegram/logins/:id',
       'Cancel a pending login: it fails as Cancelled, and its Telegram client and pending slot are freed',
       {
-        success: { status: 200, description: 'the cancelled login', schema: Login },
+        ...okAnswer('the cancelled login', Login),
         errors: { 409: 'the login is no longer pending', 503: MOVING },
         handler: logins.cancel,
       },
@@ -90,30 +97,26 @@ export function routes(deps: {
       '/telegram/logins/:id/resend',
       'Send the code again, by the next type Telegram offers (e.g. SMS)',
       {
-        success: { status: 200, description: 'the login', schema: Login },
+        ...okAnswer('the login', Login),
         errors: { ...TELEGRAM, 409: 'not waiting for a code, or no further method' },
         handler: logins.resend,
       },
     ),
     loginRoutes.post('/telegram/logins/:id/code', 'Submit the code: connected, or password_required', {
       body: CodeBody,
-      success: { status: 200, description: 'the login (connected or password_required)', schema: Login },
+      ...okAnswer('the login (connected or password_required)', Login),
       errors: {
         ...TELEGRAM,
         400: 'invalid code',
-        409: 'not waiting for a code, or the account cap was reached',
+        409: `not waiting for a code, or ${LIMIT}`,
         410: 'the code expired',
       },
       handler: logins.code,
     }),
     loginRoutes.post('/telegram/logins/:id/password', 'Submit the two-step verification password', {
       body: PasswordBody,
-      success: { status: 200, description: 'the login (connected)', schema: Login },
-      errors: {
-        ...TELEGRAM,
-        400: 'wrong password',
-        409: 'no password required, or the account cap was reached',
-      },
+      ...okAnswer('the login (connected)', Login),
+      errors: { ...TELEGRAM, 400: 'wrong password', 409: `no password required, or ${LIMIT}` },
       handler: logins.password,
     }),
     accountRoutes.get('/telegram/accounts', 'The caller’s Telegram accounts', {
@@ -121,7 +124,7 @@ export function routes(deps: {
       handler: accounts.list,
     }),
     accountRoutes.get('/telegram/accounts/:id', 'One of the caller’s Telegram accounts', {
-      success: { status: 200, description: 'the account', schema: Account },
+      ...okAnswer('the account', Account),
       errors: { 503: MOVING },
       handler: accounts.get,
     }),
@@ -129,44 +132,38 @@ export function routes(deps: {
       '/telegram/accounts/:id',
       'Disconnect: log the session out at Telegram, destroy the client, delete the stored session',
       {
-        success: { status: 204, description: 'disconnected' },
-        errors: { ...TELEGRAM },
+        ...noContentAnswer('disconnected'),
+        errors: TELEGRAM,
         handler: accounts.delete,
       },
     ),
     logRoutes.get('/telegram/logs', 'The caller’s integration log, newest first, paged', {
       query: LogQuery,
-      success: { status: 200, description: 'a page of log entries', schema: LogPage },
+      ...okAnswer('a page of log entries', LogPage),
       handler: accounts.logs,
     }),
     logRoutes.get('/telegram/stats/errors', 'The caller’s error counts by kind over a window', {
       query: StatsQuery,
-      success: { status: 200, description: 'error counts by kind', schema: ErrorStats },
+      ...okAnswer('error counts by kind', ErrorStats),
       handler: accounts.errorStats,
-    }),
-    botRoutes.post('/telegram/bots', 'Add a bot by its token (checked with Bot API getMe; stored only encrypted)', {
-      body: BotBody,
-      ...createdAnswer('the bot', Bot, { renameBot: 'patchTelegramBotsById', removeBot: 'deleteTelegramBotsById' }),
-      errors: {
-        400: 'not a valid bot token',
-        409: 'bot cap reached, or the bot is already added',
-        502: 'the Bot API answered with an error',
-        503: 'Bot API unreachable (Retry-After)',
-        504: 'Bot API did not answer in time (Retry-After)',
-      },
-      handler: bots.add,
     }),
     botRoutes.get('/telegram/bots', 'The caller’s bots', {
       ...listAnswer('bots', 'the bots', BotList, { renameFirstBot: 'patchTelegramBotsById' }),
       handler: bots.list,
     }),
+    botRoutes.post('/telegram/bots', 'Add a bot by its token (checked with Bot API getMe; stored only encrypted)', {
+      body: BotBody,
+      ...createdAnswer('the bot', Bot, { renameBot: 'patchTelegramBotsById', removeBot: 'deleteTelegramBotsById' }),
+      errors: { ...BOT_API, 400: 'not a valid bot token', 409: 'bot cap reached, or the bot is already added' },
+      handler: bots.add,
+    }),
     botRoutes.patch('/telegram/bots/:id', 'Rename one of the caller’s bots', {
       body: BotRenameBody,
-      success: { status: 200, description: 'the bot', schema: Bot },
+      ...okAnswer('the bot', Bot),
       handler: bots.rename,
     }),
     botRoutes.delete('/telegram/bots/:id', 'Remove one of the caller’s bots and delete its token', {
-      success: { status: 204, description: 'removed' },
+      ...noContentAnswer('removed'),
       handler: bots.remove,
     }),
     ...publishingRoutes(deps.publishing),

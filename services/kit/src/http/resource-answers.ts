@@ -35,3 +35,13 @@ export function createdAnswer(
 ): LinkedAnswer {
   return { success: { status: 201, description, schema }, links: idLinks(`$response.body#/${idField}`, targets) };
 }
+
+/** What a read or an update answers: 200 with `schema`, spread into an `operationGroup` member. */
+export function okAnswer(description: string, schema: z.ZodType): { success: Success } {
+  return { success: { status: 200, description, schema } };
+}
+
+/** What an operation with nothing to return answers (a delete, an action): 204 with no body. */
+export function noContentAnswer(description: string): { success: Success } {
+  return { success: { status: 204, description } };
+}

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { HttpProblem, operation, verifiedClaims, type Operation } from '@cf/kit';
+import { HttpProblem, noContentAnswer, okAnswer, operation, verifiedClaims, type Operation } from '@cf/kit';
 import { audit, type AuditEvent } from '../audit.ts';
 import type { ActionTokens, LinkRefusal } from '../db/action-tokens.ts';
 import type { MailOutbox, OutboxJob } from '../mail/outbox.ts';
@@ -121,7 +121,7 @@ export function accountLinkRoutes(
       auth: 'none',
       tags: ['auth'],
       body: z.object({ token: LinkSecret, password: NewPassword }),
-      success: { status: 204, description: 'password changed, every session ended' },
+      ...noContentAnswer('password changed, every session ended'),
       errors: { 400: 'invalid, expired or used link', 503: UNAVAILABLE },
       async handler(ctx, { body }) {
         const { tokens, mail } = deps;
@@ -147,7 +147,7 @@ export function accountLinkRoutes(
       auth: 'user',
       tags: ['users'],
       body: z.object({ newEmail: Email, currentPassword: z.string().max(1024) }),
-      success: { status: 200, description: 'the account with its new, unverified address', schema: PublicUser },
+      ...okAnswer('the account with its new, unverified address', PublicUser),
       errors: {
         400: 'invalid input, wrong current password, or the address the account already has',
         409: 'another account has this address',

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { HttpProblem, listAnswer, operationGroup, verifiedClaims, type Operation } from '@cf/kit';
+import { HttpProblem, listAnswer, okAnswer, operationGroup, verifiedClaims, type Operation } from '@cf/kit';
 import { audit } from '../audit.ts';
 import type { AuditTrail } from '../admin/audit-trail.ts';
 import type { UserDirectory } from '../admin/directory.ts';
@@ -76,7 +76,7 @@ export function adminRoutes(deps: RouteDeps, admin: AdminDeps): Operation[] {
       },
     ),
     adminRoutes.get('/admin/users/:id', 'One account: verification, second factors (no secrets) and live sessions', {
-      success: { status: 200, description: 'the account', schema: AdminUserDetail },
+      ...okAnswer('the account', AdminUserDetail),
       links: {
         getAudit: { operationId: 'getAdminUsersByIdAudit', parameters: { id: '$request.path.id' } },
       },
@@ -96,7 +96,7 @@ export function adminRoutes(deps: RouteDeps, admin: AdminDeps): Operation[] {
       'Change an account’s role, or disable/enable it (disabling ends its sessions at once and refuses its logins)',
       {
         body: AdminPatchBody,
-        success: { status: 200, description: 'the updated account', schema: AdminUser },
+        ...okAnswer('the updated account', AdminUser),
         errors: { 404: 'no such account', 409: 'an administrator cannot demote or disable themselves' },
         async handler(ctx, { body }) {
           const claims = verifiedClaims(ctx);
@@ -119,7 +119,7 @@ export function adminRoutes(deps: RouteDeps, admin: AdminDeps): Operation[] {
       '/admin/users/:id/sessions',
       'End every session of an account (its access tokens are refused at the gateway at once)',
       {
-        success: { status: 200, description: 'how many sessions were ended', schema: SessionsEnded },
+        ...okAnswer('how many sessions were ended', SessionsEnded),
         errors: { 404: 'no such account', 409: 'administrators sign themselves out with POST /auth/logout-all' },
         async handler(ctx) {
           refuseSelf(ctx, 'end the sessions of');
@@ -140,7 +140,7 @@ export function adminRoutes(deps: RouteDeps, admin: AdminDeps): Operation[] {
       'The account’s audit trail, newest first, paged (page size capped at 100)',
       {
         query: AuditQuery,
-        success: { status: 200, description: 'a page of audit events and how many there are', schema: AuditEventPage },
+        ...okAnswer('a page of audit events and how many there are', AuditEventPage),
         errors: { 404: 'no such account' },
         async handler(ctx, { query }) {
           const user = await accountNamed(ctx);

@@ -1,5 +1,14 @@
 import type { Context } from 'koa';
-import { bearerToken, HttpProblem, operationGroup, verifiedClaims, verifyAccessToken, type Operation } from '@cf/kit';
+import {
+  bearerToken,
+  HttpProblem,
+  noContentAnswer,
+  okAnswer,
+  operationGroup,
+  verifiedClaims,
+  verifyAccessToken,
+  type Operation,
+} from '@cf/kit';
 import { audit } from '../audit.ts';
 import { hashPassword, needsRehash, verifyPassword } from '../passwords.ts';
 import { LoginBody, LogoutBody, RefreshBody, RegisterBody, Uuid } from '../schemas.ts';
@@ -128,7 +137,7 @@ export function authRoutes(deps: RouteDeps): Operation[] {
         refreshCookie: true,
         middleware: [metrics.refreshes],
         body: RefreshBody,
-        success: { status: 200, description: 'new access and refresh tokens', schema: TokenResponse },
+        ...okAnswer('new access and refresh tokens', TokenResponse),
         errors: { 401: 'missing, expired, revoked or reused refresh token' },
         async handler(ctx, { body }) {
           const fromCookie = body?.refresh_token === undefined;
@@ -155,7 +164,7 @@ export function authRoutes(deps: RouteDeps): Operation[] {
     publicAuth.post('/auth/logout', 'End the current session; its refresh and access tokens stop working at once', {
       refreshCookie: true,
       body: LogoutBody,
-      success: { status: 204, description: 'logged out (also when the session was already gone)' },
+      ...noContentAnswer('logged out (also when the session was already gone)'),
       async handler(ctx, { body }) {
         const session = await sessionToEnd(ctx, body?.refresh_token);
         if (session !== undefined) {
@@ -167,7 +176,7 @@ export function authRoutes(deps: RouteDeps): Operation[] {
       },
     }),
     userAuth.post('/auth/logout-all', 'End every session of the caller', {
-      success: { status: 204, description: 'all sessions ended' },
+      ...noContentAnswer('all sessions ended'),
       async handler(ctx) {
         const claims = verifiedClaims(ctx);
         const count = await store.revokeAllSessions(claims.sub, 'logout-all');
@@ -180,7 +189,7 @@ export function authRoutes(deps: RouteDeps): Operation[] {
       '/auth/session',
       'Whether the caller’s access token and its session are still good (for the gateway’s edge check)',
       {
-        success: { status: 200, description: 'the session is live', schema: LiveSession },
+        ...okAnswer('the session is live', LiveSession),
         handler(ctx) {
           const claims = verifiedClaims(ctx);
           ctx.set('Cache-Control', 'no-store');
@@ -189,7 +198,7 @@ export function authRoutes(deps: RouteDeps): Operation[] {
       },
     ),
     userAuth.get('/auth/sessions', 'The caller’s active sessions', {
-      success: { status: 200, description: 'sessions, newest use first', schema: SessionList },
+      ...okAnswer('sessions, newest use first', SessionList),
       links: {
         endFirstSession: { operationId: 'deleteAuthSessionsById', parameters: { id: '$response.body#/sessions/0/id' } },
       },
@@ -209,7 +218,7 @@ export function authRoutes(deps: RouteDeps): Operation[] {
       },
     }),
     userAuth.delete('/auth/sessions/:id', 'End one of the caller’s sessions', {
-      success: { status: 204, description: 'ended' },
+      ...noContentAnswer('ended'),
       errors: { 404: 'no such session of the caller' },
       async handler(ctx) {
         const claims = verifiedClaims(ctx);

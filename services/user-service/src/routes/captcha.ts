@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HttpProblem, operation, type Operation } from '@cf/kit';
+import { HttpProblem, okAnswer, operation, type Operation } from '@cf/kit';
 import type { Captcha } from '../captcha/captcha.ts';
 
 /** ALTCHA v2's challenge as the widget reads it. */
@@ -30,7 +30,7 @@ export function captchaRoutes(captcha: Captcha | undefined, asked = true): Opera
       summary: 'A proof-of-work challenge for registration and password reset',
       auth: 'none',
       tags: ['auth'],
-      success: { status: 200, description: 'an ALTCHA v2 challenge', schema: ChallengeBody },
+      ...okAnswer('an ALTCHA v2 challenge', ChallengeBody),
       errors: { 404: 'this server asks for no captcha', 503: 'no signing key loaded yet' },
       async handler(ctx) {
         if (captcha === undefined || !asked) throw HttpProblem.notFound('this server asks for no captcha');

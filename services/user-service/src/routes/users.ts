@@ -1,4 +1,4 @@
-import { HttpProblem, operationGroup, verifiedClaims, type Operation } from '@cf/kit';
+import { HttpProblem, noContentAnswer, okAnswer, operationGroup, verifiedClaims, type Operation } from '@cf/kit';
 import { audit } from '../audit.ts';
 import { hashPassword, verifyPassword } from '../passwords.ts';
 import { ChangePasswordBody, PatchMeBody } from '../schemas.ts';
@@ -12,21 +12,21 @@ export function usersRoutes(deps: RouteDeps): Operation[] {
   const ownRoutes = operationGroup({ auth: 'user', tags: ['users'] });
   return [
     ownRoutes.get('/users/me', 'The caller’s account', {
-      success: { status: 200, description: 'the account', schema: PublicUser },
+      ...okAnswer('the account', PublicUser),
       async handler(ctx) {
         ctx.body = publicUser(await callerUser(store, ctx));
       },
     }),
     ownRoutes.patch('/users/me', 'Change the caller’s display name (the only field a user may change here)', {
       body: PatchMeBody,
-      success: { status: 200, description: 'the updated account', schema: PublicUser },
+      ...okAnswer('the updated account', PublicUser),
       async handler(ctx, { body }) {
         ctx.body = publicUser(existingCaller(await store.setDisplayName(verifiedClaims(ctx).sub, body.displayName)));
       },
     }),
     ownRoutes.post('/users/me/password', 'Change the password; every other session of the caller ends', {
       body: ChangePasswordBody,
-      success: { status: 204, description: 'changed' },
+      ...noContentAnswer('changed'),
       errors: { 400: 'invalid input or wrong current password' },
       async handler(ctx, { body }) {
         const claims = verifiedClaims(ctx);

@@ -1,4 +1,4 @@
-import { HttpProblem, operation, operationGroup, type Operation } from '@cf/kit';
+import { HttpProblem, okAnswer, operation, operationGroup, type Operation } from '@cf/kit';
 import { audit } from '../audit.ts';
 import { TokenResponse } from '../routes/responses.ts';
 import { startLoginSession } from '../routes/auth.ts';
@@ -33,7 +33,7 @@ export function twoFactorLoginRoutes(deps: RouteDeps): Operation[] {
       auth: 'none',
       tags: ['auth'],
       body: SecondFactorBody,
-      success: { status: 200, description: 'the session, as a plain login answers', schema: TokenResponse },
+      ...okAnswer('the session, as a plain login answers', TokenResponse),
       errors: STEP_ERRORS,
       async handler(ctx, { body }) {
         const step = await steps.open(body.step_token);
@@ -58,7 +58,7 @@ export function twoFactorLoginRoutes(deps: RouteDeps): Operation[] {
       'WebAuthn request options for completing a login step with one of the account’s passkeys',
       {
         body: StepTokenBody,
-        success: { status: 200, description: 'PublicKeyCredentialRequestOptionsJSON', schema: WebAuthnOptions },
+        ...okAnswer('PublicKeyCredentialRequestOptionsJSON', WebAuthnOptions),
         errors: { 401: STEP_ERRORS[401] },
         async handler(ctx, { body }) {
           const step = await steps.open(body.step_token);
@@ -71,7 +71,7 @@ export function twoFactorLoginRoutes(deps: RouteDeps): Operation[] {
       '/auth/passkey/options',
       'WebAuthn request options for a passwordless login (any discoverable passkey of this site)',
       {
-        success: { status: 200, description: 'PublicKeyCredentialRequestOptionsJSON', schema: WebAuthnOptions },
+        ...okAnswer('PublicKeyCredentialRequestOptionsJSON', WebAuthnOptions),
         async handler(ctx) {
           // Per IP like the other unauthenticated auth routes: every answer stores a challenge row. The 429 and 503
           // every route may answer are documented by the kit already.
@@ -84,7 +84,7 @@ export function twoFactorLoginRoutes(deps: RouteDeps): Operation[] {
     publicAuth.post('/auth/passkey/login', 'Log in with a passkey alone (user-verified: it is both factors)', {
       middleware: [deps.metrics.logins],
       body: PasswordlessBody,
-      success: { status: 200, description: 'the session, as a plain login answers', schema: TokenResponse },
+      ...okAnswer('the session, as a plain login answers', TokenResponse),
       errors: { 400: 'the passkey was not accepted (`…/problems/second-factor/wrong`)' },
       async handler(ctx, { body }) {
         const proved = await factors.passkeys.verifyAuthentication('passwordless', null, body.passkey);

@@ -1,6 +1,15 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { HttpProblem, operationGroup, verifiedClaims, type ErrorStatus, type Operation, type Success } from '@cf/kit';
+import {
+  HttpProblem,
+  noContentAnswer,
+  okAnswer,
+  operationGroup,
+  verifiedClaims,
+  type ErrorStatus,
+  type Operation,
+  type Success,
+} from '@cf/kit';
 import { audit } from '../audit.ts';
 import { callerUser } from '../routes/caller.ts';
 import type { RouteDeps } from '../routes/deps.ts';
@@ -91,7 +100,7 @@ export function twoFactorRoutes(deps: RouteDeps): Operation[] {
 
   return [
     twoFactorRoutes.get('/auth/two-factor', 'The caller’s second factors', {
-      success: { status: 200, description: 'whether 2FA is on, and which factors', schema: TwoFactorState },
+      ...okAnswer('whether 2FA is on, and which factors', TwoFactorState),
       async handler(ctx) {
         ctx.set('Cache-Control', 'no-store');
         ctx.body = await state(verifiedClaims(ctx).sub);
@@ -116,7 +125,7 @@ export function twoFactorRoutes(deps: RouteDeps): Operation[] {
       'Finish setting up the authenticator app with its first code',
       {
         body: TotpConfirmBody,
-        success: { status: 200, description: 'recovery codes when 2FA was just turned on', schema: RecoveryCodes },
+        ...okAnswer('recovery codes when 2FA was just turned on', RecoveryCodes),
         errors: { ...PROOF_ERRORS, 409: 'already confirmed' },
         async handler(ctx, { body }) {
           const userId = verifiedClaims(ctx).sub;
@@ -129,7 +138,7 @@ export function twoFactorRoutes(deps: RouteDeps): Operation[] {
       },
     ),
     withFreshFactor('/auth/two-factor/totp/remove', 'Remove the authenticator app (needs a fresh second factor)', {
-      success: { status: 204, description: 'removed; with no factor left, the recovery codes are gone too' },
+      ...noContentAnswer('removed; with no factor left, the recovery codes are gone too'),
       async run(ctx, userId) {
         await factors.store.deleteTotp(userId);
         await factors.dropCodesIfNoFactor(userId);
@@ -142,7 +151,7 @@ export function twoFactorRoutes(deps: RouteDeps): Operation[] {
       '/auth/two-factor/disable',
       'Turn two-factor authentication off: every factor and recovery code goes (needs a fresh factor)',
       {
-        success: { status: 204, description: 'off' },
+        ...noContentAnswer('off'),
         async run(ctx, userId) {
           await factors.disable(userId);
           audit(ctx, logger, 'two-factor.disabled', { userId });
@@ -154,7 +163,7 @@ export function twoFactorRoutes(deps: RouteDeps): Operation[] {
       '/auth/two-factor/recovery-codes',
       'Replace the recovery codes with 10 new ones (needs a fresh factor); the old ones stop working',
       {
-        success: { status: 200, description: 'the new codes, shown once', schema: RecoveryCodes },
+        ...okAnswer('the new codes, shown once', RecoveryCodes),
         async run(ctx, userId) {
           const recoveryCodes = await factors.regenerateRecoveryCodes(userId);
           audit(ctx, logger, 'two-factor.recovery-codes-regenerated', { userId });
@@ -167,7 +176,7 @@ export function twoFactorRoutes(deps: RouteDeps): Operation[] {
       '/auth/two-factor/passkey-options',
       'WebAuthn request options for confirming an action with one of the caller’s passkeys',
       {
-        success: { status: 200, description: 'PublicKeyCredentialRequestOptionsJSON', schema: WebAuthnOptions },
+        ...okAnswer('PublicKeyCredentialRequestOptionsJSON', WebAuthnOptions),
         async handler(ctx) {
           ctx.set('Cache-Control', 'no-store');
           ctx.body = await factors.passkeys.authenticationOptions('reauthenticate', verifiedClaims(ctx).sub);
@@ -178,7 +187,7 @@ export function twoFactorRoutes(deps: RouteDeps): Operation[] {
       '/auth/two-factor/passkeys/registration-options',
       'WebAuthn creation options for adding a passkey',
       {
-        success: { status: 200, description: 'PublicKeyCredentialCreationOptionsJSON', schema: WebAuthnOptions },
+        ...okAnswer('PublicKeyCredentialCreationOptionsJSON', WebAuthnOptions),
         async handler(ctx) {
           const user = await callerUser(store, ctx);
           const existing = await factors.store.passkeys(user.id);
@@ -229,7 +238,7 @@ export function twoFactorRoutes(deps: RouteDeps): Operation[] {
       'Remove one of the caller’s passkeys (needs a fresh second factor)',
       {
         body: RemovePasskeyBody,
-        success: { status: 204, description: 'removed; with no factor left, the recovery codes are gone too' },
+        ...noContentAnswer('removed; with no factor left, the recovery codes are gone too'),
         errors: { 404: 'no such passkey of the caller' },
         async run(ctx, userId, body) {
           if ((await factors.store.deletePasskey(userId, body.id)) === 0) throw HttpProblem.notFound('no such passkey');

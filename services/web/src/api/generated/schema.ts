@@ -3222,7 +3222,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       /** @description no such login of the caller */
       404: components['responses']['NotFound'];
-      /** @description not waiting for a code, or the account cap was reached */
+      /** @description not waiting for a code, or the connected-accounts cap was reached */
       409: components['responses']['Conflict'];
       /** @description the code expired */
       410: components['responses']['Gone'];
@@ -3270,7 +3270,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       /** @description no such login of the caller */
       404: components['responses']['NotFound'];
-      /** @description no password required, or the account cap was reached */
+      /** @description no password required, or the connected-accounts cap was reached */
       409: components['responses']['Conflict'];
       413: components['responses']['PayloadTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
