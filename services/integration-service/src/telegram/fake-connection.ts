@@ -2,16 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { FakeTelegram } from './fake.ts';
 import type { FakeOperation, KeyState } from './fake-script.ts';
 import { normalize } from './fake-session.ts';
-import {
-  TelegramError,
-  type LoginTokenResult,
-  type OutgoingPost,
-  type SentCode,
-  type TelegramChat,
-  type TelegramPeer,
-  type TelegramConnection,
-  type TelegramUser,
-} from './port.ts';
+import { TelegramError } from './port.ts';
+// By the port's name: this class is the fake's side of that port, as gramjs.ts is GramJS's.
+import type * as port from './port.ts';
 
 /** A call to a data centre that never answers. */
 export const never = (): Promise<never> => new Promise<never>(() => undefined);
@@ -19,7 +12,7 @@ export const never = (): Promise<never> => new Promise<never>(() => undefined);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One client of the fake: what GramJS's TelegramClient is to the real Telegram. */
-export class FakeConnection implements TelegramConnection {
+export class FakeConnection implements port.TelegramConnection {
   private readonly fake: FakeTelegram;
   private key: string;
   private destroyed = false;
@@ -51,7 +44,7 @@ export class FakeConnection implements TelegramConnection {
     for (const listener of this.listeners) state.listeners.add(listener);
   }
 
-  private authorize(state: KeyState, userId: string): TelegramUser {
+  private authorize(state: KeyState, userId: string): port.TelegramUser {
     const account = this.fake.accountById(userId);
     if (account === undefined) throw new TelegramError('PhoneInvalid');
     if (account.script.password !== undefined && state.passwordPendingFor !== userId) {
@@ -63,7 +56,7 @@ export class FakeConnection implements TelegramConnection {
     return account.user;
   }
 
-  async sendCode(phone: string): Promise<SentCode> {
+  async sendCode(phone: string): Promise<port.SentCode> {
     if (this.fake.isSilent(phone)) {
       this.hung = true;
       return never();
@@ -80,13 +73,13 @@ export class FakeConnection implements TelegramConnection {
     return this.fake.deliverCode(this.key, phone, 0);
   }
 
-  async resendCode(phone: string, phoneCodeHash: string): Promise<SentCode> {
+  async resendCode(phone: string, phoneCodeHash: string): Promise<port.SentCode> {
     await this.step('resendCode');
     const pending = this.fake.pendingCode(this.key, phone, phoneCodeHash);
     return this.fake.deliverCode(this.key, phone, pending.typeIndex + 1, pending);
   }
 
-  async signIn(phone: string, phoneCodeHash: string, code: string): Promise<TelegramUser> {
+  async signIn(phone: string, phoneCodeHash: string, code: string): Promise<port.TelegramUser> {
     const state = await this.step('signIn');
     const pending = this.fake.pendingCode(this.key, phone, phoneCodeHash);
     if (pending.expired) throw new TelegramError('CodeExpired');
@@ -97,7 +90,7 @@ export class FakeConnection implements TelegramConnection {
     return this.authorize(state, account.user.id);
   }
 
-  async checkPassword(password: string): Promise<TelegramUser> {
+  async checkPassword(password: string): Promise<port.TelegramUser> {
     const state = await this.step('checkPassword');
     const userId = state.passwordPendingFor;
     const account = userId !== undefined ? this.fake.accountById(userId) : undefined;
@@ -114,20 +107,20 @@ export class FakeConnection implements TelegramConnection {
     return userId !== undefined ? this.fake.accountById(userId)?.script.hint : undefined;
   }
 
-  private accepted(state: KeyState, userId: string): LoginTokenResult {
+  private accepted(state: KeyState, userId: string): port.LoginTokenResult {
     const account = this.fake.accountById(userId);
     const home = account?.script.dcId ?? 2;
     if (state.dcId !== home) return { kind: 'migrate', dcId: home, token: randomBytes(16) };
     return { kind: 'success', user: this.authorize(state, userId) };
   }
 
-  async exportLoginToken(): Promise<LoginTokenResult> {
+  async exportLoginToken(): Promise<port.LoginTokenResult> {
     const state = await this.step('exportLoginToken');
     if (state.acceptedBy !== undefined) return this.accepted(state, state.acceptedBy);
     return { kind: 'token', ...this.fake.issueQrToken(this.key) };
   }
 
-  async importLoginToken(dcId: number, _token: Buffer): Promise<LoginTokenResult> {
+  async importLoginToken(dcId: number, _token: Buffer): Promise<port.LoginTokenResult> {
     const previous = await this.step('importLoginToken');
     const userId = previous.acceptedBy;
     if (userId === undefined) throw new TelegramError('SessionRevoked');
@@ -149,7 +142,7 @@ export class FakeConnection implements TelegramConnection {
     state.dead = 'revoked';
   }
 
-  async getSelf(): Promise<TelegramUser> {
+  async getSelf(): Promise<port.TelegramUser> {
     const state = await this.step('getSelf');
     const account = state.userId !== undefined ? this.fake.accountById(state.userId) : undefined;
     if (account === undefined) throw new TelegramError('SessionRevoked');
@@ -164,15 +157,15 @@ export class FakeConnection implements TelegramConnection {
     return state.userId;
   }
 
-  async chats(): Promise<TelegramChat[]> {
+  async chats(): Promise<port.TelegramChat[]> {
     return this.fake.channels.dialogsOf(await this.signedIn('getDialogs'));
   }
 
-  async chat(peer: TelegramPeer): Promise<TelegramChat> {
+  async chat(peer: port.TelegramPeer): Promise<port.TelegramChat> {
     return this.fake.channels.chatOf(await this.signedIn('getDialogs'), peer);
   }
 
-  async publish(peer: TelegramPeer, post: OutgoingPost): Promise<{ messageId: number }> {
+  async publish(peer: port.TelegramPeer, post: port.OutgoingPost): Promise<{ messageId: number }> {
     const sent = this.fake.channels.publish(await this.signedIn('sendMessage'), peer, post);
     // Only this answer is lost: the connection itself still closes, as a crashed process's socket does.
     if (sent.hung) return never();

@@ -22,11 +22,11 @@ export class LoginCaptcha {
   private readonly logger: Logger;
 
   constructor(sequelize: Sequelize, settings: LoginCaptchaSettings, logger: Logger) {
-    this.settings = settings;
-    this.logger = logger;
     // Counted, never refused here: the count decides whether a captcha is asked for.
     this.emailIp = new PostgresCounter(sequelize, 'login-failures', settings.windowSeconds);
     this.ip = new PostgresCounter(sequelize, 'login-failures-ip', settings.windowSeconds);
+    this.settings = settings;
+    this.logger = logger;
   }
 
   async required(email: string, ip: string): Promise<boolean> {
