@@ -9,6 +9,7 @@ import {
   rmSync,
   statSync,
   statfsSync,
+  type WriteStream,
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -164,6 +165,22 @@ export interface ManagedProcess {
   kill(): Promise<void>;
 }
 
+/** How long an exited process's pipes may stay open before `exited` resolves without them (a grandchild holds them). */
+const PIPE_DRAIN_MS = 2000;
+
+/**
+ * Resolves once the child's stdout and stderr have closed and the log has written what came through them, or
+ * after PIPE_DRAIN_MS (and as long again for the disk) when a grandchild outside the group keeps the pipes open:
+ * then the log stays open for what it still writes.
+ */
+async function logWritten(closed: Promise<boolean>, log: WriteStream): Promise<void> {
+  const bounded = <T>(promise: Promise<T>): Promise<T | false> =>
+    Promise.race([promise, new Promise<false>((resolve) => setTimeout(() => resolve(false), PIPE_DRAIN_MS).unref())]);
+  if (!(await bounded(closed))) return;
+  log.end();
+  await bounded(once(log, 'finish').catch(() => undefined));
+}
+
 /** Starts a server process in its own process group, logged to a file, reaped whatever happens. */
 export function spawnManaged(command: string, args: readonly string[], options: SpawnOptions): ManagedProcess {
   const log = createWriteStream(options.logFile, { flags: 'a' });
@@ -179,11 +196,18 @@ export function spawnManaged(command: string, args: readonly string[], options: 
   child.stderr?.pipe(log, { end: false });
   if (child.pid === undefined) throw new Error(`${options.name}: could not start ${command}`);
   const pid = child.pid;
+  const closed = once(child, 'close').then(
+    () => true,
+    () => true,
+  );
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => {
       live.delete(pid);
       reaperStdin()?.write(`-${pid}\n`);
-      resolve(code ?? signal ?? 'unknown');
+      const result = code ?? signal ?? 'unknown';
+      // 'exit' can come before the child's last output has passed through the pipes into the log; whoever reads the
+      // log once `exited` resolves (a test of a startup error) must find all of it.
+      void logWritten(closed, log).then(() => resolve(result));
     });
     child.once('error', () => resolve('spawn-error'));
   });
