@@ -66,3 +66,13 @@ test('an empty container holds nothing, and white space is no element', (t) => {
   t.is(jsonShapeProblem('[ 1 ]', { maxArrayLength: 0 }), undefined);
   t.is(jsonShapeProblem('[1, 2]', { maxArrayLength: 1 }), 'request body has an array of more than 1 elements');
 });
+
+test('commas outside any container count toward no limit: the JSON parser refuses that text', (t) => {
+  t.is(jsonShapeProblem(`1${',1'.repeat(5)}`, { maxArrayLength: 1, maxKeys: 1 }), undefined);
+});
+
+test('white space before a container’s first element counts as no element', (t) => {
+  // Invalid JSON, which the parser then refuses; what matters here is that the space counted for nothing.
+  t.is(jsonShapeProblem('[ , 1]', { maxArrayLength: 1 }), undefined);
+  t.is(jsonShapeProblem('{\n, "a": 1}', { maxKeys: 1 }), undefined);
+});
