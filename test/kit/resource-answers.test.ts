@@ -1,6 +1,6 @@
 import test from 'ava';
 import { z } from 'zod';
-import { createdAnswer, listAnswer } from '@cf/kit';
+import { createdAnswer, listAnswer, noContentAnswer, okAnswer } from '@cf/kit';
 
 const Thing = z.object({ id: z.uuid() });
 const ThingList = z.object({ things: z.array(Thing) });
@@ -20,4 +20,9 @@ test('a created answer is a 201 whose id links to the operations named, read fro
   t.deepEqual(createdAnswer('the thing', Thing, { getThing: 'getThingsById' }, 'thingId').links, {
     getThing: { operationId: 'getThingsById', parameters: { id: '$response.body#/thingId' } },
   });
+});
+
+test('an ok answer is a 200 with the schema, and a no-content answer a 204 without one', (t) => {
+  t.deepEqual(okAnswer('the thing', Thing), { success: { status: 200, description: 'the thing', schema: Thing } });
+  t.deepEqual(noContentAnswer('removed'), { success: { status: 204, description: 'removed' } });
 });
