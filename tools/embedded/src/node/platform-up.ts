@@ -1,6 +1,6 @@
 // The dev platform on a fresh node, brought up as `tilt up` brings it: images built here and imported, the
-// Tiltfile's add-on commands, then manifests/dev's chart files in order. For suites that need the platform running
-// before they test something on top of it (test/e2e/platform-observability.test.ts).
+// Tiltfile's add-on commands, then manifests/dev's chart files in order. Every real-node platform suite starts this
+// way (test/e2e/platform*.test.ts), then tests what it is about on top.
 import { runTiltInstalls, type AddOnRun } from './add-ons.ts';
 import { startNode, type RunningNode } from './node.ts';
 import { applyDevManifests } from './platform.ts';
@@ -23,7 +23,9 @@ export interface PlatformUpOptions {
   addOns: readonly string[];
   /** Which manifests/dev files to apply. */
   charts: (file: string) => boolean;
-  /** Images besides the platform's (the Dockerfiles' dev stage, as Tilt builds them; no Traefik). */
+  /** Traefik, the Tiltfile's Gateway implementation (its cold build is the longest). Default: false. */
+  traefik?: boolean;
+  /** Images besides the platform's (the Dockerfiles' dev stage, as Tilt builds them). */
   extraImages?: (progress: (line: string) => void) => Promise<BuiltImage[]>;
   /** hostPath volumes of 2Gi for the claims (PostgreSQL, Vault, and whatever else the suite runs). */
   volumes: number;
@@ -38,7 +40,7 @@ export async function bringUpPlatform(options: PlatformUpOptions): Promise<Platf
   const timings: Record<string, number> = {};
   let started = Date.now();
   const images = [
-    ...(await platformImages(progress, { traefik: false, target: 'dev' })),
+    ...(await platformImages(progress, { traefik: options.traefik ?? false, target: 'dev' })),
     ...((await options.extraImages?.(progress)) ?? []),
   ];
   timings['images'] = Date.now() - started;
