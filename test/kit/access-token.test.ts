@@ -1,8 +1,10 @@
 import test from 'ava';
+import type { Context } from 'koa';
 import {
   bearerToken,
   createApp,
   createLogger,
+  emailVerified,
   listen,
   requireJwt,
   requireRole,
@@ -44,6 +46,7 @@ const refusals: [string, TokenParts][] = [
   ['a token whose sub is not a string', { claims: { sub: 42 } }],
   ['a token with an unknown role', { claims: { role: 'root' } }],
   ['a token without role', { claims: { role: undefined } }],
+  ['a token whose email_verified is not a boolean', { claims: { email_verified: 'true' } }],
 ];
 
 for (const [what, parts] of refusals) {
@@ -55,6 +58,32 @@ for (const [what, parts] of refusals) {
 test('a string that is no JWT is refused without throwing', async (t) => {
   t.is(await verifyAccessToken('not.a.jwt', check), undefined);
   t.is(await verifyAccessToken('', check), undefined);
+});
+
+test('a token that says its address is verified, or not, passes either way', async (t) => {
+  t.is((await verifyAccessToken(token({ claims: { email_verified: true } }), check))?.email_verified, true);
+  t.is((await verifyAccessToken(token({ claims: { email_verified: false } }), check))?.email_verified, false);
+});
+
+test('a token without kid is refused even by a key resolver that answers every kid', async (t) => {
+  const only = await check.keys.key('k1');
+  const lenient = { ...check, keys: { key: async () => only } };
+  t.truthy(await verifyAccessToken(token(), lenient), 'the resolver does verify a token with a kid');
+  t.is(await verifyAccessToken(token({ header: { kid: undefined } }), lenient), undefined);
+});
+
+test('the Bearer token is read from a bare header value too, as the proxy lane passes it', (t) => {
+  t.is(bearerToken('Bearer abc.def.ghi'), 'abc.def.ghi');
+  t.is(bearerToken('Bearer    '), undefined);
+  t.is(bearerToken('Basic abc'), undefined);
+  t.is(bearerToken(undefined), undefined);
+});
+
+test('emailVerified is true only for a token that says true; absent counts as unverified', (t) => {
+  const ctxWith = (claims: Partial<VerifiedClaims>): Context => ({ state: { claims } }) as unknown as Context;
+  t.true(emailVerified(ctxWith({ sub: 'u', email_verified: true })));
+  t.false(emailVerified(ctxWith({ sub: 'u', email_verified: false })));
+  t.false(emailVerified(ctxWith({ sub: 'u' })));
 });
 
 test('a user and an admin token both pass (the role is known either way)', async (t) => {
