@@ -2,26 +2,28 @@ import test from 'ava';
 import { request } from 'node:https';
 import { both } from '../charts/objects.ts';
 import { documented, peers } from '../charts/reachability-model.ts';
-import { solvedCaptcha } from '../support/captcha.ts';
 import type { NetpolPeer } from '../support/charts-tools.ts';
 import { runTiltInstalls } from '../support/node/add-ons.ts';
 import { probeImage } from '../support/node/images.ts';
-import { startNode, type RunningNode } from '../support/node/node.ts';
-import { applyDevManifests, isPlatformChart, notReadyWorkloads } from '../support/node/platform.ts';
+import type { RunningNode } from '../support/node/node.ts';
+import { isPlatformChart } from '../support/node/platform.ts';
+import { bringUpPlatform } from '../support/node/platform-up.ts';
 import { portForward, type PortForward } from '../support/node/port-forward.ts';
-import { platformImages } from '../support/node/prepare-node.ts';
-import {
-  attachProbe,
-  probeFrom,
-  runningPods,
-  startStandIn,
-  type ProbeSource,
-  type ProbeTarget,
-} from '../support/node/probes.ts';
-import { createVolumePool } from '../support/node/storage.ts';
+import { probeFrom, runningPods, type ProbeSource, type ProbeTarget } from '../support/node/probes.ts';
 import { waitFor } from '../support/process.ts';
 import { ourNamespaces } from '../../charts-ts/src/platform.ts';
 import { DEMO_CODE } from '../../services/integration-service/src/demo.ts';
+import {
+  accountOwners,
+  api,
+  everyWorkloadReady,
+  kubectlWait,
+  replacePod,
+  scaleToAtLeast,
+  unsealerEvents,
+  verifiedUser,
+} from './platform-ops.ts';
+import { endpoints, type Endpoint } from './reachability-endpoints.ts';
 
 // manifests/dev on a node of its own (deployed as platform.test.ts deploys it), then what that suite does not ask:
 // whether the NetworkPolicies hold as documented, whether the operators' port-forward reaches the admin UIs, and
@@ -40,115 +42,45 @@ function progress(line: string): void {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function kubectlWait(args: string[], timeoutSeconds: number): Promise<string> {
-  return node.kubectl(['wait', ...args, `--timeout=${timeoutSeconds}s`], undefined, (timeoutSeconds + 30) * 1000);
-}
-
-/**
- * Every Deployment and StatefulSet of the node has its replicas Ready through their probes. Read from their status,
- * not `kubectl rollout status`, which refuses a StatefulSet whose update strategy is OnDelete (Vault's).
- */
-async function everyWorkloadReady(): Promise<void> {
-  await waitFor(async () => (await notReadyWorkloads(node)).length === 0, {
-    what: 'every Deployment and StatefulSet Ready',
-    timeoutMs: 10 * 60_000,
-    intervalMs: 2000,
-  });
-}
-
-/** Scales a workload up to `replicas` unless it has that many already (dev runs one of each). */
-async function scaleToAtLeast(namespace: string, workload: string, replicas: number): Promise<void> {
-  const current = Number(await node.kubectl(['-n', namespace, 'get', workload, '-o', 'jsonpath={.spec.replicas}']));
-  if (current < replicas) await node.kubectl(['-n', namespace, 'scale', workload, `--replicas=${replicas}`]);
-}
-
-/** The unsealer's Events of `reason` in cf-vault: which replica recorded them, about which pod. */
-async function unsealerEvents(reason: string): Promise<{ instance: string; podUid: string }[]> {
-  const list = JSON.parse(
-    await node.kubectl(['-n', 'cf-vault', 'get', 'events', '--field-selector', `reason=${reason}`, '-o', 'json']),
-  ) as { items: { reportingInstance?: string; involvedObject: { uid?: string } }[] };
-  return list.items.map((e) => ({ instance: e.reportingInstance ?? '', podUid: e.involvedObject.uid ?? '' }));
-}
-
-/** A statement run by psql in the CloudNativePG primary (the instance's own superuser, over its socket). */
-async function sql(database: string, statement: string): Promise<string> {
-  const [primary] = await runningPods(node, 'cf-data', {
-    'cnpg.io/cluster': 'cf-postgres',
-    'cnpg.io/instanceRole': 'primary',
-  });
-  if (primary === undefined) throw new Error('no running CloudNativePG primary');
-  const out = await node.kubectl([
-    '-n',
-    'cf-data',
-    'exec',
-    primary.name,
-    '-c',
-    'postgres',
-    '--',
-    'psql',
-    '-d',
-    database,
-    '-tAc',
-    statement,
-  ]);
-  return out.trim();
-}
-
 async function forward(namespace: string, target: string, port: number): Promise<PortForward> {
   const opened = await portForward(node, namespace, target, port);
   forwards.push(opened);
   return opened;
 }
 
-/** Deletes `pod` and waits until its StatefulSet's replacement (same name, new uid) is Ready; ms to Ready. */
-async function replacePod(namespace: string, pod: string): Promise<{ uid: string; ms: number }> {
-  const uid = async (): Promise<string> =>
-    (await node.kubectl(['-n', namespace, 'get', 'pod', pod, '-o', 'jsonpath={.metadata.uid}'])).trim();
-  const before = await uid();
-  const t0 = Date.now();
-  await node.kubectl(['-n', namespace, 'delete', 'pod', pod, '--wait=false']);
-  const after = await waitFor(async () => ((await uid()) !== before ? await uid() : undefined), {
-    what: `a new ${pod}`,
-    timeoutMs: 180_000,
-    intervalMs: 500,
-  });
-  await kubectlWait(['-n', namespace, '--for=condition=Ready', `pod/${pod}`], 600);
-  return { uid: after, ms: Date.now() - t0 };
-}
-
 test.before(async (t) => {
   t.timeout(80 * 60_000);
-  let since = Date.now();
-  const images = await platformImages(progress, { traefik: false, target: 'dev' });
-  const probe = await probeImage();
-  timings['images'] = Date.now() - since;
-  node = await startNode({ images: [...images.map((i) => i.archive), probe], progress });
-  timings['nodeReady'] = node.timings['nodeReady']!;
-  await createVolumePool(node, 6, '2Gi');
-  since = Date.now();
-  await runTiltInstalls(node, ADD_ONS, progress);
   // 07-observability and 08-logging are left out as in platform.test.ts: their images cannot be obtained here.
-  await applyDevManifests(node, isPlatformChart);
+  const up = await bringUpPlatform({
+    addOns: ADD_ONS,
+    charts: isPlatformChart,
+    extraImages: async () => [{ name: 'probe', archive: await probeImage(), seconds: 0 }],
+    volumes: 6,
+    progress,
+  });
+  node = up.node;
+  Object.assign(timings, up.timings);
+  const since = up.applied - up.timings['apply']! - up.timings['addOns']!;
   progress('manifests applied');
   // The chaos tests need a survivor; dev runs one integration-service and one unsealer.
-  await scaleToAtLeast('cf-apps', 'statefulset/integration-service', 2);
-  await scaleToAtLeast('cf-vault', 'deployment/vault-unsealer', 2);
+  await scaleToAtLeast(node, 'cf-apps', 'statefulset/integration-service', 2);
+  await scaleToAtLeast(node, 'cf-vault', 'deployment/vault-unsealer', 2);
   // kubectl wait fails at once on a pod that does not exist yet (its StatefulSet waits for its certificate).
   await waitFor(async () => (await node.kubectl(['-n', 'cf-vault', 'get', 'pod', 'vault-0', '-o', 'name'])) !== '', {
     what: 'the vault-0 pod',
     timeoutMs: 10 * 60_000,
     intervalMs: 2000,
   });
-  await kubectlWait(['-n', 'cf-vault', '--for=condition=Ready', 'pod/vault-0'], 900);
+  await kubectlWait(node, ['-n', 'cf-vault', '--for=condition=Ready', 'pod/vault-0'], 900);
   progress('Vault Ready');
   await runTiltInstalls(node, ['postgres-ready'], progress);
-  await waitFor(async () => (await unsealerEvents('Configured')).length > 0, {
+  await waitFor(async () => (await unsealerEvents(node, 'Configured')).length > 0, {
     what: 'the unsealer to configure Vault',
     timeoutMs: 10 * 60_000,
     intervalMs: 3000,
   });
   progress('Vault configured');
-  await everyWorkloadReady();
+  await everyWorkloadReady(node);
   timings['applyToAllReady'] = Date.now() - since;
   progress('every workload Ready');
 });
@@ -164,65 +96,12 @@ test.after.always(async (t) => {
   await node?.stop();
 });
 
-/** A peer of the reachability model as it exists on this node: where to probe from and which addresses it has. */
-interface Endpoint {
-  peer: NetpolPeer;
-  source: ProbeSource | undefined;
-  /** Its pods' addresses; a flow to its own peers goes to the second (a pod's own address never meets a policy). */
-  ips: string[];
-  standIn: boolean;
-}
-
-/**
- * The model's peers on the node. A workload this run deploys is probed from its real pod; the others (the monitoring
- * and logging stacks, the Gateway proxy, the ACME solver, vault-backup's Job, an unrelated pod) get a stand-in pod
- * with their labels. The API server is the node's (its kind-like 172.16/12 address on 6443: the `kubernetes`
- * Service's 443 is translated to it before any policy sees the packet, and nothing listens on 443 there).
- * Skipped, since nothing here may leave the machine: the rows whose destination is `external/internet`
- * (`cf-apps/integration-service → external/internet` in dev; in prod also postgres' and vault-backup's object
- * store) and the prod-only placeholder blocks `external/alert-receivers` and `external/mail-relay`.
- */
-async function endpoints(list: readonly NetpolPeer[]): Promise<Endpoint[]> {
-  const byName = new Map<string, NetpolPeer>();
-  for (const peer of list) {
-    // The model names some future workloads twice (its generated workload and a hand-written stand-in): one pod.
-    const seen = byName.get(peer.name);
-    if (seen === undefined) byName.set(peer.name, { ...peer, ports: [...peer.ports] });
-    else
-      for (const port of peer.ports)
-        if (!seen.ports.some((p) => p.port === port.port && p.protocol === port.protocol)) seen.ports.push(port);
-  }
-  const prepare = async (peer: NetpolPeer): Promise<Endpoint | undefined> => {
-    if (peer.namespace === '') {
-      if (peer.name !== 'external/api-server') return undefined;
-      const ports = peer.ports.filter((p) => p.port === node.layout.ports.api);
-      return { peer: { ...peer, ports }, source: undefined, ips: [node.layout.apiIp], standIn: false };
-    }
-    const pods = await runningPods(node, peer.namespace, peer.labels);
-    if (pods.length > 0) {
-      const source = await attachProbe(node, peer.namespace, pods[0]!.name);
-      progress(`probe attached to ${peer.name} (${pods[0]!.name})`);
-      return { peer, source, ips: pods.map((p) => p.ip), standIn: false };
-    }
-    const standIn = await startStandIn(node, {
-      namespace: peer.namespace,
-      name: `stand-in-${peer.name.split('/')[1]}`,
-      labels: peer.labels,
-      ports: peer.ports.filter((p) => p.protocol === 'TCP').map((p) => p.port),
-    });
-    progress(`stand-in running for ${peer.name}`);
-    return { peer, source: standIn, ips: [standIn.ip], standIn: true };
-  };
-  const prepared = await Promise.all([...byName.values()].map(prepare));
-  return prepared.filter((e): e is Endpoint => e !== undefined);
-}
-
 test.serial('the node enforces exactly the reachability matrix of docs/network-model.md', async (t) => {
   t.timeout(20 * 60_000);
   const dev = both.find((s) => s.profile.name === 'dev')!;
   const list = peers(dev);
   const want = documented('dev', list);
-  const all = await endpoints(list);
+  const all = await endpoints(node, list, progress);
   const isOurs = (peer: NetpolPeer): boolean => ourNamespaces.includes(peer.namespace);
   const tested = new Set<string>();
   const allowed = new Set<string>();
@@ -348,7 +227,7 @@ test.serial('kubectl port-forward reaches every admin UI the applied charts depl
 
 test.serial('the Vault pod is deleted: its replacement is unsealed by the in-cluster unsealer', async (t) => {
   t.timeout(20 * 60_000);
-  const replaced = await replacePod('cf-vault', 'vault-0');
+  const replaced = await replacePod(node, 'cf-vault', 'vault-0');
   timings['vaultPodToUnsealed'] = replaced.ms;
   const status = JSON.parse(
     await node.kubectl(['-n', 'cf-vault', 'exec', 'vault-0', '-c', 'vault', '--', 'bao', 'status', '-format=json']),
@@ -356,65 +235,13 @@ test.serial('the Vault pod is deleted: its replacement is unsealed by the in-clu
   t.like(status, { initialized: true, sealed: false });
   // The Event may be written a moment after the pod turned Ready.
   const unsealed = await waitFor(
-    async () => (await unsealerEvents('Unsealed')).some((e) => e.podUid === replaced.uid),
+    async () => (await unsealerEvents(node, 'Unsealed')).some((e) => e.podUid === replaced.uid),
     { what: 'an Unsealed Event for the new vault-0', timeoutMs: 30_000, intervalMs: 500 },
   ).catch(() => false);
   t.true(unsealed, 'the unsealer recorded unsealing the new pod');
-  await everyWorkloadReady();
+  await everyWorkloadReady(node);
   t.log(`vault-0 deleted → replacement Ready and unsealed in ${replaced.ms} ms`);
 });
-
-/** JSON over a port-forward; rejects unless the status is `expect`. */
-async function api(
-  base: PortForward,
-  method: string,
-  path: string,
-  expect: number,
-  options: { token?: string; body?: unknown } = {},
-): Promise<Record<string, unknown>> {
-  const response = await fetch(`http://127.0.0.1:${base.port}${path}`, {
-    method,
-    headers: {
-      'content-type': 'application/json',
-      ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
-    },
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await response.text();
-  if (response.status !== expect) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
-}
-
-/** A registered user whose address is verified (the mail cannot be delivered here), and an access token. */
-async function verifiedUser(users: PortForward): Promise<string> {
-  const email = `chaos-${Date.now()}@example.org`;
-  const password = 'a chaos test password';
-  const captcha = await solvedCaptcha(`http://127.0.0.1:${users.port}/auth/captcha`);
-  await api(users, 'POST', '/auth/register', 201, { body: { email, password, captcha } });
-  // The link in the verification mail (which waits in the queue: dev has no relay) would set just this.
-  await sql('user_service', `UPDATE users SET email_verified_at = now() WHERE email_normalized = '${email}'`);
-  const login = await api(users, 'POST', '/auth/login', 200, { body: { email, password } });
-  return login['access_token'] as string;
-}
-
-/** Which pod holds each account's lease (integration-service's ownership table). */
-async function accountOwners(accountIds: readonly string[]): Promise<Map<string, string>> {
-  const resources = accountIds.map((id) => `'account:${id}'`).join(',');
-  const rows = await sql(
-    'integration_service',
-    `SELECT resource, owner FROM leases WHERE resource IN (${resources}) AND expires_at > now()`,
-  );
-  return new Map(
-    rows
-      .split('\n')
-      .filter((row) => row !== '')
-      .map((row) => {
-        const [resource, owner] = row.split('|') as [string, string];
-        return [resource.slice('account:'.length), owner];
-      }),
-  );
-}
 
 test.serial(
   'an integration-service pod holding demo accounts is deleted: the other replica takes them over, connected',
@@ -423,7 +250,7 @@ test.serial(
     const pods = await runningPods(node, 'cf-apps', { 'app.kubernetes.io/name': 'integration-service' });
     t.is(pods.length, 2);
     const users = await forward('cf-apps', 'svc/user-service', 8080);
-    const token = await verifiedUser(users);
+    const token = await verifiedUser(node, users);
     const entry = await forward('cf-apps', `pod/${pods[0]!.name}`, 8080);
     const accountIds: string[] = [];
     for (const phone of ['+15550000101', '+15550000103']) {
@@ -437,7 +264,7 @@ test.serial(
     }
     const owners = await waitFor(
       async () => {
-        const held = await accountOwners(accountIds);
+        const held = await accountOwners(node, accountIds);
         return held.size === accountIds.length && held;
       },
       { what: 'every account to be held', timeoutMs: 60_000, intervalMs: 500 },
@@ -454,7 +281,7 @@ test.serial(
     const outcome = await waitFor(
       async () => {
         const [held, list] = await Promise.all([
-          accountOwners(victimAccounts),
+          accountOwners(node, victimAccounts),
           api(survivorApi, 'GET', '/telegram/accounts', 200, { token }),
         ]);
         const states = new Map((list['accounts'] as { id: string; state: string }[]).map((a) => [a.id, a.state]));
@@ -488,7 +315,7 @@ test.serial(
     timings['integrationTakeoverConnected'] = Date.now() - t0;
     await sleep(5000);
     for (const id of victimAccounts) t.like(await view(id), { state: 'connected', connectedHere: true }, id);
-    await everyWorkloadReady();
+    await everyWorkloadReady(node);
   },
 );
 
@@ -521,11 +348,11 @@ test.serial(
       intervalMs: 250,
     });
     timings['unsealerLeaseTakeover'] = Date.now() - t0;
-    const replaced = await replacePod('cf-vault', 'vault-0');
+    const replaced = await replacePod(node, 'cf-vault', 'vault-0');
     timings['vaultPodToUnsealedByNewLeader'] = replaced.ms;
     const unsealedBy = await waitFor(
       async () => {
-        const events = (await unsealerEvents('Unsealed')).filter((e) => e.podUid === replaced.uid);
+        const events = (await unsealerEvents(node, 'Unsealed')).filter((e) => e.podUid === replaced.uid);
         return events.length > 0 && events;
       },
       { what: 'an Unsealed Event for the new vault-0', timeoutMs: 30_000, intervalMs: 500 },
