@@ -1,6 +1,7 @@
 // What the real-node platform suites do to a running platform (test/e2e/platform-resilience.test.ts): wait for it,
 // read the unsealer's Events, run SQL in the CloudNativePG primary, replace pods, and call the services through a
 // port-forward as a registered user.
+import { request } from 'node:https';
 import { solvedCaptcha } from '../support/captcha.ts';
 import type { RunningNode } from '../support/node/node.ts';
 import { notReadyWorkloads } from '../support/node/platform.ts';
@@ -142,3 +143,47 @@ export async function accountOwners(node: RunningNode, accountIds: readonly stri
       }),
   );
 }
+
+/** GET over a port-forward; answers the status and the start of the body. */
+export async function get(
+  url: string,
+  tls: { ca: string; servername: string } | undefined,
+): Promise<{ status: number; body: string }> {
+  if (tls === undefined) {
+    const response = await fetch(url, { signal: AbortSignal.timeout(15_000) });
+    return { status: response.status, body: (await response.text()).slice(0, 2000) };
+  }
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ca: tls.ca, servername: tls.servername, timeout: 15_000 }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: body.slice(0, 2000) }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: timeout`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The admin UIs of docs/network-model.md, as the Tiltfile forwards them. */
+export const ADMIN_UIS = [
+  { name: 'Vault UI', namespace: 'cf-vault', service: 'vault', port: 8200, path: '/ui/', tls: true },
+  { name: 'Grafana', namespace: 'cf-observability', service: 'grafana', port: 3000, path: '/login', tls: false },
+  {
+    name: 'Prometheus',
+    namespace: 'cf-observability',
+    service: 'prometheus-operated',
+    port: 9090,
+    path: '/-/ready',
+    tls: false,
+  },
+  {
+    name: 'Alertmanager',
+    namespace: 'cf-observability',
+    service: 'alertmanager-operated',
+    port: 9093,
+    path: '/-/ready',
+    tls: false,
+  },
+  { name: 'Kibana', namespace: 'cf-logging', service: 'kibana', port: 5601, path: '/api/status', tls: true },
+] as const;

@@ -1,5 +1,4 @@
 import test from 'ava';
-import { request } from 'node:https';
 import { both } from '../charts/objects.ts';
 import { documented, peers } from '../charts/reachability-model.ts';
 import type { NetpolPeer } from '../support/charts-tools.ts';
@@ -15,8 +14,10 @@ import { ourNamespaces } from '../../charts-ts/src/platform.ts';
 import { DEMO_CODE } from '../../services/integration-service/src/demo.ts';
 import {
   accountOwners,
+  ADMIN_UIS,
   api,
   everyWorkloadReady,
+  get,
   kubectlWait,
   replacePod,
   scaleToAtLeast,
@@ -152,50 +153,6 @@ test.serial('the node enforces exactly the reachability matrix of docs/network-m
   for (const standIn of all.filter((e) => e.standIn))
     await node.kubectl(['-n', standIn.peer.namespace, 'delete', 'pod', standIn.source!.pod, '--wait=false']);
 });
-
-/** GET over a port-forward; answers the status and the start of the body. */
-async function get(
-  url: string,
-  tls: { ca: string; servername: string } | undefined,
-): Promise<{ status: number; body: string }> {
-  if (tls === undefined) {
-    const response = await fetch(url, { signal: AbortSignal.timeout(15_000) });
-    return { status: response.status, body: (await response.text()).slice(0, 2000) };
-  }
-  return new Promise((resolve, reject) => {
-    const req = request(url, { ca: tls.ca, servername: tls.servername, timeout: 15_000 }, (response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: body.slice(0, 2000) }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${url}: timeout`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** The admin UIs of docs/network-model.md, as the Tiltfile forwards them. */
-const ADMIN_UIS = [
-  { name: 'Vault UI', namespace: 'cf-vault', service: 'vault', port: 8200, path: '/ui/', tls: true },
-  { name: 'Grafana', namespace: 'cf-observability', service: 'grafana', port: 3000, path: '/login', tls: false },
-  {
-    name: 'Prometheus',
-    namespace: 'cf-observability',
-    service: 'prometheus-operated',
-    port: 9090,
-    path: '/-/ready',
-    tls: false,
-  },
-  {
-    name: 'Alertmanager',
-    namespace: 'cf-observability',
-    service: 'alertmanager-operated',
-    port: 9093,
-    path: '/-/ready',
-    tls: false,
-  },
-  { name: 'Kibana', namespace: 'cf-logging', service: 'kibana', port: 5601, path: '/api/status', tls: true },
-] as const;
 
 test.serial('kubectl port-forward reaches every admin UI the applied charts deploy', async (t) => {
   t.timeout(20 * 60_000);
