@@ -21,6 +21,8 @@ const f = userServiceFixtureForFile(() => ({
   REGISTER_LIMIT_PER_IP: '1000',
 }));
 const freshIp = addresses('10.7');
+/** The queue sends one mail at a time; on a loaded machine the suite's earlier mails can hold these back a while. */
+const MAIL_WAIT_MS = 45_000;
 
 interface Account {
   email: string;
@@ -72,7 +74,7 @@ async function me(account: Account): Promise<{ status: number; emailVerified?: b
 test('registration mails a verification link that verifies the account', async (t) => {
   const account = await register();
   t.false((await me(account)).emailVerified);
-  const message = await mailpit.waitForMessage(account.email, /confirm your email/);
+  const message = await mailpit.waitForMessage(account.email, /confirm your email/, MAIL_WAIT_MS);
   t.true(message.HTML.includes('https://cf.example.test/verify-email#token='));
   const confirmed = await call(f.url, 'POST', '/auth/email-verification/confirm', {
     body: { token: linkSecret(message, 'verify-email') },
@@ -83,7 +85,7 @@ test('registration mails a verification link that verifies the account', async (
 
 test('a verification link works once', async (t) => {
   const account = await register();
-  const secret = linkSecret(await mailpit.waitForMessage(account.email, /confirm/), 'verify-email');
+  const secret = linkSecret(await mailpit.waitForMessage(account.email, /confirm/, MAIL_WAIT_MS), 'verify-email');
   t.is((await call(f.url, 'POST', '/auth/email-verification/confirm', { body: { token: secret } })).status, 200);
   const again = await call(f.url, 'POST', '/auth/email-verification/confirm', { body: { token: secret } });
   t.is(again.status, 400);
@@ -92,7 +94,7 @@ test('a verification link works once', async (t) => {
 
 test('an expired verification link is refused as expired', async (t) => {
   const account = await register();
-  const secret = linkSecret(await mailpit.waitForMessage(account.email, /confirm/), 'verify-email');
+  const secret = linkSecret(await mailpit.waitForMessage(account.email, /confirm/, MAIL_WAIT_MS), 'verify-email');
   await f.service.store.sequelize.query(
     `UPDATE action_tokens SET expires_at = now() - interval '1 second' WHERE id = $1`,
     {
@@ -107,7 +109,7 @@ test('an expired verification link is refused as expired', async (t) => {
 
 test('a forged, truncated or foreign link is a 400, never a 500', async (t) => {
   const account = await register();
-  const secret = linkSecret(await mailpit.waitForMessage(account.email, /confirm/), 'verify-email');
+  const secret = linkSecret(await mailpit.waitForMessage(account.email, /confirm/, MAIL_WAIT_MS), 'verify-email');
   const [id, token] = secret.split('.') as [string, string];
   const flipped = `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`;
   for (const forged of [`${id}.${flipped}`, `${randomUUID()}.${token}`, secret.slice(0, -3), 'x'.repeat(199), '']) {
@@ -130,7 +132,7 @@ test('asking for a reset answers the same for an unknown and a known address; on
   t.is(known.status, 202);
   t.is(stranger.status, known.status);
   t.deepEqual(stranger.body, known.body);
-  await mailpit.waitForMessage(account.email, /reset your password/);
+  await mailpit.waitForMessage(account.email, /reset your password/, MAIL_WAIT_MS);
   // The queue has handled the unknown address by now too (one worker, in order): nothing went to it.
   t.false((await mailpit.messages()).some((m) => m.To.some((to) => to.Address === unknown)));
 });
@@ -138,7 +140,10 @@ test('asking for a reset answers the same for an unknown and a known address; on
 test('a reset link sets the new password, ends every session and tells the owner', async (t) => {
   const account = await register();
   await call(f.url, 'POST', '/auth/password-reset', { body: { email: account.email }, ip: freshIp() });
-  const secret = linkSecret(await mailpit.waitForMessage(account.email, /reset your password/), 'reset-password');
+  const secret = linkSecret(
+    await mailpit.waitForMessage(account.email, /reset your password/, MAIL_WAIT_MS),
+    'reset-password',
+  );
   const password = `reset ${randomUUID()}`;
   const done = await call(f.url, 'POST', '/auth/password-reset/confirm', { body: { token: secret, password } });
   t.is(done.status, 204);
@@ -151,7 +156,7 @@ test('a reset link sets the new password, ends every session and tells the owner
   t.is(oldLogin.status, 401);
   const login = await call(f.url, 'POST', '/auth/login', { body: { email: account.email, password }, ip: freshIp() });
   t.is(login.status, 200);
-  await mailpit.waitForMessage(account.email, /your password was reset/);
+  await mailpit.waitForMessage(account.email, /your password was reset/, MAIL_WAIT_MS);
   const reuse = await call(f.url, 'POST', '/auth/password-reset/confirm', {
     body: { token: secret, password: `again ${randomUUID()}` },
   });
@@ -166,7 +171,7 @@ test.serial('requests are answered while the SMTP server is down, and the mail g
     const reset = await call(f.url, 'POST', '/auth/password-reset', { body: { email: account.email }, ip: freshIp() });
     t.is(reset.status, 202);
     mailpit = await startMailpit({ smtpPort: down });
-    const message = await mailpit.waitForMessage(account.email, /confirm your email/, 30_000);
+    const message = await mailpit.waitForMessage(account.email, /confirm your email/, MAIL_WAIT_MS);
     t.truthy(linkSecret(message, 'verify-email'));
   } finally {
     if (mailpit.process.child.exitCode !== null) mailpit = await startMailpit({ smtpPort: down });
@@ -175,7 +180,7 @@ test.serial('requests are answered while the SMTP server is down, and the mail g
 
 test('verification mails are limited per user; each supersedes the last; a verified account gets 409', async (t) => {
   const account = await register();
-  const first = linkSecret(await mailpit.waitForMessage(account.email, /confirm/), 'verify-email');
+  const first = linkSecret(await mailpit.waitForMessage(account.email, /confirm/, MAIL_WAIT_MS), 'verify-email');
   const statuses: number[] = [];
   for (let i = 0; i < 6; i++) {
     statuses.push((await call(f.url, 'POST', '/auth/email-verification', { token: account.accessToken })).status);
@@ -196,15 +201,12 @@ test('verification mails are limited per user; each supersedes the last; a verif
 
 test('no link secret reaches the logs', async (t) => {
   const account = await register();
-  const secret = linkSecret(await mailpit.waitForMessage(account.email, /confirm/), 'verify-email');
+  const secret = linkSecret(await mailpit.waitForMessage(account.email, /confirm/, MAIL_WAIT_MS), 'verify-email');
   await call(f.url, 'POST', '/auth/email-verification/confirm', { body: { token: secret } });
   const token = secret.split('.')[1]!;
   t.false(f.logs.some((line) => line.includes(token)));
   t.true(f.logs.some((line) => line.includes('"event":"email.verified"')));
 });
-
-/** The queue sends one mail at a time; on a loaded machine the suite's earlier mails can hold these back a while. */
-const MAIL_WAIT_MS = 45_000;
 
 /** The claims of an access token (read, not verified: the service that minted it is under test). */
 function claimsOf(token: string): Record<string, unknown> {
@@ -219,6 +221,21 @@ test('the access token says email_verified false until the link is followed, and
   const refreshed = await call(f.url, 'POST', '/auth/refresh', { cookie: account.refreshToken });
   t.is(refreshed.status, 200);
   t.is(claimsOf(refreshed.body['access_token'] as string)['email_verified'], true);
+  const login = await call(f.url, 'POST', '/auth/login', {
+    body: { email: account.email, password: account.password },
+    ip: freshIp(),
+  });
+  t.is(claimsOf(login.body['access_token'] as string)['email_verified'], true, 'and so does a new login');
+});
+
+test('reset requests are limited per address however it is written: the fourth in an hour is 429', async (t) => {
+  const account = await register();
+  const written = [account.email, `  ${account.email.toUpperCase()}  `, account.email.toUpperCase(), account.email];
+  const statuses: number[] = [];
+  // Each from its own address, so only the per-email limit (3 an hour) can refuse.
+  for (const email of written)
+    statuses.push((await call(f.url, 'POST', '/auth/password-reset', { body: { email }, ip: freshIp() })).status);
+  t.deepEqual(statuses, [202, 202, 202, 429]);
 });
 
 test('changing the address mails a link to the new one, a notice to the old one, and unverifies the account', async (t) => {

@@ -1,5 +1,6 @@
 import test from 'ava';
 import jwt from 'jsonwebtoken';
+import { QueryTypes } from 'sequelize';
 import { call } from './fixture.ts';
 import { userServiceSuite } from './suite.ts';
 
@@ -42,7 +43,24 @@ test.serial('reuse of a rotated refresh token revokes the whole family', async (
     'and the access tokens of the family',
   );
   t.true(f.logs.some((line) => line.includes('"event":"refresh.reuse-detected"')));
+  const [session] = await f.service.store.sequelize.query<{ revoked_reason: string }>(
+    'SELECT revoked_reason FROM sessions WHERE id = $1',
+    { bind: [sessionOf(account.accessToken)], type: QueryTypes.SELECT },
+  );
+  t.is(session?.revoked_reason, 'refresh-token-reuse', 'the session ended for that reason');
 });
+
+function sessionOf(token: string): string {
+  return (jwt.decode(token) as { sid: string }).sid;
+}
+
+/** The audit records of refreshes in `session`: whether each was a replay inside the grace window. */
+function refreshGraces(session: string): boolean[] {
+  return f.logs
+    .map((line) => JSON.parse(line) as { event?: string; sessionId?: string; grace?: boolean })
+    .filter((record) => record.event === 'refresh' && record.sessionId === session)
+    .map((record) => record.grace === true);
+}
 
 test.serial('concurrent refreshes inside the grace window all get the same successor', async (t) => {
   const account = await register();
@@ -59,11 +77,33 @@ test.serial('concurrent refreshes inside the grace window all get the same succe
   );
   const successors = new Set(results.map((r) => r.refreshCookie));
   t.is(successors.size, 1, 'a replay inside the window cannot start a chain of its own');
+  t.deepEqual(
+    refreshGraces(sessionOf(account.accessToken)).sort(),
+    [false, true, true],
+    'one rotation, two replays audited as such',
+  );
   for (const successor of successors) {
     const next = await call(f.url, 'POST', '/auth/refresh', { cookie: successor! });
     secrets.add(next.refreshCookie ?? '');
     t.is(next.status, 200);
   }
+});
+
+test.serial('a replay inside the grace window whose successor cannot be derived again is refused', async (t) => {
+  const account = await register();
+  const rotated = await call(f.url, 'POST', '/auth/refresh', { cookie: account.refreshToken });
+  secrets.add(rotated.refreshCookie ?? '');
+  secrets.add(String(rotated.body['access_token']));
+  // As after the refresh-token key rotated between the two requests: the stored successor is none of those the
+  // current key derives from the replayed token.
+  await f.service.store.sequelize.query(
+    `UPDATE refresh_tokens SET successor_hash = 'no-such-successor'
+     WHERE session_id = $1 AND used_at IS NOT NULL`,
+    { bind: [sessionOf(account.accessToken)] },
+  );
+  const replay = await call(f.url, 'POST', '/auth/refresh', { cookie: account.refreshToken });
+  t.is(replay.status, 401);
+  t.falsy(replay.refreshCookie, 'no token is handed out');
 });
 
 test.serial('refresh without a token is 401', async (t) => {

@@ -81,6 +81,30 @@ test.serial('the per-email-and-address login limit holds on its own', async (t) 
   t.deepEqual(await wrongLogins(f.url, account.email, ip, 4), [401, 401, 401, 429]);
 });
 
+test.serial('a refused login says why and when to try again, within the limit’s window', async (t) => {
+  const account = await register();
+  const ip = freshIp();
+  await wrongLogins(f.url, account.email, ip, 3);
+  const refused = await call(f.url, 'POST', '/auth/login', { body: { email: account.email, password: 'wrong' }, ip });
+  t.is(refused.status, 429);
+  t.is(refused.body['detail'], 'too many attempts; try again later');
+  const retryAfter = Number(refused.headers.get('retry-after'));
+  t.true(retryAfter >= 1 && retryAfter <= 900, `Retry-After ${retryAfter} s lies within the 15-minute window`);
+});
+
+test.serial('a successful login clears the failed attempts of that email from that address', async (t) => {
+  const account = await register();
+  const ip = freshIp();
+  t.deepEqual(await wrongLogins(f.url, account.email, ip, 2), [401, 401]);
+  const right = await call(f.url, 'POST', '/auth/login', {
+    body: { email: account.email, password: account.password },
+    ip,
+  });
+  t.is(right.status, 200);
+  // Three more wrong ones are again within the 3 per (email, address); the address has made 6 attempts, its limit.
+  t.deepEqual(await wrongLogins(f.url, account.email, ip, 3), [401, 401, 401]);
+});
+
 test.serial('the per-address login limit holds on its own', async (t) => {
   const ip = freshIp();
   const statuses: number[] = [];
@@ -114,11 +138,16 @@ test.serial('an unexpected limiter failure is a 503 and an error-level log', asy
       ip: freshIp(),
     });
     t.is(login.status, 503);
+    t.is(login.body['detail'], 'rate limiting is unavailable; try again shortly');
     const errors = f.logs
       .slice(before)
-      .map((line) => JSON.parse(line) as { level: number; msg: string })
+      .map((line) => JSON.parse(line) as { level: number; msg: string; limiter?: string; err?: unknown })
       .filter((record) => record.level >= 50 && record.msg === 'rate limiter failed');
     t.true(errors.length > 0);
+    t.true(
+      errors.every((record) => /^login-/.test(record.limiter ?? '') && record.err !== undefined),
+      'each names its limiter and the error',
+    );
   } finally {
     await sql('ALTER TABLE rate_limits_away RENAME TO rate_limits', []);
   }
