@@ -19,7 +19,7 @@ import { isPlatformChart } from '../support/node/platform.ts';
 // kube-state-metrics' Deployment (the module proxy refuses k8s.io/kube-state-metrics/v2); their other objects are
 // applied. Everything stays on the machine: the webhook receiver is a pod on the node.
 
-/** The Tiltfile's add-ons: platform.test.ts' (no Traefik: its build does not finish here) and the monitoring CRDs. */
+/** The Tiltfile's add-ons: platform.test.ts' but Traefik (nothing here goes through the Gateway), and the monitoring CRDs. */
 const ADD_ONS = ['gateway-api-crds', 'cert-manager', 'cloudnative-pg', 'prometheus-operator-crds'] as const;
 /** The Deployments of 07-observability whose images cannot be obtained here. */
 const LEFT_OUT = new Set(['Deployment/grafana', 'Deployment/kube-state-metrics']);
