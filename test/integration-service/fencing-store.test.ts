@@ -74,6 +74,81 @@ test('an update under a fence whose lease moved to another owner changes nothing
   t.like(await store.logins.update(login.id, current, { state: 'password_required' }), { state: 'password_required' });
 });
 
+/** What completing `login` stores, under `fence`, with the user's cap of `maxAccounts`. */
+function completion(login: Awaited<ReturnType<typeof phoneLogin>>, fence: Fence, maxAccounts = 5) {
+  return {
+    loginId: login.id,
+    fence,
+    accountId: randomUUID(),
+    userId: login.userId,
+    telegramUserId: `777${Math.floor(Math.random() * 1e6)}`,
+    phone: '+15550000101',
+    username: null,
+    displayName: 'Fenced',
+    sessionCiphertext: 'vault:v1:session',
+    owner: 'pod-a',
+    incarnation: 'pod-a-1',
+    ttlSeconds: 30,
+    maxAccounts,
+  };
+}
+
+/** A connected account of pod-a, with the fence of its lease. */
+async function connectedAccount(): Promise<{ id: string; userId: string; fence: Fence }> {
+  const login = await phoneLogin('pod-a');
+  const done = await store.accounts.completeLogin(completion(login, fenceOf(login)));
+  if (!done.done) throw new Error(`not completed: ${done.why}`);
+  return { id: done.login.account_id!, userId: login.userId, fence: done.fence };
+}
+
+test('completing a login stores the account, moves the lease to account:<id> and releases the login’s', async (t) => {
+  const login = await phoneLogin('pod-a');
+  const loginFence = fenceOf(login);
+  const done = await store.accounts.completeLogin(completion(login, loginFence));
+  if (!done.done) return t.fail(`not completed: ${done.why}`);
+  t.is(done.login.state, 'connected');
+  t.is(done.fence.resource, `account:${done.login.account_id!}`);
+  t.like(await store.leases.get(done.fence.resource), { owner: 'pod-a', token: done.fence.token, live: true });
+  t.like(await store.leases.get(loginFence.resource), { live: false });
+  t.like(await store.accounts.of(login.userId, done.login.account_id!), { state: 'connected' });
+});
+
+test('completing a login past the user’s account cap stores nothing and says so', async (t) => {
+  const login = await phoneLogin('pod-a');
+  t.deepEqual(await store.accounts.completeLogin(completion(login, fenceOf(login), 0)), {
+    done: false,
+    why: 'account-cap',
+  });
+  t.deepEqual(await store.accounts.ofUser(login.userId), []);
+  t.like(await store.logins.byId(login.id), { state: 'code_sent' });
+});
+
+test('an account’s state changes only under its live fence', async (t) => {
+  const account = await connectedAccount();
+  const current = await moveLease(account.fence, 'pod-b');
+  t.false(await store.accounts.setState(account.id, account.fence, 'revoked', 'stale'));
+  t.like(await store.accounts.of(account.userId, account.id), { state: 'connected', failure: null });
+  t.true(await store.accounts.setState(account.id, current, 'failed', 'reconnect failed'));
+  t.like(await store.accounts.of(account.userId, account.id), { state: 'failed', failure: 'reconnect failed' });
+});
+
+test('an account is deleted only under its live fence', async (t) => {
+  const account = await connectedAccount();
+  const current = await moveLease(account.fence, 'pod-b');
+  t.false(await store.accounts.delete(account.id, account.fence));
+  t.truthy(await store.accounts.of(account.userId, account.id));
+  t.true(await store.accounts.delete(account.id, current));
+  t.is(await store.accounts.of(account.userId, account.id), undefined);
+});
+
+test('only an account that is no longer connected is deleted without a fence', async (t) => {
+  const account = await connectedAccount();
+  t.false(await store.accounts.deleteDead(account.userId, account.id));
+  t.true(await store.accounts.setState(account.id, account.fence, 'revoked', 'session revoked'));
+  t.false(await store.accounts.deleteDead('someone-else', account.id), 'nor someone else’s');
+  t.true(await store.accounts.deleteDead(account.userId, account.id));
+});
+
 test('completing a login under a fence whose lease moved creates no account and leaves the login pending', async (t) => {
   const login = await phoneLogin('pod-a');
   const stale = fenceOf(login);
