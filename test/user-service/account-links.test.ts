@@ -54,7 +54,7 @@ function linkSecret(message: MailMessage, path: string): string {
 
 /** Waits for the mail to `address` carrying the link with row id `id`, and returns its secret. */
 async function waitForLink(address: string, id: string): Promise<string> {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + MAIL_WAIT_MS;
   while (Date.now() < deadline) {
     for (const summary of await mailpit.messages()) {
       if (!summary.To.some((to) => to.Address === address)) continue;
@@ -229,8 +229,9 @@ test('the access token says email_verified false until the link is followed, and
 });
 
 test('reset requests are limited per address however it is written: the fourth in an hour is 429', async (t) => {
-  const account = await register();
-  const written = [account.email, `  ${account.email.toUpperCase()}  `, account.email.toUpperCase(), account.email];
+  // An address with no account: the limit holds all the same, and no mail joins the queue the other tests wait on.
+  const address = `nobody-${randomUUID().slice(0, 8)}@example.org`;
+  const written = [address, `  ${address.toUpperCase()}  `, address.toUpperCase(), address];
   const statuses: number[] = [];
   // Each from its own address, so only the per-email limit (3 an hour) can refuse.
   for (const email of written)
