@@ -1,4 +1,4 @@
-// What the real-node platform suites do to a running platform (test/e2e/platform-resilience.test.ts): wait for it,
+// What the real-node platform suites do to a running platform (test/e2e/platform*.test.ts): wait for it,
 // read the unsealer's Events, run SQL in the CloudNativePG primary, replace pods, and call the services through a
 // port-forward as a registered user.
 import { request } from 'node:https';

@@ -6,6 +6,7 @@ import { solveCaptcha } from '../support/captcha.ts';
 import { gatewayClient, type GatewayClient } from '../support/node/gateway-client.ts';
 import { isPlatformChart, notReadyWorkloads, TILT_ADD_ONS } from '../support/node/platform.ts';
 import { bringUpPlatform } from '../support/node/platform-up.ts';
+import { kubectlWait } from './platform-ops.ts';
 
 // manifests/dev on a real node, deployed as `tilt up` deploys it: the Tiltfile's add-on commands (downloads replaced
 // by the same versions from the Go module cache), then the chart files in order. One node for the file; the tests
@@ -17,10 +18,6 @@ const timings: Record<string, number> = {};
 let addOnRuns: AddOnRun[] = [];
 /** When the last manifest was applied (ms since epoch). */
 let applied = 0;
-
-async function waitFor(args: string[], timeoutSeconds: number): Promise<string> {
-  return node.kubectl(['wait', ...args, `--timeout=${timeoutSeconds}s`], undefined, (timeoutSeconds + 30) * 1000);
-}
 
 test.before(async (t) => {
   t.timeout(60 * 60_000);
@@ -65,13 +62,13 @@ async function unsealerEvents(reason: string): Promise<string[]> {
 }
 
 test.serial('cert-manager issues every Certificate of the dev manifests', async (t) => {
-  await waitFor(['--for=condition=Ready', 'certificates.cert-manager.io', '--all', '--all-namespaces'], 300);
+  await kubectlWait(node, ['--for=condition=Ready', 'certificates.cert-manager.io', '--all', '--all-namespaces'], 300);
   const names = await node.kubectl(['get', 'certificates', '-A', '-o', 'jsonpath={.items[*].metadata.name}']);
   t.true(names.split(' ').includes('vault-tls'), names);
 });
 
 test.serial('the unsealer pod initializes and unseals Vault, which then turns Ready', async (t) => {
-  await waitFor(['-n', 'cf-vault', '--for=condition=Ready', 'pod/vault-0'], 600);
+  await kubectlWait(node, ['-n', 'cf-vault', '--for=condition=Ready', 'pod/vault-0'], 600);
   timings['vaultReady'] = Date.now() - applied;
   const status = JSON.parse(
     await node.kubectl(['-n', 'cf-vault', 'exec', 'vault-0', '-c', 'vault', '--', 'bao', 'status', '-format=json']),
@@ -271,10 +268,11 @@ test.serial('a dev container whose program crashes exits, and the kubelet restar
     '}',
   ].join('\n');
   await node.kubectl(['-n', 'cf-apps', 'exec', pod, '--', 'node', '-e', killer]);
-  await waitFor(
+  await kubectlWait(
+    node,
     ['-n', 'cf-apps', '--for=jsonpath={.status.containerStatuses[0].restartCount}=' + (before + 1), pod],
     120,
   );
-  await waitFor(['-n', 'cf-apps', '--for=condition=Ready', pod], 300);
+  await kubectlWait(node, ['-n', 'cf-apps', '--for=condition=Ready', pod], 300);
   t.is(await restarts(), before + 1);
 });
