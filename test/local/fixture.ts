@@ -18,10 +18,29 @@ export function captchaFor(port: number): Promise<string> {
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** A base port with the five after it free too (npm start uses base … base+5). */
+/**
+ * The lowest port the kernel hands out on its own (`net.ipv4.ip_local_port_range`, 32768 by default): outgoing
+ * connections take their source ports from there (even ones first, since Linux 4.6), so a range chosen inside it can be
+ * taken between the check and npm start's bind — which CI once saw as "Ports in use by another program: 33748".
+ */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 11_000 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/**
+ * A base port with the `size - 1` after it free too (npm start uses base … base+5), chosen below the kernel's
+ * ephemeral range so no outgoing connection or `listen(0)` can take one of them before npm start binds it.
+ */
 export async function freePortRange(size = 6): Promise<number> {
+  const low = 10_000;
+  const span = ephemeralLow() - size - low;
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const base = low + Math.floor(Math.random() * span);
     const free = await Promise.all(
       Array.from(
         { length: size },
@@ -108,6 +127,29 @@ export function runNpmStart(
 }
 
 /**
+ * `npm start` on a free port range, waited for until ready. Another test may still take a port of the range between
+ * the check and npm start's bind; npm start then refuses with "Ports in use by another program" and this starts again
+ * on a new range (at most three ranges), because that clash is the harness's, not what any caller tests.
+ */
+export async function readyOnFreeRange(
+  t: ExecutionContext,
+  state: string,
+  env: Record<string, string> = {},
+): Promise<{ port: number; run: NpmStart; output: string }> {
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePortRange();
+    const run = runNpmStart(state, port, env);
+    t.teardown(run.kill);
+    try {
+      return { port, run, output: await run.ready() };
+    } catch (error) {
+      if (attempt >= 3 || !run.output().includes('Ports in use by another program')) throw error;
+      t.log(`port range ${port} was taken before npm start bound it; trying another`);
+    }
+  }
+}
+
+/**
  * `npm start` on a fresh port range with a fresh state directory (`scratchDir(name)`), waited for until ready and
  * killed when the test ends; `output` is what it printed up to ready.
  */
@@ -116,11 +158,8 @@ export async function readyNpmStart(
   name: string,
   env: Record<string, string> = {},
 ): Promise<{ port: number; state: string; run: NpmStart; output: string }> {
-  const port = await freePortRange();
   const state = scratchDir(name);
-  const run = runNpmStart(state, port, env);
-  t.teardown(run.kill);
-  return { port, state, run, output: await run.ready() };
+  return { state, ...(await readyOnFreeRange(t, state, env)) };
 }
 
 /** Every process descended from `pid`, by walking the parent links `ps` reports. */

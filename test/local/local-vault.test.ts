@@ -4,17 +4,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { scratchDir } from '../support/process.ts';
-import { api, captchaFor, freePortRange, runNpmStart, superuser, type NpmStart } from './fixture.ts';
+import { api, captchaFor, readyOnFreeRange, superuser, type NpmStart } from './fixture.ts';
 
 const state = scratchDir('npm-start-vault');
 let port = 0;
 let run: NpmStart | undefined;
 let output = '';
 
-test.before(async () => {
-  port = await freePortRange();
-  run = runNpmStart(state, port);
-  output = await run.ready();
+test.before(async (t) => {
+  ({ port, run, output } = await readyOnFreeRange(t, state));
   // Traffic, so each service has opened its database pool.
   await api(port, 'POST', '/auth/register', {
     body: { email: 'pool@example.org', password: 'opens the pools', captcha: await captchaFor(port) },

@@ -2,7 +2,7 @@ import test from 'ava';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { scratchDir } from '../support/process.ts';
-import { api, captchaFor, freePortRange, runNpmStart } from './fixture.ts';
+import { api, captchaFor, readyOnFreeRange, runNpmStart } from './fixture.ts';
 
 const state = scratchDir('npm-start-restart');
 let outputs: string[] = [];
@@ -23,10 +23,7 @@ const NOT_ABOUT_VERIFICATION = { UNVERIFIED_MAY_NOT: 'none' };
 test.serial(
   'after npm start is stopped and started again, the same login works, JWKS is unchanged and the Telegram account is still connected',
   async (t) => {
-    const port = await freePortRange();
-    const first = runNpmStart(state, port, NOT_ABOUT_VERIFICATION);
-    t.teardown(first.kill);
-    await first.ready();
+    const { port, run: first } = await readyOnFreeRange(t, state, NOT_ABOUT_VERIFICATION);
     const credentials = { email: 'restart@example.org', password: 'survives a restart' };
     const registered = await api(port, 'POST', '/auth/register', {
       body: { ...credentials, captcha: await captchaFor(port) },
