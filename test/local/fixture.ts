@@ -132,19 +132,21 @@ export function runNpmStart(
  * on a new range (at most three ranges), because that clash is the harness's, not what any caller tests.
  */
 export async function readyOnFreeRange(
-  t: ExecutionContext,
   state: string,
-  env: Record<string, string> = {},
+  env: Record<string, string>,
+  /** Told of each start at once, so the caller's teardown can kill it (ava allows no `t.teardown` in hooks). */
+  started: (run: NpmStart) => void,
+  log: (message: string) => void = console.log,
 ): Promise<{ port: number; run: NpmStart; output: string }> {
   for (let attempt = 1; ; attempt += 1) {
     const port = await freePortRange();
     const run = runNpmStart(state, port, env);
-    t.teardown(run.kill);
+    started(run);
     try {
       return { port, run, output: await run.ready() };
     } catch (error) {
       if (attempt >= 3 || !run.output().includes('Ports in use by another program')) throw error;
-      t.log(`port range ${port} was taken before npm start bound it; trying another`);
+      log(`port range ${port} was taken before npm start bound it; trying another`);
     }
   }
 }
@@ -159,7 +161,15 @@ export async function readyNpmStart(
   env: Record<string, string> = {},
 ): Promise<{ port: number; state: string; run: NpmStart; output: string }> {
   const state = scratchDir(name);
-  return { state, ...(await readyOnFreeRange(t, state, env)) };
+  return {
+    state,
+    ...(await readyOnFreeRange(
+      state,
+      env,
+      (run) => t.teardown(run.kill),
+      (message) => t.log(message),
+    )),
+  };
 }
 
 /** Every process descended from `pid`, by walking the parent links `ps` reports. */

@@ -11,8 +11,10 @@ let port = 0;
 let run: NpmStart | undefined;
 let output = '';
 
-test.before(async (t) => {
-  ({ port, run, output } = await readyOnFreeRange(t, state));
+const started: NpmStart[] = [];
+
+test.before(async () => {
+  ({ port, run, output } = await readyOnFreeRange(state, {}, (start) => started.push(start)));
   // Traffic, so each service has opened its database pool.
   await api(port, 'POST', '/auth/register', {
     body: { email: 'pool@example.org', password: 'opens the pools', captcha: await captchaFor(port) },
@@ -21,7 +23,7 @@ test.before(async (t) => {
 
 test.after.always(async () => {
   await run?.interrupt();
-  run?.kill();
+  for (const start of started) start.kill();
 });
 
 async function query<Row extends Record<string, unknown>>(database: string, sql: string): Promise<Row[]> {

@@ -23,7 +23,7 @@ const NOT_ABOUT_VERIFICATION = { UNVERIFIED_MAY_NOT: 'none' };
 test.serial(
   'after npm start is stopped and started again, the same login works, JWKS is unchanged and the Telegram account is still connected',
   async (t) => {
-    const { port, run: first } = await readyOnFreeRange(t, state, NOT_ABOUT_VERIFICATION);
+    const { port, run: first } = await readyOnFreeRange(state, NOT_ABOUT_VERIFICATION, (run) => t.teardown(run.kill));
     const credentials = { email: 'restart@example.org', password: 'survives a restart' };
     const registered = await api(port, 'POST', '/auth/register', {
       body: { ...credentials, captcha: await captchaFor(port) },
