@@ -8,11 +8,20 @@ export interface ProbeRequest {
   body: string;
 }
 
+/** An answer a probe gives instead of its default JSON echo. */
+export interface ProbeAnswer {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: string | Buffer;
+}
+
 export interface Probe {
   url: string;
   requests: ProbeRequest[];
   /** Behaviour for the next requests: answer, hang, or drop the connection. */
   mode: 'answer' | 'hang' | 'drop-first';
+  /** In `answer` mode, the answer to give a request; undefined (or none set) gives the default JSON echo. */
+  script?: (request: ProbeRequest) => ProbeAnswer | undefined;
   close(): Promise<void>;
 }
 
@@ -33,6 +42,12 @@ export async function startProbe(): Promise<Probe> {
       if (probe.mode === 'drop-first' && !dropped.has(key)) {
         dropped.add(key);
         request.socket.destroy();
+        return;
+      }
+      const scripted = probe.script?.(probe.requests.at(-1)!);
+      if (scripted !== undefined) {
+        response.writeHead(scripted.status, scripted.headers);
+        response.end(scripted.body);
         return;
       }
       response.setHeader('content-type', 'application/json');

@@ -15,7 +15,7 @@ let stopHookDeclared = false;
  * each test file in a worker of its own, so the order is that of one file.
  *
  * The returned object stands for the started value: its properties and methods are those of the value once the hook
- * ran; reading one before throws (only tests and later hooks read it). Methods are bound to the value, so classes with
+ * ran, and writing a property writes the value's; reading or writing one before throws (only tests and later hooks read it). Methods are bound to the value, so classes with
  * private fields work through it.
  *
  * @param start builds the value (within ava's hook timeout; the value's own calls keep their deadlines).
@@ -38,6 +38,11 @@ export function fileFixture<T extends object>(start: () => Promise<T>, stop?: (v
     },
     has(_target, property) {
       return value !== undefined && property in value;
+    },
+    // Without this trap a write would land on the proxy's empty target and the value would never see it.
+    set(_target, property, newValue) {
+      if (value === undefined) throw new Error(`a file fixture was written before its test.before hook ran`);
+      return Reflect.set(value, property, newValue, value);
     },
   });
 }
