@@ -1,25 +1,12 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
-import { startMailpit, type MailMessage, type RunningMailpit } from '@cf/embedded';
-import { addresses, call, localSmtpEnv, userServiceFixtureForFile } from './fixture.ts';
+import { startMailpit, type MailMessage } from '@cf/embedded';
+import { addresses, call, mailingUserServiceForFile } from './fixture.ts';
 
 // Issue 18: verification and reset links, mailed through a real SMTP server (Mailpit) from the PostgreSQL queue.
-// A test stops Mailpit and starts another on the same port: the file holds whichever runs.
-let mailpit: RunningMailpit;
-test.before(async () => {
-  mailpit = await startMailpit();
-});
-test.after.always(async () => {
-  await mailpit?.stop();
-});
-// The service's SMTP port is Mailpit's, known only once Mailpit runs.
-const f = userServiceFixtureForFile(() => ({
-  ...localSmtpEnv(mailpit.smtpPort),
-  PUBLIC_URL: 'https://cf.example.test',
-  MAIL_RETRY_DELAY_SECONDS: '1',
-  REGISTER_LIMIT_PER_IP: '1000',
-}));
+// A test stops Mailpit and starts another on the same port: `mail.server` holds whichever runs.
+const { f, mail } = mailingUserServiceForFile({ MAIL_RETRY_DELAY_SECONDS: '1', REGISTER_LIMIT_PER_IP: '1000' });
 const freshIp = addresses('10.7');
 /** The queue sends one mail at a time; on a loaded machine the suite's earlier mails can hold these back a while. */
 const MAIL_WAIT_MS = 45_000;
@@ -56,9 +43,9 @@ function linkSecret(message: MailMessage, path: string): string {
 async function waitForLink(address: string, id: string): Promise<string> {
   const deadline = Date.now() + MAIL_WAIT_MS;
   while (Date.now() < deadline) {
-    for (const summary of await mailpit.messages()) {
+    for (const summary of await mail.server.messages()) {
       if (!summary.To.some((to) => to.Address === address)) continue;
-      const secret = linkSecret(await mailpit.message(summary.ID), 'verify-email');
+      const secret = linkSecret(await mail.server.message(summary.ID), 'verify-email');
       if (secret.startsWith(`${id}.`)) return secret;
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -74,7 +61,7 @@ async function me(account: Account): Promise<{ status: number; emailVerified?: b
 test('registration mails a verification link that verifies the account', async (t) => {
   const account = await register();
   t.false((await me(account)).emailVerified);
-  const message = await mailpit.waitForMessage(account.email, /confirm your email/, MAIL_WAIT_MS);
+  const message = await mail.server.waitForMessage(account.email, /confirm your email/, MAIL_WAIT_MS);
   t.true(message.HTML.includes('https://cf.example.test/verify-email#token='));
   const confirmed = await call(f.url, 'POST', '/auth/email-verification/confirm', {
     body: { token: linkSecret(message, 'verify-email') },
@@ -85,7 +72,7 @@ test('registration mails a verification link that verifies the account', async (
 
 test('a verification link works once', async (t) => {
   const account = await register();
-  const secret = linkSecret(await mailpit.waitForMessage(account.email, /confirm/, MAIL_WAIT_MS), 'verify-email');
+  const secret = linkSecret(await mail.server.waitForMessage(account.email, /confirm/, MAIL_WAIT_MS), 'verify-email');
   t.is((await call(f.url, 'POST', '/auth/email-verification/confirm', { body: { token: secret } })).status, 200);
   const again = await call(f.url, 'POST', '/auth/email-verification/confirm', { body: { token: secret } });
   t.is(again.status, 400);
@@ -94,7 +81,7 @@ test('a verification link works once', async (t) => {
 
 test('an expired verification link is refused as expired', async (t) => {
   const account = await register();
-  const secret = linkSecret(await mailpit.waitForMessage(account.email, /confirm/, MAIL_WAIT_MS), 'verify-email');
+  const secret = linkSecret(await mail.server.waitForMessage(account.email, /confirm/, MAIL_WAIT_MS), 'verify-email');
   await f.service.store.sequelize.query(
     `UPDATE action_tokens SET expires_at = now() - interval '1 second' WHERE id = $1`,
     {
@@ -109,7 +96,7 @@ test('an expired verification link is refused as expired', async (t) => {
 
 test('a forged, truncated or foreign link is a 400, never a 500', async (t) => {
   const account = await register();
-  const secret = linkSecret(await mailpit.waitForMessage(account.email, /confirm/, MAIL_WAIT_MS), 'verify-email');
+  const secret = linkSecret(await mail.server.waitForMessage(account.email, /confirm/, MAIL_WAIT_MS), 'verify-email');
   const [id, token] = secret.split('.') as [string, string];
   const flipped = `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`;
   for (const forged of [`${id}.${flipped}`, `${randomUUID()}.${token}`, secret.slice(0, -3), 'x'.repeat(199), '']) {
@@ -132,16 +119,16 @@ test('asking for a reset answers the same for an unknown and a known address; on
   t.is(known.status, 202);
   t.is(stranger.status, known.status);
   t.deepEqual(stranger.body, known.body);
-  await mailpit.waitForMessage(account.email, /reset your password/, MAIL_WAIT_MS);
+  await mail.server.waitForMessage(account.email, /reset your password/, MAIL_WAIT_MS);
   // The queue has handled the unknown address by now too (one worker, in order): nothing went to it.
-  t.false((await mailpit.messages()).some((m) => m.To.some((to) => to.Address === unknown)));
+  t.false((await mail.server.messages()).some((m) => m.To.some((to) => to.Address === unknown)));
 });
 
 test('a reset link sets the new password, ends every session and tells the owner', async (t) => {
   const account = await register();
   await call(f.url, 'POST', '/auth/password-reset', { body: { email: account.email }, ip: freshIp() });
   const secret = linkSecret(
-    await mailpit.waitForMessage(account.email, /reset your password/, MAIL_WAIT_MS),
+    await mail.server.waitForMessage(account.email, /reset your password/, MAIL_WAIT_MS),
     'reset-password',
   );
   const password = `reset ${randomUUID()}`;
@@ -156,7 +143,7 @@ test('a reset link sets the new password, ends every session and tells the owner
   t.is(oldLogin.status, 401);
   const login = await call(f.url, 'POST', '/auth/login', { body: { email: account.email, password }, ip: freshIp() });
   t.is(login.status, 200);
-  await mailpit.waitForMessage(account.email, /your password was reset/, MAIL_WAIT_MS);
+  await mail.server.waitForMessage(account.email, /your password was reset/, MAIL_WAIT_MS);
   const reuse = await call(f.url, 'POST', '/auth/password-reset/confirm', {
     body: { token: secret, password: `again ${randomUUID()}` },
   });
@@ -164,23 +151,23 @@ test('a reset link sets the new password, ends every session and tells the owner
 });
 
 test.serial('requests are answered while the SMTP server is down, and the mail goes out once it is back', async (t) => {
-  const down = mailpit.smtpPort;
-  await mailpit.stop();
+  const down = mail.server.smtpPort;
+  await mail.server.stop();
   try {
     const account = await register();
     const reset = await call(f.url, 'POST', '/auth/password-reset', { body: { email: account.email }, ip: freshIp() });
     t.is(reset.status, 202);
-    mailpit = await startMailpit({ smtpPort: down });
-    const message = await mailpit.waitForMessage(account.email, /confirm your email/, MAIL_WAIT_MS);
+    mail.server = await startMailpit({ smtpPort: down });
+    const message = await mail.server.waitForMessage(account.email, /confirm your email/, MAIL_WAIT_MS);
     t.truthy(linkSecret(message, 'verify-email'));
   } finally {
-    if (mailpit.process.child.exitCode !== null) mailpit = await startMailpit({ smtpPort: down });
+    if (mail.server.process.child.exitCode !== null) mail.server = await startMailpit({ smtpPort: down });
   }
 });
 
 test('verification mails are limited per user; each supersedes the last; a verified account gets 409', async (t) => {
   const account = await register();
-  const first = linkSecret(await mailpit.waitForMessage(account.email, /confirm/, MAIL_WAIT_MS), 'verify-email');
+  const first = linkSecret(await mail.server.waitForMessage(account.email, /confirm/, MAIL_WAIT_MS), 'verify-email');
   const statuses: number[] = [];
   for (let i = 0; i < 6; i++) {
     statuses.push((await call(f.url, 'POST', '/auth/email-verification', { token: account.accessToken })).status);
@@ -201,7 +188,7 @@ test('verification mails are limited per user; each supersedes the last; a verif
 
 test('no link secret reaches the logs', async (t) => {
   const account = await register();
-  const secret = linkSecret(await mailpit.waitForMessage(account.email, /confirm/, MAIL_WAIT_MS), 'verify-email');
+  const secret = linkSecret(await mail.server.waitForMessage(account.email, /confirm/, MAIL_WAIT_MS), 'verify-email');
   await call(f.url, 'POST', '/auth/email-verification/confirm', { body: { token: secret } });
   const token = secret.split('.')[1]!;
   t.false(f.logs.some((line) => line.includes(token)));
@@ -216,7 +203,7 @@ function claimsOf(token: string): Record<string, unknown> {
 test('the access token says email_verified false until the link is followed, and true from the next refresh', async (t) => {
   const account = await register();
   t.is(claimsOf(account.accessToken)['email_verified'], false);
-  const secret = linkSecret(await mailpit.waitForMessage(account.email, /confirm/, MAIL_WAIT_MS), 'verify-email');
+  const secret = linkSecret(await mail.server.waitForMessage(account.email, /confirm/, MAIL_WAIT_MS), 'verify-email');
   t.is((await call(f.url, 'POST', '/auth/email-verification/confirm', { body: { token: secret } })).status, 200);
   const refreshed = await call(f.url, 'POST', '/auth/refresh', { cookie: account.refreshToken });
   t.is(refreshed.status, 200);
@@ -249,9 +236,9 @@ test('changing the address mails a link to the new one, a notice to the old one,
   t.is(changed.status, 200);
   t.is(changed.body['email'], newEmail);
   t.false(changed.body['emailVerified']);
-  const notice = await mailpit.waitForMessage(account.email, /address is changing/, MAIL_WAIT_MS);
+  const notice = await mail.server.waitForMessage(account.email, /address is changing/, MAIL_WAIT_MS);
   t.true(notice.Text.includes(newEmail));
-  const secret = linkSecret(await mailpit.waitForMessage(newEmail, /confirm/, MAIL_WAIT_MS), 'verify-email');
+  const secret = linkSecret(await mail.server.waitForMessage(newEmail, /confirm/, MAIL_WAIT_MS), 'verify-email');
   t.is((await call(f.url, 'POST', '/auth/email-verification/confirm', { body: { token: secret } })).status, 200);
   t.true((await me(account)).emailVerified);
   const login = await call(f.url, 'POST', '/auth/login', {

@@ -8,6 +8,7 @@ import { backingServicesEnv } from '@cf/embedded/service-env';
 import { startTogether, stopIfFails } from '@cf/embedded/process';
 import { call } from '@cf/embedded/http-client';
 import { fileFixture } from '../support/file-fixture.ts';
+import { startMailpit, type RunningMailpit } from '@cf/embedded';
 import jwt from 'jsonwebtoken';
 
 export interface UserServiceFixture {
@@ -120,6 +121,32 @@ export function addresses(prefix: string): () => string {
  */
 export function localSmtpEnv(port: number): Record<string, string> {
   return { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_TLS: 'none' };
+}
+
+/** A file's Mailpit; a test may stop it and put another in `server` (the fixture stops whichever runs at the end). */
+export interface MailpitHolder {
+  server: RunningMailpit;
+}
+
+/**
+ * user-service with mail set up, sending through a real SMTP server (Mailpit) the file starts first, with
+ * `overrides` as `userServiceFixtureForFile` takes them; the routes that mail links exist only with mail set up.
+ */
+export function mailingUserServiceForFile(overrides: Record<string, string> = {}): {
+  f: UserServiceFixture;
+  mail: MailpitHolder;
+} {
+  const mail = fileFixture<MailpitHolder>(
+    async () => ({ server: await startMailpit() }),
+    (holder) => holder.server.stop(),
+  );
+  // The service's SMTP port is Mailpit's, known only once Mailpit runs.
+  const f = userServiceFixtureForFile(() => ({
+    ...localSmtpEnv(mail.server.smtpPort),
+    PUBLIC_URL: 'https://cf.example.test',
+    ...overrides,
+  }));
+  return { f, mail };
 }
 
 /**

@@ -1,25 +1,13 @@
 import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
-import { startMailpit, type RunningMailpit } from '@cf/embedded';
-import { addresses, call, localSmtpEnv, registerAccount, userServiceFixtureForFile } from './fixture.ts';
+import { addresses, call, mailingUserServiceForFile, registerAccount } from './fixture.ts';
 
 // When one of user-service's limiters fails (not a refusal: its PostgreSQL write fails), the request is a 503 and an
 // error-level log names that limiter and the error, so whoever looks knows which counter broke. Each limiter is made
 // to fail on its own by a trigger on the shared `rate_limits` table that refuses writes to that limiter's rows
 // (`<keyPrefix>:<key>`, src/limiter-store.ts) — a real PostgreSQL error, raised where the library writes.
 // The reset and verification routes exist only with mail set up; no mail is sent while their limiter fails.
-let mailpit: RunningMailpit;
-test.before(async () => {
-  mailpit = await startMailpit();
-});
-test.after.always(async () => {
-  await mailpit?.stop();
-});
-const f = userServiceFixtureForFile(() => ({
-  ...localSmtpEnv(mailpit.smtpPort),
-  PUBLIC_URL: 'https://cf.example.test',
-  REGISTER_LIMIT_PER_IP: '1000',
-}));
+const { f } = mailingUserServiceForFile({ REGISTER_LIMIT_PER_IP: '1000' });
 const freshIp = addresses('10.31');
 const sql = (query: string) => f.service.store.sequelize.query(query);
 
