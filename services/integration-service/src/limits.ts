@@ -1,6 +1,6 @@
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { Sequelize } from 'sequelize';
-import { HttpProblem, PostgresLimiter } from '@cf/kit';
+import { HttpProblem, PostgresLimiter, type Logger } from '@cf/kit';
 import type { TelegramMetrics } from './metrics.ts';
 
 /** The caps on work a user can start; all state is in PostgreSQL, so each holds across replicas. */
@@ -42,10 +42,12 @@ export class Limits {
   /** The rolling windows: logins per user per hour, codes per phone per day. */
   private readonly windows: { hourly: PostgresLimiter; daily: PostgresLimiter };
   private readonly metrics: TelegramMetrics;
+  private readonly logger: Logger;
 
-  constructor(sequelize: Sequelize, settings: LimitSettings, metrics: TelegramMetrics) {
+  constructor(sequelize: Sequelize, settings: LimitSettings, metrics: TelegramMetrics, logger: Logger) {
     this.settings = settings;
     this.metrics = metrics;
+    this.logger = logger;
     const common = { storeClient: sequelize, storeType: 'sequelize', tableName: 'rate_limits', tableCreated: true };
     const hourly = new PostgresLimiter({
       ...common,
@@ -109,10 +111,15 @@ export class Limits {
       await limiter.consume(key);
     } catch (result) {
       if (result instanceof RateLimiterRes) throw this.refuse(limit, result.msBeforeNext / 1000);
+      // Not a refusal: the limiter itself failed. Someone must look, so this is an error, as in user-service.
+      this.logger.error({ err: result, limiter: limiter.keyPrefix }, 'rate limiter failed');
       throw HttpProblem.unavailable('limits cannot be checked right now; try again shortly', 5);
     }
     return async () => {
-      await limiter.reward(key).catch(() => undefined);
+      // The work did not happen, so the slot goes back; if it cannot, the user has one fewer until the window ends.
+      await limiter.reward(key).catch((error: unknown) => {
+        this.logger.warn({ err: error, limiter: limiter.keyPrefix }, 'rate limiter failed to give a count back');
+      });
     };
   }
 }

@@ -146,6 +146,7 @@ async function wire(
       botsPerUser: config.LIMIT_BOTS_PER_USER,
     },
     metrics,
+    log,
   );
   const logins = new Logins({
     ...common,
