@@ -1,11 +1,11 @@
 import test, { type ExecutionContext } from 'ava';
 import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { createLogger, HttpProblem, type KeyResolver, type VerifiedClaims } from '@cf/kit';
 import { createEdgeAuth, type EdgeAuth, type EdgeAuthOptions } from '../../services/api-gateway/src/edge-auth.ts';
 import { testIssuer } from '../kit/token-issuer.ts';
+import { listenOnLoopback } from '../support/loopback-server.ts';
 
 // createEdgeAuth on its own (services/api-gateway/src/edge-auth.ts): the verified-token cache, what it answers when
 // it refuses, and the revocation-lag histogram. The gateway suites see the same code only through HTTP, where a
@@ -86,17 +86,10 @@ async function startFeed(t: ExecutionContext): Promise<Feed> {
       waiting.delete(wake);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenOnLoopback(server);
+  t.teardown(listening.close);
   return {
-    url: `http://127.0.0.1:${port}/internal/session-revocations`,
+    url: `${listening.origin}/internal/session-revocations`,
     revoke(sid, untilSeconds) {
       revocations.push({ version: version() + 1, sid, revokedAt: Date.now() / 1000, until: untilSeconds });
       for (const wake of [...waiting]) wake();

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import type { Gateway } from '../../services/api-gateway/src/app.ts';
 import { fileFixture } from '../support/file-fixture.ts';
+import { listenOnLoopback } from '../support/loopback-server.ts';
 
 export interface Answer {
   status: number;
@@ -43,7 +44,7 @@ export interface LanePair {
   koa: string;
   /** The request ids koa handled (the lane's never reach it). */
   koaSaw: string[];
-  servers: Server[];
+  close(): Promise<void>;
 }
 
 /** A `LanePair` of the gateway `gateway()` names, for every test of a file (started after that gateway). */
@@ -62,21 +63,17 @@ export function lanePairForFile(gateway: () => Gateway): LanePair {
         // Koa's own callback, without the lane the gateway puts in front of it.
         createServer(Koa.prototype.callback.call(app)),
       ];
-      const urls = await Promise.all(
-        servers.map(async (server) => {
-          server.listen(0, '127.0.0.1');
-          await once(server, 'listening');
-          return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-        }),
-      );
-      return { lane: urls[0]!, koa: urls[1]!, koaSaw, servers };
+      const [lane, koa] = await Promise.all(servers.map(listenOnLoopback));
+      return {
+        lane: lane!.origin,
+        koa: koa!.origin,
+        koaSaw,
+        close: async () => {
+          await Promise.all([lane!.close(), koa!.close()]);
+        },
+      };
     },
-    async ({ servers }) => {
-      for (const server of servers) {
-        server.closeAllConnections();
-        server.close();
-      }
-    },
+    (pair) => pair.close(),
   );
 }
 

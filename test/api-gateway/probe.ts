@@ -1,5 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { once } from 'node:events';
+import { listenOnLoopback } from '../support/loopback-server.ts';
 
 export interface ProbeRequest {
   method: string;
@@ -54,13 +54,11 @@ export async function startProbe(): Promise<Probe> {
       response.end(JSON.stringify({ ok: true, method: request.method, url: request.url }));
     });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  probe.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const listening = await listenOnLoopback(server);
+  probe.url = listening.origin;
   probe.close = async () => {
     dropped = new Set();
-    server.closeAllConnections();
-    server.close();
+    await listening.close();
   };
   return probe;
 }

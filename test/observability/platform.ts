@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveBinary } from '../support/binaries.ts';
+import { listenOnLoopback } from '../support/loopback-server.ts';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
 import { startPostgres, type PostgresServer } from '../support/postgres.ts';
 import { freePort, type ManagedProcess, scratchDir, spawnManaged, startTogether, waitFor } from '../support/process.ts';
@@ -93,17 +94,9 @@ async function serveRegistry(operator: TestOperator, stoppers: (() => Promise<vo
       res.writeHead(200, { 'content-type': operator.registry.contentType }).end(text);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  stoppers.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
+  const listening = await listenOnLoopback(server);
+  stoppers.push(listening.close);
+  return listening.port;
 }
 
 export async function startPlatform(): Promise<Platform> {

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { resolveBinary } from './binaries.ts';
 import { startPrometheusServer } from '@cf/embedded/prometheus-server';
+import { listenOnLoopback } from './loopback-server.ts';
 import { freePort, scratchDir, type ManagedProcess } from './process.ts';
 
 export interface RunningAlertmanager {
@@ -82,17 +83,11 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('webhook receiver has no port');
+  const listening = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${address.port}/alerts`,
+    url: `${listening.origin}/alerts`,
     messages,
     alertNames: () => messages.flatMap((m) => m.alerts.map((a) => a.labels['alertname'] ?? '')),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: listening.close,
   };
 }
