@@ -15,6 +15,8 @@ const TABLES = [
   'webauthn_challenges',
   'captcha_answers',
   'action_tokens',
+  'sessions',
+  'refresh_tokens',
   'rate_limits',
   'audit_events',
 ] as const;
@@ -97,6 +99,8 @@ test.serial('a round deletes the ended rows of every table and keeps the live on
       webauthn_challenges: 1,
       captcha_answers: 1,
       action_tokens: 1,
+      sessions: 0,
+      refresh_tokens: 0,
       rate_limits: 1,
       audit_events: 0,
     },
@@ -121,6 +125,55 @@ test.serial('a login step or link that ended less than a day ago is kept, so it 
   await f.service.housekeeping.round();
 
   t.deepEqual(await remaining('login_steps', 'id'), [step]);
+});
+
+/** A session of the fixture's user ended (or not) as `ended` says, with one refresh token expiring at `tokenExpires`. */
+async function session(ended: string, tokenExpires = "now() + interval '30 days'"): Promise<string> {
+  const id = randomUUID();
+  await exec(
+    `INSERT INTO sessions (id, user_id, expires_at, revoked_at) SELECT $1, $2, e, r FROM (SELECT ${ended}) AS s(e, r)`,
+    [id, userId],
+  );
+  await exec(`INSERT INTO refresh_tokens (token_hash, session_id, expires_at) VALUES ($1, $2, ${tokenExpires})`, [
+    `hash-${id}`,
+    id,
+  ]);
+  return id;
+}
+
+test.serial('a session that expired or was revoked over a day ago goes with its refresh tokens', async (t) => {
+  await session(`now() - interval '2 days', NULL::timestamptz`);
+  await session(`now() + interval '20 days', now() - interval '2 days'`);
+  const live = await session(`now() + interval '20 days', NULL::timestamptz`);
+
+  const round = await f.service.housekeeping.round();
+
+  t.is(round.deleted.sessions, 2);
+  t.deepEqual(await remaining('sessions', 'id'), [live]);
+  t.deepEqual(await remaining('refresh_tokens', 'token_hash'), [`hash-${live}`]);
+});
+
+test.serial('a session that ended less than a day ago is kept, so its tokens still read as ended', async (t) => {
+  const expired = await session(`now() - interval '1 hour', NULL::timestamptz`);
+  const revoked = await session(`now() + interval '20 days', now() - interval '1 hour'`);
+
+  await f.service.housekeeping.round();
+
+  t.deepEqual(await remaining('sessions', 'id'), [expired, revoked].sort());
+});
+
+test.serial('a live session’s refresh tokens past their expiry go and the session stays', async (t) => {
+  const live = await session(`now() + interval '20 days', NULL::timestamptz`, `now() - interval '2 days'`);
+  await exec(
+    `INSERT INTO refresh_tokens (token_hash, session_id, expires_at) VALUES ('fresh', $1, now() + interval '1 day')`,
+    [live],
+  );
+
+  const round = await f.service.housekeeping.round();
+
+  t.is(round.deleted.refresh_tokens, 1);
+  t.deepEqual(await remaining('sessions', 'id'), [live]);
+  t.deepEqual(await remaining('refresh_tokens', 'token_hash'), ['fresh']);
 });
 
 test.serial('audit events older than the retention are deleted and newer ones kept', async (t) => {

@@ -13,7 +13,14 @@ interface Tidied {
 }
 
 export type HousekeptTable =
-  'login_steps' | 'webauthn_challenges' | 'captcha_answers' | 'action_tokens' | 'rate_limits' | 'audit_events';
+  | 'login_steps'
+  | 'webauthn_challenges'
+  | 'captcha_answers'
+  | 'action_tokens'
+  | 'sessions'
+  | 'refresh_tokens'
+  | 'rate_limits'
+  | 'audit_events';
 
 const TABLES: readonly Tidied[] = [
   // A day's grace, so a late answer to a step or a link still says "expired" rather than "invalid".
@@ -22,6 +29,15 @@ const TABLES: readonly Tidied[] = [
   // A used captcha answer only has to outlive its challenge, which is refused once expired anyway.
   { table: 'captcha_answers', key: 'id', ended: 'expires_at < now()' },
   { table: 'action_tokens', key: 'id', ended: `expires_at < now() - interval '1 day'` },
+  // Every read of a session asks for a live one (not revoked, not expired), and its refresh tokens go with it (ON
+  // DELETE CASCADE): a day after it ended, nothing reads it again. The revocation feed keeps its own rows.
+  {
+    table: 'sessions',
+    key: 'id',
+    ended: `expires_at < now() - interval '1 day' OR revoked_at < now() - interval '1 day'`,
+  },
+  // Rotated refresh tokens of a live session stay for reuse detection until they expire; a day later they go.
+  { table: 'refresh_tokens', key: 'token_hash', ended: `expires_at < now() - interval '1 day'` },
   // rate-limiter-flexible's own clean-up (an unbounded DELETE every 5 minutes from each limiter) is turned off
   // (`clearExpiredByTimeout: false`). `expire` is epoch ms; an expired row counts as zero points anyway.
   { table: 'rate_limits', key: 'key', ended: `expire < (extract(epoch FROM now()) * 1000)::bigint` },
@@ -60,7 +76,8 @@ export interface HousekeepingRound {
 
 /**
  * Periodically deletes rows that ended (expired login steps, WebAuthn challenges, captcha answers, account links,
- * rate-limit counters) and audit events past their retention, in bounded batches: each batch is its own
+ * sessions expired or revoked a day ago with their refresh tokens, expired refresh tokens, rate-limit counters) and
+ * audit events past their retention, in bounded batches: each batch is its own
  * transaction with a `statement_timeout`, picks rows `FOR UPDATE SKIP LOCKED` and holds a transaction-level
  * advisory lock, so replicas never wait on each other nor delete a row twice; a replica that finds the lock taken
  * leaves the round to the holder. Failures are logged and the next round retries.

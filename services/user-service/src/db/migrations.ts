@@ -212,4 +212,14 @@ export const migrations: Migration[] = [
     name: '0008-audit-events-by-time',
     up: sqlStatements(['CREATE INDEX audit_events_by_time ON audit_events (at)']),
   },
+  {
+    // Housekeeping deletes sessions that ended (expired or revoked) and refresh tokens past their expiry, in
+    // batches: each batch finds its rows by these, not by scanning tables that grow with every login and refresh.
+    name: '0009-ended-sessions',
+    up: sqlStatements([
+      'CREATE INDEX sessions_by_expiry ON sessions (expires_at)',
+      'CREATE INDEX sessions_by_revocation ON sessions (revoked_at) WHERE revoked_at IS NOT NULL',
+      'CREATE INDEX refresh_tokens_by_expiry ON refresh_tokens (expires_at)',
+    ]),
+  },
 ];
