@@ -282,6 +282,20 @@ test('forgetting the ended keys keeps what the counter knows of the keys whose w
   }
 });
 
+test('a key counted by the flush that forgets ended keys keeps the total that flush learned', async (t) => {
+  const { counts } = countsOn(t, await storeFor(t), { windowMs: 1_000 });
+  await sleep(1_100);
+  // The first flush a window after the counter started forgets ended keys, and this key is in it.
+  const key = freshKey();
+  t.deepEqual(await settled(counts.count(key, 1, 0)), { admitted: true });
+  // The flush told the counter the key is at its limit: refused from memory, with what is left of the window.
+  const refused = counts.count(key, 1, 1);
+  t.false(refused instanceof Promise, 'answered from memory');
+  t.false((refused as CountResult).admitted);
+  const left = (refused as { msBeforeNext: number }).msBeforeNext;
+  t.true(left > 0 && left < 1_000, `${left} ms left of the window`);
+});
+
 test('a flush leaves alone the rows of keys it has no counts for', async (t) => {
   const db = await storeFor(t);
   const { counts } = countsOn(t, db, { windowMs: 1_000 });

@@ -157,6 +157,9 @@ export class SharedCounts {
 
   /** Writes every pending and waiting count in one statement; at most one flush runs at a time. */
   private async flush(): Promise<void> {
+    // Before the batch is taken: afterwards every key in it has nothing pending, and one new to this replica (expire
+    // still 0) would be forgotten while its flush is under way, losing the total the flush is about to learn.
+    this.sweep();
     const batch: { key: string; state: KeyState; pending: number; waiters: Waiter[] }[] = [];
     for (const [key, state] of this.keys) {
       if (state.pending === 0 && state.waiters.length === 0) continue;
@@ -164,7 +167,6 @@ export class SharedCounts {
       state.pending = 0;
       state.waiters = [];
     }
-    this.sweep();
     if (batch.length === 0) return;
     // One lock order for every replica, so concurrent flushes of the same keys cannot deadlock.
     batch.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
