@@ -219,17 +219,20 @@ test('counts that fail together are each counted as failures and logged as one w
   t.is(logs.filter((line) => line.includes('rate-limit store failed')).length, 1);
 });
 
-test('close writes the counts admitted from the local budget that no flush has written yet', async (t) => {
+test('counts admitted from the local budget wait for syncMs, and close writes those no flush has written yet', async (t) => {
   const store = storeOn(t);
   const { limits } = limitsWith(t, { store, perIp: 100, localShare: 0.05, syncMs: 60_000, ...ANSWERING });
   const address = key();
+  const rows = () =>
+    store.query<{ points: number }>('SELECT points FROM rate_limits WHERE key = $1', {
+      bind: [`ip:${address}`],
+      type: QueryTypes.SELECT,
+    });
   t.is(limits.consume('ip', address), undefined, 'admitted from the budget');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.deepEqual(await rows(), [], 'not written before syncMs');
   await limits.close();
-  const rows = await store.query<{ points: number }>('SELECT points FROM rate_limits WHERE key = $1', {
-    bind: [`ip:${address}`],
-    type: QueryTypes.SELECT,
-  });
-  t.deepEqual(rows, [{ points: 1 }]);
+  t.deepEqual(await rows(), [{ points: 1 }]);
 });
 
 // The middleware order of authenticated routes: byIpAlongside, then the token check, then byUser.
