@@ -31,18 +31,21 @@ function logged(requestId: string): Record<string, unknown> | undefined {
   return { ...rest, ms: typeof ms };
 }
 
-async function requestsCounted(base: string, route: string, method: string, status: number): Promise<number> {
+/** The value of the series `name` of the gateway at `base` whose labels include `labels` (0 when it has none yet). */
+async function seriesValue(base: string, name: string, labels: Record<string, string>): Promise<number> {
   const text = await (await fetch(`${base}/metrics`)).text();
   const row = text
     .split('\n')
     .find(
       (line) =>
-        line.startsWith('http_requests_total{') &&
-        line.includes(`route="${route}"`) &&
-        line.includes(`method="${method}"`) &&
-        line.includes(`status="${status}"`),
+        line.startsWith(`${name}{`) &&
+        Object.entries(labels).every(([label, value]) => line.includes(`${label}="${value}"`)),
     );
   return row === undefined ? 0 : Number(row.split(' ').at(-1));
+}
+
+function requestsCounted(base: string, route: string, method: string, status: number): Promise<number> {
+  return seriesValue(base, 'http_requests_total', { route, method, status: String(status) });
 }
 
 /**
@@ -129,6 +132,12 @@ const CASES: Record<string, ProbeAnswer> = {
     body: 'two values',
   },
   'server-error': { status: 503, headers: { 'content-type': 'text/html' }, body: '<p>down</p>' },
+  // Not a problem: its `instance` stays the service's, and its bytes are not re-serialised.
+  'json-with-instance': {
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body: '{ "instance": "/telegram/case/json-with-instance", "items": [] }',
+  },
 };
 
 function scripted(request: ProbeRequest): ProbeAnswer | undefined {
@@ -143,10 +152,16 @@ for (const name of Object.keys(CASES)) {
       async (t) => {
         const answer = await sameThroughBoth(
           t,
-          { method, path: `/api/telegram/case/${name}?page=2&code=x`, headers: { authorization: `Bearer ${user}` } },
+          {
+            method,
+            path: `/api/telegram/case/${name}?page=2&code=x`,
+            // The refresh cookie is for user-service's /auth routes only.
+            headers: { authorization: `Bearer ${user}`, cookie: 'cf_refresh=not-for-this-service' },
+          },
           'lane',
         );
         t.is(answer.status, CASES[name]!.status, 'the service gave the answer this case scripts');
+        t.is(probe.requests.at(-1)?.headers['cookie'], undefined, 'no Cookie reaches a route that takes no cookies');
         if (name === 'passed-headers') {
           // Parity cannot tell a header both paths drop: the ones a client needs must arrive.
           for (const header of ['retry-after', 'www-authenticate', 'location', 'allow', 'accept-post'])
@@ -154,6 +169,11 @@ for (const name of Object.keys(CASES)) {
           t.is(answer.headers['set-cookie'], undefined, 'no Set-Cookie from a route that takes no cookies');
         }
         if (name === 'json') t.is(answer.headers['cache-control'], 'no-store');
+        if (name === 'json-with-instance')
+          t.is(answer.body.toString(), String(CASES[name]!.body), 'the body as the service sent it');
+        if (name === 'problem-with-charset') {
+          t.is(JSON.parse(answer.body.toString()).instance, '/api/telegram/case/problem-with-charset');
+        }
       },
     );
   }
@@ -229,6 +249,32 @@ test.serial('the lane counts its answers in the request series under the route t
   t.is(await counted(), before + 2, 'koa counts it under the same series');
 });
 
+test.serial(
+  'the lane logs and observes how long it took, in milliseconds and seconds, within what the client waited',
+  async (t) => {
+    const series = { route: '/api/telegram/*rest', method: 'GET' };
+    const summed = (): Promise<number> => seriesValue(gw.url, 'http_request_duration_seconds_sum', series);
+    const before = await summed();
+    const id = randomUUID();
+    const started = performance.now();
+    const answer = await send(pair.lane, {
+      method: 'GET',
+      path: '/api/telegram/case/json',
+      headers: { authorization: `Bearer ${user}`, 'x-request-id': id },
+    });
+    const waitedMs = performance.now() - started;
+    t.is(answer.status, 200);
+    const line = gw.logs
+      .map((text) => JSON.parse(text) as Record<string, unknown>)
+      .find((entry) => entry['req_id'] === id);
+    const ms = line?.['ms'] as number;
+    t.true(ms > 0 && ms <= waitedMs, `the log's ${ms} ms is within the client's ${waitedMs} ms`);
+    t.is(Math.round(ms * 100) / 100, ms, 'to a hundredth of a millisecond');
+    const observed = (await summed()) - before;
+    t.true(observed > 0 && observed <= waitedMs / 1000, `the histogram's ${observed} s is within the client's wait`);
+  },
+);
+
 // Which requests the lane takes: bodyless GET and DELETE on an authenticated prefix with a canonical path and no
 // Origin. Everything else is koa's, and answers the same as it would have.
 const TAKEN: [string, Sent][] = [
@@ -295,9 +341,10 @@ test.serial('sessions an administrator ends through the lane are refused by the 
   });
   t.is(ended.status, 200);
   // No wait: the lane answered only once this replica followed the revocation feed past the one it caused.
+  // A route whose service trusts the edge: user-service would refuse the ended session on its own.
   const after = await send(pair.lane, {
     method: 'GET',
-    path: '/api/users/me',
+    path: '/api/telegram/accounts',
     headers: { authorization: `Bearer ${target.accessToken}` },
   });
   t.is(after.status, 401);
