@@ -3,13 +3,10 @@ import { createApp, mountOperations, openApiDocument, type Logger, type Operatio
 import type { Accounts } from './accounts/accounts.ts';
 import type { Bots } from './bots/bots.ts';
 import type { Store } from './db/store.ts';
-import { accountHandlers } from './http/account-handlers.ts';
 import { DOCUMENT_SCHEMAS } from './http/document-schemas.ts';
-import { botHandlers } from './http/bot-handlers.ts';
 import { channelHandlers } from './http/channel-handlers.ts';
 import { mountInternalPublish } from './http/internal-publish.ts';
 import { postHandlers } from './http/post-handlers.ts';
-import { loginHandlers } from './http/login-handlers.ts';
 import { ownerRouting } from './http/owner.ts';
 import { telegramProblems } from './http/problems.ts';
 import { routes } from './http/routes.ts';
@@ -56,9 +53,9 @@ export function createIntegrationApp(deps: IntegrationAppDeps): ServiceApp & { o
     ...(deps.forwardTimeoutMs !== undefined ? { forwardTimeoutMs: deps.forwardTimeoutMs } : {}),
   });
   const declared = routes({
-    logins: loginHandlers({ store: deps.store, logins: deps.logins, onOwner }),
-    accounts: accountHandlers({ store: deps.store, accounts: deps.accounts, holder: deps.holder, onOwner }),
-    bots: botHandlers(deps.bots),
+    logins: { store: deps.store, logins: deps.logins, onOwner },
+    accounts: { store: deps.store, accounts: deps.accounts, holder: deps.holder, onOwner },
+    bots: deps.bots,
     publishing: {
       channels: channelHandlers({ channels: deps.channels, onOwner }),
       posts: postHandlers(deps.posts),

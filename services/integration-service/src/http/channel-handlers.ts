@@ -4,7 +4,7 @@ import type { ChannelRow } from '../db/channels.ts';
 import type { Channels } from '../publishing/channels.ts';
 import { resourceName } from '../resources.ts';
 import type { TelegramChat } from '../telegram/port.ts';
-import { idParam, userOf } from './login-handlers.ts';
+import { idParam, userOf } from './caller.ts';
 import type { ownerRouting } from './owner.ts';
 
 export const AvailableQuery = z.object({ accountId: z.uuid() });

@@ -3,7 +3,7 @@ import { HttpProblem } from '@cf/kit';
 import { z } from 'zod';
 import type { PostRow, TargetRow } from '../db/posts.ts';
 import type { Posts } from '../publishing/posts.ts';
-import { idParam, userOf } from './login-handlers.ts';
+import { idParam, userOf } from './caller.ts';
 
 export const Entity = z.object({
   type: z.enum(['bold', 'italic', 'underline', 'strikethrough', 'spoiler', 'code', 'pre', 'text_link']),
