@@ -4,9 +4,7 @@ import type { Accounts } from './accounts/accounts.ts';
 import type { Bots } from './bots/bots.ts';
 import type { Store } from './db/store.ts';
 import { DOCUMENT_SCHEMAS } from './http/document-schemas.ts';
-import { channelHandlers } from './http/channel-handlers.ts';
 import { mountInternalPublish } from './http/internal-publish.ts';
-import { postHandlers } from './http/post-handlers.ts';
 import { ownerRouting } from './http/owner.ts';
 import { telegramProblems } from './http/problems.ts';
 import { routes } from './http/routes.ts';
@@ -56,10 +54,8 @@ export function createIntegrationApp(deps: IntegrationAppDeps): ServiceApp & { o
     logins: { store: deps.store, logins: deps.logins, onOwner },
     accounts: { store: deps.store, accounts: deps.accounts, holder: deps.holder, onOwner },
     bots: deps.bots,
-    publishing: {
-      channels: channelHandlers({ channels: deps.channels, onOwner }),
-      posts: postHandlers(deps.posts),
-    },
+    channels: { channels: deps.channels, onOwner },
+    posts: deps.posts,
   });
   const operations = refuseUnverified(declared, deps.unverifiedMayNot ?? []);
   service.router.use(telegramProblems);

@@ -1,5 +1,5 @@
-import { AvailableChatView, BotRightsView, ChannelView } from './channel-handlers.ts';
-import { Entity, ImageView, PostView, TargetView } from './post-handlers.ts';
+import { AvailableChatView, BotRightsView, ChannelView } from './channel-routes.ts';
+import { Entity, ImageView, PostView, TargetView } from './post-routes.ts';
 import { Account, AccountList, Bot, BotList, ErrorStats, Login, LogPage } from './responses.ts';
 
 /**

@@ -1,4 +1,4 @@
-// What the routes of logins, accounts and bots document as their error answers besides their own: one wording per
+// What the routes document as their error answers besides their own: one wording per
 // cause, shared by every route it can reach.
 
 /** A stored-state move between pods: the caller retries (Retry-After). */
@@ -24,3 +24,10 @@ export const BOT_API = {
 
 /** The caps of `limits.ts` that answer 409. */
 export const LIMIT = 'the connected-accounts cap was reached';
+
+/** What a channel route that asks Telegram can answer besides its own errors (`telegram/errors.ts` KINDS). */
+export const TELEGRAM_CALL = {
+  429: 'flood wait (Retry-After)',
+  503: 'ownership of the account is moving (Retry-After)',
+  504: 'Telegram did not answer in time',
+} as const;

@@ -2,7 +2,8 @@ import type { Operation } from '@cf/kit';
 import { accountRoutes } from './account-routes.ts';
 import { botRoutes } from './bot-routes.ts';
 import { loginRoutes } from './login-routes.ts';
-import { publishingRoutes } from './publishing-routes.ts';
+import { channelRoutes } from './channel-routes.ts';
+import { postRoutes } from './post-routes.ts';
 
 /**
  * Every route of the service, by area: path, inputs, documented answers, auth and the handler, each declared in
@@ -12,12 +13,14 @@ export function routes(deps: {
   logins: Parameters<typeof loginRoutes>[0];
   accounts: Parameters<typeof accountRoutes>[0];
   bots: Parameters<typeof botRoutes>[0];
-  publishing: Parameters<typeof publishingRoutes>[0];
+  channels: Parameters<typeof channelRoutes>[0];
+  posts: Parameters<typeof postRoutes>[0];
 }): Operation[] {
   return [
     ...loginRoutes(deps.logins),
     ...accountRoutes(deps.accounts),
     ...botRoutes(deps.bots),
-    ...publishingRoutes(deps.publishing),
+    ...channelRoutes(deps.channels),
+    ...postRoutes(deps.posts),
   ];
 }
