@@ -76,6 +76,10 @@ interface Row {
  *
  * A flush that fails or misses `timeoutMs` throws `StoreUnavailable` to the requests waiting on it; the counts
  * it carried are dropped (it may still commit late; counting twice would refuse more than the limit says).
+ * A waiting request's own `timeoutMs` runs from its count, not from its flush: one that waited behind a slow flush
+ * can be refused as unavailable (and counted in memory by the caller) while its own flush still commits it. That
+ * request is then counted twice, once in each place — the price of bounding every wait, and on the side of
+ * refusing, never of admitting past the limit.
  */
 export class SharedCounts {
   private readonly options: SharedCountsOptions;
