@@ -25,6 +25,8 @@ export interface RevocationFeedOptions {
   retentionSeconds: number;
   /** Largest page. Default: 5000. */
   pageSize?: number;
+  /** How often a waiting poll reads the feed again, for a notification the listener missed (ms). Default: 1000. */
+  recheckMs?: number;
 }
 
 interface PgClient {
@@ -43,7 +45,7 @@ const SKEW_SECONDS = 60;
 /**
  * The session-revocation feed: rows the database triggers write for every ended session, served to
  * followers (api-gateway) by long poll. A `LISTEN session_revoked` connection wakes waiting polls the
- * moment any replica commits a revocation; a 1 s re-check covers a lost connection.
+ * moment any replica commits a revocation; a re-check every `recheckMs` (1 s) covers a lost connection.
  */
 export class RevocationFeed {
   private readonly sequelize: Sequelize;
@@ -98,7 +100,8 @@ export class RevocationFeed {
           await this.release(client);
         }
         this.listener = undefined;
-        if (!this.stopped) await sleep(backoffMs);
+        // Cut short by stop(): shutdown does not wait out a pause of up to 5 s while PostgreSQL is away.
+        if (!this.stopped) await Promise.race([sleep(backoffMs, undefined, { ref: false }), this.stopping]);
         backoffMs = Math.min(backoffMs * 2, 5000);
       }
     })();
@@ -176,7 +179,7 @@ export class RevocationFeed {
       if (page.revocations.length > 0 || page.version !== after || this.stopped) return page;
       const left = deadline - Date.now();
       if (left <= 0) return page;
-      await this.nextChange(Math.min(left, 1000));
+      await this.nextChange(Math.min(left, this.options.recheckMs ?? 1000));
     }
   }
 
