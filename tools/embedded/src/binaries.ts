@@ -14,6 +14,7 @@ import {
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
+import { lockOwner } from './machine-lock.ts';
 import { processAlive } from './pid.ts';
 import { pinned } from './versions.ts';
 
@@ -151,16 +152,6 @@ export function locateBinary(name: string, spec: BinarySpec): ResolvedBinary | u
   const cached = cachedBinaryPath(name, spec);
   if (isExecutable(cached)) return { path: cached, source: 'cache' };
   return undefined;
-}
-
-/** The pid a build lock names, if it names one. */
-function lockOwner(lock: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -4,6 +4,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, realpathSync, rmSync, writ
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { binaryCacheDir } from './binaries.ts';
+import { whileLocked } from './machine-lock.ts';
 import {
   adoptContainer,
   freePort,
@@ -47,7 +48,21 @@ export function podmanMissing(): string | undefined {
   return undefined;
 }
 
+/**
+ * Builds and removals of images, one at a time on the machine: a build's layer-cache lookup fails with "layer not
+ * known" when another process removes an image whose layers it is looking at (seen when the e2e suite built the
+ * platform's images while a container test replaced one of them).
+ */
+const IMAGE_STORE_CHANGES = new Set(['build', 'rmi']);
+
 export async function podman(args: string[], progress?: (line: string) => void): Promise<string> {
+  if (IMAGE_STORE_CHANGES.has(args[0] ?? '')) {
+    return whileLocked(join(binaryCacheDir(), 'podman-image-store.lock'), () => podmanNow(args, progress));
+  }
+  return podmanNow(args, progress);
+}
+
+async function podmanNow(args: string[], progress?: (line: string) => void): Promise<string> {
   try {
     const { stdout } = await run('podman', args, { env: podmanEnv(), maxBuffer: 64 * 1024 * 1024 });
     return stdout;
@@ -178,7 +193,7 @@ export async function buildImage(options: BuildOptions, progress: (line: string)
   // The tag moved to the new image; the one it named is removed, or every rebuild would keep ≈ 400 MB more
   // (the image store reached 11 GB of untagged images in a day). In use by a container: podman refuses, kept.
   if (replaced !== undefined && replaced !== imageId(options.tag)) {
-    spawnSync('podman', ['rmi', replaced], { env: podmanEnv(), stdio: 'ignore' });
+    await podman(['rmi', replaced]).catch(() => undefined);
   }
 }
 
