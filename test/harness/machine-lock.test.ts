@@ -1,11 +1,12 @@
 // The machine-wide lock that keeps podman's image builds and removals apart (containers.ts): one holder at a time,
-// across processes and within one.
+// across processes and within one; and that the image changes podman makes for us take it.
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { whileLocked } from '@cf/embedded/machine-lock';
+import { podman, podmanMissing } from '../support/containers.ts';
 import { scratchDir } from '../support/process.ts';
 
 /** A pid no process has any more: a child that ran and was reaped. */
@@ -53,4 +54,25 @@ test('a lock is released when the work throws', async (t) => {
     { message: 'build failed' },
   );
   t.false(existsSync(lock));
+});
+
+test("an image prune waits for whoever holds the machine's image-store lock", async (t) => {
+  const missing = podmanMissing();
+  if (missing !== undefined) return t.fail(missing);
+  // The image store's lock lives in the binary cache; a cache of this test's own keeps the real lock free.
+  const cache = scratchDir('machine-lock');
+  process.env['CF_TEST_BIN_DIR'] = cache;
+  let pruneDone = false;
+  // Longer than an unlocked prune takes here (about 1 s), so a prune that ignored the lock would end inside it.
+  const held = whileLocked(join(cache, 'podman-image-store.lock'), async () => {
+    await sleep(3_000);
+    return pruneDone;
+  });
+  // A label no image carries: the prune removes nothing.
+  const pruned = podman(['image', 'prune', '-f', '--filter', 'label=content-factory.test.never=1']).then(
+    () => (pruneDone = true),
+  );
+  t.false(await held, 'the prune ended while the lock was held');
+  await pruned;
+  t.true(pruneDone);
 });

@@ -250,25 +250,46 @@ test('reached gives up after its timeout, and other waiters still resolve when t
   t.true(Date.now() - committed < 10_000, `after ${Date.now() - committed} ms`);
 });
 
-test('a feed answering an error is retried with doubling pauses and warned of once; stop ends the wait', async (t) => {
-  const { server, revocations, lines } = await following(t, { path: '/internal/no-such-feed' });
+/** A follower of a path that answers 404, started; answers when it started. */
+async function followingAnError(t: ExecutionContext): Promise<Following & { started: number }> {
+  const follower = await following(t, { path: '/internal/no-such-feed' });
   const started = Date.now();
-  revocations.start();
+  follower.revocations.start();
+  return { ...follower, started };
+}
+
+/** Waits (up to 7 s) until the feed's server has had `attempts` requests. */
+async function attempted(server: FeedServer, attempts: number): Promise<void> {
+  await settle(
+    async () => server.requests.length,
+    (made) => made >= attempts,
+    { timeoutMs: 7_000, intervalMs: 10 },
+  );
+}
+
+test('a follower of a feed answering an error never becomes ready', async (t) => {
+  const { server, revocations } = await followingAnError(t);
   await t.throwsAsync(revocations.ready(1_000), {
     message: `session revocations not loaded from ${server.origin}/internal/no-such-feed within 1000 ms`,
   });
+  t.throws(() => revocations.isRevoked('any'), unavailable);
+});
+
+test('a feed answering an error is retried with doubling pauses and warned of once', async (t) => {
+  const { server, lines, started } = await followingAnError(t);
   // Attempts at about 0, 100, 300, 700 and 1500 ms; the next after a pause of 1.6 s.
-  await settle(
-    async () => server.requests.length,
-    (attempts) => attempts >= 5,
-    { timeoutMs: 7_000, intervalMs: 10 },
-  );
+  await attempted(server, 5);
   // Pauses that did not double (or grew to 2 s at once) would put the fifth attempt before 200 ms or after 14 s.
   const fifth = Date.now() - started;
   t.true(fifth >= 1_450 && fifth < 7_000, `fifth attempt after ${fifth} ms`);
   t.deepEqual(warnings(lines), [
     { msg: 'session revocation feed unreachable; retrying', err: 'revocation feed answered 404' },
   ]);
+});
+
+test('stop ends the pause before the next retry at once', async (t) => {
+  const { server, revocations } = await followingAnError(t);
+  await attempted(server, 5);
   // Into the 1.6 s pause.
   await sleep(100);
   const stopping = Date.now();

@@ -53,10 +53,11 @@ export function podmanMissing(): string | undefined {
  * known" when another process removes an image whose layers it is looking at (seen when the e2e suite built the
  * platform's images while a container test replaced one of them).
  */
-const IMAGE_STORE_CHANGES = new Set(['build', 'rmi']);
+const IMAGE_STORE_CHANGES = new Set(['build', 'rmi', 'image rm', 'image prune']);
 
 export async function podman(args: string[], progress?: (line: string) => void): Promise<string> {
-  if (IMAGE_STORE_CHANGES.has(args[0] ?? '')) {
+  const [verb = '', object = ''] = args;
+  if (IMAGE_STORE_CHANGES.has(verb) || IMAGE_STORE_CHANGES.has(`${verb} ${object}`)) {
     return whileLocked(join(binaryCacheDir(), 'podman-image-store.lock'), () => podmanNow(args, progress));
   }
   return podmanNow(args, progress);

@@ -5,7 +5,6 @@
 // is; only the downloads of its add-on commands are redirected, by `kubectl` and `helm` wrappers first on PATH, to
 // the local copies the real-node suite uses (add-ons.ts). Needs root, a Tilt binary (CF_TILT_BIN) and port 5001
 // free. Arguments: the resources `tilt ci` runs (default: those whose images exist here). Nothing leaves the machine.
-import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
@@ -13,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { binaryCacheDir, go } from '../binaries.ts';
 import { evaluateTiltfile } from '../charts-tools.ts';
-import { podmanEnv } from '../containers.ts';
+import { podman, podmanEnv } from '../containers.ts';
 import { freePort, scratchDir, spawnManaged, waitFor, type ManagedProcess } from '../process.ts';
 import { addOnSources, helmBinary, TILT_CONTEXT } from './add-ons.ts';
 import { startNode, type RunningNode } from './node.ts';
@@ -263,6 +262,7 @@ try {
   log(`tilt ci exited ${code}; logs in ${dir} and ${node?.state.dir ?? '(no node)'}/logs; stopping`);
   await node?.stop();
   for (const server of started.reverse()) await server.stop();
-  spawnSync('podman', ['image', 'prune', '-f'], { env: podmanEnv(), stdio: 'ignore' });
+  // Under the image-store lock: a prune while a test elsewhere on the machine builds breaks that build's cache lookup.
+  await podman(['image', 'prune', '-f']).catch((error: Error) => log(`image prune failed: ${error.message}`));
 }
 process.exit(code);
