@@ -1,8 +1,9 @@
 // An answer that ended sessions (user-service names the feed position it reached) is held until this replica has
 // followed the revocation feed that far, so the very next request with an ended session is refused. On loopback the
 // feed usually arrives before the next request anyway; here it reaches the gateway through a proxy that holds each
-// feed answer back, as a busy network or user-service would, so only the wait can make the next request fail.
-import test from 'ava';
+// feed answer back, as a busy network or user-service would, so only the wait can make the next request fail. No
+// other answer waits: not one that names no position, nor one from a service other than user-service.
+import test, { type ExecutionContext } from 'ava';
 import { createServer, request } from 'node:http';
 import jwt from 'jsonwebtoken';
 import { listenOnLoopback, type LoopbackServer } from '../support/loopback-server.ts';
@@ -91,5 +92,52 @@ for (const path of ['lane', 'koa'] as const) {
     });
     t.is(ended.status, 200, ended.body.toString());
     t.is((await send(base, accounts)).status, 401, 'the next request is refused, although the feed is slow');
+  });
+}
+
+/** Records the feed positions the gateway waits for until the test ends. */
+function recordedWaits(t: ExecutionContext): unknown[] {
+  const revocations = gw.gateway.revocations;
+  const waitedFor: unknown[] = [];
+  const reached = revocations.reached.bind(revocations);
+  // Recorded, not timed: a needless wait would hold an answer the whole REVOCATION_WAIT_MS.
+  revocations.reached = (version, timeoutMs) => {
+    waitedFor.push(version);
+    return reached(version, timeoutMs);
+  };
+  t.teardown(() => {
+    revocations.reached = reached;
+  });
+  return waitedFor;
+}
+
+for (const path of ['lane', 'koa'] as const) {
+  test.serial(`a user-service answer that names no feed position is not held back by ${path}`, async (t) => {
+    const account = await register();
+    const waitedFor = recordedWaits(t);
+    // user-service names the position only after writes: a GET's answer has none.
+    const me = await send(pair[path], {
+      method: 'GET',
+      path: '/api/users/me',
+      headers: { authorization: `Bearer ${account.accessToken}` },
+    });
+    t.is(me.status, 200, me.body.toString());
+    t.deepEqual(waitedFor, []);
+  });
+
+  test.serial(`a feed position named by a service other than user-service is not waited for by ${path}`, async (t) => {
+    const account = await register();
+    const waitedFor = recordedWaits(t);
+    probe.script = () => ({ status: 200, headers: { 'x-revocation-version': '999999' }, body: '{}' });
+    t.teardown(() => {
+      probe.script = undefined;
+    });
+    const accounts = await send(pair[path], {
+      method: 'GET',
+      path: '/api/telegram/accounts',
+      headers: { authorization: `Bearer ${account.accessToken}` },
+    });
+    t.is(accounts.status, 200, accounts.body.toString());
+    t.deepEqual(waitedFor, []);
   });
 }
