@@ -17,7 +17,7 @@ import {
   type Account,
 } from '../user-service/fixture.ts';
 import { gatewayForFile, probeForFile } from './fixture.ts';
-import { lanePairForFile, send } from './lane-pair.ts';
+import { lanePairForFile, send, type Answer } from './lane-pair.ts';
 
 /** How long the proxy holds each feed answer: well inside the gateway's wait, far longer than a loopback request. */
 const FEED_DELAY_MS = REVOCATION_WAIT_MS / 2;
@@ -111,16 +111,17 @@ function recordedWaits(t: ExecutionContext): unknown[] {
   return waitedFor;
 }
 
+/** A GET of `path` on `base` with `account`'s access token. */
+function getAs(account: Account, base: string, path: string): Promise<Answer> {
+  return send(base, { method: 'GET', path, headers: { authorization: `Bearer ${account.accessToken}` } });
+}
+
 for (const path of ['lane', 'koa'] as const) {
   test.serial(`a user-service answer that names no feed position is not held back by ${path}`, async (t) => {
     const account = await register();
     const waitedFor = recordedWaits(t);
     // user-service names the position only after writes: a GET's answer has none.
-    const me = await send(pair[path], {
-      method: 'GET',
-      path: '/api/users/me',
-      headers: { authorization: `Bearer ${account.accessToken}` },
-    });
+    const me = await getAs(account, pair[path], '/api/users/me');
     t.is(me.status, 200, me.body.toString());
     t.deepEqual(waitedFor, []);
   });
@@ -132,11 +133,7 @@ for (const path of ['lane', 'koa'] as const) {
     t.teardown(() => {
       probe.script = undefined;
     });
-    const accounts = await send(pair[path], {
-      method: 'GET',
-      path: '/api/telegram/accounts',
-      headers: { authorization: `Bearer ${account.accessToken}` },
-    });
+    const accounts = await getAs(account, pair[path], '/api/telegram/accounts');
     t.is(accounts.status, 200, accounts.body.toString());
     t.deepEqual(waitedFor, []);
   });
