@@ -3,11 +3,12 @@
 // a budget (10 % of 100) and each user none (10 % of 2), so a user's count always waits while their address's never
 // does; on `addressCounted` it is the other way round.
 import test from 'ava';
-import { RATE_LIMITS_TABLE, rateLimitMigrations } from '../../services/api-gateway/src/rate-limit-store.ts';
+import { rateLimitMigrations } from '../../services/api-gateway/src/rate-limit-store.ts';
 import { kitDatabase, migratedPostgresForFile } from '../support/kit-database.ts';
 import { settle } from '../support/settle.ts';
 import { gatewayForFile } from './fixture.ts';
 import { lanePairForFile, send, type Answer } from './lane-pair.ts';
+import { rowOf } from './shared-counts-fixture.ts';
 import { gatewaySuite } from './suite.ts';
 
 const { users, probe, registerViaGateway } = gatewaySuite();
@@ -94,12 +95,7 @@ test.serial(
     const store = kitDatabase(postgres, { port: postgres.port, database: 'api_gateway' });
     t.teardown(() => store.close());
     const written = await settle(
-      async () => {
-        const [rows] = await store.sequelize.query(`SELECT points FROM ${RATE_LIMITS_TABLE} WHERE key = $1`, {
-          bind: [`ip:${from}`],
-        });
-        return Number((rows as { points?: number }[])[0]?.points ?? 0);
-      },
+      async () => (await rowOf(store, `ip:${from}`))?.points ?? 0,
       (points) => points >= PER_ADDRESS,
       { timeoutMs: 10_000, intervalMs: 20 },
     );
