@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { whileLocked } from '@cf/embedded/machine-lock';
-import { podman, podmanMissing } from '../support/containers.ts';
+import { imageStoreLock, podman, podmanMissing } from '../support/containers.ts';
 import { scratchDir } from '../support/process.ts';
 
 /** A pid no process has any more: a child that ran and was reaped. */
@@ -64,7 +64,7 @@ test("an image prune waits for whoever holds the machine's image-store lock", as
   process.env['CF_TEST_BIN_DIR'] = cache;
   let pruneDone = false;
   // Longer than an unlocked prune takes here (about 1 s), so a prune that ignored the lock would end inside it.
-  const held = whileLocked(join(cache, 'podman-image-store.lock'), async () => {
+  const held = whileLocked(imageStoreLock(), async () => {
     await sleep(3_000);
     return pruneDone;
   });

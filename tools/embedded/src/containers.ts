@@ -55,10 +55,15 @@ export function podmanMissing(): string | undefined {
  */
 const IMAGE_STORE_CHANGES = new Set(['build', 'rmi', 'image rm', 'image prune']);
 
+/** The lock directory (machine-lock.ts) that podman's image-store changes hold, in the binary cache. */
+export function imageStoreLock(): string {
+  return join(binaryCacheDir(), 'podman-image-store.lock');
+}
+
 export async function podman(args: string[], progress?: (line: string) => void): Promise<string> {
   const [verb = '', object = ''] = args;
   if (IMAGE_STORE_CHANGES.has(verb) || IMAGE_STORE_CHANGES.has(`${verb} ${object}`)) {
-    return whileLocked(join(binaryCacheDir(), 'podman-image-store.lock'), () => podmanNow(args, progress));
+    return whileLocked(imageStoreLock(), () => podmanNow(args, progress));
   }
   return podmanNow(args, progress);
 }
